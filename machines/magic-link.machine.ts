@@ -1,0 +1,100 @@
+import { assign, setup } from 'xstate';
+import type { AuthMethod, DeliveryEvent, Timed } from './shared/events.js';
+
+// The email magic-link flow (mosaic-backend-api.md §2.1–2.2). One request = one event: the send
+// call creates the flow (its effects issue the code and deliver the link), the backend's
+// authenticate call submits the code. The GET on the emailed link never reaches the machine, so
+// link scanners cannot burn it.
+
+export interface MagicLinkInput {
+  readonly userId: string;
+  readonly redirectUri: string;
+  readonly state: string | null;
+  /** `email` sends the link; `direct` returns it to the caller and sends nothing. */
+  readonly channel: 'email' | 'direct';
+  /** Link lifetime end, ms since epoch. */
+  readonly expiresAt: number;
+  readonly requestId: string | null;
+}
+
+export interface MagicLinkContext extends MagicLinkInput {
+  readonly deliveredAt: number | null;
+}
+
+export type MagicLinkEvent =
+  | DeliveryEvent
+  // The backend redeems the code. The code itself was already matched (by its HMAC) to this
+  // flow's challenge before the event was built; the session id, if any, only travels to the
+  // effect as a parameter and is never assigned to context (snapshots hold no secrets).
+  | ({ readonly type: 'code.submit'; readonly sessionId: string | null } & Timed);
+
+export const MAGIC_LINK_METHOD: AuthMethod = 'eml';
+
+export const magicLinkMachine = setup({
+  types: {
+    input: {} as MagicLinkInput,
+    context: {} as MagicLinkContext,
+    events: {} as MagicLinkEvent,
+  },
+  actions: {
+    // Declared only: src/flows/effects performs these. Empty bodies keep the machine pure.
+    issueChallenge: (_, _params: { kind: 'link' }) => {},
+    deliverChallenge: (_, _params: { channel: 'email' | 'direct' }) => {},
+    revokeChallenge: () => {},
+    consumeChallenge: () => {},
+    recordAuthentication: (_, _params: { method: AuthMethod; sessionId: string | null }) => {},
+    issueTokens: () => {},
+  },
+  guards: {
+    isExpired: ({ context, event }) => event.at >= context.expiresAt,
+  },
+}).createMachine({
+  id: 'magic-link',
+  context: ({ input }) => ({ ...input, deliveredAt: null }),
+  initial: 'issuing',
+  states: {
+    issuing: {
+      entry: [
+        { type: 'issueChallenge', params: { kind: 'link' } },
+        { type: 'deliverChallenge', params: ({ context }) => ({ channel: context.channel }) },
+      ],
+      on: {
+        'challenge.delivered': {
+          target: 'awaitingCode',
+          actions: assign({ deliveredAt: ({ event }) => event.at }),
+        },
+        'challenge.undeliverable': { target: 'deliveryFailed' },
+        // A crash between the SMTP accept and the save of `challenge.delivered` leaves the flow
+        // here while the user already holds the link: the code stays redeemable.
+        'code.submit': [
+          { guard: 'isExpired', target: 'expired' },
+          { target: 'authenticated' },
+        ],
+      },
+    },
+    awaitingCode: {
+      on: {
+        'code.submit': [
+          { guard: 'isExpired', target: 'expired' },
+          { target: 'authenticated' },
+        ],
+      },
+    },
+    authenticated: {
+      type: 'final',
+      entry: [
+        'consumeChallenge',
+        {
+          type: 'recordAuthentication',
+          params: ({ event }) => ({
+            method: MAGIC_LINK_METHOD,
+            sessionId: event.type === 'code.submit' ? event.sessionId : null,
+          }),
+        },
+        'issueTokens',
+      ],
+    },
+    expired: { type: 'final', entry: 'revokeChallenge' },
+    deliveryFailed: { type: 'final', entry: 'revokeChallenge' },
+  },
+});

@@ -1,0 +1,126 @@
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Plugin as AjvPlugin } from 'ajv';
+import ajvFormats from 'ajv-formats';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { createAppService } from './apps/app-service.js';
+import type { Bootstrapped } from './bootstrap.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { EmailSender } from './delivery/email-sender.js';
+import { authenticationEffects } from './flows/authentication.js';
+import { magicLinkEffects } from './flows/magic-link/effects.js';
+import { createMagicLinkService } from './flows/magic-link/service.js';
+import { createFlowRunner } from './flows/runner.js';
+import { clientAuthHook } from './http/client-auth.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { adminRoutes } from './http/routes/admin.js';
+import { linkRedirectRoutes } from './http/routes/link-redirect.js';
+import { magicLinkRoutes } from './http/routes/magic-link.js';
+import { oidcRoutes } from './http/routes/oidc.js';
+import { healthRoutes, outboxRoutes } from './http/routes/operations.js';
+import { userRoutes } from './http/routes/users.js';
+import { listOutboxMessages } from './repositories/outbox-repository.js';
+import { createSessionService } from './sessions/session-service.js';
+import type { Storage } from './storage/prisma.js';
+import { createTokenService } from './tokens/token-service.js';
+import { createUserService } from './users/user-service.js';
+
+// buildApp(deps) wires services and routes into a Fastify instance. It never listens and never
+// reads the environment: src/main.ts does both, tests build it with their own deps.
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly boot: Bootstrapped;
+  readonly emailSender: EmailSender;
+  /** Pino options, or false to silence (tests). */
+  readonly logger?: boolean | object;
+}
+
+/** Never log these, wherever they appear (STYLE §2.7). */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.code',
+  '*.otp',
+  '*.passcode',
+  '*.token',
+  '*.secret',
+  '*.client_secret',
+  '*.password',
+  '*.session_id',
+  '*.refresh_token',
+  '*.access_token',
+  '*.id_token',
+];
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // (the TypeBox provider only types the routes; callers see a plain instance)
+  const { config, storage, clock, boot } = deps;
+  const logger: FastifyServerOptions['logger'] = deps.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const app = Fastify({
+    logger,
+    bodyLimit: config.bodyLimitBytes,
+    // Request URLs of the emailed link carry the code: log the route, never the query string.
+    disableRequestLogging: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false }, plugins: [ajvFormats as unknown as AjvPlugin<unknown>] },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  app.decorateRequest('client', null);
+  registerErrorHandling(app);
+  await app.register(formbody);
+  await app.register(rateLimit, { global: false, hook: 'preHandler' });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Keystate', description: 'Mosaic-compatible backend authentication API', version: '0.1.0' },
+      components: {
+        securitySchemes: {
+          ClientAccessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          AdminToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const tokens = createTokenService({ issuer: config.issuer, clock, keyring: boot.keyring });
+  const sessions = createSessionService({ hasher: boot.hasher });
+  const runner = createFlowRunner({
+    storage,
+    clock,
+    effects: {
+      'magic-link': {
+        ...magicLinkEffects({ config, hasher: boot.hasher, emailSender: deps.emailSender }),
+        ...authenticationEffects({ hasher: boot.hasher, sessions, tokens }),
+      },
+    },
+  });
+  const apps = createAppService({ storage, hasher: boot.hasher, tokens, defaultTenantId: boot.defaultTenant.id });
+  const magicLinks = createMagicLinkService({ storage, clock, runner, hasher: boot.hasher });
+  const users = createUserService({ storage });
+
+  await app.register(healthRoutes, { ping: () => storage.ping() });
+  await app.register(oidcRoutes, { apps, tokens, config });
+  await app.register(linkRedirectRoutes, { magicLinks });
+  await app.register(adminRoutes, { apps, adminToken: config.adminToken });
+  // Everything under /cis/v1 but the emailed link needs the caller's client access token.
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', clientAuthHook(tokens));
+    await scope.register(magicLinkRoutes, { magicLinks });
+    await scope.register(userRoutes, { users });
+  });
+  if (config.nodeEnv !== 'production') {
+    await app.register(outboxRoutes, { listOutbox: (filter) => listOutboxMessages(storage.db, filter) });
+  }
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,113 @@
+import { AuthError } from '../errors.js';
+import { type AppRecord, findAppByClientId, findAppById, insertApp, type LoginPreferences, updateApp } from '../repositories/app-repository.js';
+import { findTenantById, insertTenant, type TenantRecord } from '../repositories/tenant-repository.js';
+import { newId, newSecret } from '../secrets/random.js';
+import type { SecretHasher } from '../secrets/secret-hasher.js';
+import type { Storage } from '../storage/prisma.js';
+import type { TokenService } from '../tokens/token-service.js';
+
+// Tenants, apps and their OIDC clients (keystate-server.md §4), and the client-credentials grant.
+
+export type AppView = {
+  readonly app_id: string;
+  readonly tenant_id: string;
+  readonly name: string;
+  readonly client_id: string;
+  readonly redirect_uris: readonly string[];
+  readonly resources: readonly string[];
+  readonly login_preferences: LoginPreferences;
+};
+
+export interface NewApp {
+  readonly name: string;
+  readonly redirectUris: readonly string[];
+  readonly tenantId: string | null;
+  readonly resources: readonly string[];
+  readonly loginPreferences: LoginPreferences;
+}
+
+export interface AppService {
+  createTenant(name: string): Promise<TenantRecord>;
+  createApp(app: NewApp): Promise<AppView & { client_secret: string }>;
+  getApp(appId: string): Promise<AppView>;
+  updateApp(appId: string, changes: Partial<Omit<NewApp, 'tenantId'>>): Promise<AppView>;
+  rotateSecret(appId: string): Promise<{ client_secret: string }>;
+  /** client_credentials grant: the secret is compared in constant time against its stored HMAC. */
+  issueClientToken(clientId: string, clientSecret: string, resource: string | null): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }>;
+}
+
+const view = (app: AppRecord): AppView => ({
+  app_id: app.id,
+  tenant_id: app.tenantId,
+  name: app.name,
+  client_id: app.clientId,
+  redirect_uris: app.redirectUris,
+  resources: app.resources,
+  login_preferences: app.loginPreferences,
+});
+
+export function createAppService(deps: { storage: Storage; hasher: SecretHasher; tokens: TokenService; defaultTenantId: string }): AppService {
+  const { storage, hasher, tokens } = deps;
+  const db = storage.db;
+
+  const mustFind = async (appId: string): Promise<AppRecord> => {
+    const app = await findAppById(db, appId);
+    if (app === null) throw new AuthError('APP_NOT_FOUND');
+    return app;
+  };
+
+  return {
+    async createTenant(name) {
+      const tenant = await insertTenant(db, { id: newId(), name });
+      if (tenant === null) throw new AuthError('TENANT_EXISTS');
+      return tenant;
+    },
+
+    async createApp(input) {
+      const tenantId = input.tenantId ?? deps.defaultTenantId;
+      if ((await findTenantById(db, tenantId)) === null) throw new AuthError('TENANT_NOT_FOUND');
+      const clientSecret = newSecret();
+      const app = await insertApp(db, {
+        id: newId(),
+        tenantId,
+        name: input.name,
+        clientId: newId(),
+        clientSecretHash: hasher.hash(clientSecret),
+        redirectUris: input.redirectUris,
+        resources: input.resources,
+        loginPreferences: input.loginPreferences,
+      });
+      return { ...view(app), client_secret: clientSecret };
+    },
+
+    async getApp(appId) {
+      return view(await mustFind(appId));
+    },
+
+    async updateApp(appId, changes) {
+      const app = await updateApp(db, appId, changes);
+      if (app === null) throw new AuthError('APP_NOT_FOUND');
+      return view(app);
+    },
+
+    async rotateSecret(appId) {
+      const clientSecret = newSecret();
+      const app = await updateApp(db, appId, { clientSecretHash: hasher.hash(clientSecret) });
+      if (app === null) throw new AuthError('APP_NOT_FOUND');
+      return { client_secret: clientSecret };
+    },
+
+    async issueClientToken(clientId, clientSecret, resource) {
+      const app = await findAppByClientId(db, clientId);
+      // Unknown client and wrong secret answer alike (RFC 6749 invalid_client).
+      if (app === null || !hasher.matches(clientSecret, app.clientSecretHash)) {
+        throw new AuthError('CLIENT_AUTH_FAILED', { extraBody: { error: 'invalid_client', error_description: 'Client authentication failed' } });
+      }
+      if (resource !== null && !app.resources.includes(resource)) {
+        throw new AuthError('BAD_REQUEST', { extraBody: { error: 'invalid_target', error_description: 'resource is not configured for this client' } });
+      }
+      const token = await tokens.issueClientToken({ id: app.id, tenantId: app.tenantId, clientId: app.clientId, name: app.name }, resource);
+      return { access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn, scope: token.scope };
+    },
+  };
+}

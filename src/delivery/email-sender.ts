@@ -1,0 +1,225 @@
+// Email delivery behind a two-method interface (Kratos' courier/channel.go shape): the SMTP sender
+// here when SMTP_URL is set, the dev outbox (outbox-email-sender.ts) otherwise.
+//
+// nodemailer's errors are translated at this boundary into DeliveryError, which carries only a
+// short reason and the SMTP reply code: never nodemailer's message or the server's reply text
+// (either may echo the recipient address), never the message body, never the SMTP credentials.
+
+import nodemailer from 'nodemailer';
+import type { NodemailerError, SMTPTransportOptions, Transporter } from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
+
+export interface EmailMessage {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  /** Replaces the display name of EMAIL_FROM for this message; the address stays. */
+  readonly fromName?: string | null;
+}
+
+export interface EmailSender {
+  readonly kind: 'smtp' | 'outbox';
+  send(message: EmailMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Short, non-secret reasons a delivery failed; safe to log and to put in error details. */
+export type DeliveryFailureReason =
+  | 'invalid_recipient'
+  | 'sender_closed'
+  | 'smtp_auth_failed'
+  | 'smtp_unreachable'
+  | 'smtp_timeout'
+  | 'smtp_tls_failed'
+  | 'smtp_unavailable'
+  | 'smtp_rejected_sender'
+  | 'smtp_rejected_recipient'
+  | 'smtp_rejected_message'
+  | 'smtp_temporary_failure'
+  | 'smtp_misconfigured'
+  | 'smtp_failed';
+
+export class DeliveryError extends Error {
+  /** true: the same message may go through later (connection trouble, 4xx). false: a
+   * configuration or permanent fault (bad credentials, 5xx rejection, invalid recipient). */
+  readonly transient: boolean;
+  readonly reason: DeliveryFailureReason;
+  /** The SMTP reply code, when the failure came with one. */
+  readonly smtpCode: number | null;
+
+  constructor(reason: DeliveryFailureReason, transient: boolean, smtpCode: number | null = null) {
+    super(`Email delivery failed: ${reason}${smtpCode === null ? '' : ` (SMTP ${smtpCode})`}`);
+    this.name = 'DeliveryError';
+    this.reason = reason;
+    this.transient = transient;
+    this.smtpCode = smtpCode;
+  }
+}
+
+export interface SmtpEmailSenderOptions {
+  /** SMTP_URL: `smtp://user:pass@host:587` or `smtps://…`. */
+  readonly smtpUrl: string;
+  /** EMAIL_FROM, e.g. `Keystate <no-reply@localhost>`. */
+  readonly from: string;
+  /** Connection, greeting and socket-inactivity timeout; the whole send is capped at 3×. */
+  readonly timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export function createSmtpEmailSender(options: SmtpEmailSenderOptions): EmailSender {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const sender = parseFrom(options.from);
+  const transport = createTransport(options.smtpUrl, timeoutMs);
+  let closed = false;
+
+  return {
+    kind: 'smtp',
+    async send(message) {
+      if (closed) throw new DeliveryError('sender_closed', true);
+      const to = checkRecipient(message.to);
+      const fromName = displayName(message.fromName) ?? sender.name;
+      try {
+        // One connection per message (no pool): a magic link is rare enough, and a failed send
+        // then fails at once instead of being re-queued behind the caller's back.
+        await transport.sendMail({
+          from: fromName === '' ? sender.address : { name: fromName, address: sender.address },
+          to,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          // A cap on the whole exchange: the per-step timeouts miss a server that trickles replies.
+          signal: AbortSignal.timeout(timeoutMs * 3),
+        });
+      } catch (err) {
+        throw toDeliveryError(err);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      transport.close();
+    },
+  };
+}
+
+/**
+ * A single bare address (`user@example.com`) or DeliveryError 'invalid_recipient'. CR/LF would
+ * be header injection; a list or a display name would let one identifier mail several mailboxes.
+ */
+export function checkRecipient(to: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f\s]/.test(to) || to.length > 320) {
+    throw new DeliveryError('invalid_recipient', false);
+  }
+  const parsed = addressparser(to, { flatten: true });
+  const only = parsed[0];
+  if (parsed.length !== 1 || only === undefined || only.address !== to || only.name !== '' || !/^[^@]+@[^@]+$/.test(to)) {
+    throw new DeliveryError('invalid_recipient', false);
+  }
+  return to;
+}
+
+function createTransport(smtpUrl: string, timeoutMs: number): Transporter {
+  let protocol: string;
+  try {
+    protocol = new URL(smtpUrl).protocol;
+  } catch {
+    // The URL holds the credentials: never echo it.
+    throw new TypeError('SMTP_URL is not a valid URL');
+  }
+  if (protocol !== 'smtp:' && protocol !== 'smtps:') {
+    throw new TypeError('SMTP_URL must start with smtp:// or smtps://');
+  }
+  const transportOptions: SMTPTransportOptions = {
+    url: smtpUrl,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    dnsTimeout: timeoutMs,
+    // Message content is ours and inline: never let it point nodemailer at files or URLs.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+    maxRecipients: 1,
+    logger: false,
+    debug: false,
+  };
+  try {
+    return nodemailer.createTransport(transportOptions);
+  } catch {
+    throw new TypeError('SMTP_URL could not be parsed as an SMTP connection URL');
+  }
+}
+
+interface Sender {
+  readonly name: string;
+  readonly address: string;
+}
+
+function parseFrom(from: string): Sender {
+  const parsed = addressparser(from, { flatten: true });
+  const first = parsed[0];
+  if (parsed.length !== 1 || first === undefined || !first.address.includes('@')) {
+    throw new TypeError('EMAIL_FROM must be one address, e.g. "Keystate <no-reply@example.com>"');
+  }
+  return { name: first.name, address: first.address };
+}
+
+function displayName(value: string | null | undefined): string | null {
+  if (typeof value !== 'string') return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  const name = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return name === '' ? null : name;
+}
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNECTION',
+  'ESOCKET',
+  'EDNS',
+  'EPROXY',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/** nodemailer error → DeliveryError, keeping only the code, the reply code and the command. */
+export function toDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as NodemailerError;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const smtpCode = typeof e.responseCode === 'number' ? e.responseCode : null;
+  const replyClass = smtpCode === null ? null : Math.floor(smtpCode / 100);
+
+  if (code === 'EAUTH' || code === 'ENOAUTH') {
+    // Wrong or missing credentials are a configuration fault; only an explicit 4xx
+    // ("454 temporary authentication failure") is worth retrying.
+    return new DeliveryError('smtp_auth_failed', replyClass === 4, smtpCode);
+  }
+  if (code === 'ETIMEDOUT' || code === 'EABORT') return new DeliveryError('smtp_timeout', true, smtpCode);
+  if (code === 'ETLS' || code === 'EREQUIRETLS') return new DeliveryError('smtp_tls_failed', false, smtpCode);
+  if (code === 'ECONFIG') return new DeliveryError('smtp_misconfigured', false, smtpCode);
+  if ((code === 'EENVELOPE' || code === 'EMAXRECIPIENTS') && smtpCode === null) {
+    return new DeliveryError('invalid_recipient', false);
+  }
+  if (smtpCode === 421) return new DeliveryError('smtp_unavailable', true, smtpCode);
+
+  if (smtpCode !== null && (replyClass === 4 || replyClass === 5)) {
+    const permanent = typeof e.permanent === 'boolean' ? e.permanent : replyClass === 5 && smtpCode !== 503;
+    if (!permanent) return new DeliveryError('smtp_temporary_failure', true, smtpCode);
+    const command = typeof e.command === 'string' ? e.command.toUpperCase() : '';
+    if (command.startsWith('RCPT')) return new DeliveryError('smtp_rejected_recipient', false, smtpCode);
+    if (command.startsWith('MAIL')) return new DeliveryError('smtp_rejected_sender', false, smtpCode);
+    return new DeliveryError('smtp_rejected_message', false, smtpCode);
+  }
+  const original = typeof e.originalCode === 'string' ? e.originalCode : '';
+  if (UNREACHABLE_CODES.has(code) || UNREACHABLE_CODES.has(original)) {
+    return new DeliveryError('smtp_unreachable', true, smtpCode);
+  }
+  // Unknown: assume the next attempt may fare better rather than declaring the setup broken.
+  return new DeliveryError('smtp_failed', true, smtpCode);
+}

@@ -1,0 +1,102 @@
+// Every error a caller can see is declared here exactly once: a stable internal code, its HTTP
+// status and the Mosaic wire body. Callers depend on the code; the text may change freely.
+// test/http/error-codes.test.ts pins this table (changing it is a conscious, reviewed diff).
+
+/** The `error_code` a body carries: Mosaic uses a number on most endpoints, a quoted status on the
+ * magic-link endpoints and symbolic strings on the OTP endpoints (mosaic-backend-api.md §1.4). */
+type WireCode = number | string;
+
+interface ErrorSpec {
+  readonly status: number;
+  readonly message: string;
+  /** Defaults to the HTTP status as a number. */
+  readonly wireCode?: WireCode;
+}
+
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, message: 'Bad request' },
+  BAD_REQUEST: { status: 400, message: 'Bad request' },
+  BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
+  TOKEN_INVALID: { status: 401, message: 'Invalid token' },
+  ADMIN_UNAUTHENTICATED: { status: 401, message: 'Invalid admin token' },
+  CLIENT_AUTH_FAILED: { status: 400, message: 'Bad request' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'Not found' },
+  APP_NOT_FOUND: { status: 404, message: 'App not found' },
+  TENANT_NOT_FOUND: { status: 404, message: 'Tenant not found' },
+  USER_NOT_FOUND: { status: 404, message: 'User not found' },
+  USER_NOT_ACTIVE: { status: 403, message: 'User is not active' },
+  USER_EXISTS: { status: 409, message: 'A user with this identifier already exists' },
+  TENANT_EXISTS: { status: 409, message: 'A tenant with this name already exists' },
+  SESSION_NOT_FOUND: { status: 400, message: 'Session not found' },
+  RESOURCE_NOT_ALLOWED: { status: 400, message: 'resource is not one of the resources configured for this app' },
+  // Magic link (§2.1, §2.2): the documented examples quote the status as a string.
+  REDIRECT_URI_NOT_ALLOWED: {
+    status: 400,
+    message: 'redirect_uri is not one of the allowed redirect URIs configured for this app',
+    wireCode: '400',
+  },
+  MAGIC_LINK_USER_NOT_FOUND: { status: 404, message: 'User not found', wireCode: '404' },
+  MAGIC_LINK_USER_NOT_ACTIVE: { status: 403, message: 'User is not active', wireCode: '403' },
+  MAGIC_LINK_USER_EMAIL_MISSING: { status: 404, message: 'User has no email address', wireCode: '404' },
+  MAGIC_LINK_CODE_INVALID: { status: 400, message: 'Invalid magic link code', wireCode: '400' },
+  MAGIC_LINK_SESSION_NOT_FOUND: { status: 400, message: 'Session not found', wireCode: '400' },
+  MAGIC_LINK_INVALID_INPUT: { status: 400, message: 'Invalid input', wireCode: 'system_invalid_input' },
+  REQUEST_ID_MISMATCH: { status: 400, message: 'request_id is missing or does not match', wireCode: 'system_invalid_input' },
+  IDENTIFIER_TYPE_UNSUPPORTED: { status: 400, message: 'Unsupported identifier_type', wireCode: 'system_invalid_input' },
+  FLOW_NOT_FOUND: { status: 404, message: 'Flow not found' },
+  FLOW_CONFLICT: { status: 409, message: 'The flow was changed by a concurrent request; retry' },
+  FLOW_VERSION_RETIRED: { status: 410, message: 'This flow was started by a retired version of its machine' },
+  DELIVERY_UNAVAILABLE: { status: 503, message: 'The message could not be delivered; try again later' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'Service unavailable' },
+  INTERNAL: { status: 500, message: 'Something went wrong - Internal server error' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AuthError extends Error {
+  readonly code: ErrorCode;
+  /** Non-secret facts for logs and callers (never a code, token or secret). */
+  readonly details: Readonly<Record<string, unknown>>;
+  /** Replaces the default message in the body (validation errors carry a list). */
+  readonly wireMessage: string | readonly string[] | undefined;
+  /** Extra top-level body fields, e.g. RFC 6749 `error` on the token endpoint. */
+  readonly extraBody: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    options: {
+      message?: string | readonly string[];
+      details?: Record<string, unknown>;
+      extraBody?: Record<string, unknown>;
+      cause?: unknown;
+    } = {},
+  ) {
+    const text = options.message ?? ERRORS[code].message;
+    super(Array.isArray(text) ? text.join('; ') : String(text), { cause: options.cause });
+    this.name = 'AuthError';
+    this.code = code;
+    this.details = options.details ?? {};
+    this.wireMessage = options.message;
+    this.extraBody = options.extraBody ?? {};
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+
+  /** The JSON body the caller receives. */
+  toBody(): Record<string, unknown> {
+    const spec: ErrorSpec = ERRORS[this.code];
+    return {
+      ...this.extraBody,
+      message: this.wireMessage ?? spec.message,
+      error_code: spec.wireCode ?? spec.status,
+    };
+  }
+}
+
+export function isAuthError(error: unknown): error is AuthError {
+  return error instanceof AuthError;
+}

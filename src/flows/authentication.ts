@@ -1,0 +1,122 @@
+import { AuthError } from '../errors.js';
+import { findAppById } from '../repositories/app-repository.js';
+import { insertRefreshToken } from '../repositories/refresh-token-repository.js';
+import { findUserById, recordLogin, type UserRecord } from '../repositories/user-repository.js';
+import { newId, newSecret } from '../secrets/random.js';
+import type { SecretHasher } from '../secrets/secret-hasher.js';
+import type { SessionService } from '../sessions/session-service.js';
+import type { ClaimsRequest } from '../tokens/claims.js';
+import type { AppIdentity, TokenService, UserGrant } from '../tokens/token-service.js';
+import type { EffectHandler } from './effects.js';
+
+// The end of every interactive login, whatever the method: the `recordAuthentication` effect
+// (in the flow's transaction) opens or extends the session, activates the user and mints the
+// refresh token; `issueTokens` (after commit) signs the JWTs. Flows share these two handlers.
+
+export const REFRESH_TOKEN_TTL_MS = 14 * 24 * 60 * 60 * 1000;
+
+/** What the caller asked for with the authenticate request (§1.5), passed as flow extras. */
+export interface TokenRequest {
+  readonly resource: string | null;
+  readonly claims: ClaimsRequest | null;
+}
+
+export interface RecordAuthenticationParams {
+  readonly method: string;
+  readonly sessionId: string | null;
+  /** Which primary address this login proved (email link/code → email, SMS → phone). */
+  readonly verifies?: 'email' | 'phone' | null;
+}
+
+/** The response of every successful authenticate call (§1.6). */
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly id_token: string;
+  readonly refresh_token: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+  readonly session_id: string;
+}
+
+interface Authenticated {
+  readonly app: AppIdentity;
+  readonly user: UserRecord;
+  readonly grant: UserGrant;
+  readonly sessionId: string;
+  readonly refreshToken: string;
+}
+
+const AUTHENTICATED = 'authentication';
+export const TOKENS = 'tokens';
+
+export interface AuthenticationDeps {
+  readonly hasher: SecretHasher;
+  readonly sessions: SessionService;
+  readonly tokens: TokenService;
+}
+
+export function authenticationEffects(deps: AuthenticationDeps): Record<'recordAuthentication' | 'issueTokens', EffectHandler> {
+  return {
+    recordAuthentication: {
+      phase: 'transaction',
+      async run(rawParams, { tx, flow, at, outputs, extras }) {
+        const params = rawParams as RecordAuthenticationParams;
+        const request = (extras ?? { resource: null, claims: null }) as TokenRequest;
+        const { userId } = flow.context as { userId: string };
+        const [app, user] = await Promise.all([findAppById(tx, flow.appId), findUserById(tx, userId, flow.appId)]);
+        if (app === null) throw new AuthError('APP_NOT_FOUND');
+        if (user === null || user.tenantId !== flow.tenantId) throw new AuthError('USER_NOT_FOUND');
+        if (user.status === 'Disabled') throw new AuthError('USER_NOT_ACTIVE');
+        const { sessionId, session } = await deps.sessions.recordAuthentication(tx, {
+          tenantId: flow.tenantId,
+          appId: flow.appId,
+          userId,
+          method: params.method,
+          sessionId: params.sessionId,
+          at,
+        });
+        await recordLogin(tx, user, at, params.verifies ?? null);
+        const grant: UserGrant = { methods: session.methods, authTime: session.authTime, resource: request.resource, claims: request.claims };
+        const refreshToken = newSecret();
+        await insertRefreshToken(tx, {
+          id: newId(),
+          tokenHash: deps.hasher.hash(refreshToken),
+          familyId: newId(),
+          sessionId: session.id,
+          tenantId: flow.tenantId,
+          appId: flow.appId,
+          userId,
+          grant,
+          expiresAt: at + REFRESH_TOKEN_TTL_MS,
+          createdAt: at,
+        });
+        const verifiedUser: UserRecord = {
+          ...user,
+          emailVerified: user.emailVerified || params.verifies === 'email',
+          phoneVerified: user.phoneVerified || params.verifies === 'phone',
+        };
+        const authenticated: Authenticated = { app, user: verifiedUser, grant, sessionId, refreshToken };
+        outputs.set(AUTHENTICATED, authenticated);
+      },
+    },
+    issueTokens: {
+      phase: 'afterCommit',
+      async run(_params, { outputs }) {
+        const authenticated = outputs.get(AUTHENTICATED) as Authenticated | undefined;
+        if (authenticated === undefined) throw new Error('issueTokens ran without recordAuthentication');
+        const { app, user, grant } = authenticated;
+        const signed = await deps.tokens.issueUserTokens(app, user, grant);
+        const response: TokenResponse = {
+          access_token: signed.accessToken,
+          id_token: signed.idToken,
+          refresh_token: authenticated.refreshToken,
+          token_type: 'Bearer',
+          expires_in: signed.expiresIn,
+          session_id: authenticated.sessionId,
+        };
+        outputs.set(TOKENS, response);
+        return undefined;
+      },
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import type { MagicLinkContext } from '../../../machines/index.js';
+import type { Config } from '../../config.js';
+import { AuthError } from '../../errors.js';
+import type { EmailSender } from '../../delivery/email-sender.js';
+import { DeliveryError } from '../../delivery/email-sender.js';
+import { type EmailContent, renderMagicLinkEmail } from '../../delivery/templates/magic-link-email.js';
+import { consumeChallenge, insertChallenge, supersedeChallenges } from '../../repositories/challenge-repository.js';
+import { findAppById } from '../../repositories/app-repository.js';
+import { newId, newSecret } from '../../secrets/random.js';
+import type { SecretHasher } from '../../secrets/secret-hasher.js';
+import type { EffectHandler } from '../effects.js';
+
+// What the magic-link machine's effect names do.
+
+/** The path of the emailed link: a GET there only redirects (keystate-server.md §5 item 4). */
+export const MAGIC_LINK_PATH = '/cis/v1/auth/link/email/redirect';
+
+/** Request data for the send step that the machine does not reason about. */
+export interface MagicLinkSendExtras {
+  readonly to: string;
+  readonly emailContent: EmailContent | null;
+}
+
+const SECRET = 'magic-link.secret';
+export const DIRECT_LINK = 'magic-link.link';
+
+export function magicLinkEffects(deps: {
+  config: Pick<Config, 'publicUrl'>;
+  hasher: SecretHasher;
+  emailSender: EmailSender;
+}): Record<string, EffectHandler> {
+  const linkFor = (code: string): string => `${deps.config.publicUrl}${MAGIC_LINK_PATH}?token=${encodeURIComponent(code)}`;
+  return {
+    issueChallenge: {
+      phase: 'transaction',
+      async run(_params, { tx, flow, at, outputs }) {
+        const context = flow.context as MagicLinkContext;
+        const code = newSecret();
+        await supersedeChallenges(tx, { appId: flow.appId, userId: context.userId, kind: 'link' }, at);
+        await insertChallenge(
+          tx,
+          { id: newId(), flowId: flow.id, appId: flow.appId, userId: context.userId, kind: 'link', secretHash: deps.hasher.hash(code), expiresAt: context.expiresAt },
+          at,
+        );
+        // The plaintext lives only in memory for the delivery that follows the commit.
+        outputs.set(SECRET, code);
+      },
+    },
+    deliverChallenge: {
+      phase: 'afterCommit',
+      async run(rawParams, { tx, flow, at, outputs, extras }) {
+        const { channel } = rawParams as { channel: 'email' | 'direct' };
+        const code = outputs.get(SECRET) as string;
+        const link = linkFor(code);
+        if (channel === 'direct') {
+          outputs.set(DIRECT_LINK, link);
+          return { type: 'challenge.delivered' };
+        }
+        const { to, emailContent } = extras as MagicLinkSendExtras;
+        const context = flow.context as MagicLinkContext;
+        const app = await findAppById(tx, flow.appId);
+        if (app === null) throw new AuthError('APP_NOT_FOUND');
+        const message = renderMagicLinkEmail({
+          appName: app.name,
+          link,
+          expiresInMinutes: Math.max(1, Math.round((context.expiresAt - at) / 60_000)),
+          content: emailContent,
+          primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null,
+        });
+        try {
+          await deps.emailSender.send({ to, ...message, fromName: message.fromName ?? app.loginPreferences.email?.message?.from ?? app.name });
+          return { type: 'challenge.delivered' };
+        } catch (error) {
+          if (!(error instanceof DeliveryError)) throw error;
+          return { type: 'challenge.undeliverable', reason: error.reason };
+        }
+      },
+    },
+    consumeChallenge: {
+      phase: 'transaction',
+      async run(_params, { tx, flow, at }) {
+        // The version check already serialises events on this flow; the conditional update makes
+        // single use hold even if a challenge were ever reachable from two flows.
+        if (!(await consumeChallenge(tx, flow.id, at))) throw new AuthError('MAGIC_LINK_CODE_INVALID');
+      },
+    },
+    revokeChallenge: {
+      phase: 'transaction',
+      async run(_params, { tx, flow, at }) {
+        await consumeChallenge(tx, flow.id, at);
+      },
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { AppService } from '../../apps/app-service.js';
+import type { LoginPreferences } from '../../repositories/app-repository.js';
+import { AuthError } from '../../errors.js';
+import { bearerToken } from '../client-auth.js';
+import { AnyObject, closed, MessageBody } from '../schemas/common.js';
+
+// The operator's API (keystate-server.md §4): tenants, apps and their clients, behind
+// KEYSTATE_ADMIN_TOKEN. Without a configured token every call is 401.
+
+const RedirectUris = Type.Array(Type.String({ format: 'uri', maxLength: 2048 }), { maxItems: 100 });
+const Resources = Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 100 });
+const LoginPrefs = Type.Record(Type.String(), Type.Unknown());
+const AppBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    redirect_uris: RedirectUris,
+    tenant_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    resources: Type.Optional(Resources),
+    login_preferences: Type.Optional(LoginPrefs),
+  },
+  closed,
+);
+const AppPatch = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    redirect_uris: Type.Optional(RedirectUris),
+    resources: Type.Optional(Resources),
+    login_preferences: Type.Optional(LoginPrefs),
+  },
+  closed,
+);
+const AppParams = Type.Object({ app_id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** Compares digests so neither the length nor the content of the token leaks through timing. */
+function adminGuard(adminToken: string | null) {
+  const expected = adminToken === null ? null : createHash('sha256').update(adminToken).digest();
+  return async (request: FastifyRequest): Promise<void> => {
+    const presented = bearerToken(request);
+    if (expected === null || presented === null || !timingSafeEqual(createHash('sha256').update(presented).digest(), expected)) {
+      throw new AuthError('ADMIN_UNAUTHENTICATED');
+    }
+  };
+}
+
+export const adminRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; adminToken: string | null }> = async (app, { apps, adminToken }) => {
+  app.addHook('onRequest', adminGuard(adminToken));
+  const security = [{ AdminToken: [] }];
+
+  app.post(
+    '/admin/v1/tenants',
+    { schema: { summary: 'Create a tenant', tags: ['admin'], security, body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, closed), response: { 201: AnyObject, '4xx': MessageBody } } },
+    async (request, reply) => {
+      const tenant = await apps.createTenant(request.body.name);
+      return reply.code(201).send({ tenant_id: tenant.id, name: tenant.name });
+    },
+  );
+
+  app.post('/admin/v1/applications', { schema: { summary: 'Create an application and its client', tags: ['admin'], security, body: AppBody, response: { 201: AnyObject, '4xx': MessageBody } } }, async (request, reply) => {
+    const body = request.body;
+    const created = await apps.createApp({
+      name: body.name,
+      redirectUris: body.redirect_uris,
+      tenantId: body.tenant_id ?? null,
+      resources: body.resources ?? [],
+      loginPreferences: (body.login_preferences ?? {}) as LoginPreferences,
+    });
+    return reply.code(201).send(created);
+  });
+
+  app.get('/admin/v1/applications/:app_id', { schema: { summary: 'Get an application', tags: ['admin'], security, params: AppParams, response: { 200: AnyObject, '4xx': MessageBody } } }, async (request) =>
+    apps.getApp(request.params.app_id),
+  );
+
+  app.patch(
+    '/admin/v1/applications/:app_id',
+    { schema: { summary: 'Change an application', tags: ['admin'], security, params: AppParams, body: AppPatch, response: { 200: AnyObject, '4xx': MessageBody } } },
+    async (request) => {
+      const body = request.body;
+      return apps.updateApp(request.params.app_id, {
+        ...(body.name === undefined ? {} : { name: body.name }),
+        ...(body.redirect_uris === undefined ? {} : { redirectUris: body.redirect_uris }),
+        ...(body.resources === undefined ? {} : { resources: body.resources }),
+        ...(body.login_preferences === undefined ? {} : { loginPreferences: body.login_preferences as LoginPreferences }),
+      });
+    },
+  );
+
+  app.post(
+    '/admin/v1/applications/:app_id/rotate-secret',
+    { schema: { summary: "Replace an application's client secret", tags: ['admin'], security, params: AppParams, response: { 200: AnyObject, '4xx': MessageBody } } },
+    async (request) => apps.rotateSecret(request.params.app_id),
+  );
+};

@@ -1,0 +1,137 @@
+/**
+ * The one place that constructs a Prisma client. DATABASE_URL picks the engine: `file:` → SQLite
+ * (better-sqlite3 driver adapter), `postgres://` / `postgresql://` → PostgreSQL (pg pool). Each
+ * provider has its own generated client (one schema has one provider); both expose the same model
+ * API, so the PostgreSQL one is typed as the SQLite one. Migrations are applied separately, by
+ * `migrate()` in ./migrate.ts.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
+import type { Prisma, PrismaClient } from './generated/sqlite/client.js';
+import { type Provider, providerOf, sqliteFilePath } from './migrate.js';
+
+export type Db = PrismaClient;
+/** The client handed to `db.$transaction(async (tx) => …)`. */
+export type Tx = Prisma.TransactionClient;
+
+export interface Storage {
+  readonly db: Db;
+  readonly provider: Provider;
+  /** Runs a trivial query (used by /health). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** SQLite settings applied to every connection. */
+const SQLITE_PRAGMAS = 'PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;';
+/** How long SQLite waits for a lock held by another connection/process before SQLITE_BUSY. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+export async function openStorage(databaseUrl: string): Promise<Storage> {
+  const provider = providerOf(databaseUrl);
+  let db: Db;
+  if (provider === 'sqlite') {
+    const [{ PrismaClient }, { PrismaBetterSqlite3 }] = await Promise.all([
+      import('./generated/sqlite/client.js'),
+      import('@prisma/adapter-better-sqlite3'),
+    ]);
+    const file = sqliteFilePath(databaseUrl);
+    mkdirSync(dirname(file), { recursive: true });
+    const factory = new PrismaBetterSqlite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS });
+    db = new PrismaClient({ adapter: serializedSqlite(factory) });
+  } else {
+    const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
+      import('./generated/postgresql/client.js'),
+      import('@prisma/adapter-pg'),
+    ]);
+    db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) }) as unknown as Db;
+  }
+  const storage: Storage = {
+    db,
+    provider,
+    async ping() {
+      await db.$queryRawUnsafe('SELECT 1');
+    },
+    async close() {
+      await db.$disconnect();
+    },
+  };
+  try {
+    await storage.ping();
+  } catch (error) {
+    await db.$disconnect().catch(() => {});
+    throw error;
+  }
+  return storage;
+}
+
+/**
+ * The better-sqlite3 adapter runs everything on ONE connection. Its interactive transactions take
+ * a mutex, but plain queries do not: a query issued by another request while a transaction is open
+ * would run INSIDE that transaction (and vanish if it rolls back; measured with 7.10). This wrapper
+ * makes every statement wait for the open transaction to end, so SQLite behaves like a database
+ * with serializable transactions. Also applies the pragmas on each new connection.
+ *
+ * Consequence: inside `db.$transaction(async (tx) => …)` use `tx`, never `db` — a `db` query there
+ * waits for the transaction to end, i.e. until the transaction times out (PostgreSQL would run it
+ * on another connection instead).
+ */
+function serializedSqlite(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    async connect(): Promise<SqlDriverAdapter> {
+      const adapter = await factory.connect();
+      await adapter.executeScript(SQLITE_PRAGMAS);
+      const lock = createLock();
+      const exclusive =
+        <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+        async (...args: A): Promise<R> => {
+          const release = await lock();
+          try {
+            return await fn(...args);
+          } finally {
+            release();
+          }
+        };
+      adapter.queryRaw = exclusive(adapter.queryRaw.bind(adapter));
+      adapter.executeRaw = exclusive(adapter.executeRaw.bind(adapter));
+      adapter.executeScript = exclusive(adapter.executeScript.bind(adapter));
+      const startTransaction = adapter.startTransaction.bind(adapter);
+      adapter.startTransaction = async (...args): Promise<Transaction> => {
+        const release = await lock();
+        try {
+          const tx = await startTransaction(...args);
+          const commit = tx.commit.bind(tx);
+          const rollback = tx.rollback.bind(tx);
+          tx.commit = () => commit().finally(release);
+          tx.rollback = () => rollback().finally(release);
+          return tx;
+        } catch (error) {
+          release();
+          throw error;
+        }
+      };
+      return adapter;
+    },
+  };
+}
+
+/** A FIFO async mutex: `const release = await lock(); … release();` (release is idempotent). */
+function createLock(): () => Promise<() => void> {
+  let tail: Promise<void> = Promise.resolve();
+  return async () => {
+    const previous = tail;
+    let open!: () => void;
+    tail = new Promise<void>((resolve) => (open = resolve));
+    await previous;
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        open();
+      }
+    };
+  };
+}

@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import type { Clock } from '../clock.js';
+import { toSeconds } from '../clock.js';
+import { AuthError } from '../errors.js';
+import { newId } from '../secrets/random.js';
+import { amrOf, type ClaimsRequest, requestedClaims, type UserClaimsSource } from './claims.js';
+import type { SigningKeyring } from './keys.js';
+
+// Signs and verifies every JWT this server issues. One algorithm signs (TOKEN_SIGNING_ALG), every
+// token carries `kid`, `iss`, `iat`, `exp` and `jti`, and verification pins algorithm, issuer,
+// type and the injected clock.
+
+export const ACCESS_TOKEN_TTL_SECONDS = 3600;
+export const ID_TOKEN_TTL_SECONDS = 3600;
+export const CLIENT_TOKEN_TTL_SECONDS = 3600;
+export const DEFAULT_AUDIENCE = 'userid-api';
+/** Client access tokens carry their own `typ`, so a user's access token can never pass as one. */
+const CLIENT_TOKEN_TYP = 'client+jwt';
+const USER_ACCESS_TOKEN_TYP = 'at+jwt';
+
+export interface AppIdentity {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly name: string;
+}
+
+/** Who is calling a /cis/v1 endpoint, as proven by its client access token. */
+export interface ClientPrincipal {
+  readonly appId: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+}
+
+/** Everything a user token set is minted from; stored with refresh tokens so refreshes keep it. */
+export interface UserGrant {
+  readonly methods: readonly string[];
+  /** ms since epoch of the latest interactive authentication. */
+  readonly authTime: number;
+  readonly resource: string | null;
+  readonly claims: ClaimsRequest | null;
+}
+
+export interface UserTokens {
+  readonly accessToken: string;
+  readonly idToken: string;
+  readonly expiresIn: number;
+}
+
+export interface TokenService {
+  issueClientToken(app: AppIdentity, resource: string | null): Promise<{ accessToken: string; expiresIn: number; scope: string }>;
+  verifyClientToken(token: string): Promise<ClientPrincipal>;
+  issueUserTokens(app: AppIdentity, user: UserClaimsSource, grant: UserGrant): Promise<UserTokens>;
+  jwks(): { readonly keys: readonly object[] };
+  readonly algorithm: string;
+}
+
+export function createTokenService(deps: { issuer: string; clock: Clock; keyring: SigningKeyring }): TokenService {
+  const { issuer, clock, keyring } = deps;
+  const { signer } = keyring;
+
+  const sign = (payload: JWTPayload, typ: string, ttlSeconds: number): Promise<string> => {
+    const now = toSeconds(clock.now());
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ })
+      .setIssuer(issuer)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttlSeconds)
+      .setJti(newId())
+      .sign(signer.key);
+  };
+
+  return {
+    algorithm: signer.alg,
+
+    async issueClientToken(app, resource) {
+      const scope = 'openid offline_access';
+      const accessToken = await sign(
+        {
+          sub: app.clientId,
+          aud: resource ?? DEFAULT_AUDIENCE,
+          client_id: app.clientId,
+          app_id: app.id,
+          app_name: app.name,
+          tid: app.tenantId,
+          scope,
+          roles: [],
+        },
+        CLIENT_TOKEN_TYP,
+        CLIENT_TOKEN_TTL_SECONDS,
+      );
+      return { accessToken, expiresIn: CLIENT_TOKEN_TTL_SECONDS, scope };
+    },
+
+    async verifyClientToken(token) {
+      try {
+        const { payload } = await jwtVerify(
+          token,
+          async (header) => {
+            const verifier = header.kid === undefined ? undefined : keyring.verifiers.get(header.kid);
+            if (verifier === undefined) throw new joseErrors.JWKSNoMatchingKey();
+            return verifier.key;
+          },
+          {
+            issuer,
+            typ: CLIENT_TOKEN_TYP,
+            algorithms: [...new Set([...keyring.verifiers.values()].map((v) => v.alg))],
+            currentDate: new Date(clock.now()),
+            requiredClaims: ['exp', 'iat', 'client_id', 'app_id', 'tid'],
+          },
+        );
+        const { app_id: appId, tid: tenantId, client_id: clientId } = payload;
+        if (typeof appId !== 'string' || typeof tenantId !== 'string' || typeof clientId !== 'string' || payload.sub !== clientId) {
+          throw new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
+        }
+        return { appId, tenantId, clientId };
+      } catch (error) {
+        if (error instanceof AuthError) throw error;
+        // jose's messages stay here: the caller only learns "Invalid token".
+        const reason = error instanceof joseErrors.JOSEError ? error.code : 'malformed';
+        throw new AuthError('TOKEN_INVALID', { details: { reason } });
+      }
+    },
+
+    async issueUserTokens(app, user, grant) {
+      const accessToken = await sign(
+        {
+          sub: user.id,
+          aud: grant.resource ?? DEFAULT_AUDIENCE,
+          scope: 'openid offline_access',
+          roles: [],
+          tid: app.tenantId,
+          client_id: app.clientId,
+          app_id: app.id,
+          app_name: app.name,
+          ...requestedClaims(user, grant.claims?.access_token),
+        },
+        USER_ACCESS_TOKEN_TYP,
+        ACCESS_TOKEN_TTL_SECONDS,
+      );
+      const idToken = await sign(
+        {
+          ...requestedClaims(user, grant.claims?.id_token),
+          sub: user.id,
+          tid: app.tenantId,
+          aud: app.clientId,
+          auth_time: toSeconds(grant.authTime),
+          amr: amrOf(grant.methods),
+          at_hash: atHash(accessToken, signer.alg),
+        },
+        'JWT',
+        ID_TOKEN_TTL_SECONDS,
+      );
+      return { accessToken, idToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+    },
+
+    jwks: () => keyring.jwks,
+  };
+}
+
+/** OIDC Core §3.1.3.6: left half of the hash of the access token (SHA-512 for Ed25519). */
+function atHash(accessToken: string, alg: string): string {
+  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256').update(accessToken, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}

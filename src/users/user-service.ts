@@ -1,0 +1,80 @@
+import { AuthError } from '../errors.js';
+import { associateUser, findTenantUsersByIdentity, findUserForApp, insertUser, type IdentifierType, type UserRecord } from '../repositories/user-repository.js';
+import { newId } from '../secrets/random.js';
+import type { Storage } from '../storage/prisma.js';
+import type { ClientPrincipal } from '../tokens/token-service.js';
+import { normalizeEmail, normalizeIdentifier, normalizePhoneNumber } from './identifiers.js';
+import { toUserView, type UserView } from './user-view.js';
+
+// POST /cis/v1/users and the four lookups (mosaic-backend-api.md §2.12). Users are tenant-level;
+// an app sees only users associated with it. Creating a user that already exists in the tenant
+// but not in the app associates it with the app and changes nothing else.
+
+export interface CreateUserRequest {
+  readonly email: string | null;
+  readonly phoneNumber: string | null;
+  readonly username: string | null;
+  readonly externalUserId: string | null;
+  readonly externalAccountId: string | null;
+  readonly customData: Record<string, unknown> | null;
+  readonly customAppData: Record<string, unknown> | null;
+  /** Stored as given and returned: name, address, birthday, picture, language, secondary lists. */
+  readonly profile: Record<string, unknown>;
+}
+
+export interface UserService {
+  create(caller: ClientPrincipal, request: CreateUserRequest): Promise<UserView>;
+  lookup(caller: ClientPrincipal, type: IdentifierType, value: string): Promise<UserView>;
+}
+
+const conflict = (message: string) => new AuthError('USER_EXISTS', { message, extraBody: { ts_error_code: 'user_already_exists' } });
+
+export function createUserService(deps: { storage: Storage }): UserService {
+  const { db } = deps.storage;
+
+  const lookupRecord = async (caller: ClientPrincipal, type: IdentifierType, value: string): Promise<UserRecord | null> => {
+    const normalized = normalizeIdentifier(type, value);
+    return normalized === null ? null : findUserForApp(db, caller.appId, caller.tenantId, type, normalized);
+  };
+
+  return {
+    async create(caller, request) {
+      const email = request.email === null ? null : normalizeEmail(request.email);
+      const phoneNumber = request.phoneNumber === null ? null : normalizePhoneNumber(request.phoneNumber);
+      if (request.phoneNumber !== null && phoneNumber === null) {
+        throw new AuthError('VALIDATION_FAILED', { message: ['phone_number must be a valid phone number in E.164 format'] });
+      }
+      if (email === null && phoneNumber === null && request.username === null && request.externalUserId === null) {
+        throw new AuthError('VALIDATION_FAILED', { message: ['an email, phone_number, username or external_user_id is required'] });
+      }
+      const link = { username: request.username, externalAccountId: request.externalAccountId, customAppData: request.customAppData };
+      const holders = await findTenantUsersByIdentity(db, caller.tenantId, { email, phoneNumber, externalUserId: request.externalUserId });
+      if (holders.length > 1) throw conflict('The identifiers belong to different users');
+      const holder = holders[0];
+      let userId: string;
+      if (holder === undefined) {
+        userId = newId();
+        const created = await insertUser(
+          db,
+          { id: userId, tenantId: caller.tenantId, email, phoneNumber, externalUserId: request.externalUserId, profile: request.profile, customData: request.customData },
+          caller.appId,
+          link,
+        );
+        if (!created) throw conflict('A user with this identifier already exists');
+      } else {
+        if (holder.appIds.includes(caller.appId)) throw conflict('A user with this identifier already exists');
+        if (!(await associateUser(db, holder.id, caller.appId, link))) throw conflict('This username is already taken in this application');
+        userId = holder.id;
+      }
+      const user = await findUserForApp(db, caller.appId, caller.tenantId, 'user_id', userId);
+      if (user === null) throw new AuthError('USER_NOT_FOUND');
+      return toUserView(user);
+    },
+
+    async lookup(caller, type, value) {
+      const user = await lookupRecord(caller, type, value);
+      if (user === null) throw new AuthError('USER_NOT_FOUND');
+      return toUserView(user);
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { createServer } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { bootstrap } from '../../src/bootstrap.js';
+import type { Config } from '../../src/config.js';
+import { createSmtpEmailSender, type EmailSender } from '../../src/delivery/email-sender.js';
+import { createOutboxEmailSender } from '../../src/delivery/outbox-email-sender.js';
+import { openStorage, type Storage } from '../../src/storage/prisma.js';
+import { type ManualClock, manualClock } from './clock.js';
+import { testConfig } from './test-config.js';
+
+// A real Keystate server for HTTP tests: real database (SQLite file or PostgreSQL, see db.ts),
+// real SMTP when a catcher is given, listening on 127.0.0.1, with a clock the test moves.
+
+export interface TestServer {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly config: Config;
+  readonly clock: ManualClock;
+  readonly storage: Storage;
+  /** Creates an app through the admin API and returns its credentials. */
+  createApp(options?: { name?: string; redirectUris?: string[]; resources?: string[]; tenantId?: string; loginPreferences?: object }): Promise<TestClient>;
+  createTenant(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface TestClient {
+  readonly appId: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** A fresh client access token from /oidc/token. */
+  token(): Promise<string>;
+  /** fetch against the server with the client token and JSON body. */
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTestServer(options: {
+  databaseUrl: string;
+  smtpUrl?: string | null;
+  clock?: ManualClock;
+  env?: Record<string, string>;
+}): Promise<TestServer> {
+  const port = await freePort();
+  const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...options.env });
+  const clock = options.clock ?? manualClock();
+  const storage = await openStorage(config.databaseUrl);
+  const boot = await bootstrap(storage, config, clock);
+  const emailSender: EmailSender =
+    config.smtpUrl === null ? createOutboxEmailSender({ db: storage.db, clock }) : createSmtpEmailSender({ smtpUrl: config.smtpUrl, from: config.emailFrom, timeoutMs: 3000 });
+  const app = await buildApp({ config, storage, clock, boot, emailSender, logger: false });
+  await app.listen({ host: '127.0.0.1', port });
+  const url = `http://127.0.0.1:${port}`;
+  const admin = { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' };
+
+  const server: TestServer = {
+    url,
+    app,
+    config,
+    clock,
+    storage,
+    async createTenant(name) {
+      const response = await fetch(`${url}/admin/v1/tenants`, { method: 'POST', headers: admin, body: JSON.stringify({ name }) });
+      if (response.status !== 201) throw new Error(`createTenant: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { tenant_id: string }).tenant_id;
+    },
+    async createApp(appOptions = {}) {
+      const response = await fetch(`${url}/admin/v1/applications`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({
+          name: appOptions.name ?? 'Test App',
+          redirect_uris: appOptions.redirectUris ?? ['https://app.example/verify'],
+          ...(appOptions.resources ? { resources: appOptions.resources } : {}),
+          ...(appOptions.tenantId ? { tenant_id: appOptions.tenantId } : {}),
+          ...(appOptions.loginPreferences ? { login_preferences: appOptions.loginPreferences } : {}),
+        }),
+      });
+      if (response.status !== 201) throw new Error(`createApp: ${response.status} ${await response.text()}`);
+      const created = (await response.json()) as { app_id: string; tenant_id: string; client_id: string; client_secret: string };
+      return clientFor(url, created);
+    },
+    async close() {
+      await app.close();
+      await emailSender.close();
+      await storage.close();
+    },
+  };
+  return server;
+}
+
+export function clientFor(url: string, created: { app_id: string; tenant_id: string; client_id: string; client_secret: string }): TestClient {
+  let cached: string | null = null;
+  const client: TestClient = {
+    appId: created.app_id,
+    tenantId: created.tenant_id,
+    clientId: created.client_id,
+    clientSecret: created.client_secret,
+    async token() {
+      const response = await fetch(`${url}/oidc/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: created.client_id, client_secret: created.client_secret }),
+      });
+      if (response.status !== 200) throw new Error(`token: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { access_token: string }).access_token;
+    },
+    async call(method, path, body) {
+      cached ??= await client.token();
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${cached}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        redirect: 'manual',
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text === '' ? null : JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+  };
+  return client;
+}
