@@ -23,7 +23,7 @@ export default defineConfig({
               extends: true as const,
               test: {
                 name: 'postgresql',
-                include: ['test/storage/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/http/**/*.test.ts'],
+                include: ['test/storage/**/*.test.ts', 'test/flows/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/http/**/*.test.ts'],
                 env: { KEYSTATE_TEST_ENGINE: 'postgresql' },
               },
             },

@@ -42,7 +42,7 @@ export const magicLinkMachine = setup({
     deliverChallenge: (_, _params: { channel: 'email' | 'direct' }) => {},
     revokeChallenge: () => {},
     consumeChallenge: () => {},
-    recordAuthentication: (_, _params: { method: AuthMethod; sessionId: string | null }) => {},
+    recordAuthentication: (_, _params: { method: AuthMethod; sessionId: string | null; verifies: 'email' }) => {},
     issueTokens: () => {},
   },
   guards: {
@@ -89,6 +89,8 @@ export const magicLinkMachine = setup({
           params: ({ event }) => ({
             method: MAGIC_LINK_METHOD,
             sessionId: event.type === 'code.submit' ? event.sessionId : null,
+            // The link only ever goes to the user's primary address: redeeming it proves that address.
+            verifies: 'email' as const,
           }),
         },
         'issueTokens',

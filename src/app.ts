@@ -38,8 +38,11 @@ export interface AppDeps {
   readonly clock: Clock;
   readonly boot: Bootstrapped;
   readonly emailSender: EmailSender;
-  /** Pino options, or false to silence (tests). */
+  /** Pino options, or false to silence (tests). Replaces the default options, redaction included. */
   readonly logger?: boolean | object;
+  /** Where the default logger writes (stdout when unset). Tests capture the log here and still get
+   * the production options, redaction included: passing `logger` instead would replace those. */
+  readonly logStream?: { write(line: string): void };
 }
 
 /** Never log these, wherever they appear (STYLE §2.7). */
@@ -62,7 +65,11 @@ export const REDACTED_PATHS = [
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // (the TypeBox provider only types the routes; callers see a plain instance)
   const { config, storage, clock, boot } = deps;
-  const logger: FastifyServerOptions['logger'] = deps.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const logger: FastifyServerOptions['logger'] = deps.logger ?? {
+    level: config.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    ...(deps.logStream === undefined ? {} : { stream: deps.logStream }),
+  };
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimitBytes,
@@ -116,7 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Everything under /cis/v1 but the emailed link needs the caller's client access token.
   await app.register(async (scope) => {
     scope.addHook('onRequest', clientAuthHook(tokens));
-    await scope.register(magicLinkRoutes, { magicLinks });
+    await scope.register(magicLinkRoutes, { magicLinks, limits: config.rateLimits });
     await scope.register(userRoutes, { users });
   });
   if (config.nodeEnv !== 'production') {

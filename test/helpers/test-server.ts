@@ -52,6 +52,8 @@ export async function startTestServer(options: {
   smtpUrl?: string | null;
   clock?: ManualClock;
   env?: Record<string, string>;
+  /** Capture the server log (at LOG_LEVEL, with the production redaction) instead of silencing it. */
+  logStream?: { write(line: string): void };
 }): Promise<TestServer> {
   const port = await freePort();
   const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...options.env });
@@ -60,7 +62,7 @@ export async function startTestServer(options: {
   const boot = await bootstrap(storage, config, clock);
   const emailSender: EmailSender =
     config.smtpUrl === null ? createOutboxEmailSender({ db: storage.db, clock }) : createSmtpEmailSender({ smtpUrl: config.smtpUrl, from: config.emailFrom, timeoutMs: 3000 });
-  const app = await buildApp({ config, storage, clock, boot, emailSender, logger: false });
+  const app = await buildApp({ config, storage, clock, boot, emailSender, ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
   await app.listen({ host: '127.0.0.1', port });
   const url = `http://127.0.0.1:${port}`;
   const admin = { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' };

@@ -63,7 +63,7 @@ describe('magic-link machine', () => {
     expect(snapshot.status).toBe('done');
     expect(effects(actions)).toEqual([
       { type: 'consumeChallenge', params: undefined },
-      { type: 'recordAuthentication', params: { method: 'eml', sessionId: null } },
+      { type: 'recordAuthentication', params: { method: 'eml', sessionId: null, verifies: 'email' } },
       { type: 'issueTokens', params: undefined },
     ]);
   });
@@ -71,7 +71,7 @@ describe('magic-link machine', () => {
   it('forwards a session id to the session effect without keeping it in context', () => {
     const [waiting] = delivered();
     const [snapshot, actions] = transition(magicLinkMachine, waiting, { type: 'code.submit', sessionId: 'sess-secret', at: T0 + MINUTE });
-    expect(effects(actions)).toContainEqual({ type: 'recordAuthentication', params: { method: 'eml', sessionId: 'sess-secret' } });
+    expect(effects(actions)).toContainEqual({ type: 'recordAuthentication', params: { method: 'eml', sessionId: 'sess-secret', verifies: 'email' } });
     expect(JSON.stringify(magicLinkMachine.getPersistedSnapshot(snapshot))).not.toContain('sess-secret');
   });
 
