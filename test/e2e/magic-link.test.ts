@@ -271,4 +271,29 @@ describe('email magic link, end to end', () => {
     const other = await newUser();
     expect((await client.call('POST', '/cis/v1/auth/link/email/send', { email: other.email, redirect_uri: REDIRECT, channel: 'direct' })).status).toBe(200);
   });
+
+  it('honours claims requests and resource: optional claims appear only when asked, resource becomes aud', async () => {
+    const user = await newUser({ name: { first_name: 'Ada', last_name: 'Lovelace' }, custom_data: { tier: 'gold', internal: 'x' } });
+    const plain = await authenticate({ code: (await codeByEmail(user.email)).code });
+    const jwks = createRemoteJWKSet(new URL(`${server.url}/cis/oidc/jwks`));
+    const options = { issuer: server.config.issuer, currentDate: new Date(server.clock.now()) };
+    const { payload: plainId } = await jwtVerify(plain.body.id_token, jwks, { ...options, audience: client.clientId });
+    expect(plainId.email).toBeUndefined();
+    expect(plainId.fname).toBeUndefined();
+
+    const asked = await authenticate({
+      code: (await codeByEmail(user.email)).code,
+      resource: 'https://api.shop.example',
+      claims: { id_token: { email: null, email_verified: null, fname: null, custom_data: { fields: ['tier'] } }, access_token: { email: null } },
+    });
+    expect(asked.status).toBe(200);
+    const { payload: id } = await jwtVerify(asked.body.id_token, jwks, { ...options, audience: client.clientId });
+    expect(id).toMatchObject({ email: user.email, email_verified: true, fname: 'Ada', custom_data: { tier: 'gold' } });
+    expect((id.custom_data as Record<string, unknown>).internal).toBeUndefined();
+    const { payload: access } = await jwtVerify(asked.body.access_token, jwks, { ...options, audience: 'https://api.shop.example' });
+    expect(access.email).toBe(user.email);
+
+    const unknownResource = await authenticate({ code: (await codeByEmail(user.email)).code, resource: 'https://elsewhere.example' });
+    expect(unknownResource.status).toBe(400);
+  });
 });
