@@ -1,11 +1,10 @@
-import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Plugin as AjvPlugin } from 'ajv';
 import ajvFormats from 'ajv-formats';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { createAppService } from './apps/app-service.js';
 import type { Bootstrapped } from './bootstrap.js';
 import type { Clock } from './clock.js';
@@ -74,7 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger,
     bodyLimit: config.bodyLimitBytes,
     // Request URLs of the emailed link carry the code: log the route, never the query string.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false }, plugins: [ajvFormats as unknown as AjvPlugin<unknown>] },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -85,7 +84,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.decorateRequest('client', null);
   registerErrorHandling(app);
-  await app.register(formbody);
+  // The API takes JSON only (mosaic-backend-api.md §1.2): Fastify's built-in text/plain parser made a
+  // text body a 400 "must be object" instead of 415; form bodies are parsed only by the token
+  // endpoint (registered in oidcRoutes).
+  app.removeContentTypeParser('text/plain');
   await app.register(rateLimit, { global: false, hook: 'preHandler' });
   await app.register(swagger, {
     openapi: {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testEngine } from '../helpers/db.js';
+import { freshDatabase, type TestDatabase, testEngine } from '../helpers/db.js';
 
 // The server as an operator runs it: the real entry point in its own process. It applies the
 // migrations, bootstraps a dev app, serves, and on SIGTERM finishes and exits 0; a bad setting
@@ -13,11 +13,26 @@ import { testEngine } from '../helpers/db.js';
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
+const databases: TestDatabase[] = [];
 
-afterEach(() => {
+afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const database of databases.splice(0)) await database.drop();
 });
+
+/** SQLite: a file in a folder that does not exist yet (the server creates it). PostgreSQL: an
+ * empty database (the server applies the migrations itself). */
+async function emptyDatabaseUrl(): Promise<string> {
+  if (testEngine() === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'keystate-proc-'));
+    dirs.push(dir);
+    return `file:${join(dir, 'nested', 'keystate.db')}`;
+  }
+  const database = await freshDatabase({ migrated: false });
+  databases.push(database);
+  return database.url;
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -65,12 +80,11 @@ function start(env: Record<string, string>): Started {
   };
 }
 
-describe.runIf(testEngine() === 'sqlite')('the server process', () => {
-  it('starts on a fresh SQLite file, prints a ready dev app, serves, and exits 0 on SIGTERM', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keystate-proc-'));
-    dirs.push(dir);
+describe('the server process', () => {
+  it('starts on an empty database, prints a ready dev app, serves, and exits 0 on SIGTERM', async () => {
+    const databaseUrl = await emptyDatabaseUrl();
     const port = await freePort();
-    const server = start({ PORT: String(port), DATABASE_URL: `file:${join(dir, 'nested', 'keystate.db')}` });
+    const server = start({ PORT: String(port), DATABASE_URL: databaseUrl });
     await server.printed('Keystate listening');
     expect(server.output()).toMatch(/Dev App created: client_id=\S+ client_secret=\S+/);
     expect(server.output()).toMatch(/Development admin token/);
@@ -92,7 +106,7 @@ describe.runIf(testEngine() === 'sqlite')('the server process', () => {
     expect(await server.exited).toBe(0);
 
     // A second start on the same database creates nothing new and prints no dev app.
-    const again = start({ PORT: String(port), DATABASE_URL: `file:${join(dir, 'nested', 'keystate.db')}` });
+    const again = start({ PORT: String(port), DATABASE_URL: databaseUrl });
     await again.printed('Keystate listening');
     expect(again.output()).not.toContain('Dev App created');
     again.child.kill('SIGINT');

@@ -25,17 +25,19 @@ export function testEngine(): 'sqlite' | 'postgresql' {
   return engine;
 }
 
-export async function freshDatabase(): Promise<TestDatabase> {
-  return testEngine() === 'sqlite' ? freshSqlite() : freshPostgres();
+/** `migrated: false` leaves the database empty (for tests of the server's own start-up migration). */
+export async function freshDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const migrated = options.migrated ?? true;
+  return testEngine() === 'sqlite' ? freshSqlite(migrated) : freshPostgres(migrated);
 }
 
-async function freshSqlite(): Promise<TestDatabase> {
+async function freshSqlite(migrated: boolean): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'keystate-test-'));
   const url = `file:${join(dir, 'keystate.db')}`;
   const remove = () => rmSync(dir, { recursive: true, force: true });
   let storage: Storage;
   try {
-    await migrate(url);
+    if (migrated) await migrate(url);
     storage = await openStorage(url);
   } catch (error) {
     remove();
@@ -47,7 +49,7 @@ async function freshSqlite(): Promise<TestDatabase> {
   }) };
 }
 
-async function freshPostgres(): Promise<TestDatabase> {
+async function freshPostgres(migrated: boolean): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_POSTGRES_URL;
   if (!serverUrl) {
     throw new Error('KEYSTATE_TEST_ENGINE=postgresql needs TEST_POSTGRES_URL (a postgres:// URL of a role that may CREATE DATABASE)');
@@ -59,7 +61,7 @@ async function freshPostgres(): Promise<TestDatabase> {
   const remove = () => admin(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   let storage: Storage;
   try {
-    await migrate(url.toString());
+    if (migrated) await migrate(url.toString());
     storage = await openStorage(url.toString());
   } catch (error) {
     await remove().catch(() => {});

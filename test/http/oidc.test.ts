@@ -144,6 +144,16 @@ describe('POST /oidc/token and /cis/oidc/token', () => {
     expectOAuthError(await answer(malformed), 'invalid_client');
   });
 
+  it('a body that is neither form-urlencoded nor JSON is 415', async () => {
+    const response = await fetch(`${server.url}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: new URLSearchParams(credentials(client)).toString(),
+    });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({ message: expect.any(String), error_code: 415 });
+  });
+
   it('a grant type other than client_credentials is 400 unsupported_grant_type', async () => {
     for (const grantType of ['authorization_code', 'password', 'refresh_token']) {
       expectOAuthError(await postForm('/oidc/token', credentials(client, { grant_type: grantType })), 'unsupported_grant_type');

@@ -1,3 +1,4 @@
+import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -45,23 +46,27 @@ export function clientCredentials(request: FastifyRequest, body: { client_id?: s
 }
 
 export const oidcRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; tokens: TokenService; config: Config }> = async (app, { apps, tokens, config }) => {
+  // Form bodies (§1.3) only here: every other endpoint takes JSON and answers 415 to anything else.
+  await app.register(formbody);
+  // One limiter (one counter store) for both token paths: a per-route `config.rateLimit` gives each
+  // route its own store, so a client alternating /oidc/token and /cis/oidc/token got twice its limit.
+  const limitPerClient = app.rateLimit({
+    max: config.rateLimits.clientToken.max,
+    timeWindow: config.rateLimits.clientToken.windowMs,
+    keyGenerator: (request: FastifyRequest) => {
+      try {
+        return `client-token:${clientCredentials(request, (request.body ?? {}) as { client_id?: string }).clientId}`;
+      } catch {
+        return `client-token-ip:${request.ip}`;
+      }
+    },
+  });
+
   for (const path of TOKEN_PATHS) {
     app.post(
       path,
       {
-        config: {
-          rateLimit: {
-            max: config.rateLimits.clientToken.max,
-            timeWindow: config.rateLimits.clientToken.windowMs,
-            keyGenerator: (request: FastifyRequest) => {
-              try {
-                return `client-token:${clientCredentials(request, (request.body ?? {}) as { client_id?: string }).clientId}`;
-              } catch {
-                return `client-token-ip:${request.ip}`;
-              }
-            },
-          },
-        },
+        preHandler: limitPerClient,
         schema: {
           summary: 'Get a client access token (client_credentials)',
           tags: ['oidc'],
