@@ -109,14 +109,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     effects: {
       'magic-link': {
-        ...magicLinkEffects({ config, hasher: boot.hasher, emailSender: deps.emailSender }),
+        ...magicLinkEffects({ config, hasher: boot.hasher, emailSender: deps.emailSender, log: app.log }),
         ...authenticationEffects({ hasher: boot.hasher, sessions, tokens }),
       },
     },
   });
   const apps = createAppService({ storage, hasher: boot.hasher, tokens, defaultTenantId: boot.defaultTenant.id });
   const magicLinks = createMagicLinkService({ storage, clock, runner, hasher: boot.hasher });
-  const users = createUserService({ storage });
+  const users = createUserService({ storage, clock });
 
   await app.register(healthRoutes, { ping: () => storage.ping() });
   await app.register(oidcRoutes, { apps, tokens, config });

@@ -121,14 +121,18 @@ export async function findTenantUsersByIdentity(
 }
 
 /** Creates the user and its association with the app; null when an identity is taken (race-safe). */
-export async function insertUser(db: Tx, user: NewUser, appId: string, link: AppLink): Promise<boolean> {
+export async function insertUser(db: Tx, user: NewUser, appId: string, link: AppLink, at: number): Promise<boolean> {
+  const now = new Date(at);
   try {
     await db.user.create({
       data: {
         ...user,
+        createdAt: now,
+        updatedAt: now,
+        statusChangedAt: now,
         profile: toJson(user.profile),
         customData: user.customData === null ? undefined : toJson(user.customData),
-        apps: { create: { appId, username: link.username, externalAccountId: link.externalAccountId, customAppData: link.customAppData === null ? undefined : toJson(link.customAppData) } },
+        apps: { create: { appId, createdAt: now, username: link.username, externalAccountId: link.externalAccountId, customAppData: link.customAppData === null ? undefined : toJson(link.customAppData) } },
       },
     });
     return true;
@@ -139,10 +143,10 @@ export async function insertUser(db: Tx, user: NewUser, appId: string, link: App
 }
 
 /** Associates an existing tenant user with the app; false when the username is taken in the app. */
-export async function associateUser(db: Tx, userId: string, appId: string, link: AppLink): Promise<boolean> {
+export async function associateUser(db: Tx, userId: string, appId: string, link: AppLink, at: number): Promise<boolean> {
   try {
     await db.userApp.create({
-      data: { userId, appId, username: link.username, externalAccountId: link.externalAccountId, customAppData: link.customAppData === null ? undefined : toJson(link.customAppData) },
+      data: { userId, appId, createdAt: new Date(at), username: link.username, externalAccountId: link.externalAccountId, customAppData: link.customAppData === null ? undefined : toJson(link.customAppData) },
     });
     return true;
   } catch (error) {
@@ -158,16 +162,12 @@ export async function recordLogin(db: Tx, user: UserRecord, at: number, verified
     where: { id: user.id },
     data: {
       lastAuthAt: now,
+      updatedAt: now,
       ...(user.status === 'Pending' ? { status: 'Active', statusChangedAt: now } : {}),
       ...(verified === 'email' && user.emailVerifiedAt === null ? { emailVerifiedAt: now } : {}),
       ...(verified === 'phone' && user.phoneVerifiedAt === null ? { phoneVerifiedAt: now } : {}),
     },
   });
-}
-
-/** Associates the user with another app of the same tenant if needed (SSO, §6 item 16). */
-export async function ensureAssociated(db: Tx, userId: string, appId: string): Promise<void> {
-  await db.userApp.upsert({ where: { userId_appId: { userId, appId } }, create: { userId, appId }, update: {} });
 }
 
 export async function findUserById(db: Tx, userId: string, appId: string): Promise<UserRecord | null> {

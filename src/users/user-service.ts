@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { AuthError } from '../errors.js';
 import { associateUser, findTenantUsersByIdentity, findUserForApp, insertUser, type IdentifierType, type UserRecord } from '../repositories/user-repository.js';
 import { newId } from '../secrets/random.js';
@@ -29,7 +30,7 @@ export interface UserService {
 
 const conflict = (message: string) => new AuthError('USER_EXISTS', { message, extraBody: { ts_error_code: 'user_already_exists' } });
 
-export function createUserService(deps: { storage: Storage }): UserService {
+export function createUserService(deps: { storage: Storage; clock: Clock }): UserService {
   const { db } = deps.storage;
 
   const lookupRecord = async (caller: ClientPrincipal, type: IdentifierType, value: string): Promise<UserRecord | null> => {
@@ -59,11 +60,12 @@ export function createUserService(deps: { storage: Storage }): UserService {
           { id: userId, tenantId: caller.tenantId, email, phoneNumber, externalUserId: request.externalUserId, profile: request.profile, customData: request.customData },
           caller.appId,
           link,
+          deps.clock.now(),
         );
         if (!created) throw conflict('A user with this identifier already exists');
       } else {
         if (holder.appIds.includes(caller.appId)) throw conflict('A user with this identifier already exists');
-        if (!(await associateUser(db, holder.id, caller.appId, link))) throw conflict('This username is already taken in this application');
+        if (!(await associateUser(db, holder.id, caller.appId, link, deps.clock.now()))) throw conflict('This username is already taken in this application');
         userId = holder.id;
       }
       const user = await findUserForApp(db, caller.appId, caller.tenantId, 'user_id', userId);

@@ -55,15 +55,35 @@ export async function startTestServer(options: {
   /** Capture the server log (at LOG_LEVEL, with the production redaction) instead of silencing it. */
   logStream?: { write(line: string): void };
 }): Promise<TestServer> {
-  const port = await freePort();
-  const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...options.env });
   const clock = options.clock ?? manualClock();
-  const storage = await openStorage(config.databaseUrl);
-  const boot = await bootstrap(storage, config, clock);
-  const emailSender: EmailSender =
-    config.smtpUrl === null ? createOutboxEmailSender({ db: storage.db, clock }) : createSmtpEmailSender({ smtpUrl: config.smtpUrl, from: config.emailFrom, timeoutMs: 3000 });
-  const app = await buildApp({ config, storage, clock, boot, emailSender, ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
-  await app.listen({ host: '127.0.0.1', port });
+  const start = async (port: number) => {
+    const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...options.env });
+    const storage = await openStorage(config.databaseUrl);
+    const boot = await bootstrap(storage, config, clock);
+    const emailSender: EmailSender =
+      config.smtpUrl === null ? createOutboxEmailSender({ db: storage.db, clock }) : createSmtpEmailSender({ smtpUrl: config.smtpUrl, from: config.emailFrom, timeoutMs: 3000 });
+    const app = await buildApp({ config, storage, clock, boot, emailSender, ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
+    try {
+      await app.listen({ host: '127.0.0.1', port });
+    } catch (error) {
+      await app.close();
+      await emailSender.close();
+      await storage.close();
+      throw error;
+    }
+    return { port, config, storage, emailSender, app };
+  };
+  // The port is known before listening (PUBLIC_URL needs it), so another process can take it in
+  // between (test/e2e/process.test.ts restarts a server on a fixed port): then try another one.
+  let started: Awaited<ReturnType<typeof start>> | undefined;
+  for (let attempt = 1; started === undefined; attempt++) {
+    try {
+      started = await start(await freePort());
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw error;
+    }
+  }
+  const { port, config, storage, emailSender, app } = started;
   const url = `http://127.0.0.1:${port}`;
   const admin = { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' };
 

@@ -8,6 +8,7 @@ import { consumeChallenge, insertChallenge, supersedeChallenges } from '../../re
 import { findAppById } from '../../repositories/app-repository.js';
 import { newId, newSecret } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
+import { maskAddress } from '../../delivery/mask.js';
 import type { EffectHandler } from '../effects.js';
 
 // What the magic-link machine's effect names do.
@@ -21,6 +22,12 @@ export interface MagicLinkSendExtras {
   readonly emailContent: EmailContent | null;
 }
 
+/** Where a message went, for the operator: masked address and outcome, never the link. */
+export interface DeliveryLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 const SECRET = 'magic-link.secret';
 export const DIRECT_LINK = 'magic-link.link';
 
@@ -28,6 +35,7 @@ export function magicLinkEffects(deps: {
   config: Pick<Config, 'publicUrl'>;
   hasher: SecretHasher;
   emailSender: EmailSender;
+  log: DeliveryLog;
 }): Record<string, EffectHandler> {
   const linkFor = (code: string): string => `${deps.config.publicUrl}${MAGIC_LINK_PATH}?token=${encodeURIComponent(code)}`;
   return {
@@ -69,9 +77,11 @@ export function magicLinkEffects(deps: {
         });
         try {
           await deps.emailSender.send({ to, ...message, fromName: message.fromName ?? app.loginPreferences.email?.message?.from ?? app.name });
+          deps.log.info({ flowId: flow.id, channel: 'email', via: deps.emailSender.kind, to: maskAddress(to) }, 'magic link delivered');
           return { type: 'challenge.delivered' };
         } catch (error) {
           if (!(error instanceof DeliveryError)) throw error;
+          deps.log.warn({ flowId: flow.id, channel: 'email', via: deps.emailSender.kind, to: maskAddress(to), reason: error.reason, transient: error.transient }, 'magic link not delivered');
           return { type: 'challenge.undeliverable', reason: error.reason };
         }
       },

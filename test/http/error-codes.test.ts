@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { AuthError, ERRORS } from '../../src/errors.js';
+
+// The error table is the contract callers code against: a change here must be a conscious diff.
+
+describe('error codes', () => {
+  it('pins every internal code to its HTTP status and wire error_code', () => {
+    const table = Object.fromEntries(Object.entries(ERRORS).map(([code, spec]) => [code, [spec.status, 'wireCode' in spec ? spec.wireCode : spec.status]]));
+    expect(table).toEqual({
+    VALIDATION_FAILED: [400, 400],
+    BAD_REQUEST: [400, 400],
+    BODY_TOO_LARGE: [413, 413],
+    UNSUPPORTED_MEDIA_TYPE: [415, 415],
+    TOKEN_INVALID: [401, 401],
+    ADMIN_UNAUTHENTICATED: [401, 401],
+    CLIENT_AUTH_FAILED: [400, 400],
+    ROUTE_NOT_FOUND: [404, 404],
+    APP_NOT_FOUND: [404, 404],
+    TENANT_NOT_FOUND: [404, 404],
+    USER_NOT_FOUND: [404, 404],
+    USER_NOT_ACTIVE: [403, 403],
+    USER_EXISTS: [409, 409],
+    TENANT_EXISTS: [409, 409],
+    SESSION_NOT_FOUND: [400, 400],
+    RESOURCE_NOT_ALLOWED: [400, 400],
+    REDIRECT_URI_NOT_ALLOWED: [400, "400"],
+    MAGIC_LINK_USER_NOT_FOUND: [404, "404"],
+    MAGIC_LINK_USER_NOT_ACTIVE: [403, "403"],
+    MAGIC_LINK_USER_EMAIL_MISSING: [404, "404"],
+    MAGIC_LINK_CODE_INVALID: [400, "400"],
+    MAGIC_LINK_SESSION_NOT_FOUND: [400, "400"],
+    MAGIC_LINK_INVALID_INPUT: [400, "system_invalid_input"],
+    REQUEST_ID_MISMATCH: [400, "system_invalid_input"],
+    IDENTIFIER_TYPE_UNSUPPORTED: [400, "system_invalid_input"],
+    FLOW_NOT_FOUND: [404, 404],
+    FLOW_CONFLICT: [409, 409],
+    FLOW_VERSION_RETIRED: [410, 410],
+    DELIVERY_UNAVAILABLE: [503, 503],
+    RATE_LIMITED: [429, 429],
+    SERVICE_UNAVAILABLE: [503, 503],
+    INTERNAL: [500, 500],
+    });
+  });
+
+  it('renders Mosaic bodies: message + error_code, validation messages as a list, extras kept', () => {
+    expect(new AuthError('SESSION_NOT_FOUND').toBody()).toEqual({ message: 'Session not found', error_code: 400 });
+    expect(new AuthError('MAGIC_LINK_CODE_INVALID').toBody()).toEqual({ message: 'Invalid magic link code', error_code: '400' });
+    expect(new AuthError('VALIDATION_FAILED', { message: ['a', 'b'] }).toBody()).toEqual({ message: ['a', 'b'], error_code: 400 });
+    expect(new AuthError('CLIENT_AUTH_FAILED', { extraBody: { error: 'invalid_client' } }).toBody()).toEqual({ error: 'invalid_client', message: 'Bad request', error_code: 400 });
+    expect(new AuthError('INTERNAL').toBody()).toEqual({ message: 'Something went wrong - Internal server error', error_code: 500 });
+  });
+});
