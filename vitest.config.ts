@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Every test runs on SQLite; the storage, HTTP and end-to-end tests run on PostgreSQL too when
-// TEST_POSTGRES_URL names a server role that may CREATE DATABASE (.ci/run starts one).
+// The whole suite runs on SQLite, and again on PostgreSQL when TEST_POSTGRES_URL names a server
+// role that may CREATE DATABASE (.ci/run starts one).
 const postgres = Boolean(process.env.TEST_POSTGRES_URL);
 
 export default defineConfig({
@@ -23,7 +23,7 @@ export default defineConfig({
               extends: true as const,
               test: {
                 name: 'postgresql',
-                include: ['test/storage/**/*.test.ts', 'test/flows/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/http/**/*.test.ts'],
+                include: ['test/**/*.test.ts'],
                 env: { KEYSTATE_TEST_ENGINE: 'postgresql' },
               },
             },

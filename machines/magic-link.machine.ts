@@ -26,9 +26,17 @@ export type MagicLinkEvent =
   // The backend redeems the code. The code itself was already matched (by its HMAC) to this
   // flow's challenge before the event was built; the session id, if any, only travels to the
   // effect as a parameter and is never assigned to context (snapshots hold no secrets).
-  | ({ readonly type: 'code.submit'; readonly sessionId: string | null } & Timed);
+  | ({ readonly type: 'code.submit'; readonly sessionId: string | null; readonly requestId: string | null } & Timed);
 
 export const MAGIC_LINK_METHOD: AuthMethod = 'eml';
+
+/** How a submitted code is judged, wherever the flow waits for it. A request-id mismatch is not a
+ * transition at all: the code stays redeemable by the right request. */
+const redeem = [
+  { guard: 'isRequestIdMismatch', actions: [] },
+  { guard: 'isExpired', target: 'expired' },
+  { target: 'authenticated' },
+] as const;
 
 export const magicLinkMachine = setup({
   types: {
@@ -47,6 +55,10 @@ export const magicLinkMachine = setup({
   },
   guards: {
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
+    // With generate_request_id the send returned a request id that the authenticate call must
+    // repeat (keystate-server.md §5 item 2). Without it, nothing is bound.
+    isRequestIdMismatch: ({ context, event }) =>
+      event.type === 'code.submit' && context.requestId !== null && event.requestId !== context.requestId,
   },
 }).createMachine({
   id: 'magic-link',
@@ -66,18 +78,12 @@ export const magicLinkMachine = setup({
         'challenge.undeliverable': { target: 'deliveryFailed' },
         // A crash between the SMTP accept and the save of `challenge.delivered` leaves the flow
         // here while the user already holds the link: the code stays redeemable.
-        'code.submit': [
-          { guard: 'isExpired', target: 'expired' },
-          { target: 'authenticated' },
-        ],
+        'code.submit': redeem,
       },
     },
     awaitingCode: {
       on: {
-        'code.submit': [
-          { guard: 'isExpired', target: 'expired' },
-          { target: 'authenticated' },
-        ],
+        'code.submit': redeem,
       },
     },
     authenticated: {

@@ -233,6 +233,8 @@ describe('email magic link, end to end', () => {
     expect(JSON.stringify(challenges)).not.toContain(code);
     const sessions = await db.storage.db.session.findMany({ where: { userId: user.id } });
     expect(JSON.stringify(sessions)).not.toContain(tokens.session_id);
+    // A 14-day session from the moment of login.
+    expect(sessions[0]?.expiresAt.getTime()).toBe(server.clock.now() + 14 * 24 * 60 * MINUTE);
     const flow = await db.storage.db.flow.findUniqueOrThrow({ where: { id: challenges[0]?.flowId ?? '' }, include: { events: { orderBy: { seq: 'asc' } } } });
     expect(flow.stateValue).toBe('authenticated');
     expect(flow.events.map((event) => [event.type, event.state])).toEqual([

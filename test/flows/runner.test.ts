@@ -78,7 +78,7 @@ describe('flow runner', () => {
     const runner = createFlowRunner({ storage: db.storage, clock, effects: recorder().registry() });
     const { flowId } = await runner.start('magic-link', input(clock.now()), scope, { expiresAt: clock.now() + 15 * MINUTE });
     clock.advance(7 * MINUTE);
-    await runner.send(flowId, scope, { type: 'code.submit', sessionId: null });
+    await runner.send(flowId, scope, { type: 'code.submit', sessionId: null, requestId: null });
     const events = await listFlowEvents(db.storage.db, flowId);
     expect(events.at(-1)).toMatchObject({ type: 'code.submit', state: 'authenticated', at: clock.now() });
   });
@@ -104,7 +104,7 @@ describe('flow runner', () => {
       }),
     });
     const { flowId } = await runner.start('magic-link', input(clock.now()), scope, { expiresAt: clock.now() + 15 * MINUTE });
-    await expect(runner.send(flowId, scope, { type: 'code.submit', sessionId: 'x' })).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    await expect(runner.send(flowId, scope, { type: 'code.submit', sessionId: 'x', requestId: null })).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
     const row = await db.storage.db.flow.findUniqueOrThrow({ where: { id: flowId } });
     expect(row).toMatchObject({ stateValue: 'awaitingCode', version: 2 });
     expect((await listFlowEvents(db.storage.db, flowId)).map((event) => event.type)).toEqual(['xstate.init', 'challenge.delivered']);
@@ -116,7 +116,7 @@ describe('flow runner', () => {
     const effects = recorder();
     const runner = createFlowRunner({ storage: db.storage, clock, effects: effects.registry() });
     const { flowId } = await runner.start('magic-link', input(clock.now()), scope, { expiresAt: clock.now() + 15 * MINUTE });
-    const outcomes = await Promise.all(Array.from({ length: 4 }, () => runner.send(flowId, scope, { type: 'code.submit', sessionId: null })));
+    const outcomes = await Promise.all(Array.from({ length: 4 }, () => runner.send(flowId, scope, { type: 'code.submit', sessionId: null, requestId: null })));
     expect(outcomes.filter((outcome) => outcome.accepted).length).toBe(1);
     expect(effects.calls.filter((call) => call === 'recordAuthentication').length).toBe(1);
     const row = await db.storage.db.flow.findUniqueOrThrow({ where: { id: flowId } });
@@ -128,7 +128,7 @@ describe('flow runner', () => {
     const clock = manualClock();
     const runner = createFlowRunner({ storage: db.storage, clock, effects: recorder().registry() });
     const { flowId } = await runner.start('magic-link', input(clock.now()), scope, { expiresAt: clock.now() + 15 * MINUTE });
-    await expect(runner.send(flowId, { appId: 'app-2' }, { type: 'code.submit', sessionId: null })).rejects.toMatchObject({ code: 'FLOW_NOT_FOUND' });
+    await expect(runner.send(flowId, { appId: 'app-2' }, { type: 'code.submit', sessionId: null, requestId: null })).rejects.toMatchObject({ code: 'FLOW_NOT_FOUND' });
     expect(await runner.view(flowId, 'app-2')).toBeNull();
   });
 
@@ -137,6 +137,6 @@ describe('flow runner', () => {
     const runner = createFlowRunner({ storage: db.storage, clock, effects: recorder().registry() });
     const { flowId } = await runner.start('magic-link', input(clock.now()), scope, { expiresAt: clock.now() + 15 * MINUTE });
     await db.storage.db.flow.update({ where: { id: flowId }, data: { machineVersion: 0 } });
-    await expect(runner.send(flowId, scope, { type: 'code.submit', sessionId: null })).rejects.toMatchObject({ code: 'FLOW_VERSION_RETIRED' });
+    await expect(runner.send(flowId, scope, { type: 'code.submit', sessionId: null, requestId: null })).rejects.toMatchObject({ code: 'FLOW_VERSION_RETIRED' });
   });
 });

@@ -98,19 +98,16 @@ export function createMagicLinkService(deps: { storage: Storage; clock: Clock; r
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const challenge = await liveChallenge(request.code, app.id);
       if (challenge === null || challenge.usedAt !== null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      const flow = await runner.view(challenge.flowId, app.id);
-      if (flow === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      const expectedRequestId = (flow.context as MagicLinkContext).requestId;
-      if (expectedRequestId !== null && request.requestId !== expectedRequestId) throw new AuthError('REQUEST_ID_MISMATCH');
-
       const extras: TokenRequest = { resource: request.resource, claims: request.claims };
       let outcome: Awaited<ReturnType<FlowRunner['send']>>;
       try {
-        outcome = await runner.send(challenge.flowId, { appId: app.id }, { type: 'code.submit', sessionId: request.sessionId }, extras);
+        outcome = await runner.send(challenge.flowId, { appId: app.id }, { type: 'code.submit', sessionId: request.sessionId, requestId: request.requestId }, extras);
       } catch (error) {
         if (error instanceof AuthError && error.code === 'SESSION_NOT_FOUND') throw new AuthError('MAGIC_LINK_SESSION_NOT_FOUND');
         throw error;
       }
+      // Not accepted while still waiting: the only guard that refuses there is the request id.
+      if (!outcome.accepted && (outcome.state === 'awaitingCode' || outcome.state === 'issuing')) throw new AuthError('REQUEST_ID_MISMATCH');
       const tokens = outcome.outputs.get(TOKENS) as TokenResponse | undefined;
       // Anything but a fresh authentication (expired, already redeemed by a concurrent request,
       // delivery failed) is the same answer: the code does not work.
