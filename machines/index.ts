@@ -1,5 +1,6 @@
 import type { AnyStateMachine } from 'xstate';
 import { magicLinkMachine } from './magic-link.machine.js';
+import { otpMachine } from './otp.machine.js';
 
 // The registry: the only thing src/ imports from machines/. Bump `version` whenever a machine's
 // states or context shape change, and keep the old entry under `retired` until its longest TTL
@@ -10,11 +11,12 @@ export interface RegisteredMachine {
   readonly version: number;
 }
 
-export const FLOW_KINDS = ['magic-link'] as const;
+export const FLOW_KINDS = ['magic-link', 'otp'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
 const current: Record<FlowKind, RegisteredMachine> = {
   'magic-link': { machine: magicLinkMachine, version: 1 },
+  otp: { machine: otpMachine, version: 1 },
 };
 
 /** Older versions still accepted for flows in flight: kind → version → machine. */
@@ -35,5 +37,7 @@ export function isFlowKind(kind: string): kind is FlowKind {
   return (FLOW_KINDS as readonly string[]).includes(kind);
 }
 
-export { magicLinkMachine };
+export { magicLinkMachine, otpMachine };
 export type { MagicLinkContext, MagicLinkEvent, MagicLinkInput } from './magic-link.machine.js';
+export type { OtpChannel, OtpContext, OtpEvent, OtpInput } from './otp.machine.js';
+export { OTP_METHOD } from './otp.machine.js';

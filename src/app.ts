@@ -9,10 +9,12 @@ import { createAppService } from './apps/app-service.js';
 import type { Bootstrapped } from './bootstrap.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import type { EmailSender } from './delivery/email-sender.js';
+import type { Senders } from './delivery/senders.js';
 import { authenticationEffects } from './flows/authentication.js';
 import { magicLinkEffects } from './flows/magic-link/effects.js';
 import { createMagicLinkService } from './flows/magic-link/service.js';
+import { otpEffects } from './flows/otp/effects.js';
+import { createOtpService } from './flows/otp/service.js';
 import { createFlowRunner } from './flows/runner.js';
 import { clientAuthHook } from './http/client-auth.js';
 import { registerErrorHandling } from './http/error-handler.js';
@@ -20,6 +22,7 @@ import { adminRoutes } from './http/routes/admin.js';
 import { linkRedirectRoutes } from './http/routes/link-redirect.js';
 import { magicLinkRoutes } from './http/routes/magic-link.js';
 import { oidcRoutes } from './http/routes/oidc.js';
+import { otpRoutes } from './http/routes/otp.js';
 import { healthRoutes, outboxRoutes } from './http/routes/operations.js';
 import { userRoutes } from './http/routes/users.js';
 import { listOutboxMessages } from './repositories/outbox-repository.js';
@@ -36,7 +39,7 @@ export interface AppDeps {
   readonly storage: Storage;
   readonly clock: Clock;
   readonly boot: Bootstrapped;
-  readonly emailSender: EmailSender;
+  readonly senders: Senders;
   /** Pino options, or false to silence (tests). Replaces the default options, redaction included. */
   readonly logger?: boolean | object;
   /** Where the default logger writes (stdout when unset). Tests capture the log here and still get
@@ -104,19 +107,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const tokens = createTokenService({ issuer: config.issuer, clock, keyring: boot.keyring });
   const sessions = createSessionService({ hasher: boot.hasher });
+  const authentication = authenticationEffects({ hasher: boot.hasher, sessions, tokens });
   const runner = createFlowRunner({
     storage,
     clock,
     effects: {
       'magic-link': {
-        ...magicLinkEffects({ config, hasher: boot.hasher, emailSender: deps.emailSender, log: app.log }),
-        ...authenticationEffects({ hasher: boot.hasher, sessions, tokens }),
+        ...magicLinkEffects({ config, hasher: boot.hasher, emailSender: deps.senders.email, log: app.log }),
+        ...authentication,
+      },
+      otp: {
+        ...otpEffects({ hasher: boot.hasher, emailSender: deps.senders.email, smsSender: deps.senders.sms, retryDelaysMs: config.deliveryRetryDelaysMs, log: app.log }),
+        ...authentication,
       },
     },
   });
   const apps = createAppService({ storage, hasher: boot.hasher, tokens, defaultTenantId: boot.defaultTenant.id });
   const magicLinks = createMagicLinkService({ storage, clock, runner, hasher: boot.hasher });
   const users = createUserService({ storage, clock });
+  const otp = createOtpService({ storage, clock, runner, hasher: boot.hasher });
 
   await app.register(healthRoutes, { ping: () => storage.ping() });
   await app.register(oidcRoutes, { apps, tokens, config });
@@ -127,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     scope.addHook('onRequest', clientAuthHook(tokens));
     await scope.register(magicLinkRoutes, { magicLinks, limits: config.rateLimits });
     await scope.register(userRoutes, { users });
+    await scope.register(otpRoutes, { otp, limits: config.rateLimits });
   });
   if (config.nodeEnv !== 'production') {
     await app.register(outboxRoutes, { listOutbox: (filter) => listOutboxMessages(storage.db, filter) });

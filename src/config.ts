@@ -27,6 +27,8 @@ export interface Config {
     readonly from: string | null;
     readonly apiBaseUrl: string | null;
   } | null;
+  /** Waits before each retry of a transiently failed delivery (bounded backoff). */
+  readonly deliveryRetryDelaysMs: readonly number[];
   readonly tokenSigningAlg: SigningAlg;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
@@ -35,6 +37,8 @@ export interface Config {
     readonly clientToken: RateLimit;
     /** Magic-link and OTP sends, per app and identifier. */
     readonly send: RateLimit;
+    /** OTP sends per app, whatever the identifier (caps what one app can cost in SMS). */
+    readonly sendPerApp: RateLimit;
     /** Authenticate calls, per app and code/identifier. */
     readonly authenticate: RateLimit;
   };
@@ -106,6 +110,9 @@ export function loadConfig(env: Env): Config {
   if ((accountSid === undefined) !== (authToken === undefined)) {
     problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both or neither');
   }
+  if (accountSid !== undefined && !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
+    problems.push('TWILIO_ACCOUNT_SID: expected "AC" followed by 32 hexadecimal characters');
+  }
   const twilioBase = text('TWILIO_API_BASE_URL');
   const twilio =
     accountSid !== undefined && authToken !== undefined
@@ -144,14 +151,28 @@ export function loadConfig(env: Env): Config {
     tokenSigningAlg: alg as SigningAlg,
     logLevel,
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    deliveryRetryDelaysMs: retryDelays(text('DELIVERY_RETRY_DELAYS_MS'), problems),
     rateLimits: {
       clientToken: limit('RATE_LIMIT_CLIENT_TOKEN', 60, 60),
       send: limit('RATE_LIMIT_SEND', 5, 60),
+      sendPerApp: limit('RATE_LIMIT_SEND_PER_APP', 600, 60),
       authenticate: limit('RATE_LIMIT_AUTHENTICATE', 20, 60),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** "200,1000" → [200, 1000]: one wait per retry; "" or "none" → no retries. */
+function retryDelays(raw: string | undefined, problems: string[]): number[] {
+  if (raw === undefined) return [200, 1000];
+  if (raw === 'none') return [];
+  const delays = raw.split(',').map((part) => Number(part.trim()));
+  if (delays.length > 5 || delays.some((delay) => !Number.isInteger(delay) || delay < 0 || delay > 30_000)) {
+    problems.push('DELIVERY_RETRY_DELAYS_MS: expected up to 5 comma-separated waits in milliseconds (0–30000), or "none"');
+    return [200, 1000];
+  }
+  return delays;
 }
 
 function deepFreeze<T>(value: T): T {

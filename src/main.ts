@@ -4,8 +4,7 @@ import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createSmtpEmailSender } from './delivery/email-sender.js';
-import { createOutboxEmailSender } from './delivery/outbox-email-sender.js';
+import { createSenders } from './delivery/senders.js';
 import { createDevAppIfEmpty } from './dev-bootstrap.js';
 import { migrate } from './storage/migrate.js';
 import { openStorage } from './storage/prisma.js';
@@ -26,18 +25,17 @@ async function main(): Promise<void> {
   const storage = await openStorage(config.databaseUrl);
   const boot = await bootstrap(storage, config, systemClock);
   const devApp = config.nodeEnv === 'production' ? null : await createDevAppIfEmpty(storage, boot);
-  const emailSender =
-    config.smtpUrl === null ? createOutboxEmailSender({ db: storage.db, clock: systemClock }) : createSmtpEmailSender({ smtpUrl: config.smtpUrl, from: config.emailFrom });
+  const senders = createSenders(config, { db: storage.db, clock: systemClock });
 
-  const app = await buildApp({ config, storage, clock: systemClock, boot, emailSender });
+  const app = await buildApp({ config, storage, clock: systemClock, boot, senders });
   if (config.nodeEnv === 'production' && config.adminToken === null) app.log.warn('KEYSTATE_ADMIN_TOKEN is not set: the admin API answers 401 to every call');
-  app.log.info({ database: storage.provider, email: emailSender.kind, signing: config.tokenSigningAlg }, 'keystate starting');
+  app.log.info({ database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg }, 'keystate starting');
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
     await app.close();
-    await emailSender.close();
+    await senders.close();
     await storage.close();
   });
 

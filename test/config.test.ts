@@ -57,8 +57,8 @@ describe('loadConfig defaults', () => {
     for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
     expect(loadConfig({ SMTP_URL: 'smtp://user:pass@mail.example.com:587' }).smtpUrl).toBe('smtp://user:pass@mail.example.com:587');
     expect(loadConfig({ SMTP_URL: 'smtps://mail.example.com' }).smtpUrl).toBe('smtps://mail.example.com');
-    expect(loadConfig({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 'secret', TWILIO_FROM: '+15005550006' }).twilio).toEqual({
-      accountSid: 'AC123',
+    expect(loadConfig({ TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef', TWILIO_AUTH_TOKEN: 'secret', TWILIO_FROM: '+15005550006' }).twilio).toEqual({
+      accountSid: 'AC0123456789abcdef0123456789abcdef',
       authToken: 'secret',
       from: '+15005550006',
       apiBaseUrl: null,
@@ -81,7 +81,7 @@ describe('loadConfig refuses invalid values', () => {
     TOKEN_SIGNING_ALG: { TOKEN_SIGNING_ALG: 'HS256' },
     LOG_LEVEL: { LOG_LEVEL: 'loud' },
     SMTP_URL: { SMTP_URL: 'http://x' },
-    TWILIO_AUTH_TOKEN: { TWILIO_ACCOUNT_SID: 'AC123' },
+    TWILIO_AUTH_TOKEN: { TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef' },
     TWILIO_ACCOUNT_SID: { TWILIO_AUTH_TOKEN: 'secret' },
   };
 
@@ -100,7 +100,7 @@ describe('loadConfig refuses invalid values', () => {
       TOKEN_SIGNING_ALG: 'HS256',
       LOG_LEVEL: 'loud',
       SMTP_URL: 'http://x',
-      TWILIO_ACCOUNT_SID: 'AC123',
+      TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
     });
     expect(problems).toHaveLength(6);
     for (const name of ['PORT', 'DATABASE_URL', 'SMTP_URL', 'TWILIO_ACCOUNT_SID', 'TOKEN_SIGNING_ALG', 'LOG_LEVEL']) {
@@ -137,6 +137,7 @@ describe('loadConfig refuses invalid values', () => {
     expect(problemsOf({ KEYSTATE_ADMIN_TOKEN: 'short' })[0]).toContain('KEYSTATE_ADMIN_TOKEN');
     expect(problemsOf({ BODY_LIMIT_BYTES: 'lots' })[0]).toContain('BODY_LIMIT_BYTES');
     expect(problemsOf({ RATE_LIMIT_CLIENT_TOKEN_MAX: '0' })[0]).toContain('RATE_LIMIT_CLIENT_TOKEN_MAX');
-    expect(problemsOf({ TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_API_BASE_URL: 'nope' })[0]).toContain('TWILIO_API_BASE_URL');
+    expect(problemsOf({ TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef', TWILIO_AUTH_TOKEN: 't', TWILIO_API_BASE_URL: 'nope' })[0]).toContain('TWILIO_API_BASE_URL');
+    expect(problemsOf({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 't' })[0]).toContain('TWILIO_ACCOUNT_SID');
   });
 });

@@ -1,13 +1,19 @@
 // Email delivery behind a two-method interface (Kratos' courier/channel.go shape): the SMTP sender
 // here when SMTP_URL is set, the dev outbox (outbox-email-sender.ts) otherwise.
 //
-// nodemailer's errors are translated at this boundary into DeliveryError, which carries only a
-// short reason and the SMTP reply code: never nodemailer's message or the server's reply text
-// (either may echo the recipient address), never the message body, never the SMTP credentials.
+// nodemailer's errors are translated at this boundary into DeliveryError (delivery-error.ts),
+// which carries only a short reason and the SMTP reply code: never nodemailer's message or the
+// server's reply text (either may echo the recipient address), never the message body, never the
+// SMTP credentials.
 
 import nodemailer from 'nodemailer';
 import type { NodemailerError, SMTPTransportOptions, Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import { DeliveryError } from './delivery-error.js';
+
+// Re-exported so existing imports from this module keep working; new code imports delivery-error.js.
+export { DeliveryError } from './delivery-error.js';
+export type { DeliveryFailureReason } from './delivery-error.js';
 
 export interface EmailMessage {
   readonly to: string;
@@ -22,39 +28,6 @@ export interface EmailSender {
   readonly kind: 'smtp' | 'outbox';
   send(message: EmailMessage): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Short, non-secret reasons a delivery failed; safe to log and to put in error details. */
-export type DeliveryFailureReason =
-  | 'invalid_recipient'
-  | 'sender_closed'
-  | 'smtp_auth_failed'
-  | 'smtp_unreachable'
-  | 'smtp_timeout'
-  | 'smtp_tls_failed'
-  | 'smtp_unavailable'
-  | 'smtp_rejected_sender'
-  | 'smtp_rejected_recipient'
-  | 'smtp_rejected_message'
-  | 'smtp_temporary_failure'
-  | 'smtp_misconfigured'
-  | 'smtp_failed';
-
-export class DeliveryError extends Error {
-  /** true: the same message may go through later (connection trouble, 4xx). false: a
-   * configuration or permanent fault (bad credentials, 5xx rejection, invalid recipient). */
-  readonly transient: boolean;
-  readonly reason: DeliveryFailureReason;
-  /** The SMTP reply code, when the failure came with one. */
-  readonly smtpCode: number | null;
-
-  constructor(reason: DeliveryFailureReason, transient: boolean, smtpCode: number | null = null) {
-    super(`Email delivery failed: ${reason}${smtpCode === null ? '' : ` (SMTP ${smtpCode})`}`);
-    this.name = 'DeliveryError';
-    this.reason = reason;
-    this.transient = transient;
-    this.smtpCode = smtpCode;
-  }
 }
 
 export interface SmtpEmailSenderOptions {

@@ -62,7 +62,7 @@ export function authenticationEffects(deps: AuthenticationDeps): Record<'recordA
       async run(rawParams, { tx, flow, at, outputs, extras }) {
         const params = rawParams as RecordAuthenticationParams;
         const request = (extras ?? { resource: null, claims: null }) as TokenRequest;
-        const { userId } = flow.context as { userId: string };
+        const { userId, approvalData = null } = flow.context as { userId: string; approvalData?: UserGrant['approvalData'] };
         const [app, user] = await Promise.all([findAppById(tx, flow.appId), findUserById(tx, userId, flow.appId)]);
         if (app === null) throw new AuthError('APP_NOT_FOUND');
         if (user === null || user.tenantId !== flow.tenantId) throw new AuthError('USER_NOT_FOUND');
@@ -76,7 +76,7 @@ export function authenticationEffects(deps: AuthenticationDeps): Record<'recordA
           at,
         });
         await recordLogin(tx, user, at, params.verifies ?? null);
-        const grant: UserGrant = { methods: session.methods, authTime: session.authTime, resource: request.resource, claims: request.claims };
+        const grant: UserGrant = { methods: session.methods, authTime: session.authTime, resource: request.resource, claims: request.claims, approvalData };
         const refreshToken = newSecret();
         await insertRefreshToken(tx, {
           id: newId(),

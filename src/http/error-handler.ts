@@ -1,5 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError } from '../errors.js';
+import { AuthError, type ErrorCode } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The internal code a schema-validation failure becomes on this route (default VALIDATION_FAILED):
+     * some Mosaic endpoints document their own body for bad input. */
+    validationErrorCode?: ErrorCode;
+  }
+}
 
 // The only place where errors become HTTP responses. Our own errors carry their Mosaic body;
 // Fastify's own 4xx (bad JSON, body too large, wrong content type, schema validation) get our
@@ -13,7 +21,7 @@ const FASTIFY_CODES: Readonly<Record<string, AuthError['code']>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
 };
 
-export function toAuthError(error: FastifyError | Error): AuthError | null {
+export function toAuthError(error: FastifyError | Error, validationErrorCode: ErrorCode = 'VALIDATION_FAILED'): AuthError | null {
   if (error instanceof AuthError) return error;
   const fastifyError = error as FastifyError;
   if (Array.isArray(fastifyError.validation)) {
@@ -23,7 +31,7 @@ export function toAuthError(error: FastifyError | Error): AuthError | null {
       if (issue.keyword === 'required') return `${where} is missing "${String(issue.params.missingProperty)}"`;
       return `${where} ${issue.message ?? 'is invalid'}`;
     });
-    return new AuthError('VALIDATION_FAILED', { message: messages });
+    return new AuthError(validationErrorCode, { message: messages });
   }
   const mapped = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
   if (mapped !== undefined) {
@@ -39,7 +47,7 @@ export function toAuthError(error: FastifyError | Error): AuthError | null {
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const known = toAuthError(error);
+    const known = toAuthError(error, request.routeOptions.config?.validationErrorCode);
     if (known !== null) {
       request.log.info({ code: known.code, status: known.status, details: known.details }, 'request refused');
       if (known.code === 'RATE_LIMITED' && error.statusCode === 429) {

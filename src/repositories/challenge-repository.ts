@@ -15,7 +15,7 @@ export interface ChallengeRow {
 
 export async function insertChallenge(
   db: Tx,
-  challenge: Omit<ChallengeRow, 'usedAt'> & { secretHash: string },
+  challenge: Omit<ChallengeRow, 'usedAt'> & { secretHash: string; subject?: string; attempts?: number; maxAttempts?: number },
   at: number,
 ): Promise<void> {
   await db.challenge.create({
@@ -49,4 +49,59 @@ export async function findChallengeByHash(db: Tx, hashes: readonly string[]): Pr
 export async function consumeChallenge(db: Tx, flowId: string, at: number): Promise<boolean> {
   const { count } = await db.challenge.updateMany({ where: { flowId, usedAt: null }, data: { usedAt: new Date(at) } });
   return count >= 1;
+}
+
+export interface PendingPasscode extends ChallengeRow {
+  readonly secretHash: string;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+}
+
+/** The newest unused passcode issued to this user by this app for this identifier. */
+export async function findPendingPasscode(db: Tx, scope: { appId: string; userId: string; subject: string }): Promise<PendingPasscode | null> {
+  const row = await db.challenge.findFirst({
+    where: { appId: scope.appId, userId: scope.userId, kind: 'otp', subject: scope.subject, usedAt: null },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
+  if (row === null) return null;
+  return {
+    id: row.id,
+    flowId: row.flowId,
+    appId: row.appId,
+    userId: row.userId,
+    kind: 'otp',
+    expiresAt: row.expiresAt.getTime(),
+    usedAt: null,
+    secretHash: row.secretHash,
+    attempts: row.attempts,
+    maxAttempts: row.maxAttempts,
+  };
+}
+
+/** Failed guesses already spent on the user's pending, unexpired passcodes: a resend carries
+ * them over, so sending new codes does not buy new guesses. */
+export async function pendingPasscodeAttempts(db: Tx, scope: { appId: string; userId: string }, at: number): Promise<number> {
+  const rows = await db.challenge.findMany({
+    where: { ...scope, kind: 'otp', usedAt: null, expiresAt: { gt: new Date(at) } },
+    select: { attempts: true },
+  });
+  return rows.reduce((max, row) => Math.max(max, row.attempts), 0);
+}
+
+/**
+ * Reserves one guess on a passcode BEFORE its comparison, so no more than `maxAttempts` codes are
+ * ever compared, whatever the concurrency: each reservation is a conditional update of the count
+ * that was read (a lost race re-reads). Returns the attempt number, or null when none is left.
+ */
+export async function reserveAttempt(db: Tx, challengeId: string): Promise<number | null> {
+  for (let tries = 0; tries < 10; tries++) {
+    const row = await db.challenge.findUnique({ where: { id: challengeId }, select: { attempts: true, maxAttempts: true, usedAt: true } });
+    if (row === null || row.usedAt !== null || row.attempts >= row.maxAttempts) return null;
+    const { count } = await db.challenge.updateMany({
+      where: { id: challengeId, usedAt: null, attempts: row.attempts },
+      data: { attempts: row.attempts + 1 },
+    });
+    if (count === 1) return row.attempts + 1;
+  }
+  return null;
 }

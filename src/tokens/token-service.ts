@@ -40,6 +40,8 @@ export interface UserGrant {
   readonly authTime: number;
   readonly resource: string | null;
   readonly claims: ClaimsRequest | null;
+  /** Transaction details the user approved with this authentication (OTP `approval_data`). */
+  readonly approvalData?: Readonly<Record<string, string | number | boolean>> | null;
 }
 
 export interface UserTokens {
@@ -148,6 +150,7 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keyring
           auth_time: toSeconds(grant.authTime),
           amr: amrOf(grant.methods),
           at_hash: atHash(accessToken, signer.alg),
+          ...(grant.approvalData ? { approval_data: grant.approvalData } : {}),
         },
         'JWT',
         ID_TOKEN_TTL_SECONDS,

@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { bootstrap } from '../../src/bootstrap.js';
 import type { Config } from '../../src/config.js';
-import { createSmtpEmailSender, type EmailSender } from '../../src/delivery/email-sender.js';
-import { createOutboxEmailSender } from '../../src/delivery/outbox-email-sender.js';
+import { createSenders } from '../../src/delivery/senders.js';
 import { openStorage, type Storage } from '../../src/storage/prisma.js';
 import { type ManualClock, manualClock } from './clock.js';
 import { testConfig } from './test-config.js';
@@ -50,6 +49,8 @@ async function freePort(): Promise<number> {
 export async function startTestServer(options: {
   databaseUrl: string;
   smtpUrl?: string | null;
+  /** A Twilio-compatible endpoint (test/helpers/twilio-stub.ts): SMS goes through the real twilio client. */
+  twilio?: { url: string; accountSid: string; authToken: string; from: string } | null;
   clock?: ManualClock;
   env?: Record<string, string>;
   /** Capture the server log (at LOG_LEVEL, with the production redaction) instead of silencing it. */
@@ -57,21 +58,23 @@ export async function startTestServer(options: {
 }): Promise<TestServer> {
   const clock = options.clock ?? manualClock();
   const start = async (port: number) => {
-    const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...options.env });
+    const twilio = options.twilio
+      ? { TWILIO_ACCOUNT_SID: options.twilio.accountSid, TWILIO_AUTH_TOKEN: options.twilio.authToken, TWILIO_FROM: options.twilio.from, TWILIO_API_BASE_URL: options.twilio.url }
+      : {};
+    const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, DELIVERY_RETRY_DELAYS_MS: '0,0', ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...twilio, ...options.env });
     const storage = await openStorage(config.databaseUrl);
     const boot = await bootstrap(storage, config, clock);
-    const emailSender: EmailSender =
-      config.smtpUrl === null ? createOutboxEmailSender({ db: storage.db, clock }) : createSmtpEmailSender({ smtpUrl: config.smtpUrl, from: config.emailFrom, timeoutMs: 3000 });
-    const app = await buildApp({ config, storage, clock, boot, emailSender, ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
+    const senders = createSenders(config, { db: storage.db, clock }, { timeoutMs: 3000 });
+    const app = await buildApp({ config, storage, clock, boot, senders, ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
     try {
       await app.listen({ host: '127.0.0.1', port });
     } catch (error) {
       await app.close();
-      await emailSender.close();
+      await senders.close();
       await storage.close();
       throw error;
     }
-    return { port, config, storage, emailSender, app };
+    return { port, config, storage, senders, app };
   };
   // The port is known before listening (PUBLIC_URL needs it), so another process can take it in
   // between (test/e2e/process.test.ts restarts a server on a fixed port): then try another one.
@@ -83,7 +86,7 @@ export async function startTestServer(options: {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw error;
     }
   }
-  const { port, config, storage, emailSender, app } = started;
+  const { port, config, storage, senders, app } = started;
   const url = `http://127.0.0.1:${port}`;
   const admin = { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' };
 
@@ -116,7 +119,7 @@ export async function startTestServer(options: {
     },
     async close() {
       await app.close();
-      await emailSender.close();
+      await senders.close();
       await storage.close();
     },
   };

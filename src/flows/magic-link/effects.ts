@@ -2,9 +2,10 @@ import type { MagicLinkContext } from '../../../machines/index.js';
 import type { Config } from '../../config.js';
 import { AuthError } from '../../errors.js';
 import type { EmailSender } from '../../delivery/email-sender.js';
-import { DeliveryError } from '../../delivery/email-sender.js';
+import { DeliveryError } from '../../delivery/delivery-error.js';
 import { type EmailContent, renderMagicLinkEmail } from '../../delivery/templates/magic-link-email.js';
-import { consumeChallenge, insertChallenge, supersedeChallenges } from '../../repositories/challenge-repository.js';
+import { insertChallenge, supersedeChallenges } from '../../repositories/challenge-repository.js';
+import { challengeLifecycleEffects } from '../challenge-effects.js';
 import { findAppById } from '../../repositories/app-repository.js';
 import { newId, newSecret } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
@@ -86,19 +87,6 @@ export function magicLinkEffects(deps: {
         }
       },
     },
-    consumeChallenge: {
-      phase: 'transaction',
-      async run(_params, { tx, flow, at }) {
-        // The version check already serialises events on this flow; the conditional update makes
-        // single use hold even if a challenge were ever reachable from two flows.
-        if (!(await consumeChallenge(tx, flow.id, at))) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      },
-    },
-    revokeChallenge: {
-      phase: 'transaction',
-      async run(_params, { tx, flow, at }) {
-        await consumeChallenge(tx, flow.id, at);
-      },
-    },
+    ...challengeLifecycleEffects('MAGIC_LINK_CODE_INVALID'),
   };
 }
