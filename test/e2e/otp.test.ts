@@ -307,4 +307,30 @@ describe('one-time passcodes, end to end', () => {
       await limited.close();
     }
   });
+
+  it('limits sends per identifier and per app (429 with Retry-After)', async () => {
+    const limited = await startTestServer({ databaseUrl: db.url, clock: server.clock, env: { RATE_LIMIT_SEND_MAX: '2', RATE_LIMIT_SEND_PER_APP_MAX: '3' } });
+    try {
+      const emails = ['a', 'b', 'c', 'd'].map((name) => `${name}@limits.example`);
+      const sender = async () => {
+        const app = await limited.createApp({ name: 'Limited sends' });
+        for (const email of emails) await app.call('POST', '/cis/v1/users', { email });
+        return (identifier: string) => app.call('POST', '/cis/v1/auth/otp/send', { channel: 'direct', identifier_type: 'email', identifier });
+      };
+      const oneIdentifier = await sender();
+      expect((await oneIdentifier('a@limits.example')).status).toBe(200);
+      expect((await oneIdentifier('a@limits.example')).status).toBe(200);
+      const perIdentifier = await oneIdentifier('a@limits.example');
+      expect(perIdentifier.status).toBe(429);
+      expect(perIdentifier.headers.get('retry-after')).toBeTruthy();
+
+      const manyIdentifiers = await sender();
+      for (const email of emails.slice(0, 3)) expect((await manyIdentifiers(email)).status).toBe(200);
+      const perApp = await manyIdentifiers('d@limits.example');
+      expect(perApp.status).toBe(429);
+      expect(perApp.body).toEqual({ message: 'Too many requests', error_code: 429 });
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { checkCustomSmsMessage } from '../../delivery/templates/otp-sms.js';
@@ -7,7 +8,7 @@ import type { OtpService } from '../../flows/otp/service.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
 import { isIdentifierType } from '../../users/identifiers.js';
 import { callerOf } from '../client-auth.js';
-import { perCallerLimit } from '../rate-limit.js';
+import { additionalLimit, perCallerLimit } from '../rate-limit.js';
 import { authenticateFields, ClientAttributes, clientSecurity, closed, EmailContent, IdentifierType, MessageBody, TokenResponse } from '../schemas/common.js';
 
 // POST /cis/v1/auth/otp/send and /authenticate (mosaic-backend-api.md §2.3, §2.4). Bad input on
@@ -55,7 +56,7 @@ function identifierTypeOf(value: string) {
 
 export const otpRoutes: FastifyPluginAsyncTypebox<{ otp: OtpService; limits: Config['rateLimits'] }> = async (app, { otp, limits }) => {
   const identifierKey = (body: Record<string, unknown>) => `${String(body.identifier_type)}:${String(body.identifier ?? '').toLowerCase()}`;
-  const perApp = app.rateLimit(perCallerLimit(limits.sendPerApp, 'otp-send-app', () => ''));
+  const perApp = additionalLimit(app as unknown as FastifyInstance, limits.sendPerApp, 'otp-send-app', () => '');
 
   app.post(
     '/cis/v1/auth/otp/send',
