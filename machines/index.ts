@@ -1,6 +1,10 @@
 import type { AnyStateMachine } from 'xstate';
 import { magicLinkMachine } from './magic-link.machine.js';
 import { otpMachine } from './otp.machine.js';
+import { logoutMachine } from './logout.machine.js';
+import { refreshMachine } from './refresh.machine.js';
+import { sessionMachine } from './session.machine.js';
+import { silentAuthMachine } from './silent-auth.machine.js';
 
 // The registry: the only thing src/ imports from machines/. Bump `version` whenever a machine's
 // states or context shape change, and keep the old entry under `retired` until its longest TTL
@@ -37,7 +41,24 @@ export function isFlowKind(kind: string): kind is FlowKind {
   return (FLOW_KINDS as readonly string[]).includes(kind);
 }
 
-export { magicLinkMachine, otpMachine };
+export { logoutMachine, magicLinkMachine, otpMachine, refreshMachine, sessionMachine, silentAuthMachine };
+
+/** Every statechart the server runs, by name: persisted flows, the session, and the request-scoped
+ * decisions (silent authentication, refresh, logout). What the visualizer draws. */
+export const ALL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
+  'magic-link': magicLinkMachine,
+  otp: otpMachine,
+  session: sessionMachine,
+  'silent-auth': silentAuthMachine,
+  refresh: refreshMachine,
+  logout: logoutMachine,
+};
 export type { MagicLinkContext, MagicLinkEvent, MagicLinkInput } from './magic-link.machine.js';
 export type { OtpChannel, OtpContext, OtpEvent, OtpInput } from './otp.machine.js';
 export { OTP_METHOD } from './otp.machine.js';
+export type { SessionContext, SessionEvent, SessionInput } from './session.machine.js';
+export type { SessionStanding, SilentAuthInput } from './silent-auth.machine.js';
+export { meetsMfaPolicy } from './silent-auth.machine.js';
+export type { RefreshInput, RefreshTokenStanding } from './refresh.machine.js';
+export type { LogoutInput } from './logout.machine.js';
+export { stateValueToString } from './shared/state-value.js';

@@ -24,8 +24,10 @@ import { magicLinkRoutes } from './http/routes/magic-link.js';
 import { oidcRoutes } from './http/routes/oidc.js';
 import { otpRoutes } from './http/routes/otp.js';
 import { healthRoutes, outboxRoutes } from './http/routes/operations.js';
+import { sessionRoutes } from './http/routes/sessions.js';
 import { userRoutes } from './http/routes/users.js';
 import { listOutboxMessages } from './repositories/outbox-repository.js';
+import { createSessionRequests } from './sessions/session-requests.js';
 import { createSessionService } from './sessions/session-service.js';
 import type { Storage } from './storage/prisma.js';
 import { createTokenService } from './tokens/token-service.js';
@@ -126,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const magicLinks = createMagicLinkService({ storage, clock, runner, hasher: boot.hasher });
   const users = createUserService({ storage, clock });
   const otp = createOtpService({ storage, clock, runner, hasher: boot.hasher });
+  const sessionRequests = createSessionRequests({ storage, clock, hasher: boot.hasher, sessions, tokens });
 
   await app.register(healthRoutes, { ping: () => storage.ping() });
   await app.register(oidcRoutes, { apps, tokens, config });
@@ -137,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(magicLinkRoutes, { magicLinks, limits: config.rateLimits });
     await scope.register(userRoutes, { users });
     await scope.register(otpRoutes, { otp, limits: config.rateLimits });
+    await scope.register(sessionRoutes, { sessions: sessionRequests, limits: config.rateLimits });
   });
   if (config.nodeEnv !== 'production') {
     await app.register(outboxRoutes, { listOutbox: (filter) => listOutboxMessages(storage.db, filter) });

@@ -41,6 +41,8 @@ export interface Config {
     readonly sendPerApp: RateLimit;
     /** Authenticate calls, per app and code/identifier. */
     readonly authenticate: RateLimit;
+    /** Silent authentication, per session. */
+    readonly silentAuth: RateLimit;
   };
 }
 
@@ -157,6 +159,7 @@ export function loadConfig(env: Env): Config {
       send: limit('RATE_LIMIT_SEND', 5, 60),
       sendPerApp: limit('RATE_LIMIT_SEND_PER_APP', 600, 60),
       authenticate: limit('RATE_LIMIT_AUTHENTICATE', 20, 60),
+      silentAuth: limit('RATE_LIMIT_SILENT_AUTH', 60, 60),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -29,6 +29,7 @@ export const ERRORS = {
   USER_EXISTS: { status: 409, message: 'A user with this identifier already exists' },
   TENANT_EXISTS: { status: 409, message: 'A tenant with this name already exists' },
   SESSION_NOT_FOUND: { status: 400, message: 'Session not found' },
+  REFRESH_TOKEN_INVALID: { status: 400, message: 'Invalid refresh token' },
   RESOURCE_NOT_ALLOWED: { status: 400, message: 'resource is not one of the resources configured for this app' },
   // Magic link (§2.1, §2.2): the documented examples quote the status as a string.
   REDIRECT_URI_NOT_ALLOWED: {

@@ -1,5 +1,5 @@
 import { type AnyStateMachine, initialTransition, transition } from 'xstate';
-import { currentMachine, type FlowKind, machineFor } from '../../machines/index.js';
+import { currentMachine, type FlowKind, machineFor, stateValueToString } from '../../machines/index.js';
 import type { Clock } from '../clock.js';
 import { AuthError } from '../errors.js';
 import {
@@ -190,17 +190,6 @@ function handlerFor(effects: EffectRegistry, kind: FlowKind, type: string) {
   // A machine that names an effect nobody performs is a programming error, never a silent no-op.
   if (handler === undefined) throw new Error(`no effect handler for ${kind}.${type}`);
   return handler;
-}
-
-/** `{ a: { b: 'c' } }` → "a.b.c": what the Flow row's `stateValue` column and the event log hold. */
-export function stateValueToString(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>)
-      .map(([key, inner]) => `${key}.${stateValueToString(inner)}`)
-      .join(',');
-  }
-  return String(value);
 }
 
 /** Only these event fields reach the audit log: facts, never secrets or identifiers that authorize. */

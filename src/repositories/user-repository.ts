@@ -170,6 +170,11 @@ export async function recordLogin(db: Tx, user: UserRecord, at: number, verified
   });
 }
 
+/** Associates the user with another app of the same tenant if needed (SSO, §6 item 16). */
+export async function ensureAssociated(db: Tx, userId: string, appId: string, at: number): Promise<void> {
+  await db.userApp.upsert({ where: { userId_appId: { userId, appId } }, create: { userId, appId, createdAt: new Date(at) }, update: {} });
+}
+
 export async function findUserById(db: Tx, userId: string, appId: string): Promise<UserRecord | null> {
   const row = await db.user.findUnique({ where: { id: userId }, include: withApp(appId) });
   return row === null ? null : toRecord(row);
