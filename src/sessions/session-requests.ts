@@ -74,10 +74,13 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
   async function mintRefreshToken(tx: Tx, owner: { tenantId: string; appId: string; userId: string; sessionId: string | null }, grant: UserGrant, at: number, family?: { id: string; expiresAt: number }) {
     const token = newSecret();
     await insertRefreshToken(tx, {
+      tenantId: owner.tenantId,
+      appId: owner.appId,
+      userId: owner.userId,
+      sessionId: owner.sessionId,
       id: newId(),
       tokenHash: hasher.hash(token),
       familyId: family?.id ?? newId(),
-      ...owner,
       grant,
       // A rotated token keeps its family's end: rotation never extends past 14 days from the login.
       expiresAt: family?.expiresAt ?? at + REFRESH_TOKEN_TTL_MS,
@@ -154,7 +157,8 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
           return 'reuse' as const;
         }
         const user = await mustLoadUser(tx, token.userId, app.id);
-        const refreshToken = await mintRefreshToken(tx, token, token.grant, at, { id: token.familyId, expiresAt: token.expiresAt });
+        const owner = { tenantId: token.tenantId, appId: token.appId, userId: token.userId, sessionId: token.sessionId };
+        const refreshToken = await mintRefreshToken(tx, owner, token.grant, at, { id: token.familyId, expiresAt: token.expiresAt });
         return { user, grant: token.grant, refreshToken };
       });
       if (outcome === null || outcome === 'reuse') throw new AuthError('REFRESH_TOKEN_INVALID', { details: { reuse: outcome === 'reuse' } });

@@ -18,7 +18,7 @@ export interface TestServer {
   readonly clock: ManualClock;
   readonly storage: Storage;
   /** Creates an app through the admin API and returns its credentials. */
-  createApp(options?: { name?: string; redirectUris?: string[]; resources?: string[]; tenantId?: string; loginPreferences?: object }): Promise<TestClient>;
+  createApp(options?: { name?: string; redirectUris?: string[]; resources?: string[]; tenantId?: string; loginPreferences?: object; tokenPolicy?: 'cached' | 'perCall' }): Promise<TestClient>;
   createTenant(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -115,7 +115,7 @@ export async function startTestServer(options: {
       });
       if (response.status !== 201) throw new Error(`createApp: ${response.status} ${await response.text()}`);
       const created = (await response.json()) as { app_id: string; tenant_id: string; client_id: string; client_secret: string };
-      return clientFor(url, created);
+      return clientFor(url, created, appOptions.tokenPolicy);
     },
     async close() {
       await app.close();
@@ -126,7 +126,8 @@ export async function startTestServer(options: {
   return server;
 }
 
-export function clientFor(url: string, created: { app_id: string; tenant_id: string; client_id: string; client_secret: string }): TestClient {
+/** `perCall` fetches a fresh client token for every call: for tests that move the clock by days. */
+export function clientFor(url: string, created: { app_id: string; tenant_id: string; client_id: string; client_secret: string }, tokenPolicy: 'cached' | 'perCall' = 'cached'): TestClient {
   let cached: string | null = null;
   const client: TestClient = {
     appId: created.app_id,
@@ -143,6 +144,7 @@ export function clientFor(url: string, created: { app_id: string; tenant_id: str
       return ((await response.json()) as { access_token: string }).access_token;
     },
     async call(method, path, body) {
+      if (tokenPolicy === 'perCall') cached = null;
       cached ??= await client.token();
       const response = await fetch(`${url}${path}`, {
         method,
