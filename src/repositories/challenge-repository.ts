@@ -30,19 +30,36 @@ export async function supersedeChallenges(db: Tx, scope: { appId: string; userId
   return count;
 }
 
+type Row = {
+  id: string;
+  flowId: string;
+  appId: string;
+  userId: string;
+  kind: string;
+  secretHash: string;
+  attempts: number;
+  maxAttempts: number;
+  expiresAt: Date;
+  usedAt: Date | null;
+};
+
+const toChallenge = (row: Row): StoredChallenge => ({
+  id: row.id,
+  flowId: row.flowId,
+  appId: row.appId,
+  userId: row.userId,
+  kind: row.kind as ChallengeRow['kind'],
+  secretHash: row.secretHash,
+  attempts: row.attempts,
+  maxAttempts: row.maxAttempts,
+  expiresAt: row.expiresAt.getTime(),
+  usedAt: row.usedAt?.getTime() ?? null,
+});
+
 /** The challenge stored under any of these hashes (one per HMAC key). */
-export async function findChallengeByHash(db: Tx, hashes: readonly string[]): Promise<ChallengeRow | null> {
+export async function findChallengeByHash(db: Tx, hashes: readonly string[]): Promise<StoredChallenge | null> {
   const row = await db.challenge.findFirst({ where: { secretHash: { in: [...hashes] } } });
-  if (row === null) return null;
-  return {
-    id: row.id,
-    flowId: row.flowId,
-    appId: row.appId,
-    userId: row.userId,
-    kind: row.kind as 'link' | 'otp',
-    expiresAt: row.expiresAt.getTime(),
-    usedAt: row.usedAt?.getTime() ?? null,
-  };
+  return row === null ? null : toChallenge(row);
 }
 
 /** Marks the flow's live challenge used; false when it was already used (a lost race). */
@@ -51,31 +68,19 @@ export async function consumeChallenge(db: Tx, flowId: string, at: number): Prom
   return count >= 1;
 }
 
-export interface PendingPasscode extends ChallengeRow {
+export interface StoredChallenge extends ChallengeRow {
   readonly secretHash: string;
   readonly attempts: number;
   readonly maxAttempts: number;
 }
 
 /** The newest unused passcode issued to this user by this app for this identifier. */
-export async function findPendingPasscode(db: Tx, scope: { appId: string; userId: string; subject: string }): Promise<PendingPasscode | null> {
+export async function findPendingPasscode(db: Tx, scope: { appId: string; userId: string; subject: string }): Promise<StoredChallenge | null> {
   const row = await db.challenge.findFirst({
     where: { appId: scope.appId, userId: scope.userId, kind: 'otp', subject: scope.subject, usedAt: null },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
   });
-  if (row === null) return null;
-  return {
-    id: row.id,
-    flowId: row.flowId,
-    appId: row.appId,
-    userId: row.userId,
-    kind: 'otp',
-    expiresAt: row.expiresAt.getTime(),
-    usedAt: null,
-    secretHash: row.secretHash,
-    attempts: row.attempts,
-    maxAttempts: row.maxAttempts,
-  };
+  return row === null ? null : toChallenge(row);
 }
 
 /** Failed guesses already spent on the user's pending, unexpired passcodes: a resend carries

@@ -2,12 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AuthError } from '../../errors.js';
 import type { MagicLinkService } from '../../flows/magic-link/service.js';
-import type { ClaimsRequest } from '../../tokens/claims.js';
 import type { Config } from '../../config.js';
 import { perCallerLimit } from '../rate-limit.js';
 import { isIdentifierType } from '../../users/identifiers.js';
 import { callerOf } from '../client-auth.js';
-import { authenticateFields, ClientAttributes, clientSecurity, closed, EmailContent, IdentifierType, MessageBody, TokenResponse } from '../schemas/common.js';
+import { authenticateFields, authenticateOptions, ClientAttributes, clientSecurity, closed, EmailContent, IdentifierType, MessageBody, TokenResponse } from '../schemas/common.js';
 
 // POST /cis/v1/auth/link/email/send and /authenticate (§2.1, §2.2), behind the client token.
 
@@ -82,9 +81,7 @@ export const magicLinkRoutes: FastifyPluginAsyncTypebox<{ magicLinks: MagicLinkS
       return magicLinks.authenticate(callerOf(request), {
         code: body.code,
         requestId: body.request_id ?? null,
-        sessionId: body.session_id ?? null,
-        resource: body.resource ?? null,
-        claims: (body.claims as ClaimsRequest | undefined) ?? null,
+        ...authenticateOptions(body),
       });
     },
   );

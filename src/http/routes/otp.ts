@@ -5,11 +5,10 @@ import type { Config } from '../../config.js';
 import { checkCustomSmsMessage } from '../../delivery/templates/otp-sms.js';
 import { AuthError } from '../../errors.js';
 import type { OtpService } from '../../flows/otp/service.js';
-import type { ClaimsRequest } from '../../tokens/claims.js';
 import { isIdentifierType } from '../../users/identifiers.js';
 import { callerOf } from '../client-auth.js';
 import { additionalLimit, perCallerLimit } from '../rate-limit.js';
-import { authenticateFields, ClientAttributes, clientSecurity, closed, EmailContent, IdentifierType, MessageBody, TokenResponse } from '../schemas/common.js';
+import { authenticateFields, authenticateOptions, ClientAttributes, clientSecurity, closed, EmailContent, IdentifierType, MessageBody, TokenResponse } from '../schemas/common.js';
 
 // POST /cis/v1/auth/otp/send and /authenticate (mosaic-backend-api.md §2.3, §2.4). Bad input on
 // these endpoints answers Mosaic's symbolic `system_invalid_input`.
@@ -113,9 +112,7 @@ export const otpRoutes: FastifyPluginAsyncTypebox<{ otp: OtpService; limits: Con
         identifierType: identifierTypeOf(body.identifier_type),
         identifier: body.identifier,
         requestId: body.request_id ?? null,
-        sessionId: body.session_id ?? null,
-        resource: body.resource ?? null,
-        claims: (body.claims as ClaimsRequest | undefined) ?? null,
+        ...authenticateOptions(body),
       });
     },
   );

@@ -2,10 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { SessionRequests } from '../../sessions/session-requests.js';
-import type { ClaimsRequest } from '../../tokens/claims.js';
 import { callerOf } from '../client-auth.js';
 import { perCallerLimit } from '../rate-limit.js';
-import { authenticateFields, clientSecurity, closed, MessageBody, TokenResponse } from '../schemas/common.js';
+import { authenticateFields, authenticateOptions, clientSecurity, closed, MessageBody, TokenResponse } from '../schemas/common.js';
 
 // Silent authentication, refresh, logout, and a user's sessions (mosaic-backend-api.md §2.5–2.9).
 
@@ -28,11 +27,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionRequest
     },
     async (request) => {
       const body = request.body;
-      return sessions.silentAuthenticate(callerOf(request), {
-        sessionId: body.session_id,
-        resource: body.resource ?? null,
-        claims: (body.claims as ClaimsRequest | undefined) ?? null,
-      });
+      const { resource, claims } = authenticateOptions(body);
+      return sessions.silentAuthenticate(callerOf(request), { sessionId: body.session_id, resource, claims });
     },
   );
 

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import type { ClaimsRequest as ClaimsRequestShape } from '../../tokens/claims.js';
 
 // Request fragments shared by several endpoints (mosaic-backend-api.md §1.5). Objects are closed
 // (`additionalProperties: false`): an unknown field is a 400, never silently ignored.
@@ -26,6 +27,15 @@ export const authenticateFields = {
   client_attributes: Type.Optional(ClientAttributes),
   device_id: Type.Optional(Type.String({ maxLength: 80 })),
 };
+
+/** The §1.5 fields of an authenticate body, as the flow services take them. */
+export function authenticateOptions(body: { session_id?: string; resource?: string; claims?: unknown }) {
+  return {
+    sessionId: body.session_id ?? null,
+    resource: body.resource ?? null,
+    claims: (body.claims as ClaimsRequestShape | undefined) ?? null,
+  };
+}
 
 export const IdentifierType = Type.String({ minLength: 1, maxLength: 64 });
 
