@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The dependency rules of STYLE.md §2.2, checked on the source text: machines stay pure, routes
+// stay thin, and only repositories and storage talk to Prisma.
+
+const ROOT = process.cwd();
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir)).flatMap((name) => {
+    const path = join(dir, name);
+    if (path.startsWith(join('src', 'storage', 'generated'))) return [];
+    return statSync(join(ROOT, path)).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Every module a file imports at run time (type-only imports erase and are allowed). */
+function valueImports(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  return [...text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((match) => match[1] ?? '');
+}
+
+describe('architecture', () => {
+  it('machines import only xstate and each other, and read no clock or randomness', () => {
+    for (const file of sources('machines')) {
+      for (const module of valueImports(file)) {
+        expect(module === 'xstate' || module.startsWith('./') || module.startsWith('../') && !module.includes('src/'), `${file} imports ${module}`).toBe(true);
+      }
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      expect(text, file).not.toMatch(/Date\.now\(|Math\.random\(|new Date\(\)|process\.env|node:/);
+    }
+  });
+
+  it('HTTP routes never reach the database: no Prisma, storage or repositories at run time', () => {
+    for (const file of sources(join('src', 'http'))) {
+      for (const module of valueImports(file)) {
+        expect(/prisma|storage\/|repositories\//.test(module), `${file} imports ${module}`).toBe(false);
+      }
+    }
+  });
+
+  it('only repositories and storage import the Prisma client', () => {
+    for (const file of sources('src')) {
+      const allowed = file.startsWith(join('src', 'repositories')) || file.startsWith(join('src', 'storage'));
+      if (allowed) continue;
+      for (const module of valueImports(file)) {
+        expect(/generated\/|@prisma\//.test(module), `${relative(ROOT, file)} imports ${module}`).toBe(false);
+      }
+    }
+  });
+
+  it('only src/main.ts reads the environment', () => {
+    for (const file of sources('src')) {
+      if (file === join('src', 'main.ts')) continue;
+      expect(readFileSync(join(ROOT, file), 'utf8'), file).not.toMatch(/process\.env/);
+    }
+  });
+});
