@@ -4,6 +4,7 @@
 // events rather than polling. setFailure() makes it refuse in the ways a real server does.
 
 import type { AddressInfo } from 'node:net';
+import { arrivalQueue } from './arrival-queue.js';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
@@ -42,11 +43,6 @@ export interface SmtpCatcherOptions {
   readonly pass?: string;
 }
 
-interface Waiter {
-  readonly resolve: (mail: CaughtMail) => void;
-  readonly reject: (err: Error) => void;
-  readonly timer: NodeJS.Timeout;
-}
 
 const DEFAULT_WAIT_MS = 5_000;
 
@@ -58,20 +54,10 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
   const user = options.user ?? 'keystate';
   const pass = options.pass ?? 'catcher-secret';
   let failure: SmtpFailureMode | null = options.failWith ?? null;
-  let closed = false;
-  const mails: CaughtMail[] = [];
-  let taken = 0;
-  const waiters: Waiter[] = [];
+  const arrivals = arrivalQueue<CaughtMail>('mail');
+  const mails = arrivals.items;
 
-  const deliver = (mail: CaughtMail): void => {
-    mails.push(mail);
-    const waiter = waiters.shift();
-    if (waiter !== undefined) {
-      clearTimeout(waiter.timer);
-      taken += 1;
-      waiter.resolve(mail);
-    }
-  };
+  const deliver = (mail: CaughtMail): void => arrivals.push(mail);
 
   const server = new SMTPServer({
     secure: false,
@@ -146,34 +132,13 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
     pass,
     mails,
     nextMail(timeoutMs = DEFAULT_WAIT_MS) {
-      const ready = mails[taken];
-      if (ready !== undefined) {
-        taken += 1;
-        return Promise.resolve(ready);
-      }
-      if (closed) return Promise.reject(new Error('SMTP catcher is closed'));
-      return new Promise<CaughtMail>((resolve, reject) => {
-        const waiter: Waiter = {
-          resolve,
-          reject,
-          timer: setTimeout(() => {
-            waiters.splice(waiters.indexOf(waiter), 1);
-            reject(new Error(`No mail arrived within ${timeoutMs} ms`));
-          }, timeoutMs),
-        };
-        waiters.push(waiter);
-      });
+      return arrivals.next(timeoutMs);
     },
     setFailure(mode) {
       failure = mode;
     },
     async close() {
-      if (closed) return;
-      closed = true;
-      for (const waiter of waiters.splice(0)) {
-        clearTimeout(waiter.timer);
-        waiter.reject(new Error('SMTP catcher closed while waiting for mail'));
-      }
+      if (!arrivals.close()) return;
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

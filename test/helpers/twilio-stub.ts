@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { arrivalQueue } from './arrival-queue.js';
 
 export interface RecordedSms {
   /** The account SID in the request path. */
@@ -38,11 +39,6 @@ export interface TwilioStubOptions {
   readonly authToken: string;
 }
 
-interface Waiter {
-  readonly resolve: (message: RecordedSms) => void;
-  readonly reject: (err: Error) => void;
-  readonly timer: NodeJS.Timeout;
-}
 
 const DEFAULT_WAIT_MS = 5_000;
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
@@ -50,21 +46,11 @@ const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 export async function startTwilioStub(options: TwilioStubOptions): Promise<TwilioStub> {
   const expectedAuth = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
   let failure: TwilioFailureMode = null;
-  let closed = false;
   let requestCount = 0;
-  const messages: RecordedSms[] = [];
-  let taken = 0;
-  const waiters: Waiter[] = [];
+  const arrivals = arrivalQueue<RecordedSms>('an SMS');
+  const messages = arrivals.items;
 
-  const record = (message: RecordedSms): void => {
-    messages.push(message);
-    const waiter = waiters.shift();
-    if (waiter !== undefined) {
-      clearTimeout(waiter.timer);
-      taken += 1;
-      waiter.resolve(message);
-    }
-  };
+  const record = (message: RecordedSms): void => arrivals.push(message);
 
   const handle = (req: IncomingMessage, res: ServerResponse, rawBody: string): void => {
     const match = MESSAGES_PATH.exec(new URL(req.url ?? '/', 'http://stub').pathname);
@@ -134,34 +120,13 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
       return requestCount;
     },
     nextMessage(timeoutMs = DEFAULT_WAIT_MS) {
-      const ready = messages[taken];
-      if (ready !== undefined) {
-        taken += 1;
-        return Promise.resolve(ready);
-      }
-      if (closed) return Promise.reject(new Error('Twilio stub is closed'));
-      return new Promise<RecordedSms>((resolve, reject) => {
-        const waiter: Waiter = {
-          resolve,
-          reject,
-          timer: setTimeout(() => {
-            waiters.splice(waiters.indexOf(waiter), 1);
-            reject(new Error(`No SMS arrived within ${timeoutMs} ms`));
-          }, timeoutMs),
-        };
-        waiters.push(waiter);
-      });
+      return arrivals.next(timeoutMs);
     },
     setFailure(mode) {
       failure = mode;
     },
     async close() {
-      if (closed) return;
-      closed = true;
-      for (const waiter of waiters.splice(0)) {
-        clearTimeout(waiter.timer);
-        waiter.reject(new Error('Twilio stub closed while waiting for an SMS'));
-      }
+      if (!arrivals.close()) return;
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets and 'hang' requests would otherwise hold close() open.
       server.closeAllConnections();
