@@ -42,7 +42,6 @@ export const ERRORS = {
   MAGIC_LINK_USER_EMAIL_MISSING: { status: 404, message: 'User has no email address', wireCode: '404' },
   MAGIC_LINK_CODE_INVALID: { status: 400, message: 'Invalid magic link code', wireCode: '400' },
   MAGIC_LINK_SESSION_NOT_FOUND: { status: 400, message: 'Session not found', wireCode: '400' },
-  MAGIC_LINK_INVALID_INPUT: { status: 400, message: 'Invalid input', wireCode: 'system_invalid_input' },
   REQUEST_ID_MISMATCH: { status: 400, message: 'request_id is missing or does not match', wireCode: 'system_invalid_input' },
   IDENTIFIER_TYPE_UNSUPPORTED: { status: 400, message: 'Unsupported identifier_type', wireCode: 'system_invalid_input' },
   // One-time passcodes (§2.3, §2.4): symbolic error codes.
@@ -62,7 +61,6 @@ export const ERRORS = {
   FLOW_VERSION_RETIRED: { status: 410, message: 'This flow was started by a retired version of its machine' },
   DELIVERY_UNAVAILABLE: { status: 503, message: 'The message could not be delivered; try again later' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
-  SERVICE_UNAVAILABLE: { status: 503, message: 'Service unavailable' },
   INTERNAL: { status: 500, message: 'Something went wrong - Internal server error' },
 } as const satisfies Record<string, ErrorSpec>;
 

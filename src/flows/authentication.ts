@@ -1,5 +1,4 @@
 import { AuthError } from '../errors.js';
-import { findAppById } from '../repositories/app-repository.js';
 import { insertRefreshToken } from '../repositories/refresh-token-repository.js';
 import { findUserById, recordLogin, type UserRecord } from '../repositories/user-repository.js';
 import { newId, newSecret } from '../secrets/random.js';
@@ -17,6 +16,8 @@ export const REFRESH_TOKEN_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 
 /** What the caller asked for with the authenticate request (§1.5), passed as flow extras. */
 export interface TokenRequest {
+  /** The calling app, already loaded by the use case (tokens are minted for it). */
+  readonly app: AppIdentity;
   readonly resource: string | null;
   readonly claims: ClaimsRequest | null;
 }
@@ -61,10 +62,10 @@ export function authenticationEffects(deps: AuthenticationDeps): Record<'recordA
       phase: 'transaction',
       async run(rawParams, { tx, flow, at, outputs, extras }) {
         const params = rawParams as RecordAuthenticationParams;
-        const request = (extras ?? { resource: null, claims: null }) as TokenRequest;
+        const request = extras as TokenRequest;
         const { userId, approvalData = null } = flow.context as { userId: string; approvalData?: UserGrant['approvalData'] };
-        const [app, user] = await Promise.all([findAppById(tx, flow.appId), findUserById(tx, userId, flow.appId)]);
-        if (app === null) throw new AuthError('APP_NOT_FOUND');
+        const { app } = request;
+        const user = await findUserById(tx, userId, flow.appId);
         if (user === null || user.tenantId !== flow.tenantId) throw new AuthError('USER_NOT_FOUND');
         if (user.status === 'Disabled') throw new AuthError('USER_NOT_ACTIVE');
         const { sessionId, session } = await deps.sessions.recordAuthentication(tx, {

@@ -3,7 +3,8 @@ import type { Clock } from '../clock.js';
 import { AuthError } from '../errors.js';
 import { decide } from '../flows/decide.js';
 import { REFRESH_TOKEN_TTL_MS, type TokenRequest, type TokenResponse } from '../flows/authentication.js';
-import { type AppRecord, findAppById } from '../repositories/app-repository.js';
+import { appIdentity, loadCallerApp } from '../apps/caller-app.js';
+import type { AppRecord } from '../repositories/app-repository.js';
 import {
   findRefreshTokenByHash,
   insertRefreshToken,
@@ -37,7 +38,7 @@ export type SilentAuthResponse = TokenResponse & { readonly step_up_required: bo
 export type RefreshResponse = Omit<TokenResponse, 'session_id'>;
 
 export interface SessionRequests {
-  silentAuthenticate(caller: ClientPrincipal, request: { sessionId: string } & TokenRequest): Promise<SilentAuthResponse>;
+  silentAuthenticate(caller: ClientPrincipal, request: { sessionId: string } & Omit<TokenRequest, 'app'>): Promise<SilentAuthResponse>;
   refresh(caller: ClientPrincipal, refreshToken: string): Promise<RefreshResponse>;
   logout(caller: ClientPrincipal, sessionId: string): Promise<void>;
   list(caller: ClientPrincipal, userId: string): Promise<SessionListItem[]>;
@@ -50,11 +51,7 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
   const { storage, clock, hasher, sessions, tokens } = deps;
   const { db } = storage;
 
-  async function loadApp(caller: ClientPrincipal): Promise<AppRecord> {
-    const app = await findAppById(db, caller.appId);
-    if (app === null || app.tenantId !== caller.tenantId) throw new AuthError('APP_NOT_FOUND');
-    return app;
-  }
+  const loadApp = (caller: ClientPrincipal) => loadCallerApp(db, caller);
 
   /** Runs `work` in a transaction, again when a concurrent request changed the same session. */
   async function withSessionRetry<T>(work: (tx: Tx, at: number) => Promise<T>): Promise<T> {
@@ -95,8 +92,6 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
     return user;
   }
 
-  const identity = (app: AppRecord) => ({ id: app.id, tenantId: app.tenantId, clientId: app.clientId, name: app.name });
-
   return {
     async silentAuthenticate(caller, request) {
       const app = await loadApp(caller);
@@ -126,7 +121,7 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
         return { user, grant, refreshToken, stepUpRequired: decision.context.stepUpRequired };
       });
       if (outcome === null) throw new AuthError('SESSION_NOT_FOUND');
-      const signed = await tokens.issueUserTokens(identity(app), outcome.user, outcome.grant);
+      const signed = await tokens.issueUserTokens(appIdentity(app), outcome.user, outcome.grant);
       return {
         access_token: signed.accessToken,
         id_token: signed.idToken,
@@ -162,7 +157,7 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
         return { user, grant: token.grant, refreshToken };
       });
       if (outcome === null || outcome === 'reuse') throw new AuthError('REFRESH_TOKEN_INVALID', { details: { reuse: outcome === 'reuse' } });
-      const signed = await tokens.issueUserTokens(identity(app), outcome.user, outcome.grant);
+      const signed = await tokens.issueUserTokens(appIdentity(app), outcome.user, outcome.grant);
       return { access_token: signed.accessToken, id_token: signed.idToken, refresh_token: outcome.refreshToken, token_type: 'Bearer', expires_in: signed.expiresIn };
     },
 

@@ -54,11 +54,12 @@ export function createSessionService(deps: { hasher: SecretHasher }): SessionSer
         return { sessionId, session };
       }
       const existing = await find(tx, input.tenantId, input.sessionId);
-      if (existing === null || existing.userId !== input.userId || existing.state !== 'active' || existing.expiresAt <= at) {
-        throw new AuthError('SESSION_NOT_FOUND');
-      }
+      if (existing === null || existing.userId !== input.userId) throw new AuthError('SESSION_NOT_FOUND');
       try {
+        // The session machine judges the session (ended, expired at `at`); anything but a live
+        // session that took the authentication is "not found" (and the transaction rolls back).
         const session = await applySessionEvent(tx, existing, { type: 'session.authenticate', method: input.method, at }, input.appId, SESSION_TTL_MS);
+        if (session.state !== 'active' || session.version === existing.version) throw new AuthError('SESSION_NOT_FOUND');
         return { sessionId: input.sessionId, session };
       } catch (error) {
         // A concurrent logout or authentication changed the session since it was read: refuse

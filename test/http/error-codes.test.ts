@@ -30,7 +30,6 @@ describe('error codes', () => {
     MAGIC_LINK_USER_EMAIL_MISSING: [404, "404"],
     MAGIC_LINK_CODE_INVALID: [400, "400"],
     MAGIC_LINK_SESSION_NOT_FOUND: [400, "400"],
-    MAGIC_LINK_INVALID_INPUT: [400, "system_invalid_input"],
     REQUEST_ID_MISMATCH: [400, "system_invalid_input"],
     IDENTIFIER_TYPE_UNSUPPORTED: [400, "system_invalid_input"],
     OTP_INVALID_INPUT: [400, "system_invalid_input"],
@@ -49,7 +48,6 @@ describe('error codes', () => {
     FLOW_VERSION_RETIRED: [410, 410],
     DELIVERY_UNAVAILABLE: [503, 503],
     RATE_LIMITED: [429, 429],
-    SERVICE_UNAVAILABLE: [503, 503],
     INTERNAL: [500, 500],
     });
   });

@@ -4,6 +4,7 @@ import { type LogoutInput, logoutMachine } from '../../machines/logout.machine.j
 import { type RefreshTokenStanding, refreshMachine } from '../../machines/refresh.machine.js';
 import { meetsMfaPolicy, type SessionStanding, type SilentAuthContext, type SilentAuthInput, silentAuthMachine } from '../../machines/silent-auth.machine.js';
 import { decide } from '../../src/flows/decide.js';
+import { effectsOf } from '../helpers/machine-effects.js';
 
 // The request-scoped decisions (silent authentication, refresh, logout): each settles in one step
 // from the facts given as input, through eventless transitions out of `judging`. `decide` is how
@@ -13,8 +14,7 @@ const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 const DAY = 24 * 60 * 60_000;
 const EXPIRES = T0 + 14 * DAY;
 
-const effects = (actions: readonly { type: string; params?: unknown }[]) =>
-  actions.filter((action) => !action.type.startsWith('xstate.')).map((action) => ({ type: action.type, params: action.params }));
+const effects = effectsOf;
 
 const silentInput = (overrides: Partial<SilentAuthInput> = {}): SilentAuthInput => ({
   session: 'active',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getShortestPaths } from 'xstate/graph';
 import { initialTransition, transition } from 'xstate';
 import { type MagicLinkInput, magicLinkMachine } from '../../machines/magic-link.machine.js';
+import { effectsOf } from '../helpers/machine-effects.js';
 
 // The magic-link statechart, driven through every transition with explicit event times: no I/O,
 // no clock, only the returned snapshot and the named effects.
@@ -17,8 +18,7 @@ const input: MagicLinkInput = {
   requestId: null,
 };
 
-const effects = (actions: readonly { type: string; params?: unknown }[]) =>
-  actions.filter((action) => !action.type.startsWith('xstate.')).map((action) => ({ type: action.type, params: action.params }));
+const effects = effectsOf;
 
 function delivered(at = T0 + 1000) {
   const [start] = initialTransition(magicLinkMachine, input);

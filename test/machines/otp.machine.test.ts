@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { type OtpInput, otpMachine } from '../../machines/otp.machine.js';
+import { effectsOf } from '../helpers/machine-effects.js';
 
 // The passcode statechart through every transition, with explicit event times (no clock).
 
@@ -19,8 +20,7 @@ const input: OtpInput = {
   requestId: null,
   approvalData: null,
 };
-const effects = (actions: readonly { type: string; params?: unknown }[]) =>
-  actions.filter((action) => !action.type.startsWith('xstate.')).map((action) => ({ type: action.type, params: action.params }));
+const effects = effectsOf;
 
 function waiting(overrides: Partial<OtpInput> = {}) {
   const [start] = initialTransition(otpMachine, { ...input, ...overrides });

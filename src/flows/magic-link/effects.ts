@@ -1,12 +1,10 @@
 import type { MagicLinkContext } from '../../../machines/index.js';
 import type { Config } from '../../config.js';
-import { AuthError } from '../../errors.js';
 import type { EmailSender } from '../../delivery/email-sender.js';
 import { DeliveryError } from '../../delivery/delivery-error.js';
 import { type EmailContent, renderMagicLinkEmail } from '../../delivery/templates/magic-link-email.js';
 import { insertChallenge, supersedeChallenges } from '../../repositories/challenge-repository.js';
 import { challengeLifecycleEffects } from '../challenge-effects.js';
-import { findAppById } from '../../repositories/app-repository.js';
 import { newId, newSecret } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import { maskAddress } from '../../delivery/mask.js';
@@ -21,6 +19,10 @@ export const MAGIC_LINK_PATH = '/cis/v1/auth/link/email/redirect';
 export interface MagicLinkSendExtras {
   readonly to: string;
   readonly emailContent: EmailContent | null;
+  readonly appName: string;
+  /** Sender display name when the template sets none (app preference, else the app's name). */
+  readonly fromName: string;
+  readonly primaryColor: string | null;
 }
 
 /** Where a message went, for the operator: masked address and outcome, never the link. */
@@ -57,7 +59,7 @@ export function magicLinkEffects(deps: {
     },
     deliverChallenge: {
       phase: 'afterCommit',
-      async run(rawParams, { tx, flow, at, outputs, extras }) {
+      async run(rawParams, { flow, at, outputs, extras }) {
         const { channel } = rawParams as { channel: 'email' | 'direct' };
         const code = outputs.get(SECRET) as string;
         const link = linkFor(code);
@@ -65,19 +67,17 @@ export function magicLinkEffects(deps: {
           outputs.set(DIRECT_LINK, link);
           return { type: 'challenge.delivered' };
         }
-        const { to, emailContent } = extras as MagicLinkSendExtras;
+        const { to, emailContent, appName, fromName, primaryColor } = extras as MagicLinkSendExtras;
         const context = flow.context as MagicLinkContext;
-        const app = await findAppById(tx, flow.appId);
-        if (app === null) throw new AuthError('APP_NOT_FOUND');
         const message = renderMagicLinkEmail({
-          appName: app.name,
+          appName,
           link,
           expiresInMinutes: Math.max(1, Math.round((context.expiresAt - at) / 60_000)),
           content: emailContent,
-          primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null,
+          primaryColor,
         });
         try {
-          await deps.emailSender.send({ to, ...message, fromName: message.fromName ?? app.loginPreferences.email?.message?.from ?? app.name });
+          await deps.emailSender.send({ to, ...message, fromName: message.fromName ?? fromName });
           deps.log.info({ flowId: flow.id, channel: 'email', via: deps.emailSender.kind, to: maskAddress(to) }, 'magic link delivered');
           return { type: 'challenge.delivered' };
         } catch (error) {

@@ -2,7 +2,7 @@ import type { MagicLinkContext, MagicLinkInput } from '../../../machines/index.j
 import type { Clock } from '../../clock.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { AuthError } from '../../errors.js';
-import { findAppById } from '../../repositories/app-repository.js';
+import { appIdentity, loadCallerApp } from '../../apps/caller-app.js';
 import { findChallengeByHash } from '../../repositories/challenge-repository.js';
 import { findUserForApp, type IdentifierType } from '../../repositories/user-repository.js';
 import { newId } from '../../secrets/random.js';
@@ -49,11 +49,7 @@ export interface MagicLinkService {
 export function createMagicLinkService(deps: { storage: Storage; clock: Clock; runner: FlowRunner; hasher: SecretHasher }): MagicLinkService {
   const { storage, clock, runner, hasher } = deps;
 
-  async function loadApp(caller: ClientPrincipal) {
-    const app = await findAppById(storage.db, caller.appId);
-    if (app === null || app.tenantId !== caller.tenantId) throw new AuthError('APP_NOT_FOUND', { message: 'App not found' });
-    return app;
-  }
+  const loadApp = (caller: ClientPrincipal) => loadCallerApp(storage.db, caller);
 
   /** The flow a presented code belongs to, if it is this app's, unused and a link code. */
   async function liveChallenge(code: string, appId: string | null) {
@@ -83,7 +79,13 @@ export function createMagicLinkService(deps: { storage: Storage; clock: Clock; r
         expiresAt,
         requestId: request.generateRequestId ? newId() : null,
       };
-      const extras: MagicLinkSendExtras = { to: user.email ?? '', emailContent: request.emailContent };
+      const extras: MagicLinkSendExtras = {
+        to: user.email ?? '',
+        emailContent: request.emailContent,
+        appName: app.name,
+        fromName: app.loginPreferences.email?.message?.from ?? app.name,
+        primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null,
+      };
       const outcome = await runner.start('magic-link', input, { tenantId: app.tenantId, appId: app.id }, { expiresAt, extras });
       if (outcome.state === 'deliveryFailed') throw new AuthError('DELIVERY_UNAVAILABLE');
       const requestId = input.requestId === null ? {} : { request_id: input.requestId };
@@ -98,7 +100,7 @@ export function createMagicLinkService(deps: { storage: Storage; clock: Clock; r
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const challenge = await liveChallenge(request.code, app.id);
       if (challenge === null || challenge.usedAt !== null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      const extras: TokenRequest = { resource: request.resource, claims: request.claims };
+      const extras: TokenRequest = { app: appIdentity(app), resource: request.resource, claims: request.claims };
       let outcome: Awaited<ReturnType<FlowRunner['send']>>;
       try {
         outcome = await runner.send(challenge.flowId, { appId: app.id }, { type: 'code.submit', sessionId: request.sessionId, requestId: request.requestId }, extras);

@@ -3,7 +3,7 @@ import type { Clock } from '../../clock.js';
 import type { DeliveryError } from '../../delivery/delivery-error.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { AuthError } from '../../errors.js';
-import { type AppRecord, findAppById } from '../../repositories/app-repository.js';
+import { appIdentity, loadCallerApp } from '../../apps/caller-app.js';
 import { findPendingPasscode, reserveAttempt } from '../../repositories/challenge-repository.js';
 import { lockedUntil } from '../../repositories/lockout-repository.js';
 import { findUserForApp, type IdentifierType } from '../../repositories/user-repository.js';
@@ -59,11 +59,7 @@ export function createOtpService(deps: { storage: Storage; clock: Clock; runner:
   const { storage, clock, runner, hasher } = deps;
   const { db } = storage;
 
-  async function loadApp(caller: ClientPrincipal): Promise<AppRecord> {
-    const app = await findAppById(db, caller.appId);
-    if (app === null || app.tenantId !== caller.tenantId) throw new AuthError('APP_NOT_FOUND');
-    return app;
-  }
+  const loadApp = (caller: ClientPrincipal) => loadCallerApp(db, caller);
 
   /** Where the code goes, and which primary address redeeming it proves. */
   function target(request: SendOtpRequest, user: { email: string | null; phoneNumber: string | null }): { to: string | null; verifies: OtpInput['verifies'] } {
@@ -151,7 +147,7 @@ export function createOtpService(deps: { storage: Storage; clock: Clock; runner:
       if (attempt === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
       const matches = hasher.matches(passcodeHashInput(pending.id, request.passcode), pending.secretHash);
 
-      const extras: TokenRequest = { resource: request.resource, claims: request.claims };
+      const extras: TokenRequest = { app: appIdentity(app), resource: request.resource, claims: request.claims };
       const event = matches
         ? { type: 'code.accepted', attempt, requestId: request.requestId, sessionId: request.sessionId }
         : { type: 'code.rejected', attempt, requestId: request.requestId };
