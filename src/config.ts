@@ -1,3 +1,5 @@
+import { base64Key, deepFreeze, type Env, isLoopbackHost, retryDelays, valueReader } from './config-values.js';
+
 // loadConfig(env) is the single source of truth for configuration: every variable, its default
 // and its check live here. It reports every problem at once; src/main.ts exits before listening.
 
@@ -10,6 +12,13 @@ export interface RateLimit {
   readonly windowMs: number;
 }
 
+/** Where the key-encryption key comes from (src/secrets/master-key.ts resolves it at start). */
+export type MasterKeySource =
+  | { readonly kind: 'env'; readonly base64: string }
+  | { readonly kind: 'file'; readonly path: string }
+  /** Development and test only: generated once into the data directory. */
+  | { readonly kind: 'generated' };
+
 export interface Config {
   readonly nodeEnv: NodeEnv;
   readonly host: string;
@@ -19,6 +28,9 @@ export interface Config {
   readonly databaseUrl: string;
   /** null = admin API answers 401 (main.ts generates one in development). */
   readonly adminToken: string | null;
+  readonly masterKey: MasterKeySource;
+  /** Shared rate-limit counters for several instances; null = counters in this process. */
+  readonly redisUrl: string | null;
   readonly smtpUrl: string | null;
   readonly emailFrom: string;
   readonly twilio: {
@@ -30,16 +42,36 @@ export interface Config {
   /** Waits before each retry of a transiently failed delivery (bounded backoff). */
   readonly deliveryRetryDelaysMs: readonly number[];
   readonly tokenSigningAlg: SigningAlg;
+  /** How often an instance re-reads signing and HMAC keys; also how long a rotated-in key waits
+   * before it signs, so every instance knows it first. */
+  readonly keyRefreshMs: number;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  readonly docsEnabled: boolean;
+  readonly timeouts: {
+    /** Whole request (headers and body) must arrive within this. */
+    readonly requestMs: number;
+    readonly headersMs: number;
+    /** An idle keep-alive connection is closed after this. */
+    readonly keepAliveMs: number;
+  };
+  readonly retention: {
+    /** How often the purge job runs; 0 = never. */
+    readonly purgeIntervalMs: number;
+    /** Finished flows, ended sessions and their event logs are kept this long (the audit period). */
+    readonly auditMs: number;
+    /** Expired or used codes, refresh tokens, lockouts and dev-outbox messages are kept this long. */
+    readonly graceMs: number;
+  };
   readonly rateLimits: {
     /** Client-credentials token endpoint, per client_id. */
     readonly clientToken: RateLimit;
-    /** Magic-link and OTP sends, per app and identifier. */
+    /** Magic-link and OTP sends, per app and user (or normalised identifier). */
     readonly send: RateLimit;
-    /** OTP sends per app, whatever the identifier (caps what one app can cost in SMS). */
+    /** Sends per app, whatever the user (caps what one app can cost in SMS and email); magic
+     * links and passcodes count separately. */
     readonly sendPerApp: RateLimit;
-    /** Authenticate calls, per app and code/identifier. */
+    /** Authenticate calls, per app and user (or normalised identifier / code). */
     readonly authenticate: RateLimit;
     /** Silent authentication, per session. */
     readonly silentAuth: RateLimit;
@@ -53,91 +85,70 @@ export class ConfigError extends Error {
   }
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
-
-type Env = Readonly<Record<string, string | undefined>>;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+const NODE_ENVS = ['development', 'production', 'test'] as const;
+const HOUR_MS = 3_600_000;
 
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
-  const text = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = text(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  };
-  const url = (name: string, fallback: string, protocols: readonly string[]): string => {
-    const raw = text(name) ?? fallback;
-    try {
-      const parsed = new URL(raw);
-      if (!protocols.includes(parsed.protocol)) {
-        problems.push(`${name}: expected a ${protocols.join(' or ')} URL, got "${parsed.protocol}"`);
-      }
-    } catch {
-      problems.push(`${name}: not a valid URL`);
-    }
-    return raw.replace(/\/+$/, '');
-  };
+  const read = valueReader(env, problems);
   const limit = (prefix: string, max: number, windowSeconds: number): RateLimit => ({
-    max: integer(`${prefix}_MAX`, max, 1, 1_000_000),
-    windowMs: integer(`${prefix}_WINDOW_SECONDS`, windowSeconds, 1, 86_400) * 1000,
+    max: read.integer(`${prefix}_MAX`, max, 1, 1_000_000),
+    windowMs: read.integer(`${prefix}_WINDOW_SECONDS`, windowSeconds, 1, 86_400) * 1000,
   });
 
-  const nodeEnvRaw = text('NODE_ENV') ?? 'development';
-  const nodeEnv: NodeEnv = nodeEnvRaw === 'production' || nodeEnvRaw === 'test' ? nodeEnvRaw : 'development';
+  const nodeEnv = read.oneOf<NodeEnv>('NODE_ENV', 'development', NODE_ENVS);
+  const host = read.text('HOST') ?? '127.0.0.1';
+  if (nodeEnv !== 'production' && !isLoopbackHost(host)) {
+    problems.push(
+      `HOST: "${host}" is not a loopback address, and ${nodeEnv} mode (generated admin token, Dev App, /dev/outbox) only listens on ` +
+        '127.0.0.1, ::1 or localhost. To serve other hosts, run in production: NODE_ENV=production with KEYSTATE_ADMIN_TOKEN and KEYSTATE_MASTER_KEY set.',
+    );
+  }
+  const port = read.integer('PORT', 3000, 0, 65_535);
+  const bareHost = host.replace(/^\[(.*)\]$/, '$1');
+  const publicUrl = read.url('PUBLIC_URL', `http://${bareHost.includes(':') ? `[${bareHost}]` : bareHost}:${port}`, ['http:', 'https:']);
+  const issuer = read.url('ISSUER', publicUrl, ['http:', 'https:']);
 
-  const host = text('HOST') ?? '127.0.0.1';
-  const port = integer('PORT', 3000, 0, 65_535);
-  const publicUrl = url('PUBLIC_URL', `http://${host.includes(':') ? `[${host}]` : host}:${port}`, ['http:', 'https:']);
-  const issuer = url('ISSUER', publicUrl, ['http:', 'https:']);
-
-  const databaseUrl = text('DATABASE_URL') ?? 'file:./data/keystate.db';
+  const databaseUrl = read.text('DATABASE_URL') ?? 'file:./data/keystate.db';
   if (!/^(file:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
     problems.push('DATABASE_URL: expected file:<path> (SQLite) or postgres://… / postgresql://… (PostgreSQL)');
   }
 
-  const smtpRaw = text('SMTP_URL');
-  const smtpUrl = smtpRaw === undefined ? null : url('SMTP_URL', smtpRaw, ['smtp:', 'smtps:']);
+  const smtpRaw = read.text('SMTP_URL');
+  const smtpUrl = smtpRaw === undefined ? null : read.url('SMTP_URL', smtpRaw, ['smtp:', 'smtps:']);
+  const redisRaw = read.text('REDIS_URL');
+  const redisUrl = redisRaw === undefined ? null : read.url('REDIS_URL', redisRaw, ['redis:', 'rediss:']);
 
-  const accountSid = text('TWILIO_ACCOUNT_SID');
-  const authToken = text('TWILIO_AUTH_TOKEN');
+  const accountSid = read.text('TWILIO_ACCOUNT_SID');
+  const authToken = read.text('TWILIO_AUTH_TOKEN');
   if ((accountSid === undefined) !== (authToken === undefined)) {
     problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both or neither');
   }
   if (accountSid !== undefined && !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
     problems.push('TWILIO_ACCOUNT_SID: expected "AC" followed by 32 hexadecimal characters');
   }
-  const twilioBase = text('TWILIO_API_BASE_URL');
+  const twilioBase = read.text('TWILIO_API_BASE_URL');
   const twilio =
     accountSid !== undefined && authToken !== undefined
       ? {
           accountSid,
           authToken,
-          from: text('TWILIO_FROM') ?? null,
-          apiBaseUrl: twilioBase === undefined ? null : url('TWILIO_API_BASE_URL', twilioBase, ['http:', 'https:']),
+          from: read.text('TWILIO_FROM') ?? null,
+          apiBaseUrl: twilioBase === undefined ? null : read.url('TWILIO_API_BASE_URL', twilioBase, ['http:', 'https:']),
         }
       : null;
 
-  const alg = text('TOKEN_SIGNING_ALG') ?? 'RS256';
-  if (!SIGNING_ALGS.includes(alg as SigningAlg)) {
-    problems.push(`TOKEN_SIGNING_ALG: expected one of ${SIGNING_ALGS.join(', ')}, got "${alg}"`);
-  }
-  const logLevel = text('LOG_LEVEL') ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) {
-    problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
-  }
-  const adminToken = text('KEYSTATE_ADMIN_TOKEN') ?? null;
+  const adminToken = read.text('KEYSTATE_ADMIN_TOKEN') ?? null;
   if (adminToken !== null && adminToken.length < 16) {
     problems.push('KEYSTATE_ADMIN_TOKEN: must be at least 16 characters');
   }
+  const masterKey = masterKeySource(read.text('KEYSTATE_MASTER_KEY'), read.text('KEYSTATE_MASTER_KEY_FILE'), nodeEnv, problems);
+
+  const request = read.integer('REQUEST_TIMEOUT_MS', 30_000, 100, 600_000);
+  const headers = read.integer('HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  if (headers > request) problems.push('HEADERS_TIMEOUT_MS: must not be longer than REQUEST_TIMEOUT_MS');
 
   const config: Config = {
     nodeEnv,
@@ -147,13 +158,23 @@ export function loadConfig(env: Env): Config {
     issuer,
     databaseUrl,
     adminToken,
+    masterKey,
+    redisUrl,
     smtpUrl,
-    emailFrom: text('EMAIL_FROM') ?? 'Keystate <no-reply@localhost>',
+    emailFrom: read.text('EMAIL_FROM') ?? 'Keystate <no-reply@localhost>',
     twilio,
-    tokenSigningAlg: alg as SigningAlg,
-    logLevel,
-    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
-    deliveryRetryDelaysMs: retryDelays(text('DELIVERY_RETRY_DELAYS_MS'), problems),
+    tokenSigningAlg: read.oneOf('TOKEN_SIGNING_ALG', 'RS256', SIGNING_ALGS),
+    keyRefreshMs: read.integer('KEY_REFRESH_SECONDS', 30, 1, 3600) * 1000,
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    docsEnabled: read.boolean('DOCS_ENABLED', true),
+    timeouts: { requestMs: request, headersMs: headers, keepAliveMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000) },
+    deliveryRetryDelaysMs: retryDelays(read.text('DELIVERY_RETRY_DELAYS_MS'), problems),
+    retention: {
+      purgeIntervalMs: read.integer('PURGE_INTERVAL_SECONDS', 3600, 0, 7 * 86_400) * 1000,
+      auditMs: read.integer('AUDIT_RETENTION_DAYS', 30, 1, 3650) * 24 * HOUR_MS,
+      graceMs: read.integer('RETENTION_HOURS', 24, 1, 24 * 365) * HOUR_MS,
+    },
     rateLimits: {
       clientToken: limit('RATE_LIMIT_CLIENT_TOKEN', 60, 60),
       send: limit('RATE_LIMIT_SEND', 5, 60),
@@ -166,22 +187,21 @@ export function loadConfig(env: Env): Config {
   return deepFreeze(config);
 }
 
-/** "200,1000" → [200, 1000]: one wait per retry; "" or "none" → no retries. */
-function retryDelays(raw: string | undefined, problems: string[]): number[] {
-  if (raw === undefined) return [200, 1000];
-  if (raw === 'none') return [];
-  const delays = raw.split(',').map((part) => Number(part.trim()));
-  if (delays.length > 5 || delays.some((delay) => !Number.isInteger(delay) || delay < 0 || delay > 30_000)) {
-    problems.push('DELIVERY_RETRY_DELAYS_MS: expected up to 5 comma-separated waits in milliseconds (0–30000), or "none"');
-    return [200, 1000];
+function masterKeySource(value: string | undefined, file: string | undefined, nodeEnv: NodeEnv, problems: string[]): MasterKeySource {
+  if (value !== undefined && file !== undefined) {
+    problems.push('KEYSTATE_MASTER_KEY and KEYSTATE_MASTER_KEY_FILE: set one, not both');
+    return { kind: 'generated' };
   }
-  return delays;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
+  if (value !== undefined) {
+    const base64 = base64Key('KEYSTATE_MASTER_KEY', value, problems);
+    return base64 === null ? { kind: 'generated' } : { kind: 'env', base64 };
   }
-  return value;
+  if (file !== undefined) return { kind: 'file', path: file };
+  if (nodeEnv === 'production') {
+    problems.push(
+      'KEYSTATE_MASTER_KEY: required in production (or KEYSTATE_MASTER_KEY_FILE): 32 random bytes in base64, e.g. `openssl rand -base64 32`; ' +
+        'it encrypts signing keys and HMAC keys at rest',
+    );
+  }
+  return { kind: 'generated' };
 }

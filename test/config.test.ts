@@ -4,6 +4,8 @@ import { ConfigError, loadConfig } from '../src/config.js';
 // loadConfig (keystate-server.md §2): the defaults, and every invalid value reported at once,
 // each problem naming its variable.
 
+const PRODUCTION = { NODE_ENV: 'production', KEYSTATE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') };
+
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {
     loadConfig(env);
@@ -42,7 +44,7 @@ describe('loadConfig defaults', () => {
   });
 
   it('PUBLIC_URL follows HOST and PORT; ISSUER follows PUBLIC_URL; each can be set', () => {
-    expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080' })).toMatchObject({ publicUrl: 'http://0.0.0.0:8080', issuer: 'http://0.0.0.0:8080' });
+    expect(loadConfig({ ...PRODUCTION, HOST: '0.0.0.0', PORT: '8080' })).toMatchObject({ publicUrl: 'http://0.0.0.0:8080', issuer: 'http://0.0.0.0:8080' });
     expect(loadConfig({ HOST: '::1', PORT: '8080' }).publicUrl).toBe('http://[::1]:8080');
     expect(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' })).toMatchObject({ publicUrl: 'https://auth.example.com', issuer: 'https://auth.example.com' });
     expect(loadConfig({ PUBLIC_URL: 'https://auth.example.com', ISSUER: 'https://id.example.com' })).toMatchObject({
@@ -64,7 +66,7 @@ describe('loadConfig defaults', () => {
       apiBaseUrl: null,
     });
     expect(loadConfig({ KEYSTATE_ADMIN_TOKEN: 'a-long-enough-admin-token' }).adminToken).toBe('a-long-enough-admin-token');
-    expect(loadConfig({ NODE_ENV: 'production' }).nodeEnv).toBe('production');
+    expect(loadConfig(PRODUCTION).nodeEnv).toBe('production');
   });
 
   it('the result is frozen', () => {
@@ -139,5 +141,64 @@ describe('loadConfig refuses invalid values', () => {
     expect(problemsOf({ RATE_LIMIT_CLIENT_TOKEN_MAX: '0' })[0]).toContain('RATE_LIMIT_CLIENT_TOKEN_MAX');
     expect(problemsOf({ TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef', TWILIO_AUTH_TOKEN: 't', TWILIO_API_BASE_URL: 'nope' })[0]).toContain('TWILIO_API_BASE_URL');
     expect(problemsOf({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 't' })[0]).toContain('TWILIO_ACCOUNT_SID');
+  });
+});
+
+describe('loadConfig: modes and secrets (issue 7)', () => {
+  it('an unknown NODE_ENV stops the start with one line naming it', () => {
+    const problems = problemsOf({ NODE_ENV: 'prod' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('NODE_ENV');
+    expect(problems[0]).toContain('"prod"');
+  });
+
+  it('development and test modes only listen on a loopback address, and say how to run in production', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST']) {
+      expect(loadConfig({ HOST: host }).host, host).toBe(host);
+      expect(loadConfig({ HOST: host, NODE_ENV: 'test' }).host, host).toBe(host);
+    }
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'auth.example.com', '128.0.0.1']) {
+      const problems = problemsOf({ HOST: host });
+      expect(problems, host).toHaveLength(1);
+      expect(problems[0]).toContain('HOST');
+      expect(problems[0]).toContain('NODE_ENV=production');
+      expect(problemsOf({ HOST: host, NODE_ENV: 'test' })[0]).toContain('HOST');
+    }
+  });
+
+  it('production refuses to start without a key-encryption key, and takes it from a variable or a file', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('KEYSTATE_MASTER_KEY');
+    expect(loadConfig(PRODUCTION).masterKey).toEqual({ kind: 'env', base64: PRODUCTION.KEYSTATE_MASTER_KEY });
+    expect(loadConfig({ NODE_ENV: 'production', KEYSTATE_MASTER_KEY_FILE: '/run/secrets/kek' }).masterKey).toEqual({ kind: 'file', path: '/run/secrets/kek' });
+    expect(loadConfig({}).masterKey).toEqual({ kind: 'generated' });
+    // URL-safe base64 is accepted and normalised.
+    const urlSafe = Buffer.alloc(32, 0xfb).toString('base64url');
+    expect(loadConfig({ KEYSTATE_MASTER_KEY: urlSafe }).masterKey).toEqual({ kind: 'env', base64: Buffer.alloc(32, 0xfb).toString('base64') });
+  });
+
+  it('refuses a key-encryption key that is not 32 bytes of base64, or two sources at once', () => {
+    for (const value of ['short', Buffer.alloc(16).toString('base64'), Buffer.alloc(33).toString('base64'), 'not base64 at all!!']) {
+      const problems = problemsOf({ KEYSTATE_MASTER_KEY: value });
+      expect(problems, value).toHaveLength(1);
+      expect(problems[0]).toContain('KEYSTATE_MASTER_KEY');
+      expect(problems[0]).not.toContain(value);
+    }
+    expect(problemsOf({ KEYSTATE_MASTER_KEY: PRODUCTION.KEYSTATE_MASTER_KEY, KEYSTATE_MASTER_KEY_FILE: '/k' })[0]).toContain('KEYSTATE_MASTER_KEY_FILE');
+  });
+
+  it('reads REDIS_URL, DOCS_ENABLED, timeouts and retention, with defaults', () => {
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({ redisUrl: null, docsEnabled: true, keyRefreshMs: 30_000 });
+    expect(defaults.timeouts).toEqual({ requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5_000 });
+    expect(defaults.retention).toEqual({ purgeIntervalMs: 3_600_000, auditMs: 30 * 86_400_000, graceMs: 86_400_000 });
+    const set = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', DOCS_ENABLED: 'false', REQUEST_TIMEOUT_MS: '2000', HEADERS_TIMEOUT_MS: '1000', AUDIT_RETENTION_DAYS: '7', PURGE_INTERVAL_SECONDS: '0' });
+    expect(set).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', docsEnabled: false });
+    expect(set.timeouts.requestMs).toBe(2000);
+    expect(set.retention).toMatchObject({ purgeIntervalMs: 0, auditMs: 7 * 86_400_000 });
+    expect(problemsOf({ REDIS_URL: 'http://x' })[0]).toContain('REDIS_URL');
+    expect(problemsOf({ DOCS_ENABLED: 'maybe' })[0]).toContain('DOCS_ENABLED');
+    expect(problemsOf({ REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '2000' })[0]).toContain('HEADERS_TIMEOUT_MS');
   });
 });

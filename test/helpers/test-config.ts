@@ -1,5 +1,8 @@
 import { type Config, loadConfig } from '../../src/config.js';
 
+/** 32 bytes, base64: the key-encryption key every test server uses. */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
 /** A validated Config for tests: the same parser the server uses, with test defaults. */
 export function testConfig(overrides: Record<string, string | undefined> = {}): Config {
   return loadConfig({
@@ -8,6 +11,8 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     PORT: '0',
     KEYSTATE_ADMIN_TOKEN: 'test-admin-token-0123456789',
     LOG_LEVEL: 'silent',
+    // A fixed key-encryption key: tests never write a key file.
+    KEYSTATE_MASTER_KEY: TEST_MASTER_KEY,
     ...overrides,
   });
 }
