@@ -20,7 +20,8 @@ export type FlowKind = (typeof FLOW_KINDS)[number];
 
 const current: Record<FlowKind, RegisteredMachine> = {
   'magic-link': { machine: magicLinkMachine, version: 1 },
-  otp: { machine: otpMachine, version: 1 },
+  // v2 (issue 7): refuses sends during a lockout; judges request_id and session before counting.
+  otp: { machine: otpMachine, version: 2 },
 };
 
 /** Older versions still accepted for flows in flight: kind → version → machine. */
@@ -54,7 +55,7 @@ export const ALL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   logout: logoutMachine,
 };
 export type { MagicLinkContext, MagicLinkEvent, MagicLinkInput } from './magic-link.machine.js';
-export type { OtpChannel, OtpContext, OtpEvent, OtpInput } from './otp.machine.js';
+export type { OtpChannel, OtpContext, OtpEvent, OtpInput, SessionFact } from './otp.machine.js';
 export { OTP_METHOD } from './otp.machine.js';
 export type { SessionContext, SessionEvent, SessionInput } from './session.machine.js';
 export type { SessionStanding, SilentAuthInput } from './silent-auth.machine.js';

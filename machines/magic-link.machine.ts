@@ -24,9 +24,9 @@ export interface MagicLinkContext extends MagicLinkInput {
 export type MagicLinkEvent =
   | DeliveryEvent
   // The backend redeems the code. The code itself was already matched (by its HMAC) to this
-  // flow's challenge before the event was built; the session id, if any, only travels to the
-  // effect as a parameter and is never assigned to context (snapshots hold no secrets).
-  | ({ readonly type: 'code.submit'; readonly sessionId: string | null; readonly requestId: string | null } & Timed);
+  // flow's challenge before the event was built; the session id, a bearer secret, never enters an
+  // event: it travels with the request to the effect that records the authentication.
+  | ({ readonly type: 'code.submit'; readonly requestId: string | null } & Timed);
 
 export const MAGIC_LINK_METHOD: AuthMethod = 'eml';
 
@@ -50,7 +50,7 @@ export const magicLinkMachine = setup({
     deliverChallenge: (_, _params: { channel: 'email' | 'direct' }) => {},
     revokeChallenge: () => {},
     consumeChallenge: () => {},
-    recordAuthentication: (_, _params: { method: AuthMethod; sessionId: string | null; verifies: 'email' }) => {},
+    recordAuthentication: (_, _params: { method: AuthMethod; verifies: 'email' }) => {},
     issueTokens: () => {},
   },
   guards: {
@@ -90,15 +90,8 @@ export const magicLinkMachine = setup({
       type: 'final',
       entry: [
         'consumeChallenge',
-        {
-          type: 'recordAuthentication',
-          params: ({ event }) => ({
-            method: MAGIC_LINK_METHOD,
-            sessionId: event.type === 'code.submit' ? event.sessionId : null,
-            // The link only ever goes to the user's primary address: redeeming it proves that address.
-            verifies: 'email' as const,
-          }),
-        },
+        // The link only ever goes to the user's primary address: redeeming it proves that address.
+        { type: 'recordAuthentication', params: { method: MAGIC_LINK_METHOD, verifies: 'email' as const } },
         'issueTokens',
       ],
     },

@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -9,6 +8,7 @@ import { createAppService } from './apps/app-service.js';
 import type { Bootstrapped } from './bootstrap.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createOutbox } from './delivery/outbox.js';
 import type { Senders } from './delivery/senders.js';
 import { authenticationEffects } from './flows/authentication.js';
 import { magicLinkEffects } from './flows/magic-link/effects.js';
@@ -26,9 +26,9 @@ import { otpRoutes } from './http/routes/otp.js';
 import { healthRoutes, outboxRoutes } from './http/routes/operations.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { userRoutes } from './http/routes/users.js';
-import { listOutboxMessages } from './repositories/outbox-repository.js';
 import { createSessionRequests } from './sessions/session-requests.js';
 import { createSessionService } from './sessions/session-service.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
 import type { Storage } from './storage/prisma.js';
 import { createTokenService } from './tokens/token-service.js';
 import { createUserService } from './users/user-service.js';
@@ -42,6 +42,8 @@ export interface AppDeps {
   readonly clock: Clock;
   readonly boot: Bootstrapped;
   readonly senders: Senders;
+  /** Rate-limit counters: in this process, or shared through Redis (src/limits/open-limiter.ts). */
+  readonly limiter: RateLimiter;
   /** Pino options, or false to silence (tests). Replaces the default options, redaction included. */
   readonly logger?: boolean | object;
   /** Where the default logger writes (stdout when unset). Tests capture the log here and still get
@@ -87,13 +89,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
-  app.decorateRequest('client', null);
+  app.decorateRequest('caller', null);
   registerErrorHandling(app);
   // The API takes JSON only (mosaic-backend-api.md §1.2): Fastify's built-in text/plain parser made a
   // text body a 400 "must be object" instead of 415; form bodies are parsed only by the token
   // endpoint (registered in oidcRoutes).
   app.removeContentTypeParser('text/plain');
-  await app.register(rateLimit, { global: false, hook: 'preHandler' });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Keystate', description: 'Mosaic-compatible backend authentication API', version: '0.1.0' },
@@ -107,43 +108,47 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const tokens = createTokenService({ issuer: config.issuer, clock, keyring: boot.keyring });
-  const sessions = createSessionService({ hasher: boot.hasher });
-  const authentication = authenticationEffects({ hasher: boot.hasher, sessions, tokens });
+  const hasher = boot.keys.hasher;
+  const tokens = createTokenService({ issuer: config.issuer, clock, keys: boot.keys });
+  const sessions = createSessionService({ hasher });
+  const authentication = authenticationEffects({ hasher, sessions, tokens });
   const runner = createFlowRunner({
     storage,
     clock,
     effects: {
       'magic-link': {
-        ...magicLinkEffects({ config, hasher: boot.hasher, emailSender: deps.senders.email, log: app.log }),
+        ...magicLinkEffects({ config, hasher, emailSender: deps.senders.email, log: app.log }),
         ...authentication,
       },
       otp: {
-        ...otpEffects({ hasher: boot.hasher, emailSender: deps.senders.email, smsSender: deps.senders.sms, retryDelaysMs: config.deliveryRetryDelaysMs, log: app.log }),
+        ...otpEffects({ hasher, emailSender: deps.senders.email, smsSender: deps.senders.sms, retryDelaysMs: config.deliveryRetryDelaysMs, log: app.log }),
         ...authentication,
       },
     },
   });
-  const apps = createAppService({ storage, hasher: boot.hasher, tokens, defaultTenantId: boot.defaultTenant.id });
-  const magicLinks = createMagicLinkService({ storage, clock, runner, hasher: boot.hasher });
+  const limiter = deps.limiter;
+  const limits = config.rateLimits;
+  const apps = createAppService({ storage, hasher, tokens, defaultTenantId: boot.defaultTenant.id });
+  const magicLinks = createMagicLinkService({ storage, clock, runner, hasher, limiter, limits });
   const users = createUserService({ storage, clock });
-  const otp = createOtpService({ storage, clock, runner, hasher: boot.hasher });
-  const sessionRequests = createSessionRequests({ storage, clock, hasher: boot.hasher, sessions, tokens });
+  const otp = createOtpService({ storage, clock, runner, sessions, limiter, limits });
+  const sessionRequests = createSessionRequests({ storage, clock, hasher, sessions, tokens, limiter, limits });
 
   await app.register(healthRoutes, { ping: () => storage.ping() });
-  await app.register(oidcRoutes, { apps, tokens, config });
+  await app.register(oidcRoutes, { apps, tokens, config, limiter });
   await app.register(linkRedirectRoutes, { magicLinks });
   await app.register(adminRoutes, { apps, adminToken: config.adminToken });
   // Everything under /cis/v1 but the emailed link needs the caller's client access token.
   await app.register(async (scope) => {
-    scope.addHook('onRequest', clientAuthHook(tokens));
-    await scope.register(magicLinkRoutes, { magicLinks, limits: config.rateLimits });
+    scope.addHook('onRequest', clientAuthHook((token) => apps.authorizeCaller(token)));
+    await scope.register(magicLinkRoutes, { magicLinks });
     await scope.register(userRoutes, { users });
-    await scope.register(otpRoutes, { otp, limits: config.rateLimits });
-    await scope.register(sessionRoutes, { sessions: sessionRequests, limits: config.rateLimits });
+    await scope.register(otpRoutes, { otp });
+    await scope.register(sessionRoutes, { sessions: sessionRequests });
   });
   if (config.nodeEnv !== 'production') {
-    await app.register(outboxRoutes, { listOutbox: (filter) => listOutboxMessages(storage.db, filter) });
+    const outbox = createOutbox({ db: storage.db, clock, sealer: boot.sealer });
+    await app.register(outboxRoutes, { listOutbox: (filter) => outbox.list(filter) });
   }
   return app as unknown as FastifyInstance;
 }

@@ -1,49 +1,49 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { listServerSecrets, insertServerSecret, insertSigningKey, listSigningKeys } from './repositories/key-repository.js';
+import { ensureKeys, type KeyStore, openKeyStore } from './keys/key-store.js';
+import { type SealedCounts, sealLegacySecrets } from './keys/seal-legacy.js';
 import { DEFAULT_TENANT_NAME, findTenantByName, insertTenant, type TenantRecord } from './repositories/tenant-repository.js';
-import { newId, newSecret } from './secrets/random.js';
-import { createSecretHasher, type SecretHasher } from './secrets/secret-hasher.js';
+import { newId } from './secrets/random.js';
+import { createSealer, type Sealer, SealError } from './secrets/sealer.js';
 import type { Storage } from './storage/prisma.js';
-import { buildKeyring, generateSigningKey, type SigningKeyring } from './tokens/keys.js';
 
 // What must exist before the first request: the default tenant, a signing key for the configured
-// algorithm and the HMAC key for stored secrets. Each is created once and shared through the
-// database; instances that start together converge on the oldest row, so they agree.
-
-const HMAC_PURPOSE = 'secret-hmac';
+// algorithm and the HMAC key for stored secrets, all secrets at rest sealed under the key-encryption
+// key. Each is created once and shared through the database.
 
 export interface Bootstrapped {
   readonly defaultTenant: TenantRecord;
-  readonly keyring: SigningKeyring;
-  readonly hasher: SecretHasher;
+  readonly keys: KeyStore;
+  readonly sealer: Sealer;
+  /** What this start sealed that an older server had stored in plaintext. */
+  readonly sealed: SealedCounts;
 }
 
-export async function bootstrap(storage: Storage, config: Pick<Config, 'tokenSigningAlg'>, clock: Clock): Promise<Bootstrapped> {
-  const { db } = storage;
-  const at = clock.now();
+export class BootstrapError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BootstrapError';
+  }
+}
 
+export async function bootstrap(storage: Storage, config: Pick<Config, 'tokenSigningAlg' | 'keyRefreshMs'>, clock: Clock, kek: Buffer): Promise<Bootstrapped> {
+  const { db } = storage;
   const defaultTenant =
     (await findTenantByName(db, DEFAULT_TENANT_NAME)) ??
     (await insertTenant(db, { id: newId(), name: DEFAULT_TENANT_NAME })) ??
     (await findTenantByName(db, DEFAULT_TENANT_NAME));
-  if (defaultTenant === null) throw new Error('the default tenant could not be created');
+  if (defaultTenant === null) throw new BootstrapError('the default tenant could not be created');
 
-  let keys = await listSigningKeys(db);
-  if (!keys.some((key) => key.alg === config.tokenSigningAlg && !key.retired)) {
-    await insertSigningKey(db, await generateSigningKey(config.tokenSigningAlg), at);
-    keys = await listSigningKeys(db);
+  const sealer = createSealer(kek);
+  try {
+    const sealed = await sealLegacySecrets(db, sealer);
+    await ensureKeys(db, sealer, config.tokenSigningAlg, clock.now());
+    const keys = await openKeyStore({ db, sealer, clock, alg: config.tokenSigningAlg, refreshMs: config.keyRefreshMs });
+    return { defaultTenant, keys, sealer, sealed };
+  } catch (error) {
+    if (error instanceof SealError) {
+      throw new BootstrapError(`KEYSTATE_MASTER_KEY does not open this database's keys: ${error.message}`, { cause: error });
+    }
+    throw error;
   }
-
-  let secrets = await listServerSecrets(db, HMAC_PURPOSE);
-  if (secrets.length === 0) {
-    await insertServerSecret(db, { id: newId(), purpose: HMAC_PURPOSE, value: newSecret() }, at);
-    secrets = await listServerSecrets(db, HMAC_PURPOSE);
-  }
-
-  return {
-    defaultTenant,
-    keyring: await buildKeyring(keys, config.tokenSigningAlg),
-    hasher: createSecretHasher(secrets.map((secret) => Buffer.from(secret, 'base64url'))),
-  };
 }

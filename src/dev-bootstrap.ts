@@ -1,3 +1,4 @@
+import { clientSecretHashOf } from './apps/client-secret.js';
 import type { Bootstrapped } from './bootstrap.js';
 import { countApps, insertApp } from './repositories/app-repository.js';
 import { newId, newSecret } from './secrets/random.js';
@@ -16,7 +17,7 @@ export async function createDevAppIfEmpty(storage: Storage, boot: Bootstrapped):
     tenantId: boot.defaultTenant.id,
     name: 'Dev App',
     clientId: newId(),
-    clientSecretHash: boot.hasher.hash(clientSecret),
+    ...clientSecretHashOf(boot.keys.hasher, clientSecret),
     redirectUris: [DEV_APP_REDIRECT_URI],
     resources: [],
     loginPreferences: {},

@@ -61,6 +61,8 @@ export const ERRORS = {
   FLOW_VERSION_RETIRED: { status: 410, message: 'This flow was started by a retired version of its machine' },
   DELIVERY_UNAVAILABLE: { status: 503, message: 'The message could not be delivered; try again later' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  RATE_LIMIT_UNAVAILABLE: { status: 503, message: 'Rate limiting is unavailable; try again later' },
+  MAGIC_LINK_PROVIDER_CONFIGURATION: { status: 400, message: 'The email provider is not configured', wireCode: 'external_provider_configuration_error' },
   INTERNAL: { status: 500, message: 'Something went wrong - Internal server error' },
 } as const satisfies Record<string, ErrorSpec>;
 

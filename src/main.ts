@@ -1,19 +1,48 @@
 import { randomBytes } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
+import { parseKeyKinds, rotateKeys } from './cli/rotate-keys.js';
 import { systemClock } from './clock.js';
-import { ConfigError, loadConfig } from './config.js';
-import { createSenders } from './delivery/senders.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { createOutbox } from './delivery/outbox.js';
+import { createSenders, unconfiguredChannels } from './delivery/senders.js';
 import { createDevAppIfEmpty } from './dev-bootstrap.js';
-import { migrate } from './storage/migrate.js';
+import { openRateLimiter } from './limits/open-limiter.js';
+import { loadMasterKey } from './secrets/master-key.js';
+import { migrate, providerOf, sqliteFilePath } from './storage/migrate.js';
 import { openStorage } from './storage/prisma.js';
 
 // Process entry: the only place that reads process.env, listens and handles signals.
+//   node dist/src/main.js                       serve
+//   node dist/src/main.js keys rotate [signing|hmac]   rotate keys and exit
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-async function main(): Promise<void> {
+/** Where development keeps what it generates (the master key): beside the SQLite file, else ./data. */
+const dataDirOf = (config: Config): string => (providerOf(config.databaseUrl) === 'sqlite' ? dirname(sqliteFilePath(config.databaseUrl)) : resolve('data'));
+
+async function open(config: Config) {
+  await migrate(config.databaseUrl);
+  const storage = await openStorage(config.databaseUrl);
+  const masterKey = loadMasterKey(config.masterKey, dataDirOf(config));
+  const boot = await bootstrap(storage, config, systemClock, masterKey.key);
+  return { storage, boot, generatedKeyFile: masterKey.generatedFile };
+}
+
+async function rotate(args: readonly string[]): Promise<void> {
+  const kinds = parseKeyKinds(args);
+  if (kinds === null) throw new Error('usage: keys rotate [signing] [hmac]');
+  const { storage, boot } = await open(loadConfig(process.env));
+  try {
+    console.log(JSON.stringify(await rotateKeys(boot.keys, kinds), null, 2));
+  } finally {
+    await storage.close();
+  }
+}
+
+async function serve(): Promise<void> {
   let config = loadConfig(process.env);
   let generatedAdminToken: string | null = null;
   if (config.adminToken === null && config.nodeEnv !== 'production') {
@@ -21,21 +50,30 @@ async function main(): Promise<void> {
     config = loadConfig({ ...process.env, KEYSTATE_ADMIN_TOKEN: generatedAdminToken });
   }
 
-  await migrate(config.databaseUrl);
-  const storage = await openStorage(config.databaseUrl);
-  const boot = await bootstrap(storage, config, systemClock);
+  const { storage, boot, generatedKeyFile } = await open(config);
   const devApp = config.nodeEnv === 'production' ? null : await createDevAppIfEmpty(storage, boot);
-  const senders = createSenders(config, { db: storage.db, clock: systemClock });
+  const senders = createSenders(config, createOutbox({ db: storage.db, clock: systemClock, sealer: boot.sealer }));
+  const limiter = await openRateLimiter(config, systemClock);
 
-  const app = await buildApp({ config, storage, clock: systemClock, boot, senders });
-  if (config.nodeEnv === 'production' && config.adminToken === null) app.log.warn('KEYSTATE_ADMIN_TOKEN is not set: the admin API answers 401 to every call');
-  app.log.info({ database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg }, 'keystate starting');
+  const app = await buildApp({ config, storage, clock: systemClock, boot, senders, limiter });
+  const log = app.log;
+  if (config.nodeEnv === 'production' && config.adminToken === null) log.warn('KEYSTATE_ADMIN_TOKEN is not set: the admin API answers 401 to every call');
+  if (generatedKeyFile !== null) log.warn({ file: generatedKeyFile }, 'development: secrets at rest are sealed with a generated master key kept beside the database; set KEYSTATE_MASTER_KEY in production');
+  for (const channel of config.nodeEnv === 'production' ? unconfiguredChannels(senders) : []) {
+    log.warn(`no provider for ${channel}: sends on this channel answer external_provider_configuration_error`);
+  }
+  if (storage.provider === 'postgresql' && !limiter.shared) log.warn('REDIS_URL is not set: rate limits are counted per instance (each server instance allows the full limit)');
+  if (boot.sealed.signingKeys + boot.sealed.hmacKeys + boot.sealed.outboxMessages > 0) log.info(boot.sealed, 'sealed secrets an older version stored in plaintext');
+  log.info({ database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg, limits: limiter.shared ? 'redis' : 'memory', kek: boot.sealer.kekId }, 'keystate starting');
+  boot.keys.startRefreshing((error) => log.error({ err: error }, 'could not re-read the keys'));
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an error');
-    else app.log.info({ signal }, 'shutting down');
+    if (err) log.error({ err }, 'shutting down after an error');
+    else log.info({ signal }, 'shutting down');
     await app.close();
+    boot.keys.stop();
     await senders.close();
+    await limiter.close();
     await storage.close();
   });
 
@@ -48,7 +86,9 @@ async function main(): Promise<void> {
   if (config.nodeEnv !== 'production') console.log(`Keystate listening on ${config.publicUrl} (API docs at ${config.publicUrl}/docs, dev outbox at ${config.publicUrl}/dev/outbox)\n`);
 }
 
-main().catch((error: unknown) => {
+const [command, subcommand, ...rest] = process.argv.slice(2);
+const run = command === undefined ? serve() : command === 'keys' && subcommand === 'rotate' ? rotate(rest) : Promise.reject(new Error('usage: main.js [keys rotate [signing] [hmac]]'));
+run.catch((error: unknown) => {
   if (error instanceof ConfigError) {
     for (const problem of error.problems) console.error(`Configuration error: ${problem}`);
   } else {

@@ -1,12 +1,23 @@
 import { AuthError } from '../errors.js';
-import { type AppRecord, findAppByClientId, findAppById, insertApp, type LoginPreferences, updateApp } from '../repositories/app-repository.js';
+import {
+  type AppRecord,
+  findAppByClientId,
+  findAppById,
+  insertApp,
+  type LoginPreferences,
+  rehashClientSecret,
+  replaceClientSecret,
+  updateApp,
+} from '../repositories/app-repository.js';
 import { findTenantById, insertTenant, type TenantRecord } from '../repositories/tenant-repository.js';
 import { newId, newSecret } from '../secrets/random.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Storage } from '../storage/prisma.js';
 import type { TokenService } from '../tokens/token-service.js';
+import { clientSecretHashOf } from './client-secret.js';
 
-// Tenants, apps and their OIDC clients (keystate-server.md §4), and the client-credentials grant.
+// Tenants, apps and their OIDC clients (keystate-server.md §4), the client-credentials grant, and
+// the caller of every /cis/v1 request: the app its client token speaks for.
 
 export type AppView = {
   readonly app_id: string;
@@ -31,9 +42,13 @@ export interface AppService {
   createApp(app: NewApp): Promise<AppView & { client_secret: string }>;
   getApp(appId: string): Promise<AppView>;
   updateApp(appId: string, changes: Partial<Omit<NewApp, 'tenantId'>>): Promise<AppView>;
+  /** A new secret; client tokens issued under the old one stop working at once, on every instance. */
   rotateSecret(appId: string): Promise<{ client_secret: string }>;
   /** client_credentials grant: the secret is compared in constant time against its stored HMAC. */
   issueClientToken(clientId: string, clientSecret: string, resource: string | null): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }>;
+  /** The app a client access token speaks for, loaded fresh: a deleted app, another tenant or a
+   * token from before the last secret rotation is TOKEN_INVALID. */
+  authorizeCaller(token: string): Promise<AppRecord>;
 }
 
 const view = (app: AppRecord): AppView => ({
@@ -72,7 +87,7 @@ export function createAppService(deps: { storage: Storage; hasher: SecretHasher;
         tenantId,
         name: input.name,
         clientId: newId(),
-        clientSecretHash: hasher.hash(clientSecret),
+        ...clientSecretHashOf(hasher, clientSecret),
         redirectUris: input.redirectUris,
         resources: input.resources,
         loginPreferences: input.loginPreferences,
@@ -92,7 +107,7 @@ export function createAppService(deps: { storage: Storage; hasher: SecretHasher;
 
     async rotateSecret(appId) {
       const clientSecret = newSecret();
-      const app = await updateApp(db, appId, { clientSecretHash: hasher.hash(clientSecret) });
+      const app = await replaceClientSecret(db, appId, clientSecretHashOf(hasher, clientSecret));
       if (app === null) throw new AuthError('APP_NOT_FOUND');
       return { client_secret: clientSecret };
     },
@@ -106,8 +121,18 @@ export function createAppService(deps: { storage: Storage; hasher: SecretHasher;
       if (resource !== null && !app.resources.includes(resource)) {
         throw new AuthError('BAD_REQUEST', { extraBody: { error: 'invalid_target', error_description: 'resource is not configured for this client' } });
       }
-      const token = await tokens.issueClientToken({ id: app.id, tenantId: app.tenantId, clientId: app.clientId, name: app.name }, resource);
+      // Hashed under a key that has since rotated out: re-hash now, so that key can be retired.
+      if (app.clientSecretKeyId !== hasher.currentKeyId()) await rehashClientSecret(db, app.id, app.clientSecretHash, clientSecretHashOf(hasher, clientSecret));
+      const token = await tokens.issueClientToken(app, resource);
       return { access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn, scope: token.scope };
+    },
+
+    async authorizeCaller(token) {
+      const principal = await tokens.verifyClientToken(token);
+      const app = await findAppById(db, principal.appId);
+      if (app === null || app.tenantId !== principal.tenantId) throw new AuthError('TOKEN_INVALID', { details: { reason: 'app' } });
+      if (app.secretVersion !== principal.secretVersion) throw new AuthError('TOKEN_INVALID', { details: { reason: 'secret_rotated' } });
+      return app;
     },
   };
 }

@@ -20,6 +20,7 @@ export type DeliveryFailureReason =
   | 'smtp_rejected_message'
   | 'smtp_temporary_failure'
   | 'smtp_misconfigured'
+  | 'smtp_not_configured'
   | 'smtp_failed'
   | 'sms_auth_failed'
   | 'sms_invalid_number'
@@ -30,6 +31,7 @@ export type DeliveryFailureReason =
   | 'sms_unreachable'
   | 'sms_tls_failed'
   | 'sms_misconfigured'
+  | 'sms_not_configured'
   | 'sms_failed';
 
 /**
@@ -41,9 +43,11 @@ const CONFIGURATION_REASONS: ReadonlySet<DeliveryFailureReason> = new Set<Delive
   'smtp_tls_failed',
   'smtp_rejected_sender',
   'smtp_misconfigured',
+  'smtp_not_configured',
   'sms_auth_failed',
   'sms_tls_failed',
   'sms_misconfigured',
+  'sms_not_configured',
 ]);
 
 export interface DeliveryErrorCodes {

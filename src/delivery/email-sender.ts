@@ -25,7 +25,7 @@ export interface EmailMessage {
 }
 
 export interface EmailSender {
-  readonly kind: 'smtp' | 'outbox';
+  readonly kind: 'smtp' | 'outbox' | 'unconfigured';
   send(message: EmailMessage): Promise<void>;
   close(): Promise<void>;
 }

@@ -23,7 +23,7 @@ export interface SmsMessage {
 }
 
 export interface SmsSender {
-  readonly kind: 'twilio' | 'outbox';
+  readonly kind: 'twilio' | 'outbox' | 'unconfigured';
   send(message: SmsMessage): Promise<void>;
   close(): Promise<void>;
 }

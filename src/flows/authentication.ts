@@ -5,12 +5,13 @@ import { newId, newSecret } from '../secrets/random.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
-import type { AppIdentity, TokenService, UserGrant } from '../tokens/token-service.js';
+import type { AppIdentity, PreparedUserTokens, TokenService, UserGrant } from '../tokens/token-service.js';
 import type { EffectHandler } from './effects.js';
 
 // The end of every interactive login, whatever the method: the `recordAuthentication` effect
-// (in the flow's transaction) opens or extends the session, activates the user and mints the
-// refresh token; `issueTokens` (after commit) signs the JWTs. Flows share these two handlers.
+// (in the flow's transaction) opens or extends the session, activates the user, mints the refresh
+// token and resolves every claim of the tokens (so a claims request that cannot be served rolls
+// the step back instead of burning the code); `issueTokens` (after commit) only signs.
 
 export const REFRESH_TOKEN_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 
@@ -18,13 +19,14 @@ export const REFRESH_TOKEN_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 export interface TokenRequest {
   /** The calling app, already loaded by the use case (tokens are minted for it). */
   readonly app: AppIdentity;
+  /** The session to add this authentication to (a bearer secret: never in an event or a log). */
+  readonly sessionId: string | null;
   readonly resource: string | null;
   readonly claims: ClaimsRequest | null;
 }
 
 export interface RecordAuthenticationParams {
   readonly method: string;
-  readonly sessionId: string | null;
   /** Which primary address this login proved (email link/code → email, SMS → phone). */
   readonly verifies?: 'email' | 'phone' | null;
 }
@@ -40,9 +42,7 @@ export interface TokenResponse {
 }
 
 interface Authenticated {
-  readonly app: AppIdentity;
-  readonly user: UserRecord;
-  readonly grant: UserGrant;
+  readonly prepared: PreparedUserTokens;
   readonly sessionId: string;
   readonly refreshToken: string;
 }
@@ -64,7 +64,6 @@ export function authenticationEffects(deps: AuthenticationDeps): Record<'recordA
         const params = rawParams as RecordAuthenticationParams;
         const request = extras as TokenRequest;
         const { userId, approvalData = null } = flow.context as { userId: string; approvalData?: UserGrant['approvalData'] };
-        const { app } = request;
         const user = await findUserById(tx, userId, flow.appId);
         if (user === null || user.tenantId !== flow.tenantId) throw new AuthError('USER_NOT_FOUND');
         if (user.status === 'Disabled') throw new AuthError('USER_NOT_ACTIVE');
@@ -73,7 +72,7 @@ export function authenticationEffects(deps: AuthenticationDeps): Record<'recordA
           appId: flow.appId,
           userId,
           method: params.method,
-          sessionId: params.sessionId,
+          sessionId: request.sessionId,
           at,
         });
         await recordLogin(tx, user, at, params.verifies ?? null);
@@ -96,7 +95,7 @@ export function authenticationEffects(deps: AuthenticationDeps): Record<'recordA
           emailVerified: user.emailVerified || params.verifies === 'email',
           phoneVerified: user.phoneVerified || params.verifies === 'phone',
         };
-        const authenticated: Authenticated = { app, user: verifiedUser, grant, sessionId, refreshToken };
+        const authenticated: Authenticated = { prepared: deps.tokens.prepareUserTokens(request.app, verifiedUser, grant), sessionId, refreshToken };
         outputs.set(AUTHENTICATED, authenticated);
       },
     },
@@ -105,8 +104,7 @@ export function authenticationEffects(deps: AuthenticationDeps): Record<'recordA
       async run(_params, { outputs }) {
         const authenticated = outputs.get(AUTHENTICATED) as Authenticated | undefined;
         if (authenticated === undefined) throw new Error('issueTokens ran without recordAuthentication');
-        const { app, user, grant } = authenticated;
-        const signed = await deps.tokens.issueUserTokens(app, user, grant);
+        const signed = await deps.tokens.signUserTokens(authenticated.prepared);
         const response: TokenResponse = {
           access_token: signed.accessToken,
           id_token: signed.idToken,

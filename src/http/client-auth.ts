@@ -1,13 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import { AuthError } from '../errors.js';
-import type { ClientPrincipal, TokenService } from '../tokens/token-service.js';
+import type { AppRecord } from '../repositories/app-repository.js';
 
 // Every /cis/v1 endpoint is called by an app's backend with its client access token. The token
-// alone says which tenant and app the call acts for: no request body can choose them.
+// alone says which tenant and app the call acts for: no request body can choose them. The hook
+// loads that app once per request and the use cases receive it as their caller.
 
 declare module 'fastify' {
   interface FastifyRequest {
-    client: ClientPrincipal | null;
+    caller: AppRecord | null;
   }
 }
 
@@ -18,16 +19,16 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match?.[1] ?? null;
 }
 
-export function clientAuthHook(tokens: TokenService) {
+export function clientAuthHook(authorizeCaller: (token: string) => Promise<AppRecord>) {
   return async (request: FastifyRequest): Promise<void> => {
     const token = bearerToken(request);
     if (token === null) throw new AuthError('TOKEN_INVALID', { details: { reason: 'missing' } });
-    request.client = await tokens.verifyClientToken(token);
+    request.caller = await authorizeCaller(token);
   };
 }
 
-/** The authenticated caller; routes behind clientAuthHook always have one. */
-export function callerOf(request: FastifyRequest): ClientPrincipal {
-  if (request.client === null) throw new AuthError('TOKEN_INVALID');
-  return request.client;
+/** The calling app; routes behind clientAuthHook always have one. */
+export function callerOf(request: FastifyRequest): AppRecord {
+  if (request.caller === null) throw new AuthError('TOKEN_INVALID');
+  return request.caller;
 }

@@ -50,10 +50,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const known = toAuthError(error, request.routeOptions.config?.validationErrorCode);
     if (known !== null) {
       request.log.info({ code: known.code, status: known.status, details: known.details }, 'request refused');
-      if (known.code === 'RATE_LIMITED' && error.statusCode === 429) {
-        const retryAfter = reply.getHeader('retry-after');
-        if (retryAfter !== undefined) reply.header('retry-after', retryAfter);
-      }
+      const retryAfter = known.details.retryAfterSeconds;
+      if (known.code === 'RATE_LIMITED' && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply.code(known.status).type('application/json').send(known.toBody());
     }
     request.log.error({ err: error }, 'unhandled error');

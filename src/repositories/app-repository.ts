@@ -7,6 +7,10 @@ export interface AppRecord {
   readonly name: string;
   readonly clientId: string;
   readonly clientSecretHash: string;
+  /** The HMAC key the secret was hashed with (null: written before key ids were kept). */
+  readonly clientSecretKeyId: string | null;
+  /** Bumped by each secret rotation; client tokens carry the version they were issued under. */
+  readonly secretVersion: number;
   readonly redirectUris: readonly string[];
   readonly resources: readonly string[];
   readonly loginPreferences: LoginPreferences;
@@ -25,6 +29,8 @@ type AppRow = {
   name: string;
   clientId: string;
   clientSecretHash: string;
+  clientSecretKeyId: string | null;
+  secretVersion: number;
   redirectUris: unknown;
   resources: unknown;
   loginPreferences: unknown;
@@ -36,6 +42,8 @@ const toRecord = (row: AppRow): AppRecord => ({
   name: row.name,
   clientId: row.clientId,
   clientSecretHash: row.clientSecretHash,
+  clientSecretKeyId: row.clientSecretKeyId,
+  secretVersion: row.secretVersion,
   redirectUris: fromJson<string[]>(row.redirectUris),
   resources: fromJson<string[]>(row.resources),
   loginPreferences: fromJson<LoginPreferences>(row.loginPreferences),
@@ -51,7 +59,7 @@ export async function findAppByClientId(db: Tx, clientId: string): Promise<AppRe
   return row === null ? null : toRecord(row);
 }
 
-export async function insertApp(db: Tx, app: AppRecord): Promise<AppRecord> {
+export async function insertApp(db: Tx, app: Omit<AppRecord, 'secretVersion'>): Promise<AppRecord> {
   const row = await db.app.create({
     data: {
       ...app,
@@ -66,17 +74,33 @@ export async function insertApp(db: Tx, app: AppRecord): Promise<AppRecord> {
 export async function updateApp(
   db: Tx,
   id: string,
-  changes: Partial<Pick<AppRecord, 'name' | 'redirectUris' | 'resources' | 'loginPreferences' | 'clientSecretHash'>>,
+  changes: Partial<Pick<AppRecord, 'name' | 'redirectUris' | 'resources' | 'loginPreferences'>>,
 ): Promise<AppRecord | null> {
   const data = {
     ...(changes.name === undefined ? {} : { name: changes.name }),
-    ...(changes.clientSecretHash === undefined ? {} : { clientSecretHash: changes.clientSecretHash }),
     ...(changes.redirectUris === undefined ? {} : { redirectUris: toJson(changes.redirectUris) }),
     ...(changes.resources === undefined ? {} : { resources: toJson(changes.resources) }),
     ...(changes.loginPreferences === undefined ? {} : { loginPreferences: toJson(changes.loginPreferences) }),
   };
   const { count } = await db.app.updateMany({ where: { id }, data });
   return count === 0 ? null : findAppById(db, id);
+}
+
+/** A new client secret: the version moves on, so every client token issued before stops working. */
+export async function replaceClientSecret(db: Tx, id: string, secret: { clientSecretHash: string; clientSecretKeyId: string }): Promise<AppRecord | null> {
+  const { count } = await db.app.updateMany({ where: { id }, data: { ...secret, secretVersion: { increment: 1 } } });
+  return count === 0 ? null : findAppById(db, id);
+}
+
+/** The same secret hashed under the current HMAC key (after a key rotation), unless it changed meanwhile. */
+export async function rehashClientSecret(db: Tx, id: string, previousHash: string, secret: { clientSecretHash: string; clientSecretKeyId: string }): Promise<void> {
+  await db.app.updateMany({ where: { id, clientSecretHash: previousHash }, data: secret });
+}
+
+/** HMAC key ids that client secrets still depend on (a retired key stays while one does). */
+export async function clientSecretKeyIds(db: Tx): Promise<(string | null)[]> {
+  const rows = await db.app.findMany({ distinct: ['clientSecretKeyId'], select: { clientSecretKeyId: true } });
+  return rows.map((row) => row.clientSecretKeyId);
 }
 
 export async function countApps(db: Tx): Promise<number> {

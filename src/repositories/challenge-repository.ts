@@ -74,6 +74,12 @@ export interface StoredChallenge extends ChallengeRow {
   readonly maxAttempts: number;
 }
 
+/** The flow's unused challenge (each flow issues one), or null once it is used or revoked. */
+export async function findChallengeOfFlow(db: Tx, flowId: string): Promise<StoredChallenge | null> {
+  const row = await db.challenge.findFirst({ where: { flowId, usedAt: null } });
+  return row === null ? null : toChallenge(row);
+}
+
 /** The newest unused passcode issued to this user by this app for this identifier. */
 export async function findPendingPasscode(db: Tx, scope: { appId: string; userId: string; subject: string }): Promise<StoredChallenge | null> {
   const row = await db.challenge.findFirst({

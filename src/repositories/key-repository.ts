@@ -1,36 +1,102 @@
+import { DbNull } from '@prisma/client/runtime/client';
+import type { JWK } from 'jose';
 import type { Tx } from '../storage/prisma.js';
-import type { StoredKey } from '../tokens/keys.js';
 import { fromJson, toJson } from './json.js';
 
-// Signing keys and server secrets are created once and shared by every instance through the
-// database. Readers order by creation so all instances pick the same active key.
+// Signing keys and server secrets (the HMAC key ring), shared by every instance through the
+// database. Private material is stored only sealed (src/secrets/sealer.ts); rows written before
+// encryption at rest carry plaintext until the start that seals them (src/keys/seal-legacy.ts).
 
-export async function listSigningKeys(db: Tx): Promise<StoredKey[]> {
-  const rows = await db.signingKey.findMany({ orderBy: [{ createdAt: 'asc' }, { kid: 'asc' }] });
+export interface SigningKeyRow {
+  readonly kid: string;
+  readonly alg: string;
+  readonly privateKeySealed: string | null;
+  /** Plaintext from before encryption at rest; null once sealed. */
+  readonly legacyPrivateJwk: JWK | null;
+  readonly publicJwk: JWK;
+  readonly createdAt: number;
+  readonly activatesAt: number;
+  readonly retiredAt: number | null;
+}
+
+export interface ServerSecretRow {
+  readonly id: string;
+  readonly purpose: string;
+  /** Sealed, or legacy plaintext until sealed at start. */
+  readonly value: string;
+  readonly createdAt: number;
+  readonly activatesAt: number;
+  readonly retiredAt: number | null;
+}
+
+const time = (date: Date | null): number | null => date?.getTime() ?? null;
+
+export async function listSigningKeys(db: Tx): Promise<SigningKeyRow[]> {
+  const rows = await db.signingKey.findMany({ orderBy: [{ activatesAt: 'asc' }, { kid: 'asc' }] });
   return rows.map((row) => ({
     kid: row.kid,
-    alg: row.alg as StoredKey['alg'],
-    privateJwk: fromJson<StoredKey['privateJwk']>(row.privateJwk),
-    publicJwk: fromJson<StoredKey['publicJwk']>(row.publicJwk),
-    retired: row.retiredAt !== null,
+    alg: row.alg,
+    privateKeySealed: row.privateKeySealed,
+    legacyPrivateJwk: row.privateJwk === null ? null : fromJson<JWK>(row.privateJwk),
+    publicJwk: fromJson<JWK>(row.publicJwk),
+    createdAt: row.createdAt.getTime(),
+    activatesAt: row.activatesAt.getTime(),
+    retiredAt: time(row.retiredAt),
   }));
 }
 
-export async function insertSigningKey(db: Tx, key: Omit<StoredKey, 'retired'>, at: number): Promise<void> {
+export async function insertSigningKey(db: Tx, key: { kid: string; alg: string; privateKeySealed: string; publicJwk: JWK; createdAt: number; activatesAt: number }): Promise<void> {
   await db.signingKey.create({
-    data: { kid: key.kid, alg: key.alg, privateJwk: toJson(key.privateJwk), publicJwk: toJson(key.publicJwk), createdAt: new Date(at) },
+    data: { ...key, publicJwk: toJson(key.publicJwk), createdAt: new Date(key.createdAt), activatesAt: new Date(key.activatesAt) },
   });
 }
 
-export async function listServerSecrets(db: Tx, purpose: string): Promise<string[]> {
-  const rows = await db.serverSecret.findMany({
-    where: { purpose, retiredAt: null },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    select: { value: true },
-  });
-  return rows.map((row) => row.value);
+/** Replaces a legacy plaintext private key by its sealed form. */
+export async function sealSigningKey(db: Tx, kid: string, privateKeySealed: string): Promise<void> {
+  await db.signingKey.update({ where: { kid }, data: { privateKeySealed, privateJwk: DbNull } });
 }
 
-export async function insertServerSecret(db: Tx, secret: { id: string; purpose: string; value: string }, at: number): Promise<void> {
-  await db.serverSecret.create({ data: { ...secret, createdAt: new Date(at) } });
+/** Every key but `keep` that is not retired yet stops signing at `at` (its successor's activation). */
+export async function retireSigningKeys(db: Tx, keep: string, at: number): Promise<string[]> {
+  const live = await db.signingKey.findMany({ where: { retiredAt: null, kid: { not: keep } }, select: { kid: true } });
+  await db.signingKey.updateMany({ where: { kid: { in: live.map((row) => row.kid) }, retiredAt: null }, data: { retiredAt: new Date(at) } });
+  return live.map((row) => row.kid);
+}
+
+export async function deleteSigningKeys(db: Tx, kids: readonly string[]): Promise<number> {
+  if (kids.length === 0) return 0;
+  const { count } = await db.signingKey.deleteMany({ where: { kid: { in: [...kids] } } });
+  return count;
+}
+
+export async function listServerSecrets(db: Tx, purpose: string): Promise<ServerSecretRow[]> {
+  const rows = await db.serverSecret.findMany({ where: { purpose }, orderBy: [{ activatesAt: 'asc' }, { id: 'asc' }] });
+  return rows.map((row) => ({
+    id: row.id,
+    purpose: row.purpose,
+    value: row.value,
+    createdAt: row.createdAt.getTime(),
+    activatesAt: row.activatesAt.getTime(),
+    retiredAt: time(row.retiredAt),
+  }));
+}
+
+export async function insertServerSecret(db: Tx, secret: { id: string; purpose: string; value: string; createdAt: number; activatesAt: number }): Promise<void> {
+  await db.serverSecret.create({ data: { ...secret, createdAt: new Date(secret.createdAt), activatesAt: new Date(secret.activatesAt) } });
+}
+
+export async function sealServerSecret(db: Tx, id: string, sealed: string): Promise<void> {
+  await db.serverSecret.update({ where: { id }, data: { value: sealed } });
+}
+
+export async function retireServerSecrets(db: Tx, purpose: string, keep: string, at: number): Promise<string[]> {
+  const live = await db.serverSecret.findMany({ where: { purpose, retiredAt: null, id: { not: keep } }, select: { id: true } });
+  await db.serverSecret.updateMany({ where: { id: { in: live.map((row) => row.id) }, retiredAt: null }, data: { retiredAt: new Date(at) } });
+  return live.map((row) => row.id);
+}
+
+export async function deleteServerSecrets(db: Tx, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { count } = await db.serverSecret.deleteMany({ where: { id: { in: [...ids] } } });
+  return count;
 }

@@ -1,8 +1,9 @@
 import type { Tx } from '../storage/prisma.js';
 
-// The dev outbox: what a channel without a real provider would have sent.
+// The dev outbox: what a channel without a real provider would have sent. Bodies are stored
+// sealed (src/delivery/outbox.ts seals and opens them); only the recipient is plain, to filter by.
 
-export interface OutboxMessage {
+export interface OutboxRow {
   readonly id: string;
   readonly channel: 'email' | 'sms';
   readonly to: string;
@@ -12,23 +13,37 @@ export interface OutboxMessage {
   readonly createdAt: number;
 }
 
-export async function insertOutboxMessage(db: Tx, message: OutboxMessage): Promise<void> {
+const SEALED_PREFIX = 'ks1.';
+
+export async function insertOutboxMessage(db: Tx, message: OutboxRow): Promise<void> {
   await db.delivery.create({ data: { ...message, createdAt: new Date(message.createdAt) } });
 }
 
-export async function listOutboxMessages(db: Tx, filter: { to?: string; limit: number }): Promise<OutboxMessage[]> {
+const toRow = (row: { id: string; channel: string; to: string; subject: string | null; text: string; html: string | null; createdAt: Date }): OutboxRow => ({
+  id: row.id,
+  channel: row.channel as OutboxRow['channel'],
+  to: row.to,
+  subject: row.subject,
+  text: row.text,
+  html: row.html,
+  createdAt: row.createdAt.getTime(),
+});
+
+export async function listOutboxMessages(db: Tx, filter: { to?: string; limit: number }): Promise<OutboxRow[]> {
   const rows = await db.delivery.findMany({
     where: filter.to === undefined ? {} : { to: filter.to },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: filter.limit,
   });
-  return rows.map((row) => ({
-    id: row.id,
-    channel: row.channel as OutboxMessage['channel'],
-    to: row.to,
-    subject: row.subject,
-    text: row.text,
-    html: row.html,
-    createdAt: row.createdAt.getTime(),
-  }));
+  return rows.map(toRow);
+}
+
+/** Messages stored in plaintext by a server from before encryption at rest. */
+export async function listUnsealedOutboxMessages(db: Tx, limit: number): Promise<OutboxRow[]> {
+  const rows = await db.delivery.findMany({ where: { NOT: { text: { startsWith: SEALED_PREFIX } } }, orderBy: { id: 'asc' }, take: limit });
+  return rows.map(toRow);
+}
+
+export async function replaceOutboxMessageBodies(db: Tx, id: string, bodies: { subject: string | null; text: string; html: string | null }): Promise<void> {
+  await db.delivery.update({ where: { id }, data: bodies });
 }

@@ -1,5 +1,6 @@
 import type { Tx } from '../storage/prisma.js';
 import { fromJson, toJson } from './json.js';
+import { isUniqueViolation } from './prisma-errors.js';
 
 // Session rows: the persisted context of the session statechart, found by the hash of the public
 // session_id (a bearer secret) and updated only on the version that was read.
@@ -8,6 +9,8 @@ export type SessionState = 'active' | 'expired' | 'terminated';
 
 export interface SessionRow {
   readonly id: string;
+  /** The stored hash of the public session_id. */
+  readonly idHash: string;
   readonly tenantId: string;
   readonly userId: string;
   readonly createdByAppId: string;
@@ -23,6 +26,7 @@ export interface SessionRow {
 
 type Row = {
   id: string;
+  idHash: string;
   tenantId: string;
   userId: string;
   createdByAppId: string;
@@ -38,6 +42,7 @@ type Row = {
 
 const toSession = (row: Row): SessionRow => ({
   id: row.id,
+  idHash: row.idHash,
   tenantId: row.tenantId,
   userId: row.userId,
   createdByAppId: row.createdByAppId,
@@ -56,7 +61,7 @@ export async function findSessionByHash(db: Tx, hashes: readonly string[]): Prom
   return row === null ? null : toSession(row);
 }
 
-export async function insertSession(db: Tx, session: SessionRow & { idHash: string }): Promise<void> {
+export async function insertSession(db: Tx, session: SessionRow): Promise<void> {
   await db.session.create({
     data: {
       ...session,
@@ -67,6 +72,11 @@ export async function insertSession(db: Tx, session: SessionRow & { idHash: stri
       createdAt: new Date(session.createdAt),
     },
   });
+}
+
+/** The same session id hashed under the current HMAC key (unless another request already did). */
+export async function rehashSessionId(db: Tx, id: string, previousHash: string, idHash: string): Promise<void> {
+  await db.session.updateMany({ where: { id, idHash: previousHash }, data: { idHash } });
 }
 
 /** Version-checked: false when the session changed since it was read. */
@@ -105,17 +115,38 @@ export async function appendSessionEvent(
   });
 }
 
-/** The user's sessions in this tenant that are still usable at `at`. */
-export async function listLiveSessions(db: Tx, tenantId: string, userId: string, at: number): Promise<SessionRow[]> {
+/** The user's sessions in this tenant that are still usable at `at`, newest first, at most `limit`. */
+export async function listLiveSessions(db: Tx, tenantId: string, userId: string, at: number, limit: number): Promise<SessionRow[]> {
   const rows = await db.session.findMany({
     where: { tenantId, userId, state: 'active', expiresAt: { gt: new Date(at) } },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit,
   });
   return rows.map(toSession);
 }
 
-/** The user's sessions in this tenant that have not been terminated (live or expired). */
-export async function listOpenSessions(db: Tx, tenantId: string, userId: string): Promise<SessionRow[]> {
-  const rows = await db.session.findMany({ where: { tenantId, userId, state: { not: 'terminated' } } });
-  return rows.map(toSession);
+/**
+ * Terminates every session of the user in this tenant that has not ended (live or expired), as
+ * the session statechart does on `session.revoke`, in set-based statements: the log gets one
+ * event per session (its unique (session, seq) key is the version check: a session changed
+ * concurrently makes the insert fail and the caller retry), then one update ends them all.
+ * Returns the ids of the sessions it ended, or null when one of them changed concurrently.
+ */
+export async function revokeOpenSessions(db: Tx, scope: { tenantId: string; userId: string }, appId: string, at: number): Promise<string[] | null> {
+  const open = await db.session.findMany({ where: { ...scope, state: { not: 'terminated' } }, select: { id: true, version: true } });
+  if (open.length === 0) return [];
+  const when = new Date(at);
+  try {
+    await db.sessionEvent.createMany({
+      data: open.map((session) => ({ sessionId: session.id, seq: session.version + 1, type: 'session.revoke', at: when, state: 'terminated', appId })),
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) return null;
+    throw error;
+  }
+  await db.session.updateMany({
+    where: { id: { in: open.map((session) => session.id) }, state: { not: 'terminated' } },
+    data: { state: 'terminated', endReason: 'revoked', endedAt: when, version: { increment: 1 } },
+  });
+  return open.map((session) => session.id);
 }

@@ -3,7 +3,6 @@ import type { Clock } from '../clock.js';
 import { AuthError } from '../errors.js';
 import { decide } from '../flows/decide.js';
 import { REFRESH_TOKEN_TTL_MS, type TokenRequest, type TokenResponse } from '../flows/authentication.js';
-import { appIdentity, loadCallerApp } from '../apps/caller-app.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import {
   findRefreshTokenByHash,
@@ -13,12 +12,14 @@ import {
   revokeFamily,
   revokeSessionTokens,
 } from '../repositories/refresh-token-repository.js';
-import { listLiveSessions, listOpenSessions, lockLiveSession, type SessionRow } from '../repositories/session-repository.js';
-import { ensureAssociated, findUserById, type UserRecord } from '../repositories/user-repository.js';
+import { listLiveSessions, lockLiveSession, revokeOpenSessions, type SessionRow } from '../repositories/session-repository.js';
+import { ensureAssociated, findUserById, findUserForApp, type UserRecord } from '../repositories/user-repository.js';
 import { newId, newSecret } from '../secrets/random.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Storage, Tx } from '../storage/prisma.js';
-import type { ClientPrincipal, TokenService, UserGrant } from '../tokens/token-service.js';
+import type { TokenService, UserGrant } from '../tokens/token-service.js';
+import type { Config } from '../config.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
 import { SESSION_TTL_MS, type SessionService } from './session-service.js';
 import { applySessionEvent, SessionChangedError } from './session-store.js';
 
@@ -27,6 +28,8 @@ import { applySessionEvent, SessionChangedError } from './session-store.js';
 // loads and performs the named effects in one transaction; tokens are signed after the commit.
 
 const MAX_SESSION_RETRIES = 3;
+/** The session list answers at most this many sessions, newest first. */
+export const SESSION_LIST_MAX = 100;
 
 export interface SessionListItem {
   readonly session_id: string;
@@ -38,20 +41,35 @@ export type SilentAuthResponse = TokenResponse & { readonly step_up_required: bo
 export type RefreshResponse = Omit<TokenResponse, 'session_id'>;
 
 export interface SessionRequests {
-  silentAuthenticate(caller: ClientPrincipal, request: { sessionId: string } & Omit<TokenRequest, 'app'>): Promise<SilentAuthResponse>;
-  refresh(caller: ClientPrincipal, refreshToken: string): Promise<RefreshResponse>;
-  logout(caller: ClientPrincipal, sessionId: string): Promise<void>;
-  list(caller: ClientPrincipal, userId: string): Promise<SessionListItem[]>;
-  revokeAll(caller: ClientPrincipal, userId: string): Promise<void>;
+  silentAuthenticate(caller: AppRecord, request: { sessionId: string } & Omit<TokenRequest, 'app'>): Promise<SilentAuthResponse>;
+  refresh(caller: AppRecord, refreshToken: string): Promise<RefreshResponse>;
+  logout(caller: AppRecord, sessionId: string): Promise<void>;
+  list(caller: AppRecord, userId: string): Promise<SessionListItem[]>;
+  revokeAll(caller: AppRecord, userId: string): Promise<void>;
 }
 
 const standingOf = (session: SessionRow | null): SessionStanding => session?.state ?? 'missing';
 
-export function createSessionRequests(deps: { storage: Storage; clock: Clock; hasher: SecretHasher; sessions: SessionService; tokens: TokenService }): SessionRequests {
-  const { storage, clock, hasher, sessions, tokens } = deps;
+export interface SessionRequestsDeps {
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly hasher: SecretHasher;
+  readonly sessions: SessionService;
+  readonly tokens: TokenService;
+  readonly limiter: RateLimiter;
+  readonly limits: Config['rateLimits'];
+}
+
+export function createSessionRequests(deps: SessionRequestsDeps): SessionRequests {
+  const { storage, clock, hasher, sessions, tokens, limiter, limits } = deps;
   const { db } = storage;
 
-  const loadApp = (caller: ClientPrincipal) => loadCallerApp(db, caller);
+  /** The user, if the calling app may look it up (same association rule as GET /cis/v1/users/{id}). */
+  async function mustFindAppUser(app: AppRecord, userId: string): Promise<UserRecord> {
+    const user = await findUserForApp(db, app.id, app.tenantId, 'user_id', userId);
+    if (user === null) throw new AuthError('USER_NOT_FOUND');
+    return user;
+  }
 
   /** Runs `work` in a transaction, again when a concurrent request changed the same session. */
   async function withSessionRetry<T>(work: (tx: Tx, at: number) => Promise<T>): Promise<T> {
@@ -93,8 +111,9 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
   }
 
   return {
-    async silentAuthenticate(caller, request) {
-      const app = await loadApp(caller);
+    async silentAuthenticate(app, request) {
+      // Polling a session is unsupported (§2.5): excessive silent authentication is throttled per session.
+      await limiter.hit('silent-auth', limits.silentAuth, `${app.tenantId}:${request.sessionId}`);
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const outcome = await withSessionRetry(async (tx, at) => {
         const session = await sessions.find(tx, app.tenantId, request.sessionId);
@@ -118,10 +137,10 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
         const user = await mustLoadUser(tx, session.userId, app.id);
         const grant: UserGrant = { methods: extended.methods, authTime: extended.authTime, resource: request.resource, claims: request.claims, approvalData: null };
         const refreshToken = await mintRefreshToken(tx, { tenantId: app.tenantId, appId: app.id, userId: user.id, sessionId: session.id }, grant, at);
-        return { user, grant, refreshToken, stepUpRequired: decision.context.stepUpRequired };
+        return { prepared: tokens.prepareUserTokens(app, user, grant), refreshToken, stepUpRequired: decision.context.stepUpRequired };
       });
       if (outcome === null) throw new AuthError('SESSION_NOT_FOUND');
-      const signed = await tokens.issueUserTokens(appIdentity(app), outcome.user, outcome.grant);
+      const signed = await tokens.signUserTokens(outcome.prepared);
       return {
         access_token: signed.accessToken,
         id_token: signed.idToken,
@@ -133,8 +152,7 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
       };
     },
 
-    async refresh(caller, presented) {
-      const app = await loadApp(caller);
+    async refresh(app, presented) {
       const outcome = await db.$transaction(async (tx) => {
         const at = clock.now();
         const token = await findRefreshTokenByHash(tx, hasher.candidates(presented));
@@ -154,15 +172,14 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
         const user = await mustLoadUser(tx, token.userId, app.id);
         const owner = { tenantId: token.tenantId, appId: token.appId, userId: token.userId, sessionId: token.sessionId };
         const refreshToken = await mintRefreshToken(tx, owner, token.grant, at, { id: token.familyId, expiresAt: token.expiresAt });
-        return { user, grant: token.grant, refreshToken };
+        return { prepared: tokens.prepareUserTokens(app, user, token.grant), refreshToken };
       });
       if (outcome === null || outcome === 'reuse') throw new AuthError('REFRESH_TOKEN_INVALID', { details: { reuse: outcome === 'reuse' } });
-      const signed = await tokens.issueUserTokens(appIdentity(app), outcome.user, outcome.grant);
+      const signed = await tokens.signUserTokens(outcome.prepared);
       return { access_token: signed.accessToken, id_token: signed.idToken, refresh_token: outcome.refreshToken, token_type: 'Bearer', expires_in: signed.expiresIn };
     },
 
-    async logout(caller, sessionId) {
-      const app = await loadApp(caller);
+    async logout(app, sessionId) {
       const loggedOut = await withSessionRetry(async (tx, at) => {
         const session = await sessions.find(tx, app.tenantId, sessionId);
         const decision = decide(logoutMachine, { session: standingOf(session), expiresAt: session?.expiresAt ?? 0, at });
@@ -174,11 +191,9 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
       if (!loggedOut) throw new AuthError('SESSION_NOT_FOUND');
     },
 
-    async list(caller, userId) {
-      const app = await loadApp(caller);
-      const user = await findUserById(db, userId, app.id);
-      if (user === null || user.tenantId !== app.tenantId) throw new AuthError('USER_NOT_FOUND');
-      const live = await listLiveSessions(db, app.tenantId, userId, clock.now());
+    async list(app, userId) {
+      await mustFindAppUser(app, userId);
+      const live = await listLiveSessions(db, app.tenantId, userId, clock.now(), SESSION_LIST_MAX);
       // The public session_id is a bearer secret stored only as a hash, so the list names each
       // session by its internal id: enough to tell sessions apart, useless for authenticating.
       return live.map((session) => ({
@@ -188,14 +203,12 @@ export function createSessionRequests(deps: { storage: Storage; clock: Clock; ha
       }));
     },
 
-    async revokeAll(caller, userId) {
-      const app = await loadApp(caller);
-      const user = await findUserById(db, userId, app.id);
-      if (user === null || user.tenantId !== app.tenantId) throw new AuthError('USER_NOT_FOUND');
+    async revokeAll(app, userId) {
+      await mustFindAppUser(app, userId);
       await withSessionRetry(async (tx, at) => {
-        const open = await listOpenSessions(tx, app.tenantId, userId);
-        for (const session of open) await applySessionEvent(tx, session, { type: 'session.revoke', at }, app.id, SESSION_TTL_MS);
-        await revokeSessionTokens(tx, open.map((session) => session.id), at);
+        const ended = await revokeOpenSessions(tx, { tenantId: app.tenantId, userId }, app.id, at);
+        if (ended === null) throw new SessionChangedError(userId);
+        await revokeSessionTokens(tx, ended, at);
       });
     },
   };

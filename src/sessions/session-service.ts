@@ -1,5 +1,6 @@
+import type { SessionFact } from '../../machines/index.js';
 import { AuthError } from '../errors.js';
-import { findSessionByHash, type SessionRow } from '../repositories/session-repository.js';
+import { findSessionByHash, rehashSessionId, type SessionRow } from '../repositories/session-repository.js';
 import { newId, newSecret } from '../secrets/random.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Tx } from '../storage/prisma.js';
@@ -25,6 +26,8 @@ export interface SessionService {
   ): Promise<RecordedAuthentication>;
   /** The session of this tenant with this public id, whatever its state, or null. */
   find(tx: Tx, tenantId: string, sessionId: string): Promise<SessionRow | null>;
+  /** What a flow needs to judge a session named by an authentication. */
+  fact(tx: Tx, tenantId: string, sessionId: string): Promise<SessionFact>;
 }
 
 export function createSessionService(deps: { hasher: SecretHasher }): SessionService {
@@ -32,11 +35,20 @@ export function createSessionService(deps: { hasher: SecretHasher }): SessionSer
 
   const find: SessionService['find'] = async (tx, tenantId, sessionId) => {
     const session = await findSessionByHash(tx, hasher.candidates(sessionId));
-    return session === null || session.tenantId !== tenantId ? null : session;
+    if (session === null || session.tenantId !== tenantId) return null;
+    // Found under an HMAC key that has since rotated out: store the current key's hash, so a
+    // session kept alive longer than the old key's overlap keeps working.
+    const current = hasher.hash(sessionId);
+    if (session.idHash !== current) await rehashSessionId(tx, session.id, session.idHash, current);
+    return session;
   };
 
   return {
     find,
+    async fact(tx, tenantId, sessionId) {
+      const session = await find(tx, tenantId, sessionId);
+      return session === null ? { state: 'missing' } : { state: session.state, userId: session.userId, expiresAt: session.expiresAt };
+    },
     async recordAuthentication(tx, input) {
       const { at } = input;
       if (input.sessionId === null) {

@@ -32,6 +32,7 @@ export async function openSession(
   const context = snapshot.context;
   const row: SessionRow = {
     id: session.id,
+    idHash: session.idHash,
     tenantId: session.tenantId,
     userId: session.userId,
     createdByAppId: session.appId,
@@ -44,7 +45,7 @@ export async function openSession(
     version: 1,
     createdAt: session.at,
   };
-  await insertSession(tx, { ...row, idHash: session.idHash });
+  await insertSession(tx, row);
   await appendSessionEvent(tx, { sessionId: row.id, seq: 1, type: 'xstate.init', at: session.at, state: row.state, appId: session.appId, details: { method: session.method } });
   return row;
 }

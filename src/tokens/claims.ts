@@ -28,19 +28,25 @@ export interface UserClaimsSource {
 
 type Resolver = (user: UserClaimsSource, option: ClaimOption) => unknown;
 
+// Claim names and field names come from the caller: every lookup below goes through a Map or
+// Object.hasOwn, so a name like "constructor", "__proto__" or "toString" never reaches an
+// inherited property (an object's prototype is not a claim).
+const own = (data: unknown, key: string): unknown =>
+  data !== null && typeof data === 'object' && !Array.isArray(data) && Object.hasOwn(data, key) ? (data as Record<string, unknown>)[key] : undefined;
+
 const pickFields = (data: Readonly<Record<string, unknown>> | null, option: ClaimOption): unknown => {
   if (data === null) return undefined;
-  const fields = option?.fields;
-  if (fields === undefined) return data;
-  return Object.fromEntries(fields.filter((field) => field in data).map((field) => [field, data[field]]));
+  const fields = option === null ? undefined : own(option, 'fields');
+  if (!Array.isArray(fields)) return data;
+  return Object.fromEntries(fields.filter((field): field is string => typeof field === 'string' && Object.hasOwn(data, field)).map((field) => [field, data[field]]));
 };
 const profileText = (path: readonly string[]) => (user: UserClaimsSource): unknown => {
   let value: unknown = user.profile;
-  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  for (const key of path) value = own(value, key);
   return value;
 };
 
-const OPTIONAL_CLAIMS: Readonly<Record<string, Resolver>> = {
+const OPTIONAL_CLAIMS: ReadonlyMap<string, Resolver> = new Map<string, Resolver>(Object.entries({
   email: (user) => user.email ?? undefined,
   email_verified: (user) => (user.email === null ? undefined : user.emailVerified),
   phone_number: (user) => user.phoneNumber ?? undefined,
@@ -68,14 +74,14 @@ const OPTIONAL_CLAIMS: Readonly<Record<string, Resolver>> = {
   groups: () => [],
   roles: () => [],
   new_user: () => false,
-};
+} satisfies Record<string, Resolver>));
 
 /** The requested optional claims that this server knows and the user has; unknown names are ignored
  * (OIDC: a claims request is a wish, not a contract). */
 export function requestedClaims(user: UserClaimsSource, request: Readonly<Record<string, ClaimOption>> | undefined): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   for (const [name, option] of Object.entries(request ?? {})) {
-    const resolve = OPTIONAL_CLAIMS[name];
+    const resolve = OPTIONAL_CLAIMS.get(name);
     if (resolve === undefined) continue;
     const value = resolve(user, option);
     if (value !== undefined) claims[name] = value;

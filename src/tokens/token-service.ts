@@ -5,7 +5,7 @@ import { toSeconds } from '../clock.js';
 import { AuthError } from '../errors.js';
 import { newId } from '../secrets/random.js';
 import { amrOf, type ClaimsRequest, requestedClaims, type UserClaimsSource } from './claims.js';
-import type { SigningKeyring } from './keys.js';
+import type { KeyStore } from '../keys/key-store.js';
 
 // Signs and verifies every JWT this server issues. One algorithm signs (TOKEN_SIGNING_ALG), every
 // token carries `kid`, `iss`, `iat`, `exp` and `jti`, and verification pins algorithm, issuer,
@@ -26,11 +26,16 @@ export interface AppIdentity {
   readonly name: string;
 }
 
+/** The claim that carries the app's secret version: rotating the secret retires every earlier token. */
+const SECRET_VERSION_CLAIM = 'sv';
+
 /** Who is calling a /cis/v1 endpoint, as proven by its client access token. */
 export interface ClientPrincipal {
   readonly appId: string;
   readonly tenantId: string;
   readonly clientId: string;
+  /** The app's secret version when the token was issued. */
+  readonly secretVersion: number;
 }
 
 /** Everything a user token set is minted from; stored with refresh tokens so refreshes keep it. */
@@ -50,19 +55,27 @@ export interface UserTokens {
   readonly expiresIn: number;
 }
 
+/** The payloads of a user token set, claims resolved, not yet signed. */
+export interface PreparedUserTokens {
+  readonly access: JWTPayload;
+  readonly id: JWTPayload;
+}
+
 export interface TokenService {
-  issueClientToken(app: AppIdentity, resource: string | null): Promise<{ accessToken: string; expiresIn: number; scope: string }>;
+  issueClientToken(app: AppIdentity & { readonly secretVersion: number }, resource: string | null): Promise<{ accessToken: string; expiresIn: number; scope: string }>;
   verifyClientToken(token: string): Promise<ClientPrincipal>;
-  issueUserTokens(app: AppIdentity, user: UserClaimsSource, grant: UserGrant): Promise<UserTokens>;
+  /** Resolves every claim of a user token set, without signing. Use cases call it inside their
+   * transaction: a claims request that cannot be served fails there, before anything commits. */
+  prepareUserTokens(app: AppIdentity, user: UserClaimsSource, grant: UserGrant): PreparedUserTokens;
+  signUserTokens(prepared: PreparedUserTokens): Promise<UserTokens>;
   jwks(): { readonly keys: readonly object[] };
   readonly algorithm: string;
 }
 
-export function createTokenService(deps: { issuer: string; clock: Clock; keyring: SigningKeyring }): TokenService {
-  const { issuer, clock, keyring } = deps;
-  const { signer } = keyring;
+export function createTokenService(deps: { issuer: string; clock: Clock; keys: Pick<KeyStore, 'signing' | 'refreshIfIdle'> }): TokenService {
+  const { issuer, clock, keys } = deps;
 
-  const sign = (payload: JWTPayload, typ: string, ttlSeconds: number): Promise<string> => {
+  const sign = (payload: JWTPayload, typ: string, ttlSeconds: number, signer = keys.signing().signerAt(clock.now())): Promise<string> => {
     const now = toSeconds(clock.now());
     return new SignJWT(payload)
       .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ })
@@ -74,7 +87,9 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keyring
   };
 
   return {
-    algorithm: signer.alg,
+    get algorithm() {
+      return keys.signing().signerAt(clock.now()).alg;
+    },
 
     async issueClientToken(app, resource) {
       const scope = 'openid offline_access';
@@ -88,6 +103,7 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keyring
           tid: app.tenantId,
           scope,
           roles: [],
+          [SECRET_VERSION_CLAIM]: app.secretVersion,
         },
         CLIENT_TOKEN_TYP,
         CLIENT_TOKEN_TTL_SECONDS,
@@ -100,23 +116,28 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keyring
         const { payload } = await jwtVerify(
           token,
           async (header) => {
-            const verifier = header.kid === undefined ? undefined : keyring.verifiers.get(header.kid);
-            if (verifier === undefined) throw new joseErrors.JWKSNoMatchingKey();
+            if (header.kid === undefined) throw new joseErrors.JWKSNoMatchingKey();
+            const now = clock.now();
+            let verifier = keys.signing().verifierAt(header.kid, now);
+            // A key rotated in on another instance: re-read the keys (at most once a second, so
+            // forged kids cannot turn into a database load).
+            if (verifier === undefined && (await keys.refreshIfIdle())) verifier = keys.signing().verifierAt(header.kid, now);
+            if (verifier === undefined || verifier.alg !== header.alg) throw new joseErrors.JWKSNoMatchingKey();
             return verifier.key;
           },
           {
             issuer,
             typ: CLIENT_TOKEN_TYP,
-            algorithms: [...new Set([...keyring.verifiers.values()].map((v) => v.alg))],
+            algorithms: [...keys.signing().algorithms],
             currentDate: new Date(clock.now()),
             requiredClaims: ['exp', 'iat', 'client_id', 'app_id', 'tid'],
           },
         );
-        const { app_id: appId, tid: tenantId, client_id: clientId } = payload;
-        if (typeof appId !== 'string' || typeof tenantId !== 'string' || typeof clientId !== 'string' || payload.sub !== clientId) {
+        const { app_id: appId, tid: tenantId, client_id: clientId, [SECRET_VERSION_CLAIM]: secretVersion = 1 } = payload;
+        if (typeof appId !== 'string' || typeof tenantId !== 'string' || typeof clientId !== 'string' || payload.sub !== clientId || !Number.isInteger(secretVersion)) {
           throw new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
         }
-        return { appId, tenantId, clientId };
+        return { appId, tenantId, clientId, secretVersion: secretVersion as number };
       } catch (error) {
         if (error instanceof AuthError) throw error;
         // jose's messages stay here: the caller only learns "Invalid token".
@@ -125,9 +146,9 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keyring
       }
     },
 
-    async issueUserTokens(app, user, grant) {
-      const accessToken = await sign(
-        {
+    prepareUserTokens(app, user, grant) {
+      return {
+        access: {
           sub: user.id,
           aud: grant.resource ?? DEFAULT_AUDIENCE,
           scope: 'openid offline_access',
@@ -138,27 +159,27 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keyring
           app_name: app.name,
           ...requestedClaims(user, grant.claims?.access_token),
         },
-        USER_ACCESS_TOKEN_TYP,
-        ACCESS_TOKEN_TTL_SECONDS,
-      );
-      const idToken = await sign(
-        {
+        id: {
           ...requestedClaims(user, grant.claims?.id_token),
           sub: user.id,
           tid: app.tenantId,
           aud: app.clientId,
           auth_time: toSeconds(grant.authTime),
           amr: amrOf(grant.methods),
-          at_hash: atHash(accessToken, signer.alg),
           ...(grant.approvalData ? { approval_data: grant.approvalData } : {}),
         },
-        'JWT',
-        ID_TOKEN_TTL_SECONDS,
-      );
+      };
+    },
+
+    async signUserTokens(prepared) {
+      // Both tokens of a set come from one key, so at_hash is computed for the right algorithm.
+      const signer = keys.signing().signerAt(clock.now());
+      const accessToken = await sign(prepared.access, USER_ACCESS_TOKEN_TYP, ACCESS_TOKEN_TTL_SECONDS, signer);
+      const idToken = await sign({ ...prepared.id, at_hash: atHash(accessToken, signer.alg) }, 'JWT', ID_TOKEN_TTL_SECONDS, signer);
       return { accessToken, idToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
     },
 
-    jwks: () => keyring.jwks,
+    jwks: () => keys.signing().jwksAt(clock.now()),
   };
 }
 

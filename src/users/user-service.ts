@@ -3,7 +3,7 @@ import { AuthError } from '../errors.js';
 import { associateUser, findTenantUsersByIdentity, findUserForApp, insertUser, type IdentifierType, type UserRecord } from '../repositories/user-repository.js';
 import { newId } from '../secrets/random.js';
 import type { Storage } from '../storage/prisma.js';
-import type { ClientPrincipal } from '../tokens/token-service.js';
+import type { AppRecord } from '../repositories/app-repository.js';
 import { normalizeEmail, normalizeIdentifier, normalizePhoneNumber } from './identifiers.js';
 import { toUserView, type UserView } from './user-view.js';
 
@@ -24,8 +24,8 @@ export interface CreateUserRequest {
 }
 
 export interface UserService {
-  create(caller: ClientPrincipal, request: CreateUserRequest): Promise<UserView>;
-  lookup(caller: ClientPrincipal, type: IdentifierType, value: string): Promise<UserView>;
+  create(caller: AppRecord, request: CreateUserRequest): Promise<UserView>;
+  lookup(caller: AppRecord, type: IdentifierType, value: string): Promise<UserView>;
 }
 
 const conflict = (message: string) => new AuthError('USER_EXISTS', { message, extraBody: { ts_error_code: 'user_already_exists' } });
@@ -33,9 +33,9 @@ const conflict = (message: string) => new AuthError('USER_EXISTS', { message, ex
 export function createUserService(deps: { storage: Storage; clock: Clock }): UserService {
   const { db } = deps.storage;
 
-  const lookupRecord = async (caller: ClientPrincipal, type: IdentifierType, value: string): Promise<UserRecord | null> => {
+  const lookupRecord = async (caller: AppRecord, type: IdentifierType, value: string): Promise<UserRecord | null> => {
     const normalized = normalizeIdentifier(type, value);
-    return normalized === null ? null : findUserForApp(db, caller.appId, caller.tenantId, type, normalized);
+    return normalized === null ? null : findUserForApp(db, caller.id, caller.tenantId, type, normalized);
   };
 
   return {
@@ -58,17 +58,17 @@ export function createUserService(deps: { storage: Storage; clock: Clock }): Use
         const created = await insertUser(
           db,
           { id: userId, tenantId: caller.tenantId, email, phoneNumber, externalUserId: request.externalUserId, profile: request.profile, customData: request.customData },
-          caller.appId,
+          caller.id,
           link,
           deps.clock.now(),
         );
         if (!created) throw conflict('A user with this identifier already exists');
       } else {
-        if (holder.appIds.includes(caller.appId)) throw conflict('A user with this identifier already exists');
-        if (!(await associateUser(db, holder.id, caller.appId, link, deps.clock.now()))) throw conflict('This username is already taken in this application');
+        if (holder.appIds.includes(caller.id)) throw conflict('A user with this identifier already exists');
+        if (!(await associateUser(db, holder.id, caller.id, link, deps.clock.now()))) throw conflict('This username is already taken in this application');
         userId = holder.id;
       }
-      const user = await findUserForApp(db, caller.appId, caller.tenantId, 'user_id', userId);
+      const user = await findUserForApp(db, caller.id, caller.tenantId, 'user_id', userId);
       if (user === null) throw new AuthError('USER_NOT_FOUND');
       return toUserView(user);
     },

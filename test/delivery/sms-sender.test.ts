@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../src/delivery/delivery-error.js';
+import type { Outbox } from '../../src/delivery/outbox.js';
 import { createOutboxSmsSender } from '../../src/delivery/outbox-sms-sender.js';
 import { sendWithRetry } from '../../src/delivery/retry.js';
 import { createTwilioSmsSender, toSmsDeliveryError } from '../../src/delivery/sms-sender.js';
@@ -236,40 +237,29 @@ describe('toSmsDeliveryError', () => {
 });
 
 describe('outbox SMS sender', () => {
-  type Db = Parameters<typeof createOutboxSmsSender>[0]['db'];
-  const fakeDb = () => {
-    const rows: Record<string, unknown>[] = [];
-    const db = { delivery: { create: async ({ data }: { data: Record<string, unknown> }) => rows.push(data) } };
-    return { rows, db: db as unknown as Db };
+  const recordingOutbox = () => {
+    const stored: Parameters<Outbox['store']>[0][] = [];
+    const outbox: Outbox = { store: async (message) => void stored.push(message), list: async () => [] };
+    return { stored, outbox };
   };
 
   it('stores the message in the dev outbox with channel sms and no subject or html', async () => {
-    const { rows, db } = fakeDb();
-    const sender = createOutboxSmsSender({ db, clock: { now: () => 1_700_000_000_000 } });
+    const { stored, outbox } = recordingOutbox();
+    const sender = createOutboxSmsSender(outbox);
 
     expect(sender.kind).toBe('outbox');
     await sender.send(message({ senderId: 'Acme' }));
     await sender.close();
 
-    expect(rows).toEqual([
-      {
-        id: expect.any(String),
-        channel: 'sms',
-        to: TO,
-        subject: null,
-        text: message().body,
-        html: null,
-        createdAt: new Date(1_700_000_000_000),
-      },
-    ]);
+    expect(stored).toEqual([{ channel: 'sms', to: TO, subject: null, text: message().body, html: null }]);
   });
 
   it('refuses the numbers and sender IDs the Twilio sender refuses', async () => {
-    const { rows, db } = fakeDb();
-    const sender = createOutboxSmsSender({ db, clock: { now: () => 0 } });
+    const { stored, outbox } = recordingOutbox();
+    const sender = createOutboxSmsSender(outbox);
 
     expect(await deliveryFailure(sender.send(message({ to: '07700900123' })))).toMatchObject({ reason: 'sms_invalid_number' });
     expect(await deliveryFailure(sender.send(message({ senderId: 'TwelveCharsX' })))).toMatchObject({ reason: 'sms_invalid_sender_id' });
-    expect(rows).toHaveLength(0);
+    expect(stored).toHaveLength(0);
   });
 });

@@ -161,14 +161,21 @@ describe('one-time passcodes, end to end', () => {
     const third = await authenticate({ passcode: wrongCode, ...id });
     expect(third.status).toBe(403);
     expect(third.body.error_code).toBe('auth_locked');
-    // The code is dead, and a fresh code is refused while locked.
+    // The code is dead, and while the lockout lasts no new code is issued or delivered (issue 7).
     expect((await authenticate({ passcode: code, ...id })).status).toBe(403);
-    const fresh = (await send({ channel: 'direct', ...id, expires_in: 30 })).body.code;
+    const requestsBefore = twilio.requestCount;
+    const refused = await send({ channel: 'sms', ...id });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error_code).toBe('auth_locked');
+    expect((await send({ channel: 'direct', ...id })).body).toEqual({ message: 'Too many failed attempts; try again later', error_code: 'auth_locked' });
     server.clock.advance(14 * MINUTE);
     try {
-      expect((await authenticate({ passcode: fresh, ...id })).body.error_code).toBe('auth_locked');
+      expect((await send({ channel: 'direct', ...id })).body.error_code).toBe('auth_locked');
+      expect((await authenticate({ passcode: code, ...id })).body.error_code).toBe('auth_locked');
       server.clock.advance(MINUTE);
+      const fresh = (await send({ channel: 'direct', ...id })).body.code;
       expect((await authenticate({ passcode: fresh, ...id })).status).toBe(200);
+      expect(twilio.requestCount).toBe(requestsBefore);
     } finally {
       server.clock.advance(-15 * MINUTE);
     }
@@ -312,9 +319,9 @@ describe('one-time passcodes, end to end', () => {
     const limited = await startTestServer({ databaseUrl: db.url, clock: server.clock, env: { RATE_LIMIT_SEND_MAX: '2', RATE_LIMIT_SEND_PER_APP_MAX: '3' } });
     try {
       const emails = ['a', 'b', 'c', 'd'].map((name) => `${name}@limits.example`);
-      const sender = async () => {
+      const sender = async (users = emails) => {
         const app = await limited.createApp({ name: 'Limited sends' });
-        for (const email of emails) await app.call('POST', '/cis/v1/users', { email });
+        for (const email of users) await app.call('POST', '/cis/v1/users', { email });
         return (identifier: string) => app.call('POST', '/cis/v1/auth/otp/send', { channel: 'direct', identifier_type: 'email', identifier });
       };
       const oneIdentifier = await sender();
@@ -324,9 +331,11 @@ describe('one-time passcodes, end to end', () => {
       expect(perIdentifier.status).toBe(429);
       expect(perIdentifier.headers.get('retry-after')).toBeTruthy();
 
-      const manyIdentifiers = await sender();
-      for (const email of emails.slice(0, 3)) expect((await manyIdentifiers(email)).status).toBe(200);
-      const perApp = await manyIdentifiers('d@limits.example');
+      // Another app of the tenant, other users: the per-user limit counts a user across apps.
+      const others = ['e', 'f', 'g', 'h'].map((name) => `${name}@limits.example`);
+      const manyIdentifiers = await sender(others);
+      for (const email of others.slice(0, 3)) expect((await manyIdentifiers(email)).status).toBe(200);
+      const perApp = await manyIdentifiers('h@limits.example');
       expect(perApp.status).toBe(429);
       expect(perApp.body).toEqual({ message: 'Too many requests', error_code: 429 });
     } finally {

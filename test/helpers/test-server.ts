@@ -1,9 +1,11 @@
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { bootstrap } from '../../src/bootstrap.js';
+import { type Bootstrapped, bootstrap } from '../../src/bootstrap.js';
 import type { Config } from '../../src/config.js';
+import { createOutbox } from '../../src/delivery/outbox.js';
 import { createSenders } from '../../src/delivery/senders.js';
+import { openRateLimiter } from '../../src/limits/open-limiter.js';
 import { openStorage, type Storage } from '../../src/storage/prisma.js';
 import { type ManualClock, manualClock } from './clock.js';
 import { testConfig } from './test-config.js';
@@ -17,6 +19,7 @@ export interface TestServer {
   readonly config: Config;
   readonly clock: ManualClock;
   readonly storage: Storage;
+  readonly boot: Bootstrapped;
   /** Creates an app through the admin API and returns its credentials. */
   createApp(options?: { name?: string; redirectUris?: string[]; resources?: string[]; tenantId?: string; loginPreferences?: object; tokenPolicy?: 'cached' | 'perCall' }): Promise<TestClient>;
   createTenant(name: string): Promise<string>;
@@ -32,6 +35,12 @@ export interface TestClient {
   token(): Promise<string>;
   /** fetch against the server with the client token and JSON body. */
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+/** The key-encryption key a test config names (tests always set KEYSTATE_MASTER_KEY). */
+export function masterKeyOf(config: Config): Buffer {
+  if (config.masterKey.kind !== 'env') throw new Error('test servers take KEYSTATE_MASTER_KEY from their config');
+  return Buffer.from(config.masterKey.base64, 'base64');
 }
 
 async function freePort(): Promise<number> {
@@ -63,18 +72,23 @@ export async function startTestServer(options: {
       : {};
     const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, DELIVERY_RETRY_DELAYS_MS: '0,0', ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...twilio, ...options.env });
     const storage = await openStorage(config.databaseUrl);
-    const boot = await bootstrap(storage, config, clock);
-    const senders = createSenders(config, { db: storage.db, clock }, { timeoutMs: 3000 });
-    const app = await buildApp({ config, storage, clock, boot, senders, ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
+    const boot = await bootstrap(storage, config, clock, masterKeyOf(config));
+    const senders = createSenders(config, createOutbox({ db: storage.db, clock, sealer: boot.sealer }), { timeoutMs: 3000 });
+    const limiter = await openRateLimiter(config, clock);
+    const app = await buildApp({ config, storage, clock, boot, senders, limiter, ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
+    const release = async () => {
+      await app.close();
+      await senders.close();
+      await limiter.close();
+      await storage.close();
+    };
     try {
       await app.listen({ host: '127.0.0.1', port });
     } catch (error) {
-      await app.close();
-      await senders.close();
-      await storage.close();
+      await release();
       throw error;
     }
-    return { port, config, storage, senders, app };
+    return { port, config, storage, boot, release, app };
   };
   // The port is known before listening (PUBLIC_URL needs it), so another process can take it in
   // between (test/e2e/process.test.ts restarts a server on a fixed port): then try another one.
@@ -86,7 +100,7 @@ export async function startTestServer(options: {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw error;
     }
   }
-  const { port, config, storage, senders, app } = started;
+  const { port, config, storage, boot, release, app } = started;
   const url = `http://127.0.0.1:${port}`;
   const admin = { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' };
 
@@ -96,6 +110,7 @@ export async function startTestServer(options: {
     config,
     clock,
     storage,
+    boot,
     async createTenant(name) {
       const response = await fetch(`${url}/admin/v1/tenants`, { method: 'POST', headers: admin, body: JSON.stringify({ name }) });
       if (response.status !== 201) throw new Error(`createTenant: ${response.status} ${await response.text()}`);
@@ -118,9 +133,7 @@ export async function startTestServer(options: {
       return clientFor(url, created, appOptions.tokenPolicy);
     },
     async close() {
-      await app.close();
-      await senders.close();
-      await storage.close();
+      await release();
     },
   };
   return server;

@@ -48,6 +48,8 @@ describe('error codes', () => {
     FLOW_VERSION_RETIRED: [410, 410],
     DELIVERY_UNAVAILABLE: [503, 503],
     RATE_LIMITED: [429, 429],
+    RATE_LIMIT_UNAVAILABLE: [503, 503],
+    MAGIC_LINK_PROVIDER_CONFIGURATION: [400, "external_provider_configuration_error"],
     INTERNAL: [500, 500],
     });
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AnyStateMachine } from 'xstate';
 import { toDirectedGraph } from 'xstate/graph';
 import { ALL_MACHINES } from '../../machines/index.js';
 
@@ -23,16 +24,21 @@ function describeGraph(node: Node): string[] {
   return lines;
 }
 
+type StateNode = AnyStateMachine['root'];
+const allStates = (node: StateNode): StateNode[] => Object.values(node.states).flatMap((child) => [child, ...allStates(child)]);
+
 describe('statechart graphs', () => {
   for (const [name, machine] of Object.entries(ALL_MACHINES)) {
     it(`${name} has the pinned shape`, async () => {
       const graph = toDirectedGraph(machine) as unknown as Node;
-      const entries = Object.entries(machine.root.states).map(([state, node]) => {
+      // Every state node, nested ones included ("pending.verifying").
+      const nodes = allStates(machine.root);
+      const entries = nodes.map((node) => {
         const entry = node.entry.map((action) => (typeof action === 'string' ? action : ((action as { type?: string }).type ?? 'inline')));
-        return `${state}${node.type === 'final' ? ' (final)' : ''}: entry [${entry.join(', ')}]`;
+        return `${node.path.join('.')}${node.type === 'final' ? ' (final)' : ''}: entry [${entry.join(', ')}]`;
       });
       // Eventless (`always`) transitions are not edges of the directed graph: list them too.
-      const eventless = Object.values(machine.root.states).flatMap((node) =>
+      const eventless = nodes.flatMap((node) =>
         (node.always ?? []).map((transition) => {
           const guard = typeof transition.guard === 'string' ? ` [${transition.guard}]` : '';
           return `${node.id} --(always)${guard}--> ${transition.target?.map((target) => target.id).join(',') ?? node.id}`;

@@ -58,27 +58,20 @@ describe('magic-link machine', () => {
 
   it('awaitingCode → authenticated on a code submitted in time: consume, record, issue tokens', () => {
     const [waiting] = delivered();
-    const [snapshot, actions] = transition(magicLinkMachine, waiting, { type: 'code.submit', sessionId: null, requestId: null, at: T0 + 15 * MINUTE - 1 });
+    const [snapshot, actions] = transition(magicLinkMachine, waiting, { type: 'code.submit', requestId: null, at: T0 + 15 * MINUTE - 1 });
     expect(snapshot.value).toBe('authenticated');
     expect(snapshot.status).toBe('done');
     expect(effects(actions)).toEqual([
       { type: 'consumeChallenge', params: undefined },
-      { type: 'recordAuthentication', params: { method: 'eml', sessionId: null, verifies: 'email' } },
+      { type: 'recordAuthentication', params: { method: 'eml', verifies: 'email' } },
       { type: 'issueTokens', params: undefined },
     ]);
-  });
-
-  it('forwards a session id to the session effect without keeping it in context', () => {
-    const [waiting] = delivered();
-    const [snapshot, actions] = transition(magicLinkMachine, waiting, { type: 'code.submit', sessionId: 'sess-secret', requestId: null, at: T0 + MINUTE });
-    expect(effects(actions)).toContainEqual({ type: 'recordAuthentication', params: { method: 'eml', sessionId: 'sess-secret', verifies: 'email' } });
-    expect(JSON.stringify(magicLinkMachine.getPersistedSnapshot(snapshot))).not.toContain('sess-secret');
   });
 
   it('awaitingCode → expired at the expiry instant and after, revoking the code', () => {
     const [waiting] = delivered();
     for (const at of [T0 + 15 * MINUTE, T0 + 60 * MINUTE]) {
-      const [snapshot, actions] = transition(magicLinkMachine, waiting, { type: 'code.submit', sessionId: null, requestId: null, at });
+      const [snapshot, actions] = transition(magicLinkMachine, waiting, { type: 'code.submit', requestId: null, at });
       expect(snapshot.value).toBe('expired');
       expect(effects(actions)).toEqual([{ type: 'revokeChallenge', params: undefined }]);
     }
@@ -86,26 +79,26 @@ describe('magic-link machine', () => {
 
   it('issuing → authenticated or expired when the code arrives before the delivery outcome was saved', () => {
     const [start] = initialTransition(magicLinkMachine, input);
-    expect(transition(magicLinkMachine, start, { type: 'code.submit', sessionId: null, requestId: null, at: T0 + 1 })[0].value).toBe('authenticated');
-    expect(transition(magicLinkMachine, start, { type: 'code.submit', sessionId: null, requestId: null, at: T0 + 16 * MINUTE })[0].value).toBe('expired');
+    expect(transition(magicLinkMachine, start, { type: 'code.submit', requestId: null, at: T0 + 1 })[0].value).toBe('authenticated');
+    expect(transition(magicLinkMachine, start, { type: 'code.submit', requestId: null, at: T0 + 16 * MINUTE })[0].value).toBe('expired');
   });
 
   it('with a request id, a code submitted without it (or with another) is no transition at all', () => {
     const [start] = initialTransition(magicLinkMachine, { ...input, requestId: 'req-1' });
     const [waiting] = transition(magicLinkMachine, start, { type: 'challenge.delivered', at: T0 });
     for (const requestId of [null, 'req-2']) {
-      const [same, actions] = transition(magicLinkMachine, waiting, { type: 'code.submit', sessionId: null, requestId, at: T0 + MINUTE });
+      const [same, actions] = transition(magicLinkMachine, waiting, { type: 'code.submit', requestId, at: T0 + MINUTE });
       expect(same.value).toBe('awaitingCode');
       expect(effects(actions)).toEqual([]);
     }
-    const [done] = transition(magicLinkMachine, waiting, { type: 'code.submit', sessionId: null, requestId: 'req-1', at: T0 + MINUTE });
+    const [done] = transition(magicLinkMachine, waiting, { type: 'code.submit', requestId: 'req-1', at: T0 + MINUTE });
     expect(done.value).toBe('authenticated');
   });
 
   it('final states accept nothing: a redeemed code cannot be redeemed again', () => {
     const [waiting] = delivered();
-    const [done] = transition(magicLinkMachine, waiting, { type: 'code.submit', sessionId: null, requestId: null, at: T0 + MINUTE });
-    expect(done.can({ type: 'code.submit', sessionId: null, requestId: null, at: T0 + 2 * MINUTE })).toBe(false);
+    const [done] = transition(magicLinkMachine, waiting, { type: 'code.submit', requestId: null, at: T0 + MINUTE });
+    expect(done.can({ type: 'code.submit', requestId: null, at: T0 + 2 * MINUTE })).toBe(false);
     expect(waiting.can({ type: 'challenge.delivered', at: T0 })).toBe(false);
   });
 
@@ -114,7 +107,7 @@ describe('magic-link machine', () => {
     const stored = JSON.parse(JSON.stringify(magicLinkMachine.getPersistedSnapshot(waiting)));
     const restored = magicLinkMachine.resolveState(stored);
     expect(restored.value).toBe('awaitingCode');
-    const [next] = transition(magicLinkMachine, restored, { type: 'code.submit', sessionId: null, requestId: null, at: T0 + MINUTE });
+    const [next] = transition(magicLinkMachine, restored, { type: 'code.submit', requestId: null, at: T0 + MINUTE });
     expect(next.value).toBe('authenticated');
   });
 
@@ -124,8 +117,8 @@ describe('magic-link machine', () => {
       events: [
         { type: 'challenge.delivered', at: T0 },
         { type: 'challenge.undeliverable', reason: 'x', at: T0 },
-        { type: 'code.submit', sessionId: null, requestId: null, at: T0 + MINUTE },
-        { type: 'code.submit', sessionId: null, requestId: null, at: T0 + 20 * MINUTE },
+        { type: 'code.submit', requestId: null, at: T0 + MINUTE },
+        { type: 'code.submit', requestId: null, at: T0 + 20 * MINUTE },
       ],
     });
     const reached = new Set(paths.map((path) => String(path.state.value)));

@@ -8,6 +8,7 @@ import { challengeLifecycleEffects } from '../challenge-effects.js';
 import { newId, newSecret } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import { maskAddress } from '../../delivery/mask.js';
+import { DELIVERY_FAILURE } from '../delivery-failure.js';
 import type { EffectHandler } from '../effects.js';
 
 // What the magic-link machine's effect names do.
@@ -83,6 +84,7 @@ export function magicLinkEffects(deps: {
         } catch (error) {
           if (!(error instanceof DeliveryError)) throw error;
           deps.log.warn({ flowId: flow.id, channel: 'email', via: deps.emailSender.kind, to: maskAddress(to), reason: error.reason, transient: error.transient }, 'magic link not delivered');
+          outputs.set(DELIVERY_FAILURE, error);
           return { type: 'challenge.undeliverable', reason: error.reason };
         }
       },

@@ -2,14 +2,16 @@ import type { MagicLinkContext, MagicLinkInput } from '../../../machines/index.j
 import type { Clock } from '../../clock.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { AuthError } from '../../errors.js';
-import { appIdentity, loadCallerApp } from '../../apps/caller-app.js';
 import { findChallengeByHash } from '../../repositories/challenge-repository.js';
 import { findUserForApp, type IdentifierType } from '../../repositories/user-repository.js';
 import { newId } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
-import type { ClientPrincipal } from '../../tokens/token-service.js';
+import type { AppRecord } from '../../repositories/app-repository.js';
+import type { Config } from '../../config.js';
+import { type RateLimiter, userSubject } from '../../limits/rate-limiter.js';
+import { deliveryFailureError } from '../delivery-failure.js';
 import { normalizeIdentifier } from '../../users/identifiers.js';
 import { TOKENS, type TokenRequest, type TokenResponse } from '../authentication.js';
 import type { FlowRunner } from '../runner.js';
@@ -40,16 +42,23 @@ export interface AuthenticateMagicLinkRequest {
 }
 
 export interface MagicLinkService {
-  send(caller: ClientPrincipal, request: SendMagicLinkRequest): Promise<{ message: string; link?: string; request_id?: string }>;
-  authenticate(caller: ClientPrincipal, request: AuthenticateMagicLinkRequest): Promise<TokenResponse>;
+  send(caller: AppRecord, request: SendMagicLinkRequest): Promise<{ message: string; link?: string; request_id?: string }>;
+  authenticate(caller: AppRecord, request: AuthenticateMagicLinkRequest): Promise<TokenResponse>;
   /** Where the emailed link sends the browser; changes nothing. */
   redirectTarget(code: string): Promise<string>;
 }
 
-export function createMagicLinkService(deps: { storage: Storage; clock: Clock; runner: FlowRunner; hasher: SecretHasher }): MagicLinkService {
-  const { storage, clock, runner, hasher } = deps;
+export interface MagicLinkServiceDeps {
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly runner: FlowRunner;
+  readonly hasher: SecretHasher;
+  readonly limiter: RateLimiter;
+  readonly limits: Config['rateLimits'];
+}
 
-  const loadApp = (caller: ClientPrincipal) => loadCallerApp(storage.db, caller);
+export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkService {
+  const { storage, clock, runner, hasher, limiter, limits } = deps;
 
   /** The flow a presented code belongs to, if it is this app's, unused and a link code. */
   async function liveChallenge(code: string, appId: string | null) {
@@ -59,12 +68,13 @@ export function createMagicLinkService(deps: { storage: Storage; clock: Clock; r
   }
 
   return {
-    async send(caller, request) {
-      const app = await loadApp(caller);
+    async send(app, request) {
       // Exact match only: a prefix or pattern match would let an attacker-chosen path receive codes.
       if (!app.redirectUris.includes(request.redirectUri)) throw new AuthError('REDIRECT_URI_NOT_ALLOWED');
+      await limiter.hit('link-send-app', limits.sendPerApp, app.id);
       const identifier = normalizeIdentifier(request.identifierType, request.identifier);
       const user = identifier === null ? null : await findUserForApp(storage.db, app.id, app.tenantId, request.identifierType, identifier);
+      await limiter.hit('link-send', limits.send, userSubject(app.tenantId, user, identifier === null ? null : `${request.identifierType}:${identifier}`, request.identifier));
       if (user === null) throw new AuthError('MAGIC_LINK_USER_NOT_FOUND');
       if (user.status === 'Disabled') throw new AuthError('MAGIC_LINK_USER_NOT_ACTIVE');
       if (user.email === null && request.channel === 'email') throw new AuthError('MAGIC_LINK_USER_EMAIL_MISSING');
@@ -87,7 +97,7 @@ export function createMagicLinkService(deps: { storage: Storage; clock: Clock; r
         primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null,
       };
       const outcome = await runner.start('magic-link', input, { tenantId: app.tenantId, appId: app.id }, { expiresAt, extras });
-      if (outcome.state === 'deliveryFailed') throw new AuthError('DELIVERY_UNAVAILABLE');
+      if (outcome.state === 'deliveryFailed') throw deliveryFailureError(outcome.outputs, 'magic-link');
       const requestId = input.requestId === null ? {} : { request_id: input.requestId };
       if (request.channel === 'direct') {
         return { message: 'Magic link generated', link: outcome.outputs.get(DIRECT_LINK) as string, ...requestId };
@@ -95,15 +105,17 @@ export function createMagicLinkService(deps: { storage: Storage; clock: Clock; r
       return { message: 'Email sent successfully', ...requestId };
     },
 
-    async authenticate(caller, request) {
-      const app = await loadApp(caller);
+    async authenticate(app, request) {
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const challenge = await liveChallenge(request.code, app.id);
+      // Counted per user when the code names one: guessing codes for many users cannot hide behind
+      // fresh codes, and a user's own retries are bounded.
+      await limiter.hit('link-authenticate', limits.authenticate, challenge === null ? `${app.id}:code:${request.code}` : `user:${challenge.userId}`);
       if (challenge === null || challenge.usedAt !== null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      const extras: TokenRequest = { app: appIdentity(app), resource: request.resource, claims: request.claims };
+      const extras: TokenRequest = { app, sessionId: request.sessionId, resource: request.resource, claims: request.claims };
       let outcome: Awaited<ReturnType<FlowRunner['send']>>;
       try {
-        outcome = await runner.send(challenge.flowId, { appId: app.id }, { type: 'code.submit', sessionId: request.sessionId, requestId: request.requestId }, extras);
+        outcome = await runner.send(challenge.flowId, { appId: app.id }, { type: 'code.submit', requestId: request.requestId }, extras);
       } catch (error) {
         if (error instanceof AuthError && error.code === 'SESSION_NOT_FOUND') throw new AuthError('MAGIC_LINK_SESSION_NOT_FOUND');
         throw error;

@@ -8,11 +8,13 @@ import type { SmsSender } from '../../delivery/sms-sender.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { renderOtpEmail } from '../../delivery/templates/otp-email.js';
 import { renderOtpSms } from '../../delivery/templates/otp-sms.js';
-import { insertChallenge, pendingPasscodeAttempts, supersedeChallenges } from '../../repositories/challenge-repository.js';
+import { findChallengeOfFlow, insertChallenge, pendingPasscodeAttempts, reserveAttempt, supersedeChallenges } from '../../repositories/challenge-repository.js';
 import { lock } from '../../repositories/lockout-repository.js';
 import { newId } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import { challengeLifecycleEffects } from '../challenge-effects.js';
+import type { TokenRequest } from '../authentication.js';
+import { DELIVERY_FAILURE } from '../delivery-failure.js';
 import type { EffectHandler } from '../effects.js';
 import type { DeliveryLog } from '../magic-link/effects.js';
 
@@ -28,9 +30,15 @@ export interface OtpSendExtras {
   readonly sms: { readonly customMessage: string | null; readonly senderId: string | null };
 }
 
+/** Request data for the authenticate step: what the token request needs, and the passcode the
+ * `comparePasscode` effect checks (it never enters an event, a snapshot or a log). */
+export interface OtpAuthenticateExtras extends TokenRequest {
+  readonly passcode: string;
+}
+
 const SECRET = 'otp.secret';
+const RESERVED = 'otp.reserved';
 export const DIRECT_CODE = 'otp.code';
-export const DELIVERY_FAILURE = 'otp.delivery-failure';
 
 /** A passcode of `length` digits, each drawn uniformly by the CSPRNG (no modulo bias). */
 export function generatePasscode(length: number): string {
@@ -112,6 +120,27 @@ export function otpEffects(deps: {
           outputs.set(DELIVERY_FAILURE, error);
           return { type: 'challenge.undeliverable', reason: error.reason };
         }
+      },
+    },
+    reserveAttempt: {
+      phase: 'transaction',
+      async run(_params, { tx, flow, outputs }) {
+        // Count the attempt first, compare second (after commit): no burst of guesses can compare
+        // more codes than allowed, whatever the concurrency.
+        const challenge = await findChallengeOfFlow(tx, flow.id);
+        const attempt = challenge === null ? null : await reserveAttempt(tx, challenge.id);
+        outputs.set(RESERVED, challenge === null || attempt === null ? null : { challengeId: challenge.id, secretHash: challenge.secretHash, attempt });
+      },
+    },
+    comparePasscode: {
+      phase: 'afterCommit',
+      async run(_params, { outputs, extras }) {
+        const reserved = outputs.get(RESERVED) as { challengeId: string; secretHash: string; attempt: number } | null | undefined;
+        if (reserved === undefined) throw new Error('comparePasscode ran without reserveAttempt');
+        if (reserved === null) return { type: 'code.exhausted' };
+        const { passcode } = extras as OtpAuthenticateExtras;
+        const matches = deps.hasher.matches(passcodeHashInput(reserved.challengeId, passcode), reserved.secretHash);
+        return { type: matches ? 'code.accepted' : 'code.rejected', attempt: reserved.attempt };
       },
     },
     lockIdentifier: {

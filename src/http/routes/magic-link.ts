@@ -2,8 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AuthError } from '../../errors.js';
 import type { MagicLinkService } from '../../flows/magic-link/service.js';
-import type { Config } from '../../config.js';
-import { perCallerLimit } from '../rate-limit.js';
 import { isIdentifierType } from '../../users/identifiers.js';
 import { callerOf } from '../client-auth.js';
 import { authenticateFields, authenticateOptions, ClientAttributes, clientSecurity, closed, EmailContent, IdentifierType, MessageBody, TokenResponse } from '../schemas/common.js';
@@ -33,11 +31,10 @@ const AuthenticateBody = Type.Object(
   closed,
 );
 
-export const magicLinkRoutes: FastifyPluginAsyncTypebox<{ magicLinks: MagicLinkService; limits: Config['rateLimits'] }> = async (app, { magicLinks, limits }) => {
+export const magicLinkRoutes: FastifyPluginAsyncTypebox<{ magicLinks: MagicLinkService }> = async (app, { magicLinks }) => {
   app.post(
     '/cis/v1/auth/link/email/send',
     {
-      config: { rateLimit: perCallerLimit(limits.send, 'link-send', (body) => `${body.identifier_type ?? 'email'}:${String(body.identifier ?? body.email ?? '').toLowerCase()}`) },
       schema: {
         summary: 'Send an email magic link (or return it with channel "direct")',
         tags: ['magic link'],
@@ -67,7 +64,6 @@ export const magicLinkRoutes: FastifyPluginAsyncTypebox<{ magicLinks: MagicLinkS
   app.post(
     '/cis/v1/auth/link/email/authenticate',
     {
-      config: { rateLimit: perCallerLimit(limits.authenticate, 'link-authenticate', (body) => String(body.code ?? '')) },
       schema: {
         summary: 'Redeem a magic-link code for tokens',
         tags: ['magic link'],

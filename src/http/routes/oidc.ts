@@ -6,6 +6,7 @@ import type { AppService } from '../../apps/app-service.js';
 import type { Config } from '../../config.js';
 import { AuthError } from '../../errors.js';
 import type { TokenService } from '../../tokens/token-service.js';
+import type { RateLimiter } from '../../limits/rate-limiter.js';
 import { MessageBody } from '../schemas/common.js';
 
 // The client-credentials token endpoint (§1.3, served at /oidc/token and /cis/oidc/token), the
@@ -45,22 +46,20 @@ export function clientCredentials(request: FastifyRequest, body: { client_id?: s
   return { clientId: body.client_id, clientSecret: body.client_secret };
 }
 
-export const oidcRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; tokens: TokenService; config: Config }> = async (app, { apps, tokens, config }) => {
+export const oidcRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; tokens: TokenService; config: Config; limiter: RateLimiter }> = async (app, { apps, tokens, config, limiter }) => {
   // Form bodies (§1.3) only here: every other endpoint takes JSON and answers 415 to anything else.
   await app.register(formbody);
-  // One limiter (one counter store) for both token paths: a per-route `config.rateLimit` gives each
-  // route its own store, so a client alternating /oidc/token and /cis/oidc/token got twice its limit.
-  const limitPerClient = app.rateLimit({
-    max: config.rateLimits.clientToken.max,
-    timeWindow: config.rateLimits.clientToken.windowMs,
-    keyGenerator: (request: FastifyRequest) => {
-      try {
-        return `client-token:${clientCredentials(request, (request.body ?? {}) as { client_id?: string }).clientId}`;
-      } catch {
-        return `client-token-ip:${request.ip}`;
-      }
-    },
-  });
+  // One bucket for both token paths (a client alternating /oidc/token and /cis/oidc/token gets one
+  // limit), per claimed client, or per address when the request names none.
+  const limitPerClient = async (request: FastifyRequest): Promise<void> => {
+    let subject: string;
+    try {
+      subject = `client:${clientCredentials(request, (request.body ?? {}) as { client_id?: string }).clientId}`;
+    } catch {
+      subject = `ip:${request.ip}`;
+    }
+    await limiter.hit('client-token', config.rateLimits.clientToken, subject);
+  };
 
   for (const path of TOKEN_PATHS) {
     app.post(

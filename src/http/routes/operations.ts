@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { OutboxMessage } from '../../repositories/outbox-repository.js';
+import type { OutboxMessage } from '../../delivery/outbox.js';
 
 // GET /health (database reachable?) and, outside production, GET /dev/outbox.
 

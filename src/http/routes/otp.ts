@@ -1,13 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Config } from '../../config.js';
 import { checkCustomSmsMessage } from '../../delivery/templates/otp-sms.js';
 import { AuthError } from '../../errors.js';
 import type { OtpService } from '../../flows/otp/service.js';
 import { isIdentifierType } from '../../users/identifiers.js';
 import { callerOf } from '../client-auth.js';
-import { additionalLimit, perCallerLimit } from '../rate-limit.js';
 import { authenticateFields, authenticateOptions, ClientAttributes, clientSecurity, closed, EmailContent, IdentifierType, MessageBody, TokenResponse } from '../schemas/common.js';
 
 // POST /cis/v1/auth/otp/send and /authenticate (mosaic-backend-api.md §2.3, §2.4). Bad input on
@@ -53,15 +50,11 @@ function identifierTypeOf(value: string) {
   return value;
 }
 
-export const otpRoutes: FastifyPluginAsyncTypebox<{ otp: OtpService; limits: Config['rateLimits'] }> = async (app, { otp, limits }) => {
-  const identifierKey = (body: Record<string, unknown>) => `${String(body.identifier_type)}:${String(body.identifier ?? '').toLowerCase()}`;
-  const perApp = additionalLimit(app as unknown as FastifyInstance, limits.sendPerApp, 'otp-send-app', () => '');
-
+export const otpRoutes: FastifyPluginAsyncTypebox<{ otp: OtpService }> = async (app, { otp }) => {
   app.post(
     '/cis/v1/auth/otp/send',
     {
-      preHandler: perApp,
-      config: { rateLimit: perCallerLimit(limits.send, 'otp-send', identifierKey), validationErrorCode: 'OTP_INVALID_INPUT' },
+      config: { validationErrorCode: 'OTP_INVALID_INPUT' },
       schema: {
         summary: 'Send a one-time passcode by SMS or email (or return it with channel "direct")',
         tags: ['one-time passcode'],
@@ -96,7 +89,7 @@ export const otpRoutes: FastifyPluginAsyncTypebox<{ otp: OtpService; limits: Con
   app.post(
     '/cis/v1/auth/otp/authenticate',
     {
-      config: { rateLimit: perCallerLimit(limits.authenticate, 'otp-authenticate', identifierKey), validationErrorCode: 'OTP_INVALID_INPUT' },
+      config: { validationErrorCode: 'OTP_INVALID_INPUT' },
       schema: {
         summary: 'Verify a one-time passcode and get tokens',
         tags: ['one-time passcode'],

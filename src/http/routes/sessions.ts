@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Config } from '../../config.js';
 import type { SessionRequests } from '../../sessions/session-requests.js';
 import { callerOf } from '../client-auth.js';
-import { perCallerLimit } from '../rate-limit.js';
 import { authenticateFields, authenticateOptions, clientSecurity, closed, MessageBody, TokenResponse } from '../schemas/common.js';
 
 // Silent authentication, refresh, logout, and a user's sessions (mosaic-backend-api.md §2.5–2.9).
@@ -11,12 +9,10 @@ import { authenticateFields, authenticateOptions, clientSecurity, closed, Messag
 const SessionId = Type.String({ minLength: 1, maxLength: 256 });
 const UserParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionRequests; limits: Config['rateLimits'] }> = async (app, { sessions, limits }) => {
+export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionRequests }> = async (app, { sessions }) => {
   app.post(
     '/cis/v1/auth/session/authenticate',
     {
-      // Polling a session is unsupported (§2.5): excessive silent authentication is throttled per session.
-      config: { rateLimit: perCallerLimit(limits.silentAuth, 'silent-auth', (body) => String(body.session_id ?? '')) },
       schema: {
         summary: 'Silent authentication / SSO: fresh tokens for the calling app from an existing session',
         tags: ['sessions'],
@@ -70,7 +66,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionRequest
     '/cis/v1/auth/users/:userId/sessions',
     {
       schema: {
-        summary: "List a user's active sessions",
+        summary: "List a user's active sessions (newest first, at most 100)",
         tags: ['sessions'],
         security: clientSecurity,
         params: UserParams,

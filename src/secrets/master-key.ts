@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { MasterKeySource } from '../config.js';
+
+// The key-encryption key (KEK): from KEYSTATE_MASTER_KEY, from KEYSTATE_MASTER_KEY_FILE (e.g. a
+// mounted secret), or, in development only (loadConfig refuses production without one), generated
+// once into the data directory next to the database, so a restart keeps opening the same secrets.
+
+export interface MasterKey {
+  readonly key: Buffer;
+  /** Set when development generated or reused a key file: main.ts warns about it. */
+  readonly generatedFile: string | null;
+}
+
+export class MasterKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MasterKeyError';
+  }
+}
+
+/** Where development keeps its generated key: beside the SQLite file, else ./data. */
+export function devMasterKeyPath(dataDir: string): string {
+  return join(dataDir, 'master.key');
+}
+
+export function loadMasterKey(source: MasterKeySource, dataDir: string): MasterKey {
+  switch (source.kind) {
+    case 'env':
+      return { key: Buffer.from(source.base64, 'base64'), generatedFile: null };
+    case 'file':
+      return { key: readKeyFile(source.path, 'KEYSTATE_MASTER_KEY_FILE'), generatedFile: null };
+    case 'generated': {
+      const path = devMasterKeyPath(dataDir);
+      if (!existsSync(path)) {
+        mkdirSync(dirname(path), { recursive: true });
+        // wx: never overwrite a key another process wrote in between.
+        try {
+          writeFileSync(path, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        }
+        chmodSync(path, 0o600);
+      }
+      return { key: readKeyFile(path, 'the generated development key file'), generatedFile: path };
+    }
+  }
+}
+
+function readKeyFile(path: string, what: string): Buffer {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new MasterKeyError(`${what}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) ? Buffer.from(text.replaceAll('-', '+').replaceAll('_', '/'), 'base64') : Buffer.alloc(0);
+  if (key.length !== 32) throw new MasterKeyError(`${what}: ${path} must hold 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
+  return key;
+}
