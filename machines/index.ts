@@ -63,3 +63,4 @@ export { meetsMfaPolicy } from './silent-auth.machine.js';
 export type { RefreshInput, RefreshTokenStanding } from './refresh.machine.js';
 export type { LogoutInput } from './logout.machine.js';
 export { stateValueToString } from './shared/state-value.js';
+export type { AuthMethod } from './shared/events.js';

@@ -1,3 +1,4 @@
+import type { LoginPreferences } from '../apps/login-preferences.js';
 import type { Tx } from '../storage/prisma.js';
 import { fromJson, toJson } from './json.js';
 
@@ -16,12 +17,8 @@ export interface AppRecord {
   readonly loginPreferences: LoginPreferences;
 }
 
-/** Mosaic's login-preference keys (§5.2) plus our `mfa` policy; unknown keys are kept as given. */
-export interface LoginPreferences {
-  readonly email?: { readonly expiresIn?: number; readonly message?: { readonly from?: string; readonly subject?: string; readonly primaryColor?: string } };
-  readonly mfa?: { readonly required: boolean; readonly methods?: readonly string[] };
-  readonly [method: string]: unknown;
-}
+// The shape is the admin API's validated schema (src/apps/login-preferences.ts).
+export type { LoginPreferences };
 
 type AppRow = {
   id: string;

@@ -1,8 +1,9 @@
 import type { OtpChannel } from '../../../machines/index.js';
-import type { LoginPreferences } from '../../repositories/app-repository.js';
+import { type LoginPreferences, OTP_RANGES } from '../../apps/login-preferences.js';
 
-// An app's passcode settings (Mosaic login preferences §5.2: `sms` and `email_otp`), with the
-// contract's defaults (keystate-server.md §5 item 5) and Mosaic's ranges enforced.
+// An app's passcode settings (Mosaic login preferences §5.2: `sms` and `email_otp`, and our
+// `direct_otp`), with the contract's defaults (keystate-server.md §5 item 5). The admin API refuses
+// values outside these ranges; the check here stays for rows written before it did.
 
 export interface OtpPolicy {
   readonly expiresInMinutes: number;
@@ -13,18 +14,18 @@ export interface OtpPolicy {
 
 export const OTP_DEFAULTS: OtpPolicy = { expiresInMinutes: 5, codeLength: 6, maxFailures: 3, lockoutMinutes: 15 };
 
-const PREFERENCE_KEY: Readonly<Record<OtpChannel, string>> = { sms: 'sms', email: 'email_otp', direct: 'direct_otp' };
+const PREFERENCE_KEY = { sms: 'sms', email: 'email_otp', direct: 'direct_otp' } as const satisfies Readonly<Record<OtpChannel, keyof LoginPreferences>>;
 
-function setting(value: unknown, fallback: number, min: number, max: number): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : fallback;
+function setting(value: unknown, fallback: number, range: { readonly minimum: number; readonly maximum: number }): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= range.minimum && value <= range.maximum ? value : fallback;
 }
 
 export function otpPolicy(preferences: LoginPreferences, channel: OtpChannel): OtpPolicy {
-  const raw = (preferences[PREFERENCE_KEY[channel]] ?? {}) as Record<string, unknown>;
+  const chosen = preferences[PREFERENCE_KEY[channel]] ?? {};
   return {
-    expiresInMinutes: setting(raw.expiresIn, OTP_DEFAULTS.expiresInMinutes, 1, 1440),
-    codeLength: setting(raw.codeLength, OTP_DEFAULTS.codeLength, 4, 8),
-    maxFailures: setting(raw.maxFailures, OTP_DEFAULTS.maxFailures, 1, 20),
-    lockoutMinutes: setting(raw.lockoutDuration, OTP_DEFAULTS.lockoutMinutes, 1, 1440),
+    expiresInMinutes: setting(chosen.expiresIn, OTP_DEFAULTS.expiresInMinutes, OTP_RANGES.expiresIn),
+    codeLength: setting(chosen.codeLength, OTP_DEFAULTS.codeLength, OTP_RANGES.codeLength),
+    maxFailures: setting(chosen.maxFailures, OTP_DEFAULTS.maxFailures, OTP_RANGES.maxFailures),
+    lockoutMinutes: setting(chosen.lockoutDuration, OTP_DEFAULTS.lockoutMinutes, OTP_RANGES.lockoutDuration),
   };
 }

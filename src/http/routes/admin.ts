@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppService } from '../../apps/app-service.js';
-import type { LoginPreferences } from '../../repositories/app-repository.js';
+import { LoginPreferencesSchema } from '../../apps/login-preferences.js';
+import { redirectUriProblem } from '../../apps/redirect-uri.js';
 import { AuthError } from '../../errors.js';
 import { bearerToken } from '../client-auth.js';
 import { AnyObject, closed, MessageBody } from '../schemas/common.js';
@@ -11,16 +12,16 @@ import { AnyObject, closed, MessageBody } from '../schemas/common.js';
 // The operator's API (keystate-server.md §4): tenants, apps and their clients, behind
 // KEYSTATE_ADMIN_TOKEN. Without a configured token every call is 401.
 
-const RedirectUris = Type.Array(Type.String({ format: 'uri', maxLength: 2048 }), { maxItems: 100 });
+// The shape only; which URIs may be registered is checked by `checkRedirectUris` below.
+const RedirectUris = Type.Array(Type.String({ minLength: 1, maxLength: 2048, description: 'https:, http: on a loopback host, or a reverse-DNS private-use scheme; no userinfo, no fragment' }), { maxItems: 100 });
 const Resources = Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 100 });
-const LoginPrefs = Type.Record(Type.String(), Type.Unknown());
 const AppBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     redirect_uris: RedirectUris,
     tenant_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     resources: Type.Optional(Resources),
-    login_preferences: Type.Optional(LoginPrefs),
+    login_preferences: Type.Optional(LoginPreferencesSchema),
   },
   closed,
 );
@@ -29,11 +30,20 @@ const AppPatch = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     redirect_uris: Type.Optional(RedirectUris),
     resources: Type.Optional(Resources),
-    login_preferences: Type.Optional(LoginPrefs),
+    login_preferences: Type.Optional(LoginPreferencesSchema),
   },
   closed,
 );
 const AppParams = Type.Object({ app_id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** Refuses the body when a redirect URI may not be registered, naming each offending index and why. */
+function checkRedirectUris(uris: readonly string[] | undefined): void {
+  const problems = (uris ?? []).flatMap((uri, index) => {
+    const problem = redirectUriProblem(uri);
+    return problem === null ? [] : [`body.redirect_uris.${index} ${problem}`];
+  });
+  if (problems.length > 0) throw new AuthError('VALIDATION_FAILED', { message: problems });
+}
 
 /** Compares digests so neither the length nor the content of the token leaks through timing. */
 function adminGuard(adminToken: string | null) {
@@ -61,12 +71,13 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; adminTok
 
   app.post('/admin/v1/applications', { schema: { summary: 'Create an application and its client', tags: ['admin'], security, body: AppBody, response: { 201: AnyObject, '4xx': MessageBody } } }, async (request, reply) => {
     const body = request.body;
+    checkRedirectUris(body.redirect_uris);
     const created = await apps.createApp({
       name: body.name,
       redirectUris: body.redirect_uris,
       tenantId: body.tenant_id ?? null,
       resources: body.resources ?? [],
-      loginPreferences: (body.login_preferences ?? {}) as LoginPreferences,
+      loginPreferences: body.login_preferences ?? {},
     });
     return reply.code(201).send(created);
   });
@@ -80,11 +91,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; adminTok
     { schema: { summary: 'Change an application', tags: ['admin'], security, params: AppParams, body: AppPatch, response: { 200: AnyObject, '4xx': MessageBody } } },
     async (request) => {
       const body = request.body;
+      checkRedirectUris(body.redirect_uris);
       return apps.updateApp(request.params.app_id, {
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.redirect_uris === undefined ? {} : { redirectUris: body.redirect_uris }),
         ...(body.resources === undefined ? {} : { resources: body.resources }),
-        ...(body.login_preferences === undefined ? {} : { loginPreferences: body.login_preferences as LoginPreferences }),
+        ...(body.login_preferences === undefined ? {} : { loginPreferences: body.login_preferences }),
       });
     },
   );
