@@ -6,6 +6,7 @@ import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createSenders } from './delivery/senders.js';
 import { createDevAppIfEmpty } from './dev-bootstrap.js';
+import { startPurgeJob } from './maintenance/purge-job.js';
 import { migrate } from './storage/migrate.js';
 import { openStorage } from './storage/prisma.js';
 
@@ -31,9 +32,13 @@ async function main(): Promise<void> {
   if (config.nodeEnv === 'production' && config.adminToken === null) app.log.warn('KEYSTATE_ADMIN_TOKEN is not set: the admin API answers 401 to every call');
   app.log.info({ database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg }, 'keystate starting');
 
+  const purgeJob = startPurgeJob({ storage, clock: systemClock, retention: config.retention, log: app.log });
+
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
+    // Before the storage closes: a purge in progress stops after its current batch, none starts.
+    await purgeJob.stop();
     await app.close();
     await senders.close();
     await storage.close();
