@@ -10,6 +10,7 @@ import { createOutbox } from './delivery/outbox.js';
 import { createSenders, unconfiguredChannels } from './delivery/senders.js';
 import { createDevAppIfEmpty } from './dev-bootstrap.js';
 import { openRateLimiter } from './limits/open-limiter.js';
+import { startPurgeJob } from './maintenance/purge-job.js';
 import { loadMasterKey } from './secrets/master-key.js';
 import { migrate, providerOf, sqliteFilePath } from './storage/migrate.js';
 import { openStorage } from './storage/prisma.js';
@@ -67,9 +68,13 @@ async function serve(): Promise<void> {
   log.info({ database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg, limits: limiter.shared ? 'redis' : 'memory', kek: boot.sealer.kekId }, 'keystate starting');
   boot.keys.startRefreshing((error) => log.error({ err: error }, 'could not re-read the keys'));
 
+  const purgeJob = startPurgeJob({ storage, clock: systemClock, retention: config.retention, log });
+
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');
+    // Before the storage closes: a purge in progress stops after its current batch, none starts.
+    await purgeJob.stop();
     await app.close();
     boot.keys.stop();
     await senders.close();

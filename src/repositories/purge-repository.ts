@@ -1,0 +1,90 @@
+import type { Tx } from '../storage/prisma.js';
+
+// The statements of the purge (src/maintenance/purge.ts). Each function deletes at most `limit`
+// rows and reports how many it found, so the caller can loop in small batches: one statement never
+// holds the database (on SQLite: the only connection) for long. Deletes repeat their condition, so
+// a row that changed between the read and the delete is left alone. Nothing here reads or logs a
+// secret: rows are chosen by time and deleted by internal id.
+
+export interface BatchResult {
+  /** Rows that matched (< limit: nothing more to do). */
+  readonly found: number;
+  readonly deleted: number;
+}
+
+const before = (cutoff: number) => ({ lt: new Date(cutoff) });
+
+/** Codes used or expired before `cutoff`: their hashes can no longer be redeemed. */
+export async function deleteSpentChallenges(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
+  const where = { OR: [{ usedAt: before(cutoff) }, { expiresAt: before(cutoff) }] };
+  const rows = await db.challenge.findMany({ where, select: { id: true }, take: limit });
+  if (rows.length === 0) return { found: 0, deleted: 0 };
+  const { count } = await db.challenge.deleteMany({ where: { id: { in: rows.map((row) => row.id) }, ...where } });
+  return { found: rows.length, deleted: count };
+}
+
+/** Flows that stopped being able to act before `cutoff`; their events and challenges go by cascade. */
+export async function deleteFlowsExpiredBefore(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
+  const where = { expiresAt: before(cutoff) };
+  const rows = await db.flow.findMany({ where, select: { id: true }, take: limit });
+  if (rows.length === 0) return { found: 0, deleted: 0 };
+  const { count } = await db.flow.deleteMany({ where: { id: { in: rows.map((row) => row.id) }, ...where } });
+  return { found: rows.length, deleted: count };
+}
+
+/**
+ * Refresh tokens that expired or were revoked before `cutoff`. A token that was only rotated is
+ * kept until its family expires: presenting it again is how reuse is detected (and the whole
+ * family revoked), so it must still be found.
+ */
+export async function deleteDeadRefreshTokens(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
+  const where = { OR: [{ expiresAt: before(cutoff) }, { revokedAt: before(cutoff) }] };
+  const rows = await db.refreshToken.findMany({ where, select: { id: true }, take: limit });
+  if (rows.length === 0) return { found: 0, deleted: 0 };
+  const { count } = await db.refreshToken.deleteMany({ where: { id: { in: rows.map((row) => row.id) }, ...where } });
+  return { found: rows.length, deleted: count };
+}
+
+/** Ids of up to `limit` sessions that were terminated or expired before `cutoff`. */
+export async function findSessionsEndedBefore(db: Tx, cutoff: number, limit: number): Promise<string[]> {
+  const rows = await db.session.findMany({
+    where: { OR: [{ endedAt: before(cutoff) }, { expiresAt: before(cutoff) }] },
+    select: { id: true },
+    take: limit,
+  });
+  return rows.map((row) => row.id);
+}
+
+/** The refresh tokens of these sessions (deleting a session would only detach them: ON DELETE SET NULL). */
+export async function deleteRefreshTokensOfSessions(db: Tx, sessionIds: readonly string[]): Promise<number> {
+  if (sessionIds.length === 0) return 0;
+  const { count } = await db.refreshToken.deleteMany({ where: { sessionId: { in: [...sessionIds] } } });
+  return count;
+}
+
+/** These sessions, if still ended before `cutoff`; their event logs go by cascade. */
+export async function deleteSessionsEndedBefore(db: Tx, sessionIds: readonly string[], cutoff: number): Promise<number> {
+  if (sessionIds.length === 0) return 0;
+  const { count } = await db.session.deleteMany({
+    where: { id: { in: [...sessionIds] }, OR: [{ endedAt: before(cutoff) }, { expiresAt: before(cutoff) }] },
+  });
+  return count;
+}
+
+/** Lockouts that ended before `cutoff`. */
+export async function deleteLockoutsEndedBefore(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
+  const where = { lockedUntil: before(cutoff) };
+  const rows = await db.lockout.findMany({ where, select: { appId: true, userId: true, method: true }, take: limit });
+  if (rows.length === 0) return { found: 0, deleted: 0 };
+  const { count } = await db.lockout.deleteMany({ where: { OR: rows, ...where } });
+  return { found: rows.length, deleted: count };
+}
+
+/** Dev-outbox messages written before `cutoff`. */
+export async function deleteOutboxMessagesBefore(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
+  const where = { createdAt: before(cutoff) };
+  const rows = await db.delivery.findMany({ where, select: { id: true }, take: limit });
+  if (rows.length === 0) return { found: 0, deleted: 0 };
+  const { count } = await db.delivery.deleteMany({ where: { id: { in: rows.map((row) => row.id) }, ...where } });
+  return { found: rows.length, deleted: count };
+}
