@@ -19,6 +19,7 @@ import { createFlowRunner } from './flows/runner.js';
 import { clientAuthHook } from './http/client-auth.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { adminRoutes } from './http/routes/admin.js';
+import { adminKeyRoutes } from './http/routes/admin-keys.js';
 import { linkRedirectRoutes } from './http/routes/link-redirect.js';
 import { magicLinkRoutes } from './http/routes/magic-link.js';
 import { oidcRoutes } from './http/routes/oidc.js';
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(oidcRoutes, { apps, tokens, config, limiter });
   await app.register(linkRedirectRoutes, { magicLinks });
   await app.register(adminRoutes, { apps, adminToken: config.adminToken });
+  await app.register(adminKeyRoutes, { keys: boot.keys, adminToken: config.adminToken });
   // Everything under /cis/v1 but the emailed link needs the caller's client access token.
   await app.register(async (scope) => {
     scope.addHook('onRequest', clientAuthHook((token) => apps.authorizeCaller(token)));

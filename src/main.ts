@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
-import { parseKeyKinds, rotateKeys } from './cli/rotate-keys.js';
+import { parseKeyKinds, rotateKeys } from './keys/rotation.js';
 import { systemClock } from './clock.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createOutbox } from './delivery/outbox.js';
@@ -11,6 +11,7 @@ import { createSenders, unconfiguredChannels } from './delivery/senders.js';
 import { createDevAppIfEmpty } from './dev-bootstrap.js';
 import { openRateLimiter } from './limits/open-limiter.js';
 import { startPurgeJob } from './maintenance/purge-job.js';
+import { keyPurgeStep } from './keys/purge-keys.js';
 import { loadMasterKey } from './secrets/master-key.js';
 import { migrate, providerOf, sqliteFilePath } from './storage/migrate.js';
 import { openStorage } from './storage/prisma.js';
@@ -68,7 +69,7 @@ async function serve(): Promise<void> {
   log.info({ database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg, limits: limiter.shared ? 'redis' : 'memory', kek: boot.sealer.kekId }, 'keystate starting');
   boot.keys.startRefreshing((error) => log.error({ err: error }, 'could not re-read the keys'));
 
-  const purgeJob = startPurgeJob({ storage, clock: systemClock, retention: config.retention, log });
+  const purgeJob = startPurgeJob({ storage, clock: systemClock, retention: config.retention, log, purgeOptions: { extraSteps: [keyPurgeStep] } });
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');

@@ -46,7 +46,7 @@ function checkRedirectUris(uris: readonly string[] | undefined): void {
 }
 
 /** Compares digests so neither the length nor the content of the token leaks through timing. */
-function adminGuard(adminToken: string | null) {
+export function adminGuard(adminToken: string | null) {
   const expected = adminToken === null ? null : createHash('sha256').update(adminToken).digest();
   return async (request: FastifyRequest): Promise<void> => {
     const presented = bearerToken(request);

@@ -1,7 +1,7 @@
-import type { KeyKind, KeyStore, RotationReport } from '../keys/key-store.js';
+import type { KeyKind, KeyStore, RotationReport } from './key-store.js';
 
-// `npm run keys:rotate [-- signing|hmac]`: the same rotation as POST /admin/v1/keys/rotate, for an
-// operator at a shell. Without an argument both the signing key and the HMAC key rotate.
+// Key rotation as the operator asks for it: POST /admin/v1/keys/rotate, or
+// `npm run keys:rotate [-- signing|hmac]` at a shell. Without a choice both keys rotate.
 
 export const KEY_KINDS: readonly KeyKind[] = ['signing', 'hmac'];
 
