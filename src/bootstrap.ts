@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { ensureKeys, type KeyStore, openKeyStore } from './keys/key-store.js';
-import { type SealedCounts, sealLegacySecrets } from './keys/seal-legacy.js';
+import { assertKeysOpen, type SealedCounts, sealLegacySecrets } from './keys/seal-legacy.js';
 import { DEFAULT_TENANT_NAME, findTenantByName, insertTenant, type TenantRecord } from './repositories/tenant-repository.js';
 import { newId } from './secrets/random.js';
 import { createSealer, type Sealer, SealError } from './secrets/sealer.js';
@@ -36,6 +36,7 @@ export async function bootstrap(storage: Storage, config: Pick<Config, 'tokenSig
 
   const sealer = createSealer(kek);
   try {
+    await assertKeysOpen(db, sealer);
     const sealed = await sealLegacySecrets(db, sealer);
     await ensureKeys(db, sealer, config.tokenSigningAlg, clock.now());
     const keys = await openKeyStore({ db, sealer, clock, alg: config.tokenSigningAlg, refreshMs: config.keyRefreshMs });

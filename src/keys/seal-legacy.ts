@@ -3,7 +3,7 @@ import { listUnsealedOutboxMessages, replaceOutboxMessageBodies } from '../repos
 import { isSealed, type Sealer } from '../secrets/sealer.js';
 import type { Db } from '../storage/prisma.js';
 import { outboxAad } from '../delivery/outbox.js';
-import { HMAC_PURPOSE, sealHmacKey, sealPrivateJwk } from './key-sealing.js';
+import { HMAC_PURPOSE, openHmacKey, openPrivateJwk, sealHmacKey, sealPrivateJwk } from './key-sealing.js';
 
 // Databases written before encryption at rest hold signing keys, HMAC keys and dev-outbox messages
 // in plaintext. Each start seals whatever is still plaintext, so after one start a copy of the
@@ -16,6 +16,13 @@ export interface SealedCounts {
   readonly signingKeys: number;
   readonly hmacKeys: number;
   readonly outboxMessages: number;
+}
+
+/** Opens every sealed key before anything is written: a wrong KEYSTATE_MASTER_KEY stops the start
+ * before it could seal anything new under the wrong key. */
+export async function assertKeysOpen(db: Db, sealer: Sealer): Promise<void> {
+  for (const key of await listSigningKeys(db)) if (key.privateKeySealed !== null) openPrivateJwk(sealer, key);
+  for (const secret of await listServerSecrets(db, HMAC_PURPOSE)) if (isSealed(secret.value)) openHmacKey(sealer, secret);
 }
 
 export async function sealLegacySecrets(db: Db, sealer: Sealer): Promise<SealedCounts> {

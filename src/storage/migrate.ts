@@ -27,6 +27,8 @@ export type Provider = 'sqlite' | 'postgresql';
 export interface MigrateOptions {
   /** Receives one human-readable line per event (default: silent). */
   log?: (line: string) => void;
+  /** Apply the migrations up to and including this one only (tests of data migrations). */
+  until?: string;
 }
 
 /** The database engine a DATABASE_URL points at. */
@@ -279,7 +281,8 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
   const log = options.log ?? (() => {});
   if (provider === 'sqlite') mkdirSync(dirname(sqliteFilePath(databaseUrl)), { recursive: true });
   const dir = migrationsDir(provider);
-  const migrationsList = readMigrations(dir);
+  const all = readMigrations(dir);
+  const migrationsList = options.until === undefined ? all : { ...all, migrationDirectories: all.migrationDirectories.filter((entry) => entry.path <= (options.until ?? '')) };
   if (migrationsList.migrationDirectories.length === 0) throw new Error(`No migrations found in ${dir}`);
   const started = performance.now();
   const where = relative(projectRoot(), dir);

@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
 import type { Prisma, PrismaClient } from './generated/sqlite/client.js';
 import { type Provider, providerOf, sqliteFilePath } from './migrate.js';
+import { observedAdapter, type StatementObserver } from './observed-adapter.js';
 
 export type Db = PrismaClient;
 /** The client handed to `db.$transaction(async (tx) => …)`. */
@@ -28,7 +29,13 @@ const SQLITE_PRAGMAS = 'PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;';
 /** How long SQLite waits for a lock held by another connection/process before SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
-export async function openStorage(databaseUrl: string): Promise<Storage> {
+export interface StorageOptions {
+  /** Sees every SQL statement before it runs (tests count statements per request with it). */
+  readonly observe?: StatementObserver;
+}
+
+export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
+  const observe = <F extends SqlDriverAdapterFactory>(factory: F): SqlDriverAdapterFactory => (options.observe === undefined ? factory : observedAdapter(factory, options.observe));
   const provider = providerOf(databaseUrl);
   let db: Db;
   if (provider === 'sqlite') {
@@ -39,13 +46,13 @@ export async function openStorage(databaseUrl: string): Promise<Storage> {
     const file = sqliteFilePath(databaseUrl);
     mkdirSync(dirname(file), { recursive: true });
     const factory = new PrismaBetterSqlite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS });
-    db = new PrismaClient({ adapter: serializedSqlite(factory) });
+    db = new PrismaClient({ adapter: serializedSqlite(observe(factory)) });
   } else {
     const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
       import('./generated/postgresql/client.js'),
       import('@prisma/adapter-pg'),
     ]);
-    db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) }) as unknown as Db;
+    db = new PrismaClient({ adapter: observe(new PrismaPg({ connectionString: databaseUrl })) }) as unknown as Db;
   }
   const storage: Storage = {
     db,

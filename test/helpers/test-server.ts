@@ -62,6 +62,8 @@ export async function startTestServer(options: {
   twilio?: { url: string; accountSid: string; authToken: string; from: string } | null;
   clock?: ManualClock;
   env?: Record<string, string>;
+  /** Sees every SQL statement the server runs (statement counts per request). */
+  observe?: (sql: string) => void;
   /** Capture the server log (at LOG_LEVEL, with the production redaction) instead of silencing it. */
   logStream?: { write(line: string): void };
 }): Promise<TestServer> {
@@ -71,7 +73,7 @@ export async function startTestServer(options: {
       ? { TWILIO_ACCOUNT_SID: options.twilio.accountSid, TWILIO_AUTH_TOKEN: options.twilio.authToken, TWILIO_FROM: options.twilio.from, TWILIO_API_BASE_URL: options.twilio.url }
       : {};
     const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, DELIVERY_RETRY_DELAYS_MS: '0,0', ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...twilio, ...options.env });
-    const storage = await openStorage(config.databaseUrl);
+    const storage = await openStorage(config.databaseUrl, options.observe === undefined ? {} : { observe: options.observe });
     const boot = await bootstrap(storage, config, clock, masterKeyOf(config));
     const senders = createSenders(config, createOutbox({ db: storage.db, clock, sealer: boot.sealer }), { timeoutMs: 3000 });
     const limiter = await openRateLimiter(config, clock);
