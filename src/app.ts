@@ -18,6 +18,8 @@ import { createOtpService } from './flows/otp/service.js';
 import { createFlowRunner } from './flows/runner.js';
 import { clientAuthHook } from './http/client-auth.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { registerNoStore } from './http/no-store.js';
+import { registerRequestGuards } from './http/request-guards.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { linkRedirectRoutes } from './http/routes/link-redirect.js';
 import { magicLinkRoutes } from './http/routes/magic-link.js';
@@ -26,6 +28,7 @@ import { otpRoutes } from './http/routes/otp.js';
 import { healthRoutes, outboxRoutes } from './http/routes/operations.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { userRoutes } from './http/routes/users.js';
+import { registerTransportHooks, transportOptions } from './http/transport.js';
 import { listOutboxMessages } from './repositories/outbox-repository.js';
 import { createSessionRequests } from './sessions/session-requests.js';
 import { createSessionService } from './sessions/session-service.js';
@@ -82,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false }, plugins: [ajvFormats as unknown as AjvPlugin<unknown>] },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...transportOptions(config),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onResponse', async (request, reply) => {
@@ -89,6 +93,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.decorateRequest('client', null);
   registerErrorHandling(app);
+  registerRequestGuards(app);
+  registerNoStore(app);
+  registerTransportHooks(app);
   // The API takes JSON only (mosaic-backend-api.md §1.2): Fastify's built-in text/plain parser made a
   // text body a 400 "must be object" instead of 415; form bodies are parsed only by the token
   // endpoint (registered in oidcRoutes).
@@ -105,7 +112,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The UI plugin serves /docs and /docs/json; DOCS_ENABLED=false leaves both to the 404 handler.
+  if (config.docsEnabled) await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const tokens = createTokenService({ issuer: config.issuer, clock, keyring: boot.keyring });
   const sessions = createSessionService({ hasher: boot.hasher });

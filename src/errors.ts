@@ -18,6 +18,11 @@ export const ERRORS = {
   BAD_REQUEST: { status: 400, message: 'Bad request' },
   BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
+  // Transport (src/http/error-handler.ts): malformed HTTP, a client too slow to send its request.
+  REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time' },
+  URI_TOO_LONG: { status: 414, message: 'A path segment is too long' },
+  EXPECTATION_FAILED: { status: 417, message: 'Only "Expect: 100-continue" is supported' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'Request headers are too large' },
   TOKEN_INVALID: { status: 401, message: 'Invalid token' },
   ADMIN_UNAUTHENTICATED: { status: 401, message: 'Invalid admin token' },
   CLIENT_AUTH_FAILED: { status: 400, message: 'Bad request' },

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AuthError } from '../errors.js';
 import type { ClientPrincipal, TokenService } from '../tokens/token-service.js';
+import { clientBearerToken } from './bearer.js';
 
 // Every /cis/v1 endpoint is called by an app's backend with its client access token. The token
 // alone says which tenant and app the call acts for: no request body can choose them.
@@ -20,7 +21,7 @@ export function bearerToken(request: FastifyRequest): string | null {
 
 export function clientAuthHook(tokens: TokenService) {
   return async (request: FastifyRequest): Promise<void> => {
-    const token = bearerToken(request);
+    const token = clientBearerToken(request.headers.authorization);
     if (token === null) throw new AuthError('TOKEN_INVALID', { details: { reason: 'missing' } });
     request.client = await tokens.verifyClientToken(token);
   };

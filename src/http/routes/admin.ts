@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import type { AppService } from '../../apps/app-service.js';
 import type { LoginPreferences } from '../../repositories/app-repository.js';
 import { AuthError } from '../../errors.js';
-import { bearerToken } from '../client-auth.js';
+import { bearerCredential } from '../bearer.js';
 import { AnyObject, closed, MessageBody } from '../schemas/common.js';
 
 // The operator's API (keystate-server.md §4): tenants, apps and their clients, behind
@@ -39,7 +39,7 @@ const AppParams = Type.Object({ app_id: Type.String({ minLength: 1, maxLength: 6
 function adminGuard(adminToken: string | null) {
   const expected = adminToken === null ? null : createHash('sha256').update(adminToken).digest();
   return async (request: FastifyRequest): Promise<void> => {
-    const presented = bearerToken(request);
+    const presented = bearerCredential(request.headers.authorization);
     if (expected === null || presented === null || !timingSafeEqual(createHash('sha256').update(presented).digest(), expected)) {
       throw new AuthError('ADMIN_UNAUTHENTICATED');
     }
