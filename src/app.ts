@@ -83,7 +83,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Request URLs of the emailed link carry the code: log the route, never the query string.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false }, plugins: [ajvFormats as unknown as AjvPlugin<unknown>] },
-    return503OnClosing: true,
     forceCloseConnections: 'idle',
     ...transportOptions(config),
   }).withTypeProvider<TypeBoxTypeProvider>();

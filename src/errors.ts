@@ -65,6 +65,7 @@ export const ERRORS = {
   FLOW_CONFLICT: { status: 409, message: 'The flow was changed by a concurrent request; retry' },
   FLOW_VERSION_RETIRED: { status: 410, message: 'This flow was started by a retired version of its machine' },
   DELIVERY_UNAVAILABLE: { status: 503, message: 'The message could not be delivered; try again later' },
+  SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   INTERNAL: { status: 500, message: 'Something went wrong - Internal server error' },
 } as const satisfies Record<string, ErrorSpec>;

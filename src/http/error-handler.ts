@@ -55,6 +55,8 @@ export function toAuthError(error: FastifyError | Error, validationErrorCode: Er
 /** Answers one request's error. Also Fastify's `frameworkErrors` option: URL errors found while
  * routing, before any route (and so any hook) applies. */
 export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // Bodies go out as JSON text, past the route's response schema: a route's schema for that status
+  // (/health's 503 is { status }) must not turn an error into Fastify's serialization-failure 500.
   // An error answer concerns this one request (and may follow one that carried a secret): never cache it.
   reply.header('cache-control', 'no-store');
   const known = toAuthError(error, request.routeOptions.config?.validationErrorCode);
@@ -64,10 +66,10 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
       const retryAfter = reply.getHeader('retry-after');
       if (retryAfter !== undefined) reply.header('retry-after', retryAfter);
     }
-    return reply.code(known.status).type('application/json').send(known.toBody());
+    return reply.code(known.status).type('application/json').send(JSON.stringify(known.toBody()));
   }
   request.log.error({ err: error }, 'unhandled error');
-  return reply.code(500).type('application/json').send(new AuthError('INTERNAL').toBody());
+  return reply.code(500).type('application/json').send(JSON.stringify(new AuthError('INTERNAL').toBody()));
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { FastifyHttpOptions, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
+import { AuthError } from '../errors.js';
 import { clientErrorHandler, sendError } from './error-handler.js';
 
 // How the HTTP server treats connections: how long a client may take to send its request, how
@@ -34,11 +35,23 @@ export function transportOptions(config: Pick<Config, 'timeouts'>): FastifyHttpO
     },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     clientErrorHandler,
+    // Fastify's own 503 while closing has its own body; registerTransportHooks answers ours.
+    return503OnClosing: false,
     frameworkErrors: sendError as FastifyServerOptions['frameworkErrors'],
   };
 }
 
 export function registerTransportHooks(app: FastifyInstance): void {
+  // During a graceful close, requests already on an open connection (pipelined, or the next one on
+  // a busy keep-alive connection) still arrive; each is refused so the client retries elsewhere,
+  // and Fastify closes the connection after the answer.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new AuthError('SHUTTING_DOWN');
+  });
   // An answer sent before the request body arrived (a 401 from the auth hook, say) would otherwise
   // keep the connection open while Node drains the rest of the body, for as long as the client
   // takes to send it, and then answer 408 on top of the first answer. Closing after the answer

@@ -51,6 +51,7 @@ describe('error codes', () => {
     FLOW_CONFLICT: [409, 409],
     FLOW_VERSION_RETIRED: [410, 410],
     DELIVERY_UNAVAILABLE: [503, 503],
+    SHUTTING_DOWN: [503, 503],
     RATE_LIMITED: [429, 429],
     INTERNAL: [500, 500],
     });
