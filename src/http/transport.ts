@@ -15,8 +15,9 @@ export const MAX_PARAM_LENGTH = 1024;
 
 /** Node checks the request and headers deadlines of open connections only every
  * `connectionsCheckingInterval` ms (30 s by default, which would let a slow client outlive a 10 s
- * timeout threefold). A quarter of the shorter timeout keeps the overshoot at 25 %, with a floor
- * so small test timeouts don't make it a busy loop and a ceiling so the check stays cheap. */
+ * timeout threefold). A quarter of the shorter timeout keeps the overshoot at 25 %; the floor keeps
+ * very small timeouts from turning the check into a busy loop, the one-second ceiling keeps long
+ * ones enforced promptly (the check walks the open connections: cheap at once a second). */
 export function connectionsCheckingIntervalMs(timeouts: Config['timeouts']): number {
   return Math.min(1000, Math.max(25, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 4)));
 }
