@@ -18,6 +18,8 @@ import { createOtpService } from './flows/otp/service.js';
 import { createFlowRunner } from './flows/runner.js';
 import { clientAuthHook } from './http/client-auth.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { registerNoStore } from './http/no-store.js';
+import { registerRequestGuards } from './http/request-guards.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { adminKeyRoutes } from './http/routes/admin-keys.js';
 import { linkRedirectRoutes } from './http/routes/link-redirect.js';
@@ -27,6 +29,7 @@ import { otpRoutes } from './http/routes/otp.js';
 import { healthRoutes, outboxRoutes } from './http/routes/operations.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { userRoutes } from './http/routes/users.js';
+import { registerTransportHooks, transportOptions } from './http/transport.js';
 import { createSessionRequests } from './sessions/session-requests.js';
 import { createSessionService } from './sessions/session-service.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
@@ -83,8 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Request URLs of the emailed link carry the code: log the route, never the query string.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false }, plugins: [ajvFormats as unknown as AjvPlugin<unknown>] },
-    return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...transportOptions(config),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onResponse', async (request, reply) => {
@@ -92,6 +95,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.decorateRequest('caller', null);
   registerErrorHandling(app);
+  registerRequestGuards(app);
+  registerNoStore(app);
+  registerTransportHooks(app);
   // The API takes JSON only (mosaic-backend-api.md §1.2): Fastify's built-in text/plain parser made a
   // text body a 400 "must be object" instead of 415; form bodies are parsed only by the token
   // endpoint (registered in oidcRoutes).
@@ -107,7 +113,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The UI plugin serves /docs and /docs/json; DOCS_ENABLED=false leaves both to the 404 handler.
+  if (config.docsEnabled) await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const hasher = boot.keys.hasher;
   const tokens = createTokenService({ issuer: config.issuer, clock, keys: boot.keys });

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AuthError } from '../errors.js';
 import type { AppRecord } from '../repositories/app-repository.js';
+import { clientBearerToken } from './bearer.js';
 
 // Every /cis/v1 endpoint is called by an app's backend with its client access token. The token
 // alone says which tenant and app the call acts for: no request body can choose them. The hook
@@ -12,16 +13,9 @@ declare module 'fastify' {
   }
 }
 
-export function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (header === undefined) return null;
-  const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header);
-  return match?.[1] ?? null;
-}
-
 export function clientAuthHook(authorizeCaller: (token: string) => Promise<AppRecord>) {
   return async (request: FastifyRequest): Promise<void> => {
-    const token = bearerToken(request);
+    const token = clientBearerToken(request.headers.authorization);
     if (token === null) throw new AuthError('TOKEN_INVALID', { details: { reason: 'missing' } });
     request.caller = await authorizeCaller(token);
   };

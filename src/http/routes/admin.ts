@@ -6,7 +6,7 @@ import type { AppService } from '../../apps/app-service.js';
 import { LoginPreferencesSchema } from '../../apps/login-preferences.js';
 import { redirectUriProblem } from '../../apps/redirect-uri.js';
 import { AuthError } from '../../errors.js';
-import { bearerToken } from '../client-auth.js';
+import { bearerCredential } from '../bearer.js';
 import { AnyObject, closed, MessageBody } from '../schemas/common.js';
 
 // The operator's API (keystate-server.md §4): tenants, apps and their clients, behind
@@ -49,7 +49,7 @@ function checkRedirectUris(uris: readonly string[] | undefined): void {
 export function adminGuard(adminToken: string | null) {
   const expected = adminToken === null ? null : createHash('sha256').update(adminToken).digest();
   return async (request: FastifyRequest): Promise<void> => {
-    const presented = bearerToken(request);
+    const presented = bearerCredential(request.headers.authorization);
     if (expected === null || presented === null || !timingSafeEqual(createHash('sha256').update(presented).digest(), expected)) {
       throw new AuthError('ADMIN_UNAUTHENTICATED');
     }
