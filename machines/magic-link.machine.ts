@@ -1,10 +1,13 @@
 import { assign, setup } from 'xstate';
-import type { AuthMethod, DeliveryEvent, Timed } from './shared/events.js';
+import { declareEffects, type NoParams } from './shared/effects.js';
+import type { AuthMethod, DeliveryEvent, DeliveryFault, Timed } from './shared/events.js';
 
-// The email magic-link flow (mosaic-backend-api.md §2.1–2.2). One request = one event: the send
-// call creates the flow (its effects issue the code and deliver the link), the backend's
-// authenticate call submits the code. The GET on the emailed link never reaches the machine, so
-// link scanners cannot burn it.
+// The email magic-link flow (mosaic-backend-api.md §2.1–2.2). The send call creates the flow: its
+// effects issue a 256-bit code (only its HMAC is kept, beside the flow, so the code finds its
+// flow) and deliver the link (or hand it back with `channel: "direct"`). The GET on the emailed
+// link never reaches the machine, so link scanners cannot burn it. The backend's authenticate call
+// submits the code once: a wrong request id, an expired, superseded or already used code is
+// refused, each in a named state kept in the flow's log.
 
 export interface MagicLinkInput {
   readonly userId: string;
@@ -19,83 +22,77 @@ export interface MagicLinkInput {
 
 export interface MagicLinkContext extends MagicLinkInput {
   readonly deliveredAt: number | null;
+  readonly deliveryFault: DeliveryFault | null;
 }
 
 export type MagicLinkEvent =
   | DeliveryEvent
-  // The backend redeems the code. The code itself was already matched (by its HMAC) to this
-  // flow's challenge before the event was built; the session id, a bearer secret, never enters an
-  // event: it travels with the request to the effect that records the authentication.
-  | ({ readonly type: 'code.submit'; readonly requestId: string | null } & Timed);
+  // The code itself was matched (by its HMAC) to this flow before the event was built; the session
+  // id, a bearer secret, never enters an event: it travels with the request to the effect.
+  | ({ readonly type: 'code.submit'; readonly requestId: string | null } & Timed)
+  | ({ readonly type: 'challenge.superseded' } & Timed);
 
 export const MAGIC_LINK_METHOD: AuthMethod = 'eml';
 
-/** How a submitted code is judged, wherever the flow waits for it. A request-id mismatch is not a
- * transition at all: the code stays redeemable by the right request. */
+export interface MagicLinkEffects extends Record<string, unknown> {
+  /** Make a 256-bit code; keep its HMAC beside the flow (inline, before the write). */
+  issueChallenge: NoParams;
+  /** Email the link, or hand it back for `direct` (after commit); reports the delivery. */
+  deliverChallenge: { readonly channel: 'email' | 'direct' };
+  /** Open or extend the session, record the login, mint the refresh token (in the transaction). */
+  recordAuthentication: { readonly method: AuthMethod; readonly verifies: 'email' };
+  /** Sign the ID and access tokens (after commit). */
+  issueTokens: NoParams;
+}
+
+export const MAGIC_LINK_EFFECTS = ['issueChallenge', 'deliverChallenge', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof MagicLinkEffects)[];
+
+/** How a submitted code is judged wherever the flow waits for it. */
 const redeem = [
-  { guard: 'isRequestIdMismatch', actions: [] },
-  { guard: 'isExpired', target: 'expired' },
-  { target: 'authenticated' },
+  { guard: 'isExpired', target: '#magic-link.expired' },
+  // With generate_request_id the send returned a request id that authenticate must repeat
+  // (keystate-server.md §5 item 2): without it, or with another, the code stays redeemable.
+  { guard: 'isRequestIdMismatch', target: '#magic-link.awaitingCode.requestIdRefused' },
+  { target: '#magic-link.authenticated' },
 ] as const;
 
 export const magicLinkMachine = setup({
-  types: {
-    input: {} as MagicLinkInput,
-    context: {} as MagicLinkContext,
-    events: {} as MagicLinkEvent,
-  },
-  actions: {
-    // Declared only: src/flows/effects performs these. Empty bodies keep the machine pure.
-    issueChallenge: (_, _params: { kind: 'link' }) => {},
-    deliverChallenge: (_, _params: { channel: 'email' | 'direct' }) => {},
-    revokeChallenge: () => {},
-    consumeChallenge: () => {},
-    recordAuthentication: (_, _params: { method: AuthMethod; verifies: 'email' }) => {},
-    issueTokens: () => {},
-  },
+  types: { input: {} as MagicLinkInput, context: {} as MagicLinkContext, events: {} as MagicLinkEvent },
+  actions: declareEffects<MagicLinkEffects>(MAGIC_LINK_EFFECTS),
   guards: {
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
-    // With generate_request_id the send returned a request id that the authenticate call must
-    // repeat (keystate-server.md §5 item 2). Without it, nothing is bound.
-    isRequestIdMismatch: ({ context, event }) =>
-      event.type === 'code.submit' && context.requestId !== null && event.requestId !== context.requestId,
+    isRequestIdMismatch: ({ context, event }) => event.type === 'code.submit' && context.requestId !== null && event.requestId !== context.requestId,
   },
 }).createMachine({
   id: 'magic-link',
-  context: ({ input }) => ({ ...input, deliveredAt: null }),
+  context: ({ input }) => ({ ...input, deliveredAt: null, deliveryFault: null }),
   initial: 'issuing',
   states: {
     issuing: {
-      entry: [
-        { type: 'issueChallenge', params: { kind: 'link' } },
-        { type: 'deliverChallenge', params: ({ context }) => ({ channel: context.channel }) },
-      ],
+      entry: ['issueChallenge', { type: 'deliverChallenge', params: ({ context }: { context: MagicLinkContext }) => ({ channel: context.channel }) }],
       on: {
-        'challenge.delivered': {
-          target: 'awaitingCode',
-          actions: assign({ deliveredAt: ({ event }) => event.at }),
-        },
-        'challenge.undeliverable': { target: 'deliveryFailed' },
+        'challenge.delivered': { target: 'awaitingCode', actions: assign({ deliveredAt: ({ event }) => event.at }) },
+        'challenge.undeliverable': { target: 'deliveryFailed', actions: assign({ deliveryFault: ({ event }) => event.fault }) },
+        'challenge.superseded': { target: 'superseded' },
         // A crash between the SMTP accept and the save of `challenge.delivered` leaves the flow
         // here while the user already holds the link: the code stays redeemable.
         'code.submit': redeem,
       },
     },
     awaitingCode: {
-      on: {
-        'code.submit': redeem,
-      },
+      initial: 'waiting',
+      states: { waiting: {}, requestIdRefused: {} },
+      on: { 'code.submit': redeem, 'challenge.superseded': { target: 'superseded' } },
     },
     authenticated: {
-      type: 'final',
-      entry: [
-        'consumeChallenge',
-        // The link only ever goes to the user's primary address: redeeming it proves that address.
-        { type: 'recordAuthentication', params: { method: MAGIC_LINK_METHOD, verifies: 'email' as const } },
-        'issueTokens',
-      ],
+      initial: 'redeemed',
+      // The link only ever goes to the user's primary address: redeeming it proves that address.
+      entry: [{ type: 'recordAuthentication', params: { method: MAGIC_LINK_METHOD, verifies: 'email' as const } }, 'issueTokens'],
+      states: { redeemed: {}, alreadyUsed: {} },
+      on: { 'code.submit': '.alreadyUsed' },
     },
-    expired: { type: 'final', entry: 'revokeChallenge' },
-    deliveryFailed: { type: 'final', entry: 'revokeChallenge' },
+    expired: { initial: 'lapsed', states: { lapsed: {}, refused: {} }, on: { 'code.submit': '.refused' } },
+    deliveryFailed: { initial: 'undelivered', states: { undelivered: {}, refused: {} }, on: { 'code.submit': '.refused' } },
+    superseded: { initial: 'replaced', states: { replaced: {}, refused: {} }, on: { 'code.submit': '.refused' } },
   },
 });

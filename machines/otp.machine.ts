@@ -1,13 +1,19 @@
 import { assign, setup } from 'xstate';
-import type { AuthMethod, Timed } from './shared/events.js';
+import { declareEffects, type NoParams } from './shared/effects.js';
+import type { AuthMethod, DeliveryEvent, DeliveryFault, Timed } from './shared/events.js';
 
 // One-time passcodes by SMS, email or handed to the caller ("direct"; mosaic-backend-api.md
-// §2.3–2.4). The send call creates the flow: unless the user is locked out of passcodes, its
-// effects issue a code and deliver it. Each authenticate call submits the facts it loaded (the
-// request id it was given, the session it names); the machine refuses a wrong request id or an
-// unusable session BEFORE anything is counted, and only then names the effects that reserve one
-// attempt in the database and compare the code in constant time (the code itself never enters an
-// event). After `maxFailures` wrong codes the code is dead and the user is locked out for a while.
+// §2.3–2.4). Read this machine and you know every outcome of a passcode:
+// - a send while the user is locked out ends in `lockedOut`: no code is issued or delivered;
+// - otherwise a code is issued (only its HMAC is kept, beside the flow) and delivered; a newer send
+//   supersedes it;
+// - each authenticate call submits what it was given (the identifier, the request id, the lockout
+//   in force). A lockout, a wrong request id or another identifier is refused before anything is
+//   counted; then one attempt is counted (in this context, under the flow's row lock) BEFORE the
+//   code is compared, and the comparison comes back as `code.accepted` / `code.rejected`;
+// - the `maxFailures`-th wrong code locks the user out of passcodes for `lockoutMs`;
+// - a code can be redeemed once, before it expires; every later submission is refused, and each
+//   refusal is a named state, kept in the flow's log.
 
 export type OtpChannel = 'sms' | 'email' | 'direct';
 
@@ -28,127 +34,146 @@ export interface OtpInput {
   /** When the send was asked for, and until when the user is locked out of passcodes (if at all). */
   readonly requestedAt: number;
   readonly lockedOutUntil: number | null;
+  /** Wrong guesses spent on the code this one replaces: a resend does not buy new guesses. */
+  readonly carriedAttempts: number;
 }
 
 export interface OtpContext extends OtpInput {
   readonly deliveredAt: number | null;
-  /** Attempts used so far (the database's count, as reported by the last verdict). */
+  /** Attempts counted so far, this code's and the carried ones. */
   readonly attempts: number;
   readonly lockedUntil: number | null;
+  readonly deliveryFault: DeliveryFault | null;
 }
 
-/** The session an authentication names, as loaded (missing: unknown id or another tenant's). */
-export type SessionFact =
-  | { readonly state: 'missing' }
-  | { readonly state: 'active' | 'expired' | 'terminated'; readonly userId: string; readonly expiresAt: number };
-
 export type OtpEvent =
-  | ({ readonly type: 'challenge.delivered' } & Timed)
-  | ({ readonly type: 'challenge.undeliverable'; readonly reason: string } & Timed)
-  | ({ readonly type: 'code.submit'; readonly requestId: string | null; readonly session: SessionFact | null } & Timed)
-  | ({ readonly type: 'code.accepted'; readonly attempt: number } & Timed)
-  | ({ readonly type: 'code.rejected'; readonly attempt: number } & Timed)
-  /** No attempt was left to reserve: the code is dead. */
-  | ({ readonly type: 'code.exhausted' } & Timed);
+  | DeliveryEvent
+  | ({
+      readonly type: 'code.submit';
+      /** The identifier the caller named, normalised ("<type>:<value>"). */
+      readonly subject: string;
+      readonly requestId: string | null;
+      /** The user's passcode lockout in force, if any (loaded with the user). */
+      readonly lockedOutUntil: number | null;
+    } & Timed)
+  | ({ readonly type: 'code.accepted' } & Timed)
+  | ({ readonly type: 'code.rejected' } & Timed)
+  | ({ readonly type: 'challenge.superseded' } & Timed);
 
 /** amr per channel (keystate-server.md §5 item 9): a direct code is a temporary access code. */
 export const OTP_METHOD: Readonly<Record<OtpChannel, AuthMethod>> = { sms: 'sms', email: 'eotp', direct: 'otp' };
 
-/** A submitted code is judged the same way whether the flow waits or is still verifying an earlier
- * one (a crash between the reservation and the verdict must not strand the flow). */
+export interface OtpEffects extends Record<string, unknown> {
+  /** Make a code of `codeLength` digits; keep its HMAC beside the flow (inline, before the write). */
+  issueChallenge: NoParams;
+  /** Send the code on the channel (after commit); reports `challenge.delivered` / `.undeliverable`. */
+  deliverChallenge: { readonly channel: OtpChannel };
+  /** Compare the submitted code with the kept HMAC in constant time (inline); reports the verdict. */
+  comparePasscode: NoParams;
+  /** Lock the user out of passcodes for this app until `until` (in the transaction). */
+  lockIdentifier: { readonly until: number };
+  /** Open or extend the session, record the login, mint the refresh token (in the transaction). */
+  recordAuthentication: { readonly method: AuthMethod; readonly verifies: 'email' | 'phone' | null };
+  /** Sign the ID and access tokens (after commit). */
+  issueTokens: NoParams;
+}
+
+export const OTP_EFFECTS = ['issueChallenge', 'deliverChallenge', 'comparePasscode', 'lockIdentifier', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof OtpEffects)[];
+
+/** How a submitted code is judged while one is pending (or still being verified). */
 const submit = [
-  { guard: 'isRequestIdMismatch', target: '.requestIdRefused' },
-  { guard: 'isSessionRefused', target: '.sessionRefused' },
+  { guard: 'isLockedOut', target: '#otp.lockedOut.refusingCode' },
   { guard: 'isExpired', target: '#otp.expired' },
-  { target: '.verifying', reenter: true },
+  { guard: 'isOtherIdentifier', target: '#otp.pending.otherIdentifier' },
+  { guard: 'isRequestIdMismatch', target: '#otp.pending.requestIdRefused' },
+  { guard: 'hasNoAttemptLeft', target: '#otp.locked' },
+  { target: '#otp.pending.verifying', reenter: true },
 ] as const;
 
 export const otpMachine = setup({
   types: { input: {} as OtpInput, context: {} as OtpContext, events: {} as OtpEvent },
   actions: {
-    // Declared only: src/flows/otp/effects.ts performs these.
-    issueChallenge: (_, _params: { kind: 'otp' }) => {},
-    deliverChallenge: (_, _params: { channel: OtpChannel }) => {},
-    reserveAttempt: () => {},
-    comparePasscode: () => {},
-    revokeChallenge: () => {},
-    consumeChallenge: () => {},
-    lockIdentifier: (_, _params: { until: number }) => {},
-    recordAuthentication: (_, _params: { method: AuthMethod; verifies: 'email' | 'phone' | null }) => {},
-    issueTokens: () => {},
-    recordAttempt: assign({ attempts: ({ context, event }) => ('attempt' in event ? event.attempt : context.attempts) }),
+    ...declareEffects<OtpEffects>(OTP_EFFECTS),
+    countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
   },
   guards: {
-    isLockedOut: ({ context }) => context.lockedOutUntil !== null && context.lockedOutUntil > context.requestedAt,
+    isLockedOutAtSend: ({ context }) => context.lockedOutUntil !== null && context.lockedOutUntil > context.requestedAt,
+    isLockedOut: ({ event }) => event.type === 'code.submit' && event.lockedOutUntil !== null && event.lockedOutUntil > event.at,
+    isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
+    // The code was sent for one identifier: another one (even of the same user) does not redeem it.
+    isOtherIdentifier: ({ context, event }) => event.type === 'code.submit' && event.subject !== context.subject,
     // With generate_request_id the send returned a request id that authenticate must repeat
     // (keystate-server.md §5 item 2); a missing one is a mismatch too.
     isRequestIdMismatch: ({ context, event }) => event.type === 'code.submit' && context.requestId !== null && event.requestId !== context.requestId,
-    // Unknown, other tenant's, another user's, ended or expired: never merged (§5 item 7).
-    isSessionRefused: ({ context, event }) =>
-      event.type === 'code.submit' &&
-      event.session !== null &&
-      (event.session.state !== 'active' || event.session.userId !== context.userId || event.session.expiresAt <= event.at),
-    isLastAttempt: ({ context, event }) => 'attempt' in event && event.attempt >= context.maxFailures,
+    hasNoAttemptLeft: ({ context }) => context.attempts >= context.maxFailures,
+    isLastAttempt: ({ context }) => context.attempts >= context.maxFailures,
   },
 }).createMachine({
   id: 'otp',
-  context: ({ input }) => ({ ...input, deliveredAt: null, attempts: 0, lockedUntil: null }),
+  context: ({ input }) => ({ ...input, deliveredAt: null, attempts: input.carriedAttempts, lockedUntil: null, deliveryFault: null }),
   initial: 'checking',
   states: {
     checking: {
-      always: [{ guard: 'isLockedOut', target: 'lockedOut' }, { target: 'sending' }],
+      always: [{ guard: 'isLockedOutAtSend', target: 'lockedOut' }, { target: 'sending' }],
     },
-    // Refused: the user is locked out of passcodes; no code is issued, nothing is delivered.
-    lockedOut: { type: 'final' },
+    // No code was issued: the user is locked out of passcodes. Submissions are refused while the
+    // lockout lasts (auth_locked), and after it there is simply no code.
+    lockedOut: {
+      initial: 'refusedSend',
+      states: { refusedSend: {}, refusingCode: {}, noCode: {} },
+      on: { 'code.submit': [{ guard: 'isLockedOut', target: '.refusingCode' }, { target: '.noCode' }] },
+    },
     sending: {
-      entry: [
-        { type: 'issueChallenge', params: { kind: 'otp' } },
-        { type: 'deliverChallenge', params: ({ context }) => ({ channel: context.channel }) },
-      ],
+      entry: ['issueChallenge', { type: 'deliverChallenge', params: ({ context }) => ({ channel: context.channel }) }],
       on: {
         'challenge.delivered': { target: 'pending', actions: assign({ deliveredAt: ({ event }) => event.at }) },
-        'challenge.undeliverable': { target: 'deliveryFailed' },
+        'challenge.undeliverable': { target: 'deliveryFailed', actions: assign({ deliveryFault: ({ event }) => event.fault }) },
+        'challenge.superseded': { target: 'superseded' },
+        // A crash between the provider's accept and the save of `challenge.delivered` leaves the
+        // flow here while the user already holds the code: it stays redeemable.
+        'code.submit': submit,
       },
     },
     pending: {
       initial: 'awaitingCode',
       on: {
         'code.submit': submit,
-        'code.accepted': [{ guard: 'isExpired', target: 'expired' }, { target: 'authenticated', actions: 'recordAttempt' }],
-        'code.rejected': [
-          { guard: 'isLastAttempt', target: 'locked', actions: 'recordAttempt' },
-          { target: '.wrongCode', actions: 'recordAttempt' },
-        ],
-        'code.exhausted': { target: 'locked' },
+        'code.accepted': { target: 'authenticated' },
+        'code.rejected': [{ guard: 'isLastAttempt', target: 'locked' }, { target: '.wrongCode' }],
+        'challenge.superseded': { target: 'superseded' },
       },
       states: {
         awaitingCode: {},
         // Each refusal is a state of its own, so the chart and the log say what happened; the
         // code stays redeemable by the right request.
+        otherIdentifier: {},
         requestIdRefused: {},
-        sessionRefused: {},
         wrongCode: {},
-        verifying: { entry: ['reserveAttempt', 'comparePasscode'] },
+        // The attempt is counted on entry, before the code is compared.
+        verifying: { entry: ['countAttempt', 'comparePasscode'] },
       },
     },
     authenticated: {
-      type: 'final',
+      initial: 'redeemed',
       entry: [
-        'consumeChallenge',
         { type: 'recordAuthentication', params: ({ context }) => ({ method: OTP_METHOD[context.channel], verifies: context.verifies }) },
         'issueTokens',
       ],
+      states: { redeemed: {}, alreadyUsed: {} },
+      on: { 'code.submit': '.alreadyUsed' },
     },
     locked: {
-      type: 'final',
+      initial: 'holding',
       entry: [
         assign({ lockedUntil: ({ context, event }) => event.at + context.lockoutMs }),
-        'revokeChallenge',
         { type: 'lockIdentifier', params: ({ context, event }) => ({ until: event.at + context.lockoutMs }) },
       ],
+      states: { holding: {}, refusing: {}, over: {} },
+      on: { 'code.submit': [{ guard: 'isLockInForce', target: '.refusing' }, { target: '.over' }] },
     },
-    expired: { type: 'final', entry: 'revokeChallenge' },
-    deliveryFailed: { type: 'final', entry: 'revokeChallenge' },
+    expired: { initial: 'lapsed', states: { lapsed: {}, refused: {} }, on: { 'code.submit': '.refused' } },
+    deliveryFailed: { initial: 'undelivered', states: { undelivered: {}, refused: {} }, on: { 'code.submit': '.refused' } },
+    superseded: { initial: 'replaced', states: { replaced: {}, refused: {} }, on: { 'code.submit': '.refused' } },
   },
 });

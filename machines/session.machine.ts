@@ -1,11 +1,17 @@
 import { assign, setup } from 'xstate';
+import { declareEffects, type NoParams } from './shared/effects.js';
 import type { Timed } from './shared/events.js';
 
-// The IDP session (mosaic-backend-api.md §3). It is opened by an interactive authentication,
-// extended by each later one (which adds its method) and by silent authentication (which only
-// slides the expiry), and ends by logout or revocation, or expires `ttlMs` after the last
-// authentication. Expiry is data: every event is judged against `expiresAt` with the time it
-// carries, so no timer has to be alive between requests.
+// The IDP session (mosaic-backend-api.md §3), and the one judge of everything about it:
+// - opened by an interactive login; each later authentication that names it (MFA step-up) adds
+//   its method: methods accumulate, and two distinct methods make it multi-factor (`mfa` in amr);
+// - silent authentication (SSO) by any app of the tenant slides the expiry and reports whether
+//   the session meets that app's `login_preferences.mfa` policy (`step_up_required`);
+// - it ends by logout or revocation, or expires `ttlMs` after the last authentication. Expiry is
+//   data: every event is judged against `expiresAt` with the time it carries, so no timer has to
+//   be alive between requests;
+// - a factor proven for another user, anything against an expired or ended session, a second
+//   logout: each is refused in a named state, the session otherwise unchanged, and kept in its log.
 
 export interface SessionInput {
   readonly tenantId: string;
@@ -13,6 +19,12 @@ export interface SessionInput {
   readonly method: string;
   readonly at: number;
   readonly ttlMs: number;
+}
+
+/** The calling app's `login_preferences.mfa` (keystate-server.md §4). */
+export interface MfaPolicy {
+  readonly required: boolean;
+  readonly methods?: readonly string[];
 }
 
 export interface SessionContext {
@@ -24,19 +36,58 @@ export interface SessionContext {
   readonly authTime: number;
   readonly expiresAt: number;
   readonly ttlMs: number;
-  readonly endReason: 'logout' | 'revoked' | null;
+  /** Whether the session met the policy of the app of the latest silent authentication. */
+  readonly stepUpRequired: boolean;
 }
 
 export type SessionEvent =
-  | ({ readonly type: 'session.authenticate'; readonly method: string } & Timed)
-  | ({ readonly type: 'session.silentAuthenticate' } & Timed)
+  /** A factor was proven for `userId` (an authentication naming this session). */
+  | ({ readonly type: 'session.authenticate'; readonly userId: string; readonly method: string } & Timed)
+  | ({ readonly type: 'session.silentAuthenticate'; readonly mfa: MfaPolicy | null } & Timed)
   | ({ readonly type: 'session.logout' } & Timed)
   | ({ readonly type: 'session.revoke' } & Timed);
 
+export interface SessionEffects extends Record<string, unknown> {
+  /** For the app that signs in silently: associate the user (SSO, §6 item 16), mint a refresh
+   * token, resolve the claims (in the transaction). */
+  mintTokens: NoParams;
+  /** Sign the ID and access tokens (after commit). */
+  issueTokens: NoParams;
+}
+
+export const SESSION_EFFECTS = ['mintTokens', 'issueTokens'] as const satisfies readonly (keyof SessionEffects)[];
+
+/** Two or more distinct methods make a session multi-factor (keystate-server.md §5 item 8). */
+export const isMultiFactor = (methods: readonly string[]): boolean => new Set(methods).size >= 2;
+
+/** The policy is met when the session is multi-factor and, if the app names the methods it
+ * accepts, holds at least one of them. */
+export function meetsMfaPolicy(methods: readonly string[], mfa: MfaPolicy | null): boolean {
+  if (mfa === null || !mfa.required) return true;
+  if (!isMultiFactor(methods)) return false;
+  return mfa.methods === undefined || mfa.methods.length === 0 || mfa.methods.some((method) => methods.includes(method));
+}
+
+const terminatedRefusals = { 'session.authenticate': '.refused', 'session.silentAuthenticate': '.refused', 'session.logout': '.refused', 'session.revoke': '.refused' } as const;
+
 export const sessionMachine = setup({
   types: { input: {} as SessionInput, context: {} as SessionContext, events: {} as SessionEvent },
+  actions: {
+    ...declareEffects<SessionEffects>(SESSION_EFFECTS),
+    addMethod: assign({
+      methods: ({ context, event }) => (event.type !== 'session.authenticate' || context.methods.includes(event.method) ? context.methods : [...context.methods, event.method]),
+      authTime: ({ event }) => event.at,
+      expiresAt: ({ context, event }) => event.at + context.ttlMs,
+    }),
+    slideExpiry: assign({
+      expiresAt: ({ context, event }) => event.at + context.ttlMs,
+      stepUpRequired: ({ context, event }) => event.type === 'session.silentAuthenticate' && !meetsMfaPolicy(context.methods, event.mfa),
+    }),
+  },
   guards: {
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
+    // Sessions of two users are never merged (keystate-server.md §5 item 7).
+    isOtherUser: ({ context, event }) => event.type === 'session.authenticate' && event.userId !== context.userId,
   },
 }).createMachine({
   id: 'session',
@@ -47,37 +98,44 @@ export const sessionMachine = setup({
     authTime: input.at,
     expiresAt: input.at + input.ttlMs,
     ttlMs: input.ttlMs,
-    endReason: null,
+    stepUpRequired: false,
   }),
   initial: 'active',
   states: {
     active: {
+      initial: 'live',
+      states: { live: {}, refused: {} },
       on: {
         'session.authenticate': [
           { guard: 'isExpired', target: 'expired' },
-          {
-            actions: assign({
-              methods: ({ context, event }) => (context.methods.includes(event.method) ? context.methods : [...context.methods, event.method]),
-              authTime: ({ event }) => event.at,
-              expiresAt: ({ context, event }) => event.at + context.ttlMs,
-            }),
-          },
+          { guard: 'isOtherUser', target: '.refused' },
+          { target: '.live', actions: 'addMethod' },
         ],
         'session.silentAuthenticate': [
           { guard: 'isExpired', target: 'expired' },
-          { actions: assign({ expiresAt: ({ context, event }) => event.at + context.ttlMs }) },
+          { target: '.live', actions: ['slideExpiry', 'mintTokens', 'issueTokens'] },
         ],
-        // Logging out or revoking an expired session still ends it for good.
-        'session.logout': { target: 'terminated', actions: assign({ endReason: 'logout' as const }) },
-        'session.revoke': { target: 'terminated', actions: assign({ endReason: 'revoked' as const }) },
+        // Logging out or revoking ends the session for good, at once.
+        'session.logout': [{ guard: 'isExpired', target: 'expired.refused' }, { target: 'terminated.loggedOut' }],
+        'session.revoke': { target: 'terminated.revoked' },
       },
     },
+    // Past its expiry: "Session not found" to everyone. Revocation still ends it (its refresh
+    // tokens stop); natural expiry does not (keystate-server.md §5 item 12).
     expired: {
+      initial: 'lapsed',
+      states: { lapsed: {}, refused: {} },
       on: {
-        'session.revoke': { target: 'terminated', actions: assign({ endReason: 'revoked' as const }) },
-        'session.logout': { target: 'terminated', actions: assign({ endReason: 'logout' as const }) },
+        'session.authenticate': '.refused',
+        'session.silentAuthenticate': '.refused',
+        'session.logout': '.refused',
+        'session.revoke': 'terminated.revoked',
       },
     },
-    terminated: { type: 'final' },
+    terminated: {
+      initial: 'loggedOut',
+      states: { loggedOut: {}, revoked: {}, refused: {} },
+      on: terminatedRefusals,
+    },
   },
 });

@@ -10,17 +10,18 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createOutbox } from './delivery/outbox.js';
 import type { Senders } from './delivery/senders.js';
-import { authenticationEffects } from './flows/authentication.js';
-import { magicLinkEffects } from './flows/magic-link/effects.js';
+import { createInstanceViews } from './admin/instance-views.js';
+import { createMachines } from './engine/machines.js';
+import { createRunner } from './engine/runner.js';
 import { createMagicLinkService } from './flows/magic-link/service.js';
-import { otpEffects } from './flows/otp/effects.js';
+import { createRefreshService } from './refresh/refresh-service.js';
 import { createOtpService } from './flows/otp/service.js';
-import { createFlowRunner } from './flows/runner.js';
 import { clientAuthHook } from './http/client-auth.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerNoStore } from './http/no-store.js';
 import { registerRequestGuards } from './http/request-guards.js';
 import { adminRoutes } from './http/routes/admin.js';
+import { adminInstanceRoutes } from './http/routes/admin-instances.js';
 import { adminKeyRoutes } from './http/routes/admin-keys.js';
 import { linkRedirectRoutes } from './http/routes/link-redirect.js';
 import { magicLinkRoutes } from './http/routes/magic-link.js';
@@ -31,7 +32,6 @@ import { sessionRoutes } from './http/routes/sessions.js';
 import { userRoutes } from './http/routes/users.js';
 import { registerTransportHooks, transportOptions } from './http/transport.js';
 import { createSessionRequests } from './sessions/session-requests.js';
-import { createSessionService } from './sessions/session-service.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import type { Storage } from './storage/prisma.js';
 import { createTokenService } from './tokens/token-service.js';
@@ -118,35 +118,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const hasher = boot.keys.hasher;
   const tokens = createTokenService({ issuer: config.issuer, clock, keys: boot.keys });
-  const sessions = createSessionService({ hasher });
-  const authentication = authenticationEffects({ hasher, sessions, tokens });
-  const runner = createFlowRunner({
-    storage,
-    clock,
-    effects: {
-      'magic-link': {
-        ...magicLinkEffects({ config, hasher, emailSender: deps.senders.email, log: app.log }),
-        ...authentication,
-      },
-      otp: {
-        ...otpEffects({ hasher, emailSender: deps.senders.email, smsSender: deps.senders.sms, retryDelaysMs: config.deliveryRetryDelaysMs, log: app.log }),
-        ...authentication,
-      },
-    },
-  });
+  const runner = createRunner({ storage, clock });
+  const machines = createMachines({ config, hasher, tokens, senders: deps.senders, log: app.log, provider: storage.provider });
+  const { families, sessions } = machines;
+
   const limiter = deps.limiter;
   const limits = config.rateLimits;
-  const apps = createAppService({ storage, hasher, tokens, defaultTenantId: boot.defaultTenant.id });
-  const magicLinks = createMagicLinkService({ storage, clock, runner, hasher, limiter, limits });
+  const apps = createAppService({ storage, hasher, tokens, defaultTenantId: boot.defaultTenant.id, cache: boot.apps.cache });
+  const magicLinks = createMagicLinkService({ storage, clock, runner, hasher, magicLinks: machines.magicLink, sessions, limiter, limits });
   const users = createUserService({ storage, clock });
-  const otp = createOtpService({ storage, clock, runner, sessions, limiter, limits });
-  const sessionRequests = createSessionRequests({ storage, clock, hasher, sessions, tokens, limiter, limits });
+  const otp = createOtpService({ storage, clock, runner, hasher, otp: machines.otp, sessions, limiter, limits });
+  const refresh = createRefreshService({ runner, hasher, families });
+  const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, refresh, limiter, limits });
 
   await app.register(healthRoutes, { ping: () => storage.ping() });
   await app.register(oidcRoutes, { apps, tokens, config, limiter });
   await app.register(linkRedirectRoutes, { magicLinks });
   await app.register(adminRoutes, { apps, adminToken: config.adminToken });
   await app.register(adminKeyRoutes, { keys: boot.keys, adminToken: config.adminToken });
+  const views = createInstanceViews({ db: storage.db, machines });
+  await app.register(adminInstanceRoutes, { views, adminToken: config.adminToken });
   // Everything under /cis/v1 but the emailed link needs the caller's client access token.
   await app.register(async (scope) => {
     scope.addHook('onRequest', clientAuthHook((token) => apps.authorizeCaller(token)));

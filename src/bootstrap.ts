@@ -1,3 +1,4 @@
+import { type CachedApps, openCachedApps } from './apps/app-revision.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { ensureKeys, type KeyStore, openKeyStore } from './keys/key-store.js';
@@ -15,9 +16,14 @@ export interface Bootstrapped {
   readonly defaultTenant: TenantRecord;
   readonly keys: KeyStore;
   readonly sealer: Sealer;
+  /** Callers' apps, cached, and the revision that tells this instance when to forget them. */
+  readonly apps: CachedApps;
   /** What this start sealed that an older server had stored in plaintext. */
   readonly sealed: SealedCounts;
 }
+
+/** Apps in use at once on one instance, at most (past it, the app cached first is read again). */
+const APP_CACHE_ENTRIES = 10_000;
 
 export class BootstrapError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -26,7 +32,7 @@ export class BootstrapError extends Error {
   }
 }
 
-export async function bootstrap(storage: Storage, config: Pick<Config, 'tokenSigningAlg' | 'keyRefreshMs'>, clock: Clock, kek: Buffer): Promise<Bootstrapped> {
+export async function bootstrap(storage: Storage, config: Pick<Config, 'tokenSigningAlg' | 'keyRefreshMs' | 'appRefreshMs'>, clock: Clock, kek: Buffer): Promise<Bootstrapped> {
   const { db } = storage;
   const defaultTenant =
     (await findTenantByName(db, DEFAULT_TENANT_NAME)) ??
@@ -40,7 +46,8 @@ export async function bootstrap(storage: Storage, config: Pick<Config, 'tokenSig
     const sealed = await sealLegacySecrets(db, sealer);
     await ensureKeys(db, sealer, config.tokenSigningAlg, clock.now());
     const keys = await openKeyStore({ db, sealer, clock, alg: config.tokenSigningAlg, refreshMs: config.keyRefreshMs });
-    return { defaultTenant, keys, sealer, sealed };
+    const apps = await openCachedApps({ db, refreshMs: config.appRefreshMs, maxEntries: APP_CACHE_ENTRIES });
+    return { defaultTenant, keys, sealer, apps, sealed };
   } catch (error) {
     if (error instanceof SealError) {
       throw new BootstrapError(`KEYSTATE_MASTER_KEY does not open this database's keys: ${error.message}`, { cause: error });

@@ -45,6 +45,8 @@ export interface Config {
   /** How often an instance re-reads signing and HMAC keys; also how long a rotated-in key waits
    * before it signs, so every instance knows it first. */
   readonly keyRefreshMs: number;
+  /** How often an instance checks whether another one changed an app (and forgets its cached apps). */
+  readonly appRefreshMs: number;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   readonly docsEnabled: boolean;
@@ -165,6 +167,7 @@ export function loadConfig(env: Env): Config {
     twilio,
     tokenSigningAlg: read.oneOf('TOKEN_SIGNING_ALG', 'RS256', SIGNING_ALGS),
     keyRefreshMs: read.integer('KEY_REFRESH_SECONDS', 30, 1, 3600) * 1000,
+    appRefreshMs: read.integer('APP_REFRESH_MS', 1000, 50, 60_000),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     docsEnabled: read.boolean('DOCS_ENABLED', true),

@@ -68,6 +68,7 @@ async function serve(): Promise<void> {
   if (boot.sealed.signingKeys + boot.sealed.hmacKeys + boot.sealed.outboxMessages > 0) log.info(boot.sealed, 'sealed secrets an older version stored in plaintext');
   log.info({ database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg, limits: limiter.shared ? 'redis' : 'memory', kek: boot.sealer.kekId }, 'keystate starting');
   boot.keys.startRefreshing((error) => log.error({ err: error }, 'could not re-read the keys'));
+  boot.apps.startRefreshing((error) => log.error({ err: error }, 'could not read the apps revision'));
 
   const purgeJob = startPurgeJob({ storage, clock: systemClock, retention: config.retention, log, purgeOptions: { extraSteps: [keyPurgeStep] } });
 
@@ -78,6 +79,7 @@ async function serve(): Promise<void> {
     await purgeJob.stop();
     await app.close();
     boot.keys.stop();
+    boot.apps.stop();
     await senders.close();
     await limiter.close();
     await storage.close();

@@ -50,6 +50,14 @@ describe('architecture', () => {
     }
   });
 
+  it("exactly one module of src/ calls XState's pure transition API (the runner's transitions)", () => {
+    const callers = sources('src').filter((file) => {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      return /import\s+(?!type\s)\{[^}]*\b(initialTransition|transition|getNextSnapshot|getInitialSnapshot)\b[^}]*\}\s+from\s+'xstate'/s.test(text) || /\bcreateActor\s*\(/.test(text);
+    });
+    expect(callers).toEqual([join('src', 'engine', 'transitions.ts')]);
+  });
+
   it('only src/main.ts reads the environment', () => {
     for (const file of sources('src')) {
       if (file === join('src', 'main.ts')) continue;

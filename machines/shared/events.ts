@@ -1,14 +1,18 @@
-// Event shapes shared by the flow machines. Every event carries `at` (ms since epoch), stamped
-// by the runner from the injected clock: machines never read a clock themselves.
+// Event shapes shared by the machines. Every event carries `at` (ms since epoch), stamped by the
+// runner from the injected clock: machines never read a clock themselves.
 
 export interface Timed {
   readonly at: number;
 }
 
+/** Whose fault an undelivered message was: the operator's (provider missing or misconfigured), the
+ * recipient's (a refused address or number), or nobody's yet (an outage worth retrying later). */
+export type DeliveryFault = 'configuration' | 'recipient' | 'outage';
+
 /** The outcome of a delivery effect, fed back by the runner. */
 export type DeliveryEvent =
   | ({ readonly type: 'challenge.delivered' } & Timed)
-  | ({ readonly type: 'challenge.undeliverable'; readonly reason: string } & Timed);
+  | ({ readonly type: 'challenge.undeliverable'; readonly reason: string; readonly fault: DeliveryFault } & Timed);
 
 /** Method names recorded in a session (amr values, keystate-server.md §5 item 9). */
 export type AuthMethod = 'eml' | 'eotp' | 'sms' | 'totp' | 'otp' | 'pwd';

@@ -1,6 +1,7 @@
 import { AuthError } from '../errors.js';
 import {
   type AppRecord,
+  bumpAppRevision,
   findAppByClientId,
   findAppById,
   insertApp,
@@ -12,8 +13,9 @@ import {
 import { findTenantById, insertTenant, type TenantRecord } from '../repositories/tenant-repository.js';
 import { newId, newSecret } from '../secrets/random.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
-import type { Storage } from '../storage/prisma.js';
+import type { Storage, Tx } from '../storage/prisma.js';
 import type { TokenService } from '../tokens/token-service.js';
+import type { AppCache } from './app-cache.js';
 import { clientSecretHashOf } from './client-secret.js';
 
 // Tenants, apps and their OIDC clients (keystate-server.md §4), the client-credentials grant, and
@@ -42,12 +44,13 @@ export interface AppService {
   createApp(app: NewApp): Promise<AppView & { client_secret: string }>;
   getApp(appId: string): Promise<AppView>;
   updateApp(appId: string, changes: Partial<Omit<NewApp, 'tenantId'>>): Promise<AppView>;
-  /** A new secret; client tokens issued under the old one stop working at once, on every instance. */
+  /** A new secret; client tokens issued under the old one stop working at once on this instance,
+   * and on every other one when it next reads the apps' revision (app-revision.ts). */
   rotateSecret(appId: string): Promise<{ client_secret: string }>;
   /** client_credentials grant: the secret is compared in constant time against its stored HMAC. */
   issueClientToken(clientId: string, clientSecret: string, resource: string | null): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }>;
-  /** The app a client access token speaks for, loaded fresh: a deleted app, another tenant or a
-   * token from before the last secret rotation is TOKEN_INVALID. */
+  /** The app a client access token speaks for (cached): a deleted app, another tenant or a token
+   * from before the last secret rotation is TOKEN_INVALID. */
   authorizeCaller(token: string): Promise<AppRecord>;
 }
 
@@ -61,9 +64,22 @@ const view = (app: AppRecord): AppView => ({
   login_preferences: app.loginPreferences,
 });
 
-export function createAppService(deps: { storage: Storage; hasher: SecretHasher; tokens: TokenService; defaultTenantId: string }): AppService {
-  const { storage, hasher, tokens } = deps;
+export function createAppService(deps: { storage: Storage; hasher: SecretHasher; tokens: TokenService; defaultTenantId: string; cache: AppCache }): AppService {
+  const { storage, hasher, tokens, cache } = deps;
   const db = storage.db;
+  const load = (appId: string) => findAppById(db, appId);
+
+  /** An admin change: written with a bump of the apps' revision, so every instance drops the app. */
+  const changeApp = async (appId: string, change: (tx: Tx) => Promise<AppRecord | null>): Promise<AppRecord> => {
+    const app = await db.$transaction(async (tx) => {
+      const changed = await change(tx);
+      if (changed !== null) await bumpAppRevision(tx);
+      return changed;
+    });
+    cache.invalidate(appId);
+    if (app === null) throw new AuthError('APP_NOT_FOUND');
+    return app;
+  };
 
   const mustFind = async (appId: string): Promise<AppRecord> => {
     const app = await findAppById(db, appId);
@@ -100,15 +116,12 @@ export function createAppService(deps: { storage: Storage; hasher: SecretHasher;
     },
 
     async updateApp(appId, changes) {
-      const app = await updateApp(db, appId, changes);
-      if (app === null) throw new AuthError('APP_NOT_FOUND');
-      return view(app);
+      return view(await changeApp(appId, (tx) => updateApp(tx, appId, changes)));
     },
 
     async rotateSecret(appId) {
       const clientSecret = newSecret();
-      const app = await replaceClientSecret(db, appId, clientSecretHashOf(hasher, clientSecret));
-      if (app === null) throw new AuthError('APP_NOT_FOUND');
+      await changeApp(appId, (tx) => replaceClientSecret(tx, appId, clientSecretHashOf(hasher, clientSecret)));
       return { client_secret: clientSecret };
     },
 
@@ -129,7 +142,12 @@ export function createAppService(deps: { storage: Storage; hasher: SecretHasher;
 
     async authorizeCaller(token) {
       const principal = await tokens.verifyClientToken(token);
-      const app = await findAppById(db, principal.appId);
+      let app = await cache.get(principal.appId, load);
+      // A token newer than the cached app: its secret was rotated on another instance since.
+      if (app !== null && app.secretVersion < principal.secretVersion) {
+        cache.invalidate(app.id);
+        app = await cache.get(principal.appId, load);
+      }
       if (app === null || app.tenantId !== principal.tenantId) throw new AuthError('TOKEN_INVALID', { details: { reason: 'app' } });
       if (app.secretVersion !== principal.secretVersion) throw new AuthError('TOKEN_INVALID', { details: { reason: 'secret_rotated' } });
       return app;

@@ -1,121 +1,79 @@
 import { AuthError } from '../errors.js';
-import { insertRefreshToken } from '../repositories/refresh-token-repository.js';
-import { findUserById, recordLogin, type UserRecord } from '../repositories/user-repository.js';
-import { newId, newSecret } from '../secrets/random.js';
+import type { EffectHandler, Instance, MachineTypes } from '../engine/definition.js';
+import { mintRefreshFamily, type RefreshFamilies } from '../refresh/refresh-family-machine.js';
+import type { AppRecord } from '../repositories/app-repository.js';
+import { recordLogin, type UserRecord } from '../repositories/user-repository.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
-import type { SessionService } from '../sessions/session-service.js';
+import { openSession, type SessionMachineTypes, type Sessions } from '../sessions/session-machine.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
-import type { AppIdentity, PreparedUserTokens, TokenService, UserGrant } from '../tokens/token-service.js';
-import type { EffectHandler } from './effects.js';
+import type { TokenService, UserGrant } from '../tokens/token-service.js';
+import type { TokenResults } from './token-results.js';
 
-// The end of every interactive login, whatever the method: the `recordAuthentication` effect
-// (in the flow's transaction) opens or extends the session, activates the user, mints the refresh
-// token and resolves every claim of the tokens (so a claims request that cannot be served rolls
-// the step back instead of burning the code); `issueTokens` (after commit) only signs.
+// The end of every interactive login, whatever the method: the `recordAuthentication` effect, in
+// the flow's transaction, opens a session or applies the factor to the session the caller named
+// (through the session machine, the one judge of sessions), records the login on the user, mints
+// the refresh-token family and resolves every claim of the tokens. Anything that fails here rolls
+// the whole step back: no code burned, no session opened.
 
-export const REFRESH_TOKEN_TTL_MS = 14 * 24 * 60 * 60 * 1000;
-
-/** What the caller asked for with the authenticate request (§1.5), passed as flow extras. */
-export interface TokenRequest {
-  /** The calling app, already loaded by the use case (tokens are minted for it). */
-  readonly app: AppIdentity;
-  /** The session to add this authentication to (a bearer secret: never in an event or a log). */
-  readonly sessionId: string | null;
+/** What an authenticate request brings besides the code (§1.5). */
+export interface AuthenticationRequest {
+  /** The user the flow was started for, as loaded for this request. */
+  readonly user: UserRecord;
+  /** The session the caller named (already judged able to take this factor), or null. */
+  readonly session: { readonly publicId: string; readonly instance: Instance<SessionMachineTypes> } | null;
   readonly resource: string | null;
   readonly claims: ClaimsRequest | null;
 }
 
+export type AuthenticatingTypes = MachineTypes & {
+  readonly context: { readonly approvalData?: UserGrant['approvalData'] };
+  readonly request: { readonly app: AppRecord; readonly authentication?: AuthenticationRequest; readonly results: TokenResults };
+};
+
 export interface RecordAuthenticationParams {
   readonly method: string;
   /** Which primary address this login proved (email link/code → email, SMS → phone). */
-  readonly verifies?: 'email' | 'phone' | null;
+  readonly verifies: 'email' | 'phone' | null;
 }
 
-/** The response of every successful authenticate call (§1.6). */
-export interface TokenResponse {
-  readonly access_token: string;
-  readonly id_token: string;
-  readonly refresh_token: string;
-  readonly token_type: 'Bearer';
-  readonly expires_in: number;
-  readonly session_id: string;
-}
-
-interface Authenticated {
-  readonly prepared: PreparedUserTokens;
-  readonly sessionId: string;
-  readonly refreshToken: string;
-}
-
-const AUTHENTICATED = 'authentication';
-export const TOKENS = 'tokens';
-
-export interface AuthenticationDeps {
-  readonly hasher: SecretHasher;
-  readonly sessions: SessionService;
-  readonly tokens: TokenService;
-}
-
-export function authenticationEffects(deps: AuthenticationDeps): Record<'recordAuthentication' | 'issueTokens', EffectHandler> {
+export function recordAuthenticationHandler<T extends AuthenticatingTypes>(deps: {
+  hasher: SecretHasher;
+  tokens: TokenService;
+  sessions: Sessions;
+  families: RefreshFamilies;
+}): EffectHandler<T, RecordAuthenticationParams> {
+  const { hasher, tokens, sessions, families } = deps;
   return {
-    recordAuthentication: {
-      phase: 'transaction',
-      async run(rawParams, { tx, flow, at, outputs, extras }) {
-        const params = rawParams as RecordAuthenticationParams;
-        const request = extras as TokenRequest;
-        const { userId, approvalData = null } = flow.context as { userId: string; approvalData?: UserGrant['approvalData'] };
-        const user = await findUserById(tx, userId, flow.appId);
-        if (user === null || user.tenantId !== flow.tenantId) throw new AuthError('USER_NOT_FOUND');
-        if (user.status === 'Disabled') throw new AuthError('USER_NOT_ACTIVE');
-        const { sessionId, session } = await deps.sessions.recordAuthentication(tx, {
-          tenantId: flow.tenantId,
-          appId: flow.appId,
-          userId,
-          method: params.method,
-          sessionId: request.sessionId,
-          at,
-        });
-        await recordLogin(tx, user, at, params.verifies ?? null);
-        const grant: UserGrant = { methods: session.methods, authTime: session.authTime, resource: request.resource, claims: request.claims, approvalData };
-        const refreshToken = newSecret();
-        await insertRefreshToken(tx, {
-          id: newId(),
-          tokenHash: deps.hasher.hash(refreshToken),
-          familyId: newId(),
-          sessionId: session.id,
-          tenantId: flow.tenantId,
-          appId: flow.appId,
-          userId,
-          grant,
-          expiresAt: at + REFRESH_TOKEN_TTL_MS,
-          createdAt: at,
-        });
-        const verifiedUser: UserRecord = {
-          ...user,
-          emailVerified: user.emailVerified || params.verifies === 'email',
-          phoneVerified: user.phoneVerified || params.verifies === 'phone',
-        };
-        const authenticated: Authenticated = { prepared: deps.tokens.prepareUserTokens(request.app, verifiedUser, grant), sessionId, refreshToken };
-        outputs.set(AUTHENTICATED, authenticated);
-      },
-    },
-    issueTokens: {
-      phase: 'afterCommit',
-      async run(_params, { outputs }) {
-        const authenticated = outputs.get(AUTHENTICATED) as Authenticated | undefined;
-        if (authenticated === undefined) throw new Error('issueTokens ran without recordAuthentication');
-        const signed = await deps.tokens.signUserTokens(authenticated.prepared);
-        const response: TokenResponse = {
-          access_token: signed.accessToken,
-          id_token: signed.idToken,
-          refresh_token: authenticated.refreshToken,
-          token_type: 'Bearer',
-          expires_in: signed.expiresIn,
-          session_id: authenticated.sessionId,
-        };
-        outputs.set(TOKENS, response);
-        return undefined;
-      },
+    phase: 'transaction',
+    async run(params, { steps, context, at, request }) {
+      const { app } = request;
+      const authentication = request.authentication;
+      if (authentication === undefined) throw new Error('recordAuthentication needs the authenticate request');
+      const { user } = authentication;
+      if (user.status === 'Disabled') throw new AuthError('USER_NOT_ACTIVE');
+
+      let session: { publicId: string; id: string; methods: readonly string[]; authTime: number };
+      if (authentication.session === null) {
+        const opened = await openSession(steps, sessions, { hasher, app, userId: user.id, method: params.method, at });
+        session = { publicId: opened.sessionId, id: opened.id, methods: opened.context.methods, authTime: opened.context.authTime };
+      } else {
+        const step = await steps.send(sessions, authentication.session.instance, { type: 'session.authenticate', userId: user.id, method: params.method }, { app, results: {} });
+        // Judged able to take the factor when the request began; a concurrent logout may have
+        // ended it since: then nothing of this request commits.
+        if (!step.accepted || step.answer.kind !== 'ok') throw new AuthError(step.answer.kind === 'refused' ? step.answer.error : 'SESSION_NOT_FOUND');
+        session = { publicId: authentication.session.publicId, id: step.id, methods: step.context.methods, authTime: step.context.authTime };
+      }
+
+      await recordLogin(steps.tx, user, at, params.verifies);
+      const grant: UserGrant = { methods: session.methods, authTime: session.authTime, resource: authentication.resource, claims: authentication.claims, approvalData: context.approvalData ?? null };
+      const verified: UserRecord = {
+        ...user,
+        emailVerified: user.emailVerified || params.verifies === 'email',
+        phoneVerified: user.phoneVerified || params.verifies === 'phone',
+      };
+      request.results.refreshToken = await mintRefreshFamily(steps, families, { hasher, app, user: verified, sessionId: session.id, grant, at });
+      request.results.prepared = tokens.prepareUserTokens(app, verified, grant);
+      request.results.sessionId = session.publicId;
     },
   };
 }

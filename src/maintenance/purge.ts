@@ -1,13 +1,12 @@
 import type { Config } from '../config.js';
 import {
   type BatchResult,
-  deleteDeadRefreshTokens,
+  clearSpentSecrets,
+  deleteDeadRefreshFamilies,
   deleteFlowsExpiredBefore,
   deleteLockoutsEndedBefore,
   deleteOutboxMessagesBefore,
-  deleteRefreshTokensOfSessions,
   deleteSessionsEndedBefore,
-  deleteSpentChallenges,
   findSessionsEndedBefore,
 } from '../repositories/purge-repository.js';
 import type { Storage } from '../storage/prisma.js';
@@ -18,14 +17,15 @@ import type { Storage } from '../storage/prisma.js';
 // long purge instead of waiting behind it.
 //
 // What goes, and when (`at` is the time of the run):
-//   challenges     used or expired more than graceMs ago
-//   refreshTokens  expired or revoked more than graceMs ago (rotated ones stay until they expire:
-//                  they detect the reuse of a rotated token)
-//   sessions       terminated or expired more than auditMs ago, with their event log, after their
-//                  refresh tokens (whose foreign key would only set their session to null)
-//   flows          expired more than auditMs ago, with their event log and challenges (cascade):
-//                  a flow's log is its audit trail, kept for the audit period after the flow
-//                  could last act
+//   challenges     the code hashes of flows whose code expired more than graceMs ago (the flow
+//                  itself stays for its audit period)
+//   refreshTokens  families expired, revoked for reuse, or whose session was logged out or
+//                  revoked, more than graceMs ago (an active family keeps its rotated-out tokens:
+//                  they detect reuse)
+//   sessions       terminated or expired more than auditMs ago, with their event log (in the row)
+//                  and their refresh-token families (cascade)
+//   flows          expired more than auditMs ago, with their event log (in the row): a flow's log
+//                  is its audit trail, kept for the audit period after the flow could last act
 //   lockouts       ended more than graceMs ago
 //   deliveries     dev-outbox messages written more than graceMs ago
 
@@ -83,35 +83,27 @@ export async function inBatches(run: PurgeRun, batch: (limit: number) => Promise
 const challenges: PurgeStep = {
   async run(run) {
     const cutoff = run.at - run.retention.graceMs;
-    return { challenges: await inBatches(run, (limit) => deleteSpentChallenges(run.storage.db, cutoff, limit)) };
+    return { challenges: await inBatches(run, (limit) => clearSpentSecrets(run.storage.db, cutoff, limit)) };
   },
 };
 
 const refreshTokens: PurgeStep = {
   async run(run) {
     const cutoff = run.at - run.retention.graceMs;
-    return { refreshTokens: await inBatches(run, (limit) => deleteDeadRefreshTokens(run.storage.db, cutoff, limit)) };
+    return { refreshTokens: await inBatches(run, (limit) => deleteDeadRefreshFamilies(run.storage.db, cutoff, limit)) };
   },
 };
 
 const sessions: PurgeStep = {
   async run(run) {
     const cutoff = run.at - run.retention.auditMs;
-    let tokenCount = 0;
-    const batch = async (limit: number): Promise<BatchResult> => {
-      // One short transaction per batch, tokens first: the foreign key would not refuse the
-      // delete, it would set the tokens' session to null, and refresh skips the session check for
-      // a token without one. So no token may outlive its session row, not even detached.
-      const result = await run.storage.db.$transaction(async (tx) => {
+    // One short transaction per batch; a session's refresh-token families go with it (cascade).
+    const batch = (limit: number): Promise<BatchResult> =>
+      run.storage.db.$transaction(async (tx) => {
         const ids = await findSessionsEndedBefore(tx, cutoff, limit);
-        const tokens = await deleteRefreshTokensOfSessions(tx, ids);
-        return { found: ids.length, tokens, deleted: await deleteSessionsEndedBefore(tx, ids, cutoff) };
+        return { found: ids.length, deleted: await deleteSessionsEndedBefore(tx, ids, cutoff) };
       });
-      tokenCount += result.tokens;
-      return result;
-    };
-    const sessionCount = await inBatches(run, batch);
-    return { sessions: sessionCount, refreshTokens: tokenCount };
+    return { sessions: await inBatches(run, batch) };
   },
 };
 
@@ -136,8 +128,8 @@ const deliveries: PurgeStep = {
   },
 };
 
-/** Dead refresh tokens before sessions (fewer left to delete with them); challenges before flows
- * (so spent codes are counted as challenges, not hidden in a flow's cascade). */
+/** Dead refresh-token families before sessions (fewer left to delete with them); code hashes
+ * before flows (so spent codes are counted as such, not hidden in a flow's delete). */
 const BUILT_IN_STEPS: readonly PurgeStep[] = [challenges, refreshTokens, sessions, flows, lockouts, deliveries];
 
 /** Deletes everything that expired under `retention` as of `at`; returns the counts per kind. */

@@ -103,3 +103,17 @@ export async function clientSecretKeyIds(db: Tx): Promise<(string | null)[]> {
 export async function countApps(db: Tx): Promise<number> {
   return db.app.count();
 }
+
+// One counter for all apps: every admin change of an app bumps it in its own transaction, and each
+// instance clears its cache of apps when it sees the counter move (src/apps/app-revision.ts).
+const APP_REVISION = 'app';
+
+export async function readAppRevision(db: Tx): Promise<number> {
+  const row = await db.revision.findUnique({ where: { name: APP_REVISION } });
+  return row?.value ?? 0;
+}
+
+export async function bumpAppRevision(db: Tx): Promise<void> {
+  // The row is created by the migration that made the table: no upsert race between instances.
+  await db.revision.updateMany({ where: { name: APP_REVISION }, data: { value: { increment: 1 } } });
+}

@@ -1,95 +1,160 @@
+import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
+import type { Provider } from '../storage/migrate.js';
+import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
 import { fromJson, toJson } from './json.js';
 
-// The only Prisma access to Flow and FlowEvent rows. Saves are optimistic: an update only lands
-// on the version that was read, so two concurrent events on one flow cannot both apply.
+// Flow rows: one statechart instance each (magic link, passcode), with its input, its state value
+// and context, its log, and the lookup columns a request finds it by (the user and identifier it
+// was sent to, the HMAC of the code it issued). Written by the runner only, one statement a step.
 
+export type FlowKind = 'magic-link' | 'otp';
+
+/** The row's own fields, as the runner hands them to effects. */
 export interface FlowRow {
-  readonly id: string;
   readonly tenantId: string;
   readonly appId: string;
-  readonly kind: string;
-  readonly machineVersion: number;
-  readonly stateValue: string;
-  readonly snapshot: unknown;
-  readonly version: number;
+  readonly userId: string;
+  readonly kind: FlowKind;
+  readonly subject: string | null;
+  readonly secretHash: string | null;
   readonly expiresAt: number;
   readonly createdAt: number;
+  readonly events: readonly LoggedEvent[];
 }
 
-export interface FlowEventRow {
-  readonly seq: number;
-  readonly type: string;
-  readonly at: number;
-  readonly state: string;
-  readonly details: Readonly<Record<string, unknown>> | null;
+export interface FlowCreate {
+  readonly tenantId: string;
+  readonly appId: string;
+  readonly userId: string;
+  readonly subject: string | null;
+  readonly expiresAt: number;
+  /** The flow this one replaces, if any: the new one is always later, even within one millisecond,
+   * so "the newest flow" never ties. */
+  readonly replaces: { readonly createdAt: number } | null;
 }
 
-export class StaleFlowVersionError extends Error {
-  constructor(readonly flowId: string) {
-    super(`flow ${flowId} was saved by a concurrent request`);
-    this.name = 'StaleFlowVersionError';
-  }
+export interface FlowPatch {
+  readonly secretHash: string;
 }
 
-export async function insertFlow(db: Tx, flow: Omit<FlowRow, 'version' | 'createdAt'>, at: number): Promise<void> {
-  await db.flow.create({
-    data: {
-      id: flow.id,
-      tenantId: flow.tenantId,
-      appId: flow.appId,
-      kind: flow.kind,
-      machineVersion: flow.machineVersion,
-      stateValue: flow.stateValue,
-      snapshot: toJson(flow.snapshot),
-      version: 1,
-      expiresAt: new Date(flow.expiresAt),
-      createdAt: new Date(at),
-    },
-  });
+export interface FlowTypes extends MachineTypes {
+  readonly row: FlowRow;
+  readonly create: FlowCreate;
+  readonly patch: FlowPatch;
 }
 
-/** The flow, if it belongs to the app (a flow id alone never authorizes anything). */
-export async function findFlow(db: Tx, id: string, appId: string | null): Promise<FlowRow | null> {
-  const row = await db.flow.findUnique({ where: { id } });
-  if (row === null || (appId !== null && row.appId !== appId)) return null;
+interface RawFlow {
+  id: string;
+  tenantId: string;
+  appId: string;
+  userId: string;
+  kind: string;
+  machineVersion: number;
+  subject: string | null;
+  secretHash: string | null;
+  input: unknown;
+  stateValue: string;
+  context: unknown;
+  events: unknown;
+  version: number;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+const COLUMNS = Prisma.sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "machine_version" AS "machineVersion",
+  "subject", "secret_hash" AS "secretHash", "input", "state_value" AS "stateValue", "context", "events", "version", "expires_at" AS "expiresAt", "created_at" AS "createdAt"`;
+
+/** PostgreSQL takes the row lock with the read: a second request on the same flow waits for the
+ * first to commit (SQLite serialises every transaction anyway). `null`: a plain read. */
+const lock = (provider: Provider | null) => (provider === 'postgresql' ? Prisma.sql`FOR UPDATE` : Prisma.empty);
+
+export const toFlowInstance = <T extends FlowTypes>(raw: RawFlow): Instance<T> => ({
+  id: raw.id,
+  machineVersion: raw.machineVersion,
+  version: raw.version,
+  stateValue: raw.stateValue,
+  context: fromJson<T['context']>(raw.context),
+  row: {
+    tenantId: raw.tenantId,
+    appId: raw.appId,
+    userId: raw.userId,
+    kind: raw.kind as FlowKind,
+    subject: raw.subject,
+    secretHash: raw.secretHash,
+    expiresAt: raw.expiresAt.getTime(),
+    createdAt: raw.createdAt.getTime(),
+    events: fromJson<LoggedEvent[]>(raw.events),
+  },
+});
+
+/** The newest flow of this kind the app started for the user (the one an authenticate call means). */
+export async function findLatestFlow<T extends FlowTypes>(tx: Tx, provider: Provider, scope: { appId: string; userId: string; kind: FlowKind }): Promise<Instance<T> | null> {
+  const rows = await tx.$queryRaw<RawFlow[]>`SELECT ${COLUMNS} FROM "flow"
+    WHERE "app_id" = ${scope.appId} AND "user_id" = ${scope.userId} AND "kind" = ${scope.kind}
+    ORDER BY "created_at" DESC, "id" DESC LIMIT 1 ${lock(provider)}`;
+  return rows[0] === undefined ? null : toFlowInstance<T>(rows[0]);
+}
+
+/** The flow that issued a code, found by the code's HMAC (one candidate per HMAC key). */
+export async function findFlowBySecret<T extends FlowTypes>(tx: Tx, provider: Provider | null, kind: FlowKind, hashes: readonly string[]): Promise<Instance<T> | null> {
+  const rows = await tx.$queryRaw<RawFlow[]>`SELECT ${COLUMNS} FROM "flow"
+    WHERE "secret_hash" IN (${Prisma.join([...hashes])}) AND "kind" = ${kind} LIMIT 1 ${lock(provider)}`;
+  return rows[0] === undefined ? null : toFlowInstance<T>(rows[0]);
+}
+
+export async function findFlowById<T extends FlowTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+  const rows = await tx.$queryRaw<RawFlow[]>`SELECT ${COLUMNS} FROM "flow" WHERE "id" = ${id} ${lock(provider)}`;
+  return rows[0] === undefined ? null : toFlowInstance<T>(rows[0]);
+}
+
+/** A flow with its input and log, as the admin view and replay read it. */
+export async function readFlow(db: Tx, id: string): Promise<(Instance<FlowTypes> & { input: unknown; createdAt: number }) | null> {
+  const rows = await db.$queryRaw<RawFlow[]>`SELECT ${COLUMNS} FROM "flow" WHERE "id" = ${id}`;
+  const raw = rows[0];
+  return raw === undefined ? null : { ...toFlowInstance<FlowTypes>(raw), input: raw.input, createdAt: raw.createdAt.getTime() };
+}
+
+export function flowStore<T extends FlowTypes>(kind: FlowKind): InstanceStore<T> {
   return {
-    ...row,
-    snapshot: fromJson<unknown>(row.snapshot),
-    expiresAt: row.expiresAt.getTime(),
-    createdAt: row.createdAt.getTime(),
-  };
-}
-
-export async function saveFlow(db: Tx, id: string, readVersion: number, next: { stateValue: string; snapshot: unknown }): Promise<void> {
-  const { count } = await db.flow.updateMany({
-    where: { id, version: readVersion },
-    data: { stateValue: next.stateValue, snapshot: toJson(next.snapshot), version: readVersion + 1 },
-  });
-  if (count !== 1) throw new StaleFlowVersionError(id);
-}
-
-/** `seq` is the flow version the event produced, so the log and the row can never disagree. */
-export async function appendFlowEvent(db: Tx, flowId: string, event: FlowEventRow): Promise<void> {
-  await db.flowEvent.create({
-    data: {
-      flowId,
-      seq: event.seq,
-      type: event.type,
-      at: new Date(event.at),
-      state: event.state,
-      details: event.details === null ? undefined : toJson(event.details),
+    async insert(tx, created) {
+      const create: FlowCreate = created.create;
+      const now = new Date(Math.max(created.events[0]?.at ?? 0, (create.replaces?.createdAt ?? -1) + 1));
+      await tx.flow.create({
+        data: {
+          id: created.id,
+          kind,
+          tenantId: create.tenantId,
+          appId: create.appId,
+          userId: create.userId,
+          subject: create.subject,
+          machineVersion: created.machineVersion,
+          secretHash: created.patch.secretHash ?? null,
+          input: toJson(created.input),
+          stateValue: created.stateValue,
+          context: toJson(created.context),
+          events: toJson(created.events),
+          version: created.events.length,
+          expiresAt: new Date(create.expiresAt),
+          createdAt: now,
+          updatedAt: now,
+        },
+      });
     },
-  });
-}
-
-export async function listFlowEvents(db: Tx, flowId: string): Promise<FlowEventRow[]> {
-  const rows = await db.flowEvent.findMany({ where: { flowId }, orderBy: { seq: 'asc' } });
-  return rows.map((row) => ({
-    seq: row.seq,
-    type: row.type,
-    at: row.at.getTime(),
-    state: row.state,
-    details: fromJson<Record<string, unknown> | null>(row.details),
-  }));
+    async update(tx, instance, next) {
+      const { count } = await tx.flow.updateMany({
+        where: { id: instance.id, version: instance.version },
+        data: {
+          stateValue: next.stateValue,
+          context: toJson(next.context),
+          events: toJson([...instance.row.events, ...next.events]),
+          version: instance.version + next.events.length,
+          updatedAt: new Date(next.events[0]?.at ?? 0),
+          ...(next.patch.secretHash === undefined ? {} : { secretHash: next.patch.secretHash }),
+        },
+      });
+      return count === 1;
+    },
+    reload: (tx, provider, id) => findFlowById<T>(tx, provider, id),
+  };
 }

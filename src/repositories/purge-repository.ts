@@ -14,16 +14,17 @@ export interface BatchResult {
 
 const before = (cutoff: number) => ({ lt: new Date(cutoff) });
 
-/** Codes used or expired before `cutoff`: their hashes can no longer be redeemed. */
-export async function deleteSpentChallenges(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
-  const where = { OR: [{ usedAt: before(cutoff) }, { expiresAt: before(cutoff) }] };
-  const rows = await db.challenge.findMany({ where, select: { id: true }, take: limit });
+/** The code hashes of flows whose code expired before `cutoff` (redeemed or not): nothing can be
+ * redeemed with them any more, so they need not be kept for the flow's audit period. */
+export async function clearSpentSecrets(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
+  const where = { expiresAt: before(cutoff), secretHash: { not: null } };
+  const rows = await db.flow.findMany({ where, select: { id: true }, take: limit });
   if (rows.length === 0) return { found: 0, deleted: 0 };
-  const { count } = await db.challenge.deleteMany({ where: { id: { in: rows.map((row) => row.id) }, ...where } });
+  const { count } = await db.flow.updateMany({ where: { id: { in: rows.map((row) => row.id) }, ...where }, data: { secretHash: null } });
   return { found: rows.length, deleted: count };
 }
 
-/** Flows that stopped being able to act before `cutoff`; their events and challenges go by cascade. */
+/** Flows that stopped being able to act before `cutoff`, with their event logs (in the row). */
 export async function deleteFlowsExpiredBefore(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
   const where = { expiresAt: before(cutoff) };
   const rows = await db.flow.findMany({ where, select: { id: true }, take: limit });
@@ -33,15 +34,18 @@ export async function deleteFlowsExpiredBefore(db: Tx, cutoff: number, limit: nu
 }
 
 /**
- * Refresh tokens that expired or were revoked before `cutoff`. A token that was only rotated is
- * kept until its family expires: presenting it again is how reuse is detected (and the whole
- * family revoked), so it must still be found.
+ * Refresh-token families that expired, stopped rotating (revoked for reuse, stopped by their
+ * session's end) or whose session was logged out or revoked, before `cutoff`, with their
+ * rotated-out tokens (cascade). A family that is merely active keeps its rotated-out tokens until
+ * it expires: presenting one again is how reuse is detected.
  */
-export async function deleteDeadRefreshTokens(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
-  const where = { OR: [{ expiresAt: before(cutoff) }, { revokedAt: before(cutoff) }] };
-  const rows = await db.refreshToken.findMany({ where, select: { id: true }, take: limit });
+export async function deleteDeadRefreshFamilies(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
+  const where = {
+    OR: [{ expiresAt: before(cutoff) }, { endedAt: before(cutoff) }, { session: { is: { endedAt: before(cutoff) } } }],
+  };
+  const rows = await db.refreshFamily.findMany({ where, select: { id: true }, take: limit });
   if (rows.length === 0) return { found: 0, deleted: 0 };
-  const { count } = await db.refreshToken.deleteMany({ where: { id: { in: rows.map((row) => row.id) }, ...where } });
+  const { count } = await db.refreshFamily.deleteMany({ where: { id: { in: rows.map((row) => row.id) }, ...where } });
   return { found: rows.length, deleted: count };
 }
 
@@ -55,14 +59,7 @@ export async function findSessionsEndedBefore(db: Tx, cutoff: number, limit: num
   return rows.map((row) => row.id);
 }
 
-/** The refresh tokens of these sessions (deleting a session would only detach them: ON DELETE SET NULL). */
-export async function deleteRefreshTokensOfSessions(db: Tx, sessionIds: readonly string[]): Promise<number> {
-  if (sessionIds.length === 0) return 0;
-  const { count } = await db.refreshToken.deleteMany({ where: { sessionId: { in: [...sessionIds] } } });
-  return count;
-}
-
-/** These sessions, if still ended before `cutoff`; their event logs go by cascade. */
+/** These sessions, if still ended before `cutoff` (their logs are in the row); their refresh-token families go by cascade. */
 export async function deleteSessionsEndedBefore(db: Tx, sessionIds: readonly string[], cutoff: number): Promise<number> {
   if (sessionIds.length === 0) return 0;
   const { count } = await db.session.deleteMany({

@@ -1,152 +1,205 @@
+import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
+import type { Provider } from '../storage/migrate.js';
+import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
 import { fromJson, toJson } from './json.js';
-import { isUniqueViolation } from './prisma-errors.js';
+import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 
-// Session rows: the persisted context of the session statechart, found by the hash of the public
-// session_id (a bearer secret) and updated only on the version that was read.
-
-export type SessionState = 'active' | 'expired' | 'terminated';
+// Session rows: instances of the session statechart, found by the hash of the public session_id (a
+// bearer secret). The log is a JSON array in the row, appended by the database in the same
+// statement that moves the session (a session can take many events: it is never read back on the
+// hot path, only by the admin view and replay). `state` and `expires_at` repeat the state value and
+// the context, for the queries that list, revoke and purge sessions.
 
 export interface SessionRow {
-  readonly id: string;
-  /** The stored hash of the public session_id. */
   readonly idHash: string;
   readonly tenantId: string;
   readonly userId: string;
   readonly createdByAppId: string;
-  readonly state: SessionState;
-  readonly methods: readonly string[];
-  readonly authTime: number;
-  readonly expiresAt: number;
-  readonly endedAt: number | null;
-  readonly endReason: 'logout' | 'revoked' | null;
-  readonly version: number;
   readonly createdAt: number;
 }
 
-type Row = {
+export interface SessionCreate {
+  readonly idHash: string;
+  readonly tenantId: string;
+  readonly userId: string;
+}
+
+export interface SessionTypes extends MachineTypes {
+  readonly context: { readonly expiresAt: number };
+  readonly row: SessionRow;
+  readonly create: SessionCreate;
+  readonly patch: Record<string, never>;
+}
+
+interface RawSession {
   id: string;
   idHash: string;
   tenantId: string;
   userId: string;
   createdByAppId: string;
-  state: string;
-  methods: unknown;
-  authTime: Date;
-  expiresAt: Date;
-  endedAt: Date | null;
-  endReason: string | null;
+  machineVersion: number;
+  stateValue: string;
+  context: unknown;
   version: number;
   createdAt: Date;
-};
-
-const toSession = (row: Row): SessionRow => ({
-  id: row.id,
-  idHash: row.idHash,
-  tenantId: row.tenantId,
-  userId: row.userId,
-  createdByAppId: row.createdByAppId,
-  state: row.state as SessionState,
-  methods: fromJson<string[]>(row.methods),
-  authTime: row.authTime.getTime(),
-  expiresAt: row.expiresAt.getTime(),
-  endedAt: row.endedAt?.getTime() ?? null,
-  endReason: row.endReason as SessionRow['endReason'],
-  version: row.version,
-  createdAt: row.createdAt.getTime(),
-});
-
-export async function findSessionByHash(db: Tx, hashes: readonly string[]): Promise<SessionRow | null> {
-  const row = await db.session.findFirst({ where: { idHash: { in: [...hashes] } } });
-  return row === null ? null : toSession(row);
 }
 
-export async function insertSession(db: Tx, session: SessionRow): Promise<void> {
-  await db.session.create({
-    data: {
-      ...session,
-      methods: toJson(session.methods),
-      authTime: new Date(session.authTime),
-      expiresAt: new Date(session.expiresAt),
-      endedAt: session.endedAt === null ? null : new Date(session.endedAt),
-      createdAt: new Date(session.createdAt),
+const SESSION_COLUMNS = Prisma.sql`s."id", s."id_hash" AS "idHash", s."tenant_id" AS "tenantId", s."user_id" AS "userId", s."created_by_app_id" AS "createdByAppId",
+  s."machine_version" AS "machineVersion", s."state_value" AS "stateValue", s."context", s."version", s."created_at" AS "createdAt"`;
+
+const lockSession = (provider: Provider) => (provider === 'postgresql' ? Prisma.sql`FOR UPDATE OF s` : Prisma.empty);
+
+const toInstance = <T extends SessionTypes>(raw: RawSession): Instance<T> => ({
+  id: raw.id,
+  machineVersion: raw.machineVersion,
+  version: raw.version,
+  stateValue: raw.stateValue,
+  context: fromJson<T['context']>(raw.context),
+  row: { idHash: raw.idHash, tenantId: raw.tenantId, userId: raw.userId, createdByAppId: raw.createdByAppId, createdAt: raw.createdAt.getTime() },
+});
+
+const topState = (stateValue: string) => stateValue.split('.')[0] ?? stateValue;
+
+/** The session of this tenant stored under any of these hashes (one per HMAC key), locked. */
+export async function findSession<T extends SessionTypes>(tx: Tx, provider: Provider, tenantId: string, hashes: readonly string[]): Promise<Instance<T> | null> {
+  const rows = await tx.$queryRaw<RawSession[]>`SELECT ${SESSION_COLUMNS} FROM "session" s
+    WHERE s."id_hash" IN (${Prisma.join([...hashes])}) AND s."tenant_id" = ${tenantId} LIMIT 1 ${lockSession(provider)}`;
+  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+}
+
+/** The session, its user and the user's association with the app, in one statement (silent
+ * authentication needs all three). */
+export async function findSessionWithUser<T extends SessionTypes>(
+  tx: Tx,
+  provider: Provider,
+  scope: { tenantId: string; appId: string },
+  hashes: readonly string[],
+): Promise<{ session: Instance<T>; user: UserRecord; associated: boolean } | null> {
+  const rows = await tx.$queryRaw<(RawSession & RawUser & { associated: number | boolean })[]>`SELECT ${SESSION_COLUMNS}, ${USER_COLUMNS},
+      CASE WHEN ua."user_id" IS NULL THEN 0 ELSE 1 END AS "associated"
+    FROM "session" s JOIN "user" u ON u."id" = s."user_id"
+    LEFT JOIN "user_app" ua ON ua."user_id" = s."user_id" AND ua."app_id" = ${scope.appId}
+    WHERE s."id_hash" IN (${Prisma.join([...hashes])}) AND s."tenant_id" = ${scope.tenantId} LIMIT 1 ${lockSession(provider)}`;
+  const raw = rows[0];
+  return raw === undefined ? null : { session: toInstance<T>(raw), user: userFromRaw(raw), associated: Number(raw.associated) === 1 };
+}
+
+export async function reloadSession<T extends SessionTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+  const rows = await tx.$queryRaw<RawSession[]>`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} ${lockSession(provider)}`;
+  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+}
+
+/** One entry of a session's log: a logged event and the app whose request caused it. */
+export type SessionLogEntry = LoggedEvent & { readonly appId: string };
+
+const entries = (appId: string, events: readonly LoggedEvent[]): SessionLogEntry[] => events.map((event) => ({ ...event, appId }));
+
+/** `events` with these entries appended, computed by the database. */
+const appended = (provider: Provider, added: readonly SessionLogEntry[]) =>
+  provider === 'postgresql'
+    ? Prisma.sql`"events" || ${JSON.stringify(added)}::jsonb`
+    : Prisma.sql`json_insert("events", ${Prisma.join(added.map((entry) => Prisma.sql`'$[#]', json(${JSON.stringify(entry)})`))})`;
+
+/** A JSON parameter for a JSON column. */
+const json = (provider: Provider, value: unknown) => (provider === 'postgresql' ? Prisma.sql`${JSON.stringify(value)}::jsonb` : Prisma.sql`${JSON.stringify(value)}`);
+
+/** A time parameter for a timestamp column, read as UTC whatever the server's time zone. */
+const time = (provider: Provider, at: Date) => (provider === 'postgresql' ? Prisma.sql`(${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')` : Prisma.sql`${at}`);
+
+export function sessionStore<T extends SessionTypes>(provider: Provider): InstanceStore<T> {
+  return {
+    async insert(tx, created) {
+      const at = new Date(created.events[0]?.at ?? 0);
+      const create: SessionCreate = created.create;
+      await tx.session.create({
+        data: {
+          id: created.id,
+          idHash: create.idHash,
+          tenantId: create.tenantId,
+          userId: create.userId,
+          createdByAppId: created.appId,
+          machineVersion: created.machineVersion,
+          state: topState(created.stateValue),
+          stateValue: created.stateValue,
+          input: toJson(created.input),
+          context: toJson(created.context),
+          expiresAt: new Date(created.context.expiresAt),
+          version: created.events.length,
+          createdAt: at,
+          updatedAt: at,
+          events: toJson(entries(created.appId, created.events)),
+        },
+        select: { id: true },
+      });
     },
-  });
+    async update(tx, instance, next) {
+      const state = topState(next.stateValue);
+      const at = new Date(next.events[0]?.at ?? 0);
+      const ended = state === 'terminated' && topState(instance.stateValue) !== 'terminated' ? Prisma.sql`, "ended_at" = ${time(provider, at)}` : Prisma.empty;
+      const count = await tx.$executeRaw`UPDATE "session" SET "state" = ${state}, "state_value" = ${next.stateValue}, "context" = ${json(provider, next.context)},
+        "expires_at" = ${time(provider, new Date(next.context.expiresAt))}, "version" = ${instance.version + next.events.length}, "updated_at" = ${time(provider, at)}${ended},
+        "events" = ${appended(provider, entries(next.appId, next.events))}
+        WHERE "id" = ${instance.id} AND "version" = ${instance.version}`;
+      return count === 1;
+    },
+    reload: (tx, provider, id) => reloadSession<T>(tx, provider, id),
+    moveMany: (tx, instances, move) => moveSessions(tx, provider, instances, move),
+  };
+}
+
+/** The user's sessions in this tenant that are not terminated, newest first, at most `limit`. */
+export async function listOpenSessions<T extends SessionTypes>(db: Tx, scope: { tenantId: string; userId: string }, limit: number): Promise<Instance<T>[]> {
+  const rows = await db.$queryRaw<RawSession[]>`SELECT ${SESSION_COLUMNS} FROM "session" s
+    WHERE s."tenant_id" = ${scope.tenantId} AND s."user_id" = ${scope.userId} AND s."state" <> 'terminated'
+    ORDER BY s."created_at" DESC, s."id" DESC LIMIT ${limit}`;
+  return rows.map((raw) => toInstance<T>(raw));
+}
+
+/**
+ * Applies one uniform step to many sessions in one statement: each row gets the event appended to
+ * its log (with its own next seq) and the new state, where its version is still the one loaded; a
+ * session changed concurrently is not matched, reported as false so the runner rolls back and
+ * retries. Only for events that change no context (revocation).
+ */
+export async function moveSessions(
+  tx: Tx,
+  provider: Provider,
+  sessions: readonly { id: string; version: number }[],
+  step: { stateValue: string; event: Omit<LoggedEvent, 'seq'>; appId: string },
+): Promise<boolean> {
+  if (sessions.length === 0) return true;
+  const state = topState(step.stateValue);
+  const at = new Date(step.event.at);
+  const entry = JSON.stringify({ ...step.event, seq: 0, appId: step.appId });
+  const withSeq =
+    provider === 'postgresql'
+      ? Prisma.sql`"events" || jsonb_build_array(jsonb_set(${entry}::jsonb, '{seq}', to_jsonb("version" + 1)))`
+      : Prisma.sql`json_insert("events", '$[#]', json_set(json(${entry}), '$.seq', "version" + 1))`;
+  const loaded = Prisma.join(sessions.map((session) => Prisma.sql`(${session.id}, CAST(${session.version} AS INTEGER))`));
+  const count = await tx.$executeRaw`UPDATE "session" SET "state" = ${state}, "state_value" = ${step.stateValue}, "version" = "version" + 1, "updated_at" = ${time(provider, at)},
+      "events" = ${withSeq}${state === 'terminated' ? Prisma.sql`, "ended_at" = ${time(provider, at)}` : Prisma.empty}
+    WHERE ("id", "version") IN (VALUES ${loaded})`;
+  return count === sessions.length;
+}
+
+/** A session with its input and log, as the admin view and replay read it. */
+export async function readSession(db: Tx, id: string): Promise<(Instance<SessionTypes> & { input: unknown; events: SessionLogEntry[] }) | null> {
+  const row = await db.session.findUnique({ where: { id } });
+  if (row === null) return null;
+  return {
+    id: row.id,
+    machineVersion: row.machineVersion,
+    version: row.version,
+    stateValue: row.stateValue,
+    context: fromJson<SessionTypes['context']>(row.context),
+    row: { idHash: row.idHash, tenantId: row.tenantId, userId: row.userId, createdByAppId: row.createdByAppId, createdAt: row.createdAt.getTime() },
+    input: row.input,
+    events: fromJson<SessionLogEntry[]>(row.events),
+  };
 }
 
 /** The same session id hashed under the current HMAC key (unless another request already did). */
 export async function rehashSessionId(db: Tx, id: string, previousHash: string, idHash: string): Promise<void> {
   await db.session.updateMany({ where: { id, idHash: previousHash }, data: { idHash } });
-}
-
-/** Version-checked: false when the session changed since it was read. */
-export async function saveSession(db: Tx, readVersion: number, next: SessionRow): Promise<boolean> {
-  const { count } = await db.session.updateMany({
-    where: { id: next.id, version: readVersion },
-    data: {
-      state: next.state,
-      methods: toJson(next.methods),
-      authTime: new Date(next.authTime),
-      expiresAt: new Date(next.expiresAt),
-      endedAt: next.endedAt === null ? null : new Date(next.endedAt),
-      endReason: next.endReason,
-      version: next.version,
-    },
-  });
-  return count === 1;
-}
-
-/**
- * Takes the session row's write lock without changing it, or reports that it ended. A request that
- * mints tokens from a session (refresh) does this first, so it is ordered either wholly before a
- * logout (whose revocation then covers the new token) or wholly after it (and refused).
- */
-export async function lockLiveSession(db: Tx, sessionId: string): Promise<boolean> {
-  const { count } = await db.session.updateMany({ where: { id: sessionId, state: { not: 'terminated' } }, data: { version: { increment: 0 } } });
-  return count === 1;
-}
-
-export async function appendSessionEvent(
-  db: Tx,
-  event: { sessionId: string; seq: number; type: string; at: number; state: string; appId: string; details?: Record<string, unknown> | null },
-): Promise<void> {
-  await db.sessionEvent.create({
-    data: { ...event, at: new Date(event.at), details: event.details ? toJson(event.details) : undefined },
-  });
-}
-
-/** The user's sessions in this tenant that are still usable at `at`, newest first, at most `limit`. */
-export async function listLiveSessions(db: Tx, tenantId: string, userId: string, at: number, limit: number): Promise<SessionRow[]> {
-  const rows = await db.session.findMany({
-    where: { tenantId, userId, state: 'active', expiresAt: { gt: new Date(at) } },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: limit,
-  });
-  return rows.map(toSession);
-}
-
-/**
- * Terminates every session of the user in this tenant that has not ended (live or expired), as
- * the session statechart does on `session.revoke`, in set-based statements: the log gets one
- * event per session (its unique (session, seq) key is the version check: a session changed
- * concurrently makes the insert fail and the caller retry), then one update ends them all.
- * Returns the ids of the sessions it ended, or null when one of them changed concurrently.
- */
-export async function revokeOpenSessions(db: Tx, scope: { tenantId: string; userId: string }, appId: string, at: number): Promise<string[] | null> {
-  const open = await db.session.findMany({ where: { ...scope, state: { not: 'terminated' } }, select: { id: true, version: true } });
-  if (open.length === 0) return [];
-  const when = new Date(at);
-  try {
-    await db.sessionEvent.createMany({
-      data: open.map((session) => ({ sessionId: session.id, seq: session.version + 1, type: 'session.revoke', at: when, state: 'terminated', appId })),
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) return null;
-    throw error;
-  }
-  await db.session.updateMany({
-    where: { id: { in: open.map((session) => session.id) }, state: { not: 'terminated' } },
-    data: { state: 'terminated', endReason: 'revoked', endedAt: when, version: { increment: 1 } },
-  });
-  return open.map((session) => session.id);
 }

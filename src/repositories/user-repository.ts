@@ -1,21 +1,14 @@
+import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
-import type { UserClaimsSource } from '../tokens/claims.js';
+import type { LockableMethod } from './lockout-repository.js';
+import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw, type UserStatus } from './user-rows.js';
 import { fromJson, toJson } from './json.js';
 import { isUniqueViolation } from './prisma-errors.js';
 
 // Users are tenant-level identities; an app only ever sees the users associated with it
 // (UserApp), so every read here is scoped by app.
 
-export type UserStatus = 'Pending' | 'Active' | 'Disabled';
-
-export interface UserRecord extends UserClaimsSource {
-  readonly tenantId: string;
-  readonly status: UserStatus;
-  readonly statusChangedAt: number;
-  readonly emailVerifiedAt: number | null;
-  readonly phoneVerifiedAt: number | null;
-  readonly updatedAt: number;
-}
+export type { UserRecord, UserStatus } from './user-rows.js';
 
 export type IdentifierType = 'email' | 'phone_number' | 'user_id' | 'username';
 
@@ -80,28 +73,34 @@ const toRecord = (row: UserRow): UserRecord => {
   };
 };
 
+/** Which column an identifier type names (a username is per app, on the association). */
+const IDENTIFIER_COLUMN: Readonly<Record<IdentifierType, Prisma.Sql>> = {
+  user_id: Prisma.sql`u."id"`,
+  email: Prisma.sql`u."email"`,
+  phone_number: Prisma.sql`u."phone_number"`,
+  username: Prisma.sql`ua."username"`,
+};
+
+/** The user with this (normalised) identifier, if it is associated with the app, with the user's
+ * lockout from `lockoutMethod` for this app when asked: one statement. */
+export async function findAppUser(
+  db: Tx,
+  scope: { appId: string; tenantId: string },
+  type: IdentifierType,
+  value: string,
+  lockoutMethod: LockableMethod | null = null,
+): Promise<{ user: UserRecord; lockedUntil: number | null } | null> {
+  const rows = await db.$queryRaw<(RawUser & { lockedUntil: Date | null })[]>`SELECT ${USER_COLUMNS}, l."locked_until" AS "lockedUntil"
+    FROM "user" u JOIN "user_app" ua ON ua."user_id" = u."id" AND ua."app_id" = ${scope.appId}
+    LEFT JOIN "lockout" l ON l."app_id" = ${scope.appId} AND l."user_id" = u."id" AND l."method" = ${lockoutMethod ?? ''}
+    WHERE u."tenant_id" = ${scope.tenantId} AND ${IDENTIFIER_COLUMN[type]} = ${value} LIMIT 1`;
+  const raw = rows[0];
+  return raw === undefined ? null : { user: userFromRaw(raw), lockedUntil: raw.lockedUntil?.getTime() ?? null };
+}
+
 /** The user with this identifier, if it is associated with the app. */
 export async function findUserForApp(db: Tx, appId: string, tenantId: string, type: IdentifierType, value: string): Promise<UserRecord | null> {
-  const include = withApp(appId);
-  const associated = { tenantId, apps: { some: { appId } } };
-  let row: UserRow | null;
-  switch (type) {
-    case 'user_id':
-      row = await db.user.findFirst({ where: { id: value, ...associated }, include });
-      break;
-    case 'email':
-      row = await db.user.findFirst({ where: { email: value.toLowerCase(), ...associated }, include });
-      break;
-    case 'phone_number':
-      row = await db.user.findFirst({ where: { phoneNumber: value, ...associated }, include });
-      break;
-    case 'username': {
-      const link = await db.userApp.findUnique({ where: { appId_username: { appId, username: value } }, select: { userId: true } });
-      row = link === null ? null : await db.user.findFirst({ where: { id: link.userId, tenantId }, include });
-      break;
-    }
-  }
-  return row === null ? null : toRecord(row);
+  return (await findAppUser(db, { appId, tenantId }, type, value))?.user ?? null;
 }
 
 /** Users of the tenant that already hold any of these identities (for create-or-associate). */

@@ -228,19 +228,19 @@ describe('email magic link, end to end', () => {
     const user = await newUser();
     const { code } = await codeByEmail(user.email);
     const tokens = (await authenticate({ code })).body;
-    const challenges = await db.storage.db.challenge.findMany({ where: { userId: user.id } });
-    expect(challenges.length).toBe(1);
-    expect(JSON.stringify(challenges)).not.toContain(code);
+    const flows = await db.storage.db.flow.findMany({ where: { userId: user.id, kind: 'magic-link' } });
+    expect(flows.length).toBe(1);
+    expect(flows[0]?.secretHash).toMatch(/^[\w-]{43}$/);
     const sessions = await db.storage.db.session.findMany({ where: { userId: user.id } });
     expect(JSON.stringify(sessions)).not.toContain(tokens.session_id);
     // A 14-day session from the moment of login.
     expect(sessions[0]?.expiresAt.getTime()).toBe(server.clock.now() + 14 * 24 * 60 * MINUTE);
-    const flow = await db.storage.db.flow.findUniqueOrThrow({ where: { id: challenges[0]?.flowId ?? '' }, include: { events: { orderBy: { seq: 'asc' } } } });
-    expect(flow.stateValue).toBe('authenticated');
-    expect(flow.events.map((event) => [event.type, event.state])).toEqual([
+    const flow = flows[0];
+    expect(flow?.stateValue).toBe('authenticated.redeemed');
+    expect((flow?.events as { type: string; state: string }[]).map((event) => [event.type, event.state])).toEqual([
       ['xstate.init', 'issuing'],
-      ['challenge.delivered', 'awaitingCode'],
-      ['code.submit', 'authenticated'],
+      ['challenge.delivered', 'awaitingCode.waiting'],
+      ['code.submit', 'authenticated.redeemed'],
     ]);
     expect(JSON.stringify(flow)).not.toContain(code);
     expect(JSON.stringify(flow)).not.toContain(tokens.session_id);
@@ -252,10 +252,8 @@ describe('email magic link, end to end', () => {
     try {
       const sent = await client.call('POST', '/cis/v1/auth/link/email/send', { email: user.email, redirect_uri: REDIRECT });
       expect(sent.status).toBe(503);
-      const [challenge] = await db.storage.db.challenge.findMany({ where: { userId: user.id } });
-      expect(challenge?.usedAt).not.toBeNull();
-      const flow = await db.storage.db.flow.findUniqueOrThrow({ where: { id: challenge?.flowId ?? '' } });
-      expect(flow.stateValue).toBe('deliveryFailed');
+      const flow = await db.storage.db.flow.findFirstOrThrow({ where: { userId: user.id, kind: 'magic-link' }, orderBy: { createdAt: 'desc' } });
+      expect(flow.stateValue).toBe('deliveryFailed.undelivered');
     } finally {
       smtp.setFailure(null);
     }

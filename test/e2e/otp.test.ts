@@ -199,8 +199,8 @@ describe('one-time passcodes, end to end', () => {
     const { code } = (await send({ channel: 'direct', ...id })).body;
     const guesses = Array.from({ length: 12 }, (_, i) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0'));
     const answers = await Promise.all([...guesses.map((passcode) => authenticate({ passcode, ...id })), authenticate({ passcode: code, ...id })]);
-    const challenge = await db.storage.db.challenge.findFirstOrThrow({ where: { userId: user.id } });
-    expect(challenge.attempts).toBeLessThanOrEqual(3);
+    const flow = await db.storage.db.flow.findFirstOrThrow({ where: { userId: user.id, kind: 'otp' }, orderBy: { createdAt: 'desc' } });
+    expect((flow.context as { attempts: number }).attempts).toBeLessThanOrEqual(3);
     expect(answers.filter((answer) => answer.status === 200).length).toBeLessThanOrEqual(1);
     expect(answers.every((answer) => answer.status < 500)).toBe(true);
   });
@@ -267,7 +267,7 @@ describe('one-time passcodes, end to end', () => {
     const outage = await send(id);
     expect(outage.status).toBe(503);
     twilio.setFailure(null);
-    const flows = await db.storage.db.flow.findMany({ where: { kind: 'otp', stateValue: 'deliveryFailed' } });
+    const flows = await db.storage.db.flow.findMany({ where: { kind: 'otp', stateValue: 'deliveryFailed.undelivered' } });
     expect(flows.length).toBeGreaterThanOrEqual(1);
 
     expect((await send(id)).status).toBe(200);

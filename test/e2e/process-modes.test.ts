@@ -83,7 +83,9 @@ describe('production without providers', () => {
     const storage = await openStorage(databaseUrl);
     try {
       expect(await storage.db.delivery.count()).toBe(0);
-      expect(await storage.db.challenge.count({ where: { usedAt: null } })).toBe(1);
+      // Only the direct code is pending; the two undelivered ones ended where they failed.
+      expect(await storage.db.flow.count({ where: { stateValue: 'pending.awaitingCode' } })).toBe(1);
+      expect(await storage.db.flow.count({ where: { kind: 'otp', stateValue: 'deliveryFailed.undelivered' } })).toBe(2);
     } finally {
       await storage.close();
     }

@@ -1,5 +1,7 @@
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromJson } from '../../src/repositories/json.js';
+import type { SessionLogEntry } from '../../src/repositories/session-repository.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
 
@@ -269,12 +271,14 @@ describe('logout and revocation', () => {
     const { tokens, userId } = await login(shop);
     await silent(blog, tokens.session_id ?? '');
     await logout(shop, tokens.session_id ?? '');
-    const session = await db.storage.db.session.findFirstOrThrow({ where: { userId }, include: { events: { orderBy: { seq: 'asc' } } } });
-    expect(session.events.map((event) => [event.type, event.state, event.appId])).toEqual([
-      ['xstate.init', 'active', shop.appId],
-      ['session.silentAuthenticate', 'active', blog.appId],
-      ['session.logout', 'terminated', shop.appId],
+    const session = await db.storage.db.session.findFirstOrThrow({ where: { userId } });
+    const events = fromJson<SessionLogEntry[]>(session.events);
+    expect(events.map((event) => event.seq)).toEqual([1, 2, 3]);
+    expect(events.map((event) => [event.type, event.state, event.appId])).toEqual([
+      ['xstate.init', 'active.live', shop.appId],
+      ['session.silentAuthenticate', 'active.live', blog.appId],
+      ['session.logout', 'terminated.loggedOut', shop.appId],
     ]);
-    expect(session).toMatchObject({ state: 'terminated', endReason: 'logout' });
+    expect(session).toMatchObject({ state: 'terminated', stateValue: 'terminated.loggedOut' });
   });
 });

@@ -6,6 +6,7 @@ import type { Config } from '../../src/config.js';
 import { createOutbox } from '../../src/delivery/outbox.js';
 import { createSenders } from '../../src/delivery/senders.js';
 import { openRateLimiter } from '../../src/limits/open-limiter.js';
+import { assertEveryInstanceReplays } from './replay-check.js';
 import { openStorage, type Storage } from '../../src/storage/prisma.js';
 import { type ManualClock, manualClock } from './clock.js';
 import { testConfig } from './test-config.js';
@@ -80,6 +81,8 @@ export async function startTestServer(options: {
     const app = await buildApp({ config, storage, clock, boot, senders, limiter, ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
     const release = async () => {
       await app.close();
+      // Every instance this server's tests created must replay from its log (issue 8).
+      await assertEveryInstanceReplays(storage.db);
       await senders.close();
       await limiter.close();
       await storage.close();

@@ -221,10 +221,10 @@ describe('routes', () => {
 });
 
 describe('a refused request leaves nothing behind', () => {
-  it('refused sends create no flow, challenge or outbox message', async () => {
+  it('refused sends create no flow, code or outbox message', async () => {
     const counts = async () => ({
       flows: await db.storage.db.flow.count(),
-      challenges: await db.storage.db.challenge.count(),
+      codes: await db.storage.db.flow.count({ where: { secretHash: { not: null } } }),
       deliveries: await db.storage.db.delivery.count(),
     });
     const before = await counts();

@@ -9,7 +9,7 @@ import { ALL_MACHINES } from '../../machines/index.js';
 interface Node {
   id: string;
   children: Node[];
-  edges: { source: { id: string }; target: { id: string }; transition: { eventType: string; guard?: unknown } }[];
+  edges: { source: { id: string }; target: { id: string }; transition: { eventType: string; guard?: unknown; actions?: readonly unknown[] } }[];
 }
 
 function describeGraph(node: Node): string[] {
@@ -18,7 +18,9 @@ function describeGraph(node: Node): string[] {
     const { guard: raw } = edge.transition;
     const name = typeof raw === 'string' ? raw : (raw as { type?: string } | undefined)?.type;
     const guard = name ? ` [${name}]` : '';
-    lines.push(`${edge.source.id} --${edge.transition.eventType || '(always)'}${guard}--> ${edge.target.id}`);
+    const actions = (edge.transition.actions ?? []).map((action) => (typeof action === 'string' ? action : ((action as { type?: string }).type ?? 'inline')));
+    const effects = actions.length === 0 ? '' : ` / ${actions.join(', ')}`;
+    lines.push(`${edge.source.id} --${edge.transition.eventType || '(always)'}${guard}${effects}--> ${edge.target.id}`);
   }
   for (const child of node.children) lines.push(...describeGraph(child));
   return lines;

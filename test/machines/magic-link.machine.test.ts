@@ -1,127 +1,90 @@
 import { describe, expect, it } from 'vitest';
-import { getShortestPaths } from 'xstate/graph';
 import { initialTransition, transition } from 'xstate';
-import { type MagicLinkInput, magicLinkMachine } from '../../machines/magic-link.machine.js';
-import { effectsOf } from '../helpers/machine-effects.js';
+import { type MagicLinkEvent, type MagicLinkInput, magicLinkMachine } from '../../machines/magic-link.machine.js';
+import { stateValueToString } from '../../machines/shared/state-value.js';
+import { effectsOf as effects } from '../helpers/machine-effects.js';
 
-// The magic-link statechart, driven through every transition with explicit event times: no I/O,
-// no clock, only the returned snapshot and the named effects.
+// The magic-link statechart, transition by transition, with explicit event times: no I/O, no
+// clock, only the returned snapshot and the named effects.
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 const MINUTE = 60_000;
-const input: MagicLinkInput = {
-  userId: 'user-1',
-  redirectUri: 'https://app.example/verify',
-  state: 'xyz',
-  channel: 'email',
-  expiresAt: T0 + 15 * MINUTE,
-  requestId: null,
-};
-
-const effects = effectsOf;
-
-function delivered(at = T0 + 1000) {
-  const [start] = initialTransition(magicLinkMachine, input);
-  return transition(magicLinkMachine, start, { type: 'challenge.delivered', at });
-}
+const input: MagicLinkInput = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: 'xyz', channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: null };
+type Snapshot = ReturnType<typeof magicLinkMachine.resolveState>;
+const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
+const step = (snapshot: Snapshot, event: MagicLinkEvent) => transition(magicLinkMachine, snapshot, event);
+const submit = (at = T0 + MINUTE, requestId: string | null = null): MagicLinkEvent => ({ type: 'code.submit', requestId, at });
+const start = (overrides: Partial<MagicLinkInput> = {}) => initialTransition(magicLinkMachine, { ...input, ...overrides })[0];
+const delivered = (overrides: Partial<MagicLinkInput> = {}) => step(start(overrides), { type: 'challenge.delivered', at: T0 + 1000 })[0];
+const RECORD = [
+  { type: 'recordAuthentication', params: { method: 'eml', verifies: 'email' } },
+  { type: 'issueTokens', params: undefined },
+];
 
 describe('magic-link machine', () => {
-  it('starts in issuing and asks for a challenge and its delivery', () => {
+  it('starts issuing: a code, and its delivery on the input channel', () => {
     const [snapshot, actions] = initialTransition(magicLinkMachine, input);
     expect(snapshot.value).toBe('issuing');
-    expect(snapshot.context).toMatchObject({ ...input, deliveredAt: null });
+    expect(snapshot.context).toMatchObject({ ...input, deliveredAt: null, deliveryFault: null });
     expect(effects(actions)).toEqual([
-      { type: 'issueChallenge', params: { kind: 'link' } },
+      { type: 'issueChallenge', params: undefined },
       { type: 'deliverChallenge', params: { channel: 'email' } },
     ]);
+    expect(effects(initialTransition(magicLinkMachine, { ...input, channel: 'direct' })[1])).toContainEqual({ type: 'deliverChallenge', params: { channel: 'direct' } });
   });
 
-  it('passes the direct channel to the delivery effect', () => {
-    const [, actions] = initialTransition(magicLinkMachine, { ...input, channel: 'direct' });
-    expect(effects(actions)).toContainEqual({ type: 'deliverChallenge', params: { channel: 'direct' } });
-  });
-
-  it('issuing → awaitingCode when the link was delivered, recording when', () => {
-    const [snapshot, actions] = delivered(T0 + 1234);
-    expect(snapshot.value).toBe('awaitingCode');
-    expect(snapshot.context.deliveredAt).toBe(T0 + 1234);
+  it('issuing → awaitingCode when delivered, recording when; → deliveryFailed with the fault otherwise', () => {
+    expect(stateOf(delivered())).toBe('awaitingCode.waiting');
+    expect(delivered().context.deliveredAt).toBe(T0 + 1000);
+    const [failed, actions] = step(start(), { type: 'challenge.undeliverable', reason: 'smtp_unreachable', fault: 'outage', at: T0 + 1 });
+    expect(stateOf(failed)).toBe('deliveryFailed.undelivered');
+    expect(failed.context.deliveryFault).toBe('outage');
     expect(effects(actions)).toEqual([]);
+    expect(stateOf(step(failed, submit())[0])).toBe('deliveryFailed.refused');
   });
 
-  it('issuing → deliveryFailed when the link could not be delivered, revoking the code', () => {
-    const [start] = initialTransition(magicLinkMachine, input);
-    const [snapshot, actions] = transition(magicLinkMachine, start, { type: 'challenge.undeliverable', reason: 'smtp_unreachable', at: T0 + 1 });
-    expect(snapshot.value).toBe('deliveryFailed');
-    expect(snapshot.status).toBe('done');
-    expect(effects(actions)).toEqual([{ type: 'revokeChallenge', params: undefined }]);
+  it('a code submitted in time → authenticated: record the login, issue tokens; a second submission is refused', () => {
+    const [snapshot, actions] = step(delivered(), submit(T0 + 15 * MINUTE - 1));
+    expect(stateOf(snapshot)).toBe('authenticated.redeemed');
+    expect(effects(actions)).toEqual(RECORD);
+    expect(stateOf(step(snapshot, submit(T0 + 2 * MINUTE))[0])).toBe('authenticated.alreadyUsed');
   });
 
-  it('awaitingCode → authenticated on a code submitted in time: consume, record, issue tokens', () => {
-    const [waiting] = delivered();
-    const [snapshot, actions] = transition(magicLinkMachine, waiting, { type: 'code.submit', requestId: null, at: T0 + 15 * MINUTE - 1 });
-    expect(snapshot.value).toBe('authenticated');
-    expect(snapshot.status).toBe('done');
-    expect(effects(actions)).toEqual([
-      { type: 'consumeChallenge', params: undefined },
-      { type: 'recordAuthentication', params: { method: 'eml', verifies: 'email' } },
-      { type: 'issueTokens', params: undefined },
-    ]);
-  });
-
-  it('awaitingCode → expired at the expiry instant and after, revoking the code', () => {
-    const [waiting] = delivered();
+  it('at the expiry instant and after → expired; later submissions refused', () => {
     for (const at of [T0 + 15 * MINUTE, T0 + 60 * MINUTE]) {
-      const [snapshot, actions] = transition(magicLinkMachine, waiting, { type: 'code.submit', requestId: null, at });
-      expect(snapshot.value).toBe('expired');
-      expect(effects(actions)).toEqual([{ type: 'revokeChallenge', params: undefined }]);
-    }
-  });
-
-  it('issuing → authenticated or expired when the code arrives before the delivery outcome was saved', () => {
-    const [start] = initialTransition(magicLinkMachine, input);
-    expect(transition(magicLinkMachine, start, { type: 'code.submit', requestId: null, at: T0 + 1 })[0].value).toBe('authenticated');
-    expect(transition(magicLinkMachine, start, { type: 'code.submit', requestId: null, at: T0 + 16 * MINUTE })[0].value).toBe('expired');
-  });
-
-  it('with a request id, a code submitted without it (or with another) is no transition at all', () => {
-    const [start] = initialTransition(magicLinkMachine, { ...input, requestId: 'req-1' });
-    const [waiting] = transition(magicLinkMachine, start, { type: 'challenge.delivered', at: T0 });
-    for (const requestId of [null, 'req-2']) {
-      const [same, actions] = transition(magicLinkMachine, waiting, { type: 'code.submit', requestId, at: T0 + MINUTE });
-      expect(same.value).toBe('awaitingCode');
+      const [snapshot, actions] = step(delivered(), submit(at));
+      expect(stateOf(snapshot)).toBe('expired.lapsed');
       expect(effects(actions)).toEqual([]);
+      expect(stateOf(step(snapshot, submit(at))[0])).toBe('expired.refused');
     }
-    const [done] = transition(magicLinkMachine, waiting, { type: 'code.submit', requestId: 'req-1', at: T0 + MINUTE });
-    expect(done.value).toBe('authenticated');
   });
 
-  it('final states accept nothing: a redeemed code cannot be redeemed again', () => {
-    const [waiting] = delivered();
-    const [done] = transition(magicLinkMachine, waiting, { type: 'code.submit', requestId: null, at: T0 + MINUTE });
-    expect(done.can({ type: 'code.submit', requestId: null, at: T0 + 2 * MINUTE })).toBe(false);
-    expect(waiting.can({ type: 'challenge.delivered', at: T0 })).toBe(false);
+  it('the code arriving before the delivery outcome was saved is judged the same', () => {
+    expect(stateOf(step(start(), submit(T0 + 1))[0])).toBe('authenticated.redeemed');
+    expect(stateOf(step(start(), submit(T0 + 16 * MINUTE))[0])).toBe('expired.lapsed');
   });
 
-  it('survives a JSON round trip of its persisted snapshot (how the runner stores it)', () => {
-    const [waiting] = delivered();
-    const stored = JSON.parse(JSON.stringify(magicLinkMachine.getPersistedSnapshot(waiting)));
-    const restored = magicLinkMachine.resolveState(stored);
-    expect(restored.value).toBe('awaitingCode');
-    const [next] = transition(magicLinkMachine, restored, { type: 'code.submit', requestId: null, at: T0 + MINUTE });
-    expect(next.value).toBe('authenticated');
+  it('with a request id, a submission without it (or with another) is refused and the code stays redeemable', () => {
+    const waiting = delivered({ requestId: 'req-1' });
+    for (const requestId of [null, 'req-2']) {
+      const [refused, actions] = step(waiting, submit(T0 + MINUTE, requestId));
+      expect(stateOf(refused)).toBe('awaitingCode.requestIdRefused');
+      expect(effects(actions)).toEqual([]);
+      expect(stateOf(step(refused, submit(T0 + MINUTE, 'req-1'))[0])).toBe('authenticated.redeemed');
+    }
   });
 
-  it('reaches every state', () => {
-    const paths = getShortestPaths(magicLinkMachine, {
-      input,
-      events: [
-        { type: 'challenge.delivered', at: T0 },
-        { type: 'challenge.undeliverable', reason: 'x', at: T0 },
-        { type: 'code.submit', requestId: null, at: T0 + MINUTE },
-        { type: 'code.submit', requestId: null, at: T0 + 20 * MINUTE },
-      ],
-    });
-    const reached = new Set(paths.map((path) => String(path.state.value)));
-    expect([...reached].sort()).toEqual(['authenticated', 'awaitingCode', 'deliveryFailed', 'expired', 'issuing']);
+  it('a newer send supersedes it, from issuing or awaiting; the old code is refused from then on', () => {
+    for (const from of [start(), delivered()]) {
+      const [snapshot] = step(from, { type: 'challenge.superseded', at: T0 + MINUTE });
+      expect(stateOf(snapshot)).toBe('superseded.replaced');
+      expect(stateOf(step(snapshot, submit())[0])).toBe('superseded.refused');
+    }
+  });
+
+  it('survives a JSON round trip of its state (how the runner stores it)', () => {
+    const restored = magicLinkMachine.resolveState(JSON.parse(JSON.stringify(magicLinkMachine.getPersistedSnapshot(delivered()))));
+    expect(stateOf(restored)).toBe('awaitingCode.waiting');
+    expect(stateOf(step(restored, submit())[0])).toBe('authenticated.redeemed');
   });
 });

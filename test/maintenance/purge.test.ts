@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoggedEvent } from '../../src/engine/definition.js';
 import type { PurgeStep } from '../../src/maintenance/purge.js';
 import { DAY, MINUTE, NOTHING, type PurgeFixture, startPurgeFixture } from '../helpers/purge-fixture.js';
 
-// The purge of codes, flows, lockouts and dev-outbox messages (issue 7, point 10), on data made
-// through the HTTP API: the clock is moved to just before and just after each boundary. Each test
-// starts a year after the previous one, with nothing purgeable left, so the counts are exact.
+// The purge of code hashes, flows, lockouts and dev-outbox messages (issue 7, point 10), on data
+// made through the HTTP API: the clock is moved to just before and just after each boundary. Each
+// test starts a year after the previous one, with nothing purgeable left, so the counts are exact.
 
 let f: PurgeFixture;
 
@@ -16,40 +17,62 @@ afterAll(async () => {
   await f?.close();
 });
 
+/** The newest flow of this kind for the user (the one an authenticate call means). */
+const latestFlow = (userId: string, kind: 'otp' | 'magic-link' = 'otp') =>
+  f.db.flow.findFirstOrThrow({ where: { userId, kind }, orderBy: { createdAt: 'desc' } });
+/** A flow's event log (kept in its row). */
+const eventsOf = (flow: { events: unknown }) => flow.events as LoggedEvent[];
+
 describe('purge: codes', () => {
-  it('a used or expired code goes graceMs after it was used or expired; its flow stays; a pending code stays and still works', async () => {
+  it('a code’s hash is cleared graceMs after the code expired, redeemed or not; its flow stays with its log; a pending code stays and still works', async () => {
     const t0 = await f.startOver();
     const grace = f.retention.graceMs;
     const used = await f.login();
     const pendingUser = await f.newUser();
     await f.sendCode(pendingUser.email);
-    const usedCode = await f.db.challenge.findFirstOrThrow({ where: { userId: used.userId } });
-    const pendingCode = await f.db.challenge.findFirstOrThrow({ where: { userId: pendingUser.id } });
-    expect(usedCode.usedAt?.getTime()).toBe(t0);
-    expect(pendingCode.usedAt).toBeNull();
-
-    f.at(t0 + grace);
-    expect(await f.purgeNow()).toEqual(NOTHING);
-    f.at(t0 + grace + 1);
-    expect(await f.purgeNow()).toEqual({ ...NOTHING, challenges: 1 });
-    expect(await f.db.challenge.findUnique({ where: { id: usedCode.id } })).toBeNull();
-    expect(await f.db.challenge.findUnique({ where: { id: pendingCode.id } })).not.toBeNull();
-    // The flow that issued it is audit trail: it stays, with its log.
-    expect(await f.db.flow.findUnique({ where: { id: usedCode.flowId } })).not.toBeNull();
-    expect(await f.db.flowEvent.count({ where: { flowId: usedCode.flowId } })).toBeGreaterThan(1);
-
-    const expiry = pendingCode.expiresAt.getTime();
+    const supersededFlow = await latestFlow(pendingUser.id);
+    f.at(t0 + MINUTE);
+    const code = await f.sendCode(pendingUser.email);
+    expect((await f.authenticate(pendingUser.email, code === '123456' ? '654321' : '123456')).status).toBe(400);
+    const usedFlow = await latestFlow(used.userId);
+    const pendingFlow = await latestFlow(pendingUser.id);
+    expect(usedFlow).toMatchObject({ stateValue: 'authenticated.redeemed', secretHash: expect.any(String) });
+    expect(await f.db.flow.findUniqueOrThrow({ where: { id: supersededFlow.id } })).toMatchObject({ stateValue: 'superseded.replaced', secretHash: expect.any(String) });
+    expect(pendingFlow).toMatchObject({ stateValue: 'pending.wrongCode', secretHash: expect.any(String), context: expect.objectContaining({ attempts: 1 }) });
+    // A redeemed code's hash is kept until the code expires, like an unredeemed one's.
+    const expiry = usedFlow.expiresAt.getTime();
     expect(expiry).toBe(t0 + 5 * MINUTE);
+    expect(supersededFlow.expiresAt.getTime()).toBe(expiry);
+
     f.at(expiry + grace);
     expect(await f.purgeNow()).toEqual(NOTHING);
     f.at(expiry + grace + 1);
+    // The redeemed code and the superseded one.
+    expect(await f.purgeNow()).toEqual({ ...NOTHING, challenges: 2 });
+    // Only the hash goes: the flow that issued it is audit trail, and stays as it was, with its log.
+    const usedAfter = await f.db.flow.findUniqueOrThrow({ where: { id: usedFlow.id } });
+    expect(usedAfter).toEqual({ ...usedFlow, secretHash: null });
+    expect(eventsOf(usedAfter).length).toBeGreaterThan(1);
+    expect(eventsOf(usedAfter).map((event) => event.state)).toContain('authenticated.redeemed');
+    expect(await f.db.flow.findUniqueOrThrow({ where: { id: supersededFlow.id } })).toMatchObject({ stateValue: 'superseded.replaced', secretHash: null });
+    expect(await f.db.flow.findUniqueOrThrow({ where: { id: pendingFlow.id } })).toEqual(pendingFlow);
+
+    const pendingExpiry = pendingFlow.expiresAt.getTime();
+    expect(pendingExpiry).toBe(t0 + 6 * MINUTE);
+    f.at(pendingExpiry + grace);
+    expect(await f.purgeNow()).toEqual(NOTHING);
+    f.at(pendingExpiry + grace + 1);
     expect(await f.purgeNow()).toEqual({ ...NOTHING, challenges: 1 });
-    expect(await f.db.challenge.findUnique({ where: { id: pendingCode.id } })).toBeNull();
+    expect(await f.db.flow.findUniqueOrThrow({ where: { id: pendingFlow.id } })).toEqual({ ...pendingFlow, secretHash: null });
+    // A cleared hash is not counted again, and the flows stay for their audit period.
+    expect(await f.purgeNow()).toEqual(NOTHING);
+    expect(await f.db.flow.count({ where: { userId: { in: [used.userId, pendingUser.id] } } })).toBe(3);
 
     const live = await f.newUser();
-    const code = await f.sendCode(live.email);
+    const liveCode = await f.sendCode(live.email);
     expect(await f.purgeNow()).toEqual(NOTHING);
-    expect((await f.authenticate(live.email, code)).status).toBe(200);
+    expect((await latestFlow(live.id)).secretHash).not.toBeNull();
+    expect((await f.authenticate(live.email, liveCode)).status).toBe(200);
   });
 });
 
@@ -60,16 +83,18 @@ describe('purge: flows', () => {
     const linkLogin = await f.magicLinkLogin();
     const otpUser = await f.newUser();
     await f.sendCode(otpUser.email);
-    const linkFlow = await f.db.flow.findUniqueOrThrow({ where: { id: (await f.db.challenge.findFirstOrThrow({ where: { userId: linkLogin.userId } })).flowId } });
-    const otpFlow = await f.db.flow.findUniqueOrThrow({ where: { id: (await f.db.challenge.findFirstOrThrow({ where: { userId: otpUser.id } })).flowId } });
+    const linkFlow = await latestFlow(linkLogin.userId, 'magic-link');
+    const otpFlow = await latestFlow(otpUser.id);
+    expect(linkFlow.stateValue).toBe('authenticated.redeemed');
+    expect(otpFlow.stateValue).toBe('pending.awaitingCode');
     expect(linkFlow.expiresAt.getTime()).toBe(t0 + 15 * MINUTE);
     expect(otpFlow.expiresAt.getTime()).toBe(t0 + 5 * MINUTE);
     f.at(t0 + DAY);
     const laterUser = await f.newUser();
     await f.sendCode(laterUser.email);
-    const laterFlowId = (await f.db.challenge.findFirstOrThrow({ where: { userId: laterUser.id } })).flowId;
+    const laterFlowId = (await latestFlow(laterUser.id)).id;
 
-    // Codes and tokens of these logins go first; then each boundary shows flows alone.
+    // Code hashes and refresh-token families of these logins go first; then each boundary shows flows alone.
     f.at(otpFlow.expiresAt.getTime() + audit - 1);
     expect((await f.purgeNow()).flows).toBe(0);
     f.at(otpFlow.expiresAt.getTime() + audit);
@@ -77,36 +102,39 @@ describe('purge: flows', () => {
     f.at(otpFlow.expiresAt.getTime() + audit + 1);
     expect(await f.purgeNow()).toEqual({ ...NOTHING, flows: 1 });
     expect(await f.db.flow.findUnique({ where: { id: otpFlow.id } })).toBeNull();
-    expect(await f.db.flowEvent.count({ where: { flowId: otpFlow.id } })).toBe(0);
-    expect(await f.db.flowEvent.count({ where: { flowId: linkFlow.id } })).toBeGreaterThan(1);
+    // The magic-link flow is still in its audit period: it stays with its log (its code hash is gone).
+    const linkKept = await f.db.flow.findUniqueOrThrow({ where: { id: linkFlow.id } });
+    expect(linkKept).toEqual({ ...linkFlow, secretHash: null });
+    expect(eventsOf(linkKept).length).toBeGreaterThan(1);
 
     f.at(linkFlow.expiresAt.getTime() + audit);
     expect(await f.purgeNow()).toEqual(NOTHING);
     f.at(linkFlow.expiresAt.getTime() + audit + 1);
     expect(await f.purgeNow()).toEqual({ ...NOTHING, flows: 1 });
     expect(await f.db.flow.findUnique({ where: { id: linkFlow.id } })).toBeNull();
-    expect(await f.db.flowEvent.count({ where: { flowId: linkFlow.id } })).toBe(0);
 
-    expect(await f.db.flow.findUnique({ where: { id: laterFlowId } })).not.toBeNull();
-    expect(await f.db.flowEvent.count({ where: { flowId: laterFlowId } })).toBeGreaterThan(0);
+    const laterFlow = await f.db.flow.findUniqueOrThrow({ where: { id: laterFlowId } });
+    expect(eventsOf(laterFlow).length).toBeGreaterThan(0);
   });
 
-  it('takes its codes with it (cascade) when the audit period is shorter than the grace period', async () => {
+  it('takes its code hash with it when the audit period is shorter than the grace period', async () => {
     const t0 = await f.startOver();
     const retention = { auditMs: DAY, graceMs: 7 * DAY };
     const user = await f.newUser();
     await f.sendCode(user.email);
-    const code = await f.db.challenge.findFirstOrThrow({ where: { userId: user.id } });
+    const { secretHash } = await latestFlow(user.id);
+    expect(secretHash).not.toBeNull();
     f.at(t0 + 5 * MINUTE + DAY);
     expect(await f.purgeNow(retention)).toEqual(NOTHING);
     f.at(t0 + 5 * MINUTE + DAY + 1);
     expect(await f.purgeNow(retention)).toEqual({ ...NOTHING, flows: 1 });
-    expect(await f.db.challenge.findUnique({ where: { id: code.id } })).toBeNull();
+    expect(await f.db.flow.count({ where: { userId: user.id } })).toBe(0);
+    expect(await f.db.flow.count({ where: { secretHash } })).toBe(0);
   });
 });
 
 describe('purge: lockouts', () => {
-  it('a lockout goes graceMs after it ended; a lockout in force stays and still locks', async () => {
+  it('a lockout goes graceMs after it ended; a lockout in force stays and still locks, sends included', async () => {
     const t0 = await f.startOver();
     const grace = f.retention.graceMs;
     const lockOut = async (): Promise<{ id: string; email: string }> => {
@@ -115,6 +143,7 @@ describe('purge: lockouts', () => {
       const wrong = code === '123456' ? '654321' : '123456';
       for (let i = 0; i < 2; i++) expect((await f.authenticate(user.email, wrong)).body.error_code).toBe('auth_invalid_credentials');
       expect((await f.authenticate(user.email, wrong)).body.error_code).toBe('auth_locked');
+      expect(await latestFlow(user.id)).toMatchObject({ stateValue: 'locked.holding', context: expect.objectContaining({ attempts: 3 }) });
       return user;
     };
     const locked = await lockOut();
@@ -129,8 +158,15 @@ describe('purge: lockouts', () => {
     f.at(until + grace + 1);
     expect(await f.purgeNow()).toEqual({ ...NOTHING, lockouts: 1 });
     expect(await f.db.lockout.count({ where: { userId: locked.id } })).toBe(0);
+    // Nothing of it is left in force: the user logs in again.
+    expect((await f.authenticate(locked.email, await f.sendCode(locked.email))).status).toBe(200);
 
     const stillLocked = await lockOut();
+    // A send during the lockout is refused: the refusal is a flow that issued no code.
+    const refusedSend = await f.app.call('POST', '/cis/v1/auth/otp/send', { channel: 'direct', identifier_type: 'email', identifier: stillLocked.email });
+    expect(refusedSend.body.error_code).toBe('auth_locked');
+    expect(refusedSend.body.code).toBeUndefined();
+    expect(await latestFlow(stillLocked.id)).toMatchObject({ stateValue: 'lockedOut.refusedSend', secretHash: null });
     expect(await f.purgeNow()).toEqual(NOTHING);
     expect(await f.db.lockout.count({ where: { userId: stillLocked.id } })).toBe(1);
     expect((await f.authenticate(stillLocked.email, '000000')).body.error_code).toBe('auth_locked');
@@ -174,7 +210,7 @@ describe('purge: batches and extra steps', () => {
     f.at(t0 + f.retention.auditMs + DAY);
     expect(await f.purgeNow(f.retention, { batchSize: 2, extraSteps: [retiredKeys] })).toEqual({ ...NOTHING, challenges: 5, flows: 5, deliveries: 5, retiredKeys: 3 });
     expect(seen).toEqual([0, t0 + f.retention.auditMs + DAY, 2]);
-    expect(await f.db.flowEvent.count()).toBe(0);
+    expect(await f.db.delivery.count()).toBe(0);
   });
 
   it('an aborted purge starts no batch', async () => {
@@ -185,6 +221,7 @@ describe('purge: batches and extra steps', () => {
     stop.abort();
     expect(await f.purgeNow(f.retention, { signal: stop.signal })).toEqual(NOTHING);
     expect(await f.db.delivery.count()).toBe(1);
+    expect(await f.db.flow.count({ where: { secretHash: { not: null } } })).toBe(1);
     expect(await f.purgeNow()).toEqual({ ...NOTHING, challenges: 1, flows: 1, deliveries: 1 });
   });
 

@@ -84,10 +84,10 @@ describe('issue 7: secrets at rest', () => {
     await client.call('POST', '/cis/v1/users', { email: 'pending@example.com' });
     const { code } = (await client.call('POST', '/cis/v1/auth/otp/send', { channel: 'direct', identifier_type: 'email', identifier: 'pending@example.com' })).body;
     expect(code).toMatch(/^\d{4}$/);
-    const challenge = await db.storage.db.challenge.findFirstOrThrow({ where: { usedAt: null, subject: 'email:pending@example.com' } });
+    const flow = await db.storage.db.flow.findFirstOrThrow({ where: { subject: 'email:pending@example.com' }, orderBy: { createdAt: 'desc' } });
     const crack = (key: Buffer) =>
       Array.from({ length: 10_000 }, (_, n) => String(n).padStart(4, '0')).find(
-        (guess) => createHmac('sha256', key).update(`${challenge.id}:${guess}`).digest('base64url') === challenge.secretHash,
+        (guess) => createHmac('sha256', key).update(`${flow.id}:${guess}`).digest('base64url') === flow.secretHash,
       );
     const [stored] = await db.storage.db.serverSecret.findMany();
     // What a copy of the database holds is not the key...
@@ -98,7 +98,7 @@ describe('issue 7: secrets at rest', () => {
   });
 
   it('another KEYSTATE_MASTER_KEY cannot open the database: the start stops with a clear message', async () => {
-    await expect(bootstrap(db.storage, { tokenSigningAlg: 'RS256', keyRefreshMs: 30_000 }, manualClock(), Buffer.alloc(32, 9))).rejects.toThrow(
+    await expect(bootstrap(db.storage, { tokenSigningAlg: 'RS256', keyRefreshMs: 30_000, appRefreshMs: 1000 }, manualClock(), Buffer.alloc(32, 9))).rejects.toThrow(
       /KEYSTATE_MASTER_KEY does not open this database's keys: .*another key-encryption key/,
     );
   });

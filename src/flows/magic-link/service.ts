@@ -1,24 +1,26 @@
-import type { MagicLinkContext, MagicLinkInput } from '../../../machines/index.js';
+import { MAGIC_LINK_METHOD, type MagicLinkInput } from '../../../machines/magic-link.machine.js';
 import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
+import { acceptOrThrow } from '../../engine/answer.js';
+import type { Runner } from '../../engine/runner.js';
 import { AuthError } from '../../errors.js';
-import { findChallengeByHash } from '../../repositories/challenge-repository.js';
-import { findUserForApp, type IdentifierType } from '../../repositories/user-repository.js';
+import { type RateLimiter, userSubject } from '../../limits/rate-limiter.js';
+import type { AppRecord } from '../../repositories/app-repository.js';
+import { findFlowBySecret, findLatestFlow } from '../../repositories/flow-repository.js';
+import { findAppUser, findUserForApp, type IdentifierType } from '../../repositories/user-repository.js';
 import { newId } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
+import { sessionForFactor } from '../../sessions/named-session.js';
+import type { Sessions } from '../../sessions/session-machine.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
-import type { AppRecord } from '../../repositories/app-repository.js';
-import type { Config } from '../../config.js';
-import { type RateLimiter, userSubject } from '../../limits/rate-limiter.js';
-import { deliveryFailureError } from '../delivery-failure.js';
 import { normalizeIdentifier } from '../../users/identifiers.js';
-import { TOKENS, type TokenRequest, type TokenResponse } from '../authentication.js';
-import type { FlowRunner } from '../runner.js';
-import { DIRECT_LINK, type MagicLinkSendExtras } from './effects.js';
+import type { TokenResponse } from '../token-results.js';
+import type { MagicLinkFlows, MagicLinkTypes } from './magic-link-machine.js';
 
-// The magic-link use cases behind the HTTP routes: turn a request into flow events, and the
-// flow's resulting state into the answer (or the documented error).
+// The magic-link use cases behind the HTTP routes: load the facts, count the request against its
+// limits, hand them to the magic-link machine, answer what its state says.
 
 export const DEFAULT_LINK_TTL_MINUTES = 15;
 
@@ -51,21 +53,20 @@ export interface MagicLinkService {
 export interface MagicLinkServiceDeps {
   readonly storage: Storage;
   readonly clock: Clock;
-  readonly runner: FlowRunner;
+  readonly runner: Runner;
   readonly hasher: SecretHasher;
+  readonly magicLinks: MagicLinkFlows;
+  readonly sessions: Sessions;
   readonly limiter: RateLimiter;
   readonly limits: Config['rateLimits'];
 }
 
-export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkService {
-  const { storage, clock, runner, hasher, limiter, limits } = deps;
+/** The magic-link endpoints quote their status in `error_code` (§2.1–2.2). */
+const LINK_ERRORS = { SESSION_NOT_FOUND: 'MAGIC_LINK_SESSION_NOT_FOUND', USER_NOT_FOUND: 'MAGIC_LINK_USER_NOT_FOUND', USER_NOT_ACTIVE: 'MAGIC_LINK_USER_NOT_ACTIVE' } as const;
 
-  /** The flow a presented code belongs to, if it is this app's, unused and a link code. */
-  async function liveChallenge(code: string, appId: string | null) {
-    const challenge = await findChallengeByHash(storage.db, hasher.candidates(code));
-    if (challenge === null || challenge.kind !== 'link' || (appId !== null && challenge.appId !== appId)) return null;
-    return challenge;
-  }
+export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkService {
+  const { storage, clock, runner, hasher, magicLinks, limiter, limits } = deps;
+  const { db } = storage;
 
   return {
     async send(app, request) {
@@ -73,7 +74,7 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
       if (!app.redirectUris.includes(request.redirectUri)) throw new AuthError('REDIRECT_URI_NOT_ALLOWED');
       await limiter.hit('link-send-app', limits.sendPerApp, app.id);
       const identifier = normalizeIdentifier(request.identifierType, request.identifier);
-      const user = identifier === null ? null : await findUserForApp(storage.db, app.id, app.tenantId, request.identifierType, identifier);
+      const user = identifier === null ? null : await findUserForApp(db, app.id, app.tenantId, request.identifierType, identifier);
       await limiter.hit('link-send', limits.send, userSubject(app.tenantId, user, identifier === null ? null : `${request.identifierType}:${identifier}`, request.identifier));
       if (user === null) throw new AuthError('MAGIC_LINK_USER_NOT_FOUND');
       if (user.status === 'Disabled') throw new AuthError('MAGIC_LINK_USER_NOT_ACTIVE');
@@ -89,54 +90,68 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
         expiresAt,
         requestId: request.generateRequestId ? newId() : null,
       };
-      const extras: MagicLinkSendExtras = {
-        to: user.email ?? '',
-        emailContent: request.emailContent,
-        appName: app.name,
-        fromName: app.loginPreferences.email?.message?.from ?? app.name,
-        primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null,
-      };
-      const outcome = await runner.start('magic-link', input, { tenantId: app.tenantId, appId: app.id }, { expiresAt, extras });
-      if (outcome.state === 'deliveryFailed') throw deliveryFailureError(outcome.outputs, 'magic-link');
+      const results: MagicLinkTypes['request']['results'] = {};
+      const step = await runner.transaction(async (steps) => {
+        // A new send replaces the pending link (keystate-server.md §5 item 6).
+        const previous = await findLatestFlow<MagicLinkTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'magic-link' });
+        if (previous !== null) await steps.send(magicLinks, previous, { type: 'challenge.superseded' }, { app, results: {} });
+        return steps.start(magicLinks, {
+          id: newId(),
+          appId: app.id,
+          input,
+          create: { tenantId: app.tenantId, appId: app.id, userId: user.id, subject: null, expiresAt, replaces: previous?.row ?? null },
+          request: {
+            app,
+            send: { to: user.email ?? '', emailContent: request.emailContent, fromName: app.loginPreferences.email?.message?.from ?? app.name, primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null },
+            results,
+          },
+        });
+      });
+      acceptOrThrow(step.answer);
       const requestId = input.requestId === null ? {} : { request_id: input.requestId };
-      if (request.channel === 'direct') {
-        return { message: 'Magic link generated', link: outcome.outputs.get(DIRECT_LINK) as string, ...requestId };
-      }
+      if (request.channel === 'direct') return { message: 'Magic link generated', link: results.link ?? '', ...requestId };
       return { message: 'Email sent successfully', ...requestId };
     },
 
     async authenticate(app, request) {
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
-      const challenge = await liveChallenge(request.code, app.id);
-      // Counted per user when the code names one: guessing codes for many users cannot hide behind
-      // fresh codes, and a user's own retries are bounded.
-      await limiter.hit('link-authenticate', limits.authenticate, challenge === null ? `${app.id}:code:${request.code}` : `user:${challenge.userId}`);
-      if (challenge === null || challenge.usedAt !== null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      const extras: TokenRequest = { app, sessionId: request.sessionId, resource: request.resource, claims: request.claims };
-      let outcome: Awaited<ReturnType<FlowRunner['send']>>;
-      try {
-        outcome = await runner.send(challenge.flowId, { appId: app.id }, { type: 'code.submit', requestId: request.requestId }, extras);
-      } catch (error) {
-        if (error instanceof AuthError && error.code === 'SESSION_NOT_FOUND') throw new AuthError('MAGIC_LINK_SESSION_NOT_FOUND');
-        throw error;
-      }
-      // Not accepted while still waiting: the only guard that refuses there is the request id.
-      if (!outcome.accepted && (outcome.state === 'awaitingCode' || outcome.state === 'issuing')) throw new AuthError('REQUEST_ID_MISMATCH');
-      const tokens = outcome.outputs.get(TOKENS) as TokenResponse | undefined;
-      // Anything but a fresh authentication (expired, already redeemed by a concurrent request,
-      // delivery failed) is the same answer: the code does not work.
-      if (!outcome.accepted || outcome.state !== 'authenticated' || tokens === undefined) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      return tokens;
+      const results: MagicLinkTypes['request']['results'] = {};
+      const answer = await runner.transaction(async (steps) => {
+        const found = await findFlowBySecret<MagicLinkTypes>(steps.tx, steps.provider, 'magic-link', hasher.candidates(request.code));
+        const flow = found !== null && found.row.appId === app.id ? found : null;
+        // Counted per user when the code names one: a user's retries are bounded, and guessing
+        // codes cannot hide behind fresh ones.
+        await limiter.hit('link-authenticate', limits.authenticate, flow === null ? `${app.id}:code:${request.code}` : `user:${flow.row.userId}`);
+        if (flow === null) return null;
+        const user = await findAppUser(steps.tx, { appId: app.id, tenantId: app.tenantId }, 'user_id', flow.row.userId);
+        if (user === null) return null;
+        let session = null;
+        if (request.sessionId !== null) {
+          const verdict = await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.user.id, method: MAGIC_LINK_METHOD });
+          if (!verdict.accepted) return verdict.answer;
+          session = verdict.session;
+        }
+        const step = await steps.send(magicLinks, flow, { type: 'code.submit', requestId: request.requestId }, {
+          app,
+          authentication: { user: user.user, session, resource: request.resource, claims: request.claims },
+          results,
+        });
+        return step.answer;
+      });
+      if (answer === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
+      acceptOrThrow(answer, LINK_ERRORS);
+      if (results.tokens === undefined) throw new AuthError('MAGIC_LINK_CODE_INVALID');
+      return results.tokens;
     },
 
     async redirectTarget(code) {
-      const challenge = await liveChallenge(code, null);
-      const flow = challenge === null ? null : await runner.view(challenge.flowId, challenge.appId);
+      // The emailed link only forwards the code to the app (link scanners must not burn it): the
+      // flow is read, never advanced.
+      const flow = await findFlowBySecret<MagicLinkTypes>(db, null, 'magic-link', hasher.candidates(code));
       if (flow === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      const context = flow.context as MagicLinkContext;
-      const target = new URL(context.redirectUri);
+      const target = new URL(flow.context.redirectUri);
       target.searchParams.set('code', code);
-      if (context.state !== null) target.searchParams.set('state', context.state);
+      if (flow.context.state !== null) target.searchParams.set('state', flow.context.state);
       return target.toString();
     },
   };

@@ -1,28 +1,29 @@
-import type { OtpChannel, OtpInput } from '../../../machines/index.js';
+import { OTP_METHOD, type OtpChannel, type OtpInput } from '../../../machines/otp.machine.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
+import { acceptOrThrow } from '../../engine/answer.js';
+import type { Runner } from '../../engine/runner.js';
 import { AuthError } from '../../errors.js';
 import { type RateLimiter, userSubject } from '../../limits/rate-limiter.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
-import { findPendingPasscode } from '../../repositories/challenge-repository.js';
-import { lockedUntil } from '../../repositories/lockout-repository.js';
-import { findUserForApp, type IdentifierType } from '../../repositories/user-repository.js';
+import { findLatestFlow } from '../../repositories/flow-repository.js';
+import { findAppUser, type IdentifierType } from '../../repositories/user-repository.js';
 import { newId } from '../../secrets/random.js';
-import type { SessionService } from '../../sessions/session-service.js';
+import type { SecretHasher } from '../../secrets/secret-hasher.js';
+import { sessionForFactor } from '../../sessions/named-session.js';
+import type { Sessions } from '../../sessions/session-machine.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
 import { normalizeIdentifier } from '../../users/identifiers.js';
-import { TOKENS, type TokenResponse } from '../authentication.js';
-import { deliveryFailureError } from '../delivery-failure.js';
-import type { FlowRunner } from '../runner.js';
-import { DIRECT_CODE, type OtpAuthenticateExtras, type OtpSendExtras } from './effects.js';
+import type { TokenResponse } from '../token-results.js';
+import { type OtpFlows, type OtpTypes } from './otp-machine.js';
 import { otpPolicy } from './policy.js';
 import { deliveryTarget } from './target.js';
 
 // The passcode use cases behind POST /cis/v1/auth/otp/send and /authenticate: load the facts
-// (caller app, user, lockout, session), count the request against its limits, hand the facts to
-// the OTP machine, and answer from the state it reached.
+// (the user with the lockout in force, the newest passcode flow, the session named), count the
+// request against its limits, hand the facts to the OTP machine, and answer what its state says.
 
 export interface SendOtpRequest {
   readonly channel: OtpChannel;
@@ -62,99 +63,109 @@ export interface OtpService {
 export interface OtpServiceDeps {
   readonly storage: Storage;
   readonly clock: Clock;
-  readonly runner: FlowRunner;
-  readonly sessions: SessionService;
+  readonly runner: Runner;
+  readonly hasher: SecretHasher;
+  readonly otp: OtpFlows;
+  readonly sessions: Sessions;
   readonly limiter: RateLimiter;
   readonly limits: Config['rateLimits'];
 }
 
 export function createOtpService(deps: OtpServiceDeps): OtpService {
-  const { storage, clock, runner, sessions, limiter, limits } = deps;
+  const { storage, clock, runner, otp, limiter, limits } = deps;
   const { db } = storage;
 
-  /** The user the identifier names for this app, after counting the request against `bucket`. */
+  /** The app's user the identifier names (with the passcode lockout in force), after counting the
+   * request against `bucket` for that user, or for the normalised identifier when it names nobody. */
   async function findUser(app: AppRecord, type: IdentifierType, raw: string, bucket: string, limit: Config['rateLimits']['send']) {
     const identifier = normalizeIdentifier(type, raw);
-    const user = identifier === null ? null : await findUserForApp(db, app.id, app.tenantId, type, identifier);
-    await limiter.hit(bucket, limit, userSubject(app.tenantId, user, identifier === null ? null : `${type}:${identifier}`, raw));
-    return { user, identifier };
+    const found = identifier === null ? null : await findAppUser(db, { appId: app.id, tenantId: app.tenantId }, type, identifier, 'otp');
+    await limiter.hit(bucket, limit, userSubject(app.tenantId, found?.user ?? null, identifier === null ? null : `${type}:${identifier}`, raw));
+    return found === null || identifier === null ? null : { ...found, subject: `${type}:${identifier}` };
   }
 
   return {
     async send(app, request) {
       await limiter.hit('otp-send-app', limits.sendPerApp, app.id);
-      const { user, identifier } = await findUser(app, request.identifierType, request.identifier, 'otp-send', limits.send);
-      if (user === null || identifier === null) throw new AuthError('OTP_USER_NOT_FOUND');
+      const found = await findUser(app, request.identifierType, request.identifier, 'otp-send', limits.send);
+      if (found === null) throw new AuthError('OTP_USER_NOT_FOUND');
+      const { user } = found;
       if (user.status === 'Disabled') throw new AuthError('OTP_USER_NOT_ACTIVE');
       const { to, verifies } = deliveryTarget(request, user);
       const policy = otpPolicy(app.loginPreferences, request.channel);
       const now = clock.now();
       const expiresAt = now + (request.expiresInMinutes ?? policy.expiresInMinutes) * 60_000;
-      const input: OtpInput = {
-        userId: user.id,
-        channel: request.channel,
-        subject: `${request.identifierType}:${identifier}`,
-        verifies,
-        expiresAt,
-        codeLength: policy.codeLength,
-        maxFailures: policy.maxFailures,
-        lockoutMs: policy.lockoutMinutes * 60_000,
-        requestId: request.generateRequestId ? newId() : null,
-        approvalData: request.approvalData,
-        requestedAt: now,
-        lockedOutUntil: await lockedUntil(db, { appId: app.id, userId: user.id, method: 'otp' }),
-      };
-      const extras: OtpSendExtras = {
-        appName: app.name,
-        to,
-        emailContent: request.emailContent,
-        primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null,
-        sms: request.customSms,
-      };
-      const outcome = await runner.start('otp', input, { tenantId: app.tenantId, appId: app.id }, { expiresAt, extras });
-      if (outcome.state === 'lockedOut') throw new AuthError('OTP_LOCKED', { details: { lockedUntil: new Date(input.lockedOutUntil ?? now).toISOString() } });
-      if (outcome.state === 'deliveryFailed') throw deliveryFailureError(outcome.outputs, 'otp');
-      const code = outcome.outputs.get(DIRECT_CODE) as string | undefined;
+      const results: OtpTypes['request']['results'] = {};
+      const step = await runner.transaction(async (steps) => {
+        // A new send replaces the pending code (keystate-server.md §5 item 6), and the wrong guesses
+        // spent on it carry over: sending new codes does not buy new guesses.
+        const previous = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
+        const superseded = previous === null ? null : await steps.send(otp, previous, { type: 'challenge.superseded' }, { app, results: {} });
+        const carriedAttempts = superseded?.accepted && previous !== null && previous.context.expiresAt > now ? previous.context.attempts : 0;
+        const input: OtpInput = {
+          userId: user.id,
+          channel: request.channel,
+          subject: found.subject,
+          verifies,
+          expiresAt,
+          codeLength: policy.codeLength,
+          maxFailures: policy.maxFailures,
+          lockoutMs: policy.lockoutMinutes * 60_000,
+          requestId: request.generateRequestId ? newId() : null,
+          approvalData: request.approvalData,
+          requestedAt: now,
+          lockedOutUntil: found.lockedUntil,
+          carriedAttempts,
+        };
+        return steps.start(otp, {
+          id: newId(),
+          appId: app.id,
+          input,
+          create: { tenantId: app.tenantId, appId: app.id, userId: user.id, subject: found.subject, expiresAt, replaces: previous?.row ?? null },
+          request: {
+            app,
+            send: { to, emailContent: request.emailContent, primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null, sms: request.customSms },
+            results,
+          },
+        });
+      });
+      acceptOrThrow(step.answer);
       return {
         message: 'OTP sent',
         ...(request.approvalData === null ? {} : { approval_data: request.approvalData }),
-        ...(code === undefined ? {} : { code }),
-        ...(input.requestId === null ? {} : { request_id: input.requestId }),
+        ...(request.channel === 'direct' && results.code !== undefined ? { code: results.code } : {}),
+        ...(step.context.requestId === null ? {} : { request_id: step.context.requestId }),
       };
     },
 
     async authenticate(app, request) {
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
-      const { user, identifier } = await findUser(app, request.identifierType, request.identifier, 'otp-authenticate', limits.authenticate);
-      // An unknown user and a user without a pending code answer alike: nothing to enumerate.
-      if (user === null || identifier === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
-      const until = await lockedUntil(db, { appId: app.id, userId: user.id, method: 'otp' });
-      if (until !== null && until > clock.now()) throw new AuthError('OTP_LOCKED', { details: { lockedUntil: new Date(until).toISOString() } });
-      const pending = await findPendingPasscode(db, { appId: app.id, userId: user.id, subject: `${request.identifierType}:${identifier}` });
-      if (pending === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
-
-      const session = request.sessionId === null ? null : await sessions.fact(db, app.tenantId, request.sessionId);
-      const extras: OtpAuthenticateExtras = { app, sessionId: request.sessionId, resource: request.resource, claims: request.claims, passcode: request.passcode };
-      const outcome = await runner.send(pending.flowId, { appId: app.id }, { type: 'code.submit', requestId: request.requestId, session }, extras);
-      switch (outcome.state) {
-        case 'authenticated': {
-          const tokens = outcome.outputs.get(TOKENS) as TokenResponse | undefined;
-          if (outcome.accepted && tokens !== undefined) return tokens;
-          throw new AuthError('OTP_INVALID_CREDENTIALS');
+      const found = await findUser(app, request.identifierType, request.identifier, 'otp-authenticate', limits.authenticate);
+      // An unknown user and a user without a code answer alike: nothing to enumerate.
+      if (found === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
+      const { user } = found;
+      const results: OtpTypes['request']['results'] = {};
+      const answer = await runner.transaction(async (steps) => {
+        const flow = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
+        if (flow === null) return null;
+        let session = null;
+        if (request.sessionId !== null) {
+          const verdict = await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: OTP_METHOD[flow.context.channel] });
+          if (!verdict.accepted) return verdict.answer;
+          session = verdict.session;
         }
-        case 'pending.requestIdRefused':
-          throw new AuthError('OTP_INVALID_INPUT', { message: ['request_id is missing or does not match'] });
-        case 'pending.sessionRefused':
-          throw new AuthError('SESSION_NOT_FOUND');
-        case 'expired':
-          throw new AuthError('OTP_EXPIRED');
-        case 'locked':
-          throw new AuthError('OTP_LOCKED');
-        default: {
-          const attempts = (outcome.context as { attempts?: number }).attempts ?? 0;
-          throw new AuthError('OTP_INVALID_CREDENTIALS', { details: { attemptsLeft: Math.max(0, pending.maxAttempts - attempts) } });
-        }
-      }
+        const step = await steps.send(otp, flow, { type: 'code.submit', subject: found.subject, requestId: request.requestId, lockedOutUntil: found.lockedUntil }, {
+          app,
+          authentication: { user, session, resource: request.resource, claims: request.claims },
+          passcode: request.passcode,
+          results,
+        });
+        return step.answer;
+      });
+      if (answer === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
+      acceptOrThrow(answer);
+      if (results.tokens === undefined) throw new AuthError('OTP_INVALID_CREDENTIALS');
+      return results.tokens;
     },
   };
 }

@@ -1,0 +1,35 @@
+import { type Answers, ok, refused } from './shared/answers.js';
+import type { MagicLinkContext } from './magic-link.machine.js';
+
+// The HTTP answer of every outcome of the magic-link flow (mosaic-backend-api.md §2.1–2.2).
+
+export type MagicLinkState =
+  | 'issuing'
+  | 'awaitingCode.waiting'
+  | 'awaitingCode.requestIdRefused'
+  | 'authenticated.redeemed'
+  | 'authenticated.alreadyUsed'
+  | 'expired.lapsed'
+  | 'expired.refused'
+  | 'deliveryFailed.undelivered'
+  | 'deliveryFailed.refused'
+  | 'superseded.replaced'
+  | 'superseded.refused';
+
+const invalidCode = refused('MAGIC_LINK_CODE_INVALID');
+
+export const magicLinkAnswers: Answers<MagicLinkState, MagicLinkContext> = {
+  // A send whose delivery outcome was not saved (the process stopped): the link may have gone out.
+  issuing: ok,
+  'awaitingCode.waiting': ok,
+  'awaitingCode.requestIdRefused': refused('REQUEST_ID_MISMATCH'),
+  'authenticated.redeemed': ok,
+  // Expired, already redeemed, superseded or never delivered: the code does not work.
+  'authenticated.alreadyUsed': invalidCode,
+  'expired.lapsed': invalidCode,
+  'expired.refused': invalidCode,
+  'deliveryFailed.undelivered': (context) => (context.deliveryFault === 'configuration' ? refused('MAGIC_LINK_PROVIDER_CONFIGURATION') : refused('DELIVERY_UNAVAILABLE')),
+  'deliveryFailed.refused': invalidCode,
+  'superseded.replaced': invalidCode,
+  'superseded.refused': invalidCode,
+};

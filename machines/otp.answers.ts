@@ -1,0 +1,59 @@
+import { type Answers, ok, refused } from './shared/answers.js';
+import type { OtpContext } from './otp.machine.js';
+
+// The HTTP answer of every outcome of the passcode flow (mosaic-backend-api.md §2.3–2.4).
+
+export type OtpState =
+  | 'lockedOut.refusedSend'
+  | 'lockedOut.refusingCode'
+  | 'lockedOut.noCode'
+  | 'sending'
+  | 'pending.awaitingCode'
+  | 'pending.otherIdentifier'
+  | 'pending.requestIdRefused'
+  | 'pending.wrongCode'
+  | 'pending.verifying'
+  | 'authenticated.redeemed'
+  | 'authenticated.alreadyUsed'
+  | 'locked.holding'
+  | 'locked.refusing'
+  | 'locked.over'
+  | 'expired.lapsed'
+  | 'expired.refused'
+  | 'deliveryFailed.undelivered'
+  | 'deliveryFailed.refused'
+  | 'superseded.replaced'
+  | 'superseded.refused';
+
+const invalidCredentials = refused('OTP_INVALID_CREDENTIALS');
+const locked = (context: OtpContext) => refused('OTP_LOCKED', { lockedUntil: new Date(context.lockedUntil ?? context.lockedOutUntil ?? 0).toISOString() });
+
+export const otpAnswers: Answers<OtpState, OtpContext> = {
+  'lockedOut.refusedSend': locked,
+  'lockedOut.refusingCode': locked,
+  'lockedOut.noCode': invalidCredentials,
+  // A send whose delivery outcome was not saved (the process stopped): the code may have gone out.
+  sending: ok,
+  'pending.awaitingCode': ok,
+  'pending.otherIdentifier': invalidCredentials,
+  'pending.requestIdRefused': refused('REQUEST_ID_MISMATCH'),
+  'pending.wrongCode': (context) => refused('OTP_INVALID_CREDENTIALS', { attemptsLeft: Math.max(0, context.maxFailures - context.attempts) }),
+  // Never where a request ends: the comparison's verdict always follows in the same step.
+  'pending.verifying': refused('INTERNAL'),
+  'authenticated.redeemed': ok,
+  'authenticated.alreadyUsed': invalidCredentials,
+  'locked.holding': locked,
+  'locked.refusing': locked,
+  'locked.over': invalidCredentials,
+  'expired.lapsed': refused('OTP_EXPIRED'),
+  'expired.refused': refused('OTP_EXPIRED'),
+  'deliveryFailed.undelivered': (context) =>
+    context.deliveryFault === 'configuration'
+      ? refused('OTP_PROVIDER_CONFIGURATION')
+      : context.deliveryFault === 'recipient'
+        ? refused('OTP_RECIPIENT_REJECTED')
+        : refused('OTP_PROVIDER_UNAVAILABLE'),
+  'deliveryFailed.refused': invalidCredentials,
+  'superseded.replaced': invalidCredentials,
+  'superseded.refused': invalidCredentials,
+};

@@ -1,0 +1,82 @@
+import type { LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import { replayLog, replayMatches } from '../engine/replay.js';
+import { readFamily } from '../repositories/refresh-family-repository.js';
+import { readFlow } from '../repositories/flow-repository.js';
+import { readSession } from '../repositories/session-repository.js';
+import type { Machines } from '../engine/machines.js';
+import type { Tx } from '../storage/prisma.js';
+
+// What the operator sees of one statechart instance (GET /admin/v1/flows/{id}, /sessions/{id}):
+// its machine, state, input and context with secrets and personal data redacted, its event log
+// with times, and whether replaying that log through the machine arrives where it is stored.
+
+/** Fields never shown, wherever they appear (input, context, event fields): personal data (the
+ * identifier a code was sent to, the app's opaque state, transaction details) and binding values. */
+const REDACTED = new Set(['subject', 'requestId', 'state', 'approvalData', 'redirectUri']);
+
+const redact = (value: unknown): unknown =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, REDACTED.has(key) && inner !== null ? '[redacted]' : inner]))
+    : value;
+
+export type InstanceView = {
+  readonly id: string;
+  readonly machine: string;
+  readonly machine_version: number;
+  readonly state: string;
+  readonly input: unknown;
+  readonly context: unknown;
+  readonly events: readonly { seq: number; type: string; at: string; state: string; fields: unknown }[];
+  /** Replaying the log through the machine arrives at the stored state and context. */
+  readonly replays: boolean;
+};
+
+interface Stored {
+  readonly id: string;
+  readonly machineVersion: number;
+  readonly stateValue: string;
+  readonly context: unknown;
+  readonly input: unknown;
+  readonly events: readonly LoggedEvent[];
+}
+
+export function instanceView<T extends MachineTypes>(definition: MachineDefinition<T>, stored: Stored): InstanceView {
+  const replays = stored.machineVersion === definition.version && replayMatches(replayLog(definition, stored.input, stored.events), stored);
+  return {
+    id: stored.id,
+    machine: definition.name,
+    machine_version: stored.machineVersion,
+    state: stored.stateValue,
+    input: redact(stored.input),
+    context: redact(stored.context),
+    events: stored.events.map((event) => ({ seq: event.seq, type: event.type, at: new Date(event.at).toISOString(), state: event.state, fields: redact(event.fields) })),
+    replays,
+  };
+}
+
+export interface InstanceViews {
+  flow(id: string): Promise<InstanceView | null>;
+  session(id: string): Promise<InstanceView | null>;
+  refreshFamily(id: string): Promise<InstanceView | null>;
+}
+
+export function createInstanceViews(deps: { db: Tx; machines: Pick<Machines, 'flowDefinitions' | 'sessions' | 'families'> }): InstanceViews {
+  const { db, machines } = deps;
+  const session = machines.sessions.definition as unknown as MachineDefinition<MachineTypes>;
+  const refreshFamily = machines.families.definition as unknown as MachineDefinition<MachineTypes>;
+  return {
+    async flow(id) {
+      const flow = await readFlow(db, id);
+      const definition = flow === null ? undefined : machines.flowDefinitions[flow.row.kind];
+      return flow === null || definition === undefined ? null : instanceView(definition, { ...flow, events: flow.row.events });
+    },
+    async session(id) {
+      const found = await readSession(db, id);
+      return found === null ? null : instanceView(session, found);
+    },
+    async refreshFamily(id) {
+      const family = await readFamily(db, id);
+      return family === null ? null : instanceView(refreshFamily, { ...family, events: family.row.events });
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import type { AnyStateMachine } from 'xstate';
+import type { Answer, Answers } from '../../machines/shared/answers.js';
+import type { Provider } from '../storage/migrate.js';
+import type { Tx } from '../storage/prisma.js';
+
+// The types the runner speaks. A machine is registered with its definition (the statechart, the
+// effects it names, what of each event the log keeps, the answer of each outcome), the store that
+// persists its instances, and the handlers that perform its effects. Everything between the runner
+// and a use case is typed per machine: no `unknown` extras, no maps of outputs.
+
+/** The type parameters of one machine, bundled. */
+export interface MachineTypes {
+  readonly input: object;
+  readonly context: object;
+  readonly event: { readonly type: string; readonly at: number };
+  readonly effects: Record<string, unknown>;
+  readonly state: string;
+  /** What a request hands to the effects: the calling app, request data the machine does not
+   * reason about, and the `results` object the effects fill for the response. */
+  readonly request: { readonly app: { readonly id: string } };
+  /** The store's own fields of a loaded instance (scope, lookup columns). */
+  readonly row: object;
+  /** What the use case gives the store to create an instance (scope, lookup columns). */
+  readonly create: object;
+  /** Row fields inline effects may set in the same write (e.g. the HMAC of an issued code). */
+  readonly patch: object;
+}
+
+/** An event as a use case or effect hands it in: the runner stamps `at`. */
+export type EventInput<T extends MachineTypes> = T['event'] extends infer E ? (E extends { readonly at: number } ? Omit<E, 'at'> : never) : never;
+
+/** Per event type, the fields the event log keeps: every field that feeds a guard or an assign,
+ * never a secret (a secret never enters an event; where one feeds a decision, the event carries
+ * the verdict). */
+export type LogPolicy<E extends { readonly type: string }> = {
+  readonly [K in E['type']]: readonly Exclude<keyof Extract<E, { readonly type: K }>, 'type' | 'at'>[];
+};
+
+export interface MachineDefinition<T extends MachineTypes> {
+  readonly name: string;
+  readonly machine: AnyStateMachine;
+  /** Bump when states or context change; instances of another version are refused (410). */
+  readonly version: number;
+  readonly effects: readonly (keyof T['effects'] & string)[];
+  readonly logged: LogPolicy<T['event']>;
+  readonly answers: Answers<T['state'], T['context']>;
+}
+
+/** One entry of an instance's event log. `seq` 1 is the creation (`xstate.init`). */
+export interface LoggedEvent {
+  readonly seq: number;
+  readonly type: string;
+  readonly at: number;
+  /** The state the event led to (dotted path). */
+  readonly state: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** An instance as its store loaded it. */
+export interface Instance<T extends MachineTypes> {
+  readonly id: string;
+  readonly machineVersion: number;
+  /** Incremented by every write: the version check that serialises events on one instance. */
+  readonly version: number;
+  readonly stateValue: string;
+  readonly context: T['context'];
+  readonly row: T['row'];
+}
+
+export interface Created<T extends MachineTypes> {
+  readonly id: string;
+  readonly machineVersion: number;
+  readonly input: T['input'];
+  readonly stateValue: string;
+  readonly context: T['context'];
+  readonly events: readonly LoggedEvent[];
+  readonly create: T['create'];
+  readonly patch: Partial<T['patch']>;
+}
+
+export interface Written<T extends MachineTypes> {
+  readonly stateValue: string;
+  readonly context: T['context'];
+  /** The events this write appends to the log (several when inline effects answered at once). */
+  readonly events: readonly LoggedEvent[];
+  readonly patch: Partial<T['patch']>;
+  /** Who caused the write (kept in the log of instances shared by apps, e.g. sessions). */
+  readonly appId: string;
+}
+
+/** How instances of one machine are persisted. Every write is one statement: the row and its log. */
+export interface InstanceStore<T extends MachineTypes> {
+  insert(tx: Tx, created: Created<T> & { readonly appId: string }): Promise<void>;
+  /** False when the instance changed since it was loaded (the version check failed). */
+  update(tx: Tx, instance: Instance<T>, next: Written<T>): Promise<boolean>;
+  /** The instance by id, for the follow-up events of after-commit effects (locked on PostgreSQL). */
+  reload(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null>;
+  /** One uniform move of many instances in set-based statements (an event that changes no context
+   * and leads every one of them to the same state); false when one changed concurrently. */
+  moveMany?(tx: Tx, instances: readonly Instance<T>[], move: { readonly stateValue: string; readonly event: Omit<LoggedEvent, 'seq'>; readonly appId: string }): Promise<boolean>;
+}
+
+/** The transaction an effect runs in, and the runner steps it may take on other instances. */
+export interface TxSteps {
+  readonly tx: Tx;
+  readonly provider: Provider;
+  start<T extends MachineTypes>(machine: RegisteredMachine<T>, args: StartArgs<T>): Promise<Step<T>>;
+  send<T extends MachineTypes>(machine: RegisteredMachine<T>, instance: Instance<T>, event: EventInput<T>, request: T['request']): Promise<Step<T>>;
+  /** The same event to many instances: in set-based statements where the machine moves them all
+   * alike without effects (revoking every session of a user), one by one otherwise. */
+  sendToAll<T extends MachineTypes>(machine: RegisteredMachine<T>, instances: readonly Instance<T>[], event: EventInput<T>, request: T['request']): Promise<number>;
+}
+
+export interface StartArgs<T extends MachineTypes> {
+  readonly id: string;
+  readonly input: T['input'];
+  readonly create: T['create'];
+  readonly request: T['request'];
+  readonly appId: string;
+}
+
+export interface EffectContext<T extends MachineTypes> {
+  readonly steps: TxSteps;
+  readonly instanceId: string;
+  /** The loaded row (null while the instance is being created). */
+  readonly row: T['row'] | null;
+  /** The context after the transition that named the effect. */
+  readonly context: T['context'];
+  /** The time stamped on the event being applied. */
+  readonly at: number;
+  readonly request: T['request'];
+}
+
+/** What an effect may report back: the event its outcome becomes, and row fields to write. */
+export type EffectResult<T extends MachineTypes> = void | { readonly event?: EventInput<T>; readonly patch?: Partial<T['patch']> };
+
+/**
+ * - `inline`: before the instance is written, in its transaction; may answer with an event (applied
+ *   at once, and written with the instance in the same statement) or with row fields of the
+ *   instance (the HMAC of an issued code); what it writes elsewhere commits or rolls back with it;
+ * - `transaction`: after the instance is written, in the same transaction (other tables, other
+ *   instances); throwing rolls the whole request back, so a failed request leaves nothing behind;
+ * - `afterCommit`: talks to the outside world once the step is durable; its event comes back as
+ *   the next step.
+ */
+export type EffectPhase = 'inline' | 'transaction' | 'afterCommit';
+
+export interface EffectHandler<T extends MachineTypes, P> {
+  readonly phase: EffectPhase;
+  run(params: P, context: EffectContext<T>): Promise<EffectResult<T>> | EffectResult<T>;
+}
+
+export type EffectHandlers<T extends MachineTypes> = { readonly [K in keyof T['effects']]: EffectHandler<T, T['effects'][K]> };
+
+export interface RegisteredMachine<T extends MachineTypes> {
+  readonly definition: MachineDefinition<T>;
+  readonly store: InstanceStore<T>;
+  readonly handlers: EffectHandlers<T>;
+}
+
+/** Where one instance stands after a step. */
+export interface Step<T extends MachineTypes> {
+  readonly id: string;
+  /** False when the machine took no transition for the event: nothing was written. */
+  readonly accepted: boolean;
+  readonly state: T['state'];
+  readonly context: T['context'];
+  readonly answer: Answer;
+}

@@ -1,0 +1,51 @@
+import type { Config } from '../config.js';
+import type { Senders } from '../delivery/senders.js';
+import { createMagicLinkFlows, type MagicLinkFlows } from '../flows/magic-link/magic-link-machine.js';
+import { createOtpFlows, type OtpFlows } from '../flows/otp/otp-machine.js';
+import type { DeliveryLog } from '../flows/magic-link/magic-link-machine.js';
+import { createRefreshFamilies, type RefreshFamilies } from '../refresh/refresh-family-machine.js';
+import type { SecretHasher } from '../secrets/secret-hasher.js';
+import type { Provider } from '../storage/migrate.js';
+import { createSessions, type Sessions } from '../sessions/session-machine.js';
+import type { TokenService } from '../tokens/token-service.js';
+import type { MachineDefinition, MachineTypes, RegisteredMachine } from './definition.js';
+import { assertRegistrations } from './effect-check.js';
+
+// Every machine the server runs, registered with the runner: its definition, the store of its
+// instances and the handlers of its effects. Checked here, before the first request: a missing
+// handler, an unanswered state or an undeclared action stops the start.
+
+export interface Machines {
+  readonly families: RefreshFamilies;
+  readonly sessions: Sessions;
+  readonly otp: OtpFlows;
+  readonly magicLink: MagicLinkFlows;
+  /** The flows by kind (the `kind` column of a flow row). */
+  readonly flowDefinitions: Readonly<Record<string, MachineDefinition<MachineTypes>>>;
+  readonly all: readonly RegisteredMachine<MachineTypes>[];
+}
+
+export function createMachines(deps: {
+  config: Pick<Config, 'publicUrl' | 'deliveryRetryDelaysMs'>;
+  hasher: SecretHasher;
+  tokens: TokenService;
+  senders: Senders;
+  log: DeliveryLog;
+  provider: Provider;
+}): Machines {
+  const { config, hasher, tokens, senders, log } = deps;
+  const families = createRefreshFamilies({ hasher, tokens });
+  const sessions = createSessions({ hasher, tokens, families, provider: deps.provider });
+  const otp = createOtpFlows({ hasher, tokens, sessions, families, emailSender: senders.email, smsSender: senders.sms, retryDelaysMs: config.deliveryRetryDelaysMs, log });
+  const magicLink = createMagicLinkFlows({ config, hasher, tokens, sessions, families, emailSender: senders.email, log });
+  const all = [families, sessions, otp, magicLink].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
+  assertRegistrations(all);
+  return {
+    families,
+    sessions,
+    otp,
+    magicLink,
+    flowDefinitions: { otp: otp.definition, 'magic-link': magicLink.definition } as unknown as Readonly<Record<string, MachineDefinition<MachineTypes>>>,
+    all,
+  };
+}

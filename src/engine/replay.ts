@@ -1,0 +1,21 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { LoggedEvent, MachineDefinition, MachineTypes } from './definition.js';
+import { replay, stateOf } from './transitions.js';
+
+// A flow's log replays it: its input and its logged events, through its machine, rebuild its
+// state and context (effects are not performed: what they reported is in the log as events).
+
+export interface Replayed {
+  readonly stateValue: string;
+  readonly context: unknown;
+}
+
+export function replayLog<T extends MachineTypes>(definition: MachineDefinition<T>, input: unknown, events: readonly LoggedEvent[]): Replayed {
+  const snapshot = replay(definition.machine, input, events);
+  return { stateValue: stateOf(snapshot), context: snapshot.context };
+}
+
+/** Whether the replay arrives where the instance is stored (contexts compared as stored: JSON). */
+export function replayMatches(replayed: Replayed, stored: { stateValue: string; context: unknown }): boolean {
+  return replayed.stateValue === stored.stateValue && isDeepStrictEqual(JSON.parse(JSON.stringify(replayed.context)), JSON.parse(JSON.stringify(stored.context)));
+}

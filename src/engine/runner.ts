@@ -1,0 +1,230 @@
+import type { AnyMachineSnapshot } from 'xstate';
+import type { Answer } from '../../machines/shared/answers.js';
+import type { Clock } from '../clock.js';
+import { AuthError } from '../errors.js';
+import type { Storage, Tx } from '../storage/prisma.js';
+import type { EffectContext, EffectHandler, EventInput, Instance, LoggedEvent, MachineTypes, RegisteredMachine, StartArgs, Step, TxSteps } from './definition.js';
+import { loggedFields } from './event-log.js';
+import { apply, type NamedEffect, restore, start, stateOf, type Transition } from './transitions.js';
+
+// The one runner. A request opens a transaction and takes steps in it: start an instance, or apply
+// an event to a loaded one. A step computes the transition (pure), performs the inline effects the
+// machine named (whose outcomes are applied at once), writes the instance and its log in ONE
+// statement with a version check, then performs the effects that write elsewhere, in the same
+// transaction. After the commit come the effects that talk to the outside world (SMTP, Twilio,
+// signing); the event each reports back is the next step. A lost version race re-runs the whole
+// transaction on fresh data, so the loser gets the answer the winner's state implies.
+
+const MAX_CONFLICT_RETRIES = 3;
+/** Bound on effect → event → effect chains (inline ones within a step, after-commit ones across). */
+const MAX_CHAINED_EVENTS = 8;
+
+export class StaleInstanceError extends Error {
+  constructor(readonly instanceId: string) {
+    super(`instance ${instanceId} changed since it was loaded`);
+    this.name = 'StaleInstanceError';
+  }
+}
+
+interface Deferred {
+  readonly machine: RegisteredMachine<MachineTypes>;
+  readonly effect: NamedEffect;
+  readonly context: EffectContext<MachineTypes>;
+}
+
+export interface Runner {
+  /** Runs `work` in one transaction (again on a lost version race), then the after-commit effects
+   * and the steps their events lead to. A `Step` returned by `work` comes back as its latest state. */
+  transaction<R>(work: (steps: TxSteps) => Promise<R>): Promise<R>;
+  /** Where the event would lead, computed and not applied (nothing is written, no effect runs). */
+  evaluate<T extends MachineTypes>(machine: RegisteredMachine<T>, instance: Instance<T>, event: EventInput<T>): Pick<Step<T>, 'accepted' | 'state' | 'answer'>;
+}
+
+export function answerOf<T extends MachineTypes>(machine: RegisteredMachine<T>, state: string, context: T['context']): Answer {
+  const answer = (machine.definition.answers as Readonly<Record<string, Answer | ((context: T['context']) => Answer)>>)[state];
+  if (answer === undefined) throw new Error(`${machine.definition.name}: no answer declared for state ${state}`);
+  return typeof answer === 'function' ? answer(context) : answer;
+}
+
+export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
+  const { storage, clock } = deps;
+  /** Inside the runner every machine is handled alike; the typed API is what callers see. */
+  const any = <T extends MachineTypes>(machine: RegisteredMachine<T>) => machine as unknown as RegisteredMachine<MachineTypes>;
+
+  function stepOf<T extends MachineTypes>(machine: RegisteredMachine<T>, id: string, accepted: boolean, snapshot: AnyMachineSnapshot): Step<T> {
+    const state = stateOf(snapshot) as T['state'];
+    return { id, accepted, state, context: snapshot.context as T['context'], answer: answerOf(machine, state, snapshot.context) };
+  }
+
+  function handlerOf(machine: RegisteredMachine<MachineTypes>, effect: NamedEffect): EffectHandler<MachineTypes, unknown> {
+    const handler = (machine.handlers as Readonly<Record<string, EffectHandler<MachineTypes, unknown>>>)[effect.type];
+    // Checked at start for every machine (src/engine/effect-check.ts): reaching this is a bug.
+    if (handler === undefined) throw new Error(`${machine.definition.name}: no handler for effect ${effect.type}`);
+    return handler;
+  }
+
+  /** One transaction's steps; what runs after its commit is collected in `afterCommit`. */
+  function stepsIn(tx: Tx, afterCommit: Deferred[], latest: Map<string, Step<MachineTypes>>): TxSteps {
+    /** Performs the inline effects of a transition and applies what they report, until the
+     * machine settles; collects the effects that run later. */
+    async function settle(machine: RegisteredMachine<MachineTypes>, first: Transition, base: { id: string; row: object | null; version: number; at: number; request: MachineTypes['request'] }) {
+      const events: LoggedEvent[] = [];
+      const later: Deferred[] = [];
+      let patch: object = {};
+      let transition = first;
+      for (let chained = 0; ; chained++) {
+        const context: EffectContext<MachineTypes> = { steps, instanceId: base.id, row: base.row, context: transition.snapshot.context as object, at: base.at, request: base.request };
+        const reported: EventInput<MachineTypes>[] = [];
+        for (const effect of transition.effects) {
+          const handler = handlerOf(machine, effect);
+          if (handler.phase !== 'inline') {
+            later.push({ machine, effect, context });
+            continue;
+          }
+          const result = await handler.run(effect.params, context);
+          if (result?.patch !== undefined) patch = { ...patch, ...result.patch };
+          if (result?.event !== undefined) reported.push(result.event);
+        }
+        const next = reported.shift();
+        if (next === undefined) return { snapshot: transition.snapshot, events, patch, later };
+        if (chained >= MAX_CHAINED_EVENTS || reported.length > 0) throw new Error(`${machine.definition.name}: inline effects reported too many events`);
+        const event = { ...next, at: base.at } as MachineTypes['event'];
+        transition = apply(machine.definition.machine, transition.snapshot, event);
+        if (!transition.accepted) throw new Error(`${machine.definition.name}: refused ${event.type}, reported by its own effect`);
+        events.push({ seq: base.version + events.length + 2, type: event.type, at: base.at, state: stateOf(transition.snapshot), fields: loggedFields(machine.definition, event) });
+      }
+    }
+
+    async function finish(machine: RegisteredMachine<MachineTypes>, later: readonly Deferred[]): Promise<void> {
+      for (const deferred of later) {
+        if (handlerOf(machine, deferred.effect).phase === 'afterCommit') afterCommit.push(deferred);
+        else await handlerOf(machine, deferred.effect).run(deferred.effect.params, deferred.context);
+      }
+    }
+
+    const steps: TxSteps = {
+      tx,
+      provider: storage.provider,
+      async start<T extends MachineTypes>(typed: RegisteredMachine<T>, args: StartArgs<T>): Promise<Step<T>> {
+        const machine = any(typed);
+        const at = clock.now();
+        const first = start(machine.definition.machine, args.input);
+        const init: LoggedEvent = { seq: 1, type: 'xstate.init', at, state: stateOf(first.snapshot), fields: {} };
+        const settled = await settle(machine, first, { id: args.id, row: null, version: 0, at, request: args.request });
+        await machine.store.insert(tx, {
+          id: args.id,
+          machineVersion: machine.definition.version,
+          input: args.input,
+          stateValue: stateOf(settled.snapshot),
+          context: settled.snapshot.context as object,
+          events: [init, ...settled.events],
+          create: args.create,
+          patch: settled.patch,
+          appId: args.appId,
+        });
+        await finish(machine, settled.later);
+        const step = stepOf(machine, args.id, true, settled.snapshot);
+        latest.set(args.id, step);
+        return step as Step<T>;
+      },
+
+      async send<T extends MachineTypes>(typed: RegisteredMachine<T>, instance: Instance<T>, input: EventInput<T>, request: T['request']): Promise<Step<T>> {
+        const machine = any(typed);
+        if (instance.machineVersion !== machine.definition.version) throw new AuthError('FLOW_VERSION_RETIRED', { details: { instanceId: instance.id } });
+        const at = clock.now();
+        const event = { ...(input as object), at } as MachineTypes['event'];
+        const current = restore(machine.definition.machine, instance.stateValue, instance.context);
+        const first = apply(machine.definition.machine, current, event);
+        if (!first.accepted) return stepOf(machine, instance.id, false, current) as Step<T>;
+        const logged: LoggedEvent = { seq: instance.version + 1, type: event.type, at, state: stateOf(first.snapshot), fields: loggedFields(machine.definition, event) };
+        const settled = await settle(machine, first, { id: instance.id, row: instance.row, version: instance.version, at, request });
+        const written = await machine.store.update(tx, instance as Instance<MachineTypes>, {
+          stateValue: stateOf(settled.snapshot),
+          context: settled.snapshot.context as object,
+          events: [logged, ...settled.events],
+          patch: settled.patch,
+          appId: request.app.id,
+        });
+        if (!written) throw new StaleInstanceError(instance.id);
+        await finish(machine, settled.later);
+        const step = stepOf(machine, instance.id, true, settled.snapshot);
+        latest.set(instance.id, step);
+        return step as Step<T>;
+      },
+
+      async sendToAll<T extends MachineTypes>(typed: RegisteredMachine<T>, instances: readonly Instance<T>[], input: EventInput<T>, request: T['request']): Promise<number> {
+        const machine = any(typed);
+        const at = clock.now();
+        const event = { ...(input as object), at } as MachineTypes['event'];
+        const moves = instances.map((instance) => ({ instance, next: apply(machine.definition.machine, restore(machine.definition.machine, instance.stateValue, instance.context), event) }));
+        const accepted = moves.filter((move) => move.next.accepted);
+        const target = accepted[0] === undefined ? null : stateOf(accepted[0].next.snapshot);
+        const uniform = accepted.every(
+          (move) => stateOf(move.next.snapshot) === target && move.next.effects.length === 0 && JSON.stringify(move.next.snapshot.context) === JSON.stringify(move.instance.context),
+        );
+        if (target === null) return 0;
+        if (uniform && machine.store.moveMany !== undefined) {
+          const moved = await machine.store.moveMany(tx, accepted.map((move) => move.instance as Instance<MachineTypes>), {
+            stateValue: target,
+            event: { type: event.type, at, state: target, fields: loggedFields(machine.definition, event) },
+            appId: request.app.id,
+          });
+          if (!moved) throw new StaleInstanceError(accepted.map((move) => move.instance.id).join(','));
+          return accepted.length;
+        }
+        for (const move of accepted) await steps.send(typed, move.instance, input, request);
+        return accepted.length;
+      },
+    };
+    return steps;
+  }
+
+  async function transactionOnce<R>(work: (steps: TxSteps) => Promise<R>, latest: Map<string, Step<MachineTypes>>): Promise<{ result: R; afterCommit: Deferred[] }> {
+    for (let attempt = 1; ; attempt++) {
+      const afterCommit: Deferred[] = [];
+      try {
+        const result = await storage.db.$transaction((tx) => work(stepsIn(tx, afterCommit, latest)));
+        return { result, afterCommit };
+      } catch (error) {
+        if (!(error instanceof StaleInstanceError)) throw error;
+        latest.clear();
+        if (attempt >= MAX_CONFLICT_RETRIES) throw new AuthError('FLOW_CONFLICT', { details: { instanceId: error.instanceId } });
+      }
+    }
+  }
+
+  return {
+    async transaction(work) {
+      const latest = new Map<string, Step<MachineTypes>>();
+      let { result, afterCommit } = await transactionOnce(work, latest);
+      for (let chained = 0; afterCommit.length > 0; chained++) {
+        if (chained >= MAX_CHAINED_EVENTS) throw new Error('after-commit effects reported too many events');
+        const followUps: { machine: RegisteredMachine<MachineTypes>; id: string; event: EventInput<MachineTypes>; request: MachineTypes['request'] }[] = [];
+        for (const deferred of afterCommit) {
+          const outcome = await handlerOf(deferred.machine, deferred.effect).run(deferred.effect.params, deferred.context);
+          if (outcome?.event !== undefined) followUps.push({ machine: deferred.machine, id: deferred.context.instanceId, event: outcome.event, request: deferred.context.request });
+        }
+        afterCommit = [];
+        for (const followUp of followUps) {
+          const next = await transactionOnce(async (steps) => {
+            const instance = await followUp.machine.store.reload(steps.tx, storage.provider, followUp.id);
+            if (instance === null) throw new AuthError('FLOW_NOT_FOUND', { details: { instanceId: followUp.id } });
+            return steps.send(followUp.machine, instance, followUp.event, followUp.request);
+          }, latest);
+          afterCommit.push(...next.afterCommit);
+        }
+      }
+      const step = result as Partial<Step<MachineTypes>> | null;
+      if (step !== null && typeof step === 'object' && typeof step.id === 'string' && 'answer' in step) result = (latest.get(step.id) ?? result) as typeof result;
+      return result;
+    },
+
+    evaluate(typed, instance, input) {
+      const machine = any(typed);
+      const current = restore(machine.definition.machine, instance.stateValue, instance.context);
+      const next = apply(machine.definition.machine, current, { ...(input as object), at: clock.now() } as MachineTypes['event']);
+      const state = stateOf(next.snapshot);
+      return { accepted: next.accepted, state, answer: answerOf(machine, state, next.snapshot.context) };
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { MAGIC_LINK_EFFECTS, type MagicLinkContext, type MagicLinkEffects, type MagicLinkEvent, type MagicLinkInput, magicLinkMachine } from '../../../machines/magic-link.machine.js';
+import { magicLinkAnswers, type MagicLinkState } from '../../../machines/magic-link.answers.js';
+import type { Config } from '../../config.js';
+import type { EmailSender } from '../../delivery/email-sender.js';
+import { maskAddress } from '../../delivery/mask.js';
+import { type EmailContent, renderMagicLinkEmail } from '../../delivery/templates/magic-link-email.js';
+import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
+import type { RefreshFamilies } from '../../refresh/refresh-family-machine.js';
+import type { AppRecord } from '../../repositories/app-repository.js';
+import { flowStore, type FlowTypes } from '../../repositories/flow-repository.js';
+import { newSecret } from '../../secrets/random.js';
+import type { SecretHasher } from '../../secrets/secret-hasher.js';
+import type { Sessions } from '../../sessions/session-machine.js';
+import type { TokenService } from '../../tokens/token-service.js';
+import { type AuthenticationRequest, recordAuthenticationHandler } from '../authentication.js';
+import { undeliverable } from '../delivery-failure.js';
+import { issueTokensHandler, type TokenResults } from '../token-results.js';
+
+// The magic-link flow as the runner runs it: its definition, store and effect handlers.
+
+/** The path of the emailed link: a GET there only redirects (keystate-server.md §5 item 4). */
+export const MAGIC_LINK_PATH = '/cis/v1/auth/link/email/redirect';
+
+/** Where a message went, for the operator: masked address and outcome, never the link or code. */
+export interface DeliveryLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Request data the send step needs and the machine does not reason about. */
+export interface MagicLinkSendRequest {
+  readonly to: string;
+  readonly emailContent: EmailContent | null;
+  /** Sender display name when the template sets none (app preference, else the app's name). */
+  readonly fromName: string;
+  readonly primaryColor: string | null;
+}
+
+export interface MagicLinkRequest {
+  readonly app: AppRecord;
+  readonly send?: MagicLinkSendRequest;
+  readonly authentication?: AuthenticationRequest;
+  readonly results: TokenResults & { link?: string };
+}
+
+export interface MagicLinkTypes extends FlowTypes {
+  readonly input: MagicLinkInput;
+  readonly context: MagicLinkContext;
+  readonly event: MagicLinkEvent;
+  readonly effects: MagicLinkEffects;
+  readonly state: MagicLinkState;
+  readonly request: MagicLinkRequest;
+}
+
+export const magicLinkDefinition: MachineDefinition<MagicLinkTypes> = {
+  name: 'magic-link',
+  machine: magicLinkMachine,
+  version: 2,
+  effects: MAGIC_LINK_EFFECTS,
+  logged: {
+    'challenge.delivered': [],
+    'challenge.undeliverable': ['reason', 'fault'],
+    'code.submit': ['requestId'],
+    'challenge.superseded': [],
+  },
+  answers: magicLinkAnswers,
+};
+
+export type MagicLinkFlows = RegisteredMachine<MagicLinkTypes>;
+
+export function createMagicLinkFlows(deps: {
+  config: Pick<Config, 'publicUrl'>;
+  hasher: SecretHasher;
+  tokens: TokenService;
+  sessions: Sessions;
+  families: RefreshFamilies;
+  emailSender: EmailSender;
+  log: DeliveryLog;
+}): MagicLinkFlows {
+  const linkFor = (code: string): string => `${deps.config.publicUrl}${MAGIC_LINK_PATH}?token=${encodeURIComponent(code)}`;
+  return {
+    definition: magicLinkDefinition,
+    store: flowStore<MagicLinkTypes>('magic-link'),
+    handlers: {
+      issueChallenge: {
+        phase: 'inline',
+        run(_params, { request }) {
+          const code = newSecret();
+          // The plaintext lives only in this request, for the delivery after the commit.
+          request.results.link = linkFor(code);
+          return { patch: { secretHash: deps.hasher.hash(code) } };
+        },
+      },
+      deliverChallenge: {
+        phase: 'afterCommit',
+        async run({ channel }, { instanceId, context, at, request }) {
+          const link = request.results.link;
+          if (link === undefined || request.send === undefined) throw new Error('deliverChallenge ran without issueChallenge');
+          if (channel === 'direct') return { event: { type: 'challenge.delivered' } };
+          const { to, emailContent, fromName, primaryColor } = request.send;
+          const fields = { flowId: instanceId, channel: 'email', via: deps.emailSender.kind, to: maskAddress(to) };
+          const message = renderMagicLinkEmail({ appName: request.app.name, link, expiresInMinutes: Math.max(1, Math.round((context.expiresAt - at) / 60_000)), content: emailContent, primaryColor });
+          try {
+            await deps.emailSender.send({ to, ...message, fromName: message.fromName ?? fromName });
+            deps.log.info(fields, 'magic link delivered');
+            return { event: { type: 'challenge.delivered' } };
+          } catch (error) {
+            const event = undeliverable(error);
+            deps.log.warn({ ...fields, reason: event.reason, fault: event.fault }, 'magic link not delivered');
+            return { event };
+          }
+        },
+      },
+      recordAuthentication: recordAuthenticationHandler<MagicLinkTypes>(deps),
+      issueTokens: issueTokensHandler<MagicLinkTypes>(deps.tokens),
+    },
+  };
+}

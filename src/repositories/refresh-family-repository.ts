@@ -1,0 +1,170 @@
+import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
+import type { Provider } from '../storage/migrate.js';
+import { Prisma } from '../storage/generated/sqlite/client.js';
+import type { Tx } from '../storage/prisma.js';
+import type { UserGrant } from '../tokens/token-service.js';
+import { fromJson, toJson } from './json.js';
+import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
+
+// Refresh-token families: instances of machines/refresh-family.machine.ts. The family row holds the
+// HMAC of its current token; the hashes of the tokens it rotated out stay in refresh_token, so a
+// presented token is found whichever it is, and a rotated-out one is recognised as reuse.
+
+export interface RefreshFamilyRow {
+  readonly tenantId: string;
+  readonly appId: string;
+  readonly userId: string;
+  readonly sessionId: string | null;
+  readonly currentHash: string;
+  readonly grant: UserGrant;
+  readonly events: readonly LoggedEvent[];
+}
+
+export interface RefreshFamilyCreate {
+  readonly tenantId: string;
+  readonly appId: string;
+  readonly userId: string;
+  readonly sessionId: string | null;
+  readonly currentHash: string;
+  readonly grant: UserGrant;
+  readonly expiresAt: number;
+}
+
+export interface RefreshFamilyPatch {
+  readonly currentHash: string;
+}
+
+export interface RefreshFamilyTypes extends MachineTypes {
+  readonly row: RefreshFamilyRow;
+  readonly create: RefreshFamilyCreate;
+  readonly patch: RefreshFamilyPatch;
+}
+
+interface RawFamily {
+  id: string;
+  tenantId: string;
+  appId: string;
+  userId: string;
+  sessionId: string | null;
+  currentHash: string;
+  grant: unknown;
+  machineVersion: number;
+  stateValue: string;
+  context: unknown;
+  events: unknown;
+  version: number;
+}
+
+const FAMILY_COLUMNS = Prisma.sql`f."id", f."tenant_id" AS "tenantId", f."app_id" AS "appId", f."user_id" AS "userId", f."session_id" AS "sessionId",
+  f."current_hash" AS "currentHash", f."grant", f."machine_version" AS "machineVersion", f."state_value" AS "stateValue", f."context", f."events", f."version"`;
+
+const toInstance = <T extends RefreshFamilyTypes>(raw: RawFamily): Instance<T> => ({
+  id: raw.id,
+  machineVersion: raw.machineVersion,
+  version: raw.version,
+  stateValue: raw.stateValue,
+  context: fromJson<T['context']>(raw.context),
+  row: {
+    tenantId: raw.tenantId,
+    appId: raw.appId,
+    userId: raw.userId,
+    sessionId: raw.sessionId,
+    currentHash: raw.currentHash,
+    grant: fromJson<UserGrant>(raw.grant),
+    events: fromJson<LoggedEvent[]>(raw.events),
+  },
+});
+
+export interface PresentedToken<T extends RefreshFamilyTypes> {
+  readonly family: Instance<T>;
+  readonly token: 'current' | 'rotatedOut';
+  /** The family's session ended (logout, revocation); false when it has none or it lives on. */
+  readonly sessionEnded: boolean;
+  readonly user: UserRecord;
+}
+
+/**
+ * The family a presented refresh token belongs to (by its HMAC, one candidate per key), whether it
+ * is the current token or one rotated out, the family's session standing and the user with its
+ * association to the app: one statement. The family and its session are locked on PostgreSQL, so a
+ * refresh is ordered wholly before or after a logout of the same session.
+ */
+export async function findPresentedToken<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, appId: string, hashes: readonly string[]): Promise<PresentedToken<T> | null> {
+  const candidates = Prisma.join([...hashes]);
+  const lock = provider === 'postgresql' ? Prisma.sql`FOR UPDATE OF f` : Prisma.empty;
+  const rows = await tx.$queryRaw<(RawFamily & RawUser & { rotatedOut: number | boolean; sessionState: string | null })[]>`SELECT ${FAMILY_COLUMNS}, ${USER_COLUMNS},
+      CASE WHEN f."current_hash" IN (${candidates}) THEN 0 ELSE 1 END AS "rotatedOut", s."state" AS "sessionState"
+    FROM "refresh_family" f
+    JOIN "user" u ON u."id" = f."user_id"
+    LEFT JOIN "user_app" ua ON ua."user_id" = f."user_id" AND ua."app_id" = f."app_id"
+    LEFT JOIN "session" s ON s."id" = f."session_id"
+    WHERE f."app_id" = ${appId}
+      AND (f."current_hash" IN (${candidates}) OR f."id" IN (SELECT t."family_id" FROM "refresh_token" t WHERE t."token_hash" IN (${candidates})))
+    LIMIT 1 ${lock}`;
+  const raw = rows[0];
+  if (raw === undefined) return null;
+  return { family: toInstance<T>(raw), token: Number(raw.rotatedOut) === 1 ? 'rotatedOut' : 'current', sessionEnded: raw.sessionState === 'terminated', user: userFromRaw(raw) };
+}
+
+/** Keeps the hash of a token the family just rotated out (presented again, it is reuse). */
+export async function keepRotatedOutToken(tx: Tx, token: { tokenHash: string; familyId: string; generation: number; at: number }): Promise<void> {
+  await tx.refreshToken.create({ data: { tokenHash: token.tokenHash, familyId: token.familyId, generation: token.generation, createdAt: new Date(token.at) } });
+}
+
+export async function reloadFamily<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+  const lock = provider === 'postgresql' ? Prisma.sql`FOR UPDATE` : Prisma.empty;
+  const rows = await tx.$queryRaw<RawFamily[]>`SELECT ${FAMILY_COLUMNS} FROM "refresh_family" f WHERE f."id" = ${id} ${lock}`;
+  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+}
+
+/** A family with its input and log, as the admin view and replay read it. */
+export async function readFamily(db: Tx, id: string): Promise<(Instance<RefreshFamilyTypes> & { input: unknown }) | null> {
+  const rows = await db.$queryRaw<(RawFamily & { input: unknown })[]>`SELECT ${FAMILY_COLUMNS}, f."input" FROM "refresh_family" f WHERE f."id" = ${id}`;
+  const raw = rows[0];
+  return raw === undefined ? null : { ...toInstance<RefreshFamilyTypes>(raw), input: raw.input };
+}
+
+export function refreshFamilyStore<T extends RefreshFamilyTypes>(): InstanceStore<T> {
+  return {
+    async insert(tx, created) {
+      const at = new Date(created.events[0]?.at ?? 0);
+      const create: RefreshFamilyCreate = created.create;
+      await tx.refreshFamily.create({
+        data: {
+          id: created.id,
+          tenantId: create.tenantId,
+          appId: create.appId,
+          userId: create.userId,
+          sessionId: create.sessionId,
+          currentHash: create.currentHash,
+          grant: toJson(create.grant),
+          machineVersion: created.machineVersion,
+          input: toJson(created.input),
+          stateValue: created.stateValue,
+          context: toJson(created.context),
+          events: toJson(created.events),
+          version: created.events.length,
+          expiresAt: new Date(create.expiresAt),
+          createdAt: at,
+          updatedAt: at,
+        },
+      });
+    },
+    async update(tx, instance, next) {
+      const { count } = await tx.refreshFamily.updateMany({
+        where: { id: instance.id, version: instance.version },
+        data: {
+          stateValue: next.stateValue,
+          context: toJson(next.context),
+          events: toJson([...instance.row.events, ...next.events]),
+          version: instance.version + next.events.length,
+          updatedAt: new Date(next.events[0]?.at ?? 0),
+          ...(instance.stateValue === 'active' && next.stateValue !== 'active' ? { endedAt: new Date(next.events[0]?.at ?? 0) } : {}),
+          ...(next.patch.currentHash === undefined ? {} : { currentHash: next.patch.currentHash }),
+        },
+      });
+      return count === 1;
+    },
+    reload: (tx, provider, id) => reloadFamily<T>(tx, provider, id),
+  };
+}

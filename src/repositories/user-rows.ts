@@ -1,0 +1,71 @@
+import { Prisma } from '../storage/generated/sqlite/client.js';
+import type { UserClaimsSource } from '../tokens/claims.js';
+import { fromJson } from './json.js';
+
+// A user as the app sees it: the tenant-level identity (table "user", alias u) and the app-level
+// fields of its association with the app (table "user_app", alias ua), read in one statement by
+// the queries of the hot paths.
+
+export type UserStatus = 'Pending' | 'Active' | 'Disabled';
+
+export interface UserRecord extends UserClaimsSource {
+  readonly tenantId: string;
+  readonly status: UserStatus;
+  readonly statusChangedAt: number;
+  readonly emailVerifiedAt: number | null;
+  readonly phoneVerifiedAt: number | null;
+  readonly updatedAt: number;
+}
+
+export interface RawUser {
+  userId: string;
+  userTenantId: string;
+  email: string | null;
+  emailVerifiedAt: Date | null;
+  phoneNumber: string | null;
+  phoneVerifiedAt: Date | null;
+  status: string;
+  statusChangedAt: Date;
+  externalUserId: string | null;
+  profile: unknown;
+  customData: unknown;
+  lastAuthAt: Date | null;
+  userCreatedAt: Date;
+  userUpdatedAt: Date;
+  username: string | null;
+  externalAccountId: string | null;
+  customAppData: unknown;
+}
+
+/** The columns of RawUser; the query names the user `u` and LEFT JOINs its association as `ua`. */
+export const USER_COLUMNS = Prisma.sql`u."id" AS "userId", u."tenant_id" AS "userTenantId", u."email", u."email_verified_at" AS "emailVerifiedAt",
+  u."phone_number" AS "phoneNumber", u."phone_verified_at" AS "phoneVerifiedAt", u."status", u."status_changed_at" AS "statusChangedAt",
+  u."external_user_id" AS "externalUserId", u."profile", u."custom_data" AS "customData", u."last_auth_at" AS "lastAuthAt",
+  u."created_at" AS "userCreatedAt", u."updated_at" AS "userUpdatedAt",
+  ua."username", ua."external_account_id" AS "externalAccountId", ua."custom_app_data" AS "customAppData"`;
+
+const time = (date: Date | null): number | null => date?.getTime() ?? null;
+
+export function userFromRaw(raw: RawUser): UserRecord {
+  return {
+    id: raw.userId,
+    tenantId: raw.userTenantId,
+    email: raw.email,
+    emailVerified: raw.emailVerifiedAt !== null,
+    emailVerifiedAt: time(raw.emailVerifiedAt),
+    phoneNumber: raw.phoneNumber,
+    phoneVerified: raw.phoneVerifiedAt !== null,
+    phoneVerifiedAt: time(raw.phoneVerifiedAt),
+    status: raw.status as UserStatus,
+    statusChangedAt: raw.statusChangedAt.getTime(),
+    externalUserId: raw.externalUserId,
+    profile: fromJson<Record<string, unknown>>(raw.profile),
+    customData: fromJson<Record<string, unknown> | null>(raw.customData),
+    lastAuthAt: time(raw.lastAuthAt),
+    createdAt: raw.userCreatedAt.getTime(),
+    updatedAt: raw.userUpdatedAt.getTime(),
+    username: raw.username,
+    externalAccountId: raw.externalAccountId,
+    customAppData: fromJson<Record<string, unknown> | null>(raw.customAppData),
+  };
+}

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Instance, MachineTypes, RegisteredMachine } from '../../src/engine/definition.js';
+import { createRunner } from '../../src/engine/runner.js';
+import { magicLinkDefinition, type MagicLinkTypes } from '../../src/flows/magic-link/magic-link-machine.js';
+import { findFlowById, flowStore } from '../../src/repositories/flow-repository.js';
+import { AuthError } from '../../src/errors.js';
+import type { Tx } from '../../src/storage/prisma.js';
+import { manualClock } from '../helpers/clock.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+
+// The runner against a real database (both engines), with a real machine (magic link) and
+// recording effect handlers: one write per step (the row and its log), inline effects applied
+// before it, transaction effects after it and rolled back with it, after-commit effects whose
+// events come back as the next step, and concurrent events on one instance serialised.
+
+const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
+const MINUTE = 60_000;
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'undeliverable' } = {}) {
+  const performed: string[] = [];
+  const registered: RegisteredMachine<MagicLinkTypes> = {
+    definition: magicLinkDefinition,
+    store: flowStore<MagicLinkTypes>('magic-link'),
+    handlers: {
+      issueChallenge: { phase: 'inline', run: () => (performed.push('issueChallenge'), { patch: { secretHash: `hash-${performed.length}-${Math.random()}` } }) },
+      deliverChallenge: {
+        phase: 'afterCommit',
+        run: () => {
+          performed.push('deliverChallenge');
+          return { event: options.deliver === 'undeliverable' ? { type: 'challenge.undeliverable', reason: 'smtp_unreachable', fault: 'outage' } : { type: 'challenge.delivered' } };
+        },
+      },
+      recordAuthentication: {
+        phase: 'transaction',
+        run: () => {
+          performed.push('recordAuthentication');
+          if (options.failRecording) throw new AuthError('SESSION_NOT_FOUND');
+        },
+      },
+      issueTokens: { phase: 'afterCommit', run: () => void performed.push('issueTokens') },
+    },
+  };
+  return { registered, performed };
+}
+
+const input = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email' as const, expiresAt: T0 + 15 * MINUTE, requestId: null };
+const create = { tenantId: 'tenant-1', appId: 'app-1', userId: 'user-1', subject: null, expiresAt: T0 + 15 * MINUTE, replaces: null };
+const request = { app: { id: 'app-1' } as never, results: {} };
+let counter = 0;
+
+async function started(runner: ReturnType<typeof createRunner>, registered: RegisteredMachine<MagicLinkTypes>) {
+  counter += 1;
+  const id = `flow-${counter}`;
+  const step = await runner.transaction((steps) => steps.start(registered, { id, appId: 'app-1', input, create, request }));
+  return { id, step };
+}
+const load = (id: string, tx: Tx = db.storage.db) => findFlowById<MagicLinkTypes>(tx, db.storage.provider, id) as Promise<Instance<MagicLinkTypes>>;
+/** Inside a transaction, reads go through its client (SQLite has one connection: see src/storage/prisma.ts). */
+const submitTo = (runner: ReturnType<typeof createRunner>, registered: RegisteredMachine<MagicLinkTypes>, id: string) =>
+  runner.transaction(async (steps) => steps.send(registered, await load(id, steps.tx), { type: 'code.submit', requestId: null }, request));
+
+describe('runner', () => {
+  it('starts an instance, performs its effects in order, and applies what after-commit effects report', async () => {
+    const { registered, performed } = machine();
+    const runner = createRunner({ storage: db.storage, clock: manualClock(T0) });
+    const { id, step } = await started(runner, registered);
+    expect(performed).toEqual(['issueChallenge', 'deliverChallenge']);
+    // The step returned is the latest: the delivery outcome was applied after the commit.
+    expect(step.state).toBe('awaitingCode.waiting');
+    expect(step.answer).toEqual({ kind: 'ok' });
+    const row = await load(id);
+    expect(row).toMatchObject({ version: 2, stateValue: 'awaitingCode.waiting', row: { secretHash: expect.stringMatching(/^hash-1-/) } });
+    expect(row.row.events.map((event) => [event.seq, event.type, event.state, event.at])).toEqual([
+      [1, 'xstate.init', 'issuing', T0],
+      [2, 'challenge.delivered', 'awaitingCode.waiting', T0],
+    ]);
+  });
+
+  it('stamps each event with the injected clock and answers from the machine’s table', async () => {
+    const clock = manualClock(T0);
+    const { registered } = machine({ deliver: 'undeliverable' });
+    const runner = createRunner({ storage: db.storage, clock });
+    const { id, step } = await started(runner, registered);
+    expect(step.answer).toEqual({ kind: 'refused', error: 'DELIVERY_UNAVAILABLE' });
+    clock.advance(MINUTE);
+    const next = await submitTo(runner, registered, id);
+    expect(next.state).toBe('deliveryFailed.refused');
+    expect((await load(id)).row.events.at(-1)).toMatchObject({ type: 'code.submit', at: T0 + MINUTE, fields: { requestId: null } });
+  });
+
+  it('an event the machine does not take writes nothing', async () => {
+    const { registered } = machine();
+    const runner = createRunner({ storage: db.storage, clock: manualClock(T0) });
+    const { id } = await started(runner, registered);
+    const before = await load(id);
+    const step = await runner.transaction((steps) => steps.send(registered, before, { type: 'challenge.delivered' }, request));
+    expect(step.accepted).toBe(false);
+    expect(await load(id)).toEqual(before);
+  });
+
+  it('a transaction effect that fails rolls the instance and its log back', async () => {
+    const { registered, performed } = machine({ failRecording: true });
+    const runner = createRunner({ storage: db.storage, clock: manualClock(T0) });
+    const { id } = await started(runner, registered);
+    const before = await load(id);
+    await expect(submitTo(runner, registered, id)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    expect(performed).toContain('recordAuthentication');
+    expect(performed).not.toContain('issueTokens');
+    expect(await load(id)).toEqual(before);
+  });
+
+  it('concurrent events on one instance: exactly one applies, the others see its result', async () => {
+    const { registered, performed } = machine();
+    const runner = createRunner({ storage: db.storage, clock: manualClock(T0) });
+    const { id } = await started(runner, registered);
+    performed.length = 0;
+    const steps = await Promise.all(Array.from({ length: 4 }, () => submitTo(runner, registered, id)));
+    expect(steps.filter((step) => step.state === 'authenticated.redeemed').length).toBe(1);
+    expect(steps.filter((step) => step.state === 'authenticated.alreadyUsed').length).toBe(3);
+    expect(performed.filter((effect) => effect === 'recordAuthentication')).toHaveLength(1);
+    const row = await load(id);
+    expect(row.row.events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('an instance of another machine version is refused (410)', async () => {
+    const { registered } = machine();
+    const runner = createRunner({ storage: db.storage, clock: manualClock(T0) });
+    const { id } = await started(runner, registered);
+    await db.storage.db.flow.update({ where: { id }, data: { machineVersion: 1 } });
+    await expect(submitTo(runner, registered, id)).rejects.toMatchObject({ code: 'FLOW_VERSION_RETIRED' });
+  });
+
+  it('evaluates without applying', async () => {
+    const { registered, performed } = machine();
+    const runner = createRunner({ storage: db.storage, clock: manualClock(T0 + 20 * MINUTE) });
+    const { id } = await started(runner, registered);
+    performed.length = 0;
+    const before = await load(id);
+    expect(runner.evaluate(registered as unknown as RegisteredMachine<MachineTypes>, before as never, { type: 'code.submit', requestId: null } as never)).toMatchObject({
+      accepted: true,
+      state: 'expired.lapsed',
+      answer: { kind: 'refused', error: 'MAGIC_LINK_CODE_INVALID' },
+    });
+    expect(performed).toEqual([]);
+    expect(await load(id)).toEqual(before);
+  });
+});
