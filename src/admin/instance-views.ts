@@ -40,8 +40,17 @@ interface Stored {
   readonly events: readonly LoggedEvent[];
 }
 
+/** Whether the log rebuilds the stored state; a log the machine cannot even apply does not. */
+function replays<T extends MachineTypes>(definition: MachineDefinition<T>, stored: Stored): boolean {
+  if (stored.machineVersion !== definition.version) return false;
+  try {
+    return replayMatches(replayLog(definition, stored.input, stored.events), stored);
+  } catch {
+    return false;
+  }
+}
+
 export function instanceView<T extends MachineTypes>(definition: MachineDefinition<T>, stored: Stored): InstanceView {
-  const replays = stored.machineVersion === definition.version && replayMatches(replayLog(definition, stored.input, stored.events), stored);
   return {
     id: stored.id,
     machine: definition.name,
@@ -50,7 +59,7 @@ export function instanceView<T extends MachineTypes>(definition: MachineDefiniti
     input: redact(stored.input),
     context: redact(stored.context),
     events: stored.events.map((event) => ({ seq: event.seq, type: event.type, at: new Date(event.at).toISOString(), state: event.state, fields: redact(event.fields) })),
-    replays,
+    replays: replays(definition, stored),
   };
 }
 

@@ -2,7 +2,8 @@ import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engi
 import type { Provider } from '../storage/migrate.js';
 import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
-import { fromJson, toJson } from './json.js';
+import { createdColumns, writtenColumns } from './instance-columns.js';
+import { fromJson } from './json.js';
 
 // Flow rows: one statechart instance each (magic link, passcode), with its input, its state value
 // and context, its log, and the lookup columns a request finds it by (the user and identifier it
@@ -128,13 +129,8 @@ export function flowStore<T extends FlowTypes>(kind: FlowKind): InstanceStore<T>
           appId: create.appId,
           userId: create.userId,
           subject: create.subject,
-          machineVersion: created.machineVersion,
+          ...createdColumns(created),
           secretHash: created.patch.secretHash ?? null,
-          input: toJson(created.input),
-          stateValue: created.stateValue,
-          context: toJson(created.context),
-          events: toJson(created.events),
-          version: created.events.length,
           expiresAt: new Date(create.expiresAt),
           createdAt: now,
           updatedAt: now,
@@ -145,11 +141,7 @@ export function flowStore<T extends FlowTypes>(kind: FlowKind): InstanceStore<T>
       const { count } = await tx.flow.updateMany({
         where: { id: instance.id, version: instance.version },
         data: {
-          stateValue: next.stateValue,
-          context: toJson(next.context),
-          events: toJson([...instance.row.events, ...next.events]),
-          version: instance.version + next.events.length,
-          updatedAt: new Date(next.events[0]?.at ?? 0),
+          ...writtenColumns(instance, instance.row.events, next),
           ...(next.patch.secretHash === undefined ? {} : { secretHash: next.patch.secretHash }),
         },
       });

@@ -3,6 +3,7 @@ import type { Provider } from '../storage/migrate.js';
 import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
 import type { UserGrant } from '../tokens/token-service.js';
+import { createdColumns, writtenColumns } from './instance-columns.js';
 import { fromJson, toJson } from './json.js';
 import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 
@@ -138,12 +139,7 @@ export function refreshFamilyStore<T extends RefreshFamilyTypes>(): InstanceStor
           sessionId: create.sessionId,
           currentHash: create.currentHash,
           grant: toJson(create.grant),
-          machineVersion: created.machineVersion,
-          input: toJson(created.input),
-          stateValue: created.stateValue,
-          context: toJson(created.context),
-          events: toJson(created.events),
-          version: created.events.length,
+          ...createdColumns(created),
           expiresAt: new Date(create.expiresAt),
           createdAt: at,
           updatedAt: at,
@@ -154,11 +150,7 @@ export function refreshFamilyStore<T extends RefreshFamilyTypes>(): InstanceStor
       const { count } = await tx.refreshFamily.updateMany({
         where: { id: instance.id, version: instance.version },
         data: {
-          stateValue: next.stateValue,
-          context: toJson(next.context),
-          events: toJson([...instance.row.events, ...next.events]),
-          version: instance.version + next.events.length,
-          updatedAt: new Date(next.events[0]?.at ?? 0),
+          ...writtenColumns(instance, instance.row.events, next),
           ...(instance.stateValue === 'active' && next.stateValue !== 'active' ? { endedAt: new Date(next.events[0]?.at ?? 0) } : {}),
           ...(next.patch.currentHash === undefined ? {} : { currentHash: next.patch.currentHash }),
         },

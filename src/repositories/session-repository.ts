@@ -2,6 +2,7 @@ import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engi
 import type { Provider } from '../storage/migrate.js';
 import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
+import { createdColumns } from './instance-columns.js';
 import { fromJson, toJson } from './json.js';
 import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 
@@ -119,16 +120,13 @@ export function sessionStore<T extends SessionTypes>(provider: Provider): Instan
           tenantId: create.tenantId,
           userId: create.userId,
           createdByAppId: created.appId,
-          machineVersion: created.machineVersion,
+          ...createdColumns(created),
+          // Session log entries also name the app that caused them (a session is shared by apps).
+          events: toJson(entries(created.appId, created.events)),
           state: topState(created.stateValue),
-          stateValue: created.stateValue,
-          input: toJson(created.input),
-          context: toJson(created.context),
           expiresAt: new Date(created.context.expiresAt),
-          version: created.events.length,
           createdAt: at,
           updatedAt: at,
-          events: toJson(entries(created.appId, created.events)),
         },
         select: { id: true },
       });

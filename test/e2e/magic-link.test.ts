@@ -1,61 +1,14 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher.js';
-import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { authenticate, client, codeByEmail, linkIn, MINUTE, newUser, REDIRECT, server, smtp, useMagicLinkFixture } from '../helpers/magic-link-fixture.js';
 
 // The magic-link flow end to end, as an app and its user would live it: a real listening server,
 // a real database, nodemailer speaking SMTP to a loopback server, the link followed like a mail
 // client would, and the ID token verified against the JWKS with jose like a client app would.
+// This file: the link and its code from send to tokens (lifetimes, replays, sessions, options,
+// claims). What the flow refuses, stores and limits: magic-link-safety.test.ts.
 
-const REDIRECT = 'https://app.example/verify';
-const MINUTE = 60_000;
-
-let db: TestDatabase;
-let smtp: SmtpCatcher;
-let server: TestServer;
-let client: TestClient;
-let counter = 0;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-  smtp = await startSmtpCatcher();
-  server = await startTestServer({ databaseUrl: db.url, smtpUrl: smtp.url });
-  client = await server.createApp({ name: 'Shop', redirectUris: [REDIRECT], resources: ['https://api.shop.example'] });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await smtp?.close();
-  await db?.drop();
-});
-
-async function newUser(overrides: Record<string, unknown> = {}): Promise<{ id: string; email: string }> {
-  const email = `user${++counter}@example.com`;
-  const response = await client.call('POST', '/cis/v1/users', { email, ...overrides });
-  expect(response.status).toBe(201);
-  return { id: response.body.result.user_id, email };
-}
-
-function linkIn(text: string): string {
-  const match = /(http:\/\/127\.0\.0\.1:\d+\/cis\/v1\/auth\/link\/email\/redirect\?token=[A-Za-z0-9_%-]+)/.exec(text);
-  if (!match?.[1]) throw new Error(`no link in mail: ${text}`);
-  return match[1];
-}
-
-/** Sends a link by email, reads the mail, follows the link: returns the code the app receives. */
-async function codeByEmail(email: string, extra: Record<string, unknown> = {}): Promise<{ code: string; location: URL }> {
-  const sent = await client.call('POST', '/cis/v1/auth/link/email/send', { identifier: email, identifier_type: 'email', redirect_uri: REDIRECT, ...extra });
-  expect(sent.status, JSON.stringify(sent.body)).toBe(200);
-  const mail = await smtp.nextMail();
-  expect(mail.to).toEqual([email]);
-  const followed = await fetch(linkIn(mail.text), { redirect: 'manual' });
-  expect(followed.status).toBe(302);
-  const location = new URL(followed.headers.get('location') ?? '');
-  return { code: location.searchParams.get('code') ?? '', location };
-}
-
-const authenticate = (body: Record<string, unknown>) => client.call('POST', '/cis/v1/auth/link/email/authenticate', body);
+useMagicLinkFixture();
 
 describe('email magic link, end to end', () => {
   it('emails a link that redirects with code and state; the code buys tokens a client app can verify', async () => {
@@ -200,76 +153,6 @@ describe('email magic link, end to end', () => {
     expect(mail.subject).toBe('Your Shop link');
     expect(mail.fromName).toBe('Shop Team');
     expect(mail.html).toContain('Hello &lt;b&gt;there&lt;/b&gt;');
-  });
-
-  it('refuses a redirect_uri that is not on the app’s list, and an unknown user', async () => {
-    const user = await newUser();
-    const badRedirect = await client.call('POST', '/cis/v1/auth/link/email/send', { email: user.email, redirect_uri: 'https://evil.example/verify' });
-    expect(badRedirect.status).toBe(400);
-    expect(badRedirect.body).toEqual({ message: 'redirect_uri is not one of the allowed redirect URIs configured for this app', error_code: '400' });
-    const prefix = await client.call('POST', '/cis/v1/auth/link/email/send', { email: user.email, redirect_uri: `${REDIRECT}/../evil` });
-    expect(prefix.status).toBe(400);
-    const unknown = await client.call('POST', '/cis/v1/auth/link/email/send', { email: 'nobody@example.com', redirect_uri: REDIRECT });
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.message).toBe('User not found');
-  });
-
-  it('another app cannot redeem this app’s code, nor see its users', async () => {
-    const other = await server.createApp({ name: 'Other', redirectUris: [REDIRECT] });
-    const user = await newUser();
-    const { code } = await codeByEmail(user.email);
-    const stolen = await other.call('POST', '/cis/v1/auth/link/email/authenticate', { code });
-    expect(stolen.status).toBe(400);
-    expect((await other.call('GET', `/cis/v1/users/${user.id}`)).status).toBe(404);
-    expect((await authenticate({ code })).status).toBe(200);
-  });
-
-  it('stores only hashes of codes and sessions, and logs every transition of the flow', async () => {
-    const user = await newUser();
-    const { code } = await codeByEmail(user.email);
-    const tokens = (await authenticate({ code })).body;
-    const flows = await db.storage.db.flow.findMany({ where: { userId: user.id, kind: 'magic-link' } });
-    expect(flows.length).toBe(1);
-    expect(flows[0]?.secretHash).toMatch(/^[\w-]{43}$/);
-    const sessions = await db.storage.db.session.findMany({ where: { userId: user.id } });
-    expect(JSON.stringify(sessions)).not.toContain(tokens.session_id);
-    // A 14-day session from the moment of login.
-    expect(sessions[0]?.expiresAt.getTime()).toBe(server.clock.now() + 14 * 24 * 60 * MINUTE);
-    const flow = flows[0];
-    expect(flow?.stateValue).toBe('authenticated.redeemed');
-    expect((flow?.events as { type: string; state: string }[]).map((event) => [event.type, event.state])).toEqual([
-      ['xstate.init', 'issuing'],
-      ['challenge.delivered', 'awaitingCode.waiting'],
-      ['code.submit', 'authenticated.redeemed'],
-    ]);
-    expect(JSON.stringify(flow)).not.toContain(code);
-    expect(JSON.stringify(flow)).not.toContain(tokens.session_id);
-  });
-
-  it('when SMTP refuses, the send answers 503 and nothing counts as sent', async () => {
-    const user = await newUser();
-    smtp.setFailure('temporary-failure');
-    try {
-      const sent = await client.call('POST', '/cis/v1/auth/link/email/send', { email: user.email, redirect_uri: REDIRECT });
-      expect(sent.status).toBe(503);
-      const flow = await db.storage.db.flow.findFirstOrThrow({ where: { userId: user.id, kind: 'magic-link' }, orderBy: { createdAt: 'desc' } });
-      expect(flow.stateValue).toBe('deliveryFailed.undelivered');
-    } finally {
-      smtp.setFailure(null);
-    }
-  });
-
-  it('limits sends per identifier: the sixth within a minute is 429 with Retry-After', async () => {
-    const user = await newUser();
-    const send = () => client.call('POST', '/cis/v1/auth/link/email/send', { email: user.email, redirect_uri: REDIRECT, channel: 'direct' });
-    for (let i = 0; i < 5; i++) expect((await send()).status).toBe(200);
-    const limited = await send();
-    expect(limited.status).toBe(429);
-    expect(limited.body).toEqual({ message: 'Too many requests', error_code: 429 });
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Another identifier of the same app is not affected.
-    const other = await newUser();
-    expect((await client.call('POST', '/cis/v1/auth/link/email/send', { email: other.email, redirect_uri: REDIRECT, channel: 'direct' })).status).toBe(200);
   });
 
   it('honours claims requests and resource: optional claims appear only when asked, resource becomes aud', async () => {

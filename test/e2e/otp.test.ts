@@ -1,50 +1,13 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher.js';
-import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
-import { startTwilioStub, type TwilioStub } from '../helpers/twilio-stub.js';
+import { describe, expect, it } from 'vitest';
+import { ACCOUNT, authenticate, client, codeIn, MINUTE, newUser, send, server, smtp, twilio, useOtpFixture } from '../helpers/otp-fixture.js';
 
-// One-time passcodes end to end: the real twilio client sends to a Twilio-compatible endpoint on
-// loopback that checks Basic credentials; nodemailer sends to a real SMTP server on loopback.
+// One-time passcodes end to end, when all goes well: sending by SMS (the real twilio client to a
+// Twilio-compatible endpoint on loopback), by email (nodemailer to a real SMTP server on loopback)
+// and directly; redeeming, expiry, step-up into a session, request ids, and the documented errors.
+// Lockouts and rate limits: otp-limits.test.ts; providers that fail: otp-delivery-failures.test.ts.
 
-const MINUTE = 60_000;
-const ACCOUNT = { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: 'twilio-test-token', from: '+15005550006' };
-
-let db: TestDatabase;
-let smtp: SmtpCatcher;
-let twilio: TwilioStub;
-let server: TestServer;
-let client: TestClient;
-let counter = 0;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-  smtp = await startSmtpCatcher();
-  twilio = await startTwilioStub(ACCOUNT);
-  server = await startTestServer({ databaseUrl: db.url, smtpUrl: smtp.url, twilio: { url: twilio.url, ...ACCOUNT } });
-  client = await server.createApp({ name: 'Bank' });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await twilio?.close();
-  await smtp?.close();
-  await db?.drop();
-});
-
-async function newUser(): Promise<{ id: string; email: string; phone: string }> {
-  counter += 1;
-  const email = `otp${counter}@example.com`;
-  const phone = `+4479111234${String(counter).padStart(2, '0')}`;
-  const created = await client.call('POST', '/cis/v1/users', { email, phone_number: phone });
-  expect(created.status).toBe(201);
-  return { id: created.body.result.user_id, email, phone };
-}
-
-const send = (body: Record<string, unknown>) => client.call('POST', '/cis/v1/auth/otp/send', body);
-const authenticate = (body: Record<string, unknown>) => client.call('POST', '/cis/v1/auth/otp/authenticate', body);
-const codeIn = (text: string): string => /\b(\d{4,8})\b/.exec(text)?.[1] ?? '';
+useOtpFixture();
 
 describe('one-time passcodes, end to end', () => {
   it('SMS: the real twilio client sends the code; the right code buys tokens with amr sms and verifies the phone', async () => {
@@ -151,68 +114,6 @@ describe('one-time passcodes, end to end', () => {
     expect((await authenticate({ passcode: second, identifier_type: 'email', identifier: user.email })).status).toBe(200);
   });
 
-  it('brute force: wrong codes until locked, then even the right code is refused until the lockout ends', async () => {
-    const user = await newUser();
-    const id = { identifier_type: 'email', identifier: user.email };
-    const { code } = (await send({ channel: 'direct', ...id })).body;
-    const wrongCode = code === '123456' ? '654321' : '123456';
-    expect((await authenticate({ passcode: wrongCode, ...id })).body.error_code).toBe('auth_invalid_credentials');
-    expect((await authenticate({ passcode: wrongCode, ...id })).body.error_code).toBe('auth_invalid_credentials');
-    const third = await authenticate({ passcode: wrongCode, ...id });
-    expect(third.status).toBe(403);
-    expect(third.body.error_code).toBe('auth_locked');
-    // The code is dead, and while the lockout lasts no new code is issued or delivered (issue 7).
-    expect((await authenticate({ passcode: code, ...id })).status).toBe(403);
-    const requestsBefore = twilio.requestCount;
-    const refused = await send({ channel: 'sms', ...id });
-    expect(refused.status).toBe(403);
-    expect(refused.body.error_code).toBe('auth_locked');
-    expect((await send({ channel: 'direct', ...id })).body).toEqual({ message: 'Too many failed attempts; try again later', error_code: 'auth_locked' });
-    server.clock.advance(14 * MINUTE);
-    try {
-      expect((await send({ channel: 'direct', ...id })).body.error_code).toBe('auth_locked');
-      expect((await authenticate({ passcode: code, ...id })).body.error_code).toBe('auth_locked');
-      server.clock.advance(MINUTE);
-      const fresh = (await send({ channel: 'direct', ...id })).body.code;
-      expect((await authenticate({ passcode: fresh, ...id })).status).toBe(200);
-      expect(twilio.requestCount).toBe(requestsBefore);
-    } finally {
-      server.clock.advance(-15 * MINUTE);
-    }
-  });
-
-  it('resending does not buy new guesses: failures carry over to the new code', async () => {
-    const user = await newUser();
-    const id = { identifier_type: 'email', identifier: user.email };
-    for (let i = 0; i < 2; i++) {
-      const { code } = (await send({ channel: 'direct', ...id })).body;
-      expect((await authenticate({ passcode: code === '111111' ? '222222' : '111111', ...id })).status).toBe(400);
-    }
-    const { code } = (await send({ channel: 'direct', ...id })).body;
-    const locking = await authenticate({ passcode: code === '111111' ? '222222' : '111111', ...id });
-    expect(locking.body.error_code).toBe('auth_locked');
-  });
-
-  it('a burst of concurrent guesses cannot compare more codes than allowed', async () => {
-    const user = await newUser();
-    const id = { identifier_type: 'email', identifier: user.email };
-    const { code } = (await send({ channel: 'direct', ...id })).body;
-    const guesses = Array.from({ length: 12 }, (_, i) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0'));
-    const answers = await Promise.all([...guesses.map((passcode) => authenticate({ passcode, ...id })), authenticate({ passcode: code, ...id })]);
-    const flow = await db.storage.db.flow.findFirstOrThrow({ where: { userId: user.id, kind: 'otp' }, orderBy: { createdAt: 'desc' } });
-    expect((flow.context as { attempts: number }).attempts).toBeLessThanOrEqual(3);
-    expect(answers.filter((answer) => answer.status === 200).length).toBeLessThanOrEqual(1);
-    expect(answers.every((answer) => answer.status < 500)).toBe(true);
-  });
-
-  it('two simultaneous authenticates with the right code: exactly one 200', async () => {
-    const user = await newUser();
-    const id = { identifier_type: 'email', identifier: user.email };
-    const { code } = (await send({ channel: 'direct', ...id })).body;
-    const answers = await Promise.all([authenticate({ passcode: code, ...id }), authenticate({ passcode: code, ...id })]);
-    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
-  });
-
   it('with session_id, adds the passcode to the session: amr gains mfa', async () => {
     const user = await newUser();
     const emailCode = (await send({ channel: 'direct', identifier_type: 'email', identifier: user.email })).body.code;
@@ -254,92 +155,5 @@ describe('one-time passcodes, end to end', () => {
     expect(badChannel.body.error_code).toBe('system_invalid_input');
     const tooMany = await send({ channel: 'direct', identifier_type: 'email', identifier: 'nophone@example.com', approval_data: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, i])) });
     expect(tooMany.body.error_code).toBe('system_invalid_input');
-  });
-
-  it('provider outage: Twilio 5xx is retried; a lasting outage answers 503 and nothing counts as sent; then recovery', async () => {
-    const user = await newUser();
-    const id = { channel: 'sms', identifier_type: 'email', identifier: user.email };
-    twilio.setFailure({ failNext: 1 });
-    expect((await send(id)).status).toBe(200);
-    await twilio.nextMessage();
-
-    twilio.setFailure('server-error');
-    const outage = await send(id);
-    expect(outage.status).toBe(503);
-    twilio.setFailure(null);
-    const flows = await db.storage.db.flow.findMany({ where: { kind: 'otp', stateValue: 'deliveryFailed.undelivered' } });
-    expect(flows.length).toBeGreaterThanOrEqual(1);
-
-    expect((await send(id)).status).toBe(200);
-    const code = codeIn((await twilio.nextMessage()).body);
-    expect((await authenticate({ passcode: code, identifier_type: 'email', identifier: user.email })).status).toBe(200);
-  });
-
-  it('provider misconfiguration (Twilio rejects the credentials) answers external_provider_configuration_error', async () => {
-    const misconfigured = await startTestServer({ databaseUrl: db.url, clock: server.clock, twilio: { url: twilio.url, ...ACCOUNT, authToken: 'wrong-token' } });
-    try {
-      const app = await misconfigured.createApp({ name: 'Misconfigured' });
-      await app.call('POST', '/cis/v1/users', { email: 'mis@example.com', phone_number: '+447911777777' });
-      const answer = await app.call('POST', '/cis/v1/auth/otp/send', { channel: 'sms', identifier_type: 'email', identifier: 'mis@example.com' });
-      expect(answer.status).toBe(400);
-      expect(answer.body.error_code).toBe('external_provider_configuration_error');
-    } finally {
-      await misconfigured.close();
-    }
-  });
-
-  it('SMTP refusing answers a clear error and records the failed delivery', async () => {
-    const user = await newUser();
-    smtp.setFailure('temporary-failure');
-    try {
-      const answer = await send({ channel: 'email', identifier_type: 'email', identifier: user.email });
-      expect(answer.status).toBe(503);
-    } finally {
-      smtp.setFailure(null);
-    }
-  });
-
-  it('limits authenticate calls per identifier (429 with Retry-After)', async () => {
-    const limited = await startTestServer({ databaseUrl: db.url, clock: server.clock, env: { RATE_LIMIT_AUTHENTICATE_MAX: '2' } });
-    try {
-      const app = await limited.createApp({ name: 'Limited' });
-      await app.call('POST', '/cis/v1/users', { email: 'limited@example.com' });
-      const call = () => app.call('POST', '/cis/v1/auth/otp/authenticate', { passcode: '000000', identifier_type: 'email', identifier: 'limited@example.com' });
-      await call();
-      await call();
-      const third = await call();
-      expect(third.status).toBe(429);
-      expect(third.headers.get('retry-after')).toBeTruthy();
-    } finally {
-      await limited.close();
-    }
-  });
-
-  it('limits sends per identifier and per app (429 with Retry-After)', async () => {
-    const limited = await startTestServer({ databaseUrl: db.url, clock: server.clock, env: { RATE_LIMIT_SEND_MAX: '2', RATE_LIMIT_SEND_PER_APP_MAX: '3' } });
-    try {
-      const emails = ['a', 'b', 'c', 'd'].map((name) => `${name}@limits.example`);
-      const sender = async (users = emails) => {
-        const app = await limited.createApp({ name: 'Limited sends' });
-        for (const email of users) await app.call('POST', '/cis/v1/users', { email });
-        return (identifier: string) => app.call('POST', '/cis/v1/auth/otp/send', { channel: 'direct', identifier_type: 'email', identifier });
-      };
-      const oneIdentifier = await sender();
-      expect((await oneIdentifier('a@limits.example')).status).toBe(200);
-      expect((await oneIdentifier('a@limits.example')).status).toBe(200);
-      const perIdentifier = await oneIdentifier('a@limits.example');
-      expect(perIdentifier.status).toBe(429);
-      expect(perIdentifier.headers.get('retry-after')).toBeTruthy();
-
-      // Another app of the tenant, other users: the per-user limit counts a user across apps.
-      const others = ['e', 'f', 'g', 'h'].map((name) => `${name}@limits.example`);
-      const manyIdentifiers = await sender(others);
-      for (const email of others.slice(0, 3)) expect((await manyIdentifiers(email)).status).toBe(200);
-      const perApp = await manyIdentifiers('h@limits.example');
-      expect(perApp.status).toBe(429);
-      expect(perApp.body).toEqual({ message: 'Too many requests', error_code: 429 });
-    } finally {
-      await limited.close();
-    }
   });
 });

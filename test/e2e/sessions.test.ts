@@ -1,52 +1,12 @@
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromJson } from '../../src/repositories/json.js';
-import type { SessionLogEntry } from '../../src/repositories/session-repository.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { blog, counter, DAY, db, login, logout, nextCounter, refresh, server, shop, silent, useSessionsFixture, verify } from '../helpers/sessions-fixture.js';
+import { startTestServer } from '../helpers/test-server.js';
 
-// Sessions across apps: silent authentication (SSO), refresh rotation with reuse detection,
-// logout and revocation, and the races between them. Every token is verified with jose against
-// the JWKS, as a client app would.
+// Sessions across apps: silent authentication (SSO) and refresh rotation with reuse detection.
+// Every token is verified with jose against the JWKS, as a client app would. Logout, revocation
+// and the races between them: sessions-logout.test.ts.
 
-const DAY = 24 * 60 * 60 * 1000;
-let db: TestDatabase;
-let server: TestServer;
-let shop: TestClient;
-let blog: TestClient;
-let counter = 0;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-  // Clients here fetch a client token per call (the clock moves by days), so lift that limit.
-  server = await startTestServer({ databaseUrl: db.url, env: { RATE_LIMIT_CLIENT_TOKEN_MAX: '100000' } });
-  shop = await server.createApp({ name: 'Shop', loginPreferences: { mfa: { required: true } }, tokenPolicy: 'perCall' });
-  blog = await server.createApp({ name: 'Blog', tokenPolicy: 'perCall' });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
-
-async function verify(token: string, audience: string): Promise<JWTPayload> {
-  const jwks = createRemoteJWKSet(new URL(`${server.url}/cis/oidc/jwks`));
-  return (await jwtVerify(token, jwks, { issuer: server.config.issuer, audience, currentDate: new Date(server.clock.now()) })).payload;
-}
-
-/** A user of `app` logged in with a direct passcode: returns the token response. */
-async function login(app: TestClient = shop, sessionId?: string): Promise<{ userId: string; email: string; tokens: Record<string, string> }> {
-  const email = `sess${++counter}@example.com`;
-  const created = await app.call('POST', '/cis/v1/users', { email });
-  const sent = await app.call('POST', '/cis/v1/auth/otp/send', { channel: 'direct', identifier_type: 'email', identifier: email });
-  const tokens = await app.call('POST', '/cis/v1/auth/otp/authenticate', { passcode: sent.body.code, identifier_type: 'email', identifier: email, ...(sessionId ? { session_id: sessionId } : {}) });
-  expect(tokens.status).toBe(200);
-  return { userId: created.body.result.user_id, email, tokens: tokens.body };
-}
-
-const silent = (app: TestClient, sessionId: string, extra: Record<string, unknown> = {}) => app.call('POST', '/cis/v1/auth/session/authenticate', { session_id: sessionId, ...extra });
-const refresh = (app: TestClient, token: string) => app.call('POST', '/cis/v1/auth/token/refresh', { refresh_token: token });
-const logout = (app: TestClient, sessionId: string) => app.call('POST', '/cis/v1/auth/session/logout', { session_id: sessionId });
+useSessionsFixture();
 
 describe('silent authentication and SSO', () => {
   it('two apps of one tenant share a session: each gets tokens with its own aud, the same session and amr', async () => {
@@ -121,7 +81,7 @@ describe('silent authentication and SSO', () => {
     const limited = await startTestServer({ databaseUrl: db.url, clock: server.clock, env: { RATE_LIMIT_SILENT_AUTH_MAX: '2' } });
     try {
       const app = await limited.createApp({ name: 'Poller' });
-      const email = `poll${++counter}@example.com`;
+      const email = `poll${nextCounter()}@example.com`;
       await app.call('POST', '/cis/v1/users', { email });
       const code = (await app.call('POST', '/cis/v1/auth/otp/send', { channel: 'direct', identifier_type: 'email', identifier: email })).body.code;
       const sessionId = (await app.call('POST', '/cis/v1/auth/otp/authenticate', { passcode: code, identifier_type: 'email', identifier: email })).body.session_id;
@@ -199,86 +159,5 @@ describe('refresh tokens', () => {
     } finally {
       server.clock.set(start);
     }
-  });
-});
-
-describe('logout and revocation', () => {
-  it('logout answers 204, ends the session at once and stops its refresh tokens', async () => {
-    const { tokens } = await login(shop);
-    const viaBlog = (await silent(blog, tokens.session_id ?? '')).body;
-    const response = await logout(blog, tokens.session_id ?? '');
-    expect(response.status).toBe(204);
-    expect(response.body).toBeNull();
-    expect((await silent(shop, tokens.session_id ?? '')).status).toBe(400);
-    expect((await refresh(shop, tokens.refresh_token ?? '')).status).toBe(400);
-    expect((await refresh(blog, viaBlog.refresh_token)).status).toBe(400);
-    const again = await logout(shop, tokens.session_id ?? '');
-    expect(again.status).toBe(400);
-    expect(again.body).toEqual({ message: 'Session not found', error_code: 400 });
-  });
-
-  it('no race wins against logout: whatever ran alongside it, nothing obtained from the session works afterwards', async () => {
-    for (let round = 0; round < 5; round++) {
-      const { tokens } = await login(shop);
-      const sessionId = tokens.session_id ?? '';
-      const [loggedOut, ...racers] = await Promise.all([
-        logout(shop, sessionId),
-        silent(blog, sessionId),
-        refresh(shop, tokens.refresh_token ?? ''),
-        silent(shop, sessionId),
-      ]);
-      expect(loggedOut.status).toBe(204);
-      for (const racer of racers) {
-        expect([200, 400]).toContain(racer.status);
-        if (racer.status === 200) expect((await refresh(racer === racers[0] ? blog : shop, racer.body.refresh_token)).status).toBe(400);
-      }
-      expect((await silent(blog, sessionId)).status).toBe(400);
-      const afterwards = await Promise.all([silent(shop, sessionId), refresh(shop, tokens.refresh_token ?? '')]);
-      expect(afterwards.map((answer) => answer.status)).toEqual([400, 400]);
-    }
-  });
-
-  it('lists a user’s active sessions and revokes them all', async () => {
-    const first = await login(shop);
-    const second = await login(shop, undefined);
-    // A second, separate session of the first user.
-    const code = (await shop.call('POST', '/cis/v1/auth/otp/send', { channel: 'direct', identifier_type: 'email', identifier: first.email })).body.code;
-    const other = (await shop.call('POST', '/cis/v1/auth/otp/authenticate', { passcode: code, identifier_type: 'email', identifier: first.email })).body;
-
-    const listed = await shop.call('GET', `/cis/v1/auth/users/${first.userId}/sessions`);
-    expect(listed.status).toBe(200);
-    expect(listed.body.length).toBe(2);
-    for (const item of listed.body) {
-      expect(Object.keys(item).sort()).toEqual(['expiration_time', 'session_id', 'start_time']);
-      expect(new Date(item.expiration_time).getTime() - new Date(item.start_time).getTime()).toBe(14 * DAY);
-    }
-    // Other tenants see nothing.
-    const foreign = await server.createApp({ name: 'Foreign lister', tenantId: await server.createTenant(`lister-${counter}`) });
-    expect((await foreign.call('GET', `/cis/v1/auth/users/${first.userId}/sessions`)).status).toBe(404);
-    expect((await foreign.call('DELETE', `/cis/v1/auth/users/${first.userId}/sessions`)).status).toBe(404);
-
-    const revoked = await shop.call('DELETE', `/cis/v1/auth/users/${first.userId}/sessions`);
-    expect(revoked.status).toBe(204);
-    expect((await shop.call('GET', `/cis/v1/auth/users/${first.userId}/sessions`)).body).toEqual([]);
-    expect((await silent(shop, first.tokens.session_id ?? '')).status).toBe(400);
-    expect((await silent(shop, other.session_id)).status).toBe(400);
-    expect((await refresh(shop, other.refresh_token)).status).toBe(400);
-    // The other user's session is untouched.
-    expect((await silent(shop, second.tokens.session_id ?? '')).status).toBe(200);
-  });
-
-  it('keeps every session transition in the session’s event log', async () => {
-    const { tokens, userId } = await login(shop);
-    await silent(blog, tokens.session_id ?? '');
-    await logout(shop, tokens.session_id ?? '');
-    const session = await db.storage.db.session.findFirstOrThrow({ where: { userId } });
-    const events = fromJson<SessionLogEntry[]>(session.events);
-    expect(events.map((event) => event.seq)).toEqual([1, 2, 3]);
-    expect(events.map((event) => [event.type, event.state, event.appId])).toEqual([
-      ['xstate.init', 'active.live', shop.appId],
-      ['session.silentAuthenticate', 'active.live', blog.appId],
-      ['session.logout', 'terminated.loggedOut', shop.appId],
-    ]);
-    expect(session).toMatchObject({ state: 'terminated', stateValue: 'terminated.loggedOut' });
   });
 });

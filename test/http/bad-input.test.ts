@@ -1,59 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { type Answer, AUTHENTICATE, json, raw, REDIRECT, SEND, server, useBadInputFixture, validSend } from '../helpers/bad-input-fixture.js';
 
 // Whatever a caller sends, the answer is a documented 4xx in the documented shape (keystate-server.md
-// §5 item 1): never a 500, never a stack trace, and a refused request leaves nothing behind.
+// §5 item 1): never a 500, never a stack trace. This file: bodies that are malformed, ill-typed,
+// incomplete, oversized or not JSON. Bad tokens, unknown routes, and refused requests leaving
+// nothing behind: bad-input-refusals.test.ts.
 
-const SEND = '/cis/v1/auth/link/email/send';
-const AUTHENTICATE = '/cis/v1/auth/link/email/authenticate';
-const REDIRECT = 'https://app.example/verify';
-
-let db: TestDatabase;
-let server: TestServer;
-let client: TestClient;
-let clientToken: string;
-let userEmail: string;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-  // This file sends to one user many times; the per-identifier send limit is not what it tests.
-  server = await startTestServer({ databaseUrl: db.url, env: { RATE_LIMIT_SEND_MAX: '1000' } });
-  client = await server.createApp({ name: 'Shop', redirectUris: [REDIRECT] });
-  clientToken = await client.token();
-  userEmail = 'someone@example.com';
-  expect((await client.call('POST', '/cis/v1/users', { email: userEmail })).status).toBe(201);
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
-
-type Answer = { status: number; body: any; text: string; headers: Headers };
-
-/** Every response of this file goes through here: none may be a 500 or carry a stack trace. */
-async function raw(path: string, init: RequestInit & { headers?: Record<string, string> } = {}, bearer: string | null = clientToken): Promise<Answer> {
-  const response = await fetch(`${server.url}${path}`, {
-    method: 'POST',
-    redirect: 'manual',
-    ...init,
-    headers: { ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }), ...init.headers },
-  });
-  const text = await response.text();
-  expect(response.status, `${path}: ${text}`).not.toBe(500);
-  expect(response.status).toBeLessThan(500);
-  expect(text).not.toMatch(/stack/i);
-  expect(text).not.toMatch(/\bat \S+ \(|\bat (file|node):|\.(ts|js):\d+:\d+/);
-  let body: unknown = null;
-  if (text !== '') {
-    expect(response.headers.get('content-type') ?? '').toContain('application/json');
-    body = JSON.parse(text);
-  }
-  return { status: response.status, body, text, headers: response.headers };
-}
-
-const json = (path: string, body: unknown, bearer: string | null = clientToken) => raw(path, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, bearer);
+useBadInputFixture();
 
 function expectValidation(answer: Answer, ...mentions: string[]): void {
   expect(answer.status).toBe(400);
@@ -62,8 +15,6 @@ function expectValidation(answer: Answer, ...mentions: string[]): void {
   for (const message of answer.body.message) expect(typeof message).toBe('string');
   for (const mention of mentions) expect(answer.body.message.join(' ')).toContain(mention);
 }
-
-const validSend = { identifier: 'someone@example.com', identifier_type: 'email', redirect_uri: REDIRECT };
 
 describe('malformed and ill-typed bodies', () => {
   it('malformed JSON is 400 { message: [..], error_code: 400 }', async () => {
@@ -156,100 +107,5 @@ describe('malformed and ill-typed bodies', () => {
         expect(answer.body).toEqual({ message: expect.any(String), error_code: 415 });
       }
     }
-  });
-});
-
-describe('the client access token', () => {
-  it('no bearer is 401 Invalid token, before the body is even looked at', async () => {
-    for (const path of [SEND, AUTHENTICATE]) {
-      const missing = await json(path, validSend, null);
-      expect(missing.status).toBe(401);
-      expect(missing.body).toEqual({ message: 'Invalid token', error_code: 401 });
-      const malformedToo = await raw(path, { headers: { 'content-type': 'application/json' }, body: '{oops' }, null);
-      expect(malformedToo.status).toBe(401);
-    }
-  });
-
-  it('a garbage bearer, another scheme or a tampered token is 401 Invalid token', async () => {
-    const [header, payload, signature] = clientToken.split('.');
-    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()), app_id: 'other' })).toString('base64url')}.${signature}`;
-    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'client+jwt' })).toString('base64url')}.${payload}.`;
-    for (const path of [SEND, AUTHENTICATE]) {
-      for (const bearer of ['garbage', 'a.b.c', tampered, unsigned, `${clientToken}x`, '']) {
-        const answer = await json(path, validSend, bearer);
-        expect(answer.status, bearer).toBe(401);
-        expect(answer.body).toEqual({ message: 'Invalid token', error_code: 401 });
-      }
-      const basic = await raw(path, { headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` }, body: JSON.stringify(validSend) }, null);
-      expect(basic.status).toBe(401);
-    }
-  });
-
-  it('a user access token is not a client token: 401', async () => {
-    const sent = await json(SEND, { ...validSend, channel: 'direct' });
-    expect(sent.status).toBe(200);
-    const followed = await fetch(sent.body.link, { redirect: 'manual' });
-    expect(followed.status).toBe(302);
-    const code = new URL(followed.headers.get('location') ?? '').searchParams.get('code');
-    const tokens = await json(AUTHENTICATE, { code });
-    expect(tokens.status).toBe(200);
-    for (const userToken of [tokens.body.access_token, tokens.body.id_token]) {
-      for (const path of [SEND, AUTHENTICATE]) {
-        const answer = await json(path, validSend, userToken);
-        expect(answer.status).toBe(401);
-        expect(answer.body).toEqual({ message: 'Invalid token', error_code: 401 });
-      }
-      const lookup = await raw(`/cis/v1/users/email/${encodeURIComponent(userEmail)}`, { method: 'GET' }, userToken);
-      expect(lookup.status).toBe(401);
-    }
-  });
-});
-
-describe('routes', () => {
-  it('an unknown route is 404 JSON', async () => {
-    for (const [method, path] of [
-      ['GET', '/nope'],
-      ['POST', '/cis/v1/auth/link/sms/send'],
-      ['GET', SEND],
-      ['DELETE', '/cis/v1/users'],
-    ] as const) {
-      const answer = await raw(path, { method, ...(method === 'GET' ? {} : { headers: { 'content-type': 'application/json' }, body: '{}' }) });
-      expect(answer.status, `${method} ${path}`).toBe(404);
-      expect(answer.body).toEqual({ message: 'Not found', error_code: 404 });
-    }
-  });
-});
-
-describe('a refused request leaves nothing behind', () => {
-  it('refused sends create no flow, code or outbox message', async () => {
-    const counts = async () => ({
-      flows: await db.storage.db.flow.count(),
-      codes: await db.storage.db.flow.count({ where: { secretHash: { not: null } } }),
-      deliveries: await db.storage.db.delivery.count(),
-    });
-    const before = await counts();
-    const refusals: Array<[unknown, number]> = [
-      [{ ...validSend, redirect_uri: 'https://evil.example/verify' }, 400],
-      [{ ...validSend, redirect_uri: `${REDIRECT}?next=/evil` }, 400],
-      [{ ...validSend, identifier: 'nobody@example.com' }, 404],
-      [{ ...validSend, identifier_type: 'passport' }, 400],
-      [{ ...validSend, unknown: 1 }, 400],
-      [{ ...validSend, email_expiration: 0 }, 400],
-    ];
-    for (const [body, status] of refusals) expect((await json(SEND, body)).status, JSON.stringify(body)).toBe(status);
-    expect((await json(SEND, validSend, 'garbage')).status).toBe(401);
-    expect((await raw(SEND, { headers: { 'content-type': 'text/plain' }, body: 'hi' })).status).toBe(415);
-    expect(await counts()).toEqual(before);
-  });
-
-  it('a refused authenticate creates no session and burns nothing', async () => {
-    const sent = await json(SEND, { ...validSend, channel: 'direct' });
-    const code = new URL((await fetch(sent.body.link, { redirect: 'manual' })).headers.get('location') ?? '').searchParams.get('code');
-    const sessions = await db.storage.db.session.count();
-    expect((await json(AUTHENTICATE, { code, session_id: 'no-such-session' })).status).toBe(400);
-    expect((await json(AUTHENTICATE, { code, resource: 'https://not-configured.example' })).status).toBe(400);
-    expect((await json(AUTHENTICATE, { code, unknown: true })).status).toBe(400);
-    expect(await db.storage.db.session.count()).toBe(sessions);
-    expect((await json(AUTHENTICATE, { code })).status).toBe(200);
   });
 });

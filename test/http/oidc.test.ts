@@ -1,36 +1,15 @@
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { type Answer, answer, client, RESOURCE, server, useOidcFixture, verifyClientToken } from '../helpers/oidc-fixture.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
 
 // The client-credentials token endpoint (mosaic-backend-api.md §1.3), the client token it issues
-// (§4.3), the JWKS and discovery (§2.13), and what keystate-server.md adds: rate limit (§5 item
-// 24), configurable signing algorithm and keys stored once (§2).
+// (§4.3), and its rate limit (keystate-server.md §5 item 24). Discovery, the JWKS and the signing
+// keys: oidc-keys.test.ts.
 
-const RESOURCE = 'https://api.shop.example';
 const HOUR = 3_600_000;
 
-let db: TestDatabase;
-let server: TestServer;
-let client: TestClient;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-  server = await startTestServer({ databaseUrl: db.url });
-  client = await server.createApp({ name: 'Shop', resources: [RESOURCE] });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
-
-type Answer = { status: number; body: any; headers: Headers };
-
-async function answer(response: Response): Promise<Answer> {
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? null : JSON.parse(text), headers: response.headers };
-}
+useOidcFixture();
 
 /** client_secret_post, form-urlencoded (the documented form). */
 function postForm(path: string, fields: Record<string, string>, base = server.url): Promise<Answer> {
@@ -52,14 +31,6 @@ function postBasic(path: string, clientId: string, clientSecret: string, fields:
 }
 
 const credentials = (c: TestClient, extra: Record<string, string> = {}) => ({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, ...extra });
-
-function jwksOf(target: TestServer) {
-  return createRemoteJWKSet(new URL(`${target.url}/cis/oidc/jwks`));
-}
-
-async function verifyClientToken(target: TestServer, token: string, audience = 'userid-api') {
-  return jwtVerify(token, jwksOf(target), { issuer: target.config.issuer, audience, currentDate: new Date(target.clock.now()) });
-}
 
 function expectTokenResponse(response: Answer): void {
   expect(response.status, JSON.stringify(response.body)).toBe(200);
@@ -203,20 +174,6 @@ describe('POST /oidc/token and /cis/oidc/token', () => {
   });
 });
 
-describe('discovery and JWKS', () => {
-  it('the discovery document names the issuer and a working jwks_uri', async () => {
-    const discovery = await answer(await fetch(`${server.url}/cis/oidc/.well-known/openid-configuration`));
-    expect(discovery.status).toBe(200);
-    expect(discovery.body.issuer).toBe(server.config.issuer);
-    expect(discovery.body.jwks_uri).toBe(`${server.config.publicUrl}/cis/oidc/jwks`);
-    expect(discovery.body.token_endpoint).toBe(`${server.config.publicUrl}/oidc/token`);
-    const jwks = await answer(await fetch(discovery.body.jwks_uri));
-    expect(jwks.status).toBe(200);
-    expect(jwks.body.keys.length).toBeGreaterThan(0);
-    for (const key of jwks.body.keys) expect(key).toMatchObject({ kid: expect.any(String), alg: expect.any(String), use: 'sig' });
-  });
-});
-
 describe('rate limit on the token endpoint', () => {
   let limited: TestServer;
   let limitedDb: TestDatabase;
@@ -247,48 +204,5 @@ describe('rate limit on the token endpoint', () => {
     for (let i = 0; i < 3; i++) expectTokenResponse(await postForm(i % 2 === 0 ? '/oidc/token' : '/cis/oidc/token', credentials(app), limited.url));
     expect((await postForm('/cis/oidc/token', credentials(app), limited.url)).status).toBe(429);
     expect((await postForm('/oidc/token', credentials(app), limited.url)).status).toBe(429);
-  });
-});
-
-describe('signing keys', () => {
-  for (const alg of ['ES256', 'EdDSA'] as const) {
-    it(`TOKEN_SIGNING_ALG=${alg} signs client tokens with ${alg}, verifiable against the JWKS`, async () => {
-      const algDb = await freshDatabase();
-      const algServer = await startTestServer({ databaseUrl: algDb.url, env: { TOKEN_SIGNING_ALG: alg } });
-      try {
-        const app = await algServer.createApp({ name: `${alg} app` });
-        const token = await app.token();
-        expect(decodeProtectedHeader(token).alg).toBe(alg);
-        const { payload, protectedHeader } = await verifyClientToken(algServer, token);
-        expect(protectedHeader.alg).toBe(alg);
-        expect(payload.client_id).toBe(app.clientId);
-        const discovery = await answer(await fetch(`${algServer.url}/cis/oidc/.well-known/openid-configuration`));
-        expect(discovery.body.id_token_signing_alg_values_supported).toEqual([alg]);
-        // And the server accepts its own token.
-        expect((await app.call('GET', '/cis/v1/users/nobody')).status).toBe(404);
-      } finally {
-        await algServer.close();
-        await algDb.drop();
-      }
-    });
-  }
-
-  it('keys are generated once and stored: a restart on the same database keeps the same kid', async () => {
-    const kidOf = async (target: TestServer) => decodeProtectedHeader(await (await target.createApp({ name: 'Restart' })).token()).kid;
-    const expected = await kidOf(server);
-    const first = await startTestServer({ databaseUrl: db.url });
-    const firstKid = await kidOf(first);
-    await first.close();
-    const second = await startTestServer({ databaseUrl: db.url });
-    try {
-      expect(firstKid).toBe(expected);
-      expect(await kidOf(second)).toBe(expected);
-      // A token from the first run is still accepted after the restart.
-      const jwks = await answer(await fetch(`${second.url}/cis/oidc/jwks`));
-      expect(jwks.body.keys.filter((key: { alg: string }) => key.alg === 'RS256').map((key: { kid: string }) => key.kid)).toEqual([expected]);
-      expect(await db.storage.db.signingKey.count({ where: { alg: 'RS256' } })).toBe(1);
-    } finally {
-      await second.close();
-    }
   });
 });

@@ -2,7 +2,15 @@
 -- revision counter tells every instance when to forget the apps it cached.
 ALTER TABLE "session" ADD COLUMN "events" JSONB NOT NULL DEFAULT '[]';
 UPDATE "session" s SET "events" = COALESCE((
-  SELECT jsonb_agg(jsonb_build_object('seq', e."seq", 'type', e."type", 'at', (EXTRACT(EPOCH FROM e."at") * 1000)::bigint, 'state', e."state", 'appId', e."app_id", 'fields', COALESCE(e."details", '{}'::jsonb)) ORDER BY e."seq")
+  SELECT jsonb_agg(jsonb_build_object('seq', e."seq", 'type', e."type", 'at', (EXTRACT(EPOCH FROM e."at") * 1000)::bigint,
+      -- The top-level state the old log kept becomes the state the session machine names.
+      'state', CASE e."state" WHEN 'active' THEN 'active.live' WHEN 'expired' THEN 'expired.lapsed'
+        WHEN 'terminated' THEN CASE e."type" WHEN 'session.revoke' THEN 'terminated.revoked' ELSE 'terminated.loggedOut' END
+        ELSE e."state" END,
+      'appId', e."app_id",
+      -- An old silent authentication was logged without fields: it carried no MFA policy.
+      'fields', CASE e."type" WHEN 'session.silentAuthenticate' THEN COALESCE(e."details", '{}'::jsonb) || jsonb_build_object('mfa', NULL) ELSE COALESCE(e."details", '{}'::jsonb) END)
+    ORDER BY e."seq")
   FROM "session_event" e WHERE e."session_id" = s."id"), '[]'::jsonb);
 ALTER TABLE "session" ALTER COLUMN "events" DROP DEFAULT;
 

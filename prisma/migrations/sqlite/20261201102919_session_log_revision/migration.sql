@@ -31,8 +31,15 @@ CREATE TABLE "new_session" (
 );
 INSERT INTO "new_session" ("context", "created_at", "created_by_app_id", "ended_at", "expires_at", "id", "id_hash", "input", "machine_version", "state", "state_value", "tenant_id", "updated_at", "user_id", "version", "events")
 SELECT "context", "created_at", "created_by_app_id", "ended_at", "expires_at", "id", "id_hash", "input", "machine_version", "state", "state_value", "tenant_id", "updated_at", "user_id", "version",
-  COALESCE((SELECT json_group_array(json_object('seq', e."seq", 'type', e."type", 'at', CAST(ROUND((julianday(e."at") - 2440587.5) * 86400000) AS INTEGER), 'state', e."state", 'appId', e."app_id", 'fields', json(COALESCE(e."details", '{}'))))
-    FROM (SELECT * FROM "session_event" WHERE "session_event"."session_id" = "session"."id" ORDER BY "seq") e), '[]')
+  COALESCE((SELECT json_group_array(json_object('seq', e."seq", 'type', e."type", 'at', CAST(ROUND((julianday(e."at") - 2440587.5) * 86400000) AS INTEGER), 'state', e."state", 'appId', e."app_id", 'fields', json(e."fields")))
+    FROM (SELECT "seq", "type", "at", "app_id",
+        -- The top-level state the old log kept becomes the state the session machine names.
+        CASE "state" WHEN 'active' THEN 'active.live' WHEN 'expired' THEN 'expired.lapsed'
+          WHEN 'terminated' THEN CASE "type" WHEN 'session.revoke' THEN 'terminated.revoked' ELSE 'terminated.loggedOut' END
+          ELSE "state" END AS "state",
+        -- An old silent authentication was logged without fields: it carried no MFA policy.
+        CASE "type" WHEN 'session.silentAuthenticate' THEN json_set(COALESCE("details", '{}'), '$.mfa', json('null')) ELSE COALESCE("details", '{}') END AS "fields"
+      FROM "session_event" WHERE "session_event"."session_id" = "session"."id" ORDER BY "seq") e), '[]')
 FROM "session";
 DROP TABLE "session";
 DROP INDEX "session_event_session_id_seq_key";

@@ -1,0 +1,48 @@
+/**
+ * The driver adapter through which the schema engine (./schema-engine.ts) reaches the database of
+ * a DATABASE_URL: better-sqlite3 for `file:` URLs, pg for PostgreSQL (with a fix for pg's `"char"`).
+ */
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { providerOf, sqliteFilePath } from './database-url.js';
+
+/** The driver adapter factory the schema engine uses for a database URL. */
+export async function migrationAdapterFactory(databaseUrl: string): Promise<SqlMigrationAwareDriverAdapterFactory> {
+  if (providerOf(databaseUrl) === 'sqlite') {
+    const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
+    return new PrismaBetterSqlite3({ url: sqliteFilePath(databaseUrl), timeout: 10_000 });
+  }
+  const { PrismaPg } = await import('@prisma/adapter-pg');
+  const factory = new PrismaPg({ connectionString: databaseUrl, max: 2 });
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => readCharAsText(await factory.connect()),
+    connectToShadowDb: async () => readCharAsText(await factory.connectToShadowDb()),
+  };
+}
+
+/**
+ * @prisma/adapter-pg 7.10 rejects result columns of PostgreSQL's internal one-byte `"char"` type
+ * (OID 18), which the schema engine's catalog queries return (e.g. pg_constraint.contype), so
+ * describing a live PostgreSQL schema fails with "Column type 'char' could not be deserialized".
+ * pg already returns those values as strings: report the column as text (OID 25) instead.
+ * Applies to the schema engine's connections only; the Prisma client never reads such columns.
+ */
+function readCharAsText<T extends object>(queryable: T): T {
+  type Fields = { fields?: { dataTypeID: number }[] };
+  const target = queryable as T & { performIO?: (query: unknown) => Promise<Fields> };
+  const performIO = target.performIO;
+  if (typeof performIO === 'function') {
+    target.performIO = async (query) => {
+      const result = await performIO.call(queryable, query);
+      for (const field of result.fields ?? []) if (field.dataTypeID === 18) field.dataTypeID = 25;
+      return result;
+    };
+  }
+  const withTx = queryable as T & { startTransaction?: (...args: unknown[]) => Promise<object> };
+  const startTransaction = withTx.startTransaction;
+  if (typeof startTransaction === 'function') {
+    withTx.startTransaction = async (...args) => readCharAsText(await startTransaction.apply(queryable, args));
+  }
+  return queryable;
+}
