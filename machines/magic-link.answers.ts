@@ -7,6 +7,7 @@ export type MagicLinkState =
   | 'issuing'
   | 'awaitingCode.waiting'
   | 'awaitingCode.requestIdRefused'
+  | 'awaitingCode.sessionRefused'
   | 'authenticated.redeemed'
   | 'authenticated.alreadyUsed'
   | 'expired.lapsed'
@@ -23,6 +24,7 @@ export const magicLinkAnswers: Answers<MagicLinkState, MagicLinkContext> = {
   issuing: ok,
   'awaitingCode.waiting': ok,
   'awaitingCode.requestIdRefused': refused('REQUEST_ID_MISMATCH'),
+  'awaitingCode.sessionRefused': refused('SESSION_NOT_FOUND'),
   'authenticated.redeemed': ok,
   // Expired, already redeemed, superseded or never delivered: the code does not work.
   'authenticated.alreadyUsed': invalidCode,

@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
-import type { AuthMethod, DeliveryEvent, DeliveryFault, Timed } from './shared/events.js';
+import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
 
 // The email magic-link flow (mosaic-backend-api.md §2.1–2.2). The send call creates the flow: its
 // effects issue a 256-bit code (only its HMAC is kept, beside the flow, so the code finds its
@@ -29,7 +29,7 @@ export type MagicLinkEvent =
   | DeliveryEvent
   // The code itself was matched (by its HMAC) to this flow before the event was built; the session
   // id, a bearer secret, never enters an event: it travels with the request to the effect.
-  | ({ readonly type: 'code.submit'; readonly requestId: string | null } & Timed)
+  | ({ readonly type: 'code.submit'; readonly requestId: string | null; readonly session: NamedSessionVerdict } & Timed)
   | ({ readonly type: 'challenge.superseded' } & Timed);
 
 export const MAGIC_LINK_METHOD: AuthMethod = 'eml';
@@ -49,6 +49,8 @@ export const MAGIC_LINK_EFFECTS = ['issueChallenge', 'deliverChallenge', 'record
 
 /** How a submitted code is judged wherever the flow waits for it. */
 const redeem = [
+  // A session that cannot take this factor refuses the whole authentication; the code stays redeemable.
+  { guard: 'isSessionRefused', target: '#magic-link.awaitingCode.sessionRefused' },
   { guard: 'isExpired', target: '#magic-link.expired' },
   // With generate_request_id the send returned a request id that authenticate must repeat
   // (keystate-server.md §5 item 2): without it, or with another, the code stays redeemable.
@@ -61,6 +63,7 @@ export const magicLinkMachine = setup({
   actions: declareEffects<MagicLinkEffects>(MAGIC_LINK_EFFECTS),
   guards: {
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
+    isSessionRefused: ({ event }) => event.type === 'code.submit' && event.session === 'refused',
     isRequestIdMismatch: ({ context, event }) => event.type === 'code.submit' && context.requestId !== null && event.requestId !== context.requestId,
   },
 }).createMachine({
@@ -81,7 +84,7 @@ export const magicLinkMachine = setup({
     },
     awaitingCode: {
       initial: 'waiting',
-      states: { waiting: {}, requestIdRefused: {} },
+      states: { waiting: {}, requestIdRefused: {}, sessionRefused: {} },
       on: { 'code.submit': redeem, 'challenge.superseded': { target: 'superseded' } },
     },
     authenticated: {

@@ -11,6 +11,7 @@ export type OtpState =
   | 'pending.awaitingCode'
   | 'pending.otherIdentifier'
   | 'pending.requestIdRefused'
+  | 'pending.sessionRefused'
   | 'pending.wrongCode'
   | 'pending.verifying'
   | 'authenticated.redeemed'
@@ -37,6 +38,7 @@ export const otpAnswers: Answers<OtpState, OtpContext> = {
   'pending.awaitingCode': ok,
   'pending.otherIdentifier': invalidCredentials,
   'pending.requestIdRefused': refused('REQUEST_ID_MISMATCH'),
+  'pending.sessionRefused': refused('SESSION_NOT_FOUND'),
   'pending.wrongCode': (context) => refused('OTP_INVALID_CREDENTIALS', { attemptsLeft: Math.max(0, context.maxFailures - context.attempts) }),
   // Never where a request ends: the comparison's verdict always follows in the same step.
   'pending.verifying': refused('INTERNAL'),

@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
-import type { AuthMethod, DeliveryEvent, DeliveryFault, Timed } from './shared/events.js';
+import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
 
 // One-time passcodes by SMS, email or handed to the caller ("direct"; mosaic-backend-api.md
 // §2.3–2.4). Read this machine and you know every outcome of a passcode:
@@ -55,6 +55,7 @@ export type OtpEvent =
       readonly requestId: string | null;
       /** The user's passcode lockout in force, if any (loaded with the user). */
       readonly lockedOutUntil: number | null;
+      readonly session: NamedSessionVerdict;
     } & Timed)
   | ({ readonly type: 'code.accepted' } & Timed)
   | ({ readonly type: 'code.rejected' } & Timed)
@@ -82,6 +83,8 @@ export const OTP_EFFECTS = ['issueChallenge', 'deliverChallenge', 'comparePassco
 
 /** How a submitted code is judged while one is pending (or still being verified). */
 const submit = [
+  // A session that cannot take this factor refuses the whole authentication, before anything is counted.
+  { guard: 'isSessionRefused', target: '#otp.pending.sessionRefused' },
   { guard: 'isLockedOut', target: '#otp.lockedOut.refusingCode' },
   { guard: 'isExpired', target: '#otp.expired' },
   { guard: 'isOtherIdentifier', target: '#otp.pending.otherIdentifier' },
@@ -99,6 +102,7 @@ export const otpMachine = setup({
   guards: {
     isLockedOutAtSend: ({ context }) => context.lockedOutUntil !== null && context.lockedOutUntil > context.requestedAt,
     isLockedOut: ({ event }) => event.type === 'code.submit' && event.lockedOutUntil !== null && event.lockedOutUntil > event.at,
+    isSessionRefused: ({ event }) => event.type === 'code.submit' && event.session === 'refused',
     isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
     // The code was sent for one identifier: another one (even of the same user) does not redeem it.
@@ -149,6 +153,7 @@ export const otpMachine = setup({
         // code stays redeemable by the right request.
         otherIdentifier: {},
         requestIdRefused: {},
+        sessionRefused: {},
         wrongCode: {},
         // The attempt is counted on entry, before the code is compared.
         verifying: { entry: ['countAttempt', 'comparePasscode'] },

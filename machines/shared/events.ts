@@ -14,5 +14,10 @@ export type DeliveryEvent =
   | ({ readonly type: 'challenge.delivered' } & Timed)
   | ({ readonly type: 'challenge.undeliverable'; readonly reason: string; readonly fault: DeliveryFault } & Timed);
 
+/** The session an authentication names (MFA step-up), as the session machine judged it before the
+ * flow was asked: it can take this factor, or it cannot (unknown, of another tenant or user, expired
+ * or ended); null when the authentication names no session. */
+export type NamedSessionVerdict = 'usable' | 'refused' | null;
+
 /** Method names recorded in a session (amr values, keystate-server.md §5 item 9). */
 export type AuthMethod = 'eml' | 'eotp' | 'sms' | 'totp' | 'otp' | 'pwd';

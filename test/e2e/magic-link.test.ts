@@ -1,6 +1,9 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { authenticate, client, codeByEmail, linkIn, MINUTE, newUser, REDIRECT, server, smtp, useMagicLinkFixture } from '../helpers/magic-link-fixture.js';
+import type { LoggedEvent } from '../../src/engine/definition.js';
+import { fromJson } from '../../src/repositories/json.js';
+import type { SessionLogEntry } from '../../src/repositories/session-repository.js';
+import { authenticate, client, codeByEmail, db, linkIn, MINUTE, newUser, REDIRECT, server, smtp, useMagicLinkFixture } from '../helpers/magic-link-fixture.js';
 
 // The magic-link flow end to end, as an app and its user would live it: a real listening server,
 // a real database, nodemailer speaking SMTP to a loopback server, the link followed like a mail
@@ -106,7 +109,7 @@ describe('email magic link, end to end', () => {
     expect(second.body.session_id).toBe(first.body.session_id);
   });
 
-  it('an unknown or other user’s session_id is 400 Session not found, and the code is not burned', async () => {
+  it('an unknown or other user’s session_id is 400 Session not found, and the code is not burned; each refusal is in the flow’s log, and the other user’s in the session’s', async () => {
     const alice = await newUser();
     const bob = await newUser();
     const aliceSession = (await authenticate({ code: (await codeByEmail(alice.email)).code })).body.session_id;
@@ -116,6 +119,13 @@ describe('email magic link, end to end', () => {
       expect(refused.status).toBe(400);
       expect(refused.body.message).toBe('Session not found');
     }
+    const flow = await db.storage.db.flow.findFirstOrThrow({ where: { userId: bob.id, kind: 'magic-link' }, orderBy: { createdAt: 'desc' } });
+    expect(fromJson<LoggedEvent[]>(flow.events).filter((event) => event.type === 'code.submit').map((event) => [event.state, event.fields.session])).toEqual([
+      ['awaitingCode.sessionRefused', 'refused'],
+      ['awaitingCode.sessionRefused', 'refused'],
+    ]);
+    const session = await db.storage.db.session.findFirstOrThrow({ where: { userId: alice.id } });
+    expect(fromJson<SessionLogEntry[]>(session.events).map((event) => [event.type, event.state, event.fields])).toContainEqual(['session.authenticate', 'active.refused', { userId: bob.id, method: 'eml' }]);
     expect((await authenticate({ code })).status).toBe(200);
   });
 

@@ -50,7 +50,7 @@ describe('issue 8: a log replays its instance', () => {
       ['code.accepted', 'authenticated.redeemed'],
     ]);
     expect(JSON.stringify(flow.body)).not.toContain('ada@example.com');
-    expect(flow.body.events[2].fields).toEqual({ subject: '[redacted]', requestId: null, lockedOutUntil: null });
+    expect(flow.body.events[2].fields).toEqual({ subject: '[redacted]', requestId: null, lockedOutUntil: null, session: null });
 
     const sessionRow = await db.storage.db.session.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
     const session = await admin(`/admin/v1/sessions/${sessionRow.id}`);

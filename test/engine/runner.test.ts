@@ -66,7 +66,7 @@ async function started(runner: ReturnType<typeof createRunner>, registered: Regi
 const load = (id: string, tx: Tx = db.storage.db) => findFlowById<MagicLinkTypes>(tx, db.storage.provider, id) as Promise<Instance<MagicLinkTypes>>;
 /** Inside a transaction, reads go through its client (SQLite has one connection: see src/storage/prisma.ts). */
 const submitTo = (runner: ReturnType<typeof createRunner>, registered: RegisteredMachine<MagicLinkTypes>, id: string) =>
-  runner.transaction(async (steps) => steps.send(registered, await load(id, steps.tx), { type: 'code.submit', requestId: null }, request));
+  runner.transaction(async (steps) => steps.send(registered, await load(id, steps.tx), { type: 'code.submit', requestId: null, session: null }, request));
 
 describe('runner', () => {
   it('starts an instance, performs its effects in order, and applies what after-commit effects report', async () => {

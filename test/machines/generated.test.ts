@@ -30,7 +30,7 @@ interface Sample {
 }
 
 const otpInput = { userId: 'user-1', channel: 'sms', subject: 'email:a@example.com', verifies: 'phone', expiresAt: T0 + 5 * MINUTE, codeLength: 6, maxFailures: 3, lockoutMs: 15 * MINUTE, requestId: 'req-1', approvalData: null, requestedAt: T0, lockedOutUntil: null, carriedAttempts: 0 };
-const submit = (at: number, extra: object = {}) => ({ type: 'code.submit', at, subject: 'email:a@example.com', requestId: 'req-1', lockedOutUntil: null, ...extra });
+const submit = (at: number, extra: object = {}) => ({ type: 'code.submit', at, subject: 'email:a@example.com', requestId: 'req-1', lockedOutUntil: null, session: null, ...extra });
 
 const SAMPLES: Readonly<Record<string, Sample>> = {
   otp: {
@@ -44,6 +44,7 @@ const SAMPLES: Readonly<Record<string, Sample>> = {
       submit(T0 + MINUTE, { requestId: 'other' }),
       submit(T0 + MINUTE, { subject: 'phone_number:+14155550100' }),
       submit(T0 + MINUTE, { lockedOutUntil: T0 + 10 * MINUTE }),
+      submit(T0 + MINUTE, { session: 'refused' }),
       submit(T0 + 10 * MINUTE),
       submit(T0 + 30 * MINUTE),
       { type: 'code.accepted', at: T0 + MINUTE },
@@ -57,9 +58,10 @@ const SAMPLES: Readonly<Record<string, Sample>> = {
       { type: 'challenge.delivered', at: T0 + 1 },
       { type: 'challenge.undeliverable', reason: 'smtp_unreachable', fault: 'configuration', at: T0 + 1 },
       { type: 'challenge.superseded', at: T0 + 2 },
-      { type: 'code.submit', requestId: 'req-1', at: T0 + MINUTE },
-      { type: 'code.submit', requestId: null, at: T0 + MINUTE },
-      { type: 'code.submit', requestId: 'req-1', at: T0 + 20 * MINUTE },
+      { type: 'code.submit', requestId: 'req-1', session: null, at: T0 + MINUTE },
+      { type: 'code.submit', requestId: null, session: null, at: T0 + MINUTE },
+      { type: 'code.submit', requestId: 'req-1', session: 'refused', at: T0 + MINUTE },
+      { type: 'code.submit', requestId: 'req-1', session: null, at: T0 + 20 * MINUTE },
     ],
   },
   session: {

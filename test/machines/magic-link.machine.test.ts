@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { type MagicLinkEvent, type MagicLinkInput, magicLinkMachine } from '../../machines/magic-link.machine.js';
+import type { NamedSessionVerdict } from '../../machines/shared/events.js';
 import { stateValueToString } from '../../machines/shared/state-value.js';
 import { effectsOf as effects } from '../helpers/machine-effects.js';
 
@@ -13,7 +14,7 @@ const input: MagicLinkInput = { userId: 'user-1', redirectUri: 'https://app.exam
 type Snapshot = ReturnType<typeof magicLinkMachine.resolveState>;
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
 const step = (snapshot: Snapshot, event: MagicLinkEvent) => transition(magicLinkMachine, snapshot, event);
-const submit = (at = T0 + MINUTE, requestId: string | null = null): MagicLinkEvent => ({ type: 'code.submit', requestId, at });
+const submit = (at = T0 + MINUTE, requestId: string | null = null, session: NamedSessionVerdict = null): MagicLinkEvent => ({ type: 'code.submit', requestId, session, at });
 const start = (overrides: Partial<MagicLinkInput> = {}) => initialTransition(magicLinkMachine, { ...input, ...overrides })[0];
 const delivered = (overrides: Partial<MagicLinkInput> = {}) => step(start(overrides), { type: 'challenge.delivered', at: T0 + 1000 })[0];
 const RECORD = [
@@ -72,6 +73,13 @@ describe('magic-link machine', () => {
       expect(effects(actions)).toEqual([]);
       expect(stateOf(step(refused, submit(T0 + MINUTE, 'req-1'))[0])).toBe('authenticated.redeemed');
     }
+  });
+
+  it('naming a session that cannot take the factor is refused, names no effect, and the code stays redeemable', () => {
+    const [refused, actions] = step(delivered(), submit(T0 + MINUTE, null, 'refused'));
+    expect(stateOf(refused)).toBe('awaitingCode.sessionRefused');
+    expect(effects(actions)).toEqual([]);
+    expect(stateOf(step(refused, submit(T0 + MINUTE, null, 'usable'))[0])).toBe('authenticated.redeemed');
   });
 
   it('a newer send supersedes it, from issuing or awaiting; the old code is refused from then on', () => {

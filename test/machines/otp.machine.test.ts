@@ -33,7 +33,7 @@ function waiting(overrides: Partial<OtpInput> = {}): Snapshot {
   const [start] = initialTransition(otpMachine, { ...input, ...overrides });
   return transition(otpMachine, start, { type: 'challenge.delivered', at: T0 + 1 })[0];
 }
-const submit = (at = T0 + MINUTE, extra: Partial<Extract<OtpEvent, { type: 'code.submit' }>> = {}): OtpEvent => ({ type: 'code.submit', at, subject: SUBJECT, requestId: null, lockedOutUntil: null, ...extra });
+const submit = (at = T0 + MINUTE, extra: Partial<Extract<OtpEvent, { type: 'code.submit' }>> = {}): OtpEvent => ({ type: 'code.submit', at, subject: SUBJECT, requestId: null, lockedOutUntil: null, session: null, ...extra });
 const accepted = (at = T0 + MINUTE): OtpEvent => ({ type: 'code.accepted', at });
 const rejected = (at = T0 + MINUTE): OtpEvent => ({ type: 'code.rejected', at });
 const step = (snapshot: Snapshot, event: OtpEvent) => transition(otpMachine, snapshot, event);
@@ -104,6 +104,16 @@ describe('otp machine', () => {
       expect(effects(actions)).toEqual([]);
       // The code stays redeemable by the right request.
       expect(stateOf(step(refused, submit(T0 + MINUTE, { requestId: 'req-1' }))[0])).toBe('pending.verifying');
+    }
+  });
+
+  it('an authentication naming a session that cannot take the factor is refused before anything is counted, even while locked out', () => {
+    for (const extra of [{}, { lockedOutUntil: T0 + 10 * MINUTE }, { requestId: 'other' }]) {
+      const [refused, actions] = step(waiting({ requestId: 'req-1' }), submit(T0 + MINUTE, { session: 'refused', ...extra }));
+      expect(stateOf(refused)).toBe('pending.sessionRefused');
+      expect(refused.context.attempts).toBe(0);
+      expect(effects(actions)).toEqual([]);
+      expect(stateOf(step(refused, submit(T0 + MINUTE, { requestId: 'req-1', session: 'usable' }))[0])).toBe('pending.verifying');
     }
   });
 

@@ -60,7 +60,7 @@ export const magicLinkDefinition: MachineDefinition<MagicLinkTypes> = {
   logged: {
     'challenge.delivered': [],
     'challenge.undeliverable': ['reason', 'fault'],
-    'code.submit': ['requestId'],
+    'code.submit': ['requestId', 'session'],
     'challenge.superseded': [],
   },
   answers: magicLinkAnswers,

@@ -125,13 +125,9 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
         if (flow === null) return null;
         const user = await findAppUser(steps.tx, { appId: app.id, tenantId: app.tenantId }, 'user_id', flow.row.userId);
         if (user === null) return null;
-        let session = null;
-        if (request.sessionId !== null) {
-          const verdict = await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.user.id, method: MAGIC_LINK_METHOD });
-          if (!verdict.accepted) return verdict.answer;
-          session = verdict.session;
-        }
-        const step = await steps.send(magicLinks, flow, { type: 'code.submit', requestId: request.requestId }, {
+        const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.user.id, method: MAGIC_LINK_METHOD });
+        const session = named?.session ?? null;
+        const step = await steps.send(magicLinks, flow, { type: 'code.submit', requestId: request.requestId, session: named?.verdict ?? null }, {
           app,
           authentication: { user: user.user, session, resource: request.resource, claims: request.claims },
           results,

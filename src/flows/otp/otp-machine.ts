@@ -58,7 +58,7 @@ export const otpDefinition: MachineDefinition<OtpTypes> = {
   logged: {
     'challenge.delivered': [],
     'challenge.undeliverable': ['reason', 'fault'],
-    'code.submit': ['subject', 'requestId', 'lockedOutUntil'],
+    'code.submit': ['subject', 'requestId', 'lockedOutUntil', 'session'],
     'code.accepted': [],
     'code.rejected': [],
     'challenge.superseded': [],

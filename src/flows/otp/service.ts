@@ -148,13 +148,10 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
       const answer = await runner.transaction(async (steps) => {
         const flow = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
         if (flow === null) return null;
-        let session = null;
-        if (request.sessionId !== null) {
-          const verdict = await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: OTP_METHOD[flow.context.channel] });
-          if (!verdict.accepted) return verdict.answer;
-          session = verdict.session;
-        }
-        const step = await steps.send(otp, flow, { type: 'code.submit', subject: found.subject, requestId: request.requestId, lockedOutUntil: found.lockedUntil }, {
+        const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: OTP_METHOD[flow.context.channel] });
+        const session = named?.session ?? null;
+        const event = { type: 'code.submit', subject: found.subject, requestId: request.requestId, lockedOutUntil: found.lockedUntil, session: named?.verdict ?? null } as const;
+        const step = await steps.send(otp, flow, event, {
           app,
           authentication: { user, session, resource: request.resource, claims: request.claims },
           passcode: request.passcode,
