@@ -6,7 +6,7 @@ import { sessionMachine } from './session.machine.js';
 
 // Every statechart the server runs, by name: the flows (magic link, passcode), the session and the
 // refresh-token family. What the visualizer draws and the generated tests walk. src/ registers each
-// with the runner (src/engine/registry.ts), with its version, log policy and effect handlers.
+// with the runner (src/engine/machines.ts), with its version, log policy and effect handlers.
 
 export const ALL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   'magic-link': magicLinkMachine,

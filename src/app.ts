@@ -23,6 +23,8 @@ import { registerRequestGuards } from './http/request-guards.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { adminInstanceRoutes } from './http/routes/admin-instances.js';
 import { adminKeyRoutes } from './http/routes/admin-keys.js';
+import { visualizerDataRoutes } from './http/routes/visualizer.js';
+import { machineGraph } from './visualizer/machine-graph.js';
 import { linkRedirectRoutes } from './http/routes/link-redirect.js';
 import { magicLinkRoutes } from './http/routes/magic-link.js';
 import { oidcRoutes } from './http/routes/oidc.js';
@@ -138,6 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminKeyRoutes, { keys: boot.keys, adminToken: config.adminToken });
   const views = createInstanceViews({ db: storage.db, machines });
   await app.register(adminInstanceRoutes, { views, adminToken: config.adminToken });
+  const graphs = new Map(machines.all.map((machine) => [machine.definition.name, machineGraph(machine.definition)] as const));
+  await app.register(visualizerDataRoutes, { graphs, config });
   // Everything under /cis/v1 but the emailed link needs the caller's client access token.
   await app.register(async (scope) => {
     scope.addHook('onRequest', clientAuthHook((token) => apps.authorizeCaller(token)));

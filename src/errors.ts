@@ -62,6 +62,7 @@ export const ERRORS = {
   OTP_EXPIRED: { status: 400, message: 'Passcode expired', wireCode: 'auth_otp_passcode_expired' },
   OTP_LOCKED: { status: 403, message: 'Too many failed attempts; try again later', wireCode: 'auth_locked' },
   FLOW_NOT_FOUND: { status: 404, message: 'Flow not found' },
+  MACHINE_NOT_FOUND: { status: 404, message: 'Machine not found' },
   FLOW_CONFLICT: { status: 409, message: 'The flow was changed by a concurrent request; retry' },
   FLOW_VERSION_RETIRED: { status: 410, message: 'This flow was started by a retired version of its machine' },
   DELIVERY_UNAVAILABLE: { status: 503, message: 'The message could not be delivered; try again later' },

@@ -48,6 +48,7 @@ describe('error codes', () => {
     OTP_EXPIRED: [400, "auth_otp_passcode_expired"],
     OTP_LOCKED: [403, "auth_locked"],
     FLOW_NOT_FOUND: [404, 404],
+    MACHINE_NOT_FOUND: [404, 404],
     FLOW_CONFLICT: [409, 409],
     FLOW_VERSION_RETIRED: [410, 410],
     DELIVERY_UNAVAILABLE: [503, 503],
