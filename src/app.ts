@@ -24,6 +24,9 @@ import { adminRoutes } from './http/routes/admin.js';
 import { adminInstanceRoutes } from './http/routes/admin-instances.js';
 import { adminKeyRoutes } from './http/routes/admin-keys.js';
 import { visualizerDataRoutes } from './http/routes/visualizer.js';
+import { visualizerInstanceRoutes } from './http/routes/visualizer-instances.js';
+import { MACHINE_SAMPLES } from './visualizer/samples.js';
+import { createSimulator } from './visualizer/simulator.js';
 import { machineGraph } from './visualizer/machine-graph.js';
 import { linkRedirectRoutes } from './http/routes/link-redirect.js';
 import { magicLinkRoutes } from './http/routes/magic-link.js';
@@ -142,6 +145,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminInstanceRoutes, { views, adminToken: config.adminToken });
   const graphs = new Map(machines.all.map((machine) => [machine.definition.name, machineGraph(machine.definition)] as const));
   await app.register(visualizerDataRoutes, { graphs, config });
+  const simulate = createSimulator(machines.all.map((machine) => machine.definition), MACHINE_SAMPLES);
+  await app.register(visualizerInstanceRoutes, { views, simulate, config });
   // Everything under /cis/v1 but the emailed link needs the caller's client access token.
   await app.register(async (scope) => {
     scope.addHook('onRequest', clientAuthHook((token) => apps.authorizeCaller(token)));

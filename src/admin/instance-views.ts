@@ -1,5 +1,6 @@
 import type { LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
-import { replayLog, replayMatches } from '../engine/replay.js';
+import { replayLog, replayLogSteps, replayMatches } from '../engine/replay.js';
+import { type InstanceKind, type RecentInstance, recentInstances } from '../repositories/recent-instances.js';
 import { readFamily } from '../repositories/refresh-family-repository.js';
 import { readFlow } from '../repositories/flow-repository.js';
 import { readSession } from '../repositories/session-repository.js';
@@ -21,6 +22,8 @@ const redact = (value: unknown): unknown =>
 
 export type InstanceView = {
   readonly id: string;
+  /** The number of events so far: it moves with every step (what a live view polls for). */
+  readonly version: number;
   readonly machine: string;
   readonly machine_version: number;
   readonly state: string;
@@ -29,10 +32,14 @@ export type InstanceView = {
   readonly events: readonly { seq: number; type: string; at: string; state: string; fields: unknown }[];
   /** Replaying the log through the machine arrives at the stored state and context. */
   readonly replays: boolean;
+  /** Where the instance stood after each event, replayed from its input through the machine (empty
+   * when the log cannot be replayed, e.g. an instance of a retired machine version). */
+  readonly steps: readonly { seq: number; type: string; at: string; state: string; context: unknown }[];
 };
 
 interface Stored {
   readonly id: string;
+  readonly version: number;
   readonly machineVersion: number;
   readonly stateValue: string;
   readonly context: unknown;
@@ -40,26 +47,30 @@ interface Stored {
   readonly events: readonly LoggedEvent[];
 }
 
-/** Whether the log rebuilds the stored state; a log the machine cannot even apply does not. */
-function replays<T extends MachineTypes>(definition: MachineDefinition<T>, stored: Stored): boolean {
-  if (stored.machineVersion !== definition.version) return false;
+/** The log replayed step by step; null when the machine cannot apply it (another version). */
+function replayed<T extends MachineTypes>(definition: MachineDefinition<T>, stored: Stored) {
+  if (stored.machineVersion !== definition.version) return null;
   try {
-    return replayMatches(replayLog(definition, stored.input, stored.events), stored);
+    return replayLogSteps(definition, stored.input, stored.events);
   } catch {
-    return false;
+    return null;
   }
 }
 
 export function instanceView<T extends MachineTypes>(definition: MachineDefinition<T>, stored: Stored): InstanceView {
+  const steps = replayed(definition, stored);
+  const last = steps?.at(-1) ?? (steps === null ? null : replayLog(definition, stored.input, []));
   return {
     id: stored.id,
+    version: stored.version,
     machine: definition.name,
     machine_version: stored.machineVersion,
     state: stored.stateValue,
     input: redact(stored.input),
     context: redact(stored.context),
     events: stored.events.map((event) => ({ seq: event.seq, type: event.type, at: new Date(event.at).toISOString(), state: event.state, fields: redact(event.fields) })),
-    replays: replays(definition, stored),
+    replays: last !== null && replayMatches(last, stored),
+    steps: (steps ?? []).map((step) => ({ seq: step.seq, type: step.type, at: new Date(step.at).toISOString(), state: step.stateValue, context: redact(step.context) })),
   };
 }
 
@@ -67,13 +78,15 @@ export interface InstanceViews {
   flow(id: string): Promise<InstanceView | null>;
   session(id: string): Promise<InstanceView | null>;
   refreshFamily(id: string): Promise<InstanceView | null>;
+  byKind(kind: InstanceKind, id: string): Promise<InstanceView | null>;
+  recent(limit: number): Promise<RecentInstance[]>;
 }
 
 export function createInstanceViews(deps: { db: Tx; machines: Pick<Machines, 'flowDefinitions' | 'sessions' | 'families'> }): InstanceViews {
   const { db, machines } = deps;
   const session = machines.sessions.definition as unknown as MachineDefinition<MachineTypes>;
   const refreshFamily = machines.families.definition as unknown as MachineDefinition<MachineTypes>;
-  return {
+  const views: InstanceViews = {
     async flow(id) {
       const flow = await readFlow(db, id);
       const definition = flow === null ? undefined : machines.flowDefinitions[flow.row.kind];
@@ -87,5 +100,8 @@ export function createInstanceViews(deps: { db: Tx; machines: Pick<Machines, 'fl
       const family = await readFamily(db, id);
       return family === null ? null : instanceView(refreshFamily, { ...family, events: family.row.events });
     },
+    byKind: (kind, id) => (kind === 'flow' ? views.flow(id) : kind === 'session' ? views.session(id) : views.refreshFamily(id)),
+    recent: (limit) => recentInstances(db, limit),
   };
+  return views;
 }

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { LoggedEvent, MachineDefinition, MachineTypes } from './definition.js';
-import { replay, stateOf } from './transitions.js';
+import { replay, replaySteps, stateOf } from './transitions.js';
 
 // A flow's log replays it: its input and its logged events, through its machine, rebuild its
 // state and context (effects are not performed: what they reported is in the log as events).
@@ -18,4 +18,19 @@ export function replayLog<T extends MachineTypes>(definition: MachineDefinition<
 /** Whether the replay arrives where the instance is stored (contexts compared as stored: JSON). */
 export function replayMatches(replayed: Replayed, stored: { stateValue: string; context: unknown }): boolean {
   return replayed.stateValue === stored.stateValue && isDeepStrictEqual(JSON.parse(JSON.stringify(replayed.context)), JSON.parse(JSON.stringify(stored.context)));
+}
+
+export interface ReplayedStep extends Replayed {
+  readonly seq: number;
+  readonly type: string;
+  readonly at: number;
+}
+
+/** Where the instance stood after each event of its log, replayed through its machine (the
+ * visualizer steps through these). */
+export function replayLogSteps<T extends MachineTypes>(definition: MachineDefinition<T>, input: unknown, events: readonly LoggedEvent[]): ReplayedStep[] {
+  return replaySteps(definition.machine, input, events).map((snapshot, index) => {
+    const event = events[index] as LoggedEvent;
+    return { seq: event.seq, type: event.type, at: event.at, stateValue: stateOf(snapshot), context: snapshot.context };
+  });
 }

@@ -48,12 +48,28 @@ export function apply(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, ev
 /** Rebuilds an instance from its input and its log alone (effects are not performed: their
  * outcomes are in the log as the events they reported). */
 export function replay(machine: AnyStateMachine, input: unknown, events: readonly LoggedEvent[]): AnyMachineSnapshot {
+  return replaySteps(machine, input, events).at(-1) ?? start(machine, input).snapshot;
+}
+
+/** The snapshot after each logged event (the creation included), replayed from the input. */
+export function replaySteps(machine: AnyStateMachine, input: unknown, events: readonly LoggedEvent[]): AnyMachineSnapshot[] {
   let snapshot = start(machine, input).snapshot;
+  const steps: AnyMachineSnapshot[] = [];
   for (const logged of events) {
-    if (logged.type === 'xstate.init') continue;
-    const applied = apply(machine, snapshot, { ...logged.fields, type: logged.type, at: logged.at });
-    if (!applied.accepted) throw new Error(`replay: ${machine.id} refused logged event #${logged.seq} ${logged.type} in ${stateOf(snapshot)}`);
-    snapshot = applied.snapshot;
+    if (logged.type !== 'xstate.init') {
+      const applied = apply(machine, snapshot, { ...logged.fields, type: logged.type, at: logged.at });
+      if (!applied.accepted) throw new Error(`replay: ${machine.id} refused logged event #${logged.seq} ${logged.type} in ${stateOf(snapshot)}`);
+      snapshot = applied.snapshot;
+    }
+    steps.push(snapshot);
   }
-  return snapshot;
+  return steps;
+}
+
+/** The transition the machine would take for this event (its source state and guard), if any. */
+export function enabledTransition(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: { type: string; at: number }): { source: string; guard: string | null } | null {
+  const [first] = machine.getTransitionData(snapshot, event);
+  if (first === undefined) return null;
+  const guard = first.guard;
+  return { source: first.source.path.join('.'), guard: typeof guard === 'string' ? guard : typeof guard === 'object' && guard !== null && 'type' in guard ? String(guard.type) : null };
 }

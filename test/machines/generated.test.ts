@@ -7,6 +7,7 @@ import { apply, restore, start, stateOf } from '../../src/engine/transitions.js'
 import type { Storage } from '../../src/storage/prisma.js';
 import { type ChartCoverage, walkChart } from '../helpers/chart-walk.js';
 import { manualClock } from '../helpers/clock.js';
+import { MACHINE_SAMPLES, SAMPLE_T0, type SampleEvent } from '../../src/visualizer/samples.js';
 
 // Issue 8 §5: tests generated from the charts. Each machine is walked breadth first from sample
 // inputs with sample events until every state and every transition of its chart is reached (the
@@ -15,9 +16,7 @@ import { manualClock } from '../helpers/clock.js';
 // the runner performed must be exactly those the machine's transition declared, in order, with
 // their params, and the state reached must be the chart's.
 
-const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
+const T0 = SAMPLE_T0;
 
 // Built only to read each machine's registration (its handlers' phases); nothing here runs them.
 const stub = {} as never;
@@ -26,69 +25,17 @@ const machines = createMachines({ config: { publicUrl: 'http://keystate.test', d
 interface Sample {
   readonly registered: RegisteredMachine<MachineTypes>;
   readonly inputs: readonly unknown[];
-  readonly events: readonly { type: string; at: number; [field: string]: unknown }[];
+  readonly events: readonly SampleEvent[];
 }
 
-const otpInput = { userId: 'user-1', channel: 'sms', subject: 'email:a@example.com', verifies: 'phone', expiresAt: T0 + 5 * MINUTE, codeLength: 6, maxFailures: 3, lockoutMs: 15 * MINUTE, requestId: 'req-1', approvalData: null, requestedAt: T0, lockedOutUntil: null, carriedAttempts: 0 };
-const submit = (at: number, extra: object = {}) => ({ type: 'code.submit', at, subject: 'email:a@example.com', requestId: 'req-1', lockedOutUntil: null, session: null, ...extra });
-
-const SAMPLES: Readonly<Record<string, Sample>> = {
-  otp: {
-    registered: machines.otp as unknown as RegisteredMachine<MachineTypes>,
-    inputs: [otpInput, { ...otpInput, lockedOutUntil: T0 + MINUTE }, { ...otpInput, carriedAttempts: 3 }, { ...otpInput, carriedAttempts: 2 }],
-    events: [
-      { type: 'challenge.delivered', at: T0 + 1 },
-      { type: 'challenge.undeliverable', reason: 'sms_unavailable', fault: 'outage', at: T0 + 1 },
-      { type: 'challenge.superseded', at: T0 + 2 },
-      submit(T0 + MINUTE),
-      submit(T0 + MINUTE, { requestId: 'other' }),
-      submit(T0 + MINUTE, { subject: 'phone_number:+14155550100' }),
-      submit(T0 + MINUTE, { lockedOutUntil: T0 + 10 * MINUTE }),
-      submit(T0 + MINUTE, { session: 'refused' }),
-      submit(T0 + 10 * MINUTE),
-      submit(T0 + 30 * MINUTE),
-      { type: 'code.accepted', at: T0 + MINUTE },
-      { type: 'code.rejected', at: T0 + MINUTE },
-    ],
-  },
-  'magic-link': {
-    registered: machines.magicLink as unknown as RegisteredMachine<MachineTypes>,
-    inputs: [{ userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1' }],
-    events: [
-      { type: 'challenge.delivered', at: T0 + 1 },
-      { type: 'challenge.undeliverable', reason: 'smtp_unreachable', fault: 'configuration', at: T0 + 1 },
-      { type: 'challenge.superseded', at: T0 + 2 },
-      { type: 'code.submit', requestId: 'req-1', session: null, at: T0 + MINUTE },
-      { type: 'code.submit', requestId: null, session: null, at: T0 + MINUTE },
-      { type: 'code.submit', requestId: 'req-1', session: 'refused', at: T0 + MINUTE },
-      { type: 'code.submit', requestId: 'req-1', session: null, at: T0 + 20 * MINUTE },
-    ],
-  },
-  session: {
-    registered: machines.sessions as unknown as RegisteredMachine<MachineTypes>,
-    inputs: [{ tenantId: 'tenant-1', userId: 'user-1', method: 'eml', at: T0, ttlMs: 14 * DAY }],
-    events: [
-      { type: 'session.authenticate', userId: 'user-1', method: 'sms', at: T0 + DAY },
-      { type: 'session.authenticate', userId: 'user-2', method: 'sms', at: T0 + DAY },
-      { type: 'session.authenticate', userId: 'user-1', method: 'sms', at: T0 + 30 * DAY },
-      { type: 'session.silentAuthenticate', mfa: { required: true }, at: T0 + DAY },
-      { type: 'session.silentAuthenticate', mfa: null, at: T0 + 30 * DAY },
-      { type: 'session.logout', at: T0 + 2 * DAY },
-      { type: 'session.logout', at: T0 + 40 * DAY },
-      { type: 'session.revoke', at: T0 + 3 * DAY },
-    ],
-  },
-  'refresh-family': {
-    registered: machines.families as unknown as RegisteredMachine<MachineTypes>,
-    inputs: [{ expiresAt: T0 + 14 * DAY }],
-    events: [
-      { type: 'token.presented', token: 'current', sessionEnded: false, at: T0 + DAY },
-      { type: 'token.presented', token: 'rotatedOut', sessionEnded: false, at: T0 + DAY },
-      { type: 'token.presented', token: 'current', sessionEnded: true, at: T0 + DAY },
-      { type: 'token.presented', token: 'current', sessionEnded: false, at: T0 + 20 * DAY },
-    ],
-  },
-};
+// The samples the simulator offers (src/visualizer/samples.ts), for every registered machine.
+const SAMPLES: Readonly<Record<string, Sample>> = Object.fromEntries(
+  machines.all.map((registered) => {
+    const samples = MACHINE_SAMPLES.get(registered.definition.name);
+    if (samples === undefined) throw new Error(`no samples for ${registered.definition.name}`);
+    return [registered.definition.name, { registered, ...samples }];
+  }),
+);
 
 /** An in-memory store and recording handlers (with the real handlers' phases) for one machine. */
 function recording(registered: RegisteredMachine<MachineTypes>) {

@@ -1,0 +1,104 @@
+// Sample inputs and events for every machine: enough that, between them, every state and every
+// transition of each chart can be reached (test/machines/generated.test.ts walks them and requires
+// 100 %). The simulator offers them as the choices of each state. Times are fixed instants, so a
+// sample event "late enough to find the code expired" is one of the choices.
+
+export interface SampleEvent {
+  readonly type: string;
+  readonly at: number;
+  readonly [field: string]: unknown;
+}
+
+export interface MachineSamples {
+  /** The first is the simulator's; the others reach the states a different start leads to. */
+  readonly inputs: readonly object[];
+  readonly events: readonly SampleEvent[];
+}
+
+export const SAMPLE_T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
+const T0 = SAMPLE_T0;
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+const otpInput = {
+  userId: 'user-1',
+  channel: 'sms',
+  subject: 'email:a@example.com',
+  verifies: 'phone',
+  expiresAt: T0 + 5 * MINUTE,
+  codeLength: 6,
+  maxFailures: 3,
+  lockoutMs: 15 * MINUTE,
+  requestId: 'req-1',
+  approvalData: null,
+  requestedAt: T0,
+  lockedOutUntil: null,
+  carriedAttempts: 0,
+};
+const submit = (at: number, extra: object = {}): SampleEvent => ({ type: 'code.submit', at, subject: 'email:a@example.com', requestId: 'req-1', lockedOutUntil: null, session: null, ...extra });
+
+export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<string, MachineSamples>([
+  [
+    'otp',
+    {
+      inputs: [otpInput, { ...otpInput, lockedOutUntil: T0 + MINUTE }, { ...otpInput, carriedAttempts: 3 }, { ...otpInput, carriedAttempts: 2 }],
+      events: [
+        { type: 'challenge.delivered', at: T0 + 1 },
+        { type: 'challenge.undeliverable', reason: 'sms_unavailable', fault: 'outage', at: T0 + 1 },
+        { type: 'challenge.superseded', at: T0 + 2 },
+        submit(T0 + MINUTE),
+        submit(T0 + MINUTE, { requestId: 'other' }),
+        submit(T0 + MINUTE, { subject: 'phone_number:+14155550100' }),
+        submit(T0 + MINUTE, { lockedOutUntil: T0 + 10 * MINUTE }),
+        submit(T0 + MINUTE, { session: 'refused' }),
+        submit(T0 + 10 * MINUTE),
+        submit(T0 + 30 * MINUTE),
+        { type: 'code.accepted', at: T0 + MINUTE },
+        { type: 'code.rejected', at: T0 + MINUTE },
+      ],
+    },
+  ],
+  [
+    'magic-link',
+    {
+      inputs: [{ userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1' }],
+      events: [
+        { type: 'challenge.delivered', at: T0 + 1 },
+        { type: 'challenge.undeliverable', reason: 'smtp_unreachable', fault: 'configuration', at: T0 + 1 },
+        { type: 'challenge.superseded', at: T0 + 2 },
+        { type: 'code.submit', requestId: 'req-1', session: null, at: T0 + MINUTE },
+        { type: 'code.submit', requestId: null, session: null, at: T0 + MINUTE },
+        { type: 'code.submit', requestId: 'req-1', session: 'refused', at: T0 + MINUTE },
+        { type: 'code.submit', requestId: 'req-1', session: null, at: T0 + 20 * MINUTE },
+      ],
+    },
+  ],
+  [
+    'session',
+    {
+      inputs: [{ tenantId: 'tenant-1', userId: 'user-1', method: 'eml', at: T0, ttlMs: 14 * DAY }],
+      events: [
+        { type: 'session.authenticate', userId: 'user-1', method: 'sms', at: T0 + DAY },
+        { type: 'session.authenticate', userId: 'user-2', method: 'sms', at: T0 + DAY },
+        { type: 'session.authenticate', userId: 'user-1', method: 'sms', at: T0 + 30 * DAY },
+        { type: 'session.silentAuthenticate', mfa: { required: true }, at: T0 + DAY },
+        { type: 'session.silentAuthenticate', mfa: null, at: T0 + 30 * DAY },
+        { type: 'session.logout', at: T0 + 2 * DAY },
+        { type: 'session.logout', at: T0 + 40 * DAY },
+        { type: 'session.revoke', at: T0 + 3 * DAY },
+      ],
+    },
+  ],
+  [
+    'refresh-family',
+    {
+      inputs: [{ expiresAt: T0 + 14 * DAY }],
+      events: [
+        { type: 'token.presented', token: 'current', sessionEnded: false, at: T0 + DAY },
+        { type: 'token.presented', token: 'rotatedOut', sessionEnded: false, at: T0 + DAY },
+        { type: 'token.presented', token: 'current', sessionEnded: true, at: T0 + DAY },
+        { type: 'token.presented', token: 'current', sessionEnded: false, at: T0 + 20 * DAY },
+      ],
+    },
+  ],
+]);
