@@ -25,6 +25,7 @@ import { adminInstanceRoutes } from './http/routes/admin-instances.js';
 import { adminKeyRoutes } from './http/routes/admin-keys.js';
 import { visualizerDataRoutes } from './http/routes/visualizer.js';
 import { visualizerInstanceRoutes } from './http/routes/visualizer-instances.js';
+import { visualizerPageRoutes } from './http/routes/visualizer-page.js';
 import { MACHINE_SAMPLES } from './visualizer/samples.js';
 import { createSimulator } from './visualizer/simulator.js';
 import { machineGraph } from './visualizer/machine-graph.js';
@@ -147,6 +148,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(visualizerDataRoutes, { graphs, config });
   const simulate = createSimulator(machines.all.map((machine) => machine.definition), MACHINE_SAMPLES);
   await app.register(visualizerInstanceRoutes, { views, simulate, config });
+  // The page itself is public: it carries no data, and asks for the admin token the data needs.
+  await app.register(visualizerPageRoutes);
   // Everything under /cis/v1 but the emailed link needs the caller's client access token.
   await app.register(async (scope) => {
     scope.addHook('onRequest', clientAuthHook((token) => apps.authorizeCaller(token)));

@@ -1,0 +1,96 @@
+// Draws a laid-out machine as SVG. Each state is a <g data-state="id">, each transition a
+// <g data-edge="id">: the views (and the tests) find them by those attributes, and highlight()
+// only toggles classes, so following a live instance never re-lays the chart out.
+
+import { s } from './dom.js';
+import { LABEL_LINE, LINE, PAD } from './layout.js';
+
+const ARROW_ID = 'keystate-arrow';
+
+function defs() {
+  return s('defs', {},
+    s('marker', { id: ARROW_ID, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+      s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' })));
+}
+
+const path = (points) => points.map((point, i) => `${i === 0 ? 'M' : 'L'}${point.x.toFixed(1)},${point.y.toFixed(1)}`).join(' ');
+
+function tooltip(node) {
+  const parts = [node.id, `kind: ${node.kind}${node.transient ? ' (transient)' : ''}`];
+  if (node.initial !== null) parts.push(`starts in: ${node.initial}`);
+  if (node.entry.length > 0) parts.push(`entry: ${node.entry.join(', ')}`);
+  if (node.answer !== null) parts.push(`answers: ${node.answer.kind === 'refused' ? node.answer.error : node.answer.kind}`);
+  return parts.join('\n');
+}
+
+function stateGroup(box) {
+  const { node, lines } = box;
+  const classes = ['state', node.kind, node.transient ? 'transient' : '', node.answer?.kind === 'refused' ? 'refusal' : ''].filter(Boolean).join(' ');
+  const group = s('g', { class: classes, 'data-state': node.id, transform: `translate(${box.x},${box.y})` },
+    s('title', {}, tooltip(node)),
+    s('rect', { class: 'box', width: box.width, height: box.height, rx: node.kind === 'compound' ? 10 : 8 }));
+  // A final state gets a second, inner border (the usual statechart mark).
+  if (node.kind === 'final') group.append(s('rect', { class: 'final-ring', x: 3, y: 3, width: box.width - 6, height: box.height - 6, rx: 6 }));
+  lines.forEach((line, i) => {
+    const x = node.kind === 'compound' ? PAD + 2 : box.width / 2;
+    group.append(s('text', { class: `line ${line.role}`, x, y: PAD + LINE * i + 11, 'text-anchor': node.kind === 'compound' ? 'start' : 'middle' }, line.text));
+  });
+  return group;
+}
+
+function edgeGroup(laid) {
+  const edge = laid.edge;
+  const group = s('g', { class: `edge${edge.event === 'always' ? ' eventless' : ''}${edge.guard === null ? '' : ' guarded'}`, 'data-edge': edge.id, 'data-event': edge.event, 'data-source': edge.source, 'data-target': edge.target },
+    s('title', {}, `${edge.source} → ${edge.target}\n${laid.label?.lines.join(' ') ?? edge.event}`),
+    s('path', { class: 'wire', d: path(laid.points), 'marker-end': `url(#${ARROW_ID})` }));
+  if (laid.label !== null) {
+    const { x, y, width, height, lines } = laid.label;
+    group.append(
+      s('rect', { class: 'label-bg', x, y, width, height, rx: 3 }),
+      s('text', { class: 'label', 'text-anchor': 'middle' }, lines.map((line, i) => s('tspan', { class: i === 0 ? 'event' : 'detail', x: x + width / 2, y: y + LABEL_LINE * (i + 1) - 2 }, line))),
+    );
+  }
+  return group;
+}
+
+function initialGroup(dot, edges) {
+  const wire = edges.find((edge) => edge.id === `${dot.id}->`);
+  return s('g', { class: 'initial', 'data-initial': dot.id.slice('(initial)'.length) || '(machine)' },
+    s('circle', { cx: dot.x + dot.width / 2, cy: dot.y + dot.height / 2, r: dot.width / 2 }),
+    wire === undefined ? null : s('path', { class: 'wire', d: path(wire.points), 'marker-end': `url(#${ARROW_ID})` }));
+}
+
+/** Replaces the SVG's content with the chart; returns what highlight() needs. */
+export function draw(svg, graph, laid) {
+  const states = new Map();
+  const edges = new Map();
+  const stateLayer = s('g', { class: 'states' });
+  // Parents come before their children in the graph, so children paint over their container.
+  for (const box of laid.states) {
+    const group = stateGroup(box);
+    states.set(box.node.id, group);
+    stateLayer.append(group);
+  }
+  const edgeLayer = s('g', { class: 'edges' });
+  for (const laidEdge of laid.edges) {
+    if (laidEdge.edge === null) continue;
+    const group = edgeGroup(laidEdge);
+    edges.set(laidEdge.id, group);
+    edgeLayer.append(group);
+  }
+  const initialLayer = s('g', { class: 'initials' }, laid.initials.map((dot) => initialGroup(dot, laid.edges)));
+  svg.replaceChildren(defs(), stateLayer, initialLayer, edgeLayer);
+  svg.dataset.machine = graph.name;
+  return { states, edges, boxes: new Map(laid.states.map((box) => [box.node.id, box])), parents: new Map(graph.nodes.map((node) => [node.id, node.parent])) };
+}
+
+/** Marks the current state (and the containers it is in), the states visited and the edges taken. */
+export function highlight(drawn, { current = null, visited = [], taken = [] } = {}) {
+  for (const group of drawn.states.values()) group.classList.remove('current', 'visited', 'inside');
+  for (const group of drawn.edges.values()) group.classList.remove('taken');
+  for (const id of visited) drawn.states.get(id)?.classList.add('visited');
+  for (const id of taken) drawn.edges.get(id)?.classList.add('taken');
+  if (current === null) return;
+  drawn.states.get(current)?.classList.add('current');
+  for (let parent = drawn.parents.get(current); parent; parent = drawn.parents.get(parent)) drawn.states.get(parent)?.classList.add('inside');
+}
