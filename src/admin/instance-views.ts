@@ -98,7 +98,7 @@ export function createInstanceViews(deps: { db: Tx; machines: Pick<Machines, 'fl
     },
     async refreshFamily(id) {
       const family = await readFamily(db, id);
-      return family === null ? null : instanceView(refreshFamily, { ...family, events: family.row.events });
+      return family === null ? null : instanceView(refreshFamily, family);
     },
     byKind: (kind, id) => (kind === 'flow' ? views.flow(id) : kind === 'session' ? views.session(id) : views.refreshFamily(id)),
     recent: (limit) => recentInstances(db, limit),

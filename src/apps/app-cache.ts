@@ -13,6 +13,8 @@ export interface AppCache {
   /** The cached app, or the app loaded by `load` (and cached unless the cache was cleared while it
    * was loading: what it read may predate the change that cleared it). */
   get(appId: string, load: (appId: string) => Promise<AppRecord | null>): Promise<AppRecord | null>;
+  /** The same, found by the app's client id (the client-credentials grant). */
+  getByClientId(clientId: string, load: (clientId: string) => Promise<AppRecord | null>): Promise<AppRecord | null>;
   /** The app as the instance's own admin change left it (or forgotten, when null). */
   invalidate(appId: string): void;
   clear(): void;
@@ -21,29 +23,44 @@ export interface AppCache {
 
 export function createAppCache(options: { maxEntries: number }): AppCache {
   const entries = new Map<string, AppRecord>();
+  const appIdOfClient = new Map<string, string>();
   // Bumped by every invalidation: a load that began before it must not store what it read.
   let generation = 0;
 
+  const forget = (appId: string) => {
+    const app = entries.get(appId);
+    if (app !== undefined) appIdOfClient.delete(app.clientId);
+    entries.delete(appId);
+  };
+  const loaded = async <K>(key: K, load: (key: K) => Promise<AppRecord | null>): Promise<AppRecord | null> => {
+    const startedAt = generation;
+    const app = await load(key);
+    if (app !== null && generation === startedAt) {
+      // Bounded: past the limit the entry cached first goes (Map keeps insertion order).
+      if (entries.size >= options.maxEntries) forget(entries.keys().next().value as string);
+      forget(app.id);
+      entries.set(app.id, app);
+      appIdOfClient.set(app.clientId, app.id);
+    }
+    return app;
+  };
+
   return {
     async get(appId, load) {
-      const cached = entries.get(appId);
-      if (cached !== undefined) return cached;
-      const startedAt = generation;
-      const app = await load(appId);
-      if (app !== null && generation === startedAt) {
-        // Bounded: past the limit the entry cached first goes (Map keeps insertion order).
-        if (entries.size >= options.maxEntries) entries.delete(entries.keys().next().value as string);
-        entries.set(appId, app);
-      }
-      return app;
+      return entries.get(appId) ?? loaded(appId, load);
+    },
+    async getByClientId(clientId, load) {
+      const appId = appIdOfClient.get(clientId);
+      return (appId === undefined ? undefined : entries.get(appId)) ?? loaded(clientId, load);
     },
     invalidate(appId) {
       generation += 1;
-      entries.delete(appId);
+      forget(appId);
     },
     clear() {
       generation += 1;
       entries.clear();
+      appIdOfClient.clear();
     },
     get size() {
       return entries.size;

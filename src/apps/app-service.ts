@@ -68,6 +68,7 @@ export function createAppService(deps: { storage: Storage; hasher: SecretHasher;
   const { storage, hasher, tokens, cache } = deps;
   const db = storage.db;
   const load = (appId: string) => findAppById(db, appId);
+  const loadByClientId = (clientId: string) => findAppByClientId(db, clientId);
 
   /** An admin change: written with a bump of the apps' revision, so every instance drops the app. */
   const changeApp = async (appId: string, change: (tx: Tx) => Promise<AppRecord | null>): Promise<AppRecord> => {
@@ -126,7 +127,13 @@ export function createAppService(deps: { storage: Storage; hasher: SecretHasher;
     },
 
     async issueClientToken(clientId, clientSecret, resource) {
-      const app = await findAppByClientId(db, clientId);
+      let app = await cache.getByClientId(clientId, loadByClientId);
+      // A secret that does not match the cached app may be one rotated in on another instance
+      // since: read the app again once before refusing.
+      if (app !== null && !hasher.matches(clientSecret, app.clientSecretHash)) {
+        cache.invalidate(app.id);
+        app = await cache.getByClientId(clientId, loadByClientId);
+      }
       // Unknown client and wrong secret answer alike (RFC 6749 invalid_client).
       if (app === null || !hasher.matches(clientSecret, app.clientSecretHash)) {
         throw new AuthError('CLIENT_AUTH_FAILED', { extraBody: { error: 'invalid_client', error_description: 'Client authentication failed' } });
@@ -135,7 +142,10 @@ export function createAppService(deps: { storage: Storage; hasher: SecretHasher;
         throw new AuthError('BAD_REQUEST', { extraBody: { error: 'invalid_target', error_description: 'resource is not configured for this client' } });
       }
       // Hashed under a key that has since rotated out: re-hash now, so that key can be retired.
-      if (app.clientSecretKeyId !== hasher.currentKeyId()) await rehashClientSecret(db, app.id, app.clientSecretHash, clientSecretHashOf(hasher, clientSecret));
+      if (app.clientSecretKeyId !== hasher.currentKeyId()) {
+        await rehashClientSecret(db, app.id, app.clientSecretHash, clientSecretHashOf(hasher, clientSecret));
+        cache.invalidate(app.id);
+      }
       const token = await tokens.issueClientToken(app, resource);
       return { access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn, scope: token.scope };
     },

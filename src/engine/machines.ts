@@ -34,7 +34,7 @@ export function createMachines(deps: {
   provider: Provider;
 }): Machines {
   const { config, hasher, tokens, senders, log } = deps;
-  const families = createRefreshFamilies({ hasher, tokens });
+  const families = createRefreshFamilies({ hasher, tokens, provider: deps.provider });
   const sessions = createSessions({ hasher, tokens, families, provider: deps.provider });
   const otp = createOtpFlows({ hasher, tokens, sessions, families, emailSender: senders.email, smsSender: senders.sms, retryDelaysMs: config.deliveryRetryDelaysMs, log });
   const magicLink = createMagicLinkFlows({ config, hasher, tokens, sessions, families, emailSender: senders.email, log });

@@ -7,6 +7,7 @@ import { keepRotatedOutToken, refreshFamilyStore, type RefreshFamilyTypes as Fam
 import type { UserRecord } from '../repositories/user-repository.js';
 import { newId, newSecret } from '../secrets/random.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
+import type { Provider } from '../storage/database-url.js';
 import type { TokenService, UserGrant } from '../tokens/token-service.js';
 
 // The refresh-token family as the runner runs it: its definition, store and effect handlers.
@@ -40,11 +41,11 @@ export const refreshFamilyDefinition: MachineDefinition<RefreshFamilyTypes> = {
 
 export type RefreshFamilies = RegisteredMachine<RefreshFamilyTypes>;
 
-export function createRefreshFamilies(deps: { hasher: SecretHasher; tokens: TokenService }): RefreshFamilies {
+export function createRefreshFamilies(deps: { hasher: SecretHasher; tokens: TokenService; provider: Provider }): RefreshFamilies {
   const { hasher, tokens } = deps;
   return {
     definition: refreshFamilyDefinition,
-    store: refreshFamilyStore<RefreshFamilyTypes>(),
+    store: refreshFamilyStore<RefreshFamilyTypes>(deps.provider),
     handlers: {
       rotateToken: {
         phase: 'inline',

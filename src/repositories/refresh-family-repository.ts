@@ -3,13 +3,15 @@ import type { Provider } from '../storage/migrate.js';
 import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
 import type { UserGrant } from '../tokens/token-service.js';
-import { createdColumns, writtenColumns } from './instance-columns.js';
+import { appendFamilyLog, readFamilyLog } from './event-log-rows.js';
+import { createdColumns, stepColumns } from './instance-columns.js';
 import { fromJson, toJson } from './json.js';
 import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 
 // Refresh-token families: instances of machines/refresh-family.machine.ts. The family row holds the
 // HMAC of its current token; the hashes of the tokens it rotated out stay in refresh_token, so a
-// presented token is found whichever it is, and a rotated-out one is recognised as reuse.
+// presented token is found whichever it is, and a rotated-out one is recognised as reuse. The row
+// carries the creation entry of the log; each later event is a row of refresh_family_event.
 
 export interface RefreshFamilyRow {
   readonly tenantId: string;
@@ -18,7 +20,6 @@ export interface RefreshFamilyRow {
   readonly sessionId: string | null;
   readonly currentHash: string;
   readonly grant: UserGrant;
-  readonly events: readonly LoggedEvent[];
 }
 
 export interface RefreshFamilyCreate {
@@ -52,12 +53,11 @@ interface RawFamily {
   machineVersion: number;
   stateValue: string;
   context: unknown;
-  events: unknown;
   version: number;
 }
 
 const FAMILY_COLUMNS = Prisma.sql`f."id", f."tenant_id" AS "tenantId", f."app_id" AS "appId", f."user_id" AS "userId", f."session_id" AS "sessionId",
-  f."current_hash" AS "currentHash", f."grant", f."machine_version" AS "machineVersion", f."state_value" AS "stateValue", f."context", f."events", f."version"`;
+  f."current_hash" AS "currentHash", f."grant", f."machine_version" AS "machineVersion", f."state_value" AS "stateValue", f."context", f."version"`;
 
 const toInstance = <T extends RefreshFamilyTypes>(raw: RawFamily): Instance<T> => ({
   id: raw.id,
@@ -72,7 +72,6 @@ const toInstance = <T extends RefreshFamilyTypes>(raw: RawFamily): Instance<T> =
     sessionId: raw.sessionId,
     currentHash: raw.currentHash,
     grant: fromJson<UserGrant>(raw.grant),
-    events: fromJson<LoggedEvent[]>(raw.events),
   },
 });
 
@@ -119,13 +118,14 @@ export async function reloadFamily<T extends RefreshFamilyTypes>(tx: Tx, provide
 }
 
 /** A family with its input and log, as the admin view and replay read it. */
-export async function readFamily(db: Tx, id: string): Promise<(Instance<RefreshFamilyTypes> & { input: unknown }) | null> {
-  const rows = await db.$queryRaw<(RawFamily & { input: unknown })[]>`SELECT ${FAMILY_COLUMNS}, f."input" FROM "refresh_family" f WHERE f."id" = ${id}`;
+export async function readFamily(db: Tx, id: string): Promise<(Instance<RefreshFamilyTypes> & { input: unknown; events: LoggedEvent[] }) | null> {
+  const rows = await db.$queryRaw<(RawFamily & { input: unknown; events: unknown })[]>`SELECT ${FAMILY_COLUMNS}, f."input", f."events" FROM "refresh_family" f WHERE f."id" = ${id}`;
   const raw = rows[0];
-  return raw === undefined ? null : { ...toInstance<RefreshFamilyTypes>(raw), input: raw.input };
+  if (raw === undefined) return null;
+  return { ...toInstance<RefreshFamilyTypes>(raw), input: fromJson(raw.input), events: [...fromJson<LoggedEvent[]>(raw.events), ...(await readFamilyLog(db, id))] };
 }
 
-export function refreshFamilyStore<T extends RefreshFamilyTypes>(): InstanceStore<T> {
+export function refreshFamilyStore<T extends RefreshFamilyTypes>(provider: Provider): InstanceStore<T> {
   return {
     async insert(tx, created) {
       const at = new Date(created.events[0]?.at ?? 0);
@@ -150,12 +150,14 @@ export function refreshFamilyStore<T extends RefreshFamilyTypes>(): InstanceStor
       const { count } = await tx.refreshFamily.updateMany({
         where: { id: instance.id, version: instance.version },
         data: {
-          ...writtenColumns(instance, instance.row.events, next),
+          ...stepColumns(instance, next),
           ...(instance.stateValue === 'active' && next.stateValue !== 'active' ? { endedAt: new Date(next.events[0]?.at ?? 0) } : {}),
           ...(next.patch.currentHash === undefined ? {} : { currentHash: next.patch.currentHash }),
         },
       });
-      return count === 1;
+      if (count !== 1) return false;
+      await appendFamilyLog(tx, provider, instance.id, next.events);
+      return true;
     },
     reload: (tx, provider, id) => reloadFamily<T>(tx, provider, id),
   };

@@ -2,15 +2,17 @@ import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engi
 import type { Provider } from '../storage/migrate.js';
 import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
+import { appendSessionLog, readSessionLog, type SessionLogEntry } from './event-log-rows.js';
 import { createdColumns } from './instance-columns.js';
+import { jsonValue, timeValue } from './sql-values.js';
 import { fromJson, toJson } from './json.js';
 import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 
 // Session rows: instances of the session statechart, found by the hash of the public session_id (a
-// bearer secret). The log is a JSON array in the row, appended by the database in the same
-// statement that moves the session (a session can take many events: it is never read back on the
-// hot path, only by the admin view and replay). `state` and `expires_at` repeat the state value and
-// the context, for the queries that list, revoke and purge sessions.
+// bearer secret). The row carries the creation entry of the log; every later event is a row of
+// session_event (event-log-rows.ts), appended in the same transaction as the step. `state` and
+// `expires_at` repeat the state value and the context, for the queries that list, revoke and purge
+// sessions.
 
 export interface SessionRow {
   readonly idHash: string;
@@ -91,22 +93,11 @@ export async function reloadSession<T extends SessionTypes>(tx: Tx, provider: Pr
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
-/** One entry of a session's log: a logged event and the app whose request caused it. */
-export type SessionLogEntry = LoggedEvent & { readonly appId: string };
+export type { SessionLogEntry };
 
 const entries = (appId: string, events: readonly LoggedEvent[]): SessionLogEntry[] => events.map((event) => ({ ...event, appId }));
-
-/** `events` with these entries appended, computed by the database. */
-const appended = (provider: Provider, added: readonly SessionLogEntry[]) =>
-  provider === 'postgresql'
-    ? Prisma.sql`"events" || ${JSON.stringify(added)}::jsonb`
-    : Prisma.sql`json_insert("events", ${Prisma.join(added.map((entry) => Prisma.sql`'$[#]', json(${JSON.stringify(entry)})`))})`;
-
-/** A JSON parameter for a JSON column. */
-const json = (provider: Provider, value: unknown) => (provider === 'postgresql' ? Prisma.sql`${JSON.stringify(value)}::jsonb` : Prisma.sql`${JSON.stringify(value)}`);
-
-/** A time parameter for a timestamp column, read as UTC whatever the server's time zone. */
-const time = (provider: Provider, at: Date) => (provider === 'postgresql' ? Prisma.sql`(${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')` : Prisma.sql`${at}`);
+const json = jsonValue;
+const time = timeValue;
 
 export function sessionStore<T extends SessionTypes>(provider: Provider): InstanceStore<T> {
   return {
@@ -136,10 +127,11 @@ export function sessionStore<T extends SessionTypes>(provider: Provider): Instan
       const at = new Date(next.events[0]?.at ?? 0);
       const ended = state === 'terminated' && topState(instance.stateValue) !== 'terminated' ? Prisma.sql`, "ended_at" = ${time(provider, at)}` : Prisma.empty;
       const count = await tx.$executeRaw`UPDATE "session" SET "state" = ${state}, "state_value" = ${next.stateValue}, "context" = ${json(provider, next.context)},
-        "expires_at" = ${time(provider, new Date(next.context.expiresAt))}, "version" = ${instance.version + next.events.length}, "updated_at" = ${time(provider, at)}${ended},
-        "events" = ${appended(provider, entries(next.appId, next.events))}
+        "expires_at" = ${time(provider, new Date(next.context.expiresAt))}, "version" = ${instance.version + next.events.length}, "updated_at" = ${time(provider, at)}${ended}
         WHERE "id" = ${instance.id} AND "version" = ${instance.version}`;
-      return count === 1;
+      if (count !== 1) return false;
+      await appendSessionLog(tx, provider, instance.id, next.appId, next.events);
+      return true;
     },
     reload: (tx, provider, id) => reloadSession<T>(tx, provider, id),
     moveMany: (tx, instances, move) => moveSessions(tx, provider, instances, move),
@@ -155,10 +147,11 @@ export async function listOpenSessions<T extends SessionTypes>(db: Tx, scope: { 
 }
 
 /**
- * Applies one uniform step to many sessions in one statement: each row gets the event appended to
- * its log (with its own next seq) and the new state, where its version is still the one loaded; a
- * session changed concurrently is not matched, reported as false so the runner rolls back and
- * retries. Only for events that change no context (revocation).
+ * Applies one uniform step to many sessions in two set-based statements: one update moves every
+ * session still at the version it was loaded with; one insert appends the event to each of their
+ * logs, with the seq the update just gave it. A session changed concurrently is not matched,
+ * reported as false so the runner rolls back and retries. Only for events that change no context
+ * (revocation).
  */
 export async function moveSessions(
   tx: Tx,
@@ -169,16 +162,15 @@ export async function moveSessions(
   if (sessions.length === 0) return true;
   const state = topState(step.stateValue);
   const at = new Date(step.event.at);
-  const entry = JSON.stringify({ ...step.event, seq: 0, appId: step.appId });
-  const withSeq =
-    provider === 'postgresql'
-      ? Prisma.sql`"events" || jsonb_build_array(jsonb_set(${entry}::jsonb, '{seq}', to_jsonb("version" + 1)))`
-      : Prisma.sql`json_insert("events", '$[#]', json_set(json(${entry}), '$.seq', "version" + 1))`;
   const loaded = Prisma.join(sessions.map((session) => Prisma.sql`(${session.id}, CAST(${session.version} AS INTEGER))`));
-  const count = await tx.$executeRaw`UPDATE "session" SET "state" = ${state}, "state_value" = ${step.stateValue}, "version" = "version" + 1, "updated_at" = ${time(provider, at)},
-      "events" = ${withSeq}${state === 'terminated' ? Prisma.sql`, "ended_at" = ${time(provider, at)}` : Prisma.empty}
+  const count = await tx.$executeRaw`UPDATE "session" SET "state" = ${state}, "state_value" = ${step.stateValue}, "version" = "version" + 1, "updated_at" = ${time(provider, at)}
+      ${state === 'terminated' ? Prisma.sql`, "ended_at" = ${time(provider, at)}` : Prisma.empty}
     WHERE ("id", "version") IN (VALUES ${loaded})`;
-  return count === sessions.length;
+  if (count !== sessions.length) return false;
+  const ids = Prisma.join(sessions.map((session) => session.id));
+  await tx.$executeRaw`INSERT INTO "session_event" ("session_id", "seq", "type", "at", "state", "app_id", "fields")
+    SELECT "id", "version", ${step.event.type}, ${time(provider, at)}, ${step.event.state}, ${step.appId}, ${json(provider, step.event.fields)} FROM "session" WHERE "id" IN (${ids})`;
+  return true;
 }
 
 /** A session with its input and log, as the admin view and replay read it. */
@@ -193,7 +185,7 @@ export async function readSession(db: Tx, id: string): Promise<(Instance<Session
     context: fromJson<SessionTypes['context']>(row.context),
     row: { idHash: row.idHash, tenantId: row.tenantId, userId: row.userId, createdByAppId: row.createdByAppId, createdAt: row.createdAt.getTime() },
     input: row.input,
-    events: fromJson<SessionLogEntry[]>(row.events),
+    events: [...fromJson<SessionLogEntry[]>(row.events), ...(await readSessionLog(db, id))],
   };
 }
 

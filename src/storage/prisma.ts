@@ -11,6 +11,7 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@pr
 import type { Prisma, PrismaClient } from './generated/sqlite/client.js';
 import { type Provider, providerOf, sqliteFilePath } from './migrate.js';
 import { observedAdapter, type StatementObserver } from './observed-adapter.js';
+import { reusePreparedStatements } from './sqlite-statements.js';
 
 export type Db = PrismaClient;
 /** The client handed to `db.$transaction(async (tx) => …)`. */
@@ -78,7 +79,8 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
  * a mutex, but plain queries do not: a query issued by another request while a transaction is open
  * would run INSIDE that transaction (and vanish if it rolls back; measured with 7.10). This wrapper
  * makes every statement wait for the open transaction to end, so SQLite behaves like a database
- * with serializable transactions. Also applies the pragmas on each new connection.
+ * with serializable transactions. Also applies the pragmas on each new connection, and keeps its
+ * statements prepared (sqlite-statements.ts).
  *
  * Consequence: inside `db.$transaction(async (tx) => …)` use `tx`, never `db` — a `db` query there
  * waits for the transaction to end, i.e. until the transaction times out (PostgreSQL would run it
@@ -90,6 +92,7 @@ function serializedSqlite(factory: SqlDriverAdapterFactory): SqlDriverAdapterFac
     adapterName: factory.adapterName,
     async connect(): Promise<SqlDriverAdapter> {
       const adapter = await factory.connect();
+      reusePreparedStatements(adapter);
       await adapter.executeScript(SQLITE_PRAGMAS);
       const lock = createLock();
       const exclusive =

@@ -36,7 +36,12 @@ export interface ClientPrincipal {
   readonly clientId: string;
   /** The app's secret version when the token was issued. */
   readonly secretVersion: number;
+  /** When the token expires (ms since epoch). */
+  readonly expiresAt: number;
 }
+
+/** Client tokens kept verified, at most (each is checked again once it leaves). */
+const VERIFIED_CLIENT_TOKENS = 5000;
 
 /** Everything a user token set is minted from; stored with refresh tokens so refreshes keep it. */
 export interface UserGrant {
@@ -74,6 +79,10 @@ export interface TokenService {
 
 export function createTokenService(deps: { issuer: string; clock: Clock; keys: Pick<KeyStore, 'signing' | 'refreshIfIdle'> }): TokenService {
   const { issuer, clock, keys } = deps;
+  // A client token is verified once, then recognised by its exact text until it expires: apps send
+  // the same token on every call for an hour, and its signature cannot change. What may change (a
+  // secret rotation) is checked on every request against the caller's app, not here.
+  const verified = new Map<string, ClientPrincipal>();
 
   const sign = (payload: JWTPayload, typ: string, ttlSeconds: number, signer = keys.signing().signerAt(clock.now())): Promise<string> => {
     const now = toSeconds(clock.now());
@@ -112,6 +121,9 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
     },
 
     async verifyClientToken(token) {
+      const known = verified.get(token);
+      if (known !== undefined && known.expiresAt > clock.now()) return known;
+      verified.delete(token);
       try {
         const { payload } = await jwtVerify(
           token,
@@ -137,7 +149,10 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
         if (typeof appId !== 'string' || typeof tenantId !== 'string' || typeof clientId !== 'string' || payload.sub !== clientId || !Number.isInteger(secretVersion)) {
           throw new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
         }
-        return { appId, tenantId, clientId, secretVersion: secretVersion as number };
+        const principal = { appId, tenantId, clientId, secretVersion: secretVersion as number, expiresAt: (payload.exp ?? 0) * 1000 };
+        if (verified.size >= VERIFIED_CLIENT_TOKENS) verified.delete(verified.keys().next().value as string);
+        verified.set(token, principal);
+        return principal;
       } catch (error) {
         if (error instanceof AuthError) throw error;
         // jose's messages stay here: the caller only learns "Invalid token".

@@ -70,6 +70,19 @@ describe('app cache', () => {
     expect((await cache.get('a', async () => app('a', 'new')))?.name).toBe('new');
   });
 
+  it('finds an app by its client id too, and forgets both keys together', async () => {
+    const cache = createAppCache({ maxEntries: 10 });
+    const loads: string[] = [];
+    const byClient = async (clientId: string) => (loads.push(clientId), app(clientId.replace('client-', '')));
+    expect((await cache.getByClientId('client-a', byClient))?.id).toBe('a');
+    expect((await cache.get('a', async () => null))?.id).toBe('a');
+    expect((await cache.getByClientId('client-a', byClient))?.id).toBe('a');
+    expect(loads).toEqual(['client-a']);
+    cache.invalidate('a');
+    await cache.getByClientId('client-a', byClient);
+    expect(loads).toEqual(['client-a', 'client-a']);
+  });
+
   it('holds at most maxEntries apps, forgetting the one cached first', async () => {
     const cache = createAppCache({ maxEntries: 2 });
     const loads: string[] = [];

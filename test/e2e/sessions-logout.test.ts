@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromJson } from '../../src/repositories/json.js';
-import type { SessionLogEntry } from '../../src/repositories/session-repository.js';
+import { readSession } from '../../src/repositories/session-repository.js';
 import { blog, counter, DAY, db, login, logout, refresh, server, shop, silent, useSessionsFixture } from '../helpers/sessions-fixture.js';
 
 // Sessions across apps: logout and revocation, and the races between them (nothing obtained from
@@ -79,7 +78,7 @@ describe('logout and revocation', () => {
     await silent(blog, tokens.session_id ?? '');
     await logout(shop, tokens.session_id ?? '');
     const session = await db.storage.db.session.findFirstOrThrow({ where: { userId } });
-    const events = fromJson<SessionLogEntry[]>(session.events);
+    const events = (await readSession(db.storage.db, session.id))?.events ?? [];
     expect(events.map((event) => event.seq)).toEqual([1, 2, 3]);
     expect(events.map((event) => [event.type, event.state, event.appId])).toEqual([
       ['xstate.init', 'active.live', shop.appId],
@@ -87,5 +86,19 @@ describe('logout and revocation', () => {
       ['session.logout', 'terminated.loggedOut', shop.appId],
     ]);
     expect(session).toMatchObject({ state: 'terminated', stateValue: 'terminated.loggedOut' });
+  });
+
+  it('appends to a session’s log without rewriting it: the row keeps its creation entry, each later event is a row', async () => {
+    const { tokens, userId } = await login(shop);
+    for (let i = 0; i < 25; i++) expect((await silent(blog, tokens.session_id ?? '')).status).toBe(200);
+    const session = await db.storage.db.session.findFirstOrThrow({ where: { userId } });
+    expect(session.events).toHaveLength(1);
+    expect(await db.storage.db.sessionEvent.count({ where: { sessionId: session.id } })).toBe(25);
+    const log = (await readSession(db.storage.db, session.id))?.events ?? [];
+    expect(log.map((event) => event.seq)).toEqual(Array.from({ length: 26 }, (_, i) => i + 1));
+    // The refresh-token family keeps its log the same way.
+    const family = await db.storage.db.refreshFamily.findFirstOrThrow({ where: { sessionId: session.id, appId: shop.appId } });
+    expect((await refresh(shop, tokens.refresh_token ?? '')).status).toBe(200);
+    expect(await db.storage.db.refreshFamilyEvent.count({ where: { familyId: family.id } })).toBe(1);
   });
 });

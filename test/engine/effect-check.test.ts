@@ -17,7 +17,7 @@ const tokens = {} as TokenService;
 const erase = (machine: unknown) => machine as RegisteredMachine<MachineTypes>;
 
 function families(): RegisteredMachine<RefreshFamilyTypes> {
-  return createRefreshFamilies({ hasher, tokens });
+  return createRefreshFamilies({ hasher, tokens, provider: 'sqlite' });
 }
 
 describe('registration check', () => {

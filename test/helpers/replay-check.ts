@@ -44,7 +44,7 @@ export async function assertEveryInstanceReplays(db: Db): Promise<ReplayCount> {
   }
   for (const { id } of await db.refreshFamily.findMany({ select: { id: true } })) {
     const family = await readFamily(db, id);
-    if (check('refresh-family', id, family === null ? null : { ...family, events: family.row.events })) count.families++;
+    if (check('refresh-family', id, family)) count.families++;
   }
   if (failures.length > 0) throw new Error(`instances whose log does not replay to their stored state:\n${failures.join('\n')}`);
   return count;

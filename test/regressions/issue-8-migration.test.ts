@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SessionLogEntry } from '../../src/repositories/session-repository.js';
+import { readSession } from '../../src/repositories/session-repository.js';
 import { fromJson } from '../../src/repositories/json.js';
 import { newSecret } from '../../src/secrets/random.js';
 import { migrate } from '../../src/storage/migrate.js';
@@ -128,7 +128,7 @@ describe('issue 8: sessions of the previous release become statechart instances'
     const rows = server.storage.db;
     const session = async (id: string) => {
       const row = await rows.session.findUniqueOrThrow({ where: { id } });
-      return { ...row, context: fromJson<Record<string, unknown>>(row.context), events: fromJson<SessionLogEntry[]>(row.events) };
+      return { ...row, context: fromJson<Record<string, unknown>>(row.context), events: (await readSession(rows, id))?.events ?? [] };
     };
 
     // 1. The live session: a live instance whose context carries its old columns, its log in order.

@@ -1,0 +1,45 @@
+import type { LoggedEvent } from '../engine/definition.js';
+import type { Provider } from '../storage/database-url.js';
+import { Prisma } from '../storage/generated/sqlite/client.js';
+import type { Tx } from '../storage/prisma.js';
+import { fromJson } from './json.js';
+import { jsonValue, timeValue } from './sql-values.js';
+
+// The logs of long-lived instances (sessions, refresh-token families) after their creation: one
+// row per event, appended, never rewritten, so a session that takes thousands of silent
+// authentications writes the same small row for the next one. (owner, seq) is the key: two writers
+// of the same step cannot both append. The creation entry stays in the instance's own row, written
+// with it.
+
+export interface SessionLogEntry extends LoggedEvent {
+  /** The app whose request caused the event (a session is shared by the apps of its tenant). */
+  readonly appId: string;
+}
+
+/** Appends a session's events (one statement). */
+export async function appendSessionLog(tx: Tx, provider: Provider, sessionId: string, appId: string, events: readonly LoggedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map(
+    (event) => Prisma.sql`(${sessionId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`,
+  );
+  await tx.$executeRaw`INSERT INTO "session_event" ("session_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${Prisma.join(rows)}`;
+}
+
+/** Appends a family's events (one statement). */
+export async function appendFamilyLog(tx: Tx, provider: Provider, familyId: string, events: readonly LoggedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((event) => Prisma.sql`(${familyId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${jsonValue(provider, event.fields)})`);
+  await tx.$executeRaw`INSERT INTO "refresh_family_event" ("family_id", "seq", "type", "at", "state", "fields") VALUES ${Prisma.join(rows)}`;
+}
+
+/** A session's log after its creation entry, in order. */
+export async function readSessionLog(db: Tx, sessionId: string): Promise<SessionLogEntry[]> {
+  const rows = await db.sessionEvent.findMany({ where: { sessionId }, orderBy: { seq: 'asc' } });
+  return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, appId: row.appId, fields: fromJson<Record<string, unknown>>(row.fields) }));
+}
+
+/** A family's log after its creation entry, in order. */
+export async function readFamilyLog(db: Tx, familyId: string): Promise<LoggedEvent[]> {
+  const rows = await db.refreshFamilyEvent.findMany({ where: { familyId }, orderBy: { seq: 'asc' } });
+  return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, fields: fromJson<Record<string, unknown>>(row.fields) }));
+}
