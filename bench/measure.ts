@@ -86,13 +86,16 @@ export async function measureReal(run: RunContext, scenario: ScenarioName, alg: 
   }
 }
 
-export async function measureIdeal(run: RunContext, scenario: ScenarioName, alg: Alg, connections: number): Promise<Measured> {
-  const label = `${alg}-${scenario}-ideal`.toLowerCase();
+/** The ideal endpoint: its SQL on the plain driver, or (`prisma`) the same SQL through Prisma. */
+export type IdealDriver = 'raw' | 'prisma';
+
+export async function measureIdeal(run: RunContext, scenario: ScenarioName, alg: Alg, connections: number, driver: IdealDriver = 'raw'): Promise<Measured> {
+  const label = `${alg}-${scenario}-${driver === 'raw' ? 'ideal' : 'floor'}`.toLowerCase();
   const database = await run.engine.fresh(label);
   try {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const args = ['--import', 'tsx', 'bench/ideal/server.ts', '--port', String(port), '--alg', alg, '--database', database.url, '--redirect', REDIRECT_URI];
+    const args = ['--import', 'tsx', 'bench/ideal/server.ts', '--port', String(port), '--alg', alg, '--database', database.url, '--redirect', REDIRECT_URI, '--driver', driver];
     const server = spawnChild(process.execPath, args, { cwd: run.root });
     try {
       await waitForHealth(url, server);

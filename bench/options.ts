@@ -17,6 +17,8 @@ export interface Options {
   readonly profile: boolean;
   readonly smoke: boolean;
   readonly ideal: boolean;
+  /** Also measure the ideal's SQL through Prisma (the Prisma floor). */
+  readonly floor: boolean;
   readonly build: boolean;
   /** The command line as given, for the report. */
   readonly summary: string;
@@ -58,6 +60,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): O
       profile: { type: 'boolean', default: false },
       smoke: { type: 'boolean', default: false },
       'no-ideal': { type: 'boolean', default: false },
+      'no-floor': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
     },
   });
@@ -86,6 +89,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): O
     profile: values.profile,
     smoke,
     ideal: !values['no-ideal'],
+    floor: !values['no-floor'] && !smoke,
     build: !values['no-build'],
     summary: argv.length === 0 ? '(defaults)' : argv.join(' ').replace(/\/\/[^@/]*@/g, '//…@'),
   };

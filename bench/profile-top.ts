@@ -32,7 +32,7 @@ function ownerOf(frame: CallFrame): string {
 const args = process.argv.slice(2);
 const topIndex = args.indexOf('--top');
 const top = topIndex === -1 ? 25 : Number(args[topIndex + 1]);
-const files = args.filter((arg, index) => arg !== '--top' && index !== topIndex + 1);
+const files = args.filter((_arg, index) => topIndex === -1 || (index !== topIndex && index !== topIndex + 1));
 if (files.length === 0) throw new Error('usage: profile-top.ts FILE.cpuprofile… [--top N]');
 
 const byFunction = new Map<string, number>();

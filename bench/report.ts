@@ -12,6 +12,8 @@ export interface ScenarioRow {
   /** Multi-request scenarios count logins (completed sequences) besides requests. */
   readonly login: boolean;
   readonly real: Measured | Error;
+  /** The ideal's SQL through Prisma; null when the run was told --no-floor (or --smoke). */
+  readonly floor: Measured | Error | null;
   /** Null when the run was told --no-ideal. */
   readonly ideal: Measured | Error | null;
 }
@@ -46,7 +48,7 @@ export function rowProblems(row: ScenarioRow): string[] {
     if (measured instanceof Error) return [`${name}: failed: ${firstLine(measured)}`];
     return problemsOf(measured.load).map((problem) => `${name}: ${problem}`);
   };
-  return [...side('keystate', row.real), ...side('ideal', row.ideal)];
+  return [...side('keystate', row.real), ...side('prisma floor', row.floor), ...side('ideal', row.ideal)];
 }
 
 /** Shares of all cores while the load ran: the database server's (PostgreSQL), and what neither
@@ -76,24 +78,26 @@ function cells(measured: Measured | Error | null, login: boolean): string[] {
   ];
 }
 
-function ratio(row: ScenarioRow): string {
-  if (row.ideal === null || row.ideal instanceof Error || row.real instanceof Error) return '';
+/** Keystate's rate over a reference's: logins/s for login scenarios, req/s otherwise. */
+function ratio(row: ScenarioRow, reference: Measured | Error | null): string {
+  if (reference === null || reference instanceof Error || row.real instanceof Error) return '';
   const pick = row.login ? sps : rps;
-  const ideal = pick(row.ideal.load);
-  return ideal === 0 ? '' : (pick(row.real.load) / ideal).toFixed(3);
+  const base = pick(reference.load);
+  return base === 0 ? '' : (pick(row.real.load) / base).toFixed(3);
 }
 
 export function renderTable(rows: readonly ScenarioRow[]): string {
   const header = [
     'scenario', 'conns',
     'req/s', 'logins/s', 'p50 / p99 ms', 'non-2xx / errors', 'RSS MB (load / HWM)', 'other CPU',
+    'floor req/s', 'floor logins/s', 'floor p50 / p99 ms', 'floor non-2xx / errors', 'floor RSS MB (load / HWM)', 'other CPU',
     'ideal req/s', 'ideal logins/s', 'ideal p50 / p99 ms', 'ideal non-2xx / errors', 'ideal RSS MB (load / HWM)', 'other CPU',
-    'ratio',
+    'ratio to floor', 'ratio to ideal',
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, index) => (index < 2 ? '---' : '---:')).join('|')}|`];
   for (const row of rows) {
     const flag = rowProblems(row).length > 0 ? ' ⚠' : '';
-    lines.push(`| ${row.scenario}${flag} | ${row.connections} | ${[...cells(row.real, row.login), ...cells(row.ideal, row.login), ratio(row)].join(' | ')} |`);
+    lines.push(`| ${row.scenario}${flag} | ${row.connections} | ${[...cells(row.real, row.login), ...cells(row.floor, row.login), ...cells(row.ideal, row.login), ratio(row, row.floor), ratio(row, row.ideal)].join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -103,7 +107,7 @@ export function renderNotes(rows: readonly ScenarioRow[]): string[] {
   const notes: string[] = [];
   for (const row of rows) {
     for (const problem of rowProblems(row)) notes.push(`- ⚠ ${row.scenario}, ${problem}`);
-    for (const [name, measured] of [['keystate', row.real], ['ideal', row.ideal]] as const) {
+    for (const [name, measured] of [['keystate', row.real], ['prisma floor', row.floor], ['ideal', row.ideal]] as const) {
       if (measured !== null && !(measured instanceof Error) && measured.load.stalePolls > 0) {
         notes.push(`- ${row.scenario}, ${name}: the dev outbox was read ${measured.load.stalePolls} times before the new message was there (those reads are in req/s)`);
       }
@@ -124,7 +128,8 @@ export function renderReport(meta: RunMeta, rows: readonly ScenarioRow[]): strin
     'req/s counts every response; logins/s counts completed login sequences; latencies are per request.',
     'RSS: the largest VmRSS sampled during the load, and VmHWM (peak since the process started) at its end.',
     'other CPU: share of all cores used by neither the server(s) nor the load process nor PostgreSQL (db, when the engine is PostgreSQL) during the load. Above ~10% the machine was not quiet and the row is unreliable.',
-    'ratio: Keystate / ideal, on logins/s for login scenarios and req/s otherwise.',
+    'floor: the ideal endpoint sending the same SQL through Prisma (the project\'s fixed data layer), on the server\'s own Prisma set-up; the gap from floor to ideal is Prisma\'s cost.',
+    'ratio to floor / to ideal: Keystate / floor and Keystate / ideal, on logins/s for login scenarios and req/s otherwise.',
     ...(notes.length === 0 ? [] : ['', '## Flagged', '', ...notes]),
     '',
   ].join('\n');

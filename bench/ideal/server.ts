@@ -6,6 +6,7 @@ import { linkTarget, newestMessage, redeemLink, redeemPasscode, startChallenge }
 import { type Ctx, type Issued, rotateRefreshToken, silentAuthenticate } from './logins.js';
 import { schemaFor } from './schema.js';
 import { APP_NAME, createTenantAndApp, seedPrincipals } from './seed.js';
+import { prismaStore } from './prisma-store.js';
 import { openStore } from './store.js';
 
 // The "ideal endpoint" each scenario is measured against: bare Fastify (no schemas, no plugins,
@@ -13,13 +14,20 @@ import { openStore } from './store.js';
 // and the same signatures with a key of the same algorithm. It answers the paths and shapes the
 // load process uses, and does not verify the client access token (the real server may cache that
 // verification; the ideal is the ceiling). `POST /bench/seed` makes a scenario's fixtures.
-//   node --import tsx bench/ideal/server.ts --port P --alg ES256 --database file:/tmp/x.db
+// `--driver prisma` sends the same SQL through Prisma instead (./prisma-store.ts).
+//   node --import tsx bench/ideal/server.ts --port P --alg ES256 --database file:/tmp/x.db [--driver prisma]
 
-const { values } = parseArgs({ options: { port: { type: 'string' }, alg: { type: 'string', default: 'ES256' }, database: { type: 'string' }, redirect: { type: 'string' } } });
-if (values.port === undefined || values.database === undefined || values.redirect === undefined) throw new Error('usage: server.ts --port P --alg ES256|RS256 --database URL --redirect URI');
+const { values } = parseArgs({ options: { port: { type: 'string' }, alg: { type: 'string', default: 'ES256' }, database: { type: 'string' }, redirect: { type: 'string' }, driver: { type: 'string', default: 'raw' } } });
+if (values.port === undefined || values.database === undefined || values.redirect === undefined) throw new Error('usage: server.ts --port P --alg ES256|RS256 --database URL --redirect URI [--driver raw|prisma]');
 const publicUrl = `http://127.0.0.1:${values.port}`;
-const store = openStore(values.database);
-await store.script(schemaFor(store.dialect));
+// The tables are made by the plain driver (a multi-statement script), whichever runs the load.
+const schemaStore = openStore(values.database);
+await schemaStore.script(schemaFor(schemaStore.dialect));
+let store = schemaStore;
+if (values.driver === 'prisma') {
+  await schemaStore.close();
+  store = await prismaStore(values.database);
+}
 const signer = await createSigner(values.alg as Alg, publicUrl);
 const { hash, matches } = hasher(randomBytes(32));
 const seal = sealer(randomBytes(32));

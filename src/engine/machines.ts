@@ -36,8 +36,8 @@ export function createMachines(deps: {
   const { config, hasher, tokens, senders, log } = deps;
   const families = createRefreshFamilies({ hasher, tokens, provider: deps.provider });
   const sessions = createSessions({ hasher, tokens, families, provider: deps.provider });
-  const otp = createOtpFlows({ hasher, tokens, sessions, families, emailSender: senders.email, smsSender: senders.sms, retryDelaysMs: config.deliveryRetryDelaysMs, log });
-  const magicLink = createMagicLinkFlows({ config, hasher, tokens, sessions, families, emailSender: senders.email, log });
+  const otp = createOtpFlows({ hasher, tokens, sessions, families, emailSender: senders.email, smsSender: senders.sms, retryDelaysMs: config.deliveryRetryDelaysMs, log, provider: deps.provider });
+  const magicLink = createMagicLinkFlows({ config, hasher, tokens, sessions, families, emailSender: senders.email, log, provider: deps.provider });
   const all = [families, sessions, otp, magicLink].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
   assertRegistrations(all);
   return {

@@ -64,7 +64,7 @@ export function recordAuthenticationHandler<T extends AuthenticatingTypes>(deps:
         session = { publicId: authentication.session.publicId, id: step.id, methods: step.context.methods, authTime: step.context.authTime };
       }
 
-      await recordLogin(steps.tx, user, at, params.verifies);
+      await recordLogin(steps.tx, steps.provider, user, at, params.verifies);
       const grant: UserGrant = { methods: session.methods, authTime: session.authTime, resource: authentication.resource, claims: authentication.claims, approvalData: context.approvalData ?? null };
       const verified: UserRecord = {
         ...user,

@@ -53,7 +53,7 @@ export function createRefreshFamilies(deps: { hasher: SecretHasher; tokens: Toke
           if (row === null) throw new Error('rotateToken needs the family');
           // The token just presented is rotated out: kept (hashed) so that presenting it again is
           // recognised as reuse. A refresh keeps the original claims (§2.6).
-          await keepRotatedOutToken(steps.tx, { tokenHash: row.currentHash, familyId: instanceId, generation: context.generation - 1, at });
+          await keepRotatedOutToken(steps.tx, steps.provider, { tokenHash: row.currentHash, familyId: instanceId, generation: context.generation - 1, at });
           const refreshToken = newSecret();
           request.results.refreshToken = refreshToken;
           request.results.prepared = tokens.prepareUserTokens(request.app, request.user, row.grant);

@@ -2,12 +2,14 @@ import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engi
 import type { Provider } from '../storage/migrate.js';
 import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
-import { createdColumns, writtenColumns } from './instance-columns.js';
+import { atVersion, CREATED_COLUMNS, createdValues, writtenAssignments } from './instance-columns.js';
 import { fromJson } from './json.js';
+import { timeValue } from './sql-values.js';
 
 // Flow rows: one statechart instance each (magic link, passcode), with its input, its state value
 // and context, its log, and the lookup columns a request finds it by (the user and identifier it
-// was sent to, the HMAC of the code it issued). Written by the runner only, one statement a step.
+// was sent to, the HMAC of the code it issued). Written by the runner only, one statement a step,
+// in SQL (./instance-columns.ts).
 
 export type FlowKind = 'magic-link' | 'otp';
 
@@ -116,35 +118,18 @@ export async function readFlow(db: Tx, id: string): Promise<(Instance<FlowTypes>
   return raw === undefined ? null : { ...toFlowInstance<FlowTypes>(raw), input: raw.input, createdAt: raw.createdAt.getTime() };
 }
 
-export function flowStore<T extends FlowTypes>(kind: FlowKind): InstanceStore<T> {
+export function flowStore<T extends FlowTypes>(kind: FlowKind, provider: Provider): InstanceStore<T> {
   return {
     async insert(tx, created) {
       const create: FlowCreate = created.create;
-      const now = new Date(Math.max(created.events[0]?.at ?? 0, (create.replaces?.createdAt ?? -1) + 1));
-      await tx.flow.create({
-        data: {
-          id: created.id,
-          kind,
-          tenantId: create.tenantId,
-          appId: create.appId,
-          userId: create.userId,
-          subject: create.subject,
-          ...createdColumns(created),
-          secretHash: created.patch.secretHash ?? null,
-          expiresAt: new Date(create.expiresAt),
-          createdAt: now,
-          updatedAt: now,
-        },
-      });
+      const now = timeValue(provider, new Date(Math.max(created.events[0]?.at ?? 0, (create.replaces?.createdAt ?? -1) + 1)));
+      await tx.$executeRaw`INSERT INTO "flow" ("id", "kind", "tenant_id", "app_id", "user_id", "subject", "secret_hash", "expires_at", "created_at", "updated_at", ${CREATED_COLUMNS})
+        VALUES (${created.id}, ${kind}, ${create.tenantId}, ${create.appId}, ${create.userId}, ${create.subject}, ${created.patch.secretHash ?? null},
+          ${timeValue(provider, new Date(create.expiresAt))}, ${now}, ${now}, ${createdValues(provider, created)})`;
     },
     async update(tx, instance, next) {
-      const { count } = await tx.flow.updateMany({
-        where: { id: instance.id, version: instance.version },
-        data: {
-          ...writtenColumns(instance, instance.row.events, next),
-          ...(next.patch.secretHash === undefined ? {} : { secretHash: next.patch.secretHash }),
-        },
-      });
+      const secretHash = next.patch.secretHash === undefined ? Prisma.empty : Prisma.sql`, "secret_hash" = ${next.patch.secretHash}`;
+      const count = await tx.$executeRaw`UPDATE "flow" SET ${writtenAssignments(provider, instance, instance.row.events, next)}${secretHash} ${atVersion(instance)}`;
       return count === 1;
     },
     reload: (tx, provider, id) => findFlowById<T>(tx, provider, id),

@@ -4,8 +4,9 @@ import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
 import type { UserGrant } from '../tokens/token-service.js';
 import { appendFamilyLog, readFamilyLog } from './event-log-rows.js';
-import { createdColumns, stepColumns } from './instance-columns.js';
-import { fromJson, toJson } from './json.js';
+import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
+import { fromJson } from './json.js';
+import { jsonValue, timeValue } from './sql-values.js';
 import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 
 // Refresh-token families: instances of machines/refresh-family.machine.ts. The family row holds the
@@ -107,8 +108,9 @@ export async function findPresentedToken<T extends RefreshFamilyTypes>(tx: Tx, p
 }
 
 /** Keeps the hash of a token the family just rotated out (presented again, it is reuse). */
-export async function keepRotatedOutToken(tx: Tx, token: { tokenHash: string; familyId: string; generation: number; at: number }): Promise<void> {
-  await tx.refreshToken.create({ data: { tokenHash: token.tokenHash, familyId: token.familyId, generation: token.generation, createdAt: new Date(token.at) } });
+export async function keepRotatedOutToken(tx: Tx, provider: Provider, token: { tokenHash: string; familyId: string; generation: number; at: number }): Promise<void> {
+  await tx.$executeRaw`INSERT INTO "refresh_token" ("token_hash", "family_id", "generation", "created_at")
+    VALUES (${token.tokenHash}, ${token.familyId}, ${token.generation}, ${timeValue(provider, new Date(token.at))})`;
 }
 
 export async function reloadFamily<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
@@ -128,33 +130,16 @@ export async function readFamily(db: Tx, id: string): Promise<(Instance<RefreshF
 export function refreshFamilyStore<T extends RefreshFamilyTypes>(provider: Provider): InstanceStore<T> {
   return {
     async insert(tx, created) {
-      const at = new Date(created.events[0]?.at ?? 0);
+      const at = timeValue(provider, new Date(created.events[0]?.at ?? 0));
       const create: RefreshFamilyCreate = created.create;
-      await tx.refreshFamily.create({
-        data: {
-          id: created.id,
-          tenantId: create.tenantId,
-          appId: create.appId,
-          userId: create.userId,
-          sessionId: create.sessionId,
-          currentHash: create.currentHash,
-          grant: toJson(create.grant),
-          ...createdColumns(created),
-          expiresAt: new Date(create.expiresAt),
-          createdAt: at,
-          updatedAt: at,
-        },
-      });
+      await tx.$executeRaw`INSERT INTO "refresh_family" ("id", "tenant_id", "app_id", "user_id", "session_id", "current_hash", "grant", "expires_at", "created_at", "updated_at", ${CREATED_COLUMNS})
+        VALUES (${created.id}, ${create.tenantId}, ${create.appId}, ${create.userId}, ${create.sessionId}, ${create.currentHash}, ${jsonValue(provider, create.grant)},
+          ${timeValue(provider, new Date(create.expiresAt))}, ${at}, ${at}, ${createdValues(provider, created)})`;
     },
     async update(tx, instance, next) {
-      const { count } = await tx.refreshFamily.updateMany({
-        where: { id: instance.id, version: instance.version },
-        data: {
-          ...stepColumns(instance, next),
-          ...(instance.stateValue === 'active' && next.stateValue !== 'active' ? { endedAt: new Date(next.events[0]?.at ?? 0) } : {}),
-          ...(next.patch.currentHash === undefined ? {} : { currentHash: next.patch.currentHash }),
-        },
-      });
+      const ended = instance.stateValue === 'active' && next.stateValue !== 'active' ? Prisma.sql`, "ended_at" = ${timeValue(provider, new Date(next.events[0]?.at ?? 0))}` : Prisma.empty;
+      const rotated = next.patch.currentHash === undefined ? Prisma.empty : Prisma.sql`, "current_hash" = ${next.patch.currentHash}`;
+      const count = await tx.$executeRaw`UPDATE "refresh_family" SET ${stepAssignments(provider, instance, next)}${ended}${rotated} ${atVersion(instance)}`;
       if (count !== 1) return false;
       await appendFamilyLog(tx, provider, instance.id, next.events);
       return true;

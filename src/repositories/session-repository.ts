@@ -3,9 +3,9 @@ import type { Provider } from '../storage/migrate.js';
 import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
 import { appendSessionLog, readSessionLog, type SessionLogEntry } from './event-log-rows.js';
-import { createdColumns } from './instance-columns.js';
+import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
 import { jsonValue, timeValue } from './sql-values.js';
-import { fromJson, toJson } from './json.js';
+import { fromJson } from './json.js';
 import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 
 // Session rows: instances of the session statechart, found by the hash of the public session_id (a
@@ -102,33 +102,19 @@ const time = timeValue;
 export function sessionStore<T extends SessionTypes>(provider: Provider): InstanceStore<T> {
   return {
     async insert(tx, created) {
-      const at = new Date(created.events[0]?.at ?? 0);
+      const at = time(provider, new Date(created.events[0]?.at ?? 0));
       const create: SessionCreate = created.create;
-      await tx.session.create({
-        data: {
-          id: created.id,
-          idHash: create.idHash,
-          tenantId: create.tenantId,
-          userId: create.userId,
-          createdByAppId: created.appId,
-          ...createdColumns(created),
-          // Session log entries also name the app that caused them (a session is shared by apps).
-          events: toJson(entries(created.appId, created.events)),
-          state: topState(created.stateValue),
-          expiresAt: new Date(created.context.expiresAt),
-          createdAt: at,
-          updatedAt: at,
-        },
-        select: { id: true },
-      });
+      // Session log entries also name the app that caused them (a session is shared by apps).
+      await tx.$executeRaw`INSERT INTO "session" ("id", "id_hash", "tenant_id", "user_id", "created_by_app_id", "state", "expires_at", "created_at", "updated_at", ${CREATED_COLUMNS})
+        VALUES (${created.id}, ${create.idHash}, ${create.tenantId}, ${create.userId}, ${created.appId}, ${topState(created.stateValue)},
+          ${time(provider, new Date(created.context.expiresAt))}, ${at}, ${at}, ${createdValues(provider, created, entries(created.appId, created.events))})`;
     },
     async update(tx, instance, next) {
       const state = topState(next.stateValue);
       const at = new Date(next.events[0]?.at ?? 0);
       const ended = state === 'terminated' && topState(instance.stateValue) !== 'terminated' ? Prisma.sql`, "ended_at" = ${time(provider, at)}` : Prisma.empty;
-      const count = await tx.$executeRaw`UPDATE "session" SET "state" = ${state}, "state_value" = ${next.stateValue}, "context" = ${json(provider, next.context)},
-        "expires_at" = ${time(provider, new Date(next.context.expiresAt))}, "version" = ${instance.version + next.events.length}, "updated_at" = ${time(provider, at)}${ended}
-        WHERE "id" = ${instance.id} AND "version" = ${instance.version}`;
+      const count = await tx.$executeRaw`UPDATE "session" SET ${stepAssignments(provider, instance, next)}, "state" = ${state},
+        "expires_at" = ${time(provider, new Date(next.context.expiresAt))}${ended} ${atVersion(instance)}`;
       if (count !== 1) return false;
       await appendSessionLog(tx, provider, instance.id, next.appId, next.events);
       return true;

@@ -1,9 +1,11 @@
 import { Prisma } from '../storage/generated/sqlite/client.js';
+import type { Provider } from '../storage/database-url.js';
 import type { Tx } from '../storage/prisma.js';
 import type { LockableMethod } from './lockout-repository.js';
 import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw, type UserStatus } from './user-rows.js';
 import { fromJson, toJson } from './json.js';
 import { isUniqueViolation } from './prisma-errors.js';
+import { timeValue } from './sql-values.js';
 
 // Users are tenant-level identities; an app only ever sees the users associated with it
 // (UserApp), so every read here is scoped by app.
@@ -155,18 +157,17 @@ export async function associateUser(db: Tx, userId: string, appId: string, link:
 }
 
 /** After a successful login: Pending → Active, last-auth time, and the address the code went to verified. */
-export async function recordLogin(db: Tx, user: UserRecord, at: number, verified: 'email' | 'phone' | null): Promise<void> {
-  const now = new Date(at);
-  await db.user.update({
-    where: { id: user.id },
-    data: {
-      lastAuthAt: now,
-      updatedAt: now,
-      ...(user.status === 'Pending' ? { status: 'Active', statusChangedAt: now } : {}),
-      ...(verified === 'email' && user.emailVerifiedAt === null ? { emailVerifiedAt: now } : {}),
-      ...(verified === 'phone' && user.phoneVerifiedAt === null ? { phoneVerifiedAt: now } : {}),
-    },
-  });
+export async function recordLogin(db: Tx, provider: Provider, user: UserRecord, at: number, verified: 'email' | 'phone' | null): Promise<void> {
+  // SQL rather than the model's `update`: on every login, and the model reads the row back.
+  const now = timeValue(provider, new Date(at));
+  const activated = user.status === 'Pending' ? Prisma.sql`, "status" = ${'Active'}, "status_changed_at" = ${now}` : Prisma.empty;
+  const verifiedNow =
+    verified === 'email' && user.emailVerifiedAt === null
+      ? Prisma.sql`, "email_verified_at" = ${now}`
+      : verified === 'phone' && user.phoneVerifiedAt === null
+        ? Prisma.sql`, "phone_verified_at" = ${now}`
+        : Prisma.empty;
+  await db.$executeRaw`UPDATE "user" SET "last_auth_at" = ${now}, "updated_at" = ${now}${activated}${verifiedNow} WHERE "id" = ${user.id}`;
 }
 
 /** Associates the user with another app of the same tenant if needed (SSO, §6 item 16). */

@@ -29,7 +29,7 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
   const performed: string[] = [];
   const registered: RegisteredMachine<MagicLinkTypes> = {
     definition: magicLinkDefinition,
-    store: flowStore<MagicLinkTypes>('magic-link'),
+    store: flowStore<MagicLinkTypes>('magic-link', db.storage.provider),
     handlers: {
       issueChallenge: { phase: 'inline', run: () => (performed.push('issueChallenge'), { patch: { secretHash: `hash-${performed.length}-${Math.random()}` } }) },
       deliverChallenge: {

@@ -7,6 +7,7 @@ import { type EmailContent, renderMagicLinkEmail } from '../../delivery/template
 import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import type { RefreshFamilies } from '../../refresh/refresh-family-machine.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
+import type { Provider } from '../../storage/database-url.js';
 import { flowStore, type FlowTypes } from '../../repositories/flow-repository.js';
 import { newSecret } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
@@ -76,11 +77,12 @@ export function createMagicLinkFlows(deps: {
   families: RefreshFamilies;
   emailSender: EmailSender;
   log: DeliveryLog;
+  provider: Provider;
 }): MagicLinkFlows {
   const linkFor = (code: string): string => `${deps.config.publicUrl}${MAGIC_LINK_PATH}?token=${encodeURIComponent(code)}`;
   return {
     definition: magicLinkDefinition,
-    store: flowStore<MagicLinkTypes>('magic-link'),
+    store: flowStore<MagicLinkTypes>('magic-link', deps.provider),
     handlers: {
       issueChallenge: {
         phase: 'inline',

@@ -11,6 +11,7 @@ import { renderOtpSms } from '../../delivery/templates/otp-sms.js';
 import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import type { RefreshFamilies } from '../../refresh/refresh-family-machine.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
+import type { Provider } from '../../storage/database-url.js';
 import { flowStore, type FlowTypes } from '../../repositories/flow-repository.js';
 import { lock } from '../../repositories/lockout-repository.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
@@ -88,6 +89,7 @@ export function createOtpFlows(deps: {
   smsSender: SmsSender;
   retryDelaysMs: readonly number[];
   log: DeliveryLog;
+  provider: Provider;
 }): OtpFlows {
   const { hasher } = deps;
 
@@ -105,7 +107,7 @@ export function createOtpFlows(deps: {
 
   return {
     definition: otpDefinition,
-    store: flowStore<OtpTypes>('otp'),
+    store: flowStore<OtpTypes>('otp', deps.provider),
     handlers: {
       issueChallenge: {
         phase: 'inline',
