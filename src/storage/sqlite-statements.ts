@@ -24,11 +24,15 @@ interface Connection {
 /** Distinct SQL texts kept prepared; past it the one prepared first is finalized by GC. */
 const MAX_STATEMENTS = 1000;
 
-/** What the adapter gets from `prepare(sql)`: the cached statement, bound per call. */
+/** What the adapter gets from `prepare(sql)`: the cached statement, bound per call. Its columns
+ * (names and declared types, which the adapter asks for before every read) are read once: they are
+ * fixed for a statement text, the schema being migrated before the server prepares any. */
 function reusable(statement: Statement): Statement & { bind(args: unknown[]): Statement } {
+  let columns: unknown[] | undefined;
+  const columnsOnce = () => (columns ??= statement.columns());
   const bound = (args: unknown[]): Statement => ({
     reader: statement.reader,
-    columns: () => statement.columns(),
+    columns: columnsOnce,
     run: () => statement.run(args),
     all: () => statement.all(args),
     // The adapter reads rows as arrays; raw mode is a statement's setting, so it is set each time.
@@ -39,7 +43,7 @@ function reusable(statement: Statement): Statement & { bind(args: unknown[]): St
   });
   return {
     reader: statement.reader,
-    columns: () => statement.columns(),
+    columns: columnsOnce,
     run: (...args) => statement.run(...args),
     all: (...args) => statement.all(...args),
     raw: (toggle = true) => statement.raw(toggle),
@@ -52,14 +56,14 @@ export function reusePreparedStatements(adapter: SqlDriverAdapter): void {
   const connection = (adapter as unknown as { client?: Connection }).client;
   if (connection === undefined || typeof connection.prepare !== 'function') return;
   const prepare = connection.prepare.bind(connection);
-  const cache = new Map<string, Statement>();
+  const cache = new Map<string, ReturnType<typeof reusable>>();
   connection.prepare = (sql: string) => {
     let statement = cache.get(sql);
     if (statement === undefined) {
-      statement = prepare(sql);
+      statement = reusable(prepare(sql));
       if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value as string);
       cache.set(sql, statement);
     }
-    return reusable(statement);
+    return statement;
   };
 }
