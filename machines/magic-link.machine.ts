@@ -4,7 +4,8 @@ import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Tim
 
 // The email magic-link flow (mosaic-backend-api.md §2.1–2.2). The send call creates the flow: its
 // effects issue a 256-bit code (only its HMAC is kept, beside the flow, so the code finds its
-// flow) and deliver the link (or hand it back with `channel: "direct"`). The GET on the emailed
+// flow) and email the link; with `channel: "direct"` the link is handed back in the answer and
+// nothing is delivered. The GET on the emailed
 // link never reaches the machine, so link scanners cannot burn it. The backend's authenticate call
 // submits the code once: a wrong request id, an expired, superseded or already used code is
 // refused, each in a named state kept in the flow's log.
@@ -37,8 +38,8 @@ export const MAGIC_LINK_METHOD: AuthMethod = 'eml';
 export interface MagicLinkEffects extends Record<string, unknown> {
   /** Make a 256-bit code; keep its HMAC beside the flow (inline, before the write). */
   issueChallenge: NoParams;
-  /** Email the link, or hand it back for `direct` (after commit); reports the delivery. */
-  deliverChallenge: { readonly channel: 'email' | 'direct' };
+  /** Email the link (after commit); reports the delivery. */
+  deliverChallenge: { readonly channel: 'email' };
   /** Open or extend the session, record the login, mint the refresh token (in the transaction). */
   recordAuthentication: { readonly method: AuthMethod; readonly verifies: 'email' };
   /** Sign the ID and access tokens (after commit). */
@@ -62,6 +63,7 @@ export const magicLinkMachine = setup({
   types: { input: {} as MagicLinkInput, context: {} as MagicLinkContext, events: {} as MagicLinkEvent },
   actions: declareEffects<MagicLinkEffects>(MAGIC_LINK_EFFECTS),
   guards: {
+    isHandedToCaller: ({ context }) => context.channel === 'direct',
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
     isSessionRefused: ({ event }) => event.type === 'code.submit' && event.session === 'refused',
     isRequestIdMismatch: ({ context, event }) => event.type === 'code.submit' && context.requestId !== null && event.requestId !== context.requestId,
@@ -69,10 +71,17 @@ export const magicLinkMachine = setup({
 }).createMachine({
   id: 'magic-link',
   context: ({ input }) => ({ ...input, deliveredAt: null, deliveryFault: null }),
-  initial: 'issuing',
+  initial: 'checking',
   states: {
+    checking: {
+      always: [
+        // A direct link goes back to the caller in this very answer: there is nothing to deliver.
+        { guard: 'isHandedToCaller', target: 'awaitingCode', actions: 'issueChallenge' },
+        { target: 'issuing' },
+      ],
+    },
     issuing: {
-      entry: ['issueChallenge', { type: 'deliverChallenge', params: ({ context }: { context: MagicLinkContext }) => ({ channel: context.channel }) }],
+      entry: ['issueChallenge', { type: 'deliverChallenge', params: { channel: 'email' as const } }],
       on: {
         'challenge.delivered': { target: 'awaitingCode', actions: assign({ deliveredAt: ({ event }) => event.at }) },
         'challenge.undeliverable': { target: 'deliveryFailed', actions: assign({ deliveryFault: ({ event }) => event.fault }) },

@@ -5,8 +5,8 @@ import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Tim
 // One-time passcodes by SMS, email or handed to the caller ("direct"; mosaic-backend-api.md
 // §2.3–2.4). Read this machine and you know every outcome of a passcode:
 // - a send while the user is locked out ends in `lockedOut`: no code is issued or delivered;
-// - otherwise a code is issued (only its HMAC is kept, beside the flow) and delivered; a newer send
-//   supersedes it;
+// - otherwise a code is issued (only its HMAC is kept, beside the flow) and delivered by SMS or
+//   email, or handed back in the answer (`direct`: nothing to deliver); a newer send supersedes it;
 // - each authenticate call submits what it was given (the identifier, the request id, the lockout
 //   in force). A lockout, a wrong request id or another identifier is refused before anything is
 //   counted; then one attempt is counted (in this context, under the flow's row lock) BEFORE the
@@ -16,6 +16,8 @@ import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Tim
 //   refusal is a named state, kept in the flow's log.
 
 export type OtpChannel = 'sms' | 'email' | 'direct';
+/** The channels a code is sent on (a direct one is handed back in the answer). */
+export type OtpDeliveryChannel = Exclude<OtpChannel, 'direct'>;
 
 export interface OtpInput {
   readonly userId: string;
@@ -67,8 +69,8 @@ export const OTP_METHOD: Readonly<Record<OtpChannel, AuthMethod>> = { sms: 'sms'
 export interface OtpEffects extends Record<string, unknown> {
   /** Make a code of `codeLength` digits; keep its HMAC beside the flow (inline, before the write). */
   issueChallenge: NoParams;
-  /** Send the code on the channel (after commit); reports `challenge.delivered` / `.undeliverable`. */
-  deliverChallenge: { readonly channel: OtpChannel };
+  /** Send the code by SMS or email (after commit); reports `challenge.delivered` / `.undeliverable`. */
+  deliverChallenge: { readonly channel: OtpDeliveryChannel };
   /** Compare the submitted code with the kept HMAC in constant time (inline); reports the verdict. */
   comparePasscode: NoParams;
   /** Lock the user out of passcodes for this app until `until` (in the transaction). */
@@ -101,6 +103,7 @@ export const otpMachine = setup({
   },
   guards: {
     isLockedOutAtSend: ({ context }) => context.lockedOutUntil !== null && context.lockedOutUntil > context.requestedAt,
+    isHandedToCaller: ({ context }) => context.channel === 'direct',
     isLockedOut: ({ event }) => event.type === 'code.submit' && event.lockedOutUntil !== null && event.lockedOutUntil > event.at,
     isSessionRefused: ({ event }) => event.type === 'code.submit' && event.session === 'refused',
     isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
@@ -119,7 +122,12 @@ export const otpMachine = setup({
   initial: 'checking',
   states: {
     checking: {
-      always: [{ guard: 'isLockedOutAtSend', target: 'lockedOut' }, { target: 'sending' }],
+      always: [
+        { guard: 'isLockedOutAtSend', target: 'lockedOut' },
+        // A direct code goes back to the caller in this very answer: there is nothing to deliver.
+        { guard: 'isHandedToCaller', target: 'pending', actions: 'issueChallenge' },
+        { target: 'sending' },
+      ],
     },
     // No code was issued: the user is locked out of passcodes. Submissions are refused while the
     // lockout lasts (auth_locked), and after it there is simply no code.
@@ -129,7 +137,8 @@ export const otpMachine = setup({
       on: { 'code.submit': [{ guard: 'isLockedOut', target: '.refusingCode' }, { target: '.noCode' }] },
     },
     sending: {
-      entry: ['issueChallenge', { type: 'deliverChallenge', params: ({ context }) => ({ channel: context.channel }) }],
+      // Reached for SMS and email only: `checking` hands a direct code back.
+      entry: ['issueChallenge', { type: 'deliverChallenge', params: ({ context }) => ({ channel: context.channel as OtpDeliveryChannel }) }],
       on: {
         'challenge.delivered': { target: 'pending', actions: assign({ deliveredAt: ({ event }) => event.at }) },
         'challenge.undeliverable': { target: 'deliveryFailed', actions: assign({ deliveryFault: ({ event }) => event.fault }) },

@@ -41,7 +41,7 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
   [
     'otp',
     {
-      inputs: [otpInput, { ...otpInput, lockedOutUntil: T0 + MINUTE }, { ...otpInput, carriedAttempts: 3 }, { ...otpInput, carriedAttempts: 2 }],
+      inputs: [otpInput, { ...otpInput, lockedOutUntil: T0 + MINUTE }, { ...otpInput, carriedAttempts: 3 }, { ...otpInput, carriedAttempts: 2 }, { ...otpInput, channel: 'direct', verifies: null }],
       events: [
         { type: 'challenge.delivered', at: T0 + 1 },
         { type: 'challenge.undeliverable', reason: 'sms_unavailable', fault: 'outage', at: T0 + 1 },
@@ -61,7 +61,10 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
   [
     'magic-link',
     {
-      inputs: [{ userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1' }],
+      inputs: [
+        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1' },
+        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'direct', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1' },
+      ],
       events: [
         { type: 'challenge.delivered', at: T0 + 1 },
         { type: 'challenge.undeliverable', reason: 'smtp_unreachable', fault: 'configuration', at: T0 + 1 },

@@ -23,7 +23,7 @@ const RECORD = [
 ];
 
 describe('magic-link machine', () => {
-  it('starts issuing: a code, and its delivery on the input channel', () => {
+  it('starts issuing: a code, and its delivery by email', () => {
     const [snapshot, actions] = initialTransition(magicLinkMachine, input);
     expect(snapshot.value).toBe('issuing');
     expect(snapshot.context).toMatchObject({ ...input, deliveredAt: null, deliveryFault: null });
@@ -31,7 +31,13 @@ describe('magic-link machine', () => {
       { type: 'issueChallenge', params: undefined },
       { type: 'deliverChallenge', params: { channel: 'email' } },
     ]);
-    expect(effects(initialTransition(magicLinkMachine, { ...input, channel: 'direct' })[1])).toContainEqual({ type: 'deliverChallenge', params: { channel: 'direct' } });
+  });
+
+  it('a direct link is handed back in the answer: issued, nothing to deliver, awaiting its code at once', () => {
+    const [snapshot, actions] = initialTransition(magicLinkMachine, { ...input, channel: 'direct' });
+    expect(stateOf(snapshot)).toBe('awaitingCode.waiting');
+    expect(snapshot.context.deliveredAt).toBeNull();
+    expect(effects(actions)).toEqual([{ type: 'issueChallenge', params: undefined }]);
   });
 
   it('issuing → awaitingCode when delivered, recording when; → deliveryFailed with the fault otherwise', () => {

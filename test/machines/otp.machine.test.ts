@@ -50,6 +50,15 @@ describe('otp machine', () => {
     ]);
   });
 
+  it('a direct code is handed back in the answer: issued, nothing to deliver, pending at once', () => {
+    const [snapshot, actions] = initialTransition(otpMachine, { ...input, channel: 'direct', verifies: null });
+    expect(stateOf(snapshot)).toBe('pending.awaitingCode');
+    expect(snapshot.context).toMatchObject({ attempts: 0, deliveredAt: null });
+    expect(effects(actions)).toEqual([{ type: 'issueChallenge', params: undefined }]);
+    // A lockout in force refuses a direct send as any other.
+    expect(stateOf(initialTransition(otpMachine, { ...input, channel: 'direct', lockedOutUntil: T0 + 1 })[0])).toBe('lockedOut.refusedSend');
+  });
+
   it('a send while the user is locked out ends in lockedOut: no code issued, nothing delivered', () => {
     const [snapshot, actions] = initialTransition(otpMachine, { ...input, lockedOutUntil: T0 + 1 });
     expect(stateOf(snapshot)).toBe('lockedOut.refusedSend');

@@ -38,7 +38,7 @@ describe('visualizer exports', () => {
     expect(json.status).toBe(200);
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);
     const graph = (await json.json()) as { name: string; initial: string; nodes: { id: string }[]; edges: { event: string }[] };
-    expect(graph).toMatchObject({ name: 'magic-link', initial: 'issuing' });
+    expect(graph).toMatchObject({ name: 'magic-link', initial: 'checking' });
     expect(graph.nodes.map((node) => node.id)).toContain('awaitingCode.sessionRefused');
     expect(graph.edges.map((edge) => edge.event)).toContain('challenge.delivered');
 

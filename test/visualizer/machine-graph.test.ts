@@ -81,6 +81,7 @@ describe('machine graphs', () => {
     expect(otp.nodes.find((node) => node.id === 'checking')).toMatchObject({ transient: true, answer: null });
     expect(otp.edges.filter((edge) => edge.source === 'checking').map((edge) => [edge.event, edge.guard, edge.target])).toEqual([
       ['always', 'isLockedOutAtSend', 'lockedOut'],
+      ['always', 'isHandedToCaller', 'pending'],
       ['always', null, 'sending'],
     ]);
     expect(otp.nodes.find((node) => node.id === 'pending.verifying')).toMatchObject({ key: 'verifying', parent: 'pending', entry: ['countAttempt', 'comparePasscode'] });

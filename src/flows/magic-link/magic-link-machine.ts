@@ -95,10 +95,9 @@ export function createMagicLinkFlows(deps: {
       },
       deliverChallenge: {
         phase: 'afterCommit',
-        async run({ channel }, { instanceId, context, at, request }) {
+        async run(_params, { instanceId, context, at, request }) {
           const link = request.results.link;
           if (link === undefined || request.send === undefined) throw new Error('deliverChallenge ran without issueChallenge');
-          if (channel === 'direct') return { event: { type: 'challenge.delivered' } };
           const { to, emailContent, fromName, primaryColor } = request.send;
           const fields = { flowId: instanceId, channel: 'email', via: deps.emailSender.kind, to: maskAddress(to) };
           const message = renderMagicLinkEmail({ appName: request.app.name, link, expiresInMinutes: Math.max(1, Math.round((context.expiresAt - at) / 60_000)), content: emailContent, primaryColor });

@@ -123,7 +123,6 @@ export function createOtpFlows(deps: {
         async run({ channel }, { instanceId, context, at, request }) {
           const code = request.results.code;
           if (code === undefined || request.send === undefined) throw new Error('deliverChallenge ran without issueChallenge');
-          if (channel === 'direct') return { event: { type: 'challenge.delivered' } };
           const via = channel === 'sms' ? deps.smsSender.kind : deps.emailSender.kind;
           const fields = { flowId: instanceId, channel, via, to: maskAddress(request.send.to ?? '') };
           try {
