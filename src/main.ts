@@ -54,7 +54,7 @@ async function serve(): Promise<void> {
 
   const { storage, boot, generatedKeyFile } = await open(config);
   const devApp = config.nodeEnv === 'production' ? null : await createDevAppIfEmpty(storage, boot);
-  const senders = createSenders(config, createOutbox({ db: storage.db, clock: systemClock, sealer: boot.sealer }));
+  const senders = await createSenders(config, createOutbox({ db: storage.db, clock: systemClock, sealer: boot.sealer }));
   const limiter = await openRateLimiter(config, systemClock);
 
   const app = await buildApp({ config, storage, clock: systemClock, boot, senders, limiter });

@@ -2,8 +2,7 @@
 // dev outbox (keystate-server.md §3, `GET /dev/outbox`) instead of being sent. It checks the
 // recipient the same way the SMTP sender does, so development fails where production would.
 
-import { checkRecipient } from './email-sender.js';
-import type { EmailMessage, EmailSender } from './email-sender.js';
+import { checkRecipient, type EmailMessage, type EmailSender } from './email-message.js';
 import type { Outbox } from './outbox.js';
 
 export function createOutboxEmailSender(outbox: Outbox): EmailSender {

@@ -4,8 +4,7 @@
 // where production would. The sender ID itself is not kept: the outbox has no field for it.
 
 import type { Outbox } from './outbox.js';
-import { checkPhoneNumber, checkSenderId } from './sms-sender.js';
-import type { SmsMessage, SmsSender } from './sms-sender.js';
+import { checkPhoneNumber, checkSenderId, type SmsMessage, type SmsSender } from './sms-message.js';
 
 export function createOutboxSmsSender(outbox: Outbox): SmsSender {
   return {

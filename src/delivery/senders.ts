@@ -1,32 +1,33 @@
 import type { Config } from '../config.js';
 import { DeliveryError } from './delivery-error.js';
-import { createSmtpEmailSender, type EmailSender } from './email-sender.js';
+import type { EmailSender } from './email-message.js';
 import type { Outbox } from './outbox.js';
 import { createOutboxEmailSender } from './outbox-email-sender.js';
 import { createOutboxSmsSender } from './outbox-sms-sender.js';
-import { createTwilioSmsSender, type SmsSender } from './sms-sender.js';
+import type { SmsSender } from './sms-message.js';
 
 /** One sender per channel: the real provider when configured; otherwise the dev outbox outside
  * production, and in production a sender that refuses (a send answers the provider-configuration
- * error and nothing is stored in its place). */
+ * error and nothing is stored in its place). A provider's client (nodemailer's transport, Twilio's
+ * SDK: tens of MB) is loaded only when that provider is configured. */
 export interface Senders {
   readonly email: EmailSender;
   readonly sms: SmsSender;
   close(): Promise<void>;
 }
 
-export function createSenders(config: Pick<Config, 'nodeEnv' | 'smtpUrl' | 'emailFrom' | 'twilio'>, outbox: Outbox, options: { timeoutMs?: number } = {}): Senders {
+export async function createSenders(config: Pick<Config, 'nodeEnv' | 'smtpUrl' | 'emailFrom' | 'twilio'>, outbox: Outbox, options: { timeoutMs?: number } = {}): Promise<Senders> {
   const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
   const production = config.nodeEnv === 'production';
   const email: EmailSender =
     config.smtpUrl !== null
-      ? createSmtpEmailSender({ smtpUrl: config.smtpUrl, from: config.emailFrom, ...timeout })
+      ? (await import('./email-sender.js')).createSmtpEmailSender({ smtpUrl: config.smtpUrl, from: config.emailFrom, ...timeout })
       : production
         ? unconfigured('smtp_not_configured')
         : createOutboxEmailSender(outbox);
   const sms: SmsSender =
     config.twilio !== null
-      ? createTwilioSmsSender({ accountSid: config.twilio.accountSid, authToken: config.twilio.authToken, from: config.twilio.from, apiBaseUrl: config.twilio.apiBaseUrl, ...timeout })
+      ? (await import('./sms-sender.js')).createTwilioSmsSender({ accountSid: config.twilio.accountSid, authToken: config.twilio.authToken, from: config.twilio.from, apiBaseUrl: config.twilio.apiBaseUrl, ...timeout })
       : production
         ? unconfigured('sms_not_configured')
         : createOutboxSmsSender(outbox);

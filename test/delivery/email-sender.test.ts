@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryError, createSmtpEmailSender } from '../../src/delivery/email-sender.js';
-import type { EmailMessage, EmailSender } from '../../src/delivery/email-sender.js';
+import type { EmailMessage, EmailSender } from '../../src/delivery/email-message.js';
 import type { Outbox } from '../../src/delivery/outbox.js';
 import { createOutboxEmailSender } from '../../src/delivery/outbox-email-sender.js';
 import { startSmtpCatcher } from '../helpers/smtp-catcher.js';

@@ -4,7 +4,7 @@ import type { Outbox } from '../../src/delivery/outbox.js';
 import { createOutboxSmsSender } from '../../src/delivery/outbox-sms-sender.js';
 import { sendWithRetry } from '../../src/delivery/retry.js';
 import { createTwilioSmsSender, toSmsDeliveryError } from '../../src/delivery/sms-sender.js';
-import type { SmsMessage, SmsSender } from '../../src/delivery/sms-sender.js';
+import type { SmsMessage, SmsSender } from '../../src/delivery/sms-message.js';
 import { startTwilioStub } from '../helpers/twilio-stub.js';
 import type { TwilioStub } from '../helpers/twilio-stub.js';
 

@@ -76,7 +76,7 @@ export async function startTestServer(options: {
     const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, DELIVERY_RETRY_DELAYS_MS: '0,0', ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...twilio, ...options.env });
     const storage = await openStorage(config.databaseUrl, options.observe === undefined ? {} : { observe: options.observe });
     const boot = await bootstrap(storage, config, clock, masterKeyOf(config));
-    const senders = createSenders(config, createOutbox({ db: storage.db, clock, sealer: boot.sealer }), { timeoutMs: 3000 });
+    const senders = await createSenders(config, createOutbox({ db: storage.db, clock, sealer: boot.sealer }), { timeoutMs: 3000 });
     const limiter = await openRateLimiter(config, clock);
     const app = await buildApp({ config, storage, clock, boot, senders, limiter, ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
     const release = async () => {

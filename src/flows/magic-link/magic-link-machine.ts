@@ -1,7 +1,7 @@
 import { MAGIC_LINK_EFFECTS, type MagicLinkContext, type MagicLinkEffects, type MagicLinkEvent, type MagicLinkInput, magicLinkMachine } from '../../../machines/magic-link.machine.js';
 import { magicLinkAnswers, type MagicLinkState } from '../../../machines/magic-link.answers.js';
 import type { Config } from '../../config.js';
-import type { EmailSender } from '../../delivery/email-sender.js';
+import type { EmailSender } from '../../delivery/email-message.js';
 import { maskAddress } from '../../delivery/mask.js';
 import { type EmailContent, renderMagicLinkEmail } from '../../delivery/templates/magic-link-email.js';
 import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { OTP_EFFECTS, type OtpChannel, type OtpContext, type OtpEffects, type OtpEvent, type OtpInput, otpMachine } from '../../../machines/otp.machine.js';
 import { otpAnswers, type OtpState } from '../../../machines/otp.answers.js';
-import type { EmailSender } from '../../delivery/email-sender.js';
+import type { EmailSender } from '../../delivery/email-message.js';
 import { maskAddress } from '../../delivery/mask.js';
 import { sendWithRetry } from '../../delivery/retry.js';
-import type { SmsSender } from '../../delivery/sms-sender.js';
+import type { SmsSender } from '../../delivery/sms-message.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { renderOtpEmail } from '../../delivery/templates/otp-email.js';
 import { renderOtpSms } from '../../delivery/templates/otp-sms.js';
