@@ -32,6 +32,18 @@ describe('architecture', () => {
     }
   });
 
+  it('provider clients are loaded only where their provider is configured (dynamic imports at start)', () => {
+    // nodemailer's transport, Twilio's SDK and ioredis weigh tens of MB each (issue 10).
+    const owners: Record<string, string> = { nodemailer: 'src/delivery/email-sender.ts', twilio: 'src/delivery/sms-sender.ts', ioredis: 'src/limits/redis-counter-store.ts' };
+    const ownerModules = Object.values(owners).map((owner) => `/${owner.split('/').at(-1)?.replace(/\.ts$/, '.js')}`);
+    for (const file of sources('src')) {
+      for (const module of valueImports(file)) {
+        if (module in owners) expect(file, `${file} imports ${module}`).toBe(owners[module]);
+        expect(ownerModules.some((owner) => module.endsWith(owner)), `${file} imports ${module} statically`).toBe(false);
+      }
+    }
+  });
+
   it('HTTP routes never reach the database: no Prisma, storage or repositories at run time', () => {
     for (const file of sources(join('src', 'http'))) {
       for (const module of valueImports(file)) {

@@ -1,35 +1,25 @@
-import { createRequire } from 'node:module';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createSenders } from '../../src/delivery/senders.js';
-import type { Outbox } from '../../src/delivery/outbox.js';
-import { openRateLimiter } from '../../src/limits/open-limiter.js';
 
 // A server on its embedded defaults (dev outbox, counters in memory) does not load the clients of
-// providers it was not given: Twilio's SDK, nodemailer's transport and ioredis cost tens of MB of
-// memory each (issue 10). Configured, each is loaded. Vitest runs each file in a process of its own,
-// so the module cache here holds only what this file loaded.
+// providers it was not given: nodemailer's transport, Twilio's SDK and ioredis cost tens of MB of
+// memory (issue 10). Configured, each is loaded. Checked in a plain Node process of its own
+// (test/fixtures/provider-clients.ts), whose module cache holds only what the server code loaded;
+// test/architecture.test.ts checks the imports of all three.
 
-const cache = createRequire(import.meta.url).cache;
-const PROVIDER_CLIENTS = [/node_modules\/twilio\//, /node_modules\/nodemailer\/lib\/nodemailer\.js$/, /node_modules\/ioredis\//];
-const loadedClients = () => PROVIDER_CLIENTS.filter((client) => Object.keys(cache).some((path) => client.test(path))).map(String);
-
-const outbox: Outbox = { store: async () => {}, list: async () => [] };
-const clock = { now: () => 0 };
+const run = async (...providers: string[]) => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/provider-clients.ts', ...providers], { timeout: 30_000 });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { kinds: string[]; loaded: string[] };
+};
 
 describe('provider clients are loaded only when configured', () => {
-  it('the embedded defaults load none; SMTP and Twilio load theirs', async () => {
-    const senders = await createSenders({ nodeEnv: 'development', smtpUrl: null, emailFrom: 'Keystate <no-reply@localhost>', twilio: null }, outbox);
-    await openRateLimiter({ redisUrl: null }, clock);
-    expect(senders.email.kind).toBe('outbox');
-    expect(senders.sms.kind).toBe('outbox');
-    expect(loadedClients()).toEqual([]);
+  it('the embedded defaults load none of them', async () => {
+    expect(await run()).toEqual({ kinds: ['outbox', 'outbox'], loaded: [] });
+  });
 
-    const configured = await createSenders(
-      { nodeEnv: 'production', smtpUrl: 'smtp://127.0.0.1:9', emailFrom: 'Keystate <no-reply@localhost>', twilio: { accountSid: 'AC123', authToken: 'token', from: '+15005550006', apiBaseUrl: null } },
-      outbox,
-    );
-    expect([configured.email.kind, configured.sms.kind]).toEqual(['smtp', 'twilio']);
-    expect(loadedClients()).toEqual(PROVIDER_CLIENTS.slice(0, 2).map(String));
-    await Promise.all([senders.close(), configured.close()]);
+  it('Twilio configured loads its SDK', async () => {
+    expect(await run('smtp')).toEqual({ kinds: ['smtp', 'outbox'], loaded: [] });
+    expect(await run('smtp', 'twilio')).toEqual({ kinds: ['smtp', 'twilio'], loaded: ['twilio'] });
   });
 });
