@@ -20,6 +20,9 @@ interface Profile {
 function ownerOf(frame: CallFrame): string {
   const { url, functionName } = frame;
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  // Our statement cache calls better-sqlite3's native methods: their self time is SQLite running
+  // the statement (and the WAL write of a COMMIT), not our code.
+  if (/storage\/sqlite-statements\.[jt]s$/.test(url) && ['run', 'all', 'columns', 'raw'].includes(functionName)) return 'SQLite (native, through better-sqlite3)';
   const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (inPackage?.[1] !== undefined) return inPackage[1];
   if (url.startsWith('node:')) return 'node internals';
@@ -59,6 +62,22 @@ const print = (title: string, entries: Map<string, number>, count: number) => {
     console.log(`${(micros / 1000).toFixed(0).padStart(8)} ms ${((100 * micros) / total).toFixed(1).padStart(5)}%  ${name}`);
   }
 };
+/** Owners gathered into the layers a request passes through. */
+function layerOf(owner: string): string {
+  if (owner.startsWith('@prisma/') || owner === 'wasm (Prisma)') return 'Prisma (client, adapter, query compiler)';
+  if (owner.startsWith('SQLite') || owner === 'better-sqlite3' || owner === 'pg' || owner === 'pg-protocol') return 'database driver and SQLite';
+  if (owner.startsWith('ours')) return 'ours (src/, machines/)';
+  if (owner === 'xstate') return 'xstate';
+  if (owner === 'jose') return 'jose';
+  if (['fastify', 'ajv', 'find-my-way', 'fast-json-stringify', 'secure-json-parse', 'light-my-request', 'avvio', 'pino', '@pinojs/redact', 'fast-uri', 'fast-querystring'].includes(owner) || owner.startsWith('@fastify/')) return 'Fastify (routing, validation, serialisation, logging)';
+  if (owner === 'node internals' || owner === '(native)' || owner === '(program)') return 'Node and V8 (HTTP, crypto, timers)';
+  if (owner === '(garbage collector)' || owner === '(idle)') return owner;
+  return 'other packages';
+}
+const byLayer = new Map<string, number>();
+for (const [owner, micros] of byOwner) byLayer.set(layerOf(owner), (byLayer.get(layerOf(owner)) ?? 0) + micros);
+
 console.log(`${files.length} profile(s), ${(total / 1e6).toFixed(1)} s sampled (start-up and set-up included)`);
+print('self time by layer', byLayer, 12);
 print('self time by owner', byOwner, 20);
 print(`top ${top} functions by self time`, byFunction, top);
