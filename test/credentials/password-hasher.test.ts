@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { argon2ParamsOf, createPasswordHasher, DEFAULT_ARGON2_PARAMS } from '../../src/credentials/password-hasher.js';
+
+// Small parameters keep the suite quick; the defaults are checked by what they say, not by time.
+const CHEAP = { memoryKib: 1024, timeCost: 1, parallelism: 1 };
+
+describe('password hashing (Argon2id)', () => {
+  it('stores an Argon2id PHC string with the parameters, salted, and verifies only the right password', async () => {
+    const hasher = createPasswordHasher(CHEAP);
+    const stored = await hasher.hash('correct horse battery staple');
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
+    expect(argon2ParamsOf(stored)).toEqual(CHEAP);
+    expect(await hasher.hash('correct horse battery staple')).not.toBe(stored);
+    expect(await hasher.verify(stored, 'correct horse battery staple')).toBe(true);
+    for (const wrong of ['correct horse battery stapl', 'Correct horse battery staple', '', 'correct horse battery staple ']) expect(await hasher.verify(stored, wrong), wrong).toBe(false);
+  });
+
+  it('says when a hash was made with other parameters, so a login can hash the password again', async () => {
+    const stored = await createPasswordHasher(CHEAP).hash('secret password');
+    expect(createPasswordHasher(CHEAP).needsRehash(stored)).toBe(false);
+    expect(createPasswordHasher({ ...CHEAP, timeCost: 2 }).needsRehash(stored)).toBe(true);
+    expect(createPasswordHasher({ ...CHEAP, memoryKib: 2048 }).needsRehash(stored)).toBe(true);
+    expect(createPasswordHasher(CHEAP).needsRehash('$2b$10$abcdefghijklmnopqrstuu')).toBe(true);
+    // A hash made with older parameters still verifies under the new ones.
+    expect(await createPasswordHasher({ ...CHEAP, timeCost: 2 }).verify(stored, 'secret password')).toBe(true);
+  });
+
+  it('for a user without a password, answers no whatever the password', async () => {
+    const hasher = createPasswordHasher(CHEAP);
+    expect(await hasher.verifyNothing('anything')).toBe(false);
+    expect(await hasher.verifyNothing('')).toBe(false);
+  });
+
+  it('defaults above OWASP’s minimum for Argon2id (19 MiB, 2 passes)', () => {
+    expect(DEFAULT_ARGON2_PARAMS.memoryKib).toBeGreaterThanOrEqual(19_456);
+    expect(DEFAULT_ARGON2_PARAMS.timeCost).toBeGreaterThanOrEqual(2);
+  });
+});
