@@ -5,6 +5,7 @@ import type { MagicLinkContext } from './magic-link.machine.js';
 
 export type MagicLinkState =
   | 'issuing'
+  | 'retrying'
   | 'awaitingCode.waiting'
   | 'awaitingCode.requestIdRefused'
   | 'awaitingCode.sessionRefused'
@@ -22,6 +23,8 @@ const invalidCode = refused('MAGIC_LINK_CODE_INVALID');
 export const magicLinkAnswers: Answers<MagicLinkState, MagicLinkContext> = {
   // A send whose delivery outcome was not saved (the process stopped): the link may have gone out.
   issuing: ok,
+  // The first attempt met an outage: the link is retried in the background.
+  retrying: ok,
   'awaitingCode.waiting': ok,
   'awaitingCode.requestIdRefused': refused('REQUEST_ID_MISMATCH'),
   'awaitingCode.sessionRefused': refused('SESSION_NOT_FOUND'),

@@ -1,4 +1,5 @@
 import { assign, setup } from 'xstate';
+import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, nextDelivery } from './shared/delivery.js';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
 
@@ -10,7 +11,7 @@ import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Tim
 // submits the code once: a wrong request id, an expired, superseded or already used code is
 // refused, each in a named state kept in the flow's log.
 
-export interface MagicLinkInput {
+export interface MagicLinkInput extends DeliveryInput {
   readonly userId: string;
   readonly redirectUri: string;
   readonly state: string | null;
@@ -21,7 +22,7 @@ export interface MagicLinkInput {
   readonly requestId: string | null;
 }
 
-export interface MagicLinkContext extends MagicLinkInput {
+export interface MagicLinkContext extends MagicLinkInput, DeliveryProgress {
   readonly deliveredAt: number | null;
   readonly deliveryFault: DeliveryFault | null;
 }
@@ -35,10 +36,11 @@ export type MagicLinkEvent =
 
 export const MAGIC_LINK_METHOD: AuthMethod = 'eml';
 
-export interface MagicLinkEffects extends Record<string, unknown> {
+export interface MagicLinkEffects extends DeliveryEffects, Record<string, unknown> {
   /** Make a 256-bit code; keep its HMAC beside the flow (inline, before the write). */
   issueChallenge: NoParams;
-  /** Email the link (after commit); reports the delivery. */
+  /** Make one attempt at emailing the kept message (after commit); reports the delivery. Later
+   * attempts are the delivery worker's. */
   deliverChallenge: { readonly channel: 'email' };
   /** Open or extend the session, record the login, mint the refresh token (in the transaction). */
   recordAuthentication: { readonly method: AuthMethod; readonly verifies: 'email' };
@@ -46,7 +48,7 @@ export interface MagicLinkEffects extends Record<string, unknown> {
   issueTokens: NoParams;
 }
 
-export const MAGIC_LINK_EFFECTS = ['issueChallenge', 'deliverChallenge', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof MagicLinkEffects)[];
+export const MAGIC_LINK_EFFECTS = ['issueChallenge', ...DELIVERY_EFFECTS, 'deliverChallenge', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof MagicLinkEffects)[];
 
 /** How a submitted code is judged wherever the flow waits for it. */
 const redeem = [
@@ -59,18 +61,37 @@ const redeem = [
   { target: '#magic-link.authenticated' },
 ] as const;
 
+/** How the outcome of a delivery attempt moves a flow that is issuing or retrying its link. */
+const delivery = {
+  'challenge.delivered': { target: '#magic-link.awaitingCode', actions: ['recordDelivered', 'releaseDelivery'] },
+  'challenge.undeliverable': [
+    { guard: 'canRetryDelivery', target: '#magic-link.retrying', reenter: true, actions: [{ type: 'scheduleDelivery', params: ({ context }: { context: MagicLinkContext }) => nextDelivery(context) }, 'countDeliveryAttempt'] },
+    { target: '#magic-link.deliveryFailed', actions: ['recordDeliveryFault', 'releaseDelivery'] },
+  ],
+  'challenge.superseded': { target: '#magic-link.superseded', actions: 'releaseDelivery' },
+  // A crash between the SMTP accept and the save of `challenge.delivered` (or a timeout that hid
+  // an accept) leaves the flow here while the user may hold the link: the code stays redeemable.
+  'code.submit': redeem,
+} as const;
+
 export const magicLinkMachine = setup({
   types: { input: {} as MagicLinkInput, context: {} as MagicLinkContext, events: {} as MagicLinkEvent },
-  actions: declareEffects<MagicLinkEffects>(MAGIC_LINK_EFFECTS),
+  actions: {
+    ...declareEffects<MagicLinkEffects>(MAGIC_LINK_EFFECTS),
+    recordDelivered: assign({ deliveredAt: ({ event }) => event.at }),
+    countDeliveryAttempt: assign({ deliveryAttempts: ({ context }) => context.deliveryAttempts + 1 }),
+    recordDeliveryFault: assign({ deliveryFault: ({ event }) => (event.type === 'challenge.undeliverable' ? event.fault : null) }),
+  },
   guards: {
     isHandedToCaller: ({ context }) => context.channel === 'direct',
+    canRetryDelivery: ({ context, event }) => canRetryDelivery(context, event),
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
     isSessionRefused: ({ event }) => event.type === 'code.submit' && event.session === 'refused',
     isRequestIdMismatch: ({ context, event }) => event.type === 'code.submit' && context.requestId !== null && event.requestId !== context.requestId,
   },
 }).createMachine({
   id: 'magic-link',
-  context: ({ input }) => ({ ...input, deliveredAt: null, deliveryFault: null }),
+  context: ({ input }) => ({ ...input, deliveredAt: null, deliveryFault: null, deliveryAttempts: 0 }),
   initial: 'checking',
   states: {
     checking: {
@@ -81,16 +102,12 @@ export const magicLinkMachine = setup({
       ],
     },
     issuing: {
-      entry: ['issueChallenge', { type: 'deliverChallenge', params: { channel: 'email' as const } }],
-      on: {
-        'challenge.delivered': { target: 'awaitingCode', actions: assign({ deliveredAt: ({ event }) => event.at }) },
-        'challenge.undeliverable': { target: 'deliveryFailed', actions: assign({ deliveryFault: ({ event }) => event.fault }) },
-        'challenge.superseded': { target: 'superseded' },
-        // A crash between the SMTP accept and the save of `challenge.delivered` leaves the flow
-        // here while the user already holds the link: the code stays redeemable.
-        'code.submit': redeem,
-      },
+      // The message is kept beside the flow before the first attempt: a process that stops loses nothing.
+      entry: ['issueChallenge', 'holdDelivery', { type: 'deliverChallenge', params: { channel: 'email' as const } }],
+      on: delivery,
     },
+    // An attempt failed on an outage: the send answered and the delivery worker attempts again.
+    retrying: { on: delivery },
     awaitingCode: {
       initial: 'waiting',
       states: { waiting: {}, requestIdRefused: {}, sessionRefused: {} },

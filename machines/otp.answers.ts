@@ -8,6 +8,7 @@ export type OtpState =
   | 'lockedOut.refusingCode'
   | 'lockedOut.noCode'
   | 'sending'
+  | 'retrying'
   | 'pending.awaitingCode'
   | 'pending.otherIdentifier'
   | 'pending.requestIdRefused'
@@ -35,6 +36,8 @@ export const otpAnswers: Answers<OtpState, OtpContext> = {
   'lockedOut.noCode': invalidCredentials,
   // A send whose delivery outcome was not saved (the process stopped): the code may have gone out.
   sending: ok,
+  // The first attempt met an outage: the message is retried in the background.
+  retrying: ok,
   'pending.awaitingCode': ok,
   'pending.otherIdentifier': invalidCredentials,
   'pending.requestIdRefused': refused('REQUEST_ID_MISMATCH'),

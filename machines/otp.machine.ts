@@ -1,4 +1,5 @@
 import { assign, setup } from 'xstate';
+import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, nextDelivery } from './shared/delivery.js';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
 
@@ -19,7 +20,7 @@ export type OtpChannel = 'sms' | 'email' | 'direct';
 /** The channels a code is sent on (a direct one is handed back in the answer). */
 export type OtpDeliveryChannel = Exclude<OtpChannel, 'direct'>;
 
-export interface OtpInput {
+export interface OtpInput extends DeliveryInput {
   readonly userId: string;
   readonly channel: OtpChannel;
   /** What the authenticate call must name again: "<identifier_type>:<normalised identifier>". */
@@ -40,7 +41,7 @@ export interface OtpInput {
   readonly carriedAttempts: number;
 }
 
-export interface OtpContext extends OtpInput {
+export interface OtpContext extends OtpInput, DeliveryProgress {
   readonly deliveredAt: number | null;
   /** Attempts counted so far, this code's and the carried ones. */
   readonly attempts: number;
@@ -66,10 +67,11 @@ export type OtpEvent =
 /** amr per channel (keystate-server.md §5 item 9): a direct code is a temporary access code. */
 export const OTP_METHOD: Readonly<Record<OtpChannel, AuthMethod>> = { sms: 'sms', email: 'eotp', direct: 'otp' };
 
-export interface OtpEffects extends Record<string, unknown> {
+export interface OtpEffects extends DeliveryEffects, Record<string, unknown> {
   /** Make a code of `codeLength` digits; keep its HMAC beside the flow (inline, before the write). */
   issueChallenge: NoParams;
-  /** Send the code by SMS or email (after commit); reports `challenge.delivered` / `.undeliverable`. */
+  /** Make one attempt at sending the kept message by SMS or email (after commit); reports
+   * `challenge.delivered` / `.undeliverable`. Later attempts are the delivery worker's. */
   deliverChallenge: { readonly channel: OtpDeliveryChannel };
   /** Compare the submitted code with the kept HMAC in constant time (inline); reports the verdict. */
   comparePasscode: NoParams;
@@ -81,7 +83,7 @@ export interface OtpEffects extends Record<string, unknown> {
   issueTokens: NoParams;
 }
 
-export const OTP_EFFECTS = ['issueChallenge', 'deliverChallenge', 'comparePasscode', 'lockIdentifier', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof OtpEffects)[];
+export const OTP_EFFECTS = ['issueChallenge', ...DELIVERY_EFFECTS, 'deliverChallenge', 'comparePasscode', 'lockIdentifier', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof OtpEffects)[];
 
 /** How a submitted code is judged while one is pending (or still being verified). */
 const submit = [
@@ -95,15 +97,31 @@ const submit = [
   { target: '#otp.pending.verifying', reenter: true },
 ] as const;
 
+/** How the outcome of a delivery attempt moves a flow that is sending or retrying its message. */
+const delivery = {
+  'challenge.delivered': { target: '#otp.pending', actions: ['recordDelivered', 'releaseDelivery'] },
+  'challenge.undeliverable': [
+    { guard: 'canRetryDelivery', target: '#otp.retrying', reenter: true, actions: [{ type: 'scheduleDelivery', params: ({ context }: { context: OtpContext }) => nextDelivery(context) }, 'countDeliveryAttempt'] },
+    { target: '#otp.deliveryFailed', actions: ['recordDeliveryFault', 'releaseDelivery'] },
+  ],
+  'challenge.superseded': { target: '#otp.superseded', actions: 'releaseDelivery' },
+  // A timeout may hide a message the provider did accept: the code stays redeemable meanwhile.
+  'code.submit': submit,
+} as const;
+
 export const otpMachine = setup({
   types: { input: {} as OtpInput, context: {} as OtpContext, events: {} as OtpEvent },
   actions: {
     ...declareEffects<OtpEffects>(OTP_EFFECTS),
     countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
+    recordDelivered: assign({ deliveredAt: ({ event }) => event.at }),
+    countDeliveryAttempt: assign({ deliveryAttempts: ({ context }) => context.deliveryAttempts + 1 }),
+    recordDeliveryFault: assign({ deliveryFault: ({ event }) => (event.type === 'challenge.undeliverable' ? event.fault : null) }),
   },
   guards: {
     isLockedOutAtSend: ({ context }) => context.lockedOutUntil !== null && context.lockedOutUntil > context.requestedAt,
     isHandedToCaller: ({ context }) => context.channel === 'direct',
+    canRetryDelivery: ({ context, event }) => canRetryDelivery(context, event),
     isLockedOut: ({ event }) => event.type === 'code.submit' && event.lockedOutUntil !== null && event.lockedOutUntil > event.at,
     isSessionRefused: ({ event }) => event.type === 'code.submit' && event.session === 'refused',
     isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
@@ -118,7 +136,7 @@ export const otpMachine = setup({
   },
 }).createMachine({
   id: 'otp',
-  context: ({ input }) => ({ ...input, deliveredAt: null, attempts: input.carriedAttempts, lockedUntil: null, deliveryFault: null }),
+  context: ({ input }) => ({ ...input, deliveredAt: null, attempts: input.carriedAttempts, lockedUntil: null, deliveryFault: null, deliveryAttempts: 0 }),
   initial: 'checking',
   states: {
     checking: {
@@ -137,17 +155,14 @@ export const otpMachine = setup({
       on: { 'code.submit': [{ guard: 'isLockedOut', target: '.refusingCode' }, { target: '.noCode' }] },
     },
     sending: {
-      // Reached for SMS and email only: `checking` hands a direct code back.
-      entry: ['issueChallenge', { type: 'deliverChallenge', params: ({ context }) => ({ channel: context.channel as OtpDeliveryChannel }) }],
-      on: {
-        'challenge.delivered': { target: 'pending', actions: assign({ deliveredAt: ({ event }) => event.at }) },
-        'challenge.undeliverable': { target: 'deliveryFailed', actions: assign({ deliveryFault: ({ event }) => event.fault }) },
-        'challenge.superseded': { target: 'superseded' },
-        // A crash between the provider's accept and the save of `challenge.delivered` leaves the
-        // flow here while the user already holds the code: it stays redeemable.
-        'code.submit': submit,
-      },
+      // Reached for SMS and email only: `checking` hands a direct code back. The message is kept
+      // beside the flow before the first attempt, so a process that stops does not lose it.
+      entry: ['issueChallenge', 'holdDelivery', { type: 'deliverChallenge', params: ({ context }) => ({ channel: context.channel as OtpDeliveryChannel }) }],
+      on: delivery,
     },
+    // An attempt failed on an outage: the send answered (the code is on its way) and the delivery
+    // worker attempts again on the flow's schedule.
+    retrying: { on: delivery },
     pending: {
       initial: 'awaitingCode',
       on: {

@@ -8,6 +8,7 @@ import { createAppService } from './apps/app-service.js';
 import type { Bootstrapped } from './bootstrap.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createDeliveryWorker, type DeliveryWorker } from './delivery/delivery-worker.js';
 import { createOutbox } from './delivery/outbox.js';
 import type { Senders } from './delivery/senders.js';
 import { createInstanceViews } from './admin/instance-views.js';
@@ -45,6 +46,13 @@ import { createUserService } from './users/user-service.js';
 
 // buildApp(deps) wires services and routes into a Fastify instance. It never listens and never
 // reads the environment: src/main.ts does both, tests build it with their own deps.
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Attempts the kept messages that are due (main.ts runs it every DELIVERY_POLL_MS). */
+    deliveries: DeliveryWorker;
+  }
+}
 
 export interface AppDeps {
   readonly config: Config;
@@ -125,15 +133,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const hasher = boot.keys.hasher;
   const tokens = createTokenService({ issuer: config.issuer, clock, keys: boot.keys });
   const runner = createRunner({ storage, clock });
-  const machines = createMachines({ config, hasher, tokens, senders: deps.senders, log: app.log, provider: storage.provider });
+  const delivery = { senders: deps.senders, sealer: boot.sealer, provider: storage.provider, log: app.log };
+  const machines = createMachines({ config, hasher, tokens, delivery, provider: storage.provider });
   const { families, sessions } = machines;
+  app.decorate('deliveries', createDeliveryWorker({ storage, runner, clock, otp: machines.otp, magicLink: machines.magicLink, delivery }));
 
   const limiter = deps.limiter;
   const limits = config.rateLimits;
   const apps = createAppService({ storage, hasher, tokens, defaultTenantId: boot.defaultTenant.id, cache: boot.apps.cache });
-  const magicLinks = createMagicLinkService({ storage, clock, runner, hasher, magicLinks: machines.magicLink, sessions, limiter, limits });
+  const magicLinks = createMagicLinkService({ storage, clock, runner, hasher, magicLinks: machines.magicLink, sessions, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const users = createUserService({ storage, clock });
-  const otp = createOtpService({ storage, clock, runner, hasher, otp: machines.otp, sessions, limiter, limits });
+  const otp = createOtpService({ storage, clock, runner, hasher, otp: machines.otp, sessions, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const refresh = createRefreshService({ runner, hasher, families });
   const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, refresh, limiter, limits });
 

@@ -63,14 +63,18 @@ export function isLoopbackHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
 }
 
-/** "200,1000" → [200, 1000]: one wait per retry; "none" → no retries. */
+/** The waits before each background retry of a delivery that met an outage (a passcode lives 5
+ * minutes by default: the last retry comes well before). */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = Object.freeze([2_000, 15_000, 60_000]);
+
+/** "2000,15000" → [2000, 15000]: one wait per retry; "none" → no retries. */
 export function retryDelays(raw: string | undefined, problems: string[]): number[] {
-  if (raw === undefined) return [200, 1000];
+  if (raw === undefined) return [...DEFAULT_RETRY_DELAYS_MS];
   if (raw === 'none') return [];
   const delays = raw.split(',').map((part) => Number(part.trim()));
-  if (delays.length > 5 || delays.some((delay) => !Number.isInteger(delay) || delay < 0 || delay > 30_000)) {
-    problems.push('DELIVERY_RETRY_DELAYS_MS: expected up to 5 comma-separated waits in milliseconds (0–30000), or "none"');
-    return [200, 1000];
+  if (delays.length > 10 || delays.some((delay) => !Number.isInteger(delay) || delay < 0 || delay > 3_600_000)) {
+    problems.push('DELIVERY_RETRY_DELAYS_MS: expected up to 10 comma-separated waits in milliseconds (0–3600000), or "none"');
+    return [...DEFAULT_RETRY_DELAYS_MS];
   }
   return delays;
 }

@@ -10,6 +10,7 @@ import { createOutbox } from './delivery/outbox.js';
 import { createSenders, unconfiguredChannels } from './delivery/senders.js';
 import { createDevAppIfEmpty } from './dev-bootstrap.js';
 import { openRateLimiter } from './limits/open-limiter.js';
+import { startPeriodicJob } from './maintenance/periodic-job.js';
 import { startPurgeJob } from './maintenance/purge-job.js';
 import { keyPurgeStep } from './keys/purge-keys.js';
 import { loadMasterKey } from './secrets/master-key.js';
@@ -71,12 +72,19 @@ async function serve(): Promise<void> {
   boot.apps.startRefreshing((error) => log.error({ err: error }, 'could not read the apps revision'));
 
   const purgeJob = startPurgeJob({ storage, clock: systemClock, retention: config.retention, log, purgeOptions: { extraSteps: [keyPurgeStep] } });
+  // Retries of deliveries that met an outage, and first attempts a stopped process never made.
+  const deliveryJob = startPeriodicJob({
+    intervalMs: config.deliveryPollMs,
+    run: async (signal) => void (await app.deliveries.runDue(signal)),
+    onError: (error) => log.error({ err: error }, 'delivery worker run failed'),
+  });
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');
     // Before the storage closes: a purge in progress stops after its current batch, none starts.
     await purgeJob.stop();
+    await deliveryJob.stop();
     await app.close();
     boot.keys.stop();
     boot.apps.stop();

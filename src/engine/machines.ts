@@ -1,8 +1,7 @@
 import type { Config } from '../config.js';
-import type { Senders } from '../delivery/senders.js';
 import { createMagicLinkFlows, type MagicLinkFlows } from '../flows/magic-link/magic-link-machine.js';
 import { createOtpFlows, type OtpFlows } from '../flows/otp/otp-machine.js';
-import type { DeliveryLog } from '../flows/magic-link/magic-link-machine.js';
+import type { DeliveryDeps } from '../delivery/kept-messages.js';
 import { createRefreshFamilies, type RefreshFamilies } from '../refresh/refresh-family-machine.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Provider } from '../storage/migrate.js';
@@ -26,18 +25,18 @@ export interface Machines {
 }
 
 export function createMachines(deps: {
-  config: Pick<Config, 'publicUrl' | 'deliveryRetryDelaysMs'>;
+  config: Pick<Config, 'publicUrl'>;
   hasher: SecretHasher;
   tokens: TokenService;
-  senders: Senders;
-  log: DeliveryLog;
+  /** How flows keep and send their messages. */
+  delivery: DeliveryDeps;
   provider: Provider;
 }): Machines {
-  const { config, hasher, tokens, senders, log } = deps;
+  const { config, hasher, tokens, delivery } = deps;
   const families = createRefreshFamilies({ hasher, tokens, provider: deps.provider });
   const sessions = createSessions({ hasher, tokens, families, provider: deps.provider });
-  const otp = createOtpFlows({ hasher, tokens, sessions, families, emailSender: senders.email, smsSender: senders.sms, retryDelaysMs: config.deliveryRetryDelaysMs, log, provider: deps.provider });
-  const magicLink = createMagicLinkFlows({ config, hasher, tokens, sessions, families, emailSender: senders.email, log, provider: deps.provider });
+  const otp = createOtpFlows({ hasher, tokens, sessions, families, delivery, provider: deps.provider });
+  const magicLink = createMagicLinkFlows({ config, hasher, tokens, sessions, families, delivery, provider: deps.provider });
   const all = [families, sessions, otp, magicLink].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
   assertRegistrations(all);
   return {

@@ -34,6 +34,7 @@ const otpInput = {
   requestedAt: T0,
   lockedOutUntil: null,
   carriedAttempts: 0,
+  retryDelaysMs: [2_000, 10_000],
 };
 const submit = (at: number, extra: object = {}): SampleEvent => ({ type: 'code.submit', at, subject: 'email:a@example.com', requestId: 'req-1', lockedOutUntil: null, session: null, ...extra });
 
@@ -41,10 +42,11 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
   [
     'otp',
     {
-      inputs: [otpInput, { ...otpInput, lockedOutUntil: T0 + MINUTE }, { ...otpInput, carriedAttempts: 3 }, { ...otpInput, carriedAttempts: 2 }, { ...otpInput, channel: 'direct', verifies: null }],
+      inputs: [otpInput, { ...otpInput, lockedOutUntil: T0 + MINUTE }, { ...otpInput, carriedAttempts: 3 }, { ...otpInput, carriedAttempts: 2 }, { ...otpInput, channel: 'direct', verifies: null }, { ...otpInput, retryDelaysMs: [] }],
       events: [
         { type: 'challenge.delivered', at: T0 + 1 },
         { type: 'challenge.undeliverable', reason: 'sms_unavailable', fault: 'outage', at: T0 + 1 },
+        { type: 'challenge.undeliverable', reason: 'sms_invalid_number', fault: 'recipient', at: T0 + 1 },
         { type: 'challenge.superseded', at: T0 + 2 },
         submit(T0 + MINUTE),
         submit(T0 + MINUTE, { requestId: 'other' }),
@@ -62,12 +64,14 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
     'magic-link',
     {
       inputs: [
-        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1' },
-        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'direct', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1' },
+        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', retryDelaysMs: [2_000, 10_000] },
+        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'direct', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', retryDelaysMs: [2_000, 10_000] },
+        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', retryDelaysMs: [] },
       ],
       events: [
         { type: 'challenge.delivered', at: T0 + 1 },
         { type: 'challenge.undeliverable', reason: 'smtp_unreachable', fault: 'configuration', at: T0 + 1 },
+        { type: 'challenge.undeliverable', reason: 'smtp_unavailable', fault: 'outage', at: T0 + 1 },
         { type: 'challenge.superseded', at: T0 + 2 },
         { type: 'code.submit', requestId: 'req-1', session: null, at: T0 + MINUTE },
         { type: 'code.submit', requestId: null, session: null, at: T0 + MINUTE },

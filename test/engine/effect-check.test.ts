@@ -23,11 +23,10 @@ function families(): RegisteredMachine<RefreshFamilyTypes> {
 describe('registration check', () => {
   it('passes every machine the server runs', () => {
     const machines = createMachines({
-      config: { publicUrl: 'http://127.0.0.1:3000', deliveryRetryDelaysMs: [] },
+      config: { publicUrl: 'http://127.0.0.1:3000' },
       hasher,
       tokens,
-      senders: {} as never,
-      log: { warn: () => {} } as never,
+      delivery: {} as never,
       provider: 'sqlite',
     });
     expect(machines.all.map((machine) => machine.definition.name).sort()).toEqual(Object.keys(ALL_MACHINES).sort());

@@ -39,6 +39,10 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
           return { event: options.deliver === 'undeliverable' ? { type: 'challenge.undeliverable', reason: 'smtp_unreachable', fault: 'outage' } : { type: 'challenge.delivered' } };
         },
       },
+      // The kept message is the subject of test/delivery tests: here it is not kept.
+      holdDelivery: { phase: 'transaction', run: () => {} },
+      scheduleDelivery: { phase: 'transaction', run: () => {} },
+      releaseDelivery: { phase: 'transaction', run: () => {} },
       recordAuthentication: {
         phase: 'transaction',
         run: () => {
@@ -52,7 +56,7 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
   return { registered, performed };
 }
 
-const input = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email' as const, expiresAt: T0 + 15 * MINUTE, requestId: null };
+const input = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email' as const, expiresAt: T0 + 15 * MINUTE, requestId: null, retryDelaysMs: [] };
 const create = { tenantId: 'tenant-1', appId: 'app-1', userId: 'user-1', subject: null, expiresAt: T0 + 15 * MINUTE, replaces: null };
 const request = { app: { id: 'app-1' } as never, results: {} };
 let counter = 0;

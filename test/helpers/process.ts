@@ -8,7 +8,6 @@ import { freshDatabase, type TestDatabase, testEngine } from './db.js';
 // The server as an operator runs it: the real entry point (src/main.ts) in its own process, its
 // output collected. `cleanUp()` (in afterEach) kills what is left and removes what was made.
 
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 const databases: TestDatabase[] = [];
@@ -50,7 +49,9 @@ export interface Started {
 }
 
 export function start(env: Record<string, string>, args: readonly string[] = []): Started {
-  const child = spawn(TSX, ['src/main.ts', ...args], { env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Node itself with tsx's loader (not the tsx CLI, which runs the server in a child of its own):
+  // a signal, SIGKILL included, reaches the server process.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let text = '';
   const waiters: { text: string; resolve: () => void }[] = [];

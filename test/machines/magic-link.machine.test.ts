@@ -10,7 +10,7 @@ import { effectsOf as effects } from '../helpers/machine-effects.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 const MINUTE = 60_000;
-const input: MagicLinkInput = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: 'xyz', channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: null };
+const input: MagicLinkInput = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: 'xyz', channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: null, retryDelaysMs: [2_000, 10_000] };
 type Snapshot = ReturnType<typeof magicLinkMachine.resolveState>;
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
 const step = (snapshot: Snapshot, event: MagicLinkEvent) => transition(magicLinkMachine, snapshot, event);
@@ -29,6 +29,7 @@ describe('magic-link machine', () => {
     expect(snapshot.context).toMatchObject({ ...input, deliveredAt: null, deliveryFault: null });
     expect(effects(actions)).toEqual([
       { type: 'issueChallenge', params: undefined },
+      { type: 'holdDelivery', params: undefined },
       { type: 'deliverChallenge', params: { channel: 'email' } },
     ]);
   });
@@ -43,11 +44,19 @@ describe('magic-link machine', () => {
   it('issuing → awaitingCode when delivered, recording when; → deliveryFailed with the fault otherwise', () => {
     expect(stateOf(delivered())).toBe('awaitingCode.waiting');
     expect(delivered().context.deliveredAt).toBe(T0 + 1000);
-    const [failed, actions] = step(start(), { type: 'challenge.undeliverable', reason: 'smtp_unreachable', fault: 'outage', at: T0 + 1 });
+    const [failed, actions] = step(start(), { type: 'challenge.undeliverable', reason: 'smtp_auth_failed', fault: 'configuration', at: T0 + 1 });
     expect(stateOf(failed)).toBe('deliveryFailed.undelivered');
-    expect(failed.context.deliveryFault).toBe('outage');
-    expect(effects(actions)).toEqual([]);
+    expect(failed.context.deliveryFault).toBe('configuration');
+    expect(effects(actions)).toEqual([{ type: 'releaseDelivery', params: undefined }]);
     expect(stateOf(step(failed, submit())[0])).toBe('deliveryFailed.refused');
+    // An outage is retried on the flow's schedule; the last retry's failure ends the delivery.
+    const outage = (at: number): MagicLinkEvent => ({ type: 'challenge.undeliverable', reason: 'smtp_unavailable', fault: 'outage', at });
+    const [retrying, retryActions] = step(start(), outage(T0 + 1));
+    expect(stateOf(retrying)).toBe('retrying');
+    expect(effects(retryActions)).toEqual([{ type: 'scheduleDelivery', params: { afterMs: 2_000, attempts: 1 } }]);
+    expect(stateOf(step(retrying, { type: 'challenge.delivered', at: T0 + 2_001 })[0])).toBe('awaitingCode.waiting');
+    const [last] = step(retrying, outage(T0 + 2_001));
+    expect(stateOf(step(last, outage(T0 + 12_001))[0])).toBe('deliveryFailed.undelivered');
   });
 
   it('a code submitted in time → authenticated: record the login, issue tokens; a second submission is refused', () => {

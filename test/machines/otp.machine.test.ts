@@ -25,6 +25,7 @@ const input: OtpInput = {
   requestedAt: T0,
   lockedOutUntil: null,
   carriedAttempts: 0,
+  retryDelaysMs: [2_000, 10_000],
 };
 type Snapshot = ReturnType<typeof otpMachine.resolveState>;
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
@@ -46,6 +47,7 @@ describe('otp machine', () => {
     expect(snapshot.context).toMatchObject({ attempts: 0, deliveredAt: null, lockedUntil: null, deliveryFault: null });
     expect(effects(actions)).toEqual([
       { type: 'issueChallenge', params: undefined },
+      { type: 'holdDelivery', params: undefined },
       { type: 'deliverChallenge', params: { channel: 'sms' } },
     ]);
   });
@@ -73,12 +75,41 @@ describe('otp machine', () => {
   it('delivery: sending → pending.awaitingCode; undeliverable → deliveryFailed with whose fault it was', () => {
     expect(stateOf(waiting())).toBe('pending.awaitingCode');
     expect(waiting().context.deliveredAt).toBe(T0 + 1);
+    expect(effects(transition(otpMachine, initialTransition(otpMachine, input)[0], { type: 'challenge.delivered', at: T0 + 1 })[1])).toEqual([{ type: 'releaseDelivery', params: undefined }]);
     const [start] = initialTransition(otpMachine, input);
-    const [failed, actions] = step(start, { type: 'challenge.undeliverable', reason: 'sms_auth_failed', fault: 'configuration', at: T0 });
+    for (const fault of ['configuration', 'recipient'] as const) {
+      const [failed, actions] = step(start, { type: 'challenge.undeliverable', reason: 'sms_auth_failed', fault, at: T0 });
+      expect(stateOf(failed)).toBe('deliveryFailed.undelivered');
+      expect(failed.context.deliveryFault).toBe(fault);
+      expect(effects(actions)).toEqual([{ type: 'releaseDelivery', params: undefined }]);
+      expect(stateOf(step(failed, submit())[0])).toBe('deliveryFailed.refused');
+    }
+  });
+
+  it('an outage is retried on the flow\'s schedule, then fails; the code stays redeemable meanwhile', () => {
+    const outage = (at: number): OtpEvent => ({ type: 'challenge.undeliverable', reason: 'sms_unavailable', fault: 'outage', at });
+    const [start] = initialTransition(otpMachine, input);
+    const [first, firstActions] = step(start, outage(T0));
+    expect(stateOf(first)).toBe('retrying');
+    expect(first.context.deliveryAttempts).toBe(1);
+    expect(effects(firstActions)).toEqual([{ type: 'scheduleDelivery', params: { afterMs: 2_000, attempts: 1 } }]);
+    const [second, secondActions] = step(first, outage(T0 + 2_000));
+    expect(stateOf(second)).toBe('retrying');
+    expect(effects(secondActions)).toEqual([{ type: 'scheduleDelivery', params: { afterMs: 10_000, attempts: 2 } }]);
+    // The schedule has two retries: the third failure ends the delivery.
+    const [failed, failedActions] = step(second, outage(T0 + 12_000));
     expect(stateOf(failed)).toBe('deliveryFailed.undelivered');
-    expect(failed.context.deliveryFault).toBe('configuration');
-    expect(effects(actions)).toEqual([]);
-    expect(stateOf(step(failed, submit())[0])).toBe('deliveryFailed.refused');
+    expect(failed.context.deliveryFault).toBe('outage');
+    expect(effects(failedActions)).toEqual([{ type: 'releaseDelivery', params: undefined }]);
+    // A retry that gets through; a code typed meanwhile (a timeout may hide an accepted message).
+    expect(stateOf(step(first, { type: 'challenge.delivered', at: T0 + 2_000 })[0])).toBe('pending.awaitingCode');
+    expect(stateOf(step(first, submit())[0])).toBe('pending.verifying');
+    // A newer send supersedes a flow still retrying: its message is dropped.
+    const [superseded, supersededActions] = step(first, { type: 'challenge.superseded', at: T0 + 1_000 });
+    expect(stateOf(superseded)).toBe('superseded.replaced');
+    expect(effects(supersededActions)).toEqual([{ type: 'releaseDelivery', params: undefined }]);
+    // Without a schedule (DELIVERY_RETRY_DELAYS_MS=none, or a flow sent before it existed) an outage fails at once.
+    expect(stateOf(step(initialTransition(otpMachine, { ...input, retryDelaysMs: [] })[0], outage(T0))[0])).toBe('deliveryFailed.undelivered');
   });
 
   it('a submitted code counts one attempt on entering verifying, then asks for the comparison', () => {

@@ -85,7 +85,7 @@ describe('visualizer: simulator', () => {
   it('walks a magic link from its send to its redemption, naming the effects of each step and the choices of each state', async () => {
     const started = await run('magic-link', []);
     expect(started.state).toBe('issuing');
-    expect(started.history[0]?.effects.map((effect) => effect.type)).toEqual(['issueChallenge', 'deliverChallenge']);
+    expect(started.history[0]?.effects.map((effect) => effect.type)).toEqual(['issueChallenge', 'holdDelivery', 'deliverChallenge']);
     const delivered = started.choices.find((choice) => choice.target === 'awaitingCode.waiting');
     expect(delivered?.label).toBe('challenge.delivered → awaitingCode.waiting');
     const waiting = await run('magic-link', [delivered?.event ?? {}]);

@@ -1,10 +1,9 @@
 import { MAGIC_LINK_EFFECTS, type MagicLinkContext, type MagicLinkEffects, type MagicLinkEvent, type MagicLinkInput, magicLinkMachine } from '../../../machines/magic-link.machine.js';
 import { magicLinkAnswers, type MagicLinkState } from '../../../machines/magic-link.answers.js';
 import type { Config } from '../../config.js';
-import type { EmailSender } from '../../delivery/email-message.js';
-import { maskAddress } from '../../delivery/mask.js';
+import { type DeliveryDeps, type KeptMessage, keptMessageHandlers } from '../../delivery/kept-messages.js';
 import { type EmailContent, renderMagicLinkEmail } from '../../delivery/templates/magic-link-email.js';
-import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
+import type { EffectContext, MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import type { RefreshFamilies } from '../../refresh/refresh-family-machine.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import type { Provider } from '../../storage/database-url.js';
@@ -14,19 +13,12 @@ import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { Sessions } from '../../sessions/session-machine.js';
 import type { TokenService } from '../../tokens/token-service.js';
 import { type AuthenticationRequest, recordAuthenticationHandler } from '../authentication.js';
-import { undeliverable } from '../delivery-failure.js';
 import { issueTokensHandler, type TokenResults } from '../token-results.js';
 
 // The magic-link flow as the runner runs it: its definition, store and effect handlers.
 
 /** The path of the emailed link: a GET there only redirects (keystate-server.md §5 item 4). */
 export const MAGIC_LINK_PATH = '/cis/v1/auth/link/email/redirect';
-
-/** Where a message went, for the operator: masked address and outcome, never the link or code. */
-export interface DeliveryLog {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-}
 
 /** Request data the send step needs and the machine does not reason about. */
 export interface MagicLinkSendRequest {
@@ -41,7 +33,7 @@ export interface MagicLinkRequest {
   readonly app: AppRecord;
   readonly send?: MagicLinkSendRequest;
   readonly authentication?: AuthenticationRequest;
-  readonly results: TokenResults & { link?: string };
+  readonly results: TokenResults & { link?: string; message?: KeptMessage };
 }
 
 export interface MagicLinkTypes extends FlowTypes {
@@ -75,11 +67,18 @@ export function createMagicLinkFlows(deps: {
   tokens: TokenService;
   sessions: Sessions;
   families: RefreshFamilies;
-  emailSender: EmailSender;
-  log: DeliveryLog;
+  delivery: DeliveryDeps;
   provider: Provider;
 }): MagicLinkFlows {
   const linkFor = (code: string): string => `${deps.config.publicUrl}${MAGIC_LINK_PATH}?token=${encodeURIComponent(code)}`;
+  /** The email of a send, as the send asked for it (the link only ever leaves sealed). */
+  function render({ context, at, request }: EffectContext<MagicLinkTypes>): KeptMessage {
+    const link = request.results.link;
+    if (link === undefined || request.send === undefined) throw new Error('holdDelivery ran without issueChallenge');
+    const { to, emailContent, fromName, primaryColor } = request.send;
+    const message = renderMagicLinkEmail({ appName: request.app.name, link, expiresInMinutes: Math.max(1, Math.round((context.expiresAt - at) / 60_000)), content: emailContent, primaryColor });
+    return { channel: 'email', email: { to, ...message, fromName: message.fromName ?? fromName } };
+  }
   return {
     definition: magicLinkDefinition,
     store: flowStore<MagicLinkTypes>('magic-link', deps.provider),
@@ -93,25 +92,7 @@ export function createMagicLinkFlows(deps: {
           return { patch: { secretHash: deps.hasher.hash(code) } };
         },
       },
-      deliverChallenge: {
-        phase: 'afterCommit',
-        async run(_params, { instanceId, context, at, request }) {
-          const link = request.results.link;
-          if (link === undefined || request.send === undefined) throw new Error('deliverChallenge ran without issueChallenge');
-          const { to, emailContent, fromName, primaryColor } = request.send;
-          const fields = { flowId: instanceId, channel: 'email', via: deps.emailSender.kind, to: maskAddress(to) };
-          const message = renderMagicLinkEmail({ appName: request.app.name, link, expiresInMinutes: Math.max(1, Math.round((context.expiresAt - at) / 60_000)), content: emailContent, primaryColor });
-          try {
-            await deps.emailSender.send({ to, ...message, fromName: message.fromName ?? fromName });
-            deps.log.info(fields, 'magic link delivered');
-            return { event: { type: 'challenge.delivered' } };
-          } catch (error) {
-            const event = undeliverable(error);
-            deps.log.warn({ ...fields, reason: event.reason, fault: event.fault }, 'magic link not delivered');
-            return { event };
-          }
-        },
-      },
+      ...keptMessageHandlers<MagicLinkTypes>(deps.delivery, render),
       recordAuthentication: recordAuthenticationHandler<MagicLinkTypes>(deps),
       issueTokens: issueTokensHandler<MagicLinkTypes>(deps.tokens),
     },

@@ -59,6 +59,8 @@ export interface MagicLinkServiceDeps {
   readonly sessions: Sessions;
   readonly limiter: RateLimiter;
   readonly limits: Config['rateLimits'];
+  /** The waits before each retry of a delivery that met an outage (DELIVERY_RETRY_DELAYS_MS). */
+  readonly retryDelaysMs: readonly number[];
 }
 
 /** The magic-link endpoints quote their status in `error_code` (§2.1–2.2). */
@@ -89,6 +91,7 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
         channel: request.channel,
         expiresAt,
         requestId: request.generateRequestId ? newId() : null,
+        retryDelaysMs: deps.retryDelaysMs,
       };
       const results: MagicLinkTypes['request']['results'] = {};
       const step = await runner.transaction(async (steps) => {

@@ -1,14 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { OTP_EFFECTS, type OtpChannel, type OtpContext, type OtpEffects, type OtpEvent, type OtpInput, otpMachine } from '../../../machines/otp.machine.js';
+import { OTP_EFFECTS, type OtpContext, type OtpEffects, type OtpEvent, type OtpInput, otpMachine } from '../../../machines/otp.machine.js';
 import { otpAnswers, type OtpState } from '../../../machines/otp.answers.js';
-import type { EmailSender } from '../../delivery/email-message.js';
-import { maskAddress } from '../../delivery/mask.js';
-import { sendWithRetry } from '../../delivery/retry.js';
-import type { SmsSender } from '../../delivery/sms-message.js';
+import { type DeliveryDeps, type KeptMessage, keptMessageHandlers } from '../../delivery/kept-messages.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { renderOtpEmail } from '../../delivery/templates/otp-email.js';
 import { renderOtpSms } from '../../delivery/templates/otp-sms.js';
-import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
+import type { EffectContext, MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import type { RefreshFamilies } from '../../refresh/refresh-family-machine.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import type { Provider } from '../../storage/database-url.js';
@@ -18,8 +15,6 @@ import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { Sessions } from '../../sessions/session-machine.js';
 import type { TokenService } from '../../tokens/token-service.js';
 import { type AuthenticationRequest, recordAuthenticationHandler } from '../authentication.js';
-import { undeliverable } from '../delivery-failure.js';
-import type { DeliveryLog } from '../magic-link/magic-link-machine.js';
 import { issueTokensHandler, type TokenResults } from '../token-results.js';
 
 // The passcode flow as the runner runs it: its definition, store and effect handlers.
@@ -39,7 +34,7 @@ export interface OtpRequest {
   readonly authentication?: AuthenticationRequest;
   /** The code the authenticate call submitted: only `comparePasscode` sees it. */
   readonly passcode?: string;
-  readonly results: TokenResults & { code?: string };
+  readonly results: TokenResults & { code?: string; message?: KeptMessage };
 }
 
 export interface OtpTypes extends FlowTypes {
@@ -85,24 +80,21 @@ export function createOtpFlows(deps: {
   tokens: TokenService;
   sessions: Sessions;
   families: RefreshFamilies;
-  emailSender: EmailSender;
-  smsSender: SmsSender;
-  retryDelaysMs: readonly number[];
-  log: DeliveryLog;
+  delivery: DeliveryDeps;
   provider: Provider;
 }): OtpFlows {
   const { hasher } = deps;
 
-  async function deliver(channel: Exclude<OtpChannel, 'direct'>, code: string, context: OtpContext, app: AppRecord, send: OtpSendRequest, at: number): Promise<void> {
+  /** The passcode message of a send, as the send asked for it (the code only ever leaves sealed). */
+  function render({ context, at, request }: EffectContext<OtpTypes>): KeptMessage {
+    const code = request.results.code;
+    if (code === undefined || request.send === undefined) throw new Error('holdDelivery ran without issueChallenge');
+    const { app, send } = request;
     const to = send.to ?? '';
-    if (channel === 'sms') {
-      const body = renderOtpSms({ appName: app.name, code, customMessage: send.sms.customMessage });
-      await sendWithRetry(() => deps.smsSender.send({ to, body, senderId: send.sms.senderId }), { delaysMs: deps.retryDelaysMs });
-      return;
-    }
+    if (context.channel === 'sms') return { channel: 'sms', sms: { to, body: renderOtpSms({ appName: app.name, code, customMessage: send.sms.customMessage }), senderId: send.sms.senderId } };
     const expiresInMinutes = Math.max(1, Math.round((context.expiresAt - at) / 60_000));
     const message = renderOtpEmail({ appName: app.name, code, expiresInMinutes, content: send.emailContent, primaryColor: send.primaryColor });
-    await sendWithRetry(() => deps.emailSender.send({ to, ...message, fromName: message.fromName ?? app.name }), { delaysMs: deps.retryDelaysMs });
+    return { channel: 'email', email: { to, ...message, fromName: message.fromName ?? app.name } };
   }
 
   return {
@@ -118,24 +110,7 @@ export function createOtpFlows(deps: {
           return { patch: { secretHash: hasher.hash(passcodeHashInput(instanceId, code)) } };
         },
       },
-      deliverChallenge: {
-        phase: 'afterCommit',
-        async run({ channel }, { instanceId, context, at, request }) {
-          const code = request.results.code;
-          if (code === undefined || request.send === undefined) throw new Error('deliverChallenge ran without issueChallenge');
-          const via = channel === 'sms' ? deps.smsSender.kind : deps.emailSender.kind;
-          const fields = { flowId: instanceId, channel, via, to: maskAddress(request.send.to ?? '') };
-          try {
-            await deliver(channel, code, context, request.app, request.send, at);
-            deps.log.info(fields, 'passcode delivered');
-            return { event: { type: 'challenge.delivered' } };
-          } catch (error) {
-            const event = undeliverable(error);
-            deps.log.warn({ ...fields, reason: event.reason, fault: event.fault }, 'passcode not delivered');
-            return { event };
-          }
-        },
-      },
+      ...keptMessageHandlers<OtpTypes>(deps.delivery, render),
       comparePasscode: {
         phase: 'inline',
         run(_params, { instanceId, row, request }) {

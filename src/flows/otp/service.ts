@@ -69,6 +69,8 @@ export interface OtpServiceDeps {
   readonly sessions: Sessions;
   readonly limiter: RateLimiter;
   readonly limits: Config['rateLimits'];
+  /** The waits before each retry of a delivery that met an outage (DELIVERY_RETRY_DELAYS_MS). */
+  readonly retryDelaysMs: readonly number[];
 }
 
 export function createOtpService(deps: OtpServiceDeps): OtpService {
@@ -116,6 +118,7 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
           requestedAt: now,
           lockedOutUntil: found.lockedUntil,
           carriedAttempts,
+          retryDelaysMs: deps.retryDelaysMs,
         };
         return steps.start(otp, {
           id: newId(),

@@ -1,0 +1,99 @@
+import type { DeliveryFault } from '../../machines/shared/events.js';
+import type { EffectContext, EffectHandler, EventInput, MachineTypes } from '../engine/definition.js';
+import { undeliverable } from '../flows/delivery-failure.js';
+import { deleteDeliveryJob, insertDeliveryJob, rescheduleDeliveryJob } from '../repositories/delivery-job-repository.js';
+import type { Sealer } from '../secrets/sealer.js';
+import type { Provider } from '../storage/database-url.js';
+import type { EmailMessage, EmailSender } from './email-message.js';
+import { maskAddress } from './mask.js';
+import type { SmsMessage, SmsSender } from './sms-message.js';
+
+// The messages flows send (machines/shared/delivery.ts): rendered and kept beside the flow, sealed
+// (they carry the code), in the send's transaction; attempted once after the commit, and again by
+// the delivery worker (./delivery-worker.ts) when the flow's machine schedules it.
+
+export type KeptMessage = { readonly channel: 'email'; readonly email: EmailMessage } | { readonly channel: 'sms'; readonly sms: SmsMessage };
+
+export interface DeliveryLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
+export interface DeliveryDeps {
+  readonly senders: { readonly email: EmailSender; readonly sms: SmsSender };
+  readonly sealer: Sealer;
+  readonly provider: Provider;
+  readonly log: DeliveryLog;
+}
+
+/** How long whoever attempts a message holds it: longer than one send can take (each sender caps a
+ * send at three times its 10 s timeout), so a live attempt is never doubled by a worker. */
+export const DELIVERY_LEASE_MS = 60_000;
+
+const aad = (flowId: string) => `delivery-job:${flowId}`;
+export const sealMessage = (sealer: Sealer, flowId: string, message: KeptMessage): string => sealer.seal(JSON.stringify(message), aad(flowId));
+export const openMessage = (sealer: Sealer, flowId: string, sealed: string): KeptMessage => JSON.parse(sealer.open(sealed, aad(flowId))) as KeptMessage;
+
+/** What an attempt reports to its flow (machines/shared/events.ts, DeliveryEvent). */
+export type DeliveryOutcome = { readonly type: 'challenge.delivered' } | { readonly type: 'challenge.undeliverable'; readonly reason: string; readonly fault: DeliveryFault };
+
+/** One attempt at a kept message; what it reports to its flow. Never the message in a log line. */
+export async function attemptDelivery(deps: DeliveryDeps, flowId: string, message: KeptMessage): Promise<DeliveryOutcome> {
+  const sender = message.channel === 'sms' ? deps.senders.sms : deps.senders.email;
+  const fields = { flowId, channel: message.channel, via: sender.kind, to: maskAddress(message.channel === 'sms' ? message.sms.to : message.email.to) };
+  try {
+    if (message.channel === 'sms') await deps.senders.sms.send(message.sms);
+    else await deps.senders.email.send(message.email);
+    deps.log.info(fields, 'message delivered');
+    return { type: 'challenge.delivered' };
+  } catch (error) {
+    const event = undeliverable(error);
+    deps.log.warn({ ...fields, reason: event.reason, fault: event.fault }, 'message not delivered');
+    return event;
+  }
+}
+
+interface DeliveringTypes extends MachineTypes {
+  readonly effects: { holdDelivery: undefined; deliverChallenge: unknown; scheduleDelivery: { readonly afterMs: number; readonly attempts: number }; releaseDelivery: undefined };
+  readonly request: MachineTypes['request'] & { readonly results: { message?: KeptMessage } };
+}
+
+/** The effects of a flow's kept message; `render` makes the message from what the send holds. */
+export function keptMessageHandlers<T extends DeliveringTypes>(deps: DeliveryDeps, render: (effect: EffectContext<T>) => KeptMessage) {
+  const holdDelivery: EffectHandler<T, undefined> = {
+    phase: 'transaction',
+    async run(_params, effect) {
+      const message = render(effect);
+      effect.request.results.message = message;
+      await insertDeliveryJob(effect.steps.tx, deps.provider, {
+        flowId: effect.instanceId,
+        channel: message.channel,
+        message: sealMessage(deps.sealer, effect.instanceId, message),
+        attempts: 0,
+        at: effect.at,
+        leaseUntil: effect.at + DELIVERY_LEASE_MS,
+      });
+    },
+  };
+  const deliverChallenge: EffectHandler<T, unknown> = {
+    phase: 'afterCommit',
+    async run(_params, effect) {
+      const message = effect.request.results.message;
+      if (message === undefined) throw new Error('deliverChallenge ran without holdDelivery');
+      return { event: (await attemptDelivery(deps, effect.instanceId, message)) as EventInput<T> };
+    },
+  };
+  const scheduleDelivery: EffectHandler<T, { readonly afterMs: number; readonly attempts: number }> = {
+    phase: 'transaction',
+    async run({ afterMs, attempts }, effect) {
+      await rescheduleDeliveryJob(effect.steps.tx, deps.provider, effect.instanceId, { attempts, dueAt: effect.at + afterMs });
+    },
+  };
+  const releaseDelivery: EffectHandler<T, undefined> = {
+    phase: 'transaction',
+    async run(_params, effect) {
+      await deleteDeliveryJob(effect.steps.tx, effect.instanceId);
+    },
+  };
+  return { holdDelivery, deliverChallenge, scheduleDelivery, releaseDelivery };
+}

@@ -1,0 +1,53 @@
+import type { Provider } from '../storage/database-url.js';
+import type { Tx } from '../storage/prisma.js';
+import { timeValue } from './sql-values.js';
+
+// Messages flows still have to deliver (prisma/schema.prisma, DeliveryJob): one per flow, written
+// in the flow's send transaction, rescheduled or deleted by the flow's machine, claimed for an
+// attempt with a lease, so that two instances never attempt the same message at once and a
+// process that stopped mid-attempt gives the message back when its lease ends.
+
+export interface DeliveryJob {
+  readonly flowId: string;
+  readonly channel: string;
+  /** Sealed; only the delivery code opens it. */
+  readonly message: string;
+  readonly attempts: number;
+}
+
+export async function insertDeliveryJob(tx: Tx, provider: Provider, job: DeliveryJob & { at: number; leaseUntil: number }): Promise<void> {
+  const at = timeValue(provider, new Date(job.at));
+  await tx.$executeRaw`INSERT INTO "delivery_job" ("flow_id", "channel", "message", "attempts", "due_at", "lease_until", "created_at")
+    VALUES (${job.flowId}, ${job.channel}, ${job.message}, ${job.attempts}, ${at}, ${timeValue(provider, new Date(job.leaseUntil))}, ${at})`;
+}
+
+/** The next attempt, `dueAt`; the lease is given back. */
+export async function rescheduleDeliveryJob(tx: Tx, provider: Provider, flowId: string, next: { attempts: number; dueAt: number }): Promise<void> {
+  await tx.$executeRaw`UPDATE "delivery_job" SET "attempts" = ${next.attempts}, "due_at" = ${timeValue(provider, new Date(next.dueAt))}, "lease_until" = NULL
+    WHERE "flow_id" = ${flowId}`;
+}
+
+export async function deleteDeliveryJob(tx: Tx, flowId: string): Promise<void> {
+  await tx.$executeRaw`DELETE FROM "delivery_job" WHERE "flow_id" = ${flowId}`;
+}
+
+/** Takes up to `limit` jobs that are due and held by nobody, each until `leaseUntil`. A job another
+ * instance claimed in between is skipped (the claim is a conditional update). */
+export async function claimDueDeliveryJobs(db: Tx, provider: Provider, now: number, leaseUntil: number, limit: number): Promise<DeliveryJob[]> {
+  const at = timeValue(provider, new Date(now));
+  const due = await db.$queryRaw<DeliveryJob[]>`SELECT "flow_id" AS "flowId", "channel", "message", "attempts" FROM "delivery_job"
+    WHERE "due_at" <= ${at} AND ("lease_until" IS NULL OR "lease_until" <= ${at}) ORDER BY "due_at" LIMIT ${limit}`;
+  const claimed: DeliveryJob[] = [];
+  for (const job of due) {
+    const count = await db.$executeRaw`UPDATE "delivery_job" SET "lease_until" = ${timeValue(provider, new Date(leaseUntil))}
+      WHERE "flow_id" = ${job.flowId} AND ("lease_until" IS NULL OR "lease_until" <= ${at})`;
+    if (count === 1) claimed.push({ ...job, attempts: Number(job.attempts) });
+  }
+  return claimed;
+}
+
+/** Every kept message (tests and the admin view). */
+export async function listDeliveryJobs(db: Tx): Promise<(DeliveryJob & { dueAt: Date; leaseUntil: Date | null })[]> {
+  return db.$queryRaw`SELECT "flow_id" AS "flowId", "channel", "message", "attempts", "due_at" AS "dueAt", "lease_until" AS "leaseUntil" FROM "delivery_job" ORDER BY "created_at"`;
+}
+
