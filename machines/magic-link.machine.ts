@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, nextDelivery } from './shared/delivery.js';
+import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, deliveryOutcomes } from './shared/delivery.js';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
 
@@ -62,17 +62,7 @@ const redeem = [
 ] as const;
 
 /** How the outcome of a delivery attempt moves a flow that is issuing or retrying its link. */
-const delivery = {
-  'challenge.delivered': { target: '#magic-link.awaitingCode', actions: ['recordDelivered', 'releaseDelivery'] },
-  'challenge.undeliverable': [
-    { guard: 'canRetryDelivery', target: '#magic-link.retrying', reenter: true, actions: [{ type: 'scheduleDelivery', params: ({ context }: { context: MagicLinkContext }) => nextDelivery(context) }, 'countDeliveryAttempt'] },
-    { target: '#magic-link.deliveryFailed', actions: ['recordDeliveryFault', 'releaseDelivery'] },
-  ],
-  'challenge.superseded': { target: '#magic-link.superseded', actions: 'releaseDelivery' },
-  // A crash between the SMTP accept and the save of `challenge.delivered` (or a timeout that hid
-  // an accept) leaves the flow here while the user may hold the link: the code stays redeemable.
-  'code.submit': redeem,
-} as const;
+const delivery = deliveryOutcomes({ delivered: '#magic-link.awaitingCode', retrying: '#magic-link.retrying', failed: '#magic-link.deliveryFailed', superseded: '#magic-link.superseded' }, redeem);
 
 export const magicLinkMachine = setup({
   types: { input: {} as MagicLinkInput, context: {} as MagicLinkContext, events: {} as MagicLinkEvent },

@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, nextDelivery } from './shared/delivery.js';
+import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, deliveryOutcomes } from './shared/delivery.js';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
 
@@ -98,16 +98,7 @@ const submit = [
 ] as const;
 
 /** How the outcome of a delivery attempt moves a flow that is sending or retrying its message. */
-const delivery = {
-  'challenge.delivered': { target: '#otp.pending', actions: ['recordDelivered', 'releaseDelivery'] },
-  'challenge.undeliverable': [
-    { guard: 'canRetryDelivery', target: '#otp.retrying', reenter: true, actions: [{ type: 'scheduleDelivery', params: ({ context }: { context: OtpContext }) => nextDelivery(context) }, 'countDeliveryAttempt'] },
-    { target: '#otp.deliveryFailed', actions: ['recordDeliveryFault', 'releaseDelivery'] },
-  ],
-  'challenge.superseded': { target: '#otp.superseded', actions: 'releaseDelivery' },
-  // A timeout may hide a message the provider did accept: the code stays redeemable meanwhile.
-  'code.submit': submit,
-} as const;
+const delivery = deliveryOutcomes({ delivered: '#otp.pending', retrying: '#otp.retrying', failed: '#otp.deliveryFailed', superseded: '#otp.superseded' }, submit);
 
 export const otpMachine = setup({
   types: { input: {} as OtpInput, context: {} as OtpContext, events: {} as OtpEvent },

@@ -42,3 +42,26 @@ export const nextDelivery = (context: DeliveryInput & DeliveryProgress): Deliver
   afterMs: context.retryDelaysMs[context.deliveryAttempts] ?? 0,
   attempts: context.deliveryAttempts + 1,
 });
+
+/**
+ * How the outcome of an attempt moves a flow that is sending its message or retrying it: the same
+ * for every flow that sends one, given where the flow goes (`targets`, ids of its states) and how it
+ * judges a code typed meanwhile (a timeout may hide a message the provider did accept). The flow's
+ * setup names the actions `recordDelivered`, `countDeliveryAttempt` and `recordDeliveryFault`.
+ */
+export function deliveryOutcomes<Submit>(targets: { readonly delivered: string; readonly retrying: string; readonly failed: string; readonly superseded: string }, submit: Submit) {
+  return {
+    'challenge.delivered': { target: targets.delivered, actions: ['recordDelivered', 'releaseDelivery'] },
+    'challenge.undeliverable': [
+      {
+        guard: 'canRetryDelivery',
+        target: targets.retrying,
+        reenter: true,
+        actions: [{ type: 'scheduleDelivery', params: ({ context }: { context: DeliveryInput & DeliveryProgress }) => nextDelivery(context) }, 'countDeliveryAttempt'],
+      },
+      { target: targets.failed, actions: ['recordDeliveryFault', 'releaseDelivery'] },
+    ],
+    'challenge.superseded': { target: targets.superseded, actions: 'releaseDelivery' },
+    'code.submit': submit,
+  } as const;
+}
