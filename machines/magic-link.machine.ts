@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, deliveryOutcomes } from './shared/delivery.js';
+import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, deliveryChart, type DeliveryDueEvent } from './shared/delivery.js';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
 
@@ -29,6 +29,7 @@ export interface MagicLinkContext extends MagicLinkInput, DeliveryProgress {
 
 export type MagicLinkEvent =
   | DeliveryEvent
+  | DeliveryDueEvent
   // The code itself was matched (by its HMAC) to this flow before the event was built; the session
   // id, a bearer secret, never enters an event: it travels with the request to the effect.
   | ({ readonly type: 'code.submit'; readonly requestId: string | null; readonly session: NamedSessionVerdict } & Timed)
@@ -62,7 +63,8 @@ const redeem = [
 ] as const;
 
 /** How the outcome of a delivery attempt moves a flow that is issuing or retrying its link. */
-const delivery = deliveryOutcomes({ delivered: '#magic-link.awaitingCode', retrying: '#magic-link.retrying', failed: '#magic-link.deliveryFailed', superseded: '#magic-link.superseded' }, redeem);
+const deliver = { type: 'deliverChallenge', params: { channel: 'email' as const } } as const;
+const delivery = deliveryChart({ delivered: '#magic-link.awaitingCode', retrying: '#magic-link.retrying', failed: '#magic-link.deliveryFailed', superseded: '#magic-link.superseded', expired: '#magic-link.expired' }, deliver, redeem);
 
 export const magicLinkMachine = setup({
   types: { input: {} as MagicLinkInput, context: {} as MagicLinkContext, events: {} as MagicLinkEvent },
@@ -83,6 +85,8 @@ export const magicLinkMachine = setup({
   id: 'magic-link',
   context: ({ input }) => ({ ...input, deliveredAt: null, deliveryFault: null, deliveryAttempts: 0 }),
   initial: 'checking',
+  // A due message or a late delivery outcome where no state below expects one: dropped.
+  on: delivery.anywhere,
   states: {
     checking: {
       always: [
@@ -93,15 +97,16 @@ export const magicLinkMachine = setup({
     },
     issuing: {
       // The message is kept beside the flow before the first attempt: a process that stops loses nothing.
-      entry: ['issueChallenge', 'holdDelivery', { type: 'deliverChallenge', params: { channel: 'email' as const } }],
-      on: delivery,
+      entry: ['issueChallenge', 'holdDelivery', deliver],
+      on: delivery.sending,
     },
     // An attempt failed on an outage: the send answered and the delivery worker attempts again.
-    retrying: { on: delivery },
+    retrying: { on: delivery.retrying },
     awaitingCode: {
       initial: 'waiting',
       states: { waiting: {}, requestIdRefused: {}, sessionRefused: {} },
-      on: { 'code.submit': redeem, 'challenge.superseded': { target: 'superseded' } },
+      // A code redeemed while its message was being retried: the delivery goes on meanwhile.
+      on: { 'code.submit': redeem, 'challenge.superseded': { target: 'superseded', actions: 'releaseDelivery' }, ...delivery.waiting },
     },
     authenticated: {
       initial: 'redeemed',

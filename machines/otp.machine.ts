@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, deliveryOutcomes } from './shared/delivery.js';
+import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, deliveryChart, type DeliveryDueEvent } from './shared/delivery.js';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
 
@@ -51,6 +51,7 @@ export interface OtpContext extends OtpInput, DeliveryProgress {
 
 export type OtpEvent =
   | DeliveryEvent
+  | DeliveryDueEvent
   | ({
       readonly type: 'code.submit';
       /** The identifier the caller named, normalised ("<type>:<value>"). */
@@ -98,7 +99,8 @@ const submit = [
 ] as const;
 
 /** How the outcome of a delivery attempt moves a flow that is sending or retrying its message. */
-const delivery = deliveryOutcomes({ delivered: '#otp.pending', retrying: '#otp.retrying', failed: '#otp.deliveryFailed', superseded: '#otp.superseded' }, submit);
+const deliver = { type: 'deliverChallenge', params: ({ context }: { context: OtpContext }) => ({ channel: context.channel as OtpDeliveryChannel }) } as const;
+const delivery = deliveryChart({ delivered: '#otp.pending', retrying: '#otp.retrying', failed: '#otp.deliveryFailed', superseded: '#otp.superseded', expired: '#otp.expired' }, deliver, submit);
 
 export const otpMachine = setup({
   types: { input: {} as OtpInput, context: {} as OtpContext, events: {} as OtpEvent },
@@ -129,6 +131,8 @@ export const otpMachine = setup({
   id: 'otp',
   context: ({ input }) => ({ ...input, deliveredAt: null, attempts: input.carriedAttempts, lockedUntil: null, deliveryFault: null, deliveryAttempts: 0 }),
   initial: 'checking',
+  // A due message or a late delivery outcome where no state below expects one: dropped.
+  on: delivery.anywhere,
   states: {
     checking: {
       always: [
@@ -148,19 +152,21 @@ export const otpMachine = setup({
     sending: {
       // Reached for SMS and email only: `checking` hands a direct code back. The message is kept
       // beside the flow before the first attempt, so a process that stops does not lose it.
-      entry: ['issueChallenge', 'holdDelivery', { type: 'deliverChallenge', params: ({ context }) => ({ channel: context.channel as OtpDeliveryChannel }) }],
-      on: delivery,
+      entry: ['issueChallenge', 'holdDelivery', deliver],
+      on: delivery.sending,
     },
     // An attempt failed on an outage: the send answered (the code is on its way) and the delivery
     // worker attempts again on the flow's schedule.
-    retrying: { on: delivery },
+    retrying: { on: delivery.retrying },
     pending: {
       initial: 'awaitingCode',
       on: {
         'code.submit': submit,
         'code.accepted': { target: 'authenticated' },
         'code.rejected': [{ guard: 'isLastAttempt', target: 'locked' }, { target: '.wrongCode' }],
-        'challenge.superseded': { target: 'superseded' },
+        'challenge.superseded': { target: 'superseded', actions: 'releaseDelivery' },
+        // A code typed while its message was being retried: the delivery goes on.
+        ...delivery.waiting,
       },
       states: {
         awaitingCode: {},

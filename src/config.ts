@@ -41,7 +41,7 @@ export interface Config {
   } | null;
   /** Waits before each retry of a transiently failed delivery (bounded backoff). */
   readonly deliveryRetryDelaysMs: readonly number[];
-  /** How often the delivery worker looks for due messages; 0 = never (tests drive it). */
+  /** How often the delivery worker looks for due messages (tests drive it instead: they do not run main.ts). */
   readonly deliveryPollMs: number;
   readonly tokenSigningAlg: SigningAlg;
   /** How often an instance re-reads signing and HMAC keys; also how long a rotated-in key waits
@@ -175,7 +175,7 @@ export function loadConfig(env: Env): Config {
     docsEnabled: read.boolean('DOCS_ENABLED', true),
     timeouts: { requestMs: request, headersMs: headers, keepAliveMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000) },
     deliveryRetryDelaysMs: retryDelays(read.text('DELIVERY_RETRY_DELAYS_MS'), problems),
-    deliveryPollMs: read.integer('DELIVERY_POLL_MS', 1000, 0, 60_000),
+    deliveryPollMs: read.integer('DELIVERY_POLL_MS', 1000, 50, 60_000),
     retention: {
       purgeIntervalMs: read.integer('PURGE_INTERVAL_SECONDS', 3600, 0, 7 * 86_400) * 1000,
       auditMs: read.integer('AUDIT_RETENTION_DAYS', 30, 1, 3650) * 24 * HOUR_MS,

@@ -43,25 +43,52 @@ export const nextDelivery = (context: DeliveryInput & DeliveryProgress): Deliver
   attempts: context.deliveryAttempts + 1,
 });
 
+/** A kept message whose time has come (a scheduled retry, or a first attempt a stopped process
+ * never made), handed in by the delivery worker: the flow decides whether it is still sent. */
+export interface DeliveryDueEvent {
+  readonly type: 'delivery.due';
+  readonly at: number;
+}
+
+type Targets = { readonly delivered: string; readonly retrying: string; readonly failed: string; readonly superseded: string; readonly expired: string };
+
+const schedule = { type: 'scheduleDelivery', params: ({ context }: { context: DeliveryInput & DeliveryProgress }) => nextDelivery(context) } as const;
+
 /**
- * How the outcome of an attempt moves a flow that is sending its message or retrying it: the same
- * for every flow that sends one, given where the flow goes (`targets`, ids of its states) and how it
- * judges a code typed meanwhile (a timeout may hide a message the provider did accept). The flow's
- * setup names the actions `recordDelivered`, `countDeliveryAttempt` and `recordDeliveryFault`.
+ * The chart of a flow's message, written once for every flow that sends one. The flow's setup
+ * names the actions `recordDelivered`, `countDeliveryAttempt`, `recordDeliveryFault` and the guards
+ * `canRetryDelivery`, `isExpired`; `deliver` is its `deliverChallenge` action and `submit` how it
+ * judges a code typed meanwhile (a timeout may hide a message the provider did accept).
+ * - `sending` and `retrying` follow the outcome of each attempt; a due message (a retry, or a first
+ *   attempt a stopped process never made) is sent while the code lives, dropped once it expired;
+ * - `waiting` (the flow's state for a code once delivered) also follows a message still on its way:
+ *   a code typed while the message was retried moves the flow there, and the delivery goes on;
+ * - `anywhere else` (used, locked, replaced, failed…): a due message or a late outcome is dropped.
  */
-export function deliveryOutcomes<Submit>(targets: { readonly delivered: string; readonly retrying: string; readonly failed: string; readonly superseded: string }, submit: Submit) {
-  return {
+export function deliveryChart<Deliver, Submit>(targets: Targets, deliver: Deliver, submit: Submit) {
+  const attempts = {
     'challenge.delivered': { target: targets.delivered, actions: ['recordDelivered', 'releaseDelivery'] },
     'challenge.undeliverable': [
-      {
-        guard: 'canRetryDelivery',
-        target: targets.retrying,
-        reenter: true,
-        actions: [{ type: 'scheduleDelivery', params: ({ context }: { context: DeliveryInput & DeliveryProgress }) => nextDelivery(context) }, 'countDeliveryAttempt'],
-      },
+      { guard: 'canRetryDelivery', target: targets.retrying, reenter: true, actions: [schedule, 'countDeliveryAttempt'] },
       { target: targets.failed, actions: ['recordDeliveryFault', 'releaseDelivery'] },
     ],
     'challenge.superseded': { target: targets.superseded, actions: 'releaseDelivery' },
     'code.submit': submit,
+    // Due: a retry, or the first attempt of a process that stopped before making it.
+    'delivery.due': [{ guard: 'isExpired', target: targets.expired, actions: 'releaseDelivery' }, { actions: deliver }],
+  } as const;
+  return {
+    sending: attempts,
+    retrying: attempts,
+    waiting: {
+      'delivery.due': [{ guard: 'isExpired', actions: 'releaseDelivery' }, { actions: deliver }],
+      'challenge.delivered': { actions: ['recordDelivered', 'releaseDelivery'] },
+      'challenge.undeliverable': [{ guard: 'canRetryDelivery', actions: [schedule, 'countDeliveryAttempt'] }, { actions: ['recordDeliveryFault', 'releaseDelivery'] }],
+    },
+    anywhere: {
+      'delivery.due': { actions: 'releaseDelivery' },
+      'challenge.delivered': { actions: 'releaseDelivery' },
+      'challenge.undeliverable': { actions: 'releaseDelivery' },
+    },
   } as const;
 }

@@ -73,6 +73,29 @@ describe('delivery worker', () => {
     expect((await flowOf(userId)).stateValue).toBe('pending.awaitingCode');
   });
 
+  it('makes the first attempt a process stopped before making, once its lease ends', async () => {
+    const { userId, email } = await sendDuringOutage();
+    const flow = await flowOf(userId);
+    // What a process that stopped between the send's commit and its first attempt leaves behind:
+    // the flow still sending, its message held by the lease the send took.
+    const created = (flow.events as { seq: number; type: string; at: number; state: string; fields: Record<string, never> }[])[0] ?? {};
+    await db.storage.db.flow.update({ where: { id: flow.id }, data: { stateValue: 'sending', context: { ...(flow.context as object), deliveryAttempts: 0 }, events: [created], version: 1 } });
+    await db.storage.db.deliveryJob.update({ where: { flowId: flow.id }, data: { attempts: 0, dueAt: new Date(server.clock.now()), leaseUntil: new Date(server.clock.now() + 60_000) } });
+    expect(await server.app.deliveries.runDue()).toBe(0);
+    server.clock.advance(60_000);
+    expect(await server.app.deliveries.runDue()).toBe(1);
+    expect((await smtp.nextMail()).to).toContain(email);
+    expect((await flowOf(userId)).stateValue).toBe('pending.awaitingCode');
+  });
+
+  it('drops a due message whose code expired, unsent', async () => {
+    const { userId } = await sendDuringOutage();
+    server.clock.advance(5 * 60_000);
+    expect(await server.app.deliveries.runDue()).toBe(1);
+    expect((await flowOf(userId)).stateValue).toBe('expired.lapsed');
+    expect(await db.storage.db.deliveryJob.count()).toBe(0);
+  });
+
   it('gives a due message to one claimant only', async () => {
     await sendDuringOutage();
     server.clock.advance(5000);

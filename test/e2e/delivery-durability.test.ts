@@ -41,8 +41,8 @@ describe('durable deliveries', () => {
         ISSUER: 'http://keystate.durability.test',
       });
       const firstPort = await freePort();
-      // The first process never polls: only its request makes an attempt.
-      const first = start(env(firstPort, '0'));
+      // The first process does not poll within the test: only its request makes an attempt.
+      const first = start(env(firstPort, '60000'));
       await first.printed('Keystate listening');
       const firstUrl = `http://127.0.0.1:${firstPort}`;
       const call = await client(firstUrl);

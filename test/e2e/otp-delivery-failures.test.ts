@@ -21,16 +21,16 @@ describe('one-time passcodes, end to end', () => {
     expect((await send(id)).status).toBe(200);
     expect((await latestFlow(user.id)).stateValue).toBe('retrying');
     expect(await keptMessages()).toBe(1);
-    // The first retry meets the outage too; the second gets through.
-    expect(await server.app.deliveries.runDue()).toBe(1);
-    expect((await latestFlow(user.id)).stateValue).toBe('retrying');
-    expect(await server.app.deliveries.runDue()).toBe(1);
+    // The first retry meets the outage too; the second, due at once on this schedule, gets through.
+    expect(await server.app.deliveries.runDue()).toBe(2);
     const flow = await latestFlow(user.id);
     expect(flow.stateValue).toBe('pending.awaitingCode');
     expect((flow.events as { type: string; state: string }[]).map((event) => [event.type, event.state])).toEqual([
       ['xstate.init', 'sending'],
       ['challenge.undeliverable', 'retrying'],
+      ['delivery.due', 'retrying'],
       ['challenge.undeliverable', 'retrying'],
+      ['delivery.due', 'retrying'],
       ['challenge.delivered', 'pending.awaitingCode'],
     ]);
     expect(await keptMessages()).toBe(0);
@@ -43,14 +43,25 @@ describe('one-time passcodes, end to end', () => {
     const id = { channel: 'sms', identifier_type: 'email', identifier: user.email };
     twilio.setFailure('server-error');
     expect((await send(id)).status).toBe(200);
-    expect(await server.app.deliveries.runDue()).toBe(1);
-    expect(await server.app.deliveries.runDue()).toBe(1);
+    expect(await server.app.deliveries.runDue()).toBe(2);
     expect(await server.app.deliveries.runDue()).toBe(0);
     const failed = await latestFlow(user.id);
     expect(failed.stateValue).toBe('deliveryFailed.undelivered');
     expect(await keptMessages()).toBe(0);
     twilio.setFailure(null);
     expect((await send(id)).status).toBe(200);
+    const code = codeIn((await twilio.nextMessage()).body);
+    expect((await authenticate({ passcode: code, identifier_type: 'email', identifier: user.email })).status).toBe(200);
+  });
+
+  it('a code typed while the message is retried does not stop its delivery', async () => {
+    const user = await newUser();
+    twilio.setFailure({ failNext: 1 });
+    expect((await send({ channel: 'sms', identifier_type: 'email', identifier: user.email })).status).toBe(200);
+    expect((await authenticate({ passcode: '000000', identifier_type: 'email', identifier: user.email })).status).toBe(400);
+    expect((await latestFlow(user.id)).stateValue).toBe('pending.wrongCode');
+    expect(await server.app.deliveries.runDue()).toBe(1);
+    expect(await keptMessages()).toBe(0);
     const code = codeIn((await twilio.nextMessage()).body);
     expect((await authenticate({ passcode: code, identifier_type: 'email', identifier: user.email })).status).toBe(200);
   });

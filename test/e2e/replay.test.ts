@@ -38,7 +38,7 @@ describe('issue 8: a log replays its instance', () => {
     const flowRow = await db.storage.db.flow.findFirstOrThrow({ where: { kind: 'otp' }, orderBy: { createdAt: 'desc' } });
     const flow = await admin(`/admin/v1/flows/${flowRow.id}`);
     expect(flow.status).toBe(200);
-    expect(flow.body).toMatchObject({ machine: 'otp', machine_version: 3, state: 'authenticated.redeemed', replays: true });
+    expect(flow.body).toMatchObject({ machine: 'otp', machine_version: 4, state: 'authenticated.redeemed', replays: true });
     expect(flow.body.context.subject).toBe('[redacted]');
     expect(flow.body.input.subject).toBe('[redacted]');
     expect(flow.body.events.map((event: { type: string; state: string }) => [event.type, event.state])).toEqual([

@@ -105,8 +105,10 @@ describe('runner', () => {
     const { registered } = machine();
     const runner = createRunner({ storage: db.storage, clock: manualClock(T0) });
     const { id } = await started(runner, registered);
+    await runner.transaction(async (steps) => steps.send(registered, await load(id, steps.tx), { type: 'challenge.superseded' }, request));
     const before = await load(id);
-    const step = await runner.transaction((steps) => steps.send(registered, before, { type: 'challenge.delivered' }, request));
+    // A flow already replaced takes no second replacement.
+    const step = await runner.transaction((steps) => steps.send(registered, before, { type: 'challenge.superseded' }, request));
     expect(step.accepted).toBe(false);
     expect(await load(id)).toEqual(before);
   });

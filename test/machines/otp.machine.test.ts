@@ -108,8 +108,34 @@ describe('otp machine', () => {
     const [superseded, supersededActions] = step(first, { type: 'challenge.superseded', at: T0 + 1_000 });
     expect(stateOf(superseded)).toBe('superseded.replaced');
     expect(effects(supersededActions)).toEqual([{ type: 'releaseDelivery', params: undefined }]);
+    // The delivery worker hands a due message in: sent while the code lives, dropped once it expired.
+    expect(effects(step(first, { type: 'delivery.due', at: T0 + 2_000 })[1])).toEqual([{ type: 'deliverChallenge', params: { channel: 'sms' } }]);
+    const [lapsed, lapsedActions] = step(first, { type: 'delivery.due', at: T0 + 5 * MINUTE });
+    expect(stateOf(lapsed)).toBe('expired.lapsed');
+    expect(effects(lapsedActions)).toEqual([{ type: 'releaseDelivery', params: undefined }]);
+    // A first attempt a stopped process never made is made when it comes due.
+    expect(effects(step(start, { type: 'delivery.due', at: T0 + MINUTE })[1])).toEqual([{ type: 'deliverChallenge', params: { channel: 'sms' } }]);
     // Without a schedule (DELIVERY_RETRY_DELAYS_MS=none, or a flow sent before it existed) an outage fails at once.
     expect(stateOf(step(initialTransition(otpMachine, { ...input, retryDelaysMs: [] })[0], outage(T0))[0])).toBe('deliveryFailed.undelivered');
+  });
+
+  it('a code typed while its message is retried does not end the delivery; a used code is never sent', () => {
+    const outage = (at: number): OtpEvent => ({ type: 'challenge.undeliverable', reason: 'sms_unavailable', fault: 'outage', at });
+    const [retrying] = step(initialTransition(otpMachine, input)[0], outage(T0));
+    const [guessed] = step(step(retrying, submit())[0], rejected());
+    expect(stateOf(guessed)).toBe('pending.wrongCode');
+    expect(effects(step(guessed, { type: 'delivery.due', at: T0 + MINUTE })[1])).toEqual([{ type: 'deliverChallenge', params: { channel: 'sms' } }]);
+    const [delivered, deliveredActions] = step(guessed, { type: 'challenge.delivered', at: T0 + MINUTE });
+    expect(stateOf(delivered)).toBe('pending.wrongCode');
+    expect(delivered.context.deliveredAt).toBe(T0 + MINUTE);
+    expect(effects(deliveredActions)).toEqual([{ type: 'releaseDelivery', params: undefined }]);
+    expect(effects(step(guessed, outage(T0 + MINUTE))[1])).toEqual([{ type: 'scheduleDelivery', params: { afterMs: 10_000, attempts: 2 } }]);
+    // Redeemed (a timeout hid a message the provider did accept): a due message is dropped, unsent.
+    const [redeemed] = step(step(retrying, submit())[0], accepted());
+    expect(stateOf(redeemed)).toBe('authenticated.redeemed');
+    const [dropped, droppedActions] = step(redeemed, { type: 'delivery.due', at: T0 + 2 * MINUTE });
+    expect(stateOf(dropped)).toBe('authenticated.redeemed');
+    expect(effects(droppedActions)).toEqual([{ type: 'releaseDelivery', params: undefined }]);
   });
 
   it('a submitted code counts one attempt on entering verifying, then asks for the comparison', () => {

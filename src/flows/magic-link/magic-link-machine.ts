@@ -48,11 +48,12 @@ export interface MagicLinkTypes extends FlowTypes {
 export const magicLinkDefinition: MachineDefinition<MagicLinkTypes> = {
   name: 'magic-link',
   machine: magicLinkMachine,
-  version: 2,
+  version: 3,
   effects: MAGIC_LINK_EFFECTS,
   logged: {
     'challenge.delivered': [],
     'challenge.undeliverable': ['reason', 'fault'],
+    'delivery.due': [],
     'code.submit': ['requestId', 'session'],
     'challenge.superseded': [],
   },

@@ -49,11 +49,12 @@ export interface OtpTypes extends FlowTypes {
 export const otpDefinition: MachineDefinition<OtpTypes> = {
   name: 'otp',
   machine: otpMachine,
-  version: 3,
+  version: 4,
   effects: OTP_EFFECTS,
   logged: {
     'challenge.delivered': [],
     'challenge.undeliverable': ['reason', 'fault'],
+    'delivery.due': [],
     'code.submit': ['subject', 'requestId', 'lockedOutUntil', 'session'],
     'code.accepted': [],
     'code.rejected': [],
