@@ -32,7 +32,8 @@ export async function deleteDeliveryJob(tx: Tx, flowId: string): Promise<void> {
 }
 
 /** Takes up to `limit` jobs that are due and held by nobody, each until `leaseUntil`. A job another
- * instance claimed in between is skipped (the claim is a conditional update). */
+ * instance claimed or rescheduled in between is skipped (the claim is a conditional update that
+ * checks both again). */
 export async function claimDueDeliveryJobs(db: Tx, provider: Provider, now: number, leaseUntil: number, limit: number): Promise<DeliveryJob[]> {
   const at = timeValue(provider, new Date(now));
   const due = await db.$queryRaw<DeliveryJob[]>`SELECT "flow_id" AS "flowId", "channel", "message", "attempts" FROM "delivery_job"
@@ -40,7 +41,7 @@ export async function claimDueDeliveryJobs(db: Tx, provider: Provider, now: numb
   const claimed: DeliveryJob[] = [];
   for (const job of due) {
     const count = await db.$executeRaw`UPDATE "delivery_job" SET "lease_until" = ${timeValue(provider, new Date(leaseUntil))}
-      WHERE "flow_id" = ${job.flowId} AND ("lease_until" IS NULL OR "lease_until" <= ${at})`;
+      WHERE "flow_id" = ${job.flowId} AND "due_at" <= ${at} AND ("lease_until" IS NULL OR "lease_until" <= ${at})`;
     if (count === 1) claimed.push({ ...job, attempts: Number(job.attempts) });
   }
   return claimed;
