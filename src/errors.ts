@@ -61,6 +61,11 @@ export const ERRORS = {
   OTP_INVALID_CREDENTIALS: { status: 400, message: 'Invalid credentials', wireCode: 'auth_invalid_credentials' },
   OTP_EXPIRED: { status: 400, message: 'Passcode expired', wireCode: 'auth_otp_passcode_expired' },
   OTP_LOCKED: { status: 403, message: 'Too many failed attempts; try again later', wireCode: 'auth_locked' },
+  // Passwords (§2.10): undocumented there; these follow §6 item 23 and the passcodes' codes.
+  PASSWORD_INVALID_CREDENTIALS: { status: 400, message: 'Invalid credentials', wireCode: 'auth_invalid_credentials' },
+  PASSWORD_LOCKED: { status: 403, message: 'Too many failed attempts; try again later', wireCode: 'auth_locked' },
+  PASSWORD_TEMPORARY: { status: 403, message: 'The password is temporary and must be replaced', wireCode: 'temporary_password' },
+  PASSWORD_EXPIRED: { status: 403, message: 'The password has expired and must be replaced', wireCode: 'password_expired' },
   FLOW_NOT_FOUND: { status: 404, message: 'Flow not found' },
   MACHINE_NOT_FOUND: { status: 404, message: 'Machine not found' },
   FLOW_CONFLICT: { status: 409, message: 'The flow was changed by a concurrent request; retry' },

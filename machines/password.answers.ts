@@ -1,0 +1,31 @@
+import { type Answers, ok, refused } from './shared/answers.js';
+import type { PasswordContext } from './password.machine.js';
+
+// The HTTP answer of every outcome of a password login (mosaic-backend-api.md §2.10; its errors are
+// undocumented: these follow §6 item 23 and the passcode flow's).
+
+export type PasswordState =
+  | 'active.ready'
+  | 'active.sessionRefused'
+  | 'active.verifying'
+  | 'active.wrongPassword'
+  | 'active.authenticated'
+  | 'active.mustReplace.temporary'
+  | 'active.mustReplace.expired'
+  | 'locked.holding'
+  | 'locked.refusing';
+
+const locked = (context: PasswordContext) => refused('PASSWORD_LOCKED', { lockedUntil: new Date(context.lockedUntil ?? 0).toISOString() });
+
+export const passwordAnswers: Answers<PasswordState, PasswordContext> = {
+  'active.ready': ok,
+  'active.sessionRefused': refused('SESSION_NOT_FOUND'),
+  // Never where a login ends: the comparison's verdict follows after the commit.
+  'active.verifying': refused('INTERNAL'),
+  'active.wrongPassword': refused('PASSWORD_INVALID_CREDENTIALS'),
+  'active.authenticated': ok,
+  'active.mustReplace.temporary': refused('PASSWORD_TEMPORARY'),
+  'active.mustReplace.expired': refused('PASSWORD_EXPIRED'),
+  'locked.holding': locked,
+  'locked.refusing': locked,
+};

@@ -1,0 +1,154 @@
+import { assign, setup } from 'xstate';
+import { declareEffects, type NoParams } from './shared/effects.js';
+import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
+
+// A user's password for one app (mosaic-backend-api.md §2.10, §2.12), as a long-lived instance.
+// Read this machine and you know every outcome of a password login:
+// - a login names the app's password policy of the moment; a session that cannot take the factor
+//   refuses it before anything is counted; a lockout in force refuses it too;
+// - otherwise one attempt is counted (in this context, under the credential's row lock) BEFORE the
+//   password is compared; the comparison (Argon2id, slow on purpose) runs after that count is
+//   committed and comes back as `password.matched` / `password.mismatched`;
+// - the `maxFailures`-th wrong password locks the credential for `suspensionMs`; failures older
+//   than `failuresExpireMs` stop counting;
+// - a right password that is temporary (set with force_replace) or older than `expiresAfterMs`
+//   authenticates nothing: it must be replaced first (403);
+// - a replacement (the admin API) sets a new password and clears failures and lockout.
+
+export interface PasswordPolicy {
+  readonly maxFailures: number;
+  readonly suspensionMs: number;
+  /** A failure older than this no longer counts (null: failures never lapse). */
+  readonly failuresExpireMs: number | null;
+  /** A password older than this must be replaced (null: passwords do not expire). */
+  readonly expiresAfterMs: number | null;
+}
+
+export interface PasswordInput {
+  readonly userId: string;
+  /** When the password was set. */
+  readonly setAt: number;
+  /** Set with force_replace: good only for replacing it. */
+  readonly temporary: boolean;
+}
+
+export interface PasswordContext extends PasswordInput {
+  /** Attempts counted and not yet cleared by a success (each counted before its comparison). */
+  readonly attempts: number;
+  readonly lastAttemptAt: number | null;
+  readonly lockedUntil: number | null;
+  /** The policy the latest login named (its verdict is judged under it). */
+  readonly policy: PasswordPolicy | null;
+}
+
+export type PasswordEvent =
+  | ({ readonly type: 'password.submit'; readonly session: NamedSessionVerdict; readonly policy: PasswordPolicy } & Timed)
+  | ({ readonly type: 'password.matched'; readonly rehash: boolean } & Timed)
+  | ({ readonly type: 'password.mismatched' } & Timed)
+  | ({ readonly type: 'password.replace'; readonly temporary: boolean } & Timed);
+
+export const PASSWORD_METHOD: AuthMethod = 'pwd';
+
+export interface PasswordEffects extends Record<string, unknown> {
+  /** Compare the submitted password with the stored hash (after commit: the attempt is already
+   * counted); reports `password.matched` (and whether the hash wants new parameters) or `.mismatched`. */
+  comparePassword: NoParams;
+  /** Store the password hashed again under the current parameters (in the transaction). */
+  storeRehash: NoParams;
+  /** Store the new password's hash (in the transaction). */
+  storeSecret: NoParams;
+  /** Open or extend the session, record the login, mint the refresh token (in the transaction). */
+  recordAuthentication: { readonly method: AuthMethod; readonly verifies: null };
+  /** Sign the ID and access tokens (after commit). */
+  issueTokens: NoParams;
+}
+
+export const PASSWORD_EFFECTS = ['comparePassword', 'storeRehash', 'storeSecret', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof PasswordEffects)[];
+
+/** Failures still counting at `at` (older ones lapsed under the policy). */
+const counting = (context: PasswordContext, at: number): number => {
+  const lapse = context.policy?.failuresExpireMs ?? null;
+  return lapse !== null && context.lastAttemptAt !== null && at - context.lastAttemptAt >= lapse ? 0 : context.attempts;
+};
+
+export const passwordMachine = setup({
+  types: { input: {} as PasswordInput, context: {} as PasswordContext, events: {} as PasswordEvent },
+  actions: {
+    ...declareEffects<PasswordEffects>(PASSWORD_EFFECTS),
+    countAttempt: assign(({ context, event }) => ({
+      attempts: (event.type === 'password.submit' && context.lockedUntil !== null && context.lockedUntil <= event.at ? 0 : counting(context, event.at)) + 1,
+      lastAttemptAt: event.at,
+      lockedUntil: null,
+      policy: event.type === 'password.submit' ? event.policy : context.policy,
+    })),
+    clearAttempts: assign({ attempts: 0, lastAttemptAt: null, lockedUntil: null }),
+    lock: assign({ lockedUntil: ({ context, event }) => event.at + (context.policy?.suspensionMs ?? 0) }),
+    replace: assign(({ event }) => ({ setAt: event.at, temporary: event.type === 'password.replace' && event.temporary, attempts: 0, lastAttemptAt: null, lockedUntil: null })),
+  },
+  guards: {
+    isSessionRefused: ({ event }) => event.type === 'password.submit' && event.session === 'refused',
+    isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
+    hasNoAttemptLeft: ({ context, event }) => event.type === 'password.submit' && counting(context, event.at) >= event.policy.maxFailures,
+    isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
+    isTemporary: ({ context }) => context.temporary,
+    isExpired: ({ context, event }) => context.policy?.expiresAfterMs != null && event.at >= context.setAt + context.policy.expiresAfterMs,
+    wantsRehash: ({ event }) => event.type === 'password.matched' && event.rehash,
+  },
+}).createMachine({
+  id: 'password',
+  context: ({ input }) => ({ ...input, attempts: 0, lastAttemptAt: null, lockedUntil: null, policy: null }),
+  initial: 'active',
+  on: {
+    // A replacement (POST/PUT …/password) takes effect whatever the credential's standing.
+    'password.replace': { target: '.active.ready', actions: ['replace', 'storeSecret'] },
+  },
+  states: {
+    active: {
+      initial: 'ready',
+      on: {
+        'password.submit': [
+          // A session that cannot take this factor refuses the login, before anything is counted.
+          { guard: 'isSessionRefused', target: '.sessionRefused' },
+          { guard: 'isLockInForce', target: '#password.locked.refusing' },
+          { guard: 'hasNoAttemptLeft', target: '#password.locked.holding', actions: 'lock' },
+          { target: '.verifying', reenter: true },
+        ],
+      },
+      states: {
+        ready: {},
+        sessionRefused: {},
+        // The attempt is counted on entry, and committed, before the password is compared.
+        verifying: {
+          entry: ['countAttempt', 'comparePassword'],
+          on: {
+            'password.matched': [
+              { guard: 'isTemporary', target: 'mustReplace.temporary', actions: 'clearAttempts' },
+              { guard: 'isExpired', target: 'mustReplace.expired', actions: 'clearAttempts' },
+              { guard: 'wantsRehash', target: 'authenticated', actions: ['clearAttempts', 'storeRehash'] },
+              { target: 'authenticated', actions: 'clearAttempts' },
+            ],
+            'password.mismatched': [{ guard: 'isLastAttempt', target: '#password.locked.holding', actions: 'lock' }, { target: 'wrongPassword' }],
+          },
+        },
+        wrongPassword: {},
+        authenticated: {
+          entry: [{ type: 'recordAuthentication', params: { method: PASSWORD_METHOD, verifies: null } }, 'issueTokens'],
+        },
+        // The right password, that logs nobody in until it is replaced.
+        mustReplace: { initial: 'temporary', states: { temporary: {}, expired: {} } },
+      },
+    },
+    locked: {
+      initial: 'holding',
+      states: { holding: {}, refusing: {} },
+      on: {
+        'password.submit': [
+          { guard: 'isSessionRefused', target: '#password.active.sessionRefused' },
+          { guard: 'isLockInForce', target: '.refusing' },
+          // The lockout is over: this attempt starts a new count.
+          { target: '#password.active.verifying' },
+        ],
+      },
+    },
+  },
+});

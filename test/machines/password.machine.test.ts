@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { initialTransition, transition } from 'xstate';
+import { type PasswordEvent, type PasswordInput, passwordMachine, type PasswordPolicy } from '../../machines/password.machine.js';
+import { passwordAnswers } from '../../machines/password.answers.js';
+import { stateValueToString } from '../../machines/shared/state-value.js';
+import { effectsOf as effects } from '../helpers/machine-effects.js';
+
+// The password statechart (issue 11), transition by transition, with explicit event times.
+
+const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+const POLICY: PasswordPolicy = { maxFailures: 5, suspensionMs: 15 * MINUTE, failuresExpireMs: 15 * MINUTE, expiresAfterMs: 90 * DAY };
+const input: PasswordInput = { userId: 'user-1', setAt: T0, temporary: false };
+type Snapshot = ReturnType<typeof passwordMachine.resolveState>;
+const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
+const step = (snapshot: Snapshot, event: PasswordEvent) => transition(passwordMachine, snapshot, event);
+const submit = (at: number, extra: Partial<Extract<PasswordEvent, { type: 'password.submit' }>> = {}): PasswordEvent => ({ type: 'password.submit', at, session: null, policy: POLICY, ...extra });
+const start = (overrides: Partial<PasswordInput> = {}) => initialTransition(passwordMachine, { ...input, ...overrides })[0];
+const RECORD = [
+  { type: 'recordAuthentication', params: { method: 'pwd', verifies: null } },
+  { type: 'issueTokens', params: undefined },
+];
+
+/** `count` wrong passwords, one after the other, from `snapshot`. */
+function wrong(snapshot: Snapshot, count: number, at = T0 + MINUTE): Snapshot {
+  let current = snapshot;
+  for (let i = 0; i < count; i++) current = step(step(current, submit(at))[0], { type: 'password.mismatched', at })[0];
+  return current;
+}
+
+describe('password machine', () => {
+  it('counts the attempt before asking for the comparison; the right password logs in and clears the count', () => {
+    const [verifying, actions] = step(start(), submit(T0 + MINUTE));
+    expect(stateOf(verifying)).toBe('active.verifying');
+    expect(verifying.context.attempts).toBe(1);
+    expect(effects(actions)).toEqual([{ type: 'comparePassword', params: undefined }]);
+    const [authenticated, done] = step(verifying, { type: 'password.matched', rehash: false, at: T0 + MINUTE });
+    expect(stateOf(authenticated)).toBe('active.authenticated');
+    expect(authenticated.context.attempts).toBe(0);
+    expect(effects(done)).toEqual(RECORD);
+    // A hash made with older parameters is stored again under the current ones.
+    expect(effects(step(verifying, { type: 'password.matched', rehash: true, at: T0 + MINUTE })[1])).toEqual([{ type: 'storeRehash', params: undefined }, ...RECORD]);
+  });
+
+  it('a wrong password is refused; the maxFailures-th locks for suspensionMs, then a login may try again', () => {
+    const four = wrong(start(), 4);
+    expect(stateOf(four)).toBe('active.wrongPassword');
+    expect(four.context.attempts).toBe(4);
+    expect(passwordAnswers['active.wrongPassword']).toEqual({ kind: 'refused', error: 'PASSWORD_INVALID_CREDENTIALS' });
+    const locked = wrong(four, 1);
+    expect(stateOf(locked)).toBe('locked.holding');
+    expect(locked.context.lockedUntil).toBe(T0 + MINUTE + 15 * MINUTE);
+    // While locked nothing is compared, even the right password.
+    const [refusing, none] = step(locked, submit(T0 + 10 * MINUTE));
+    expect(stateOf(refusing)).toBe('locked.refusing');
+    expect(effects(none)).toEqual([]);
+    const [again, compare] = step(locked, submit(T0 + 16 * MINUTE));
+    expect(stateOf(again)).toBe('active.verifying');
+    expect(again.context.attempts).toBe(1);
+    expect(effects(compare)).toEqual([{ type: 'comparePassword', params: undefined }]);
+  });
+
+  it('compares no more than maxFailures passwords however many arrive before their verdicts', () => {
+    let current = start();
+    let comparisons = 0;
+    for (let i = 0; i < 1000; i++) {
+      const [next, actions] = step(current, submit(T0 + MINUTE));
+      comparisons += effects(actions).filter((effect) => effect.type === 'comparePassword').length;
+      current = next;
+    }
+    expect(comparisons).toBe(POLICY.maxFailures);
+    expect(stateOf(current)).toBe('locked.refusing');
+  });
+
+  it('failures older than failuresExpireMs stop counting', () => {
+    const four = wrong(start(), 4, T0);
+    const [verifying] = step(four, submit(T0 + 15 * MINUTE));
+    expect(verifying.context.attempts).toBe(1);
+    const [stillCounting] = step(four, submit(T0 + 15 * MINUTE - 1));
+    expect(stillCounting.context.attempts).toBe(5);
+  });
+
+  it('a temporary or expired password logs nobody in: it must be replaced (403)', () => {
+    const [temporary, none] = step(step(start({ temporary: true }), submit(T0 + MINUTE))[0], { type: 'password.matched', rehash: false, at: T0 + MINUTE });
+    expect(stateOf(temporary)).toBe('active.mustReplace.temporary');
+    expect(effects(none)).toEqual([]);
+    expect(passwordAnswers['active.mustReplace.temporary']).toEqual({ kind: 'refused', error: 'PASSWORD_TEMPORARY' });
+    const at = T0 + 90 * DAY;
+    const [expired] = step(step(start(), submit(at))[0], { type: 'password.matched', rehash: false, at });
+    expect(stateOf(expired)).toBe('active.mustReplace.expired');
+    // Without an expiry in the policy a password does not expire.
+    const noExpiry = { ...POLICY, expiresAfterMs: null };
+    expect(stateOf(step(step(start(), submit(at, { policy: noExpiry }))[0], { type: 'password.matched', rehash: false, at })[0])).toBe('active.authenticated');
+  });
+
+  it('a session that cannot take the factor refuses the login before anything is counted', () => {
+    const [refused, actions] = step(start(), submit(T0 + MINUTE, { session: 'refused' }));
+    expect(stateOf(refused)).toBe('active.sessionRefused');
+    expect(refused.context.attempts).toBe(0);
+    expect(effects(actions)).toEqual([]);
+  });
+
+  it('a replacement sets the password and clears failures and lockout, from any state', () => {
+    const locked = wrong(start(), 5);
+    const [replaced, actions] = step(locked, { type: 'password.replace', temporary: false, at: T0 + 2 * MINUTE });
+    expect(stateOf(replaced)).toBe('active.ready');
+    expect(replaced.context).toMatchObject({ setAt: T0 + 2 * MINUTE, temporary: false, attempts: 0, lockedUntil: null });
+    expect(effects(actions)).toEqual([{ type: 'storeSecret', params: undefined }]);
+  });
+});
