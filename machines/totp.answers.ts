@@ -1,0 +1,34 @@
+import { type Answers, ok, refused } from './shared/answers.js';
+import type { TotpContext } from './totp.machine.js';
+
+// The HTTP answer of every outcome of a TOTP login (mosaic-backend-api.md §2.11; its errors are
+// undocumented: these are the passcodes' codes).
+
+export type TotpState =
+  | 'active.ready'
+  | 'active.sessionRefused'
+  | 'active.verifying'
+  | 'active.wrongCode'
+  | 'active.replayed'
+  | 'active.authenticated'
+  | 'locked.holding'
+  | 'locked.refusing'
+  | 'revoked.done'
+  | 'revoked.refused';
+
+const invalidCredentials = refused('OTP_INVALID_CREDENTIALS');
+const locked = (context: TotpContext) => refused('OTP_LOCKED', { lockedUntil: new Date(context.lockedUntil ?? 0).toISOString() });
+
+export const totpAnswers: Answers<TotpState, TotpContext> = {
+  'active.ready': ok,
+  'active.sessionRefused': refused('SESSION_NOT_FOUND'),
+  // Never where a login ends: the comparison's verdict follows in the same step.
+  'active.verifying': refused('INTERNAL'),
+  'active.wrongCode': invalidCredentials,
+  'active.replayed': invalidCredentials,
+  'active.authenticated': ok,
+  'locked.holding': locked,
+  'locked.refusing': locked,
+  'revoked.done': ok,
+  'revoked.refused': invalidCredentials,
+};

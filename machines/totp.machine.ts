@@ -1,0 +1,130 @@
+import { and, assign, setup } from 'xstate';
+import { declareEffects, type NoParams } from './shared/effects.js';
+import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
+
+// A user's authenticator app (TOTP, RFC 6238) for one app (mosaic-backend-api.md §2.11), as a
+// long-lived instance. Read this machine and you know every outcome of a TOTP login:
+// - a session that cannot take the factor, or a lockout in force, refuses a code before anything
+//   is counted; otherwise one attempt is counted, then the code is compared (inline, under the
+//   credential's row lock: cheap HMACs) and comes back as `totp.matched` (with its time step) or
+//   `totp.mismatched`;
+// - a code of a step already used is refused (and counted): a code accepted once is refused if
+//   presented again within its window, even by two requests at once;
+// - the `maxFailures`-th failure locks the authenticator for `lockoutMs`; the admin API unlocks it;
+// - a revoked authenticator refuses every code.
+
+export interface TotpPolicy {
+  readonly maxFailures: number;
+  readonly lockoutMs: number;
+}
+
+export interface TotpInput {
+  readonly userId: string;
+  readonly registeredAt: number;
+}
+
+export interface TotpContext extends TotpInput {
+  readonly attempts: number;
+  readonly lockedUntil: number | null;
+  /** The time step of the last code accepted: it and every earlier step are spent. */
+  readonly lastUsedStep: number | null;
+  readonly policy: TotpPolicy | null;
+}
+
+export type TotpEvent =
+  | ({ readonly type: 'totp.submit'; readonly session: NamedSessionVerdict; readonly policy: TotpPolicy } & Timed)
+  | ({ readonly type: 'totp.matched'; readonly step: number } & Timed)
+  | ({ readonly type: 'totp.mismatched' } & Timed)
+  | ({ readonly type: 'totp.unlock' } & Timed)
+  | ({ readonly type: 'totp.revoke' } & Timed);
+
+export const TOTP_METHOD: AuthMethod = 'totp';
+
+export interface TotpEffects extends Record<string, unknown> {
+  /** Compare the submitted code with the codes of the window (inline: cheap); reports the verdict. */
+  compareTotp: NoParams;
+  /** Open or extend the session, record the login, mint the refresh token (in the transaction). */
+  recordAuthentication: { readonly method: AuthMethod; readonly verifies: null };
+  /** Sign the ID and access tokens (after commit). */
+  issueTokens: NoParams;
+}
+
+export const TOTP_EFFECTS = ['compareTotp', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof TotpEffects)[];
+
+export const totpMachine = setup({
+  types: { input: {} as TotpInput, context: {} as TotpContext, events: {} as TotpEvent },
+  actions: {
+    ...declareEffects<TotpEffects>(TOTP_EFFECTS),
+    countAttempt: assign(({ context, event }) => ({
+      attempts: (context.lockedUntil !== null && context.lockedUntil <= event.at ? 0 : context.attempts) + 1,
+      lockedUntil: null,
+      policy: event.type === 'totp.submit' ? event.policy : context.policy,
+    })),
+    useStep: assign(({ event }) => ({ attempts: 0, lastUsedStep: event.type === 'totp.matched' ? event.step : null })),
+    lock: assign({ lockedUntil: ({ context, event }) => event.at + (context.policy?.lockoutMs ?? 0) }),
+    unlock: assign({ attempts: 0, lockedUntil: null }),
+  },
+  guards: {
+    isSessionRefused: ({ event }) => event.type === 'totp.submit' && event.session === 'refused',
+    isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
+    hasNoAttemptLeft: ({ context, event }) => event.type === 'totp.submit' && context.attempts >= event.policy.maxFailures,
+    isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
+    isReplayed: ({ context, event }) => event.type === 'totp.matched' && context.lastUsedStep !== null && event.step <= context.lastUsedStep,
+  },
+}).createMachine({
+  id: 'totp',
+  context: ({ input }) => ({ ...input, attempts: 0, lockedUntil: null, lastUsedStep: null, policy: null }),
+  initial: 'active',
+  states: {
+    active: {
+      initial: 'ready',
+      on: {
+        'totp.submit': [
+          { guard: 'isSessionRefused', target: '.sessionRefused' },
+          { guard: 'isLockInForce', target: '#totp.locked.refusing' },
+          { guard: 'hasNoAttemptLeft', target: '#totp.locked.holding', actions: 'lock' },
+          { target: '.verifying', reenter: true },
+        ],
+        'totp.unlock': { target: '.ready', actions: 'unlock' },
+        'totp.revoke': { target: '#totp.revoked' },
+      },
+      states: {
+        ready: {},
+        sessionRefused: {},
+        // The attempt is counted on entry, before the code is compared.
+        verifying: {
+          entry: ['countAttempt', 'compareTotp'],
+          on: {
+            'totp.matched': [
+              // A spent step counts as a failure.
+              { guard: and(['isReplayed', 'isLastAttempt']), target: '#totp.locked.holding', actions: 'lock' },
+              { guard: 'isReplayed', target: 'replayed' },
+              { target: 'authenticated', actions: 'useStep' },
+            ],
+            'totp.mismatched': [{ guard: 'isLastAttempt', target: '#totp.locked.holding', actions: 'lock' }, { target: 'wrongCode' }],
+          },
+        },
+        wrongCode: {},
+        replayed: {},
+        authenticated: {
+          entry: [{ type: 'recordAuthentication', params: { method: TOTP_METHOD, verifies: null } }, 'issueTokens'],
+        },
+      },
+    },
+    locked: {
+      initial: 'holding',
+      states: { holding: {}, refusing: {} },
+      on: {
+        'totp.submit': [
+          { guard: 'isSessionRefused', target: '#totp.active.sessionRefused' },
+          { guard: 'isLockInForce', target: '.refusing' },
+          // The lockout is over: this attempt starts a new count.
+          { target: '#totp.active.verifying' },
+        ],
+        'totp.unlock': { target: '#totp.active.ready', actions: 'unlock' },
+        'totp.revoke': { target: '#totp.revoked' },
+      },
+    },
+    revoked: { initial: 'done', states: { done: {}, refused: {} }, on: { 'totp.submit': '.refused' } },
+  },
+});

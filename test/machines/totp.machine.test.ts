@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { initialTransition, transition } from 'xstate';
+import { totpAnswers } from '../../machines/totp.answers.js';
+import { type TotpEvent, type TotpInput, totpMachine, type TotpPolicy } from '../../machines/totp.machine.js';
+import { stateValueToString } from '../../machines/shared/state-value.js';
+import { effectsOf as effects } from '../helpers/machine-effects.js';
+
+// The authenticator-app statechart (issue 11), transition by transition, with explicit event times.
+
+const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
+const MINUTE = 60_000;
+const POLICY: TotpPolicy = { maxFailures: 3, lockoutMs: 15 * MINUTE };
+const input: TotpInput = { userId: 'user-1', registeredAt: T0 };
+type Snapshot = ReturnType<typeof totpMachine.resolveState>;
+const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
+const step = (snapshot: Snapshot, event: TotpEvent) => transition(totpMachine, snapshot, event);
+const submit = (at: number, session: 'refused' | null = null): TotpEvent => ({ type: 'totp.submit', at, session, policy: POLICY });
+const start = () => initialTransition(totpMachine, input)[0];
+const matched = (snapshot: Snapshot, stepNumber: number, at = T0 + MINUTE) => step(step(snapshot, submit(at))[0], { type: 'totp.matched', step: stepNumber, at });
+const mismatched = (snapshot: Snapshot, at = T0 + MINUTE) => step(step(snapshot, submit(at))[0], { type: 'totp.mismatched', at })[0];
+
+describe('totp machine', () => {
+  it('counts the attempt, asks for the comparison, and logs in on a code of an unspent step', () => {
+    const [verifying, actions] = step(start(), submit(T0 + MINUTE));
+    expect(stateOf(verifying)).toBe('active.verifying');
+    expect(verifying.context.attempts).toBe(1);
+    expect(effects(actions)).toEqual([{ type: 'compareTotp', params: undefined }]);
+    const [authenticated, done] = step(verifying, { type: 'totp.matched', step: 100, at: T0 + MINUTE });
+    expect(stateOf(authenticated)).toBe('active.authenticated');
+    expect(authenticated.context).toMatchObject({ attempts: 0, lastUsedStep: 100 });
+    expect(effects(done)).toEqual([
+      { type: 'recordAuthentication', params: { method: 'totp', verifies: null } },
+      { type: 'issueTokens', params: undefined },
+    ]);
+  });
+
+  it('a code accepted once is refused again within its window, and an earlier step too', () => {
+    const [used] = matched(start(), 100);
+    const [again] = matched(used, 100);
+    expect(stateOf(again)).toBe('active.replayed');
+    expect(totpAnswers['active.replayed']).toEqual({ kind: 'refused', error: 'OTP_INVALID_CREDENTIALS' });
+    expect(stateOf(matched(used, 99)[0])).toBe('active.replayed');
+    expect(stateOf(matched(used, 101)[0])).toBe('active.authenticated');
+  });
+
+  it('the maxFailures-th failure locks; nothing is compared while locked; the admin unlock clears it', () => {
+    const locked = mismatched(mismatched(mismatched(start())));
+    expect(stateOf(locked)).toBe('locked.holding');
+    expect(locked.context.lockedUntil).toBe(T0 + 16 * MINUTE);
+    const [refusing, none] = step(locked, submit(T0 + 2 * MINUTE));
+    expect(stateOf(refusing)).toBe('locked.refusing');
+    expect(effects(none)).toEqual([]);
+    expect(stateOf(step(locked, submit(T0 + 16 * MINUTE))[0])).toBe('active.verifying');
+    const [unlocked] = step(locked, { type: 'totp.unlock', at: T0 + 3 * MINUTE });
+    expect(stateOf(unlocked)).toBe('active.ready');
+    expect(unlocked.context).toMatchObject({ attempts: 0, lockedUntil: null });
+  });
+
+  it('compares no more than maxFailures codes however many arrive before their verdicts', () => {
+    let current = start();
+    let comparisons = 0;
+    for (let i = 0; i < 100; i++) {
+      const [next, actions] = step(current, submit(T0 + MINUTE));
+      comparisons += effects(actions).length;
+      current = next;
+    }
+    expect(comparisons).toBe(POLICY.maxFailures);
+  });
+
+  it('a session that cannot take the factor refuses the code before anything is counted; a revoked authenticator refuses every code', () => {
+    const [refused, actions] = step(start(), submit(T0 + MINUTE, 'refused'));
+    expect(stateOf(refused)).toBe('active.sessionRefused');
+    expect(refused.context.attempts).toBe(0);
+    expect(effects(actions)).toEqual([]);
+    const [revoked] = step(start(), { type: 'totp.revoke', at: T0 + MINUTE });
+    expect(stateOf(revoked)).toBe('revoked.done');
+    expect(stateOf(step(revoked, submit(T0 + 2 * MINUTE))[0])).toBe('revoked.refused');
+  });
+});
