@@ -5,7 +5,7 @@ import type { Tx } from '../storage/prisma.js';
 import { fromJson } from './json.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
-// The logs of long-lived instances (sessions, refresh-token families) after their creation: one
+// The logs of long-lived instances (sessions, refresh-token families, credentials) after their creation: one
 // row per event, appended, never rewritten, so a session that takes thousands of silent
 // authentications writes the same small row for the next one. (owner, seq) is the key: two writers
 // of the same step cannot both append. The creation entry stays in the instance's own row, written
@@ -30,6 +30,15 @@ export async function appendFamilyLog(tx: Tx, provider: Provider, familyId: stri
   if (events.length === 0) return;
   const rows = events.map((event) => Prisma.sql`(${familyId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${jsonValue(provider, event.fields)})`);
   await tx.$executeRaw`INSERT INTO "refresh_family_event" ("family_id", "seq", "type", "at", "state", "fields") VALUES ${Prisma.join(rows)}`;
+}
+
+/** Appends a credential's events (one statement); each names the app whose request caused it. */
+export async function appendCredentialLog(tx: Tx, provider: Provider, credentialId: string, appId: string, events: readonly LoggedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map(
+    (event) => Prisma.sql`(${credentialId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`,
+  );
+  await tx.$executeRaw`INSERT INTO "credential_event" ("credential_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${Prisma.join(rows)}`;
 }
 
 /** A session's log after its creation entry, in order. */

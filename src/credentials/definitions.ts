@@ -1,0 +1,66 @@
+import { passwordAnswers, type PasswordState } from '../../machines/password.answers.js';
+import { PASSWORD_EFFECTS, type PasswordContext, type PasswordEffects, type PasswordEvent, type PasswordInput, passwordMachine } from '../../machines/password.machine.js';
+import { totpAnswers, type TotpState } from '../../machines/totp.answers.js';
+import { TOTP_EFFECTS, type TotpContext, type TotpEffects, type TotpEvent, type TotpInput, totpMachine } from '../../machines/totp.machine.js';
+import type { MachineDefinition } from '../engine/definition.js';
+import type { AppRecord } from '../repositories/app-repository.js';
+import type { CredentialTypes } from '../repositories/credential-repository.js';
+import type { TokenResults } from '../flows/token-results.js';
+
+// The credential machines as the runner sees them: their types, versions and log policies. Never
+// a secret in a logged field: a password or a code travels with the request, to the effect that
+// compares it; the events carry verdicts (and the TOTP time step, a counter, not a secret).
+
+export interface CredentialRequest {
+  readonly app: AppRecord;
+  /** The password or code a login submitted: only the comparing effect sees it. */
+  readonly proof?: string;
+  readonly results: TokenResults;
+}
+
+export interface PasswordTypes extends CredentialTypes {
+  readonly input: PasswordInput;
+  readonly context: PasswordContext;
+  readonly event: PasswordEvent;
+  readonly effects: PasswordEffects;
+  readonly state: PasswordState;
+  readonly request: CredentialRequest & { readonly newHash?: string };
+}
+
+export interface TotpTypes extends CredentialTypes {
+  readonly input: TotpInput;
+  readonly context: TotpContext;
+  readonly event: TotpEvent;
+  readonly effects: TotpEffects;
+  readonly state: TotpState;
+  readonly request: CredentialRequest;
+}
+
+export const passwordDefinition: MachineDefinition<PasswordTypes> = {
+  name: 'password',
+  machine: passwordMachine,
+  version: 1,
+  effects: PASSWORD_EFFECTS,
+  logged: {
+    'password.submit': ['session', 'policy'],
+    'password.matched': ['rehash'],
+    'password.mismatched': [],
+    'password.replace': ['temporary'],
+  },
+  answers: passwordAnswers,
+};
+
+export const totpDefinition: MachineDefinition<TotpTypes> = {
+  name: 'totp',
+  machine: totpMachine,
+  version: 1,
+  effects: TOTP_EFFECTS,
+  logged: {
+    'totp.submit': ['session', 'policy'],
+    'totp.matched': ['step'],
+    'totp.mismatched': [],
+    'totp.unlock': [],
+    'totp.revoke': [],
+  },
+  answers: totpAnswers,
+};
