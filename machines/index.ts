@@ -3,9 +3,10 @@ import { magicLinkMachine } from './magic-link.machine.js';
 import { otpMachine } from './otp.machine.js';
 import { refreshFamilyMachine } from './refresh-family.machine.js';
 import { sessionMachine } from './session.machine.js';
+import { totpMachine } from './totp.machine.js';
 
-// Every statechart the server runs, by name: the flows (magic link, passcode), the session and the
-// refresh-token family. What the visualizer draws and the generated tests walk. src/ registers each
+// Every statechart the server runs, by name: the flows (magic link, passcode), the session, the
+// refresh-token family and the credentials (authenticator apps; passwords follow). What the visualizer draws and the generated tests walk. src/ registers each
 // with the runner (src/engine/machines.ts), with its version, log policy and effect handlers.
 
 export const ALL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
@@ -13,9 +14,10 @@ export const ALL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   otp: otpMachine,
   session: sessionMachine,
   'refresh-family': refreshFamilyMachine,
+  totp: totpMachine,
 };
 
-export { magicLinkMachine, otpMachine, refreshFamilyMachine, sessionMachine };
+export { magicLinkMachine, otpMachine, refreshFamilyMachine, sessionMachine, totpMachine };
 export type { MagicLinkContext, MagicLinkEvent, MagicLinkInput } from './magic-link.machine.js';
 export type { OtpChannel, OtpContext, OtpEvent, OtpInput } from './otp.machine.js';
 export { OTP_METHOD } from './otp.machine.js';

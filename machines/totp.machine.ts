@@ -1,4 +1,4 @@
-import { and, assign, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
 
@@ -16,6 +16,8 @@ import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js'
 export interface TotpPolicy {
   readonly maxFailures: number;
   readonly lockoutMs: number;
+  /** Steps before the current one whose codes are still accepted (the comparison reads it). */
+  readonly window: number;
 }
 
 export interface TotpInput {
@@ -51,6 +53,9 @@ export interface TotpEffects extends Record<string, unknown> {
 
 export const TOTP_EFFECTS = ['compareTotp', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof TotpEffects)[];
 
+/** A code of a step already used, or of an earlier one. */
+const isSpent = (context: TotpContext, event: TotpEvent): boolean => event.type === 'totp.matched' && context.lastUsedStep !== null && event.step <= context.lastUsedStep;
+
 export const totpMachine = setup({
   types: { input: {} as TotpInput, context: {} as TotpContext, events: {} as TotpEvent },
   actions: {
@@ -69,7 +74,8 @@ export const totpMachine = setup({
     isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
     hasNoAttemptLeft: ({ context, event }) => event.type === 'totp.submit' && context.attempts >= event.policy.maxFailures,
     isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
-    isReplayed: ({ context, event }) => event.type === 'totp.matched' && context.lastUsedStep !== null && event.step <= context.lastUsedStep,
+    isReplayed: ({ context, event }) => isSpent(context, event),
+    isReplayedOnLastAttempt: ({ context, event }) => isSpent(context, event) && context.attempts >= (context.policy?.maxFailures ?? 1),
   },
 }).createMachine({
   id: 'totp',
@@ -97,7 +103,7 @@ export const totpMachine = setup({
           on: {
             'totp.matched': [
               // A spent step counts as a failure.
-              { guard: and(['isReplayed', 'isLastAttempt']), target: '#totp.locked.holding', actions: 'lock' },
+              { guard: 'isReplayedOnLastAttempt', target: '#totp.locked.holding', actions: 'lock' },
               { guard: 'isReplayed', target: 'replayed' },
               { target: 'authenticated', actions: 'useStep' },
             ],

@@ -5,6 +5,7 @@ import { TOTP_EFFECTS, type TotpContext, type TotpEffects, type TotpEvent, type 
 import type { MachineDefinition } from '../engine/definition.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import type { CredentialTypes } from '../repositories/credential-repository.js';
+import type { AuthenticationRequest } from '../flows/authentication.js';
 import type { TokenResults } from '../flows/token-results.js';
 
 // The credential machines as the runner sees them: their types, versions and log policies. Never
@@ -13,6 +14,8 @@ import type { TokenResults } from '../flows/token-results.js';
 
 export interface CredentialRequest {
   readonly app: AppRecord;
+  /** What the login brings besides the proof (user, named session, claims, resource). */
+  readonly authentication?: AuthenticationRequest;
   /** The password or code a login submitted: only the comparing effect sees it. */
   readonly proof?: string;
   readonly results: TokenResults;

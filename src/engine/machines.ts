@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { createTotpCredentials, type TotpCredentials } from '../credentials/totp-credentials.js';
 import { createMagicLinkFlows, type MagicLinkFlows } from '../flows/magic-link/magic-link-machine.js';
 import { createOtpFlows, type OtpFlows } from '../flows/otp/otp-machine.js';
 import type { DeliveryDeps } from '../delivery/kept-messages.js';
@@ -19,6 +20,7 @@ export interface Machines {
   readonly sessions: Sessions;
   readonly otp: OtpFlows;
   readonly magicLink: MagicLinkFlows;
+  readonly totp: TotpCredentials;
   /** The flows by kind (the `kind` column of a flow row). */
   readonly flowDefinitions: Readonly<Record<string, MachineDefinition<MachineTypes>>>;
   readonly all: readonly RegisteredMachine<MachineTypes>[];
@@ -37,13 +39,15 @@ export function createMachines(deps: {
   const sessions = createSessions({ hasher, tokens, families, provider: deps.provider });
   const otp = createOtpFlows({ hasher, tokens, sessions, families, delivery, provider: deps.provider });
   const magicLink = createMagicLinkFlows({ config, hasher, tokens, sessions, families, delivery, provider: deps.provider });
-  const all = [families, sessions, otp, magicLink].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
+  const totp = createTotpCredentials({ sealer: delivery.sealer, hasher, tokens, sessions, families, provider: deps.provider });
+  const all = [families, sessions, otp, magicLink, totp].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
   assertRegistrations(all);
   return {
     families,
     sessions,
     otp,
     magicLink,
+    totp,
     flowDefinitions: { otp: otp.definition, 'magic-link': magicLink.definition } as unknown as Readonly<Record<string, MachineDefinition<MachineTypes>>>,
     all,
   };

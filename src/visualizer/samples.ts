@@ -112,4 +112,21 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
       ],
     },
   ],
+  [
+    'totp',
+    {
+      inputs: [{ userId: 'user-1', registeredAt: T0 }],
+      events: [
+        { type: 'totp.submit', session: null, policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: 'refused', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: null, policy: { maxFailures: 1, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: null, policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + 20 * MINUTE },
+        { type: 'totp.matched', step: 100, at: T0 + MINUTE },
+        { type: 'totp.matched', step: 50, at: T0 + MINUTE },
+        { type: 'totp.mismatched', at: T0 + MINUTE },
+        { type: 'totp.unlock', at: T0 + 2 * MINUTE },
+        { type: 'totp.revoke', at: T0 + 2 * MINUTE },
+      ],
+    },
+  ],
 ]);

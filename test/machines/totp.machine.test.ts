@@ -9,7 +9,7 @@ import { effectsOf as effects } from '../helpers/machine-effects.js';
 
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 const MINUTE = 60_000;
-const POLICY: TotpPolicy = { maxFailures: 3, lockoutMs: 15 * MINUTE };
+const POLICY: TotpPolicy = { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 };
 const input: TotpInput = { userId: 'user-1', registeredAt: T0 };
 type Snapshot = ReturnType<typeof totpMachine.resolveState>;
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
