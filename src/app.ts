@@ -8,6 +8,7 @@ import { createAppService } from './apps/app-service.js';
 import type { Bootstrapped } from './bootstrap.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createTotpService } from './credentials/totp-service.js';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/delivery-worker.js';
 import { createOutbox } from './delivery/outbox.js';
 import type { Senders } from './delivery/senders.js';
@@ -36,10 +37,12 @@ import { oidcRoutes } from './http/routes/oidc.js';
 import { otpRoutes } from './http/routes/otp.js';
 import { healthRoutes, outboxRoutes } from './http/routes/operations.js';
 import { sessionRoutes } from './http/routes/sessions.js';
+import { totpRoutes } from './http/routes/totp.js';
 import { userRoutes } from './http/routes/users.js';
 import { registerTransportHooks, transportOptions } from './http/transport.js';
 import { createSessionRequests } from './sessions/session-requests.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
+import { findAppById } from './repositories/app-repository.js';
 import type { Storage } from './storage/prisma.js';
 import { createTokenService } from './tokens/token-service.js';
 import { createUserService } from './users/user-service.js';
@@ -122,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: {
         securitySchemes: {
           ClientAccessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          UserAccessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           AdminToken: { type: 'http', scheme: 'bearer' },
         },
       },
@@ -160,7 +164,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(visualizerInstanceRoutes, { views, simulate, config });
   // The page itself is public: it carries no data, and asks for the admin token the data needs.
   await app.register(visualizerPageRoutes);
-  // Everything under /cis/v1 but the emailed link needs the caller's client access token.
+  // Registering an authenticator app takes the user's own access token instead.
+  const totp = createTotpService({ storage, clock, runner, totp: machines.totp, sealer: boot.sealer, loadApp: (appId) => boot.apps.cache.get(appId, (id) => findAppById(storage.db, id)) });
+  await app.register(totpRoutes, { totp, verifyUser: (token) => tokens.verifyUserAccessToken(token) });
+  // Everything else under /cis/v1 but the emailed link needs the caller's client access token.
   await app.register(async (scope) => {
     scope.addHook('onRequest', clientAuthHook((token) => apps.authorizeCaller(token)));
     await scope.register(magicLinkRoutes, { magicLinks });

@@ -66,9 +66,17 @@ export interface PreparedUserTokens {
   readonly id: JWTPayload;
 }
 
+export interface UserPrincipal {
+  readonly userId: string;
+  readonly appId: string;
+  readonly tenantId: string;
+}
+
 export interface TokenService {
   issueClientToken(app: AppIdentity & { readonly secretVersion: number }, resource: string | null): Promise<{ accessToken: string; expiresIn: number; scope: string }>;
   verifyClientToken(token: string): Promise<ClientPrincipal>;
+  /** A user's access token this server issued (authenticator registration): who and for which app. */
+  verifyUserAccessToken(token: string): Promise<UserPrincipal>;
   /** Resolves every claim of a user token set, without signing. Use cases call it inside their
    * transaction: a claims request that cannot be served fails there, before anything commits. */
   prepareUserTokens(app: AppIdentity, user: UserClaimsSource, grant: UserGrant): PreparedUserTokens;
@@ -94,6 +102,31 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
       .setJti(newId())
       .sign(signer.key);
   };
+
+  /** A token this server signed, of this `typ` (so one kind never passes as another), unexpired. */
+  async function verifyJwt(token: string, typ: string, requiredClaims: string[]): Promise<JWTPayload> {
+    try {
+      const { payload } = await jwtVerify(
+        token,
+        async (header) => {
+          if (header.kid === undefined) throw new joseErrors.JWKSNoMatchingKey();
+          const now = clock.now();
+          let verifier = keys.signing().verifierAt(header.kid, now);
+          // A key rotated in on another instance: re-read the keys (at most once a second, so
+          // forged kids cannot turn into a database load).
+          if (verifier === undefined && (await keys.refreshIfIdle())) verifier = keys.signing().verifierAt(header.kid, now);
+          if (verifier === undefined || verifier.alg !== header.alg) throw new joseErrors.JWKSNoMatchingKey();
+          return verifier.key;
+        },
+        { issuer, typ, algorithms: [...keys.signing().algorithms], currentDate: new Date(clock.now()), requiredClaims },
+      );
+      return payload;
+    } catch (error) {
+      // jose's messages stay here: the caller only learns "Invalid token".
+      const reason = error instanceof joseErrors.JOSEError ? error.code : 'malformed';
+      throw new AuthError('TOKEN_INVALID', { details: { reason } });
+    }
+  }
 
   return {
     get algorithm() {
@@ -124,41 +157,22 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
       const known = verified.get(token);
       if (known !== undefined && known.expiresAt > clock.now()) return known;
       verified.delete(token);
-      try {
-        const { payload } = await jwtVerify(
-          token,
-          async (header) => {
-            if (header.kid === undefined) throw new joseErrors.JWKSNoMatchingKey();
-            const now = clock.now();
-            let verifier = keys.signing().verifierAt(header.kid, now);
-            // A key rotated in on another instance: re-read the keys (at most once a second, so
-            // forged kids cannot turn into a database load).
-            if (verifier === undefined && (await keys.refreshIfIdle())) verifier = keys.signing().verifierAt(header.kid, now);
-            if (verifier === undefined || verifier.alg !== header.alg) throw new joseErrors.JWKSNoMatchingKey();
-            return verifier.key;
-          },
-          {
-            issuer,
-            typ: CLIENT_TOKEN_TYP,
-            algorithms: [...keys.signing().algorithms],
-            currentDate: new Date(clock.now()),
-            requiredClaims: ['exp', 'iat', 'client_id', 'app_id', 'tid'],
-          },
-        );
-        const { app_id: appId, tid: tenantId, client_id: clientId, [SECRET_VERSION_CLAIM]: secretVersion = 1 } = payload;
-        if (typeof appId !== 'string' || typeof tenantId !== 'string' || typeof clientId !== 'string' || payload.sub !== clientId || !Number.isInteger(secretVersion)) {
-          throw new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
-        }
-        const principal = { appId, tenantId, clientId, secretVersion: secretVersion as number, expiresAt: (payload.exp ?? 0) * 1000 };
-        if (verified.size >= VERIFIED_CLIENT_TOKENS) verified.delete(verified.keys().next().value as string);
-        verified.set(token, principal);
-        return principal;
-      } catch (error) {
-        if (error instanceof AuthError) throw error;
-        // jose's messages stay here: the caller only learns "Invalid token".
-        const reason = error instanceof joseErrors.JOSEError ? error.code : 'malformed';
-        throw new AuthError('TOKEN_INVALID', { details: { reason } });
+      const payload = await verifyJwt(token, CLIENT_TOKEN_TYP, ['exp', 'iat', 'client_id', 'app_id', 'tid']);
+      const { app_id: appId, tid: tenantId, client_id: clientId, [SECRET_VERSION_CLAIM]: secretVersion = 1 } = payload;
+      if (typeof appId !== 'string' || typeof tenantId !== 'string' || typeof clientId !== 'string' || payload.sub !== clientId || !Number.isInteger(secretVersion)) {
+        throw new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
       }
+      const principal = { appId, tenantId, clientId, secretVersion: secretVersion as number, expiresAt: (payload.exp ?? 0) * 1000 };
+      if (verified.size >= VERIFIED_CLIENT_TOKENS) verified.delete(verified.keys().next().value as string);
+      verified.set(token, principal);
+      return principal;
+    },
+
+    async verifyUserAccessToken(token) {
+      const payload = await verifyJwt(token, USER_ACCESS_TOKEN_TYP, ['exp', 'iat', 'sub', 'app_id', 'tid']);
+      const { sub: userId, app_id: appId, tid: tenantId } = payload;
+      if (typeof userId !== 'string' || typeof appId !== 'string' || typeof tenantId !== 'string') throw new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
+      return { userId, appId, tenantId };
     },
 
     prepareUserTokens(app, user, grant) {

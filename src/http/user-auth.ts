@@ -1,0 +1,28 @@
+import type { FastifyRequest } from 'fastify';
+import { AuthError } from '../errors.js';
+import type { UserPrincipal } from '../tokens/token-service.js';
+import { clientBearerToken } from './bearer.js';
+
+// The few endpoints a user's own access token calls (registering an authenticator app): the token
+// says which user of which app acts. A client access token never passes here (its `typ` differs),
+// nor does a user token pass the client endpoints.
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: UserPrincipal | null;
+  }
+}
+
+export function userAuthHook(verify: (token: string) => Promise<UserPrincipal>) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const token = clientBearerToken(request.headers.authorization);
+    if (token === null) throw new AuthError('TOKEN_INVALID', { details: { reason: 'missing' } });
+    request.principal = await verify(token);
+  };
+}
+
+/** The calling user; routes behind userAuthHook always have one. */
+export function principalOf(request: FastifyRequest): UserPrincipal {
+  if (request.principal === null) throw new AuthError('TOKEN_INVALID');
+  return request.principal;
+}
