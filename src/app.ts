@@ -8,6 +8,7 @@ import { createAppService } from './apps/app-service.js';
 import type { Bootstrapped } from './bootstrap.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createTotpLogin } from './credentials/totp-login.js';
 import { createTotpService } from './credentials/totp-service.js';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/delivery-worker.js';
 import { createOutbox } from './delivery/outbox.js';
@@ -37,7 +38,7 @@ import { oidcRoutes } from './http/routes/oidc.js';
 import { otpRoutes } from './http/routes/otp.js';
 import { healthRoutes, outboxRoutes } from './http/routes/operations.js';
 import { sessionRoutes } from './http/routes/sessions.js';
-import { totpRoutes } from './http/routes/totp.js';
+import { totpLoginRoutes, totpRoutes } from './http/routes/totp.js';
 import { userRoutes } from './http/routes/users.js';
 import { registerTransportHooks, transportOptions } from './http/transport.js';
 import { createSessionRequests } from './sessions/session-requests.js';
@@ -174,6 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(userRoutes, { users });
     await scope.register(otpRoutes, { otp });
     await scope.register(sessionRoutes, { sessions: sessionRequests });
+    await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, limiter, limits }) });
   });
   if (config.nodeEnv !== 'production') {
     const outbox = createOutbox({ db: storage.db, clock, sealer: boot.sealer });

@@ -1,12 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import type { TotpLogin } from '../../credentials/totp-login.js';
 import type { TotpService } from '../../credentials/totp-service.js';
+import { AuthError } from '../../errors.js';
+import { isIdentifierType } from '../../users/identifiers.js';
+import { callerOf } from '../client-auth.js';
 import type { UserPrincipal } from '../../tokens/token-service.js';
-import { closed, MessageBody } from '../schemas/common.js';
+import { authenticateFields, authenticateOptions, clientSecurity, closed, IdentifierType, MessageBody, TokenResponse } from '../schemas/common.js';
 import { principalOf, userAuthHook } from '../user-auth.js';
 
-// Registering an authenticator app with the user's access token (mosaic-backend-api.md §2.11):
-// the current path and the older one, the same request and answer.
+// Authenticator apps (mosaic-backend-api.md §2.11): registering one with the user's access token
+// (the current path and the older one, the same request and answer), and logging in with its code
+// (the app's client access token), alone or as a second factor.
 
 const RegisterBody = Type.Object(
   {
@@ -45,4 +50,37 @@ export const totpRoutes: FastifyPluginAsyncTypebox<{ totp: TotpService; verifyUs
       },
     );
   }
+};
+
+const AuthenticateBody = Type.Object(
+  {
+    token: Type.String({ minLength: 1, maxLength: 16 }),
+    identifier: Type.String({ minLength: 1, maxLength: 320 }),
+    // §2.11.1: email unless said otherwise (unlike the passcodes, where it is required).
+    identifier_type: Type.Optional(IdentifierType),
+    ...authenticateFields,
+  },
+  closed,
+);
+
+export const totpLoginRoutes: FastifyPluginAsyncTypebox<{ login: TotpLogin }> = async (app, { login }) => {
+  app.post(
+    '/cis/v1/auth/totp/authenticate',
+    {
+      config: { validationErrorCode: 'OTP_INVALID_INPUT' },
+      schema: {
+        summary: 'Log in with the code of an authenticator app (TOTP), alone or as a second factor',
+        tags: ['authenticator apps'],
+        security: clientSecurity,
+        body: AuthenticateBody,
+        response: { 200: TokenResponse, '4xx': MessageBody },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const identifierType = body.identifier_type ?? 'email';
+      if (!isIdentifierType(identifierType)) throw new AuthError('OTP_INVALID_INPUT', { message: ['identifier_type must be one of email, phone_number, user_id, username'] });
+      return login.authenticate(callerOf(request), { token: body.token, identifierType, identifier: body.identifier, ...authenticateOptions(body) });
+    },
+  );
 };

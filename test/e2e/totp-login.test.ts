@@ -1,0 +1,66 @@
+import { decodeJwt } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { totpCode, type TotpParams, totpStep } from '../../src/credentials/totp.js';
+import { authenticate, client, newUser, send, server, useOtpFixture } from '../helpers/otp-fixture.js';
+
+// Logging in with an authenticator app (issue 11, mosaic-backend-api.md §2.11.1): alone (amr totp),
+// a code accepted once refused when presented again, and as the second factor of a session opened
+// by a magic link (amr eml, totp and mfa); a second factor for another user is refused.
+
+useOtpFixture();
+
+const PARAMS: TotpParams = { algorithm: 'sha1', digits: 6, period: 30 };
+const REDIRECT = 'https://app.example/verify';
+
+/** A user of the Bank app with an authenticator registered: its seed, as the app would hold it. */
+async function withAuthenticator(): Promise<{ userId: string; email: string; seed: string }> {
+  const user = await newUser();
+  const { code } = (await send({ channel: 'direct', identifier_type: 'email', identifier: user.email })).body as { code: string };
+  const { access_token: token } = (await authenticate({ passcode: code, identifier_type: 'email', identifier: user.email })).body as { access_token: string };
+  const response = await fetch(`${server.url}/cis/v1/auth/totp/register`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+  expect(response.status).toBe(201);
+  return { userId: user.id, email: user.email, seed: ((await response.json()) as { secret: string }).secret };
+}
+const codeNow = (seed: string) => totpCode(seed, PARAMS, totpStep(PARAMS, server.clock.now()));
+const login = (body: object) => client.call('POST', '/cis/v1/auth/totp/authenticate', body);
+
+async function magicLinkSession(email: string): Promise<string> {
+  const { link } = (await client.call('POST', '/cis/v1/auth/link/email/send', { identifier: email, identifier_type: 'email', redirect_uri: REDIRECT, channel: 'direct' })).body as { link: string };
+  const followed = await fetch(link, { redirect: 'manual' });
+  const code = new URL(followed.headers.get('location') ?? '').searchParams.get('code');
+  return ((await client.call('POST', '/cis/v1/auth/link/email/authenticate', { code })).body as { session_id: string }).session_id;
+}
+
+describe('authenticator login', () => {
+  it('logs in with the current code (amr totp); the same code presented again is refused', async () => {
+    const { userId, email, seed } = await withAuthenticator();
+    server.clock.advance(30_000);
+    const code = codeNow(seed);
+    const tokens = await login({ token: code, identifier: email });
+    expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+    expect(decodeJwt(tokens.body.id_token as string)).toMatchObject({ sub: userId, amr: ['totp'] });
+    expect(await login({ token: code, identifier: email })).toMatchObject({ status: 400, body: { error_code: 'auth_invalid_credentials' } });
+    expect(await login({ token: code === '000000' ? '111111' : '000000', identifier: userId, identifier_type: 'user_id' })).toMatchObject({ status: 400 });
+  });
+
+  it('is the second factor of a magic-link session: amr eml, totp and mfa; never for another user', async () => {
+    const { email, seed } = await withAuthenticator();
+    const sessionId = await magicLinkSession(email);
+    server.clock.advance(30_000);
+    const stepped = await login({ token: codeNow(seed), identifier: email, session_id: sessionId });
+    expect(stepped.status, JSON.stringify(stepped.body)).toBe(200);
+    expect(stepped.body.session_id).toBe(sessionId);
+    expect([...(decodeJwt(stepped.body.id_token as string).amr as string[])].sort()).toEqual(['eml', 'mfa', 'totp']);
+
+    const other = await withAuthenticator();
+    server.clock.advance(30_000);
+    const refused = await login({ token: codeNow(other.seed), identifier: other.email, session_id: sessionId });
+    expect(refused).toMatchObject({ status: 400, body: { message: 'Session not found' } });
+  });
+
+  it('answers a user without an authenticator like a wrong code', async () => {
+    const user = await newUser();
+    expect(await login({ token: '123456', identifier: user.email })).toMatchObject({ status: 400, body: { error_code: 'auth_invalid_credentials' } });
+    expect(await login({ token: '123456', identifier: 'nobody@example.com' })).toMatchObject({ status: 400, body: { error_code: 'auth_invalid_credentials' } });
+  });
+});
