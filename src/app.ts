@@ -175,7 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(userRoutes, { users });
     await scope.register(otpRoutes, { otp });
     await scope.register(sessionRoutes, { sessions: sessionRequests });
-    await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, limiter, limits }) });
+    await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, limiter, limits }), totp });
   });
   if (config.nodeEnv !== 'production') {
     const outbox = createOutbox({ db: storage.db, clock, sealer: boot.sealer });

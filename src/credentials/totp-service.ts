@@ -28,6 +28,11 @@ export interface TotpRegistration {
 
 export interface TotpService {
   register(principal: UserPrincipal, request: { readonly label: string | null; readonly allowOverride: boolean }): Promise<TotpRegistration>;
+  /** The user revokes their own authenticator (nothing to do when there is none). */
+  revokeOwn(principal: UserPrincipal): Promise<void>;
+  /** The app revokes, or unlocks, the authenticator of one of its users (404 for anyone else). */
+  revokeFor(app: AppRecord, userId: string): Promise<void>;
+  unlockFor(app: AppRecord, userId: string): Promise<void>;
 }
 
 function paramsOf(app: AppRecord): TotpParams & { readonly issuer: string } {
@@ -37,12 +42,42 @@ function paramsOf(app: AppRecord): TotpParams & { readonly issuer: string } {
 
 export function createTotpService(deps: { storage: Storage; clock: Clock; runner: Runner; totp: TotpCredentials; sealer: Sealer; loadApp: (appId: string) => Promise<AppRecord | null> }): TotpService {
   const { storage, runner, totp, sealer } = deps;
+
+  /** The caller of a user access token, as it stands now. */
+  async function principalsUser(principal: UserPrincipal) {
+    const app = await deps.loadApp(principal.appId);
+    const user = app === null || app.tenantId !== principal.tenantId ? null : await findUserById(storage.db, principal.userId, app.id);
+    // A token of a user no longer associated with its app (or of an app gone) is no longer good.
+    if (app === null || user === null) throw new AuthError('TOKEN_INVALID', { details: { reason: 'subject' } });
+    return { app, user };
+  }
+
+  /** Hands `event` to the user's live authenticator for the app, if there is one. */
+  async function sendToLive(app: AppRecord, userId: string, event: { readonly type: 'totp.revoke' } | { readonly type: 'totp.unlock' }): Promise<void> {
+    await runner.transaction(async (steps) => {
+      const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'totp' });
+      if (live !== null) await steps.send(totp, live, event, { app, results: {} });
+    });
+  }
+
+  async function usersOf(app: AppRecord, userId: string): Promise<string> {
+    if ((await findUserById(storage.db, userId, app.id)) === null) throw new AuthError('USER_NOT_FOUND');
+    return userId;
+  }
+
   return {
+    async revokeOwn(principal) {
+      const { app, user } = await principalsUser(principal);
+      await sendToLive(app, user.id, { type: 'totp.revoke' });
+    },
+    async revokeFor(app, userId) {
+      await sendToLive(app, await usersOf(app, userId), { type: 'totp.revoke' });
+    },
+    async unlockFor(app, userId) {
+      await sendToLive(app, await usersOf(app, userId), { type: 'totp.unlock' });
+    },
     async register(principal, request) {
-      const app = await deps.loadApp(principal.appId);
-      const user = app === null || app.tenantId !== principal.tenantId ? null : await findUserById(storage.db, principal.userId, app.id);
-      // A token of a user no longer associated with its app (or of an app gone) is no longer good.
-      if (app === null || user === null) throw new AuthError('TOKEN_INVALID', { details: { reason: 'subject' } });
+      const { app, user } = await principalsUser(principal);
       if (user.status === 'Disabled') throw new AuthError('USER_NOT_ACTIVE');
       const { issuer, ...params } = paramsOf(app);
       const label = request.label ?? user.email ?? user.username ?? user.phoneNumber ?? user.id;

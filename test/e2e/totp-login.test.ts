@@ -58,6 +58,35 @@ describe('authenticator login', () => {
     expect(refused).toMatchObject({ status: 400, body: { message: 'Session not found' } });
   });
 
+  it('locks after maxFailures wrong codes; the app unlocks it; the user or the app revokes it', async () => {
+    const { userId, email, seed } = await withAuthenticator();
+    const wrongCode = () => {
+      const right = codeNow(seed);
+      return right === '000000' ? '111111' : '000000';
+    };
+    // The Bank app keeps the default maxFailures (5).
+    for (let attempt = 0; attempt < 5; attempt++) await login({ token: wrongCode(), identifier: email });
+    expect(await login({ token: codeNow(seed), identifier: email })).toMatchObject({ status: 403, body: { error_code: 'auth_locked' } });
+    expect((await client.call('POST', `/cis/v1/users/${userId}/totp/unlock`)).status).toBe(204);
+    expect((await login({ token: codeNow(seed), identifier: email })).status).toBe(200);
+
+    expect((await client.call('POST', `/cis/v1/users/${userId}/totp/revoke`)).status).toBe(204);
+    server.clock.advance(30_000);
+    expect(await login({ token: codeNow(seed), identifier: email })).toMatchObject({ status: 400, body: { error_code: 'auth_invalid_credentials' } });
+    // Revoking again, or for a user of no concern to the app, changes nothing.
+    expect((await client.call('POST', `/cis/v1/users/${userId}/totp/revoke`)).status).toBe(204);
+    expect((await client.call('POST', '/cis/v1/users/no-such-user/totp/revoke')).status).toBe(404);
+
+    // The user revokes their own, with their access token.
+    const own = await withAuthenticator();
+    const { code } = (await send({ channel: 'direct', identifier_type: 'email', identifier: own.email })).body as { code: string };
+    const { access_token: token } = (await authenticate({ passcode: code, identifier_type: 'email', identifier: own.email })).body as { access_token: string };
+    const revoked = await fetch(`${server.url}/cis/v1/users/me/totp/revoke`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(revoked.status).toBe(204);
+    server.clock.advance(30_000);
+    expect((await login({ token: codeNow(own.seed), identifier: own.email })).status).toBe(400);
+  });
+
   it('answers a user without an authenticator like a wrong code', async () => {
     const user = await newUser();
     expect(await login({ token: '123456', identifier: user.email })).toMatchObject({ status: 400, body: { error_code: 'auth_invalid_credentials' } });

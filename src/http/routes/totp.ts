@@ -50,6 +50,14 @@ export const totpRoutes: FastifyPluginAsyncTypebox<{ totp: TotpService; verifyUs
       },
     );
   }
+  app.post(
+    '/cis/v1/users/me/totp/revoke',
+    { schema: { summary: 'Revoke the calling user\'s authenticator app', tags: ['authenticator apps'], security: [{ UserAccessToken: [] }], response: { 204: Type.Null(), '4xx': MessageBody } } },
+    async (request, reply) => {
+      await totp.revokeOwn(principalOf(request));
+      return reply.code(204).send(null);
+    },
+  );
 };
 
 const AuthenticateBody = Type.Object(
@@ -63,7 +71,24 @@ const AuthenticateBody = Type.Object(
   closed,
 );
 
-export const totpLoginRoutes: FastifyPluginAsyncTypebox<{ login: TotpLogin }> = async (app, { login }) => {
+const UserParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 128 }) });
+
+export const totpLoginRoutes: FastifyPluginAsyncTypebox<{ login: TotpLogin; totp: TotpService }> = async (app, { login, totp }) => {
+  // The app manages its users' authenticators: revoke one, or lift its lockout.
+  for (const [action, run] of [
+    ['revoke', (caller: Parameters<TotpService['revokeFor']>[0], userId: string) => totp.revokeFor(caller, userId)],
+    ['unlock', (caller: Parameters<TotpService['unlockFor']>[0], userId: string) => totp.unlockFor(caller, userId)],
+  ] as const) {
+    app.post(
+      `/cis/v1/users/:userId/totp/${action}`,
+      { schema: { summary: `${action === 'revoke' ? 'Revoke' : 'Unlock'} a user's authenticator app`, tags: ['authenticator apps'], security: clientSecurity, params: UserParams, response: { 204: Type.Null(), '4xx': MessageBody } } },
+      async (request, reply) => {
+        await run(callerOf(request), request.params.userId);
+        return reply.code(204).send(null);
+      },
+    );
+  }
+
   app.post(
     '/cis/v1/auth/totp/authenticate',
     {
