@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import {
   type BatchResult,
   clearSpentSecrets,
+  deleteCredentialsRevokedBefore,
   deleteDeadRefreshFamilies,
   deleteFlowsExpiredBefore,
   deleteLockoutsEndedBefore,
@@ -26,6 +27,7 @@ import type { Storage } from '../storage/prisma.js';
 //                  and their refresh-token families (cascade)
 //   flows          expired more than auditMs ago, with their event log (in the row): a flow's log
 //                  is its audit trail, kept for the audit period after the flow could last act
+//   credentials    revoked more than auditMs ago, with their event log (live ones never go)
 //   lockouts       ended more than graceMs ago
 //   deliveries     dev-outbox messages written more than graceMs ago
 
@@ -114,6 +116,13 @@ const flows: PurgeStep = {
   },
 };
 
+const credentials: PurgeStep = {
+  async run(run) {
+    const cutoff = run.at - run.retention.auditMs;
+    return { credentials: await inBatches(run, (limit) => deleteCredentialsRevokedBefore(run.storage.db, cutoff, limit)) };
+  },
+};
+
 const lockouts: PurgeStep = {
   async run(run) {
     const cutoff = run.at - run.retention.graceMs;
@@ -130,7 +139,7 @@ const deliveries: PurgeStep = {
 
 /** Dead refresh-token families before sessions (fewer left to delete with them); code hashes
  * before flows (so spent codes are counted as such, not hidden in a flow's delete). */
-const BUILT_IN_STEPS: readonly PurgeStep[] = [challenges, refreshTokens, sessions, flows, lockouts, deliveries];
+const BUILT_IN_STEPS: readonly PurgeStep[] = [challenges, refreshTokens, sessions, flows, credentials, lockouts, deliveries];
 
 /** Deletes everything that expired under `retention` as of `at`; returns the counts per kind. */
 export async function purge(storage: Storage, at: number, retention: Retention, options: PurgeOptions = {}): Promise<PurgeCounts> {

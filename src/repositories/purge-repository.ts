@@ -77,6 +77,16 @@ export async function deleteLockoutsEndedBefore(db: Tx, cutoff: number, limit: n
   return { found: rows.length, deleted: count };
 }
 
+/** Credentials revoked before `cutoff`, with their event logs (cascade): a revoked credential's log
+ * is its audit trail, kept for the audit period. Live credentials are never purged. */
+export async function deleteCredentialsRevokedBefore(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
+  const where = { endedAt: before(cutoff) };
+  const rows = await db.credential.findMany({ where, select: { id: true }, take: limit });
+  if (rows.length === 0) return { found: 0, deleted: 0 };
+  const { count } = await db.credential.deleteMany({ where: { id: { in: rows.map((row) => row.id) }, ...where } });
+  return { found: rows.length, deleted: count };
+}
+
 /** Dev-outbox messages written before `cutoff`. */
 export async function deleteOutboxMessagesBefore(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
   const where = { createdAt: before(cutoff) };

@@ -229,3 +229,31 @@ describe('purge: batches and extra steps', () => {
     await expect(f.purgeNow(f.retention, { batchSize: 0 })).rejects.toThrow(RangeError);
   });
 });
+
+describe('purge: credentials', () => {
+  it('a revoked authenticator goes auditMs after its revocation, with its log; a live one stays', async () => {
+    const t0 = await f.startOver();
+    const audit = f.retention.auditMs;
+    const registered = async (): Promise<string> => {
+      const user = await f.newUser();
+      const { access_token: token } = (await f.authenticate(user.email, await f.sendCode(user.email))).body as { access_token: string };
+      const response = await fetch(`${f.server.url}/cis/v1/auth/totp/register`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      expect(response.status).toBe(201);
+      return user.id;
+    };
+    const revokedUser = await registered();
+    const liveUser = await registered();
+    expect((await f.app.call('POST', `/cis/v1/users/${revokedUser}/totp/revoke`)).status).toBe(204);
+    const revoked = await f.db.credential.findFirstOrThrow({ where: { userId: revokedUser } });
+    expect(revoked.endedAt?.getTime()).toBe(t0);
+    expect(await f.db.credentialEvent.count({ where: { credentialId: revoked.id } })).toBe(1);
+
+    f.at(t0 + audit);
+    expect((await f.purgeNow()).credentials).toBe(0);
+    f.at(t0 + audit + 1);
+    expect((await f.purgeNow()).credentials).toBe(1);
+    expect(await f.db.credential.count({ where: { userId: revokedUser } })).toBe(0);
+    expect(await f.db.credentialEvent.count({ where: { credentialId: revoked.id } })).toBe(0);
+    expect(await f.db.credential.findFirstOrThrow({ where: { userId: liveUser } })).toMatchObject({ stateValue: 'active.ready', endedAt: null });
+  });
+});
