@@ -38,7 +38,7 @@ export function canRetryDelivery(context: DeliveryInput & DeliveryProgress, even
 }
 
 /** The retry a failed attempt leads to. */
-export const nextDelivery = (context: DeliveryInput & DeliveryProgress): DeliveryEffects['scheduleDelivery'] => ({
+const nextDelivery = (context: DeliveryInput & DeliveryProgress): DeliveryEffects['scheduleDelivery'] => ({
   afterMs: context.retryDelaysMs[context.deliveryAttempts] ?? 0,
   attempts: context.deliveryAttempts + 1,
 });

@@ -16,6 +16,7 @@ import type { ClaimsRequest } from '../tokens/claims.js';
 import { normalizeIdentifier } from '../users/identifiers.js';
 import type { TotpTypes } from './definitions.js';
 import type { TotpCredentials } from './totp-credentials.js';
+import { totpLoginPolicy } from './totp-policy.js';
 
 // POST /cis/v1/auth/totp/authenticate (mosaic-backend-api.md §2.11.1): load the facts (the user,
 // the live authenticator, the session named, the app's TOTP policy), count the request against its
@@ -33,12 +34,6 @@ export interface AuthenticateTotpRequest {
 
 export interface TotpLogin {
   authenticate(app: AppRecord, request: AuthenticateTotpRequest): Promise<TokenResponse>;
-}
-
-/** The app's TOTP login policy (mosaic-backend-api.md §5.2 defaults). */
-function policyOf(app: AppRecord) {
-  const totp = app.loginPreferences.totp;
-  return { maxFailures: totp?.maxFailures ?? 5, lockoutMs: (totp?.lockoutDuration ?? 15) * 60_000, window: totp?.window ?? 1 };
 }
 
 export function createTotpLogin(deps: {
@@ -65,7 +60,7 @@ export function createTotpLogin(deps: {
         const credential = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'totp' });
         if (credential === null) return null;
         const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: TOTP_METHOD });
-        const event = { type: 'totp.submit', session: named?.verdict ?? null, policy: policyOf(app) } as const;
+        const event = { type: 'totp.submit', session: named?.verdict ?? null, policy: totpLoginPolicy(app) } as const;
         const step = await steps.send(totp, credential, event, { app, proof: request.token, authentication: { user, session: named?.session ?? null, resource: request.resource, claims: request.claims }, results });
         return step.answer;
       });

@@ -10,7 +10,8 @@ import type { Sealer } from '../secrets/sealer.js';
 import type { Storage } from '../storage/prisma.js';
 import type { UserPrincipal } from '../tokens/token-service.js';
 import type { TotpTypes } from './definitions.js';
-import { newTotpSeed, otpauthUri, type TotpAlgorithm, type TotpParams } from './totp.js';
+import { newTotpSeed, otpauthUri } from './totp.js';
+import { totpRegistration } from './totp-policy.js';
 import { type TotpCredentials, totpSeedAad } from './totp-credentials.js';
 
 // Registering an authenticator app (mosaic-backend-api.md §2.11: POST /cis/v1/auth/totp/register and
@@ -33,11 +34,6 @@ export interface TotpService {
   /** The app revokes, or unlocks, the authenticator of one of its users (404 for anyone else). */
   revokeFor(app: AppRecord, userId: string): Promise<void>;
   unlockFor(app: AppRecord, userId: string): Promise<void>;
-}
-
-function paramsOf(app: AppRecord): TotpParams & { readonly issuer: string } {
-  const totp = app.loginPreferences.totp;
-  return { algorithm: (totp?.algorithm ?? 'sha1') as TotpAlgorithm, digits: totp?.digits ?? 6, period: totp?.period ?? 30, issuer: totp?.issuer ?? app.name };
 }
 
 export function createTotpService(deps: { storage: Storage; clock: Clock; runner: Runner; totp: TotpCredentials; sealer: Sealer; loadApp: (appId: string) => Promise<AppRecord | null> }): TotpService {
@@ -79,7 +75,7 @@ export function createTotpService(deps: { storage: Storage; clock: Clock; runner
     async register(principal, request) {
       const { app, user } = await principalsUser(principal);
       if (user.status === 'Disabled') throw new AuthError('USER_NOT_ACTIVE');
-      const { issuer, ...params } = paramsOf(app);
+      const { issuer, ...params } = totpRegistration(app);
       const label = request.label ?? user.email ?? user.username ?? user.phoneNumber ?? user.id;
       const seed = newTotpSeed(params.algorithm);
       const id = newId();

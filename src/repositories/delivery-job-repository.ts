@@ -46,9 +46,3 @@ export async function claimDueDeliveryJobs(db: Tx, provider: Provider, now: numb
   }
   return claimed;
 }
-
-/** Every kept message (tests and the admin view). */
-export async function listDeliveryJobs(db: Tx): Promise<(DeliveryJob & { dueAt: Date; leaseUntil: Date | null })[]> {
-  return db.$queryRaw`SELECT "flow_id" AS "flowId", "channel", "message", "attempts", "due_at" AS "dueAt", "lease_until" AS "leaseUntil" FROM "delivery_job" ORDER BY "created_at"`;
-}
-
