@@ -20,8 +20,9 @@ const locked = (context: PasswordContext) => refused('PASSWORD_LOCKED', { locked
 export const passwordAnswers: Answers<PasswordState, PasswordContext> = {
   'active.ready': ok,
   'active.sessionRefused': refused('SESSION_NOT_FOUND'),
-  // Never where a login ends: the comparison's verdict follows after the commit.
-  'active.verifying': refused('INTERNAL'),
+  // Where a login ends only when its comparison's verdict found the credential moved on (another
+  // attempt's verdict came first): it authenticated nothing.
+  'active.verifying': refused('PASSWORD_INVALID_CREDENTIALS'),
   'active.wrongPassword': refused('PASSWORD_INVALID_CREDENTIALS'),
   'active.authenticated': ok,
   'active.mustReplace.temporary': refused('PASSWORD_TEMPORARY'),

@@ -12,7 +12,10 @@ import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js'
 // - the `maxFailures`-th wrong password locks the credential for `suspensionMs`; failures older
 //   than `failuresExpireMs` stop counting;
 // - a right password that is temporary (set with force_replace) or older than `expiresAfterMs`
-//   authenticates nothing: it must be replaced first (403);
+//   authenticates nothing: it must be replaced first (403); a temporary one past
+//   `temporaryValidityMs` answers as expired;
+// - a verdict that finds the credential moved on (another attempt's verdict came first, a
+//   replacement, a lock) changes nothing: its login answers as a wrong password;
 // - a replacement (the admin API) sets a new password and clears failures and lockout.
 
 export interface PasswordPolicy {
@@ -22,6 +25,8 @@ export interface PasswordPolicy {
   readonly failuresExpireMs: number | null;
   /** A password older than this must be replaced (null: passwords do not expire). */
   readonly expiresAfterMs: number | null;
+  /** A temporary password older than this answers as expired (null: no limit of its own). */
+  readonly temporaryValidityMs: number | null;
 }
 
 export interface PasswordInput {
@@ -91,6 +96,7 @@ export const passwordMachine = setup({
     hasNoAttemptLeft: ({ context, event }) => event.type === 'password.submit' && counting(context, event.at) >= event.policy.maxFailures,
     isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
     isTemporary: ({ context }) => context.temporary,
+    isTemporaryLapsed: ({ context, event }) => context.temporary && context.policy?.temporaryValidityMs != null && event.at >= context.setAt + context.policy.temporaryValidityMs,
     isExpired: ({ context, event }) => context.policy?.expiresAfterMs != null && event.at >= context.setAt + context.policy.expiresAfterMs,
     wantsRehash: ({ event }) => event.type === 'password.matched' && event.rehash,
   },
@@ -122,6 +128,7 @@ export const passwordMachine = setup({
           entry: ['countAttempt', 'comparePassword'],
           on: {
             'password.matched': [
+              { guard: 'isTemporaryLapsed', target: 'mustReplace.expired', actions: 'clearAttempts' },
               { guard: 'isTemporary', target: 'mustReplace.temporary', actions: 'clearAttempts' },
               { guard: 'isExpired', target: 'mustReplace.expired', actions: 'clearAttempts' },
               { guard: 'wantsRehash', target: 'authenticated', actions: ['clearAttempts', 'storeRehash'] },

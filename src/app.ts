@@ -8,6 +8,9 @@ import { createAppService } from './apps/app-service.js';
 import type { Bootstrapped } from './bootstrap.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
+import { createPasswordLogin } from './credentials/password-login.js';
+import { createPasswordService } from './credentials/password-service.js';
 import { createTotpLogin } from './credentials/totp-login.js';
 import { createTotpService } from './credentials/totp-service.js';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/delivery-worker.js';
@@ -38,6 +41,7 @@ import { oidcRoutes } from './http/routes/oidc.js';
 import { otpRoutes } from './http/routes/otp.js';
 import { healthRoutes, outboxRoutes } from './http/routes/operations.js';
 import { sessionRoutes } from './http/routes/sessions.js';
+import { passwordRoutes } from './http/routes/password.js';
 import { totpLoginRoutes, totpRoutes } from './http/routes/totp.js';
 import { userRoutes } from './http/routes/users.js';
 import { registerTransportHooks, transportOptions } from './http/transport.js';
@@ -66,6 +70,8 @@ export interface AppDeps {
   readonly senders: Senders;
   /** Rate-limit counters: in this process, or shared through Redis (src/limits/open-limiter.ts). */
   readonly limiter: RateLimiter;
+  /** Argon2id for passwords (tests pass one that counts its work); made from the config when unset. */
+  readonly passwordHasher?: PasswordHasher;
   /** Pino options, or false to silence (tests). Replaces the default options, redaction included. */
   readonly logger?: boolean | object;
   /** Where the default logger writes (stdout when unset). Tests capture the log here and still get
@@ -139,7 +145,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tokens = createTokenService({ issuer: config.issuer, clock, keys: boot.keys });
   const runner = createRunner({ storage, clock });
   const delivery = { senders: deps.senders, sealer: boot.sealer, provider: storage.provider, log: app.log };
-  const machines = createMachines({ config, hasher, tokens, delivery, provider: storage.provider });
+  const passwordHasher = deps.passwordHasher ?? createPasswordHasher(config.passwordHashing);
+  const machines = createMachines({ config, hasher, passwordHasher, tokens, delivery, provider: storage.provider });
   const { families, sessions } = machines;
   app.decorate('deliveries', createDeliveryWorker({ storage, runner, clock, otp: machines.otp, magicLink: machines.magicLink, delivery }));
 
@@ -147,7 +154,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = config.rateLimits;
   const apps = createAppService({ storage, hasher, tokens, defaultTenantId: boot.defaultTenant.id, cache: boot.apps.cache });
   const magicLinks = createMagicLinkService({ storage, clock, runner, hasher, magicLinks: machines.magicLink, sessions, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
-  const users = createUserService({ storage, clock });
+  const passwords = createPasswordService({ storage, clock, runner, passwords: machines.passwords, hasher: passwordHasher });
+  const users = createUserService({ storage, clock, runner, passwords });
   const otp = createOtpService({ storage, clock, runner, hasher, otp: machines.otp, sessions, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const refresh = createRefreshService({ runner, hasher, families });
   const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, refresh, limiter, limits });
@@ -176,6 +184,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(otpRoutes, { otp });
     await scope.register(sessionRoutes, { sessions: sessionRequests });
     await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, limiter, limits }), totp });
+    const passwordLogin = createPasswordLogin({ storage, runner, hasher, passwordHasher, sessions, passwords: machines.passwords, limiter, limits });
+    await scope.register(passwordRoutes, { login: passwordLogin, passwords });
   });
   if (config.nodeEnv !== 'production') {
     const outbox = createOutbox({ db: storage.db, clock, sealer: boot.sealer });

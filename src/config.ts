@@ -1,3 +1,4 @@
+import { DEFAULT_ARGON2_PARAMS } from './credentials/argon2-params.js';
 import { base64Key, deepFreeze, type Env, isLoopbackHost, retryDelays, valueReader } from './config-values.js';
 
 // loadConfig(env) is the single source of truth for configuration: every variable, its default
@@ -44,6 +45,8 @@ export interface Config {
   /** How often the delivery worker looks for due messages (tests drive it instead: they do not run main.ts). */
   readonly deliveryPollMs: number;
   readonly tokenSigningAlg: SigningAlg;
+  /** Argon2id cost of password hashes (a change re-hashes each password at its next login). */
+  readonly passwordHashing: { readonly memoryKib: number; readonly timeCost: number; readonly parallelism: number };
   /** How often an instance re-reads signing and HMAC keys; also how long a rotated-in key waits
    * before it signs, so every instance knows it first. */
   readonly keyRefreshMs: number;
@@ -168,6 +171,13 @@ export function loadConfig(env: Env): Config {
     emailFrom: read.text('EMAIL_FROM') ?? 'Keystate <no-reply@localhost>',
     twilio,
     tokenSigningAlg: read.oneOf('TOKEN_SIGNING_ALG', 'RS256', SIGNING_ALGS),
+    // Defaults measured on a 2-vCPU machine (src/credentials/password-hasher.ts); never below
+    // OWASP's minimum for Argon2id (19 MiB, 2 passes).
+    passwordHashing: {
+      memoryKib: read.integer('ARGON2_MEMORY_KIB', DEFAULT_ARGON2_PARAMS.memoryKib, 19_456, 1_048_576),
+      timeCost: read.integer('ARGON2_PASSES', DEFAULT_ARGON2_PARAMS.timeCost, 2, 20),
+      parallelism: DEFAULT_ARGON2_PARAMS.parallelism,
+    },
     keyRefreshMs: read.integer('KEY_REFRESH_SECONDS', 30, 1, 3600) * 1000,
     appRefreshMs: read.integer('APP_REFRESH_MS', 1000, 50, 60_000),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),

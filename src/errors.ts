@@ -66,6 +66,7 @@ export const ERRORS = {
   PASSWORD_LOCKED: { status: 403, message: 'Too many failed attempts; try again later', wireCode: 'auth_locked' },
   PASSWORD_TEMPORARY: { status: 403, message: 'The password is temporary and must be replaced', wireCode: 'temporary_password' },
   PASSWORD_EXPIRED: { status: 403, message: 'The password has expired and must be replaced', wireCode: 'password_expired' },
+  PASSWORD_EXISTS: { status: 409, message: 'A password is already set for this user; replace it with PUT' },
   TOTP_EXISTS: { status: 409, message: 'An authenticator is already registered; revoke it or register with allow_override' },
   FLOW_NOT_FOUND: { status: 404, message: 'Flow not found' },
   MACHINE_NOT_FOUND: { status: 404, message: 'Machine not found' },

@@ -21,13 +21,19 @@ export interface CredentialRequest {
   readonly results: TokenResults;
 }
 
+/** The hash a password step stores: made before the step began (a new password), or by the
+ * comparison (the same password under new parameters); never under a transaction. */
+export interface PasswordHashing {
+  hash?: string;
+}
+
 export interface PasswordTypes extends CredentialTypes {
   readonly input: PasswordInput;
   readonly context: PasswordContext;
   readonly event: PasswordEvent;
   readonly effects: PasswordEffects;
   readonly state: PasswordState;
-  readonly request: CredentialRequest & { readonly newHash?: string };
+  readonly request: CredentialRequest & { readonly hashing: PasswordHashing };
 }
 
 export interface TotpTypes extends CredentialTypes {

@@ -1,27 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import { type Argon2Params, DEFAULT_ARGON2_PARAMS } from './argon2-params.js';
+
+export { type Argon2Params, DEFAULT_ARGON2_PARAMS };
 
 // Passwords are stored as Argon2id PHC strings (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) through
 // @node-rs/argon2, whose native work runs on libuv's thread pool, off the event loop. The cost
 // parameters travel inside each hash, so a change of parameters is seen on the next successful
 // login (`needsRehash`) and the password is hashed again then.
-
-export interface Argon2Params {
-  /** KiB of memory per hash. */
-  readonly memoryKib: number;
-  /** Passes over the memory. */
-  readonly timeCost: number;
-  readonly parallelism: number;
-}
-
-/**
- * Chosen from a measurement on this project's reference machine (2 vCPUs, `npm run bench:argon2`,
- * median of 15 verifies): 7.6 ms at OWASP's minimum (19 MiB, 2 passes), 23 ms at 32 MiB and 3
- * passes, 51 ms at 64 MiB and 3 passes. 32 MiB and 3 passes is above the minimum in both memory and
- * passes, keeps a login's hashing near 20 ms, and at most 4 × 32 MiB are in use at once (libuv's
- * four threads).
- */
-export const DEFAULT_ARGON2_PARAMS: Argon2Params = { memoryKib: 32_768, timeCost: 3, parallelism: 1 };
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;

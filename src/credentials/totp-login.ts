@@ -4,16 +4,16 @@ import { acceptOrThrow } from '../engine/answer.js';
 import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
 import type { TokenResponse } from '../flows/token-results.js';
-import { type RateLimiter, userSubject } from '../limits/rate-limiter.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { findLiveCredential } from '../repositories/credential-repository.js';
-import { findAppUser, type IdentifierType } from '../repositories/user-repository.js';
+import type { IdentifierType } from '../repositories/user-repository.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
 import { sessionForFactor } from '../sessions/named-session.js';
 import type { Sessions } from '../sessions/session-machine.js';
 import type { Storage } from '../storage/prisma.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
-import { normalizeIdentifier } from '../users/identifiers.js';
+import { findLoginUser } from '../users/login-user.js';
 import type { TotpTypes } from './definitions.js';
 import type { TotpCredentials } from './totp-credentials.js';
 import { totpLoginPolicy } from './totp-policy.js';
@@ -49,9 +49,7 @@ export function createTotpLogin(deps: {
   return {
     async authenticate(app, request) {
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
-      const identifier = normalizeIdentifier(request.identifierType, request.identifier);
-      const found = identifier === null ? null : await findAppUser(storage.db, { appId: app.id, tenantId: app.tenantId }, request.identifierType, identifier);
-      await deps.limiter.hit('totp-authenticate', deps.limits.authenticate, userSubject(app.tenantId, found?.user ?? null, identifier === null ? null : `${request.identifierType}:${identifier}`, request.identifier));
+      const found = await findLoginUser({ db: storage.db, limiter: deps.limiter }, app, { type: request.identifierType, identifier: request.identifier, bucket: 'totp-authenticate', limit: deps.limits.authenticate });
       // An unknown user and a user without an authenticator answer alike: nothing to enumerate.
       if (found === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
       const { user } = found;

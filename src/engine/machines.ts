@@ -1,4 +1,6 @@
 import type { Config } from '../config.js';
+import { createPasswordCredentials, type PasswordCredentials } from '../credentials/password-credentials.js';
+import type { PasswordHasher } from '../credentials/password-hasher.js';
 import { createTotpCredentials, type TotpCredentials } from '../credentials/totp-credentials.js';
 import { createMagicLinkFlows, type MagicLinkFlows } from '../flows/magic-link/magic-link-machine.js';
 import { createOtpFlows, type OtpFlows } from '../flows/otp/otp-machine.js';
@@ -21,6 +23,7 @@ export interface Machines {
   readonly otp: OtpFlows;
   readonly magicLink: MagicLinkFlows;
   readonly totp: TotpCredentials;
+  readonly passwords: PasswordCredentials;
   /** The flows by kind (the `kind` column of a flow row). */
   readonly flowDefinitions: Readonly<Record<string, MachineDefinition<MachineTypes>>>;
   readonly all: readonly RegisteredMachine<MachineTypes>[];
@@ -29,6 +32,8 @@ export interface Machines {
 export function createMachines(deps: {
   config: Pick<Config, 'publicUrl'>;
   hasher: SecretHasher;
+  /** Argon2id, for the password machine's comparisons. */
+  passwordHasher: PasswordHasher;
   tokens: TokenService;
   /** How flows keep and send their messages. */
   delivery: DeliveryDeps;
@@ -40,7 +45,8 @@ export function createMachines(deps: {
   const otp = createOtpFlows({ hasher, tokens, sessions, families, delivery, provider: deps.provider });
   const magicLink = createMagicLinkFlows({ config, hasher, tokens, sessions, families, delivery, provider: deps.provider });
   const totp = createTotpCredentials({ sealer: delivery.sealer, hasher, tokens, sessions, families, provider: deps.provider });
-  const all = [families, sessions, otp, magicLink, totp].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
+  const passwords = createPasswordCredentials({ passwords: deps.passwordHasher, hasher, tokens, sessions, families, provider: deps.provider });
+  const all = [families, sessions, otp, magicLink, totp, passwords].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
   assertRegistrations(all);
   return {
     families,
@@ -48,6 +54,7 @@ export function createMachines(deps: {
     otp,
     magicLink,
     totp,
+    passwords,
     flowDefinitions: { otp: otp.definition, 'magic-link': magicLink.definition } as unknown as Readonly<Record<string, MachineDefinition<MachineTypes>>>,
     all,
   };

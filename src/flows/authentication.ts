@@ -5,6 +5,7 @@ import type { AppRecord } from '../repositories/app-repository.js';
 import { recordLogin, type UserRecord } from '../repositories/user-repository.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
 import { openSession, type SessionMachineTypes, type Sessions } from '../sessions/session-machine.js';
+import { loadSession } from '../sessions/named-session.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
 import type { TokenService, UserGrant } from '../tokens/token-service.js';
 import type { TokenResults } from './token-results.js';
@@ -19,8 +20,10 @@ import type { TokenResults } from './token-results.js';
 export interface AuthenticationRequest {
   /** The user the flow was started for, as loaded for this request. */
   readonly user: UserRecord;
-  /** The session the caller named (already judged able to take this factor), or null. */
-  readonly session: { readonly publicId: string; readonly instance: Instance<SessionMachineTypes> } | null;
+  /** The session the caller named (already judged able to take this factor), or null. Its instance
+   * is null when the factor is recorded in a later transaction than the one that judged it (a
+   * password, compared after its attempt commits): the session is loaded again there. */
+  readonly session: { readonly publicId: string; readonly instance: Instance<SessionMachineTypes> | null } | null;
   readonly resource: string | null;
   readonly claims: ClaimsRequest | null;
 }
@@ -57,7 +60,9 @@ export function recordAuthenticationHandler<T extends AuthenticatingTypes>(deps:
         const opened = await openSession(steps, sessions, { hasher, app, userId: user.id, method: params.method, at });
         session = { publicId: opened.sessionId, id: opened.id, methods: opened.context.methods, authTime: opened.context.authTime };
       } else {
-        const step = await steps.send(sessions, authentication.session.instance, { type: 'session.authenticate', userId: user.id, method: params.method }, { app, results: {} });
+        const named = authentication.session.instance ?? (await loadSession(steps, hasher, app.tenantId, authentication.session.publicId));
+        if (named === null) throw new AuthError('SESSION_NOT_FOUND');
+        const step = await steps.send(sessions, named, { type: 'session.authenticate', userId: user.id, method: params.method }, { app, results: {} });
         // Judged able to take the factor when the request began; a concurrent logout may have
         // ended it since: then nothing of this request commits.
         if (!step.accepted || step.answer.kind !== 'ok') throw new AuthError(step.answer.kind === 'refused' ? step.answer.error : 'SESSION_NOT_FOUND');

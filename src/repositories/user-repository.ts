@@ -2,8 +2,8 @@ import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Provider } from '../storage/database-url.js';
 import type { Tx } from '../storage/prisma.js';
 import type { LockableMethod } from './lockout-repository.js';
-import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw, type UserStatus } from './user-rows.js';
-import { fromJson, toJson } from './json.js';
+import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
+import { toJson } from './json.js';
 import { isUniqueViolation } from './prisma-errors.js';
 import { timeValue } from './sql-values.js';
 
@@ -29,51 +29,6 @@ export interface AppLink {
   readonly externalAccountId: string | null;
   readonly customAppData: Readonly<Record<string, unknown>> | null;
 }
-
-const withApp = (appId: string) => ({ apps: { where: { appId } } }) as const;
-
-type UserRow = {
-  id: string;
-  tenantId: string;
-  email: string | null;
-  emailVerifiedAt: Date | null;
-  phoneNumber: string | null;
-  phoneVerifiedAt: Date | null;
-  status: string;
-  statusChangedAt: Date;
-  externalUserId: string | null;
-  profile: unknown;
-  customData: unknown;
-  lastAuthAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-  apps: { username: string | null; externalAccountId: string | null; customAppData: unknown }[];
-};
-
-const toRecord = (row: UserRow): UserRecord => {
-  const link = row.apps[0];
-  return {
-    id: row.id,
-    tenantId: row.tenantId,
-    email: row.email,
-    emailVerified: row.emailVerifiedAt !== null,
-    emailVerifiedAt: row.emailVerifiedAt?.getTime() ?? null,
-    phoneNumber: row.phoneNumber,
-    phoneVerified: row.phoneVerifiedAt !== null,
-    phoneVerifiedAt: row.phoneVerifiedAt?.getTime() ?? null,
-    status: row.status as UserStatus,
-    statusChangedAt: row.statusChangedAt.getTime(),
-    externalUserId: row.externalUserId,
-    profile: fromJson<Record<string, unknown>>(row.profile),
-    customData: fromJson<Record<string, unknown> | null>(row.customData),
-    lastAuthAt: row.lastAuthAt?.getTime() ?? null,
-    createdAt: row.createdAt.getTime(),
-    updatedAt: row.updatedAt.getTime(),
-    username: link?.username ?? null,
-    externalAccountId: link?.externalAccountId ?? null,
-    customAppData: fromJson<Record<string, unknown> | null>(link?.customAppData ?? null),
-  };
-};
 
 /** Which column an identifier type names (a username is per app, on the association). */
 const IDENTIFIER_COLUMN: Readonly<Record<IdentifierType, Prisma.Sql>> = {
@@ -175,7 +130,20 @@ export async function ensureAssociated(db: Tx, userId: string, appId: string, at
   await db.userApp.upsert({ where: { userId_appId: { userId, appId } }, create: { userId, appId, createdAt: new Date(at) }, update: {} });
 }
 
-export async function findUserById(db: Tx, userId: string, appId: string): Promise<UserRecord | null> {
-  const row = await db.user.findUnique({ where: { id: userId }, include: withApp(appId) });
-  return row === null ? null : toRecord(row);
+/** The user with this id, if it belongs to the app's tenant and is associated with the app: an app
+ * never sees, let alone acts on, another app's or tenant's user. */
+export async function findAppUserById(db: Tx, app: { readonly id: string; readonly tenantId: string }, userId: string): Promise<UserRecord | null> {
+  return findUserForApp(db, app.id, app.tenantId, 'user_id', userId);
+}
+
+/** Gives the user this username in the app; false when another user of the app holds it (the
+ * caller then ends its transaction: on PostgreSQL the failed statement has aborted it). */
+export async function setAppUsername(db: Tx, userId: string, appId: string, username: string): Promise<boolean> {
+  try {
+    await db.userApp.update({ where: { userId_appId: { userId, appId } }, data: { username } });
+    return true;
+  } catch (error) {
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
 }

@@ -1,4 +1,6 @@
 import type { Clock } from '../clock.js';
+import type { NewPassword, PasswordService } from '../credentials/password-service.js';
+import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
 import { associateUser, findTenantUsersByIdentity, findUserForApp, insertUser, type IdentifierType, type UserRecord } from '../repositories/user-repository.js';
 import { newId } from '../secrets/random.js';
@@ -21,6 +23,8 @@ export interface CreateUserRequest {
   readonly customAppData: Record<string, unknown> | null;
   /** Stored as given and returned: name, address, birthday, picture, language, secondary lists. */
   readonly profile: Record<string, unknown>;
+  /** The user's first password for this app (`credentials`), or null. */
+  readonly password: NewPassword | null;
 }
 
 export interface UserService {
@@ -30,7 +34,7 @@ export interface UserService {
 
 const conflict = (message: string) => new AuthError('USER_EXISTS', { message, extraBody: { ts_error_code: 'user_already_exists' } });
 
-export function createUserService(deps: { storage: Storage; clock: Clock }): UserService {
+export function createUserService(deps: { storage: Storage; clock: Clock; runner: Runner; passwords: PasswordService }): UserService {
   const { db } = deps.storage;
 
   const lookupRecord = async (caller: AppRecord, type: IdentifierType, value: string): Promise<UserRecord | null> => {
@@ -52,22 +56,21 @@ export function createUserService(deps: { storage: Storage; clock: Clock }): Use
       const holders = await findTenantUsersByIdentity(db, caller.tenantId, { email, phoneNumber, externalUserId: request.externalUserId });
       if (holders.length > 1) throw conflict('The identifiers belong to different users');
       const holder = holders[0];
-      let userId: string;
-      if (holder === undefined) {
-        userId = newId();
-        const created = await insertUser(
-          db,
-          { id: userId, tenantId: caller.tenantId, email, phoneNumber, externalUserId: request.externalUserId, profile: request.profile, customData: request.customData },
-          caller.id,
-          link,
-          deps.clock.now(),
-        );
-        if (!created) throw conflict('A user with this identifier already exists');
-      } else {
-        if (holder.appIds.includes(caller.id)) throw conflict('A user with this identifier already exists');
-        if (!(await associateUser(db, holder.id, caller.id, link, deps.clock.now()))) throw conflict('This username is already taken in this application');
-        userId = holder.id;
-      }
+      if (holder !== undefined && holder.appIds.includes(caller.id)) throw conflict('A user with this identifier already exists');
+      const userId = holder?.id ?? newId();
+      // Checked and hashed before anything is written: a password the app's rules refuse creates nobody.
+      const password = request.password === null ? null : await deps.passwords.prepare(caller, { ...request.password, enforceComplexity: true }, { username: request.username, email });
+      // The user (or its association with the app) and its password: one transaction.
+      await deps.runner.transaction(async (steps) => {
+        const at = deps.clock.now();
+        if (holder === undefined) {
+          const user = { id: userId, tenantId: caller.tenantId, email, phoneNumber, externalUserId: request.externalUserId, profile: request.profile, customData: request.customData };
+          if (!(await insertUser(steps.tx, user, caller.id, link, at))) throw conflict('A user with this identifier already exists');
+        } else if (!(await associateUser(steps.tx, holder.id, caller.id, link, at))) {
+          throw conflict('This username is already taken in this application');
+        }
+        if (password !== null) await deps.passwords.enroll(steps, caller, userId, password);
+      });
       const user = await findUserForApp(db, caller.id, caller.tenantId, 'user_id', userId);
       if (user === null) throw new AuthError('USER_NOT_FOUND');
       return toUserView(user);

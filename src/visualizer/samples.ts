@@ -20,6 +20,8 @@ const T0 = SAMPLE_T0;
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
+const passwordPolicy = { maxFailures: 3, suspensionMs: 15 * MINUTE, failuresExpireMs: 15 * MINUTE, expiresAfterMs: 90 * DAY, temporaryValidityMs: null };
+
 const otpInput = {
   userId: 'user-1',
   channel: 'sms',
@@ -109,6 +111,29 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
         { type: 'token.presented', token: 'rotatedOut', sessionEnded: false, at: T0 + DAY },
         { type: 'token.presented', token: 'current', sessionEnded: true, at: T0 + DAY },
         { type: 'token.presented', token: 'current', sessionEnded: false, at: T0 + 20 * DAY },
+      ],
+    },
+  ],
+  [
+    'password',
+    {
+      inputs: [
+        { userId: 'user-1', setAt: T0, temporary: false },
+        { userId: 'user-1', setAt: T0, temporary: true },
+      ],
+      events: [
+        { type: 'password.submit', session: null, policy: passwordPolicy, at: T0 + MINUTE },
+        { type: 'password.submit', session: 'refused', policy: passwordPolicy, at: T0 + MINUTE },
+        { type: 'password.submit', session: null, policy: { ...passwordPolicy, maxFailures: 1 }, at: T0 + MINUTE },
+        { type: 'password.submit', session: null, policy: passwordPolicy, at: T0 + 20 * MINUTE },
+        { type: 'password.submit', session: null, policy: { ...passwordPolicy, temporaryValidityMs: 60 * MINUTE }, at: T0 + 2 * MINUTE },
+        { type: 'password.matched', rehash: false, at: T0 + MINUTE },
+        // Verdicts of logins long after the password was set: it has expired, or (temporary) lapsed.
+        { type: 'password.matched', rehash: false, at: T0 + 100 * DAY },
+        { type: 'password.matched', rehash: false, at: T0 + 2 * 60 * MINUTE },
+        { type: 'password.matched', rehash: true, at: T0 + MINUTE },
+        { type: 'password.mismatched', at: T0 + MINUTE },
+        { type: 'password.replace', temporary: false, at: T0 + 2 * MINUTE },
       ],
     },
   ],

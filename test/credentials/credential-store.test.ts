@@ -33,7 +33,7 @@ const password: () => RegisteredMachine<PasswordTypes> = () => ({
   handlers: {
     comparePassword: { phase: 'afterCommit', run: () => ({ event: { type: 'password.mismatched' } }) },
     storeRehash: { phase: 'inline', run: () => {} },
-    storeSecret: { phase: 'inline', run: (_params, { request }) => (request.newHash === undefined ? undefined : { patch: { secret: request.newHash } }) },
+    storeSecret: { phase: 'inline', run: (_params, { request }) => (request.hashing.hash === undefined ? undefined : { patch: { secret: request.hashing.hash } }) },
     recordAuthentication: { phase: 'transaction', run: () => {} },
     issueTokens: { phase: 'afterCommit', run: () => {} },
   },
@@ -96,16 +96,16 @@ describe('credential store', () => {
     const userId = await newUser();
     const machine = password();
     const create = { tenantId: 'tenant-1', userId, secret: '$argon2id$old', params: {}, label: null };
-    await runner.transaction((steps) => steps.start(machine, { id: 'pwd-1', appId: 'app-1', input: { userId, setAt: T0, temporary: true }, create, request: { app, results: {} } }));
+    await runner.transaction((steps) => steps.start(machine, { id: 'pwd-1', appId: 'app-1', input: { userId, setAt: T0, temporary: true }, create, request: { app, results: {}, hashing: {} } }));
     const load = async (tx: Tx) => {
       const live = await findLiveCredential<PasswordTypes>(tx, db.storage.provider, { appId: 'app-1', userId, kind: 'password' });
       if (live === null) throw new Error('no live password');
       return live;
     };
-    await runner.transaction(async (steps) => steps.send(machine, await load(steps.tx), { type: 'password.replace', temporary: false }, { app, results: {}, newHash: '$argon2id$new' }));
+    await runner.transaction(async (steps) => steps.send(machine, await load(steps.tx), { type: 'password.replace', temporary: false }, { app, results: {}, hashing: { hash: '$argon2id$new' } }));
     expect((await db.storage.db.credential.findUniqueOrThrow({ where: { id: 'pwd-1' } })).secret).toBe('$argon2id$new');
-    const policy = { maxFailures: 5, suspensionMs: 15 * MINUTE, failuresExpireMs: null, expiresAfterMs: null };
-    const wrong = await runner.transaction(async (steps) => steps.send(machine, await load(steps.tx), { type: 'password.submit', session: null, policy }, { app, results: {} }));
+    const policy = { maxFailures: 5, suspensionMs: 15 * MINUTE, failuresExpireMs: null, expiresAfterMs: null, temporaryValidityMs: null };
+    const wrong = await runner.transaction(async (steps) => steps.send(machine, await load(steps.tx), { type: 'password.submit', session: null, policy }, { app, results: {}, hashing: {} }));
     expect(wrong.state).toBe('active.wrongPassword');
     const log = await db.storage.db.credentialEvent.findMany({ where: { credentialId: 'pwd-1' }, orderBy: { seq: 'asc' } });
     // The attempt was written (verifying, attempts 1) before the comparison's verdict came back.

@@ -76,6 +76,10 @@ describe('authenticator login', () => {
     // Revoking again, or for a user of no concern to the app, changes nothing.
     expect((await client.call('POST', `/cis/v1/users/${userId}/totp/revoke`)).status).toBe(204);
     expect((await client.call('POST', '/cis/v1/users/no-such-user/totp/revoke')).status).toBe(404);
+    // An app of another tenant cannot tell the user exists, nor touch their authenticator.
+    const foreign = await server.createApp({ name: 'Foreign', tenantId: await server.createTenant('Elsewhere') });
+    expect((await foreign.call('POST', `/cis/v1/users/${userId}/totp/unlock`)).status).toBe(404);
+    expect((await foreign.call('POST', `/cis/v1/users/${userId}/totp/revoke`)).status).toBe(404);
 
     // The user revokes their own, with their access token.
     const own = await withAuthenticator();

@@ -25,6 +25,7 @@ describe('registration check', () => {
     const machines = createMachines({
       config: { publicUrl: 'http://127.0.0.1:3000' },
       hasher,
+      passwordHasher: {} as never,
       tokens,
       delivery: {} as never,
       provider: 'sqlite',

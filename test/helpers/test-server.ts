@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type Bootstrapped, bootstrap } from '../../src/bootstrap.js';
 import type { Config } from '../../src/config.js';
+import type { PasswordHasher } from '../../src/credentials/password-hasher.js';
 import { createOutbox } from '../../src/delivery/outbox.js';
 import { createSenders } from '../../src/delivery/senders.js';
 import { openRateLimiter } from '../../src/limits/open-limiter.js';
@@ -65,6 +66,8 @@ export async function startTestServer(options: {
   env?: Record<string, string>;
   /** Sees every SQL statement the server runs (statement counts per request). */
   observe?: (sql: string) => void;
+  /** Argon2id as the server uses it, e.g. wrapped to count its work (the config's when unset). */
+  passwordHasher?: PasswordHasher;
   /** Capture the server log (at LOG_LEVEL, with the production redaction) instead of silencing it. */
   logStream?: { write(line: string): void };
 }): Promise<TestServer> {
@@ -78,7 +81,7 @@ export async function startTestServer(options: {
     const boot = await bootstrap(storage, config, clock, masterKeyOf(config));
     const senders = await createSenders(config, createOutbox({ db: storage.db, clock, sealer: boot.sealer }), { timeoutMs: 3000 });
     const limiter = await openRateLimiter(config, clock);
-    const app = await buildApp({ config, storage, clock, boot, senders, limiter, ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
+    const app = await buildApp({ config, storage, clock, boot, senders, limiter, ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}), ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
     const release = async () => {
       await app.close();
       // Every instance this server's tests created must replay from its log (issue 8).

@@ -51,6 +51,7 @@ describe('error codes', () => {
     PASSWORD_LOCKED: [403, "auth_locked"],
     PASSWORD_TEMPORARY: [403, "temporary_password"],
     PASSWORD_EXPIRED: [403, "password_expired"],
+    PASSWORD_EXISTS: [409, 409],
     TOTP_EXISTS: [409, 409],
     FLOW_NOT_FOUND: [404, 404],
     MACHINE_NOT_FOUND: [404, 404],

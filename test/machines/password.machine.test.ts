@@ -10,7 +10,7 @@ import { effectsOf as effects } from '../helpers/machine-effects.js';
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-const POLICY: PasswordPolicy = { maxFailures: 5, suspensionMs: 15 * MINUTE, failuresExpireMs: 15 * MINUTE, expiresAfterMs: 90 * DAY };
+const POLICY: PasswordPolicy = { maxFailures: 5, suspensionMs: 15 * MINUTE, failuresExpireMs: 15 * MINUTE, expiresAfterMs: 90 * DAY, temporaryValidityMs: null };
 const input: PasswordInput = { userId: 'user-1', setAt: T0, temporary: false };
 type Snapshot = ReturnType<typeof passwordMachine.resolveState>;
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
@@ -92,6 +92,23 @@ describe('password machine', () => {
     // Without an expiry in the policy a password does not expire.
     const noExpiry = { ...POLICY, expiresAfterMs: null };
     expect(stateOf(step(step(start(), submit(at, { policy: noExpiry }))[0], { type: 'password.matched', rehash: false, at })[0])).toBe('active.authenticated');
+    // A temporary password past tempPasswordValidityHours answers as expired.
+    const oneHour = { ...POLICY, temporaryValidityMs: 60 * MINUTE };
+    const late = T0 + 60 * MINUTE;
+    expect(stateOf(step(step(start({ temporary: true }), submit(late, { policy: oneHour }))[0], { type: 'password.matched', rehash: false, at: late })[0])).toBe('active.mustReplace.expired');
+    expect(stateOf(step(step(start({ temporary: true }), submit(late - 1, { policy: oneHour }))[0], { type: 'password.matched', rehash: false, at: late - 1 })[0])).toBe('active.mustReplace.temporary');
+  });
+
+  it('a verdict that finds the credential moved on changes nothing, and its login answers as a wrong password', () => {
+    const [verifying] = step(start(), submit(T0 + MINUTE));
+    const [replaced] = step(verifying, { type: 'password.replace', temporary: false, at: T0 + MINUTE });
+    // The old password's comparison, arriving after the replacement, logs nobody in.
+    const [after, none] = step(replaced, { type: 'password.matched', rehash: false, at: T0 + MINUTE });
+    expect(stateOf(after)).toBe('active.ready');
+    expect(effects(none)).toEqual([]);
+    const locked = wrong(start(), 5);
+    expect(stateOf(step(locked, { type: 'password.matched', rehash: false, at: T0 + MINUTE })[0])).toBe('locked.holding');
+    expect(passwordAnswers['active.verifying']).toEqual({ kind: 'refused', error: 'PASSWORD_INVALID_CREDENTIALS' });
   });
 
   it('a session that cannot take the factor refuses the login before anything is counted', () => {

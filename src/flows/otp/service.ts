@@ -5,17 +5,17 @@ import type { EmailContent } from '../../delivery/templates/magic-link-email.js'
 import { acceptOrThrow } from '../../engine/answer.js';
 import type { Runner } from '../../engine/runner.js';
 import { AuthError } from '../../errors.js';
-import { type RateLimiter, userSubject } from '../../limits/rate-limiter.js';
+import type { RateLimiter } from '../../limits/rate-limiter.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { findLatestFlow } from '../../repositories/flow-repository.js';
-import { findAppUser, type IdentifierType } from '../../repositories/user-repository.js';
+import type { IdentifierType } from '../../repositories/user-repository.js';
 import { newId } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import { sessionForFactor } from '../../sessions/named-session.js';
 import type { Sessions } from '../../sessions/session-machine.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
-import { normalizeIdentifier } from '../../users/identifiers.js';
+import { findLoginUser } from '../../users/login-user.js';
 import type { TokenResponse } from '../token-results.js';
 import { type OtpFlows, type OtpTypes } from './otp-machine.js';
 import { otpPolicy } from './policy.js';
@@ -77,14 +77,9 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
   const { storage, clock, runner, otp, limiter, limits } = deps;
   const { db } = storage;
 
-  /** The app's user the identifier names (with the passcode lockout in force), after counting the
-   * request against `bucket` for that user, or for the normalised identifier when it names nobody. */
-  async function findUser(app: AppRecord, type: IdentifierType, raw: string, bucket: string, limit: Config['rateLimits']['send']) {
-    const identifier = normalizeIdentifier(type, raw);
-    const found = identifier === null ? null : await findAppUser(db, { appId: app.id, tenantId: app.tenantId }, type, identifier, 'otp');
-    await limiter.hit(bucket, limit, userSubject(app.tenantId, found?.user ?? null, identifier === null ? null : `${type}:${identifier}`, raw));
-    return found === null || identifier === null ? null : { ...found, subject: `${type}:${identifier}` };
-  }
+  /** The app's user the identifier names (with the passcode lockout in force), the request counted. */
+  const findUser = (app: AppRecord, type: IdentifierType, identifier: string, bucket: string, limit: Config['rateLimits']['send']) =>
+    findLoginUser({ db, limiter }, app, { type, identifier, bucket, limit, lockoutMethod: 'otp' });
 
   return {
     async send(app, request) {

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { UserService } from '../../users/user-service.js';
 import { callerOf } from '../client-auth.js';
 import { clientSecurity, closed, MessageBody } from '../schemas/common.js';
+import { PasswordText } from './password.js';
 
 // POST /cis/v1/users and the four lookups (§2.12), scoped to the calling app.
 
@@ -44,6 +45,8 @@ const CreateUserBody = Type.Object(
     custom_app_data: Type.Optional(CustomData),
     picture: Type.Optional(Type.String({ maxLength: 2048 })),
     language: Type.Optional(Type.String({ maxLength: 35 })),
+    // The user's first password for this app (§2.12); temporary unless force_replace is false.
+    credentials: Type.Optional(Type.Object({ password: PasswordText, force_replace: Type.Optional(Type.Boolean()) }, closed)),
   },
   closed,
 );
@@ -77,6 +80,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService }> = asy
         customData: body.custom_data ?? null,
         customAppData: body.custom_app_data ?? null,
         profile,
+        password: body.credentials === undefined ? null : { password: body.credentials.password, forceReplace: body.credentials.force_replace ?? true },
       });
       return reply.code(201).send({ result });
     },

@@ -1,0 +1,57 @@
+import type { RegisteredMachine } from '../engine/definition.js';
+import { recordAuthenticationHandler } from '../flows/authentication.js';
+import { issueTokensHandler } from '../flows/token-results.js';
+import type { RefreshFamilies } from '../refresh/refresh-family-machine.js';
+import { credentialStore } from '../repositories/credential-repository.js';
+import type { SecretHasher } from '../secrets/secret-hasher.js';
+import type { Sessions } from '../sessions/session-machine.js';
+import type { Provider } from '../storage/database-url.js';
+import type { TokenService } from '../tokens/token-service.js';
+import { type PasswordTypes, passwordDefinition } from './definitions.js';
+import type { PasswordHasher } from './password-hasher.js';
+
+// Passwords as the runner runs them: the password machine, its credential rows and its effects.
+// The comparison runs after the attempt's count has committed, outside any transaction: an Argon2id
+// verify takes tens of milliseconds, and on SQLite every statement of the server waits for an open
+// transaction. Its verdict is the next step, taken on the credential reloaded in a new one.
+
+export type PasswordCredentials = RegisteredMachine<PasswordTypes>;
+
+export function createPasswordCredentials(deps: {
+  passwords: PasswordHasher;
+  hasher: SecretHasher;
+  tokens: TokenService;
+  sessions: Sessions;
+  families: RefreshFamilies;
+  provider: Provider;
+}): PasswordCredentials {
+  const { passwords } = deps;
+  return {
+    definition: passwordDefinition,
+    store: credentialStore<PasswordTypes>('password', deps.provider),
+    handlers: {
+      comparePassword: {
+        phase: 'afterCommit',
+        async run(_params, { row, request }) {
+          const { proof } = request;
+          if (row === null || proof === undefined) throw new Error('comparePassword needs the stored credential and the submitted password');
+          if (!(await passwords.verify(row.secret, proof))) return { event: { type: 'password.mismatched' } };
+          const rehash = passwords.needsRehash(row.secret);
+          if (rehash) request.hashing.hash = await passwords.hash(proof);
+          return { event: { type: 'password.matched', rehash } };
+        },
+      },
+      // Both store a hash made before the step began: no Argon2 work under a transaction.
+      storeRehash: { phase: 'inline', run: (_params, { request }) => ({ patch: { secret: newHashOf(request) } }) },
+      storeSecret: { phase: 'inline', run: (_params, { request }) => ({ patch: { secret: newHashOf(request) } }) },
+      recordAuthentication: recordAuthenticationHandler<PasswordTypes>(deps),
+      issueTokens: issueTokensHandler<PasswordTypes>(deps.tokens),
+    },
+  };
+}
+
+function newHashOf(request: PasswordTypes['request']): string {
+  const { hash } = request.hashing;
+  if (hash === undefined) throw new Error('storing a password needs its hash, made before the step');
+  return hash;
+}

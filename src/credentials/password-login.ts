@@ -1,0 +1,84 @@
+import { PASSWORD_METHOD } from '../../machines/password.machine.js';
+import type { Config } from '../config.js';
+import { acceptOrThrow } from '../engine/answer.js';
+import type { Runner } from '../engine/runner.js';
+import { AuthError } from '../errors.js';
+import type { TokenResponse } from '../flows/token-results.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
+import type { AppRecord } from '../repositories/app-repository.js';
+import { findLiveCredential } from '../repositories/credential-repository.js';
+import type { SecretHasher } from '../secrets/secret-hasher.js';
+import { sessionForFactor } from '../sessions/named-session.js';
+import type { Sessions } from '../sessions/session-machine.js';
+import type { Storage } from '../storage/prisma.js';
+import type { ClaimsRequest } from '../tokens/claims.js';
+import { findLoginUser } from '../users/login-user.js';
+import type { PasswordTypes } from './definitions.js';
+import type { PasswordCredentials } from './password-credentials.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { passwordLoginPolicy } from './password-policy.js';
+
+// POST /cis/v1/auth/password/authenticate (mosaic-backend-api.md §2.10): load the facts (the user,
+// their password credential for the app, the session named, the app's password policy), count the
+// request against its limit, hand them to the password machine, answer what its state says. The
+// machine counts the attempt (committed) before the comparison runs; alone the login opens a
+// session, with a session_id it is a factor of that session.
+
+export type UsernameType = 'username' | 'email' | 'phone_number';
+
+export interface AuthenticatePasswordRequest {
+  readonly username: string;
+  readonly usernameType: UsernameType;
+  readonly password: string;
+  readonly sessionId: string | null;
+  readonly resource: string | null;
+  readonly claims: ClaimsRequest | null;
+}
+
+export interface PasswordLogin {
+  authenticate(app: AppRecord, request: AuthenticatePasswordRequest): Promise<TokenResponse>;
+}
+
+export function createPasswordLogin(deps: {
+  storage: Storage;
+  runner: Runner;
+  hasher: SecretHasher;
+  passwordHasher: PasswordHasher;
+  sessions: Sessions;
+  passwords: PasswordCredentials;
+  limiter: RateLimiter;
+  limits: Config['rateLimits'];
+}): PasswordLogin {
+  const { storage, runner, passwords } = deps;
+
+  /** Nobody to compare with: the same Argon2 work as a wrong password, and the same answer. */
+  async function refuseUnknown(password: string): Promise<never> {
+    await deps.passwordHasher.verifyNothing(password);
+    throw new AuthError('PASSWORD_INVALID_CREDENTIALS');
+  }
+
+  return {
+    async authenticate(app, request) {
+      if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
+      const found = await findLoginUser({ db: storage.db, limiter: deps.limiter }, app, { type: request.usernameType, identifier: request.username, bucket: 'password-authenticate', limit: deps.limits.authenticate });
+      if (found === null) return refuseUnknown(request.password);
+      const { user } = found;
+      const results: PasswordTypes['request']['results'] = {};
+      // The step comes back as it stands after the comparison's verdict (the runner's latest).
+      const step = await runner.transaction(async (steps) => {
+        const credential = await findLiveCredential<PasswordTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'password' });
+        if (credential === null) return null;
+        const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: PASSWORD_METHOD });
+        const event = { type: 'password.submit', session: named?.verdict ?? null, policy: passwordLoginPolicy(app) } as const;
+        // The comparison, and the factor's recording, come after this transaction commits: the
+        // session is loaded again then (`instance: null`), as it may have changed meanwhile.
+        const session = named?.session == null ? null : { publicId: named.session.publicId, instance: null };
+        return steps.send(passwords, credential, event, { app, proof: request.password, authentication: { user, session, resource: request.resource, claims: request.claims }, results, hashing: {} });
+      });
+      if (step === null) return refuseUnknown(request.password);
+      acceptOrThrow(step.answer);
+      if (results.tokens === undefined) throw new AuthError('PASSWORD_INVALID_CREDENTIALS');
+      return results.tokens;
+    },
+  };
+}
