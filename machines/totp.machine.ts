@@ -11,7 +11,7 @@ import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js'
 // - a code of a step already used is refused (and counted): a code accepted once is refused if
 //   presented again within its window, even by two requests at once;
 // - the `maxFailures`-th failure locks the authenticator for `lockoutMs`; the admin API unlocks it;
-// - a revoked authenticator refuses every code.
+// - a revoked authenticator refuses every code; its seed is forgotten (nothing needs it again).
 
 export interface TotpPolicy {
   readonly maxFailures: number;
@@ -45,13 +45,15 @@ export const TOTP_METHOD: AuthMethod = 'totp';
 export interface TotpEffects extends Record<string, unknown> {
   /** Compare the submitted code with the codes of the window (inline: cheap); reports the verdict. */
   compareTotp: NoParams;
+  /** Forget the seed of a revoked authenticator (inline: part of the revoking write). */
+  forgetSecret: NoParams;
   /** Open or extend the session, record the login, mint the refresh token (in the transaction). */
   recordAuthentication: { readonly method: AuthMethod; readonly verifies: null };
   /** Sign the ID and access tokens (after commit). */
   issueTokens: NoParams;
 }
 
-export const TOTP_EFFECTS = ['compareTotp', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof TotpEffects)[];
+export const TOTP_EFFECTS = ['compareTotp', 'forgetSecret', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof TotpEffects)[];
 
 /** A code of a step already used, or of an earlier one. */
 const isSpent = (context: TotpContext, event: TotpEvent): boolean => event.type === 'totp.matched' && context.lastUsedStep !== null && event.step <= context.lastUsedStep;
@@ -131,6 +133,6 @@ export const totpMachine = setup({
         'totp.revoke': { target: '#totp.revoked' },
       },
     },
-    revoked: { initial: 'done', states: { done: {}, refused: {} }, on: { 'totp.submit': '.refused' } },
+    revoked: { entry: 'forgetSecret', initial: 'done', states: { done: {}, refused: {} }, on: { 'totp.submit': '.refused' } },
   },
 });

@@ -154,7 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = config.rateLimits;
   const apps = createAppService({ storage, hasher, tokens, defaultTenantId: boot.defaultTenant.id, cache: boot.apps.cache });
   const magicLinks = createMagicLinkService({ storage, clock, runner, hasher, magicLinks: machines.magicLink, sessions, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
-  const passwords = createPasswordService({ storage, clock, runner, passwords: machines.passwords, hasher: passwordHasher });
+  const passwords = createPasswordService({ storage, clock, runner, passwords: machines.passwords });
   const users = createUserService({ storage, clock, runner, passwords });
   const otp = createOtpService({ storage, clock, runner, hasher, otp: machines.otp, sessions, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const refresh = createRefreshService({ runner, hasher, families });
@@ -174,7 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The page itself is public: it carries no data, and asks for the admin token the data needs.
   await app.register(visualizerPageRoutes);
   // Registering an authenticator app takes the user's own access token instead.
-  const totp = createTotpService({ storage, clock, runner, totp: machines.totp, sealer: boot.sealer, loadApp: (appId) => boot.apps.cache.get(appId, (id) => findAppById(storage.db, id)) });
+  const totp = createTotpService({ storage, clock, runner, totp: machines.totp, loadApp: (appId) => boot.apps.cache.get(appId, (id) => findAppById(storage.db, id)) });
   await app.register(totpRoutes, { totp, verifyUser: (token) => tokens.verifyUserAccessToken(token) });
   // Everything else under /cis/v1 but the emailed link needs the caller's client access token.
   await app.register(async (scope) => {

@@ -1,13 +1,14 @@
 import type { LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
 import { replayLog, replayLogSteps, replayMatches } from '../engine/replay.js';
 import { type InstanceKind, type RecentInstance, recentInstances } from '../repositories/recent-instances.js';
+import { readCredential } from '../repositories/credential-repository.js';
 import { readFamily } from '../repositories/refresh-family-repository.js';
 import { readFlow } from '../repositories/flow-repository.js';
 import { readSession } from '../repositories/session-repository.js';
 import type { Machines } from '../engine/machines.js';
 import type { Tx } from '../storage/prisma.js';
 
-// What the operator sees of one statechart instance (GET /admin/v1/flows/{id}, /sessions/{id}):
+// What the operator sees of one statechart instance (GET /admin/v1/flows/{id}, /sessions/{id}, …):
 // its machine, state, input and context with secrets and personal data redacted, its event log
 // with times, and whether replaying that log through the machine arrives where it is stored.
 
@@ -78,14 +79,20 @@ export interface InstanceViews {
   flow(id: string): Promise<InstanceView | null>;
   session(id: string): Promise<InstanceView | null>;
   refreshFamily(id: string): Promise<InstanceView | null>;
+  /** A password or authenticator credential (its secret is never part of a view). */
+  credential(id: string): Promise<InstanceView | null>;
   byKind(kind: InstanceKind, id: string): Promise<InstanceView | null>;
   recent(limit: number): Promise<RecentInstance[]>;
 }
 
-export function createInstanceViews(deps: { db: Tx; machines: Pick<Machines, 'flowDefinitions' | 'sessions' | 'families'> }): InstanceViews {
+export function createInstanceViews(deps: { db: Tx; machines: Pick<Machines, 'flowDefinitions' | 'sessions' | 'families' | 'passwords' | 'totp'> }): InstanceViews {
   const { db, machines } = deps;
   const session = machines.sessions.definition as unknown as MachineDefinition<MachineTypes>;
   const refreshFamily = machines.families.definition as unknown as MachineDefinition<MachineTypes>;
+  const credentials: Readonly<Record<string, MachineDefinition<MachineTypes>>> = {
+    password: machines.passwords.definition as unknown as MachineDefinition<MachineTypes>,
+    totp: machines.totp.definition as unknown as MachineDefinition<MachineTypes>,
+  };
   const views: InstanceViews = {
     async flow(id) {
       const flow = await readFlow(db, id);
@@ -100,7 +107,23 @@ export function createInstanceViews(deps: { db: Tx; machines: Pick<Machines, 'fl
       const family = await readFamily(db, id);
       return family === null ? null : instanceView(refreshFamily, family);
     },
-    byKind: (kind, id) => (kind === 'flow' ? views.flow(id) : kind === 'session' ? views.session(id) : views.refreshFamily(id)),
+    async credential(id) {
+      const found = await readCredential(db, id);
+      const definition = found === null ? undefined : credentials[found.kind];
+      return found === null || definition === undefined ? null : instanceView(definition, found);
+    },
+    byKind(kind, id) {
+      switch (kind) {
+        case 'flow':
+          return views.flow(id);
+        case 'session':
+          return views.session(id);
+        case 'refresh-family':
+          return views.refreshFamily(id);
+        case 'credential':
+          return views.credential(id);
+      }
+    },
     recent: (limit) => recentInstances(db, limit),
   };
   return views;

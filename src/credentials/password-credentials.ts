@@ -9,13 +9,14 @@ import type { Provider } from '../storage/database-url.js';
 import type { TokenService } from '../tokens/token-service.js';
 import { type PasswordTypes, passwordDefinition } from './definitions.js';
 import type { PasswordHasher } from './password-hasher.js';
+import { type PasswordStrategy, passwordStrategy } from './password-strategy.js';
 
 // Passwords as the runner runs them: the password machine, its credential rows and its effects.
 // The comparison runs after the attempt's count has committed, outside any transaction: an Argon2id
 // verify takes tens of milliseconds, and on SQLite every statement of the server waits for an open
 // transaction. Its verdict is the next step, taken on the credential reloaded in a new one.
 
-export type PasswordCredentials = RegisteredMachine<PasswordTypes>;
+export type PasswordCredentials = RegisteredMachine<PasswordTypes> & { readonly strategy: PasswordStrategy };
 
 export function createPasswordCredentials(deps: {
   passwords: PasswordHasher;
@@ -25,20 +26,21 @@ export function createPasswordCredentials(deps: {
   families: RefreshFamilies;
   provider: Provider;
 }): PasswordCredentials {
-  const { passwords } = deps;
+  const strategy = passwordStrategy(deps.passwords);
   return {
     definition: passwordDefinition,
     store: credentialStore<PasswordTypes>('password', deps.provider),
+    strategy,
     handlers: {
       comparePassword: {
         phase: 'afterCommit',
-        async run(_params, { row, request }) {
+        async run(_params, { instanceId, row, request }) {
           const { proof } = request;
           if (row === null || proof === undefined) throw new Error('comparePassword needs the stored credential and the submitted password');
-          if (!(await passwords.verify(row.secret, proof))) return { event: { type: 'password.mismatched' } };
-          const rehash = passwords.needsRehash(row.secret);
-          if (rehash) request.hashing.hash = await passwords.hash(proof);
-          return { event: { type: 'password.matched', rehash } };
+          const verdict = await strategy.verify({ id: instanceId, ...row }, proof, {});
+          if (!verdict.matched) return { event: { type: 'password.mismatched' } };
+          if (verdict.rehashed !== null) request.hashing.hash = verdict.rehashed;
+          return { event: { type: 'password.matched', rehash: verdict.rehashed !== null } };
         },
       },
       // Both store a hash made before the step began: no Argon2 work under a transaction.

@@ -11,12 +11,12 @@ import type { Storage } from '../storage/prisma.js';
 import { toUserView, type UserView } from '../users/user-view.js';
 import type { PasswordTypes } from './definitions.js';
 import type { PasswordCredentials } from './password-credentials.js';
-import type { PasswordHasher } from './password-hasher.js';
 import { passwordProblems } from './password-policy.js';
 
 // Setting and replacing a user's password for the calling app (mosaic-backend-api.md §2.12:
 // POST and PUT /cis/v1/users/{user_id}/password, and `credentials` on POST /cis/v1/users). A new
-// password is checked against the app's rules and hashed before any transaction opens; the
+// password is checked against the app's rules and hashed (enrolled through the password strategy)
+// before any transaction opens; the
 // credential is started (or told `password.replace`) in one transaction with whatever else the
 // request writes.
 
@@ -38,6 +38,8 @@ export interface PasswordService {
 }
 
 export interface PreparedPassword {
+  /** The id the credential takes if this password starts one. */
+  readonly id: string;
   readonly hash: string;
   readonly temporary: boolean;
 }
@@ -53,7 +55,7 @@ export async function inserting<R>(work: () => Promise<R>): Promise<R> {
   }
 }
 
-export function createPasswordService(deps: { storage: Storage; clock: Clock; runner: Runner; passwords: PasswordCredentials; hasher: PasswordHasher }): PasswordService {
+export function createPasswordService(deps: { storage: Storage; clock: Clock; runner: Runner; passwords: PasswordCredentials }): PasswordService {
   const { storage, runner, passwords } = deps;
 
   async function appUser(app: AppRecord, userId: string): Promise<UserRecord> {
@@ -66,13 +68,15 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
     async prepare(app, request, identity) {
       const problems = request.enforceComplexity ? passwordProblems(app, request.password, identity) : [];
       if (problems.length > 0) throw new AuthError('VALIDATION_FAILED', { message: problems });
-      return { hash: await deps.hasher.hash(request.password), temporary: request.forceReplace };
+      const id = newId();
+      const enrolled = await passwords.strategy.enroll(id, { password: request.password });
+      return { id, hash: enrolled.secret, temporary: request.forceReplace };
     },
 
     async enroll(steps, app, userId, prepared) {
       const create = { tenantId: app.tenantId, userId, secret: prepared.hash, params: {}, label: null };
       const request: PasswordTypes['request'] = { app, results: {}, hashing: {} };
-      await steps.start(passwords, { id: newId(), appId: app.id, input: { userId, setAt: deps.clock.now(), temporary: prepared.temporary }, create, request });
+      await steps.start(passwords, { id: prepared.id, appId: app.id, input: { userId, setAt: deps.clock.now(), temporary: prepared.temporary }, create, request });
     },
 
     async set(app, userId, request) {

@@ -9,30 +9,34 @@ import type { Sessions } from '../sessions/session-machine.js';
 import type { Provider } from '../storage/database-url.js';
 import type { TokenService } from '../tokens/token-service.js';
 import { type TotpTypes, totpDefinition } from './definitions.js';
-import { matchTotp, type TotpParams } from './totp.js';
+import { type TotpStrategy, totpStrategy } from './totp-strategy.js';
 
-// Authenticator apps as the runner runs them: the TOTP machine, its credential rows and its
-// effects. The seed is kept sealed under the key-encryption key, bound to its credential; it is
-// opened only to compare a submitted code, inline, under the credential's row lock.
+// Authenticator apps as the runner runs them: the TOTP machine, its credential rows, its effects and
+// its strategy. The seed is opened only to compare a submitted code, inline, under the
+// credential's row lock, and forgotten when the authenticator is revoked.
 
-export type TotpCredentials = RegisteredMachine<TotpTypes>;
+export type TotpCredentials = RegisteredMachine<TotpTypes> & { readonly strategy: TotpStrategy };
 
-/** The seal of a credential's seed names the credential: a seed moved to another row does not open. */
-export const totpSeedAad = (credentialId: string): string => `credential:${credentialId}:totp`;
+export { totpSeedAad } from './totp-strategy.js';
 
 export function createTotpCredentials(deps: { sealer: Sealer; hasher: SecretHasher; tokens: TokenService; sessions: Sessions; families: RefreshFamilies; provider: Provider }): TotpCredentials {
+  const strategy = totpStrategy(deps.sealer);
   return {
     definition: totpDefinition,
     store: credentialStore<TotpTypes>('totp', deps.provider),
+    strategy,
     handlers: {
       compareTotp: {
         phase: 'inline',
-        run(_params, { instanceId, row, context, at, request }) {
+        async run(_params, { instanceId, row, context, at, request }) {
           if (row === null || context.policy === null) throw new Error('compareTotp needs the stored credential and the policy of the login');
-          const seed = deps.sealer.open(row.secret, totpSeedAad(instanceId));
-          const step = request.proof === undefined ? null : matchTotp(seed, row.params as unknown as TotpParams, request.proof, at, context.policy.window);
+          const step = request.proof === undefined ? null : await strategy.verify({ id: instanceId, ...row }, request.proof, { at, window: context.policy.window });
           return { event: step === null ? { type: 'totp.mismatched' } : { type: 'totp.matched', step } };
         },
+      },
+      forgetSecret: {
+        phase: 'inline',
+        run: (_params, { instanceId, row }) => (row === null ? undefined : { patch: strategy.revoke({ id: instanceId, ...row }) }),
       },
       recordAuthentication: recordAuthenticationHandler<TotpTypes>(deps),
       issueTokens: issueTokensHandler<TotpTypes>(deps.tokens),

@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import type { Clock } from '../clock.js';
 import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
@@ -6,26 +5,20 @@ import type { AppRecord } from '../repositories/app-repository.js';
 import { findLiveCredential } from '../repositories/credential-repository.js';
 import { findAppUserById } from '../repositories/user-repository.js';
 import { newId } from '../secrets/random.js';
-import type { Sealer } from '../secrets/sealer.js';
 import type { Storage } from '../storage/prisma.js';
 import type { UserPrincipal } from '../tokens/token-service.js';
 import type { TotpTypes } from './definitions.js';
-import { newTotpSeed, otpauthUri } from './totp.js';
 import { totpRegistration } from './totp-policy.js';
-import { type TotpCredentials, totpSeedAad } from './totp-credentials.js';
+import type { TotpCredentials } from './totp-credentials.js';
+import type { TotpReveal } from './totp-strategy.js';
 
 // Registering an authenticator app (mosaic-backend-api.md §2.11: POST /cis/v1/auth/totp/register and
-// the older /cis/v1/users/me/totp), called with the user's own access token. The seed is drawn here,
-// sealed into the credential's row and shown once, as the secret, the `otpauth://` URI apps scan and
-// that URI as a QR code. The algorithm, digits and period are the app's preferences of the moment,
+// the older /cis/v1/users/me/totp), called with the user's own access token. The TOTP strategy draws
+// the seed, sealed into the credential's row and shown once, as the secret, the `otpauth://` URI apps
+// scan and that URI as a QR code. The algorithm, digits and period are the app's preferences of the moment,
 // fixed in the credential: the authenticator app holds them too.
 
-export interface TotpRegistration {
-  readonly secret: string;
-  readonly uri: string;
-  /** The URI as a QR code, a PNG data URL (our extension: the spec names no field for it). */
-  readonly qr_code: string;
-}
+export type TotpRegistration = TotpReveal;
 
 export interface TotpService {
   register(principal: UserPrincipal, request: { readonly label: string | null; readonly allowOverride: boolean }): Promise<TotpRegistration>;
@@ -36,8 +29,8 @@ export interface TotpService {
   unlockFor(app: AppRecord, userId: string): Promise<void>;
 }
 
-export function createTotpService(deps: { storage: Storage; clock: Clock; runner: Runner; totp: TotpCredentials; sealer: Sealer; loadApp: (appId: string) => Promise<AppRecord | null> }): TotpService {
-  const { storage, runner, totp, sealer } = deps;
+export function createTotpService(deps: { storage: Storage; clock: Clock; runner: Runner; totp: TotpCredentials; loadApp: (appId: string) => Promise<AppRecord | null> }): TotpService {
+  const { storage, runner, totp } = deps;
 
   /** The caller of a user access token, as it stands now. */
   async function principalsUser(principal: UserPrincipal) {
@@ -77,19 +70,18 @@ export function createTotpService(deps: { storage: Storage; clock: Clock; runner
       if (user.status === 'Disabled') throw new AuthError('USER_NOT_ACTIVE');
       const { issuer, ...params } = totpRegistration(app);
       const label = request.label ?? user.email ?? user.username ?? user.phoneNumber ?? user.id;
-      const seed = newTotpSeed(params.algorithm);
       const id = newId();
+      const enrolled = await totp.strategy.enroll(id, { params, issuer, label });
       await runner.transaction(async (steps) => {
         const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'totp' });
         if (live !== null) {
           if (!request.allowOverride) throw new AuthError('TOTP_EXISTS');
           await steps.send(totp, live, { type: 'totp.revoke' }, { app, results: {} });
         }
-        const create = { tenantId: app.tenantId, userId: user.id, secret: sealer.seal(seed, totpSeedAad(id)), params: { ...params }, label };
+        const create = { tenantId: app.tenantId, userId: user.id, secret: enrolled.secret, params: enrolled.params, label };
         return steps.start(totp, { id, appId: app.id, input: { userId: user.id, registeredAt: deps.clock.now() }, create, request: { app, results: {} } });
       });
-      const uri = otpauthUri({ issuer, label, seed, params });
-      return { secret: seed, uri, qr_code: await QRCode.toDataURL(uri) };
+      return enrolled.reveal;
     },
   };
 }

@@ -1,8 +1,8 @@
-import type { Instance, InstanceStore, MachineTypes } from '../engine/definition.js';
+import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
 import type { Provider } from '../storage/database-url.js';
 import { Prisma } from '../storage/generated/sqlite/client.js';
 import type { Tx } from '../storage/prisma.js';
-import { appendCredentialLog } from './event-log-rows.js';
+import { appendCredentialLog, readCredentialLog } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
 import { fromJson } from './json.js';
 import { jsonValue, timeValue } from './sql-values.js';
@@ -80,6 +80,14 @@ export async function findLiveCredential<T extends CredentialTypes>(tx: Tx, prov
 export async function findCredentialById<T extends CredentialTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
   const rows = await tx.$queryRaw<RawCredential[]>`SELECT ${COLUMNS} FROM "credential" WHERE "id" = ${id} ${lock(provider)}`;
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+}
+
+/** A credential with its input and whole log (creation entry first): what replays and views read. */
+export async function readCredential(db: Tx, id: string): Promise<(Instance<CredentialTypes> & { kind: CredentialKind; input: unknown; events: LoggedEvent[] }) | null> {
+  const rows = await db.$queryRaw<(RawCredential & { input: unknown; events: unknown })[]>`SELECT ${COLUMNS}, "input", "events" FROM "credential" WHERE "id" = ${id}`;
+  const raw = rows[0];
+  if (raw === undefined) return null;
+  return { ...toInstance<CredentialTypes>(raw), kind: raw.kind as CredentialKind, input: fromJson(raw.input), events: [...fromJson<LoggedEvent[]>(raw.events), ...(await readCredentialLog(db, id))] };
 }
 
 export function credentialStore<T extends CredentialTypes>(kind: CredentialKind, provider: Provider): InstanceStore<T> {

@@ -52,3 +52,9 @@ export async function readFamilyLog(db: Tx, familyId: string): Promise<LoggedEve
   const rows = await db.refreshFamilyEvent.findMany({ where: { familyId }, orderBy: { seq: 'asc' } });
   return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, fields: fromJson<Record<string, unknown>>(row.fields) }));
 }
+
+/** A credential's log after its creation entry, in order. */
+export async function readCredentialLog(db: Tx, credentialId: string): Promise<LoggedEvent[]> {
+  const rows = await db.credentialEvent.findMany({ where: { credentialId }, orderBy: { seq: 'asc' } });
+  return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, fields: fromJson<Record<string, unknown>>(row.fields) }));
+}

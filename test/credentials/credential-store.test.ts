@@ -23,6 +23,7 @@ const totp = (verdict: () => { type: 'totp.matched'; step: number } | { type: 't
   store: credentialStore<TotpTypes>('totp', db.storage.provider),
   handlers: {
     compareTotp: { phase: 'inline', run: () => ({ event: verdict() }) },
+    forgetSecret: { phase: 'inline', run: () => ({ patch: { secret: '' } }) },
     recordAuthentication: { phase: 'transaction', run: () => {} },
     issueTokens: { phase: 'afterCommit', run: () => {} },
   },
@@ -85,7 +86,7 @@ describe('credential store', () => {
       return steps.send(machine, live, { type: 'totp.revoke' }, { app, results: {} });
     });
     const revoked = await db.storage.db.credential.findUniqueOrThrow({ where: { id: 'totp-1' } });
-    expect(revoked).toMatchObject({ stateValue: 'revoked.done', liveKey: null });
+    expect(revoked).toMatchObject({ stateValue: 'revoked.done', liveKey: null, secret: '' });
     expect(revoked.endedAt?.getTime()).toBe(T0 + MINUTE);
     await runner.transaction((steps) => steps.start(machine, { id: 'totp-3', appId: 'app-1', input: { userId, registeredAt: T0 }, create, request: { app, results: {} } }));
     expect((await db.storage.db.credential.findUniqueOrThrow({ where: { id: 'totp-3' } })).liveKey).toBe(`app-1:${userId}:totp`);

@@ -64,12 +64,36 @@ describe('issue 8: a log replays its instance', () => {
     expect((await admin('/admin/v1/flows/nope')).status).toBe(404);
   });
 
+  it('a password credential, as the admin API and the visualizer show it: its log, replaying, never its hash', async () => {
+    const password = 'Correct-Horse-42-battery';
+    const created = await client.call('POST', '/cis/v1/users', { username: 'hopper', credentials: { password, force_replace: false } });
+    await client.call('POST', '/cis/v1/auth/password/authenticate', { username: 'hopper', password: 'not it' });
+    expect((await client.call('POST', '/cis/v1/auth/password/authenticate', { username: 'hopper', password })).status).toBe(200);
+    const row = await db.storage.db.credential.findFirstOrThrow({ where: { userId: created.body.result.user_id } });
+    const view = await admin(`/admin/v1/credentials/${row.id}`);
+    expect(view.body).toMatchObject({ machine: 'password', machine_version: 1, state: 'active.authenticated', replays: true, context: { attempts: 0 } });
+    expect(view.body.events.map((event: { type: string; state: string }) => [event.type, event.state])).toEqual([
+      ['xstate.init', 'active.ready'],
+      ['password.submit', 'active.verifying'],
+      ['password.mismatched', 'active.wrongPassword'],
+      ['password.submit', 'active.verifying'],
+      ['password.matched', 'active.authenticated'],
+    ]);
+    expect(JSON.stringify(view.body)).not.toContain('argon2');
+    expect(JSON.stringify(view.body)).not.toContain(password);
+    const live = await admin(`/visualizer/instances/credential/${row.id}`);
+    expect(live.body).toMatchObject({ kind: 'credential', machine: 'password', replays: true });
+    expect((await admin('/visualizer/instances?limit=100')).body).toContainEqual(expect.objectContaining({ kind: 'credential', id: row.id, machine: 'password' }));
+    expect((await admin('/admin/v1/credentials/nope')).status).toBe(404);
+  });
+
   it('every instance in the database replays, and a log that was tampered with does not', async () => {
     await otpLogin('grace@example.com');
     const count = await assertEveryInstanceReplays(db.storage.db);
     expect(count.flows).toBeGreaterThanOrEqual(2);
     expect(count.sessions).toBeGreaterThanOrEqual(2);
     expect(count.families).toBeGreaterThanOrEqual(2);
+    expect(count.credentials).toBe(1);
     const row = await db.storage.db.flow.findFirstOrThrow({ where: { kind: 'otp' }, orderBy: { createdAt: 'desc' } });
     const events = row.events as { type: string }[];
     // Drop the failed guess from the log: the replay no longer counts it, the stored context does.

@@ -71,6 +71,8 @@ describe('authenticator login', () => {
     expect((await login({ token: codeNow(seed), identifier: email })).status).toBe(200);
 
     expect((await client.call('POST', `/cis/v1/users/${userId}/totp/revoke`)).status).toBe(204);
+    // The revoked authenticator's seed is forgotten: nothing needs it again.
+    expect((await server.storage.db.credential.findFirstOrThrow({ where: { userId, kind: 'totp' } })).secret).toBe('');
     server.clock.advance(30_000);
     expect(await login({ token: codeNow(seed), identifier: email })).toMatchObject({ status: 400, body: { error_code: 'auth_invalid_credentials' } });
     // Revoking again, or for a user of no concern to the app, changes nothing.

@@ -5,7 +5,7 @@ import { AuthError } from '../../errors.js';
 import { AnyObject, MessageBody } from '../schemas/common.js';
 import { adminGuard } from './admin.js';
 
-// GET /admin/v1/flows/{id}, /sessions/{id}, /refresh-families/{id}: one statechart instance as
+// GET /admin/v1/flows/{id}, /sessions/{id}, /refresh-families/{id}, /credentials/{id}: one statechart instance as
 // the operator (and the visualizer) sees it: machine, state, input and context with secrets and
 // personal data redacted, its event log with times, and whether its log replays to it.
 
@@ -23,4 +23,7 @@ export const adminInstanceRoutes: FastifyPluginAsyncTypebox<{ views: InstanceVie
     found(await views.session(request.params.id)),
   );
   app.get('/admin/v1/refresh-families/:id', { schema: schema('A refresh-token family: its state and event log') }, async (request) => found(await views.refreshFamily(request.params.id)));
+  app.get('/admin/v1/credentials/:id', { schema: schema('A credential (password, authenticator app): its state and event log, never its secret') }, async (request) =>
+    found(await views.credential(request.params.id)),
+  );
 };

@@ -11,7 +11,7 @@ import { visualizerGuard } from './visualizer.js';
 // step by step (the live view polls it; its `version` moves with every event), and the simulator.
 
 const Limit = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })) }, { additionalProperties: false });
-const InstanceParams = Type.Object({ kind: Type.Union([Type.Literal('flow'), Type.Literal('session'), Type.Literal('refresh-family')]), id: Type.String({ minLength: 1, maxLength: 64 }) });
+const InstanceParams = Type.Object({ kind: Type.Union([Type.Literal('flow'), Type.Literal('session'), Type.Literal('refresh-family'), Type.Literal('credential')]), id: Type.String({ minLength: 1, maxLength: 64 }) });
 const SimulateBody = Type.Object(
   { machine: Type.String({ minLength: 1, maxLength: 64 }), events: Type.Array(AnyObject, { maxItems: MAX_SIMULATED_EVENTS }) },
   { additionalProperties: false },
@@ -29,7 +29,7 @@ export const visualizerInstanceRoutes: FastifyPluginAsyncTypebox<{
 
   app.get(
     '/visualizer/instances',
-    { schema: { summary: 'The flows, sessions and refresh families that moved last, newest first', tags, security, querystring: Limit, response: { 200: Type.Array(Recent), '4xx': MessageBody } } },
+    { schema: { summary: 'The flows, sessions, refresh families and credentials that moved last, newest first', tags, security, querystring: Limit, response: { 200: Type.Array(Recent), '4xx': MessageBody } } },
     async (request) => {
       const limit = Math.min(100, Math.max(1, Number(request.query.limit ?? '20')));
       return (await views.recent(limit)).map((instance) => ({ kind: instance.kind, id: instance.id, machine: instance.machine, state: instance.state, updated_at: instance.updatedAt.toISOString() }));

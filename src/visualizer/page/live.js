@@ -1,4 +1,4 @@
-// The "Live" view: open an instance (flow, session or refresh-token family) by id or from the
+// The "Live" view: open an instance (flow, session, refresh-token family or credential) by id or from the
 // most recent ones, draw it on its machine's chart, and follow it: the page polls the instance
 // every second and redraws when its version changes, without a reload.
 
@@ -8,7 +8,7 @@ import { takenEdges } from './chart.js';
 import { showEvents, showJson } from './panels.js';
 import { createReplay } from './replay.js';
 
-const KINDS = ['flow', 'session', 'refresh-family'];
+const KINDS = ['flow', 'session', 'refresh-family', 'credential'];
 const POLL_MS = 1000;
 const RECENT_MS = 5000;
 
@@ -74,7 +74,7 @@ export function liveView(chart) {
         if (!(error instanceof ApiError) || error.status !== 404) throw error;
       }
     }
-    if (found === null) throw new ApiError(404, `No ${kind === 'any' ? 'flow, session or refresh-token family' : kind} has the id ${id}`);
+    if (found === null) throw new ApiError(404, `No ${kind === 'any' ? 'flow, session, refresh-token family or credential' : kind} has the id ${id}`);
     open = { kind: found.kind, id: found.id, instance: null, graph: null };
     await update(found);
     say('');
