@@ -85,6 +85,11 @@ describe('API docs', () => {
       '/cis/v1/users/email/{email}',
       '/cis/v1/users/phone-number/{phone_number}',
       '/cis/v1/users/username/{username}',
+      '/cis/v1/users/{user_id}/password',
+      '/cis/v1/auth/password/authenticate',
+      '/cis/v1/auth/totp/register',
+      '/cis/v1/auth/totp/authenticate',
+      '/admin/v1/credentials/{id}',
       '/admin/v1/tenants',
       '/admin/v1/applications',
       '/admin/v1/applications/{app_id}',
@@ -196,7 +201,23 @@ describe('the log', () => {
       });
       expect(failed.status).toBe(400);
 
+      // A password set, refused by the rules, mistyped, and used; an authenticator registered.
+      const password = 'Logged-Horse-42-battery';
+      const withPassword = await app.call('POST', '/cis/v1/users', { username: 'logged-pwd', credentials: { password, force_replace: false } });
+      expect(withPassword.status).toBe(201);
+      expect((await app.call('PUT', `/cis/v1/users/${withPassword.body.result.user_id}/password`, { password: 'weak-but-secret' })).status).toBe(400);
+      expect((await app.call('POST', '/cis/v1/auth/password/authenticate', { username: 'logged-pwd', password: `${password}-typo` })).status).toBe(400);
+      const pwdTokens = await app.call('POST', '/cis/v1/auth/password/authenticate', { username: 'logged-pwd', password });
+      expect(pwdTokens.status).toBe(200);
+      const registered = await fetch(`${logged.url}/cis/v1/auth/totp/register`, { method: 'POST', headers: { authorization: `Bearer ${pwdTokens.body.access_token}`, 'content-type': 'application/json' }, body: '{}' });
+      expect(registered.status).toBe(201);
+      const seed = ((await registered.json()) as { secret: string }).secret;
+
       secrets = {
+        password,
+        mistyped_password: `${password}-typo`,
+        refused_password: 'weak-but-secret',
+        totp_seed: seed,
         client_secret: app.clientSecret,
         client_token: clientToken,
         admin_token: logged.config.adminToken ?? '',
