@@ -6,14 +6,13 @@ import { AuthError } from '../errors.js';
 import type { TokenResponse } from '../flows/token-results.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { AppRecord } from '../repositories/app-repository.js';
-import { findLiveCredential } from '../repositories/credential-repository.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
-import { sessionForFactor } from '../sessions/named-session.js';
 import type { Sessions } from '../sessions/session-machine.js';
 import type { Storage } from '../storage/prisma.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
 import { findLoginUser } from '../users/login-user.js';
 import type { PasswordTypes } from './definitions.js';
+import { credentialLoginFacts, refuseNobody } from './login-facts.js';
 import type { PasswordCredentials } from './password-credentials.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { passwordLoginPolicy } from './password-policy.js';
@@ -51,31 +50,28 @@ export function createPasswordLogin(deps: {
 }): PasswordLogin {
   const { storage, runner, passwords } = deps;
 
-  /** Nobody to compare with: the same Argon2 work as a wrong password, and the same answer. */
-  async function refuseUnknown(password: string): Promise<never> {
-    await deps.passwordHasher.verifyNothing(password);
-    throw new AuthError('PASSWORD_INVALID_CREDENTIALS');
-  }
-
   return {
     async authenticate(app, request) {
+      // Nobody to compare with: the same Argon2 work as a wrong password, and the same answer.
+      const refuse = (sessionId: string | null) => refuseNobody(sessionId, 'PASSWORD_INVALID_CREDENTIALS', () => deps.passwordHasher.verifyNothing(request.password));
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const found = await findLoginUser({ db: storage.db, limiter: deps.limiter }, app, { type: request.usernameType, identifier: request.username, bucket: 'password-authenticate', limit: deps.limits.authenticate });
-      if (found === null) return refuseUnknown(request.password);
+      if (found === null) return refuse(request.sessionId);
       const { user } = found;
       const results: PasswordTypes['request']['results'] = {};
       // The step comes back as it stands after the comparison's verdict (the runner's latest).
       const step = await runner.transaction(async (steps) => {
-        const credential = await findLiveCredential<PasswordTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'password' });
-        if (credential === null) return null;
-        const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: PASSWORD_METHOD });
+        const facts = await credentialLoginFacts<PasswordTypes>(steps, deps, { app, userId: user.id, kind: 'password', method: PASSWORD_METHOD, sessionId: request.sessionId });
+        if (facts === null) return null;
+        const { credential, named } = facts;
         const event = { type: 'password.submit', session: named?.verdict ?? null, policy: passwordLoginPolicy(app) } as const;
         // The comparison, and the factor's recording, come after this transaction commits: the
         // session is loaded again then (`instance: null`), as it may have changed meanwhile.
         const session = named?.session == null ? null : { publicId: named.session.publicId, instance: null };
         return steps.send(passwords, credential, event, { app, proof: request.password, authentication: { user, session, resource: request.resource, claims: request.claims }, results, hashing: {} });
       });
-      if (step === null) return refuseUnknown(request.password);
+      // No password (the session named, if any, could take the factor).
+      if (step === null) return refuse(null);
       acceptOrThrow(step.answer);
       if (results.tokens === undefined) throw new AuthError('PASSWORD_INVALID_CREDENTIALS');
       return results.tokens;

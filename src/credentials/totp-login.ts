@@ -6,15 +6,14 @@ import { AuthError } from '../errors.js';
 import type { TokenResponse } from '../flows/token-results.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { AppRecord } from '../repositories/app-repository.js';
-import { findLiveCredential } from '../repositories/credential-repository.js';
 import type { IdentifierType } from '../repositories/user-repository.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
-import { sessionForFactor } from '../sessions/named-session.js';
 import type { Sessions } from '../sessions/session-machine.js';
 import type { Storage } from '../storage/prisma.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
 import { findLoginUser } from '../users/login-user.js';
 import type { TotpTypes } from './definitions.js';
+import { credentialLoginFacts, refuseNobody } from './login-facts.js';
 import type { TotpCredentials } from './totp-credentials.js';
 import { totpLoginPolicy } from './totp-policy.js';
 
@@ -51,13 +50,13 @@ export function createTotpLogin(deps: {
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const found = await findLoginUser({ db: storage.db, limiter: deps.limiter }, app, { type: request.identifierType, identifier: request.identifier, bucket: 'totp-authenticate', limit: deps.limits.authenticate });
       // An unknown user and a user without an authenticator answer alike: nothing to enumerate.
-      if (found === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
+      if (found === null) return refuseNobody(request.sessionId, 'OTP_INVALID_CREDENTIALS');
       const { user } = found;
       const results: TotpTypes['request']['results'] = {};
       const answer = await runner.transaction(async (steps) => {
-        const credential = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'totp' });
-        if (credential === null) return null;
-        const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: TOTP_METHOD });
+        const facts = await credentialLoginFacts<TotpTypes>(steps, deps, { app, userId: user.id, kind: 'totp', method: TOTP_METHOD, sessionId: request.sessionId });
+        if (facts === null) return null;
+        const { credential, named } = facts;
         const event = { type: 'totp.submit', session: named?.verdict ?? null, policy: totpLoginPolicy(app) } as const;
         const step = await steps.send(totp, credential, event, { app, proof: request.token, authentication: { user, session: named?.session ?? null, resource: request.resource, claims: request.claims }, results });
         return step.answer;

@@ -50,6 +50,21 @@ describe('password login', () => {
     expect(await login({ username: user.username, password: STRONG, username_type: 'user_id' })).toMatchObject({ status: 400, body: { error_code: 'system_invalid_input' } });
   });
 
+  it("naming another user's session, an unknown user, a user without a password and one with a password answer alike", async () => {
+    const owner = await withPassword();
+    const sessionId = (await login({ username: owner.username, password: STRONG })).body.session_id as string;
+    const withOne = await withPassword();
+    const withoutOne = await newUser();
+    const notFound = { status: 400, body: { message: 'Session not found', error_code: 400 } };
+    expect(await login({ username: 'nobody-at-all', password: STRONG, session_id: sessionId })).toMatchObject(notFound);
+    expect(await login({ username: withoutOne.email, username_type: 'email', password: STRONG, session_id: sessionId })).toMatchObject(notFound);
+    expect(await login({ username: withOne.username, password: STRONG, session_id: sessionId })).toMatchObject(notFound);
+    expect(await login({ username: withOne.username, password: 'wrong', session_id: sessionId })).toMatchObject(notFound);
+    // With a session of their own, a user without a password gets the wrong-password answer.
+    const own = (await authenticate({ passcode: (await send({ channel: 'direct', identifier_type: 'email', identifier: withoutOne.email })).body.code, identifier_type: 'email', identifier: withoutOne.email })).body.session_id;
+    expect(await login({ username: withoutOne.email, username_type: 'email', password: STRONG, session_id: own })).toMatchObject({ status: 400, body: { error_code: 'auth_invalid_credentials' } });
+  });
+
   it('a temporary password (force_replace, the default) is refused with 403 until replaced; a wrong one says nothing of it', async () => {
     counter += 1;
     const created = await client.call('POST', '/cis/v1/users', { username: `temp${counter}`, credentials: { password: STRONG } });

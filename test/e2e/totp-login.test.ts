@@ -56,6 +56,10 @@ describe('authenticator login', () => {
     server.clock.advance(30_000);
     const refused = await login({ token: codeNow(other.seed), identifier: other.email, session_id: sessionId });
     expect(refused).toMatchObject({ status: 400, body: { message: 'Session not found' } });
+    // Whether the user exists, or has an authenticator, the answer is the same.
+    expect(await login({ token: '123456', identifier: 'nobody@example.com', session_id: sessionId })).toMatchObject({ status: 400, body: { message: 'Session not found' } });
+    const withoutOne = await newUser();
+    expect(await login({ token: '123456', identifier: withoutOne.email, session_id: sessionId })).toMatchObject({ status: 400, body: { message: 'Session not found' } });
   });
 
   it('locks after maxFailures wrong codes; the app unlocks it; the user or the app revokes it', async () => {
