@@ -14,8 +14,11 @@ import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js'
 // - a right password that is temporary (set with force_replace) or older than `expiresAfterMs`
 //   authenticates nothing: it must be replaced first (403); a temporary one past
 //   `temporaryValidityMs` answers as expired;
-// - a verdict that finds the credential moved on (another attempt's verdict came first, a
-//   replacement, a lock) changes nothing: its login answers as a wrong password;
+// - every verdict names the password it was made against (its `generation`): a verdict about a
+//   password since replaced changes nothing, whatever state the credential is in, so a login
+//   started with an old password can never log in, be told its state, or store its hash again;
+//   a verdict that finds the credential moved on (another attempt's verdict came first, a
+//   replacement, a lock) changes nothing either: its login answers as a wrong password;
 // - a replacement (the admin API) sets a new password and clears failures and lockout.
 
 export interface PasswordPolicy {
@@ -38,6 +41,8 @@ export interface PasswordInput {
 }
 
 export interface PasswordContext extends PasswordInput {
+  /** How many times a password was set (1 for the first): verdicts name the one they compared. */
+  readonly generation: number;
   /** Attempts counted and not yet cleared by a success (each counted before its comparison). */
   readonly attempts: number;
   readonly lastAttemptAt: number | null;
@@ -48,16 +53,17 @@ export interface PasswordContext extends PasswordInput {
 
 export type PasswordEvent =
   | ({ readonly type: 'password.submit'; readonly session: NamedSessionVerdict; readonly policy: PasswordPolicy } & Timed)
-  | ({ readonly type: 'password.matched'; readonly rehash: boolean } & Timed)
-  | ({ readonly type: 'password.mismatched' } & Timed)
+  | ({ readonly type: 'password.matched'; readonly generation: number; readonly rehash: boolean } & Timed)
+  | ({ readonly type: 'password.mismatched'; readonly generation: number } & Timed)
   | ({ readonly type: 'password.replace'; readonly temporary: boolean } & Timed);
 
 export const PASSWORD_METHOD: AuthMethod = 'pwd';
 
 export interface PasswordEffects extends Record<string, unknown> {
   /** Compare the submitted password with the stored hash (after commit: the attempt is already
-   * counted); reports `password.matched` (and whether the hash wants new parameters) or `.mismatched`. */
-  comparePassword: NoParams;
+   * counted); reports `password.matched` (and whether the hash wants new parameters) or `.mismatched`,
+   * naming the generation of the password it compared. */
+  comparePassword: { readonly generation: number };
   /** Store the password hashed again under the current parameters (in the transaction). */
   storeRehash: NoParams;
   /** Store the new password's hash (in the transaction). */
@@ -87,8 +93,18 @@ export const passwordMachine = setup({
       policy: event.type === 'password.submit' ? event.policy : context.policy,
     })),
     clearAttempts: assign({ attempts: 0, lastAttemptAt: null, lockedUntil: null }),
+    // Changes nothing: a verdict about a replaced password is only kept in the log (a transition with
+    // no action would not be taken at all).
+    setAsideStaleVerdict: assign({}),
     lock: assign({ lockedUntil: ({ context, event }) => event.at + (context.policy?.suspensionMs ?? 0) }),
-    replace: assign(({ event }) => ({ setAt: event.at, temporary: event.type === 'password.replace' && event.temporary, attempts: 0, lastAttemptAt: null, lockedUntil: null })),
+    replace: assign(({ context, event }) => ({
+      setAt: event.at,
+      temporary: event.type === 'password.replace' && event.temporary,
+      generation: context.generation + 1,
+      attempts: 0,
+      lastAttemptAt: null,
+      lockedUntil: null,
+    })),
   },
   guards: {
     isSessionRefused: ({ event }) => event.type === 'password.submit' && event.session === 'refused',
@@ -99,10 +115,11 @@ export const passwordMachine = setup({
     isTemporaryLapsed: ({ context, event }) => context.temporary && context.policy?.temporaryValidityMs != null && event.at >= context.setAt + context.policy.temporaryValidityMs,
     isExpired: ({ context, event }) => context.policy?.expiresAfterMs != null && event.at >= context.setAt + context.policy.expiresAfterMs,
     wantsRehash: ({ event }) => event.type === 'password.matched' && event.rehash,
+    isAboutAnotherPassword: ({ context, event }) => (event.type === 'password.matched' || event.type === 'password.mismatched') && event.generation !== context.generation,
   },
 }).createMachine({
   id: 'password',
-  context: ({ input }) => ({ ...input, attempts: 0, lastAttemptAt: null, lockedUntil: null, policy: null }),
+  context: ({ input }) => ({ ...input, generation: 1, attempts: 0, lastAttemptAt: null, lockedUntil: null, policy: null }),
   initial: 'active',
   on: {
     // A replacement (POST/PUT …/password) takes effect whatever the credential's standing.
@@ -125,16 +142,22 @@ export const passwordMachine = setup({
         sessionRefused: {},
         // The attempt is counted on entry, and committed, before the password is compared.
         verifying: {
-          entry: ['countAttempt', 'comparePassword'],
+          entry: ['countAttempt', { type: 'comparePassword', params: ({ context }) => ({ generation: context.generation }) }],
           on: {
             'password.matched': [
+              // About a password replaced since: kept in the log, nothing else.
+              { guard: 'isAboutAnotherPassword', actions: 'setAsideStaleVerdict' },
               { guard: 'isTemporaryLapsed', target: 'mustReplace.expired', actions: 'clearAttempts' },
               { guard: 'isTemporary', target: 'mustReplace.temporary', actions: 'clearAttempts' },
               { guard: 'isExpired', target: 'mustReplace.expired', actions: 'clearAttempts' },
               { guard: 'wantsRehash', target: 'authenticated', actions: ['clearAttempts', 'storeRehash'] },
               { target: 'authenticated', actions: 'clearAttempts' },
             ],
-            'password.mismatched': [{ guard: 'isLastAttempt', target: '#password.locked.holding', actions: 'lock' }, { target: 'wrongPassword' }],
+            'password.mismatched': [
+              { guard: 'isAboutAnotherPassword', actions: 'setAsideStaleVerdict' },
+              { guard: 'isLastAttempt', target: '#password.locked.holding', actions: 'lock' },
+              { target: 'wrongPassword' },
+            ],
           },
         },
         wrongPassword: {},

@@ -52,8 +52,8 @@ export const passwordDefinition: MachineDefinition<PasswordTypes> = {
   effects: PASSWORD_EFFECTS,
   logged: {
     'password.submit': ['session', 'policy'],
-    'password.matched': ['rehash'],
-    'password.mismatched': [],
+    'password.matched': ['generation', 'rehash'],
+    'password.mismatched': ['generation'],
     'password.replace': ['temporary'],
   },
   answers: passwordAnswers,

@@ -10,17 +10,41 @@ import { clientFor, startTestServer, type TestClient, type TestServer } from '..
 
 const STRONG = 'Correct-Horse-42-battery';
 
-/** The real Argon2id hasher, counting its work. */
+interface Gate {
+  /** Resolves once a comparison is waiting at the gate. */
+  readonly reached: Promise<void>;
+  release(): void;
+}
+
+/** The real Argon2id hasher, counting its work; `hold(n)` makes the next n comparisons wait at a gate each. */
 function countingHasher(params?: Parameters<typeof createPasswordHasher>[0]) {
   const real = createPasswordHasher(params);
   const count = { verify: 0, verifyNothing: 0, hash: 0 };
+  const waiting: { arrive: () => void; released: Promise<void> }[] = [];
+  const hold = (n: number): Gate[] =>
+    Array.from({ length: n }, () => {
+      let arrive = () => {};
+      let release = () => {};
+      const reached = new Promise<void>((resolve) => (arrive = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      waiting.push({ arrive, released });
+      return { reached, release };
+    });
   const hasher: PasswordHasher = {
     hash: (password) => (count.hash++, real.hash(password)),
-    verify: (stored, password) => (count.verify++, real.verify(stored, password)),
+    async verify(stored, password) {
+      count.verify++;
+      const gate = waiting.shift();
+      if (gate !== undefined) {
+        gate.arrive();
+        await gate.released;
+      }
+      return real.verify(stored, password);
+    },
     needsRehash: (stored) => real.needsRehash(stored),
     verifyNothing: (password) => (count.verifyNothing++, real.verifyNothing(password)),
   };
-  return { hasher, count };
+  return { hasher, count, hold };
 }
 
 let db: TestDatabase;
@@ -65,6 +89,30 @@ describe('passwords under attack', () => {
     expect(counted.count.verify - before).toBeLessThanOrEqual(3);
   });
 
+  it('a comparison that comes back after the password was replaced logs nobody in, even while another login of the new one is under way', async () => {
+    const temporary = 'Temporary-Horse-42-battery';
+    const created = await bank.call('POST', '/cis/v1/users', { username: 'replaced', credentials: { password: temporary } });
+    const userId = created.body.result.user_id as string;
+    const [first, second] = counted.hold(2);
+    if (first === undefined || second === undefined) throw new Error('two gates');
+    // A login with the temporary password is counted; its comparison waits.
+    const oldLogin = login(bank, { username: 'replaced', password: temporary });
+    await first.reached;
+    // The app replaces the password; a login with a wrong one is counted and waits too.
+    expect((await bank.call('PUT', `/cis/v1/users/${userId}/password`, { password: STRONG, force_replace: false })).status).toBe(200);
+    const otherLogin = login(bank, { username: 'replaced', password: 'not-it-either' });
+    await second.reached;
+    // The old password's verdict comes back first: it is set aside (not 200, not 403 temporary).
+    first.release();
+    expect(await oldLogin).toMatchObject({ status: 400, body: { error_code: 'auth_invalid_credentials' } });
+    second.release();
+    expect(await otherLogin).toMatchObject({ status: 400, body: { error_code: 'auth_invalid_credentials' } });
+    expect((await login(bank, { username: 'replaced', password: temporary })).status).toBe(400);
+    expect((await login(bank, { username: 'replaced', password: STRONG })).status).toBe(200);
+    const credential = await db.storage.db.credential.findFirstOrThrow({ where: { userId, kind: 'password' }, include: { log: { orderBy: { seq: 'asc' } } } });
+    expect(credential.log.map((event) => [event.type, event.state])).toContainEqual(['password.matched', 'active.verifying']);
+  });
+
   it('a login for an unknown user, or a user without a password, does the work of one comparison', async () => {
     await bank.call('POST', '/cis/v1/users', { username: 'no-password' });
     const verifies = counted.count.verify;
@@ -94,7 +142,7 @@ describe('passwords under attack', () => {
       expect((await login(again, { username: 'rehashed', password: STRONG })).status).toBe(200);
       expect(counted.count.hash - hashes).toBe(1);
       const log = await db.storage.db.credentialEvent.findMany({ where: { credentialId: rehashed.id }, orderBy: { seq: 'asc' } });
-      expect(log.map((event) => [event.type, event.fields])).toContainEqual(['password.matched', { rehash: true }]);
+      expect(log.map((event) => [event.type, event.fields])).toContainEqual(['password.matched', { generation: 1, rehash: true }]);
       expect(JSON.stringify(log)).not.toContain(STRONG);
     } finally {
       await before.close();

@@ -25,7 +25,7 @@ const RECORD = [
 /** `count` wrong passwords, one after the other, from `snapshot`. */
 function wrong(snapshot: Snapshot, count: number, at = T0 + MINUTE): Snapshot {
   let current = snapshot;
-  for (let i = 0; i < count; i++) current = step(step(current, submit(at))[0], { type: 'password.mismatched', at })[0];
+  for (let i = 0; i < count; i++) current = step(step(current, submit(at))[0], { type: 'password.mismatched', generation: 1, at })[0];
   return current;
 }
 
@@ -34,13 +34,13 @@ describe('password machine', () => {
     const [verifying, actions] = step(start(), submit(T0 + MINUTE));
     expect(stateOf(verifying)).toBe('active.verifying');
     expect(verifying.context.attempts).toBe(1);
-    expect(effects(actions)).toEqual([{ type: 'comparePassword', params: undefined }]);
-    const [authenticated, done] = step(verifying, { type: 'password.matched', rehash: false, at: T0 + MINUTE });
+    expect(effects(actions)).toEqual([{ type: 'comparePassword', params: { generation: 1 } }]);
+    const [authenticated, done] = step(verifying, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE });
     expect(stateOf(authenticated)).toBe('active.authenticated');
     expect(authenticated.context.attempts).toBe(0);
     expect(effects(done)).toEqual(RECORD);
     // A hash made with older parameters is stored again under the current ones.
-    expect(effects(step(verifying, { type: 'password.matched', rehash: true, at: T0 + MINUTE })[1])).toEqual([{ type: 'storeRehash', params: undefined }, ...RECORD]);
+    expect(effects(step(verifying, { type: 'password.matched', generation: 1, rehash: true, at: T0 + MINUTE })[1])).toEqual([{ type: 'storeRehash', params: undefined }, ...RECORD]);
   });
 
   it('a wrong password is refused; the maxFailures-th locks for suspensionMs, then a login may try again', () => {
@@ -58,7 +58,7 @@ describe('password machine', () => {
     const [again, compare] = step(locked, submit(T0 + 16 * MINUTE));
     expect(stateOf(again)).toBe('active.verifying');
     expect(again.context.attempts).toBe(1);
-    expect(effects(compare)).toEqual([{ type: 'comparePassword', params: undefined }]);
+    expect(effects(compare)).toEqual([{ type: 'comparePassword', params: { generation: 1 } }]);
   });
 
   it('compares no more than maxFailures passwords however many arrive before their verdicts', () => {
@@ -82,32 +82,50 @@ describe('password machine', () => {
   });
 
   it('a temporary or expired password logs nobody in: it must be replaced (403)', () => {
-    const [temporary, none] = step(step(start({ temporary: true }), submit(T0 + MINUTE))[0], { type: 'password.matched', rehash: false, at: T0 + MINUTE });
+    const [temporary, none] = step(step(start({ temporary: true }), submit(T0 + MINUTE))[0], { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE });
     expect(stateOf(temporary)).toBe('active.mustReplace.temporary');
     expect(effects(none)).toEqual([]);
     expect(passwordAnswers['active.mustReplace.temporary']).toEqual({ kind: 'refused', error: 'PASSWORD_TEMPORARY' });
     const at = T0 + 90 * DAY;
-    const [expired] = step(step(start(), submit(at))[0], { type: 'password.matched', rehash: false, at });
+    const [expired] = step(step(start(), submit(at))[0], { type: 'password.matched', generation: 1, rehash: false, at });
     expect(stateOf(expired)).toBe('active.mustReplace.expired');
     // Without an expiry in the policy a password does not expire.
     const noExpiry = { ...POLICY, expiresAfterMs: null };
-    expect(stateOf(step(step(start(), submit(at, { policy: noExpiry }))[0], { type: 'password.matched', rehash: false, at })[0])).toBe('active.authenticated');
+    expect(stateOf(step(step(start(), submit(at, { policy: noExpiry }))[0], { type: 'password.matched', generation: 1, rehash: false, at })[0])).toBe('active.authenticated');
     // A temporary password past tempPasswordValidityHours answers as expired.
     const oneHour = { ...POLICY, temporaryValidityMs: 60 * MINUTE };
     const late = T0 + 60 * MINUTE;
-    expect(stateOf(step(step(start({ temporary: true }), submit(late, { policy: oneHour }))[0], { type: 'password.matched', rehash: false, at: late })[0])).toBe('active.mustReplace.expired');
-    expect(stateOf(step(step(start({ temporary: true }), submit(late - 1, { policy: oneHour }))[0], { type: 'password.matched', rehash: false, at: late - 1 })[0])).toBe('active.mustReplace.temporary');
+    expect(stateOf(step(step(start({ temporary: true }), submit(late, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late })[0])).toBe('active.mustReplace.expired');
+    expect(stateOf(step(step(start({ temporary: true }), submit(late - 1, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late - 1 })[0])).toBe('active.mustReplace.temporary');
   });
 
   it('a verdict that finds the credential moved on changes nothing, and its login answers as a wrong password', () => {
     const [verifying] = step(start(), submit(T0 + MINUTE));
     const [replaced] = step(verifying, { type: 'password.replace', temporary: false, at: T0 + MINUTE });
     // The old password's comparison, arriving after the replacement, logs nobody in.
-    const [after, none] = step(replaced, { type: 'password.matched', rehash: false, at: T0 + MINUTE });
+    const [after, none] = step(replaced, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE });
     expect(stateOf(after)).toBe('active.ready');
     expect(effects(none)).toEqual([]);
     const locked = wrong(start(), 5);
-    expect(stateOf(step(locked, { type: 'password.matched', rehash: false, at: T0 + MINUTE })[0])).toBe('locked.holding');
+    expect(stateOf(step(locked, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE })[0])).toBe('locked.holding');
+  });
+
+  it('a verdict about a replaced password never logs in, reports its state or stores its hash, even once a new attempt is under way', async () => {
+    // A login with the (temporary) password is counted; an admin replaces the password; another
+    // login is counted; then the first login's comparison comes back: matched, wanting a rehash.
+    const [first, compareFirst] = step(start({ temporary: true }), submit(T0 + MINUTE));
+    expect(effects(compareFirst)).toEqual([{ type: 'comparePassword', params: { generation: 1 } }]);
+    const [replaced] = step(first, { type: 'password.replace', temporary: false, at: T0 + 2 * MINUTE });
+    expect(replaced.context.generation).toBe(2);
+    const [second, compareSecond] = step(replaced, submit(T0 + 3 * MINUTE));
+    expect(effects(compareSecond)).toEqual([{ type: 'comparePassword', params: { generation: 2 } }]);
+    const [stale, none] = step(second, { type: 'password.matched', generation: 1, rehash: true, at: T0 + 3 * MINUTE });
+    expect(stateOf(stale)).toBe('active.verifying');
+    expect(effects(none)).toEqual([]);
+    expect(stale.context).toEqual(second.context);
+    expect(stateOf(step(second, { type: 'password.mismatched', generation: 1, at: T0 + 3 * MINUTE })[0])).toBe('active.verifying');
+    // The second login's own verdict still counts.
+    expect(stateOf(step(stale, { type: 'password.matched', generation: 2, rehash: false, at: T0 + 3 * MINUTE })[0])).toBe('active.authenticated');
     expect(passwordAnswers['active.verifying']).toEqual({ kind: 'refused', error: 'PASSWORD_INVALID_CREDENTIALS' });
   });
 
