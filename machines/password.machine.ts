@@ -76,6 +76,15 @@ export interface PasswordEffects extends Record<string, unknown> {
 
 export const PASSWORD_EFFECTS = ['comparePassword', 'storeRehash', 'storeSecret', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof PasswordEffects)[];
 
+/** What the right password is worth at `at` under the policy: it logs in (`good`), or must be
+ * replaced first, being temporary or expired (a temporary one expires after `temporaryValidityMs`;
+ * `expiresAfterMs` is for the others). Also what the User object reports of it. */
+export function passwordStanding(password: Pick<PasswordContext, 'setAt' | 'temporary'>, policy: PasswordPolicy | null, at: number): 'good' | 'temporary' | 'expired' {
+  const lifetime = password.temporary ? policy?.temporaryValidityMs : policy?.expiresAfterMs;
+  if (lifetime != null && at >= password.setAt + lifetime) return 'expired';
+  return password.temporary ? 'temporary' : 'good';
+}
+
 /** Failures still counting at `at` (older ones lapsed under the policy). */
 const counting = (context: PasswordContext, at: number): number => {
   const lapse = context.policy?.failuresExpireMs ?? null;
@@ -111,9 +120,8 @@ export const passwordMachine = setup({
     isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
     hasNoAttemptLeft: ({ context, event }) => event.type === 'password.submit' && counting(context, event.at) >= event.policy.maxFailures,
     isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
-    isTemporary: ({ context }) => context.temporary,
-    isTemporaryLapsed: ({ context, event }) => context.temporary && context.policy?.temporaryValidityMs != null && event.at >= context.setAt + context.policy.temporaryValidityMs,
-    isExpired: ({ context, event }) => context.policy?.expiresAfterMs != null && event.at >= context.setAt + context.policy.expiresAfterMs,
+    isExpired: ({ context, event }) => passwordStanding(context, context.policy, event.at) === 'expired',
+    isTemporary: ({ context, event }) => passwordStanding(context, context.policy, event.at) === 'temporary',
     wantsRehash: ({ event }) => event.type === 'password.matched' && event.rehash,
     isAboutAnotherPassword: ({ context, event }) => (event.type === 'password.matched' || event.type === 'password.mismatched') && event.generation !== context.generation,
   },
@@ -147,9 +155,8 @@ export const passwordMachine = setup({
             'password.matched': [
               // About a password replaced since: kept in the log, nothing else.
               { guard: 'isAboutAnotherPassword', actions: 'setAsideStaleVerdict' },
-              { guard: 'isTemporaryLapsed', target: 'mustReplace.expired', actions: 'clearAttempts' },
-              { guard: 'isTemporary', target: 'mustReplace.temporary', actions: 'clearAttempts' },
               { guard: 'isExpired', target: 'mustReplace.expired', actions: 'clearAttempts' },
+              { guard: 'isTemporary', target: 'mustReplace.temporary', actions: 'clearAttempts' },
               { guard: 'wantsRehash', target: 'authenticated', actions: ['clearAttempts', 'storeRehash'] },
               { target: 'authenticated', actions: 'clearAttempts' },
             ],

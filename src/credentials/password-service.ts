@@ -11,6 +11,7 @@ import type { Storage } from '../storage/prisma.js';
 import { toUserView, type UserView } from '../users/user-view.js';
 import type { PasswordTypes } from './definitions.js';
 import type { PasswordCredentials } from './password-credentials.js';
+import { passwordInformation } from './password-information.js';
 import { passwordProblems } from './password-policy.js';
 
 // Setting and replacing a user's password for the calling app (mosaic-backend-api.md §2.12:
@@ -64,6 +65,8 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
     return user;
   }
 
+  const viewOf = async (app: AppRecord, user: UserRecord): Promise<UserView> => toUserView(user, await passwordInformation(storage.db, app, user.id, deps.clock.now()));
+
   const service: PasswordService = {
     async prepare(app, request, identity) {
       const problems = request.enforceComplexity ? passwordProblems(app, request.password, identity) : [];
@@ -89,7 +92,7 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
         }
         await service.enroll(steps, app, userId, prepared);
       }));
-      return toUserView(await appUser(app, userId));
+      return viewOf(app, await appUser(app, userId));
     },
 
     async replace(app, userId, request) {
@@ -100,7 +103,7 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
         if (live === null) return service.enroll(steps, app, userId, prepared);
         await steps.send(passwords, live, { type: 'password.replace', temporary: prepared.temporary }, { app, results: {}, hashing: { hash: prepared.hash } });
       }));
-      return toUserView(await appUser(app, userId));
+      return viewOf(app, await appUser(app, userId));
     },
   };
   return service;

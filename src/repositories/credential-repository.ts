@@ -82,6 +82,12 @@ export async function findCredentialById<T extends CredentialTypes>(tx: Tx, prov
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
+/** The context of the user's live credential of this kind for the app, for reading (no lock). */
+export async function liveCredentialContext<C>(db: Tx, scope: { appId: string; userId: string; kind: CredentialKind }): Promise<C | null> {
+  const rows = await db.$queryRaw<{ context: unknown }[]>`SELECT "context" FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)}`;
+  return rows[0] === undefined ? null : fromJson<C>(rows[0].context);
+}
+
 /** A credential with its input and whole log (creation entry first): what replays and views read. */
 export async function readCredential(db: Tx, id: string): Promise<(Instance<CredentialTypes> & { kind: CredentialKind; input: unknown; events: LoggedEvent[] }) | null> {
   const rows = await db.$queryRaw<(RawCredential & { input: unknown; events: unknown })[]>`SELECT ${COLUMNS}, "input", "events" FROM "credential" WHERE "id" = ${id}`;

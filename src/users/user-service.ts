@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { passwordInformation } from '../credentials/password-information.js';
 import type { NewPassword, PasswordService } from '../credentials/password-service.js';
 import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
@@ -42,6 +43,8 @@ export function createUserService(deps: { storage: Storage; clock: Clock; runner
     return normalized === null ? null : findUserForApp(db, caller.id, caller.tenantId, type, normalized);
   };
 
+  const viewOf = async (caller: AppRecord, user: UserRecord): Promise<UserView> => toUserView(user, await passwordInformation(db, caller, user.id, deps.clock.now()));
+
   return {
     async create(caller, request) {
       const email = request.email === null ? null : normalizeEmail(request.email);
@@ -73,13 +76,13 @@ export function createUserService(deps: { storage: Storage; clock: Clock; runner
       });
       const user = await findUserForApp(db, caller.id, caller.tenantId, 'user_id', userId);
       if (user === null) throw new AuthError('USER_NOT_FOUND');
-      return toUserView(user);
+      return viewOf(caller, user);
     },
 
     async lookup(caller, type, value) {
       const user = await lookupRecord(caller, type, value);
       if (user === null) throw new AuthError('USER_NOT_FOUND');
-      return toUserView(user);
+      return viewOf(caller, user);
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { PasswordInformation } from '../credentials/password-information.js';
 import type { UserRecord } from '../repositories/user-repository.js';
 
 // The Mosaic User object (mosaic-backend-api.md §2.12). Times are epoch milliseconds.
@@ -16,12 +17,14 @@ export interface UserView {
   readonly external_account_id?: string;
   readonly custom_data?: Readonly<Record<string, unknown>>;
   readonly custom_app_data?: Readonly<Record<string, unknown>>;
+  readonly password_information?: PasswordInformation;
   readonly [profileField: string]: unknown;
 }
 
 const present = <T>(key: string, value: T | null | undefined): Record<string, T> => (value === null || value === undefined ? {} : { [key]: value });
 
-export function toUserView(user: UserRecord): UserView {
+/** `password`: the user's password for the calling app, when there is one (src/credentials/password-information.ts). */
+export function toUserView(user: UserRecord, password: PasswordInformation | null = null): UserView {
   return {
     ...user.profile,
     user_id: user.id,
@@ -45,5 +48,6 @@ export function toUserView(user: UserRecord): UserView {
     ...present('external_account_id', user.externalAccountId),
     ...present('custom_data', user.customData),
     ...present('custom_app_data', user.customAppData),
+    ...present('password_information', password),
   };
 }

@@ -46,12 +46,26 @@ describe('password rules', () => {
 });
 
 describe('setting and replacing a password', () => {
+  it('the User object tells the app whether the password is temporary or expired (password_information)', async () => {
+    const n = next();
+    const created = await client.call('POST', '/cis/v1/users', { email: `info${n}@example.com`, credentials: { password: STRONG } });
+    expect(created.body.result.password_information).toEqual({ expired: false, temporary: true, updated_at: server.clock.now() });
+    const userId = created.body.result.user_id as string;
+    const replaced = await client.call('PUT', `/cis/v1/users/${userId}/password`, { password: 'Second-Horse-42-battery', force_replace: false });
+    expect(replaced.body.result.password_information).toMatchObject({ expired: false, temporary: false });
+    expect((await client.call('GET', `/cis/v1/users/email/info${n}@example.com`)).body.result.password_information).toMatchObject({ temporary: false });
+    // A user without a password has none.
+    const noPassword = await newUser();
+    expect((await client.call('GET', `/cis/v1/users/${noPassword.id}`)).body.result).not.toHaveProperty('password_information');
+  });
+
   it('POST sets it (201, the user), then 409; a username given with it names the user in the app', async () => {
     const user = await newUser();
     const username = `named${next()}`;
     const set = await client.call('POST', `/cis/v1/users/${user.id}/password`, { password: STRONG, force_replace: false, username });
     expect(set.status, JSON.stringify(set.body)).toBe(201);
     expect(set.body.result).toMatchObject({ user_id: user.id, username });
+    expect(set.body.result.password_information).toEqual({ expired: false, temporary: false, updated_at: server.clock.now() });
     expect((await login(username, STRONG)).status).toBe(200);
     expect(await client.call('POST', `/cis/v1/users/${user.id}/password`, { password: STRONG })).toMatchObject({ status: 409, body: { error_code: 409 } });
     // Another user cannot take that username with their password.

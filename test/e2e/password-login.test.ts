@@ -104,6 +104,7 @@ describe('password login', () => {
       expect((await expiring(STRONG)).status).toBe(200);
       server.clock.advance(1);
       expect(await expiring(STRONG)).toMatchObject({ status: 403, body: { error_code: 'password_expired' } });
+      expect((await app.call('GET', `/cis/v1/users/${created.body.result.user_id}`)).body.result.password_information).toMatchObject({ expired: true, temporary: false });
       expect((await app.call('PUT', `/cis/v1/users/${created.body.result.user_id}/password`, { password: 'Renewed-Horse-44-battery', force_replace: false })).status).toBe(200);
       expect((await expiring('Renewed-Horse-44-battery')).status).toBe(200);
     } finally {
