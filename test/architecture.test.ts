@@ -44,6 +44,13 @@ describe('architecture', () => {
     }
   });
 
+  it('Argon2 and the QR code library are loaded at their first use, never at start', () => {
+    // About 13 MB and 8 MB a server whose apps use no passwords or authenticators never needs.
+    for (const file of sources('src')) {
+      for (const module of valueImports(file)) expect(['@node-rs/argon2', 'qrcode'], `${file} imports ${module} statically`).not.toContain(module);
+    }
+  });
+
   it('HTTP routes never reach the database: no Prisma, storage or repositories at run time', () => {
     for (const file of sources(join('src', 'http'))) {
       for (const module of valueImports(file)) {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { hash, verify } from '@node-rs/argon2';
 import { type Argon2Params, DEFAULT_ARGON2_PARAMS } from './argon2-params.js';
 
 export { type Argon2Params, DEFAULT_ARGON2_PARAMS };
@@ -26,19 +25,25 @@ export function argon2ParamsOf(stored: string): Argon2Params | null {
   return { memoryKib: Number(match[1]), timeCost: Number(match[2]), parallelism: Number(match[3]) };
 }
 
+/** The native binding, loaded at the first password operation: a server whose apps use no
+ * passwords never maps it (about 13 MB). */
+let binding: Promise<typeof import('@node-rs/argon2')> | null = null;
+const argon2 = () => (binding ??= import('@node-rs/argon2'));
+
 export function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2_PARAMS): PasswordHasher {
   // Argon2id is the library's default algorithm (its const enum cannot be named under isolatedModules).
   const options = { memoryCost: params.memoryKib, timeCost: params.timeCost, parallelism: params.parallelism };
   let decoy: Promise<string> | null = null;
   return {
-    hash: (password) => hash(password, options),
-    verify: (stored, password) => verify(stored, password),
+    hash: async (password) => (await argon2()).hash(password, options),
+    verify: async (stored, password) => (await argon2()).verify(stored, password),
     needsRehash(stored) {
       const used = argon2ParamsOf(stored);
       return used === null || used.memoryKib !== params.memoryKib || used.timeCost !== params.timeCost || used.parallelism !== params.parallelism;
     },
     async verifyNothing(password) {
       // A hash of a random secret nobody knows, made once with the current parameters.
+      const { hash, verify } = await argon2();
       decoy ??= hash(randomBytes(32).toString('base64url'), options);
       await verify(await decoy, password);
       return false;

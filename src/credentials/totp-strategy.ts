@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import { TOTP_METHOD } from '../../machines/totp.machine.js';
 import type { Sealer } from '../secrets/sealer.js';
 import { matchTotp, newTotpSeed, otpauthUri, type TotpParams } from './totp.js';
@@ -34,6 +33,8 @@ export function totpStrategy(sealer: Sealer): TotpStrategy {
     async enroll(credentialId, { params, issuer, label }) {
       const seed = newTotpSeed(params.algorithm);
       const uri = otpauthUri({ issuer, label, seed, params });
+      // Loaded at the first registration (about 8 MB a server without authenticators never maps).
+      const { default: QRCode } = await import('qrcode');
       return { secret: sealer.seal(seed, totpSeedAad(credentialId)), params: { ...params }, reveal: { secret: seed, uri, qr_code: await QRCode.toDataURL(uri) } };
     },
     async verify(stored, proof, { at, window }) {
