@@ -4,12 +4,12 @@ import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { findLiveCredential } from '../repositories/credential-repository.js';
-import { isUniqueViolation } from '../repositories/prisma-errors.js';
 import { findAppUserById, setAppUsername, type UserRecord } from '../repositories/user-repository.js';
 import { newId } from '../secrets/random.js';
 import type { Storage } from '../storage/prisma.js';
 import { toUserView, type UserView } from '../users/user-view.js';
 import type { PasswordTypes } from './definitions.js';
+import { claimingLiveSlot } from './live-slot.js';
 import type { PasswordCredentials } from './password-credentials.js';
 import { passwordInformation } from './password-information.js';
 import { passwordProblems } from './password-policy.js';
@@ -45,17 +45,6 @@ export interface PreparedPassword {
   readonly temporary: boolean;
 }
 
-/** Two requests that set a first password at once: the one that lost the credential's unique slot
- * is told a password exists (on PostgreSQL the row lock cannot hold a row not yet written). */
-export async function inserting<R>(work: () => Promise<R>): Promise<R> {
-  try {
-    return await work();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new AuthError('PASSWORD_EXISTS');
-    throw error;
-  }
-}
-
 export function createPasswordService(deps: { storage: Storage; clock: Clock; runner: Runner; passwords: PasswordCredentials }): PasswordService {
   const { storage, runner, passwords } = deps;
 
@@ -85,24 +74,27 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
     async set(app, userId, request) {
       const user = await appUser(app, userId);
       const prepared = await service.prepare(app, request, { username: request.username ?? user.username, email: user.email });
-      await inserting(() => runner.transaction(async (steps) => {
+      const write = () => runner.transaction(async (steps) => {
         if ((await findLiveCredential<PasswordTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'password' })) !== null) throw new AuthError('PASSWORD_EXISTS');
         if (request.username !== null && !(await setAppUsername(steps.tx, userId, app.id, request.username))) {
           throw new AuthError('USER_EXISTS', { message: 'This username is already taken in this application', extraBody: { ts_error_code: 'user_already_exists' } });
         }
         await service.enroll(steps, app, userId, prepared);
-      }));
+      });
+      await claimingLiveSlot(write, () => Promise.reject(new AuthError('PASSWORD_EXISTS')));
       return viewOf(app, await appUser(app, userId));
     },
 
     async replace(app, userId, request) {
       const user = await appUser(app, userId);
       const prepared = await service.prepare(app, { ...request, enforceComplexity: true }, { username: user.username, email: user.email });
-      await inserting(() => runner.transaction(async (steps) => {
+      const write = () => runner.transaction(async (steps) => {
         const live = await findLiveCredential<PasswordTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'password' });
         if (live === null) return service.enroll(steps, app, userId, prepared);
         await steps.send(passwords, live, { type: 'password.replace', temporary: prepared.temporary }, { app, results: {}, hashing: { hash: prepared.hash } });
-      }));
+      });
+      // A first password set at once by another request: replace it.
+      await claimingLiveSlot(write, write);
       return viewOf(app, await appUser(app, userId));
     },
   };

@@ -9,6 +9,7 @@ import type { Storage } from '../storage/prisma.js';
 import type { UserPrincipal } from '../tokens/token-service.js';
 import type { TotpTypes } from './definitions.js';
 import { totpRegistration } from './totp-policy.js';
+import { claimingLiveSlot } from './live-slot.js';
 import type { TotpCredentials } from './totp-credentials.js';
 import type { TotpReveal } from './totp-strategy.js';
 
@@ -72,7 +73,7 @@ export function createTotpService(deps: { storage: Storage; clock: Clock; runner
       const label = request.label ?? user.email ?? user.username ?? user.phoneNumber ?? user.id;
       const id = newId();
       const enrolled = await totp.strategy.enroll(id, { params, issuer, label });
-      await runner.transaction(async (steps) => {
+      const write = () => runner.transaction(async (steps) => {
         const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'totp' });
         if (live !== null) {
           if (!request.allowOverride) throw new AuthError('TOTP_EXISTS');
@@ -81,6 +82,8 @@ export function createTotpService(deps: { storage: Storage; clock: Clock; runner
         const create = { tenantId: app.tenantId, userId: user.id, secret: enrolled.secret, params: enrolled.params, label };
         return steps.start(totp, { id, appId: app.id, input: { userId: user.id, registeredAt: deps.clock.now() }, create, request: { app, results: {} } });
       });
+      // Another registration at once took the slot: this one overrides it, or is refused, as it would be second.
+      await claimingLiveSlot(write, write);
       return enrolled.reveal;
     },
   };

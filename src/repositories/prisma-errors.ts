@@ -1,4 +1,8 @@
-/** Prisma's unique-constraint violation (P2002), translated by repositories into our own errors. */
+/** A unique-constraint violation, translated by repositories and services into our own errors:
+ * Prisma's P2002 from the model API, or, from a raw statement ($executeRaw), P2010 carrying the
+ * driver adapter's `UniqueConstraintViolation` (PostgreSQL 23505, SQLITE_CONSTRAINT_UNIQUE). */
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, meta } = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  return code === 'P2002' || (code === 'P2010' && meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation');
 }

@@ -10,7 +10,7 @@ useOtpFixture();
 const STRONG = 'Correct-Horse-42-battery';
 let counter = 0;
 const next = () => ++counter;
-const login = (username: string, password: string) => client.call('POST', '/cis/v1/auth/password/authenticate', { username, password });
+const login = (username: string, password: string) => client.call('POST', '/cis/v1/auth/password/authenticate', { username, password, username_type: username.includes('@') ? 'email' : 'username' });
 
 describe('password rules', () => {
   it("refuses a password the app's rules refuse with Mosaic's 400 body, and creates nobody", async () => {
@@ -72,6 +72,25 @@ describe('setting and replacing a password', () => {
     const other = await newUser();
     expect((await client.call('POST', `/cis/v1/users/${other.id}/password`, { password: STRONG, username })).status).toBe(409);
     expect(await login(other.email, STRONG)).toMatchObject({ status: 400 });
+  });
+
+  it('two first passwords set at once: one is set (201), the other answers 409, never 500', async () => {
+    for (let round = 0; round < 5; round++) {
+      const user = await newUser();
+      const answers = await Promise.all([STRONG, 'Other-Horse-43-battery'].map((password) => client.call('POST', `/cis/v1/users/${user.id}/password`, { password })));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409]);
+    }
+  });
+
+  it('two first passwords replaced at once (PUT): both answer 200, and one of them is the password', async () => {
+    const passwords = [STRONG, 'Other-Horse-43-battery'];
+    for (let round = 0; round < 5; round++) {
+      const user = await newUser();
+      const answers = await Promise.all(passwords.map((password) => client.call('PUT', `/cis/v1/users/${user.id}/password`, { password, force_replace: false })));
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+      const logins = [await login(user.email, passwords[0] ?? ''), await login(user.email, passwords[1] ?? '')];
+      expect(logins.map((answer) => answer.status).sort()).toEqual([200, 400]);
+    }
   });
 
   it('enforce_complexity: false sets a password the rules would refuse (POST only)', async () => {

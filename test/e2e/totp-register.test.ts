@@ -55,6 +55,15 @@ describe('authenticator registration', () => {
     ]);
   });
 
+  it('two registrations at once: one registers (201), the other answers 409, never 500', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { token, userId } = await userAccessToken();
+      const answers = await Promise.all([register('/cis/v1/auth/totp/register', token), register('/cis/v1/users/me/totp', token)]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409]);
+      expect(await db.storage.db.credential.count({ where: { userId, kind: 'totp' } })).toBe(1);
+    }
+  });
+
   it('takes only a user access token', async () => {
     const clientToken = await client.token();
     expect((await register('/cis/v1/auth/totp/register', clientToken)).status).toBe(401);
