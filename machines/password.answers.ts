@@ -20,8 +20,8 @@ const locked = (context: PasswordContext) => refused('PASSWORD_LOCKED', { locked
 export const passwordAnswers: Answers<PasswordState, PasswordContext> = {
   'active.ready': ok,
   'active.sessionRefused': refused('SESSION_NOT_FOUND'),
-  // Where a login ends only when its comparison's verdict found the credential moved on (another
-  // attempt's verdict came first): it authenticated nothing.
+  // Where a login ends only when its comparison's verdict was about a password replaced since: it
+  // authenticated nothing.
   'active.verifying': refused('PASSWORD_INVALID_CREDENTIALS'),
   'active.wrongPassword': refused('PASSWORD_INVALID_CREDENTIALS'),
   'active.authenticated': ok,

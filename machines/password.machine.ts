@@ -17,8 +17,8 @@ import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js'
 // - every verdict names the password it was made against (its `generation`): a verdict about a
 //   password since replaced changes nothing, whatever state the credential is in, so a login
 //   started with an old password can never log in, be told its state, or store its hash again;
-//   a verdict that finds the credential moved on (another attempt's verdict came first, a
-//   replacement, a lock) changes nothing either: its login answers as a wrong password;
+//   each attempt's verdict counts, whichever attempts began since; one that finds the password
+//   locked changes nothing (the lock holds, even for the right password);
 // - a replacement (the admin API) sets a new password and clears failures and lockout.
 
 export interface PasswordPolicy {
@@ -102,9 +102,9 @@ export const passwordMachine = setup({
       policy: event.type === 'password.submit' ? event.policy : context.policy,
     })),
     clearAttempts: assign({ attempts: 0, lastAttemptAt: null, lockedUntil: null }),
-    // Changes nothing: a verdict about a replaced password is only kept in the log (a transition with
-    // no action would not be taken at all).
-    setAsideStaleVerdict: assign({}),
+    // Changes nothing: a verdict about a replaced password, or one that finds the password locked, is
+    // only kept in the log (a transition with no action would not be taken at all).
+    setAsideVerdict: assign({}),
     lock: assign({ lockedUntil: ({ context, event }) => event.at + (context.policy?.suspensionMs ?? 0) }),
     replace: assign(({ context, event }) => ({
       setAt: event.at,
@@ -144,6 +144,21 @@ export const passwordMachine = setup({
           { guard: 'hasNoAttemptLeft', target: '#password.locked.holding', actions: 'lock' },
           { target: '.verifying', reenter: true },
         ],
+        // Each counted attempt's verdict, whatever the attempts begun since (a wrong guess sent at
+        // the same moment does not spoil the right password's login, nor the other way round).
+        'password.matched': [
+          // About a password replaced since: kept in the log, nothing else.
+          { guard: 'isAboutAnotherPassword', actions: 'setAsideVerdict' },
+          { guard: 'isExpired', target: '.mustReplace.expired', actions: 'clearAttempts', reenter: true },
+          { guard: 'isTemporary', target: '.mustReplace.temporary', actions: 'clearAttempts', reenter: true },
+          { guard: 'wantsRehash', target: '.authenticated', actions: ['clearAttempts', 'storeRehash'], reenter: true },
+          { target: '.authenticated', actions: 'clearAttempts', reenter: true },
+        ],
+        'password.mismatched': [
+          { guard: 'isAboutAnotherPassword', actions: 'setAsideVerdict' },
+          { guard: 'isLastAttempt', target: '#password.locked.holding', actions: 'lock' },
+          { target: '.wrongPassword', reenter: true },
+        ],
       },
       states: {
         ready: {},
@@ -151,21 +166,6 @@ export const passwordMachine = setup({
         // The attempt is counted on entry, and committed, before the password is compared.
         verifying: {
           entry: ['countAttempt', { type: 'comparePassword', params: ({ context }) => ({ generation: context.generation }) }],
-          on: {
-            'password.matched': [
-              // About a password replaced since: kept in the log, nothing else.
-              { guard: 'isAboutAnotherPassword', actions: 'setAsideStaleVerdict' },
-              { guard: 'isExpired', target: 'mustReplace.expired', actions: 'clearAttempts' },
-              { guard: 'isTemporary', target: 'mustReplace.temporary', actions: 'clearAttempts' },
-              { guard: 'wantsRehash', target: 'authenticated', actions: ['clearAttempts', 'storeRehash'] },
-              { target: 'authenticated', actions: 'clearAttempts' },
-            ],
-            'password.mismatched': [
-              { guard: 'isAboutAnotherPassword', actions: 'setAsideStaleVerdict' },
-              { guard: 'isLastAttempt', target: '#password.locked.holding', actions: 'lock' },
-              { target: 'wrongPassword' },
-            ],
-          },
         },
         wrongPassword: {},
         authenticated: {
@@ -185,6 +185,9 @@ export const passwordMachine = setup({
           // The lockout is over: this attempt starts a new count.
           { target: '#password.active.verifying' },
         ],
+        // A verdict of an attempt counted before the lock: the lock holds, even for the right password.
+        'password.matched': { actions: 'setAsideVerdict' },
+        'password.mismatched': { actions: 'setAsideVerdict' },
       },
     },
   },

@@ -113,6 +113,21 @@ describe('passwords under attack', () => {
     expect(credential.log.map((event) => [event.type, event.state])).toContainEqual(['password.matched', 'active.verifying']);
   });
 
+  it("a wrong guess sent at the same moment as the user's own login does not spoil it", async () => {
+    await userWithPassword(bank, 'concurrent');
+    const [first, second] = counted.hold(2);
+    if (first === undefined || second === undefined) throw new Error('two gates');
+    const own = login(bank, { username: 'concurrent', password: STRONG });
+    await first.reached;
+    const guess = login(bank, { username: 'concurrent', password: 'a-guess' });
+    await second.reached;
+    // The guess's verdict comes back first.
+    second.release();
+    expect((await guess).status).toBe(400);
+    first.release();
+    expect((await own).status).toBe(200);
+  });
+
   it('a login for an unknown user, or a user without a password, does the work of one comparison', async () => {
     await bank.call('POST', '/cis/v1/users', { username: 'no-password' });
     const verifies = counted.count.verify;

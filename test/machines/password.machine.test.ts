@@ -110,6 +110,19 @@ describe('password machine', () => {
     expect(stateOf(step(locked, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE })[0])).toBe('locked.holding');
   });
 
+  it("each attempt gets its own verdict: a wrong guess sent at the same moment does not spoil the right password's login", () => {
+    const [first] = step(start(), submit(T0 + MINUTE));
+    const [second] = step(first, submit(T0 + MINUTE));
+    expect(second.context.attempts).toBe(2);
+    const [afterWrong] = step(second, { type: 'password.mismatched', generation: 1, at: T0 + MINUTE });
+    expect(stateOf(afterWrong)).toBe('active.wrongPassword');
+    const [afterRight, actions] = step(afterWrong, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE });
+    expect(stateOf(afterRight)).toBe('active.authenticated');
+    expect(effects(actions)).toEqual(RECORD);
+    // Two right passwords at once: each login is recorded (the state entered again).
+    expect(effects(step(afterRight, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE })[1])).toEqual(RECORD);
+  });
+
   it('a verdict about a replaced password never logs in, reports its state or stores its hash, even once a new attempt is under way', async () => {
     // A login with the (temporary) password is counted; an admin replaces the password; another
     // login is counted; then the first login's comparison comes back: matched, wanting a rehash.
