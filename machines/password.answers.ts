@@ -9,24 +9,29 @@ export type PasswordState =
   | 'active.sessionRefused'
   | 'active.verifying'
   | 'active.wrongPassword'
+  | 'active.replacedMeanwhile'
   | 'active.authenticated'
   | 'active.mustReplace.temporary'
   | 'active.mustReplace.expired'
   | 'locked.holding'
-  | 'locked.refusing';
+  | 'locked.refusing'
+  | 'locked.sessionRefused';
 
 const locked = (context: PasswordContext) => refused('PASSWORD_LOCKED', { lockedUntil: new Date(context.lockedUntil ?? 0).toISOString() });
 
 export const passwordAnswers: Answers<PasswordState, PasswordContext> = {
   'active.ready': ok,
   'active.sessionRefused': refused('SESSION_NOT_FOUND'),
-  // Where a login ends only when its comparison's verdict was about a password replaced since: it
-  // authenticated nothing.
+  // Where a login ends only if its comparison never came back (its process stopped): nothing was
+  // authenticated.
   'active.verifying': refused('PASSWORD_INVALID_CREDENTIALS'),
   'active.wrongPassword': refused('PASSWORD_INVALID_CREDENTIALS'),
+  // The login compared a password replaced since: what it typed is not the password.
+  'active.replacedMeanwhile': refused('PASSWORD_INVALID_CREDENTIALS'),
   'active.authenticated': ok,
   'active.mustReplace.temporary': refused('PASSWORD_TEMPORARY'),
   'active.mustReplace.expired': refused('PASSWORD_EXPIRED'),
   'locked.holding': locked,
   'locked.refusing': locked,
+  'locked.sessionRefused': refused('SESSION_NOT_FOUND'),
 };

@@ -17,8 +17,10 @@ import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js'
 // - every verdict names the password it was made against (its `generation`): a verdict about a
 //   password since replaced changes nothing, whatever state the credential is in, so a login
 //   started with an old password can never log in, be told its state, or store its hash again;
-//   each attempt's verdict counts, whichever attempts began since; one that finds the password
-//   locked changes nothing (the lock holds, even for the right password);
+//   each attempt's verdict counts, whichever attempts began since (the right password clears the
+//   failures counted before it, not the guesses counted while it was compared); one that finds the
+//   password locked changes nothing (the lock holds, even for the right password), and nothing
+//   leaves `locked` while the lock is in force;
 // - a replacement (the admin API) sets a new password and clears failures and lockout.
 
 export interface PasswordPolicy {
@@ -45,6 +47,8 @@ export interface PasswordContext extends PasswordInput {
   readonly generation: number;
   /** Attempts counted and not yet cleared by a success (each counted before its comparison). */
   readonly attempts: number;
+  /** Every attempt ever counted: the number of the latest. Verdicts name the attempt they answer. */
+  readonly submitted: number;
   readonly lastAttemptAt: number | null;
   readonly lockedUntil: number | null;
   /** The policy the latest login named (its verdict is judged under it). */
@@ -53,8 +57,8 @@ export interface PasswordContext extends PasswordInput {
 
 export type PasswordEvent =
   | ({ readonly type: 'password.submit'; readonly session: NamedSessionVerdict; readonly policy: PasswordPolicy } & Timed)
-  | ({ readonly type: 'password.matched'; readonly generation: number; readonly rehash: boolean } & Timed)
-  | ({ readonly type: 'password.mismatched'; readonly generation: number } & Timed)
+  | ({ readonly type: 'password.matched'; readonly generation: number; readonly attempt: number; readonly rehash: boolean } & Timed)
+  | ({ readonly type: 'password.mismatched'; readonly generation: number; readonly attempt: number } & Timed)
   | ({ readonly type: 'password.replace'; readonly temporary: boolean } & Timed);
 
 export const PASSWORD_METHOD: AuthMethod = 'pwd';
@@ -62,8 +66,8 @@ export const PASSWORD_METHOD: AuthMethod = 'pwd';
 export interface PasswordEffects extends Record<string, unknown> {
   /** Compare the submitted password with the stored hash (after commit: the attempt is already
    * counted); reports `password.matched` (and whether the hash wants new parameters) or `.mismatched`,
-   * naming the generation of the password it compared. */
-  comparePassword: { readonly generation: number };
+   * naming the attempt it answers and the generation of the password it compared. */
+  comparePassword: { readonly generation: number; readonly attempt: number };
   /** Store the password hashed again under the current parameters (in the transaction). */
   storeRehash: NoParams;
   /** Store the new password's hash (in the transaction). */
@@ -85,8 +89,10 @@ export function passwordStanding(password: Pick<PasswordContext, 'setAt' | 'temp
   return password.temporary ? 'temporary' : 'good';
 }
 
-/** Failures still counting at `at` (older ones lapsed under the policy). */
+/** Failures still counting at `at`: none once a lock has ended (a new count begins), none once the
+ * last is older than the policy's lapse. */
 const counting = (context: PasswordContext, at: number): number => {
+  if (context.lockedUntil !== null && context.lockedUntil <= at) return 0;
   const lapse = context.policy?.failuresExpireMs ?? null;
   return lapse !== null && context.lastAttemptAt !== null && at - context.lastAttemptAt >= lapse ? 0 : context.attempts;
 };
@@ -96,15 +102,17 @@ export const passwordMachine = setup({
   actions: {
     ...declareEffects<PasswordEffects>(PASSWORD_EFFECTS),
     countAttempt: assign(({ context, event }) => ({
-      attempts: (event.type === 'password.submit' && context.lockedUntil !== null && context.lockedUntil <= event.at ? 0 : counting(context, event.at)) + 1,
+      attempts: counting(context, event.at) + 1,
+      submitted: context.submitted + 1,
       lastAttemptAt: event.at,
       lockedUntil: null,
       policy: event.type === 'password.submit' ? event.policy : context.policy,
     })),
-    clearAttempts: assign({ attempts: 0, lastAttemptAt: null, lockedUntil: null }),
-    // Changes nothing: a verdict about a replaced password, or one that finds the password locked, is
-    // only kept in the log (a transition with no action would not be taken at all).
-    setAsideVerdict: assign({}),
+    // The right password clears the failures counted before it; attempts counted after it (a guess
+    // sent while it was being compared) still count.
+    clearAttempts: assign(({ context, event }) => ({
+      attempts: event.type === 'password.matched' ? Math.max(0, Math.min(context.attempts, context.submitted - event.attempt)) : 0,
+    })),
     lock: assign({ lockedUntil: ({ context, event }) => event.at + (context.policy?.suspensionMs ?? 0) }),
     replace: assign(({ context, event }) => ({
       setAt: event.at,
@@ -127,7 +135,7 @@ export const passwordMachine = setup({
   },
 }).createMachine({
   id: 'password',
-  context: ({ input }) => ({ ...input, generation: 1, attempts: 0, lastAttemptAt: null, lockedUntil: null, policy: null }),
+  context: ({ input }) => ({ ...input, generation: 1, attempts: 0, submitted: 0, lastAttemptAt: null, lockedUntil: null, policy: null }),
   initial: 'active',
   on: {
     // A replacement (POST/PUT …/password) takes effect whatever the credential's standing.
@@ -140,22 +148,22 @@ export const passwordMachine = setup({
         'password.submit': [
           // A session that cannot take this factor refuses the login, before anything is counted.
           { guard: 'isSessionRefused', target: '.sessionRefused' },
-          { guard: 'isLockInForce', target: '#password.locked.refusing' },
+          // (No lock is in force here: only `locked` holds one.)
           { guard: 'hasNoAttemptLeft', target: '#password.locked.holding', actions: 'lock' },
           { target: '.verifying', reenter: true },
         ],
         // Each counted attempt's verdict, whatever the attempts begun since (a wrong guess sent at
         // the same moment does not spoil the right password's login, nor the other way round).
         'password.matched': [
-          // About a password replaced since: kept in the log, nothing else.
-          { guard: 'isAboutAnotherPassword', actions: 'setAsideVerdict' },
+          // About a password replaced since: this login compared a password that is no more.
+          { guard: 'isAboutAnotherPassword', target: '.replacedMeanwhile', reenter: true },
           { guard: 'isExpired', target: '.mustReplace.expired', actions: 'clearAttempts', reenter: true },
           { guard: 'isTemporary', target: '.mustReplace.temporary', actions: 'clearAttempts', reenter: true },
           { guard: 'wantsRehash', target: '.authenticated', actions: ['clearAttempts', 'storeRehash'], reenter: true },
           { target: '.authenticated', actions: 'clearAttempts', reenter: true },
         ],
         'password.mismatched': [
-          { guard: 'isAboutAnotherPassword', actions: 'setAsideVerdict' },
+          { guard: 'isAboutAnotherPassword', target: '.replacedMeanwhile', reenter: true },
           { guard: 'isLastAttempt', target: '#password.locked.holding', actions: 'lock' },
           { target: '.wrongPassword', reenter: true },
         ],
@@ -165,9 +173,11 @@ export const passwordMachine = setup({
         sessionRefused: {},
         // The attempt is counted on entry, and committed, before the password is compared.
         verifying: {
-          entry: ['countAttempt', { type: 'comparePassword', params: ({ context }) => ({ generation: context.generation }) }],
+          entry: ['countAttempt', { type: 'comparePassword', params: ({ context }) => ({ generation: context.generation, attempt: context.submitted }) }],
         },
         wrongPassword: {},
+        // This login's verdict was about a password replaced since it was counted.
+        replacedMeanwhile: {},
         authenticated: {
           entry: [{ type: 'recordAuthentication', params: { method: PASSWORD_METHOD, verifies: null } }, 'issueTokens'],
         },
@@ -175,19 +185,21 @@ export const passwordMachine = setup({
         mustReplace: { initial: 'temporary', states: { temporary: {}, expired: {} } },
       },
     },
+    // Never left while the lock is in force: only a login after it, or a replacement, leaves.
     locked: {
       initial: 'holding',
-      states: { holding: {}, refusing: {} },
+      states: { holding: {}, refusing: {}, sessionRefused: {} },
       on: {
         'password.submit': [
-          { guard: 'isSessionRefused', target: '#password.active.sessionRefused' },
+          { guard: 'isSessionRefused', target: '.sessionRefused' },
           { guard: 'isLockInForce', target: '.refusing' },
           // The lockout is over: this attempt starts a new count.
           { target: '#password.active.verifying' },
         ],
-        // A verdict of an attempt counted before the lock: the lock holds, even for the right password.
-        'password.matched': { actions: 'setAsideVerdict' },
-        'password.mismatched': { actions: 'setAsideVerdict' },
+        // A verdict of an attempt counted before the lock: the lock holds, even for the right
+        // password (its login is told so).
+        'password.matched': '.holding',
+        'password.mismatched': '.holding',
       },
     },
   },

@@ -52,8 +52,8 @@ export const passwordDefinition: MachineDefinition<PasswordTypes> = {
   effects: PASSWORD_EFFECTS,
   logged: {
     'password.submit': ['session', 'policy'],
-    'password.matched': ['generation', 'rehash'],
-    'password.mismatched': ['generation'],
+    'password.matched': ['generation', 'attempt', 'rehash'],
+    'password.mismatched': ['generation', 'attempt'],
     'password.replace': ['temporary'],
   },
   answers: passwordAnswers,

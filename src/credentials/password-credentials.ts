@@ -34,13 +34,13 @@ export function createPasswordCredentials(deps: {
     handlers: {
       comparePassword: {
         phase: 'afterCommit',
-        async run({ generation }, { instanceId, row, request }) {
+        async run({ generation, attempt }, { instanceId, row, request }) {
           const { proof } = request;
           if (row === null || proof === undefined) throw new Error('comparePassword needs the stored credential and the submitted password');
           const verdict = await strategy.verify({ id: instanceId, ...row }, proof, {});
-          if (!verdict.matched) return { event: { type: 'password.mismatched', generation } };
+          if (!verdict.matched) return { event: { type: 'password.mismatched', generation, attempt } };
           if (verdict.rehashed !== null) request.hashing.hash = verdict.rehashed;
-          return { event: { type: 'password.matched', generation, rehash: verdict.rehashed !== null } };
+          return { event: { type: 'password.matched', generation, attempt, rehash: verdict.rehashed !== null } };
         },
       },
       // Both store a hash made before the step began: no Argon2 work under a transaction.

@@ -32,7 +32,7 @@ const password: () => RegisteredMachine<PasswordTypes> = () => ({
   definition: passwordDefinition,
   store: credentialStore<PasswordTypes>('password', db.storage.provider),
   handlers: {
-    comparePassword: { phase: 'afterCommit', run: ({ generation }) => ({ event: { type: 'password.mismatched', generation } }) },
+    comparePassword: { phase: 'afterCommit', run: ({ generation, attempt }) => ({ event: { type: 'password.mismatched', generation, attempt } }) },
     storeRehash: { phase: 'inline', run: () => {} },
     storeSecret: { phase: 'inline', run: (_params, { request }) => (request.hashing.hash === undefined ? undefined : { patch: { secret: request.hashing.hash } }) },
     recordAuthentication: { phase: 'transaction', run: () => {} },

@@ -110,7 +110,7 @@ describe('passwords under attack', () => {
     expect((await login(bank, { username: 'replaced', password: temporary })).status).toBe(400);
     expect((await login(bank, { username: 'replaced', password: STRONG })).status).toBe(200);
     const credential = await db.storage.db.credential.findFirstOrThrow({ where: { userId, kind: 'password' }, include: { log: { orderBy: { seq: 'asc' } } } });
-    expect(credential.log.map((event) => [event.type, event.state])).toContainEqual(['password.matched', 'active.verifying']);
+    expect(credential.log.map((event) => [event.type, event.state])).toContainEqual(['password.matched', 'active.replacedMeanwhile']);
   });
 
   it("a wrong guess sent at the same moment as the user's own login does not spoil it", async () => {
@@ -126,6 +126,21 @@ describe('passwords under attack', () => {
     expect((await guess).status).toBe(400);
     first.release();
     expect((await own).status).toBe(200);
+  });
+
+  it('a lock holds: not left by a login naming a bogus session, not lifted by a right password compared meanwhile', async () => {
+    await userWithPassword(bank, 'lock-holds');
+    const [own] = counted.hold(1);
+    if (own === undefined) throw new Error('a gate');
+    const right = login(bank, { username: 'lock-holds', password: STRONG });
+    await own.reached;
+    // Two wrong guesses: with the right one counted, the third attempt locks (maxPasswordFailures 3).
+    expect((await login(bank, { username: 'lock-holds', password: 'guess-1' })).status).toBe(400);
+    expect(await login(bank, { username: 'lock-holds', password: 'guess-2' })).toMatchObject({ status: 403, body: { error_code: 'auth_locked' } });
+    expect(await login(bank, { username: 'lock-holds', password: STRONG, session_id: 'bogus' })).toMatchObject({ status: 400, body: { message: 'Session not found' } });
+    own.release();
+    expect(await right).toMatchObject({ status: 403, body: { error_code: 'auth_locked' } });
+    expect(await login(bank, { username: 'lock-holds', password: STRONG })).toMatchObject({ status: 403, body: { error_code: 'auth_locked' } });
   });
 
   it('a login for an unknown user, or a user without a password, does the work of one comparison', async () => {
@@ -157,7 +172,7 @@ describe('passwords under attack', () => {
       expect((await login(again, { username: 'rehashed', password: STRONG })).status).toBe(200);
       expect(counted.count.hash - hashes).toBe(1);
       const log = await db.storage.db.credentialEvent.findMany({ where: { credentialId: rehashed.id }, orderBy: { seq: 'asc' } });
-      expect(log.map((event) => [event.type, event.fields])).toContainEqual(['password.matched', { generation: 1, rehash: true }]);
+      expect(log.map((event) => [event.type, event.fields])).toContainEqual(['password.matched', { generation: 1, attempt: 1, rehash: true }]);
       expect(JSON.stringify(log)).not.toContain(STRONG);
     } finally {
       await before.close();

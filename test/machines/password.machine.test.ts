@@ -14,7 +14,10 @@ const POLICY: PasswordPolicy = { maxFailures: 5, suspensionMs: 15 * MINUTE, fail
 const input: PasswordInput = { userId: 'user-1', setAt: T0, temporary: false };
 type Snapshot = ReturnType<typeof passwordMachine.resolveState>;
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
-const step = (snapshot: Snapshot, event: PasswordEvent) => transition(passwordMachine, snapshot, event);
+/** A verdict names the attempt it answers: the latest counted one unless the test says otherwise. */
+type Loose<E> = E extends { attempt: number } ? Omit<E, 'attempt'> & { attempt?: number } : E;
+const step = (snapshot: Snapshot, event: Loose<PasswordEvent>) =>
+  transition(passwordMachine, snapshot, ('generation' in event && event.attempt === undefined ? { ...event, attempt: snapshot.context.submitted } : event) as PasswordEvent);
 const submit = (at: number, extra: Partial<Extract<PasswordEvent, { type: 'password.submit' }>> = {}): PasswordEvent => ({ type: 'password.submit', at, session: null, policy: POLICY, ...extra });
 const start = (overrides: Partial<PasswordInput> = {}) => initialTransition(passwordMachine, { ...input, ...overrides })[0];
 const RECORD = [
@@ -34,7 +37,7 @@ describe('password machine', () => {
     const [verifying, actions] = step(start(), submit(T0 + MINUTE));
     expect(stateOf(verifying)).toBe('active.verifying');
     expect(verifying.context.attempts).toBe(1);
-    expect(effects(actions)).toEqual([{ type: 'comparePassword', params: { generation: 1 } }]);
+    expect(effects(actions)).toEqual([{ type: 'comparePassword', params: { generation: 1, attempt: 1 } }]);
     const [authenticated, done] = step(verifying, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE });
     expect(stateOf(authenticated)).toBe('active.authenticated');
     expect(authenticated.context.attempts).toBe(0);
@@ -58,7 +61,7 @@ describe('password machine', () => {
     const [again, compare] = step(locked, submit(T0 + 16 * MINUTE));
     expect(stateOf(again)).toBe('active.verifying');
     expect(again.context.attempts).toBe(1);
-    expect(effects(compare)).toEqual([{ type: 'comparePassword', params: { generation: 1 } }]);
+    expect(effects(compare)).toEqual([{ type: 'comparePassword', params: { generation: 1, attempt: 6 } }]);
   });
 
   it('compares no more than maxFailures passwords however many arrive before their verdicts', () => {
@@ -99,15 +102,50 @@ describe('password machine', () => {
     expect(stateOf(step(step(start({ temporary: true }), submit(late - 1, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late - 1 })[0])).toBe('active.mustReplace.temporary');
   });
 
-  it('a verdict that finds the credential moved on changes nothing, and its login answers as a wrong password', () => {
+  it('a verdict that finds the password replaced or locked authenticates nothing', () => {
     const [verifying] = step(start(), submit(T0 + MINUTE));
-    const [replaced] = step(verifying, { type: 'password.replace', temporary: false, at: T0 + MINUTE });
-    // The old password's comparison, arriving after the replacement, logs nobody in.
-    const [after, none] = step(replaced, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE });
-    expect(stateOf(after)).toBe('active.ready');
+    const [replaced] = step(verifying, { type: 'password.replace', temporary: true, at: T0 + MINUTE });
+    // The old password's comparison, arriving after the replacement, logs nobody in, and is not
+    // told the new password is temporary: its login answers as a wrong password.
+    const [after, none] = step(replaced, { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + MINUTE });
+    expect(stateOf(after)).toBe('active.replacedMeanwhile');
     expect(effects(none)).toEqual([]);
+    expect(passwordAnswers['active.replacedMeanwhile']).toEqual({ kind: 'refused', error: 'PASSWORD_INVALID_CREDENTIALS' });
     const locked = wrong(start(), 5);
     expect(stateOf(step(locked, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE })[0])).toBe('locked.holding');
+  });
+
+  it('nothing leaves the lock while it is in force: a login naming a refused session stays locked, and the count starts again after it', () => {
+    // Three attempts counted; the first (the right password) is still being compared when the two
+    // wrong ones lock the password (maxFailures 3).
+    const policy = { ...POLICY, maxFailures: 3 };
+    let current = start();
+    for (let i = 0; i < 3; i++) current = step(current, submit(T0 + MINUTE, { policy }))[0];
+    current = step(current, { type: 'password.mismatched', generation: 1, attempt: 3, at: T0 + MINUTE })[0];
+    expect(stateOf(current)).toBe('locked.holding');
+    const [refused, none] = step(current, submit(T0 + 2 * MINUTE, { policy, session: 'refused' }));
+    expect(stateOf(refused)).toBe('locked.sessionRefused');
+    expect(effects(none)).toEqual([]);
+    expect(passwordAnswers['locked.sessionRefused']).toEqual({ kind: 'refused', error: 'SESSION_NOT_FOUND' });
+    // The right password's verdict comes back during the lock: set aside.
+    const [stillLocked, nothing] = step(refused, { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + 3 * MINUTE });
+    expect(stateOf(stillLocked)).toBe('locked.holding');
+    expect(effects(nothing)).toEqual([]);
+    // After the lock a login is compared, its count starting again.
+    const [again] = step(stillLocked, submit(T0 + 17 * MINUTE, { policy }));
+    expect(stateOf(again)).toBe('active.verifying');
+    expect(again.context.attempts).toBe(1);
+  });
+
+  it('the right password clears the failures counted before it, not the guesses counted while it was compared', () => {
+    let current = wrong(start(), 2);
+    current = step(current, submit(T0 + MINUTE))[0]; // the user's own, attempt 3
+    current = step(current, submit(T0 + MINUTE))[0]; // a guess, attempt 4
+    current = step(current, submit(T0 + MINUTE))[0]; // a guess, attempt 5
+    expect(current.context.attempts).toBe(5);
+    const [authenticated] = step(current, { type: 'password.matched', generation: 1, attempt: 3, rehash: false, at: T0 + MINUTE });
+    expect(stateOf(authenticated)).toBe('active.authenticated');
+    expect(authenticated.context.attempts).toBe(2);
   });
 
   it("each attempt gets its own verdict: a wrong guess sent at the same moment does not spoil the right password's login", () => {
@@ -127,18 +165,18 @@ describe('password machine', () => {
     // A login with the (temporary) password is counted; an admin replaces the password; another
     // login is counted; then the first login's comparison comes back: matched, wanting a rehash.
     const [first, compareFirst] = step(start({ temporary: true }), submit(T0 + MINUTE));
-    expect(effects(compareFirst)).toEqual([{ type: 'comparePassword', params: { generation: 1 } }]);
+    expect(effects(compareFirst)).toEqual([{ type: 'comparePassword', params: { generation: 1, attempt: 1 } }]);
     const [replaced] = step(first, { type: 'password.replace', temporary: false, at: T0 + 2 * MINUTE });
     expect(replaced.context.generation).toBe(2);
     const [second, compareSecond] = step(replaced, submit(T0 + 3 * MINUTE));
-    expect(effects(compareSecond)).toEqual([{ type: 'comparePassword', params: { generation: 2 } }]);
-    const [stale, none] = step(second, { type: 'password.matched', generation: 1, rehash: true, at: T0 + 3 * MINUTE });
-    expect(stateOf(stale)).toBe('active.verifying');
+    expect(effects(compareSecond)).toEqual([{ type: 'comparePassword', params: { generation: 2, attempt: 2 } }]);
+    const [stale, none] = step(second, { type: 'password.matched', generation: 1, attempt: 1, rehash: true, at: T0 + 3 * MINUTE });
+    expect(stateOf(stale)).toBe('active.replacedMeanwhile');
     expect(effects(none)).toEqual([]);
     expect(stale.context).toEqual(second.context);
-    expect(stateOf(step(second, { type: 'password.mismatched', generation: 1, at: T0 + 3 * MINUTE })[0])).toBe('active.verifying');
+    expect(stateOf(step(second, { type: 'password.mismatched', generation: 1, attempt: 1, at: T0 + 3 * MINUTE })[0])).toBe('active.replacedMeanwhile');
     // The second login's own verdict still counts.
-    expect(stateOf(step(stale, { type: 'password.matched', generation: 2, rehash: false, at: T0 + 3 * MINUTE })[0])).toBe('active.authenticated');
+    expect(stateOf(step(stale, { type: 'password.matched', generation: 2, attempt: 2, rehash: false, at: T0 + 3 * MINUTE })[0])).toBe('active.authenticated');
     expect(passwordAnswers['active.verifying']).toEqual({ kind: 'refused', error: 'PASSWORD_INVALID_CREDENTIALS' });
   });
 
