@@ -13,6 +13,7 @@ export type TotpState =
   | 'active.authenticated'
   | 'locked.holding'
   | 'locked.refusing'
+  | 'locked.sessionRefused'
   | 'revoked.done'
   | 'revoked.refused';
 
@@ -29,6 +30,7 @@ export const totpAnswers: Answers<TotpState, TotpContext> = {
   'active.authenticated': ok,
   'locked.holding': locked,
   'locked.refusing': locked,
+  'locked.sessionRefused': refused('SESSION_NOT_FOUND'),
   'revoked.done': ok,
   'revoked.refused': invalidCredentials,
 };

@@ -58,12 +58,15 @@ export const TOTP_EFFECTS = ['compareTotp', 'forgetSecret', 'recordAuthenticatio
 /** A code of a step already used, or of an earlier one. */
 const isSpent = (context: TotpContext, event: TotpEvent): boolean => event.type === 'totp.matched' && context.lastUsedStep !== null && event.step <= context.lastUsedStep;
 
+/** Failures still counting at `at`: none once a lock has ended (a new count begins). */
+const counting = (context: TotpContext, at: number): number => (context.lockedUntil !== null && context.lockedUntil <= at ? 0 : context.attempts);
+
 export const totpMachine = setup({
   types: { input: {} as TotpInput, context: {} as TotpContext, events: {} as TotpEvent },
   actions: {
     ...declareEffects<TotpEffects>(TOTP_EFFECTS),
     countAttempt: assign(({ context, event }) => ({
-      attempts: (context.lockedUntil !== null && context.lockedUntil <= event.at ? 0 : context.attempts) + 1,
+      attempts: counting(context, event.at) + 1,
       lockedUntil: null,
       policy: event.type === 'totp.submit' ? event.policy : context.policy,
     })),
@@ -74,7 +77,7 @@ export const totpMachine = setup({
   guards: {
     isSessionRefused: ({ event }) => event.type === 'totp.submit' && event.session === 'refused',
     isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
-    hasNoAttemptLeft: ({ context, event }) => event.type === 'totp.submit' && context.attempts >= event.policy.maxFailures,
+    hasNoAttemptLeft: ({ context, event }) => event.type === 'totp.submit' && counting(context, event.at) >= event.policy.maxFailures,
     isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
     isReplayed: ({ context, event }) => isSpent(context, event),
     isReplayedOnLastAttempt: ({ context, event }) => isSpent(context, event) && context.attempts >= (context.policy?.maxFailures ?? 1),
@@ -89,7 +92,7 @@ export const totpMachine = setup({
       on: {
         'totp.submit': [
           { guard: 'isSessionRefused', target: '.sessionRefused' },
-          { guard: 'isLockInForce', target: '#totp.locked.refusing' },
+          // (No lock is in force here: only `locked` holds one.)
           { guard: 'hasNoAttemptLeft', target: '#totp.locked.holding', actions: 'lock' },
           { target: '.verifying', reenter: true },
         ],
@@ -119,12 +122,13 @@ export const totpMachine = setup({
         },
       },
     },
+    // Never left while the lock is in force: only a login after it, an unlock or a revocation leaves.
     locked: {
       initial: 'holding',
-      states: { holding: {}, refusing: {} },
+      states: { holding: {}, refusing: {}, sessionRefused: {} },
       on: {
         'totp.submit': [
-          { guard: 'isSessionRefused', target: '#totp.active.sessionRefused' },
+          { guard: 'isSessionRefused', target: '.sessionRefused' },
           { guard: 'isLockInForce', target: '.refusing' },
           // The lockout is over: this attempt starts a new count.
           { target: '#totp.active.verifying' },

@@ -56,6 +56,19 @@ describe('totp machine', () => {
     expect(unlocked.context).toMatchObject({ attempts: 0, lockedUntil: null });
   });
 
+  it('a code naming a refused session during a lock stays locked; after the lock the count starts again', () => {
+    const locked = mismatched(mismatched(mismatched(start())));
+    const [refused, none] = step(locked, submit(T0 + 2 * MINUTE, 'refused'));
+    expect(stateOf(refused)).toBe('locked.sessionRefused');
+    expect(effects(none)).toEqual([]);
+    expect(totpAnswers['locked.sessionRefused']).toEqual({ kind: 'refused', error: 'SESSION_NOT_FOUND' });
+    // Once the lock is over a code is compared again, its count starting at one (not locked anew).
+    const [again, compare] = step(refused, submit(T0 + 17 * MINUTE));
+    expect(stateOf(again)).toBe('active.verifying');
+    expect(again.context.attempts).toBe(1);
+    expect(effects(compare)).toEqual([{ type: 'compareTotp', params: undefined }]);
+  });
+
   it('compares no more than maxFailures codes however many arrive before their verdicts', () => {
     let current = start();
     let comparisons = 0;
