@@ -73,6 +73,9 @@ export const ERRORS = {
   FLOW_CONFLICT: { status: 409, message: 'The flow was changed by a concurrent request; retry' },
   FLOW_VERSION_RETIRED: { status: 410, message: 'This flow was started by a retired version of its machine' },
   DELIVERY_UNAVAILABLE: { status: 503, message: 'The message could not be delivered; try again later' },
+  // Too many requests waited for the database at once (e.g. a burst on one user's row): turned away
+  // before anything was written.
+  DATABASE_BUSY: { status: 503, message: 'The server is busy; retry shortly' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   RATE_LIMIT_UNAVAILABLE: { status: 503, message: 'Rate limiting is unavailable; try again later' },

@@ -16,6 +16,10 @@ import { apply, type NamedEffect, restore, start, stateOf, type Transition } fro
 // transaction on fresh data, so the loser gets the answer the winner's state implies.
 
 const MAX_CONFLICT_RETRIES = 3;
+
+/** Prisma's "Unable to start a transaction in the given time": every connection was busy for its
+ * whole wait. Nothing was written; the caller is told to retry (503), not that we failed (500). */
+const isTransactionStartTimeout = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2028' && /start a transaction/.test(String((error as { message?: unknown }).message));
 /** Bound on effect → event → effect chains (inline ones within a step, after-commit ones across). */
 const MAX_CHAINED_EVENTS = 8;
 
@@ -186,6 +190,7 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
         const result = await storage.db.$transaction((tx) => work(stepsIn(tx, afterCommit, latest)));
         return { result, afterCommit };
       } catch (error) {
+        if (isTransactionStartTimeout(error)) throw new AuthError('DATABASE_BUSY', { details: { retryAfterSeconds: 1 } });
         if (!(error instanceof StaleInstanceError)) throw error;
         latest.clear();
         if (attempt >= MAX_CONFLICT_RETRIES) throw new AuthError('FLOW_CONFLICT', { details: { instanceId: error.instanceId } });

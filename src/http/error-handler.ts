@@ -63,7 +63,7 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
   if (known !== null) {
     request.log.info({ code: known.code, status: known.status, details: known.details }, 'request refused');
     const retryAfter = known.details.retryAfterSeconds;
-    if (known.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
+    if (typeof retryAfter === 'number') {
       reply.header('retry-after', String(retryAfter));
     }
     return reply.code(known.status).type('application/json').send(JSON.stringify(known.toBody()));

@@ -145,6 +145,20 @@ describe('runner', () => {
     await expect(submitTo(runner, registered, id)).rejects.toMatchObject({ code: 'FLOW_VERSION_RETIRED' });
   });
 
+  it('a transaction that cannot start in time (every connection busy) is a 503 to retry, not a 500', async () => {
+    // Prisma's error when its wait for a connection runs out (P2028), as PostgreSQL under a burst gives it.
+    const timeout = Object.assign(new Error('Transaction API error: Unable to start a transaction in the given time.'), { code: 'P2028' });
+    const busy = { ...db.storage, db: { $transaction: () => Promise.reject(timeout) } } as unknown as typeof db.storage;
+    const runner = createRunner({ storage: busy, clock: manualClock(T0) });
+    const refused = runner.transaction(async () => 'never');
+    await expect(refused).rejects.toBeInstanceOf(AuthError);
+    await expect(refused).rejects.toMatchObject({ code: 'DATABASE_BUSY', status: 503, details: { retryAfterSeconds: 1 } });
+    // Any other failure stays what it is.
+    const other = Object.assign(new Error('Transaction already closed'), { code: 'P2028' });
+    const broken = createRunner({ storage: { ...db.storage, db: { $transaction: () => Promise.reject(other) } } as unknown as typeof db.storage, clock: manualClock(T0) });
+    await expect(broken.transaction(async () => 'never')).rejects.toBe(other);
+  });
+
   it('evaluates without applying', async () => {
     const { registered, performed } = machine();
     const runner = createRunner({ storage: db.storage, clock: manualClock(T0 + 20 * MINUTE) });
