@@ -85,7 +85,7 @@ describe('passwords under attack', () => {
     // the whole wait (PostgreSQL, under a burst on one row); never a 500.
     expect([...statuses.keys()].filter((status) => status !== 400 && status !== 403 && status !== 503), 'statuses other than 400, 403 and 503').toEqual([]);
     for (const answer of answers.filter((answer) => answer.status === 503)) expect(answer.headers.get('retry-after')).toBe('1');
-    expect(statuses.get(403)).toBeGreaterThanOrEqual(500);
+    expect(statuses.get(403) ?? 0).toBeGreaterThan(0);
     // Locked now: the right password is not compared either.
     const locked = await login(bank, { username: 'target', password: STRONG });
     expect(locked).toMatchObject({ status: 403, body: { error_code: 'auth_locked' } });
