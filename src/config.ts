@@ -1,4 +1,4 @@
-import { DEFAULT_ARGON2_PARAMS } from './credentials/argon2-params.js';
+import { type Argon2Params, DEFAULT_ARGON2_PARAMS } from './credentials/argon2-params.js';
 import { base64Key, deepFreeze, type Env, isLoopbackHost, retryDelays, valueReader } from './config-values.js';
 
 // loadConfig(env) is the single source of truth for configuration: every variable, its default
@@ -46,7 +46,7 @@ export interface Config {
   readonly deliveryPollMs: number;
   readonly tokenSigningAlg: SigningAlg;
   /** Argon2id cost of password hashes (a change re-hashes each password at its next login). */
-  readonly passwordHashing: { readonly memoryKib: number; readonly timeCost: number; readonly parallelism: number };
+  readonly passwordHashing: Argon2Params;
   /** How often an instance re-reads signing and HMAC keys; also how long a rotated-in key waits
    * before it signs, so every instance knows it first. */
   readonly keyRefreshMs: number;
@@ -171,7 +171,7 @@ export function loadConfig(env: Env): Config {
     emailFrom: read.text('EMAIL_FROM') ?? 'Keystate <no-reply@localhost>',
     twilio,
     tokenSigningAlg: read.oneOf('TOKEN_SIGNING_ALG', 'RS256', SIGNING_ALGS),
-    // Defaults measured on a 2-vCPU machine (src/credentials/password-hasher.ts); never below
+    // Defaults measured on a 2-vCPU machine (src/credentials/argon2-params.ts); never below
     // OWASP's minimum for Argon2id (19 MiB, 2 passes).
     passwordHashing: {
       memoryKib: read.integer('ARGON2_MEMORY_KIB', DEFAULT_ARGON2_PARAMS.memoryKib, 19_456, 1_048_576),

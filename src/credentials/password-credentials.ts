@@ -1,4 +1,4 @@
-import type { RegisteredMachine } from '../engine/definition.js';
+import type { EffectHandler, RegisteredMachine } from '../engine/definition.js';
 import { recordAuthenticationHandler } from '../flows/authentication.js';
 import { issueTokensHandler } from '../flows/token-results.js';
 import type { RefreshFamilies } from '../refresh/refresh-family-machine.js';
@@ -44,16 +44,20 @@ export function createPasswordCredentials(deps: {
         },
       },
       // Both store a hash made before the step began: no Argon2 work under a transaction.
-      storeRehash: { phase: 'inline', run: (_params, { request }) => ({ patch: { secret: newHashOf(request) } }) },
-      storeSecret: { phase: 'inline', run: (_params, { request }) => ({ patch: { secret: newHashOf(request) } }) },
+      storeRehash: storeHash,
+      storeSecret: storeHash,
       recordAuthentication: recordAuthenticationHandler<PasswordTypes>(deps),
       issueTokens: issueTokensHandler<PasswordTypes>(deps.tokens),
     },
   };
 }
 
-function newHashOf(request: PasswordTypes['request']): string {
-  const { hash } = request.hashing;
-  if (hash === undefined) throw new Error('storing a password needs its hash, made before the step');
-  return hash;
-}
+/** Writes the hash the request carries (in the step's own write, as a patch of the row). */
+const storeHash: EffectHandler<PasswordTypes, undefined> = {
+  phase: 'inline',
+  run(_params, { request }) {
+    const { hash } = request.hashing;
+    if (hash === undefined) throw new Error('storing a password needs its hash, made before the step');
+    return { patch: { secret: hash } };
+  },
+};

@@ -4,14 +4,15 @@ import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { findLiveCredential } from '../repositories/credential-repository.js';
-import { findAppUserById, setAppUsername, type UserRecord } from '../repositories/user-repository.js';
+import { findUserForApp, setAppUsername, type UserRecord } from '../repositories/user-repository.js';
 import { newId } from '../secrets/random.js';
 import type { Storage } from '../storage/prisma.js';
-import { toUserView, type UserView } from '../users/user-view.js';
+import { userConflict } from '../users/user-service.js';
+import type { UserView } from '../users/user-view.js';
 import type { PasswordTypes } from './definitions.js';
 import { claimingLiveSlot } from './live-slot.js';
 import type { PasswordCredentials } from './password-credentials.js';
-import { passwordInformation } from './password-information.js';
+import { userViewFor } from './password-information.js';
 import { passwordProblems } from './password-policy.js';
 
 // Setting and replacing a user's password for the calling app (mosaic-backend-api.md §2.12:
@@ -49,12 +50,10 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
   const { storage, runner, passwords } = deps;
 
   async function appUser(app: AppRecord, userId: string): Promise<UserRecord> {
-    const user = await findAppUserById(storage.db, app, userId);
+    const user = await findUserForApp(storage.db, app.id, app.tenantId, 'user_id', userId);
     if (user === null) throw new AuthError('USER_NOT_FOUND');
     return user;
   }
-
-  const viewOf = async (app: AppRecord, user: UserRecord): Promise<UserView> => toUserView(user, await passwordInformation(storage.db, app, user.id, deps.clock.now()));
 
   const service: PasswordService = {
     async prepare(app, request, identity) {
@@ -77,12 +76,12 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
       const write = () => runner.transaction(async (steps) => {
         if ((await findLiveCredential<PasswordTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'password' })) !== null) throw new AuthError('PASSWORD_EXISTS');
         if (request.username !== null && !(await setAppUsername(steps.tx, userId, app.id, request.username))) {
-          throw new AuthError('USER_EXISTS', { message: 'This username is already taken in this application', extraBody: { ts_error_code: 'user_already_exists' } });
+          throw userConflict('This username is already taken in this application');
         }
         await service.enroll(steps, app, userId, prepared);
       });
       await claimingLiveSlot(write, () => Promise.reject(new AuthError('PASSWORD_EXISTS')));
-      return viewOf(app, await appUser(app, userId));
+      return userViewFor(storage.db, app, await appUser(app, userId), deps.clock.now());
     },
 
     async replace(app, userId, request) {
@@ -95,7 +94,7 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
       });
       // A first password set at once by another request: replace it.
       await claimingLiveSlot(write, write);
-      return viewOf(app, await appUser(app, userId));
+      return userViewFor(storage.db, app, await appUser(app, userId), deps.clock.now());
     },
   };
   return service;

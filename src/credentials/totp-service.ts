@@ -3,7 +3,7 @@ import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { findLiveCredential } from '../repositories/credential-repository.js';
-import { findAppUserById } from '../repositories/user-repository.js';
+import { findUserForApp } from '../repositories/user-repository.js';
 import { newId } from '../secrets/random.js';
 import type { Storage } from '../storage/prisma.js';
 import type { UserPrincipal } from '../tokens/token-service.js';
@@ -36,7 +36,7 @@ export function createTotpService(deps: { storage: Storage; clock: Clock; runner
   /** The caller of a user access token, as it stands now. */
   async function principalsUser(principal: UserPrincipal) {
     const app = await deps.loadApp(principal.appId);
-    const user = app === null || app.tenantId !== principal.tenantId ? null : await findAppUserById(storage.db, app, principal.userId);
+    const user = app === null || app.tenantId !== principal.tenantId ? null : await findUserForApp(storage.db, app.id, app.tenantId, 'user_id', principal.userId);
     // A token of a user no longer associated with its app (or of an app gone) is no longer good.
     if (app === null || user === null) throw new AuthError('TOKEN_INVALID', { details: { reason: 'subject' } });
     return { app, user };
@@ -51,7 +51,7 @@ export function createTotpService(deps: { storage: Storage; clock: Clock; runner
   }
 
   async function usersOf(app: AppRecord, userId: string): Promise<string> {
-    if ((await findAppUserById(storage.db, app, userId)) === null) throw new AuthError('USER_NOT_FOUND');
+    if ((await findUserForApp(storage.db, app.id, app.tenantId, 'user_id', userId)) === null) throw new AuthError('USER_NOT_FOUND');
     return userId;
   }
 

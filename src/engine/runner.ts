@@ -2,6 +2,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import type { Answer } from '../../machines/shared/answers.js';
 import type { Clock } from '../clock.js';
 import { AuthError } from '../errors.js';
+import { isTransactionStartTimeout } from '../repositories/prisma-errors.js';
 import type { Storage, Tx } from '../storage/prisma.js';
 import type { EffectContext, EffectHandler, EventInput, Instance, LoggedEvent, MachineTypes, RegisteredMachine, StartArgs, Step, TxSteps } from './definition.js';
 import { loggedFields } from './event-log.js';
@@ -17,9 +18,6 @@ import { apply, type NamedEffect, restore, start, stateOf, type Transition } fro
 
 const MAX_CONFLICT_RETRIES = 3;
 
-/** Prisma's "Unable to start a transaction in the given time": every connection was busy for its
- * whole wait. Nothing was written; the caller is told to retry (503), not that we failed (500). */
-const isTransactionStartTimeout = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2028' && /start a transaction/.test(String((error as { message?: unknown }).message));
 /** Bound on effect → event → effect chains (inline ones within a step, after-commit ones across). */
 const MAX_CHAINED_EVENTS = 8;
 
@@ -190,6 +188,7 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
         const result = await storage.db.$transaction((tx) => work(stepsIn(tx, afterCommit, latest)));
         return { result, afterCommit };
       } catch (error) {
+        // Nothing was written: the caller is told to retry (503), not that we failed (500).
         if (isTransactionStartTimeout(error)) throw new AuthError('DATABASE_BUSY', { details: { retryAfterSeconds: 1 } });
         if (!(error instanceof StaleInstanceError)) throw error;
         latest.clear();

@@ -130,12 +130,6 @@ export async function ensureAssociated(db: Tx, userId: string, appId: string, at
   await db.userApp.upsert({ where: { userId_appId: { userId, appId } }, create: { userId, appId, createdAt: new Date(at) }, update: {} });
 }
 
-/** The user with this id, if it belongs to the app's tenant and is associated with the app: an app
- * never sees, let alone acts on, another app's or tenant's user. */
-export async function findAppUserById(db: Tx, app: { readonly id: string; readonly tenantId: string }, userId: string): Promise<UserRecord | null> {
-  return findUserForApp(db, app.id, app.tenantId, 'user_id', userId);
-}
-
 /** Gives the user this username in the app; false when another user of the app holds it (the
  * caller then ends its transaction: on PostgreSQL the failed statement has aborted it). */
 export async function setAppUsername(db: Tx, userId: string, appId: string, username: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { passwordInformation } from '../credentials/password-information.js';
+import { userViewFor } from '../credentials/password-information.js';
 import type { NewPassword, PasswordService } from '../credentials/password-service.js';
 import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
@@ -8,7 +8,7 @@ import { newId } from '../secrets/random.js';
 import type { Storage } from '../storage/prisma.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { normalizeEmail, normalizeIdentifier, normalizePhoneNumber } from './identifiers.js';
-import { toUserView, type UserView } from './user-view.js';
+import type { UserView } from './user-view.js';
 
 // POST /cis/v1/users and the four lookups (mosaic-backend-api.md §2.12). Users are tenant-level;
 // an app sees only users associated with it. Creating a user that already exists in the tenant
@@ -33,7 +33,8 @@ export interface UserService {
   lookup(caller: AppRecord, type: IdentifierType, value: string): Promise<UserView>;
 }
 
-const conflict = (message: string) => new AuthError('USER_EXISTS', { message, extraBody: { ts_error_code: 'user_already_exists' } });
+/** 409 for an identifier or username another user holds (the newer spec's `ts_error_code` too). */
+export const userConflict = (message: string) => new AuthError('USER_EXISTS', { message, extraBody: { ts_error_code: 'user_already_exists' } });
 
 export function createUserService(deps: { storage: Storage; clock: Clock; runner: Runner; passwords: PasswordService }): UserService {
   const { db } = deps.storage;
@@ -43,7 +44,7 @@ export function createUserService(deps: { storage: Storage; clock: Clock; runner
     return normalized === null ? null : findUserForApp(db, caller.id, caller.tenantId, type, normalized);
   };
 
-  const viewOf = async (caller: AppRecord, user: UserRecord): Promise<UserView> => toUserView(user, await passwordInformation(db, caller, user.id, deps.clock.now()));
+  const viewOf = (caller: AppRecord, user: UserRecord): Promise<UserView> => userViewFor(db, caller, user, deps.clock.now());
 
   return {
     async create(caller, request) {
@@ -57,9 +58,9 @@ export function createUserService(deps: { storage: Storage; clock: Clock; runner
       }
       const link = { username: request.username, externalAccountId: request.externalAccountId, customAppData: request.customAppData };
       const holders = await findTenantUsersByIdentity(db, caller.tenantId, { email, phoneNumber, externalUserId: request.externalUserId });
-      if (holders.length > 1) throw conflict('The identifiers belong to different users');
+      if (holders.length > 1) throw userConflict('The identifiers belong to different users');
       const holder = holders[0];
-      if (holder !== undefined && holder.appIds.includes(caller.id)) throw conflict('A user with this identifier already exists');
+      if (holder !== undefined && holder.appIds.includes(caller.id)) throw userConflict('A user with this identifier already exists');
       const userId = holder?.id ?? newId();
       // Checked and hashed before anything is written: a password the app's rules refuse creates nobody.
       const password = request.password === null ? null : await deps.passwords.prepare(caller, { ...request.password, enforceComplexity: true }, { username: request.username, email });
@@ -68,9 +69,9 @@ export function createUserService(deps: { storage: Storage; clock: Clock; runner
         const at = deps.clock.now();
         if (holder === undefined) {
           const user = { id: userId, tenantId: caller.tenantId, email, phoneNumber, externalUserId: request.externalUserId, profile: request.profile, customData: request.customData };
-          if (!(await insertUser(steps.tx, user, caller.id, link, at))) throw conflict('A user with this identifier already exists');
+          if (!(await insertUser(steps.tx, user, caller.id, link, at))) throw userConflict('A user with this identifier already exists');
         } else if (!(await associateUser(steps.tx, holder.id, caller.id, link, at))) {
-          throw conflict('This username is already taken in this application');
+          throw userConflict('This username is already taken in this application');
         }
         if (password !== null) await deps.passwords.enroll(steps, caller, userId, password);
       });
