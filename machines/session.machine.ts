@@ -7,6 +7,8 @@ import type { Timed } from './shared/events.js';
 //   its method: methods accumulate, and two distinct methods make it multi-factor (`mfa` in amr);
 // - silent authentication (SSO) by any app of the tenant slides the expiry and reports whether
 //   the session meets that app's `login_preferences.mfa` policy (`step_up_required`);
+// - a user access token names its session and is good only while the session stands (live, of
+//   the token's user); replacing a factor asks more: that the session proved it recently;
 // - it ends by logout or revocation, or expires `ttlMs` after the last authentication. Expiry is
 //   data: every event is judged against `expiresAt` with the time it carries, so no timer has to
 //   be alive between requests;
@@ -40,10 +42,20 @@ export interface SessionContext {
   readonly stepUpRequired: boolean;
 }
 
+/** What replacing a factor asks of the session on top of standing: that it holds `method` and
+ * its latest authentication is at most `withinMs` old. */
+export interface RecentFactor {
+  readonly method: string;
+  readonly withinMs: number;
+}
+
 export type SessionEvent =
   /** A factor was proven for `userId` (an authentication naming this session). */
   | ({ readonly type: 'session.authenticate'; readonly userId: string; readonly method: string } & Timed)
   | ({ readonly type: 'session.silentAuthenticate'; readonly mfa: MfaPolicy | null } & Timed)
+  /** A user access token of this session is presented (its `sid`). Only ever asked of the machine
+   * (the runner's `evaluate`), never applied: presenting a token writes nothing. */
+  | ({ readonly type: 'session.check'; readonly userId: string; readonly recent: RecentFactor | null } & Timed)
   | ({ readonly type: 'session.logout' } & Timed)
   | ({ readonly type: 'session.revoke' } & Timed);
 
@@ -68,7 +80,13 @@ export function meetsMfaPolicy(methods: readonly string[], mfa: MfaPolicy | null
   return mfa.methods === undefined || mfa.methods.length === 0 || mfa.methods.some((method) => methods.includes(method));
 }
 
-const terminatedRefusals = { 'session.authenticate': '.refused', 'session.silentAuthenticate': '.refused', 'session.logout': '.refused', 'session.revoke': '.refused' } as const;
+const terminatedRefusals = {
+  'session.authenticate': '.refused',
+  'session.silentAuthenticate': '.refused',
+  'session.check': '.refused',
+  'session.logout': '.refused',
+  'session.revoke': '.refused',
+} as const;
 
 export const sessionMachine = setup({
   types: { input: {} as SessionInput, context: {} as SessionContext, events: {} as SessionEvent },
@@ -87,7 +105,12 @@ export const sessionMachine = setup({
   guards: {
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
     // Sessions of two users are never merged (keystate-server.md §5 item 7).
-    isOtherUser: ({ context, event }) => event.type === 'session.authenticate' && event.userId !== context.userId,
+    // A token names its user too: a session of another user never vouches for it.
+    isOtherUser: ({ context, event }) => (event.type === 'session.authenticate' || event.type === 'session.check') && event.userId !== context.userId,
+    // A stolen token of a live session must not replace the factor it never proved: only a session
+    // that holds the method and authenticated within the window may (`authTime` is its latest).
+    lacksRecentFactor: ({ context, event }) =>
+      event.type === 'session.check' && event.recent !== null && !(context.methods.includes(event.recent.method) && event.at - context.authTime <= event.recent.withinMs),
   },
 }).createMachine({
   id: 'session',
@@ -115,6 +138,12 @@ export const sessionMachine = setup({
           { guard: 'isExpired', target: 'expired' },
           { target: '.live', actions: ['slideExpiry', 'mintTokens', 'issueTokens'] },
         ],
+        'session.check': [
+          { guard: 'isExpired', target: 'expired' },
+          { guard: 'isOtherUser', target: '.refused' },
+          { guard: 'lacksRecentFactor', target: '.refused' },
+          { target: '.live' },
+        ],
         // Logging out or revoking ends the session for good, at once.
         'session.logout': [{ guard: 'isExpired', target: 'expired.refused' }, { target: 'terminated.loggedOut' }],
         'session.revoke': { target: 'terminated.revoked' },
@@ -128,6 +157,7 @@ export const sessionMachine = setup({
       on: {
         'session.authenticate': '.refused',
         'session.silentAuthenticate': '.refused',
+        'session.check': '.refused',
         'session.logout': '.refused',
         'session.revoke': 'terminated.revoked',
       },

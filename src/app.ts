@@ -174,7 +174,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The page itself is public: it carries no data, and asks for the admin token the data needs.
   await app.register(visualizerPageRoutes);
   // Registering an authenticator app takes the user's own access token instead.
-  const totp = createTotpService({ storage, clock, runner, totp: machines.totp, loadApp: (appId) => boot.apps.cache.get(appId, (id) => findAppById(storage.db, id)) });
+  const loadApp = (appId: string) => boot.apps.cache.get(appId, (id) => findAppById(storage.db, id));
+  const totp = createTotpService({ storage, clock, runner, totp: machines.totp, sessions, loadApp, overrideWithinMs: config.totpOverrideWindowMs });
   await app.register(totpRoutes, { totp, verifyUser: (token) => tokens.verifyUserAccessToken(token) });
   // Everything else under /cis/v1 but the emailed link needs the caller's client access token.
   await app.register(async (scope) => {

@@ -45,6 +45,9 @@ export interface Config {
   /** How often the delivery worker looks for due messages (tests drive it instead: they do not run main.ts). */
   readonly deliveryPollMs: number;
   readonly tokenSigningAlg: SigningAlg;
+  /** How recently a user token's session must have logged in with its authenticator to replace it
+   * (`allow_override`). */
+  readonly totpOverrideWindowMs: number;
   /** Argon2id cost of password hashes (a change re-hashes each password at its next login). */
   readonly passwordHashing: Argon2Params;
   /** How often an instance re-reads signing and HMAC keys; also how long a rotated-in key waits
@@ -171,6 +174,7 @@ export function loadConfig(env: Env): Config {
     emailFrom: read.text('EMAIL_FROM') ?? 'Keystate <no-reply@localhost>',
     twilio,
     tokenSigningAlg: read.oneOf('TOKEN_SIGNING_ALG', 'RS256', SIGNING_ALGS),
+    totpOverrideWindowMs: read.integer('TOTP_OVERRIDE_WINDOW_SECONDS', 600, 30, 86_400) * 1000,
     // Defaults measured on a 2-vCPU machine (src/credentials/argon2-params.ts); never below
     // OWASP's minimum for Argon2id (19 MiB, 2 passes).
     passwordHashing: {

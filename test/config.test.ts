@@ -33,6 +33,7 @@ describe('loadConfig defaults', () => {
       tokenSigningAlg: 'RS256',
       logLevel: 'info',
       bodyLimitBytes: 64 * 1024,
+      totpOverrideWindowMs: 600_000,
     });
     expect(config.rateLimits.clientToken.max).toBeGreaterThan(0);
     expect(config.rateLimits.clientToken.windowMs).toBeGreaterThan(0);
@@ -141,6 +142,8 @@ describe('loadConfig refuses invalid values', () => {
     expect(problemsOf({ RATE_LIMIT_CLIENT_TOKEN_MAX: '0' })[0]).toContain('RATE_LIMIT_CLIENT_TOKEN_MAX');
     expect(problemsOf({ TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef', TWILIO_AUTH_TOKEN: 't', TWILIO_API_BASE_URL: 'nope' })[0]).toContain('TWILIO_API_BASE_URL');
     expect(problemsOf({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 't' })[0]).toContain('TWILIO_ACCOUNT_SID');
+    expect(problemsOf({ TOTP_OVERRIDE_WINDOW_SECONDS: '0' })[0]).toContain('TOTP_OVERRIDE_WINDOW_SECONDS');
+    expect(loadConfig({ TOTP_OVERRIDE_WINDOW_SECONDS: '120' }).totpOverrideWindowMs).toBe(120_000);
   });
 });
 

@@ -1,10 +1,14 @@
+import { TOTP_METHOD } from '../../machines/totp.machine.js';
 import type { Clock } from '../clock.js';
+import type { TxSteps } from '../engine/definition.js';
 import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { findLiveCredential } from '../repositories/credential-repository.js';
 import { findUserForApp } from '../repositories/user-repository.js';
 import { newId } from '../secrets/random.js';
+import type { Sessions } from '../sessions/session-machine.js';
+import { tokenSession } from '../sessions/token-session.js';
 import type { Storage } from '../storage/prisma.js';
 import type { UserPrincipal } from '../tokens/token-service.js';
 import type { TotpTypes } from './definitions.js';
@@ -18,6 +22,13 @@ import type { TotpReveal } from './totp-strategy.js';
 // the seed, sealed into the credential's row and shown once, as the secret, the `otpauth://` URI apps
 // scan and that URI as a QR code. The algorithm, digits and period are the app's preferences of the moment,
 // fixed in the credential: the authenticator app holds them too.
+//
+// The user's token acts only while its session stands (src/sessions/token-session.ts), asked in the
+// transaction that acts: a token kept after logout or revoke-all changes nothing. Replacing a
+// registered authenticator (allow_override) asks more of the session: that it logged in with an
+// authenticator code within `overrideWithinMs` (TOTP_OVERRIDE_WINDOW_SECONDS), so a stolen token of
+// a session that never proved the authenticator cannot swap in the thief's own. A user who lost
+// theirs has the app revoke it (POST /cis/v1/users/{user_id}/totp/revoke), then registers anew.
 
 export type TotpRegistration = TotpReveal;
 
@@ -30,7 +41,18 @@ export interface TotpService {
   unlockFor(app: AppRecord, userId: string): Promise<void>;
 }
 
-export function createTotpService(deps: { storage: Storage; clock: Clock; runner: Runner; totp: TotpCredentials; loadApp: (appId: string) => Promise<AppRecord | null> }): TotpService {
+export interface TotpServiceDeps {
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly runner: Runner;
+  readonly totp: TotpCredentials;
+  readonly sessions: Sessions;
+  readonly loadApp: (appId: string) => Promise<AppRecord | null>;
+  /** How recently the token's session must have logged in with an authenticator to replace it. */
+  readonly overrideWithinMs: number;
+}
+
+export function createTotpService(deps: TotpServiceDeps): TotpService {
   const { storage, runner, totp } = deps;
 
   /** The caller of a user access token, as it stands now. */
@@ -43,11 +65,9 @@ export function createTotpService(deps: { storage: Storage; clock: Clock; runner
   }
 
   /** Hands `event` to the user's live authenticator for the app, if there is one. */
-  async function sendToLive(app: AppRecord, userId: string, event: { readonly type: 'totp.revoke' } | { readonly type: 'totp.unlock' }): Promise<void> {
-    await runner.transaction(async (steps) => {
-      const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'totp' });
-      if (live !== null) await steps.send(totp, live, event, { app, results: {} });
-    });
+  async function sendToLive(steps: TxSteps, app: AppRecord, userId: string, event: { readonly type: 'totp.revoke' } | { readonly type: 'totp.unlock' }): Promise<void> {
+    const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'totp' });
+    if (live !== null) await steps.send(totp, live, event, { app, results: {} });
   }
 
   async function usersOf(app: AppRecord, userId: string): Promise<string> {
@@ -58,13 +78,18 @@ export function createTotpService(deps: { storage: Storage; clock: Clock; runner
   return {
     async revokeOwn(principal) {
       const { app, user } = await principalsUser(principal);
-      await sendToLive(app, user.id, { type: 'totp.revoke' });
+      await runner.transaction(async (steps) => {
+        await tokenSession(steps, deps, principal);
+        await sendToLive(steps, app, user.id, { type: 'totp.revoke' });
+      });
     },
     async revokeFor(app, userId) {
-      await sendToLive(app, await usersOf(app, userId), { type: 'totp.revoke' });
+      const id = await usersOf(app, userId);
+      await runner.transaction((steps) => sendToLive(steps, app, id, { type: 'totp.revoke' }));
     },
     async unlockFor(app, userId) {
-      await sendToLive(app, await usersOf(app, userId), { type: 'totp.unlock' });
+      const id = await usersOf(app, userId);
+      await runner.transaction((steps) => sendToLive(steps, app, id, { type: 'totp.unlock' }));
     },
     async register(principal, request) {
       const { app, user } = await principalsUser(principal);
@@ -74,9 +99,11 @@ export function createTotpService(deps: { storage: Storage; clock: Clock; runner
       const id = newId();
       const enrolled = await totp.strategy.enroll(id, { params, issuer, label });
       const write = () => runner.transaction(async (steps) => {
+        const session = await tokenSession(steps, deps, principal);
         const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'totp' });
         if (live !== null) {
           if (!request.allowOverride) throw new AuthError('TOTP_EXISTS');
+          if (!session.proves({ method: TOTP_METHOD, withinMs: deps.overrideWithinMs })) throw new AuthError('TOTP_OVERRIDE_UNPROVEN');
           await steps.send(totp, live, { type: 'totp.revoke' }, { app, results: {} });
         }
         const create = { tenantId: app.tenantId, userId: user.id, secret: enrolled.secret, params: enrolled.params, label };

@@ -77,7 +77,7 @@ export function recordAuthenticationHandler<T extends AuthenticatingTypes>(deps:
         phoneVerified: user.phoneVerified || params.verifies === 'phone',
       };
       request.results.refreshToken = await mintRefreshFamily(steps, families, { hasher, app, user: verified, sessionId: session.id, grant, at });
-      request.results.prepared = tokens.prepareUserTokens(app, verified, grant);
+      request.results.prepared = tokens.prepareUserTokens(app, verified, grant, session.id);
       request.results.sessionId = session.publicId;
     },
   };

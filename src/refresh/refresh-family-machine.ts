@@ -52,11 +52,11 @@ export function createRefreshFamilies(deps: { hasher: SecretHasher; tokens: Toke
         async run(_params, { steps, instanceId, row, context, at, request }) {
           if (row === null) throw new Error('rotateToken needs the family');
           // The token just presented is rotated out: kept (hashed) so that presenting it again is
-          // recognised as reuse. A refresh keeps the original claims (§2.6).
+          // recognised as reuse. A refresh keeps the original claims (§2.6) and the family's session.
           await keepRotatedOutToken(steps.tx, steps.provider, { tokenHash: row.currentHash, familyId: instanceId, generation: context.generation - 1, at });
           const refreshToken = newSecret();
           request.results.refreshToken = refreshToken;
-          request.results.prepared = tokens.prepareUserTokens(request.app, request.user, row.grant);
+          request.results.prepared = tokens.prepareUserTokens(request.app, request.user, row.grant, row.sessionId);
           return { patch: { currentHash: hasher.hash(refreshToken) } };
         },
       },

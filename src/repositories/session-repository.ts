@@ -71,6 +71,12 @@ export async function findSession<T extends SessionTypes>(tx: Tx, provider: Prov
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
+/** The session of this tenant with this internal id (the `sid` a user access token names), locked. */
+export async function findSessionById<T extends SessionTypes>(tx: Tx, provider: Provider, tenantId: string, id: string): Promise<Instance<T> | null> {
+  const rows = await tx.$queryRaw<RawSession[]>`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} AND s."tenant_id" = ${tenantId} ${lockSession(provider)}`;
+  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+}
+
 /** The session, its user and the user's association with the app, in one statement (silent
  * authentication needs all three). */
 export async function findSessionWithUser<T extends SessionTypes>(

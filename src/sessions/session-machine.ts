@@ -46,6 +46,8 @@ export const sessionDefinition: MachineDefinition<SessionMachineTypes> = {
   logged: {
     'session.authenticate': ['userId', 'method'],
     'session.silentAuthenticate': ['mfa'],
+    // Only ever evaluated (a presented user token writes nothing); declared for completeness.
+    'session.check': ['userId'],
     'session.logout': [],
     'session.revoke': [],
   },
@@ -69,7 +71,7 @@ export function createSessions(deps: { hasher: SecretHasher; tokens: TokenServic
           if (!silent.associated) await ensureAssociated(steps.tx, silent.user.id, request.app.id, at);
           const grant: UserGrant = { methods: context.methods, authTime: context.authTime, resource: silent.resource, claims: silent.claims, approvalData: null };
           request.results.refreshToken = await mintRefreshFamily(steps, families, { hasher, app: request.app, user: silent.user, sessionId: instanceId, grant, at });
-          request.results.prepared = tokens.prepareUserTokens(request.app, silent.user, grant);
+          request.results.prepared = tokens.prepareUserTokens(request.app, silent.user, grant, instanceId);
         },
       },
       issueTokens: issueTokensHandler<SessionMachineTypes>(tokens),

@@ -28,6 +28,10 @@ export interface AppIdentity {
 
 /** The claim that carries the app's secret version: rotating the secret retires every earlier token. */
 const SECRET_VERSION_CLAIM = 'sv';
+/** The claim that names a user access token's session (OIDC's `sid`): the session's internal id,
+ * never the public session_id (a bearer secret, stored only hashed). Our own endpoints accept a
+ * user token only while that session stands (src/sessions/token-session.ts). */
+const SESSION_CLAIM = 'sid';
 
 /** Who is calling a /cis/v1 endpoint, as proven by its client access token. */
 export interface ClientPrincipal {
@@ -70,16 +74,22 @@ export interface UserPrincipal {
   readonly userId: string;
   readonly appId: string;
   readonly tenantId: string;
+  /** The internal id of the session the token was issued in. */
+  readonly sessionId: string;
 }
 
 export interface TokenService {
   issueClientToken(app: AppIdentity & { readonly secretVersion: number }, resource: string | null): Promise<{ accessToken: string; expiresIn: number; scope: string }>;
   verifyClientToken(token: string): Promise<ClientPrincipal>;
-  /** A user's access token this server issued (authenticator registration): who and for which app. */
+  /** A user's access token this server issued (authenticator registration): who, for which app, in
+   * which session (a token naming none, issued before tokens named it, is refused). Whether that
+   * session still stands is the caller's question to the session machine. */
   verifyUserAccessToken(token: string): Promise<UserPrincipal>;
   /** Resolves every claim of a user token set, without signing. Use cases call it inside their
-   * transaction: a claims request that cannot be served fails there, before anything commits. */
-  prepareUserTokens(app: AppIdentity, user: UserClaimsSource, grant: UserGrant): PreparedUserTokens;
+   * transaction: a claims request that cannot be served fails there, before anything commits.
+   * `sessionId` is the internal id of the session the set is issued in (null only for a refresh
+   * family stored without one: its access tokens then call none of our user endpoints). */
+  prepareUserTokens(app: AppIdentity, user: UserClaimsSource, grant: UserGrant, sessionId: string | null): PreparedUserTokens;
   signUserTokens(prepared: PreparedUserTokens): Promise<UserTokens>;
   jwks(): { readonly keys: readonly object[] };
   readonly algorithm: string;
@@ -169,16 +179,19 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
     },
 
     async verifyUserAccessToken(token) {
-      const payload = await verifyJwt(token, USER_ACCESS_TOKEN_TYP, ['exp', 'iat', 'sub', 'app_id', 'tid']);
-      const { sub: userId, app_id: appId, tid: tenantId } = payload;
-      if (typeof userId !== 'string' || typeof appId !== 'string' || typeof tenantId !== 'string') throw new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
-      return { userId, appId, tenantId };
+      const payload = await verifyJwt(token, USER_ACCESS_TOKEN_TYP, ['exp', 'iat', 'sub', 'app_id', 'tid', SESSION_CLAIM]);
+      const { sub: userId, app_id: appId, tid: tenantId, [SESSION_CLAIM]: sessionId } = payload;
+      if (typeof userId !== 'string' || typeof appId !== 'string' || typeof tenantId !== 'string' || typeof sessionId !== 'string') {
+        throw new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
+      }
+      return { userId, appId, tenantId, sessionId };
     },
 
-    prepareUserTokens(app, user, grant) {
+    prepareUserTokens(app, user, grant, sessionId) {
       return {
         access: {
           sub: user.id,
+          ...(sessionId === null ? {} : { [SESSION_CLAIM]: sessionId }),
           aud: grant.resource ?? DEFAULT_AUDIENCE,
           scope: 'openid offline_access',
           roles: [],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSealer } from '../../src/secrets/sealer.js';
 import { totpSeedAad } from '../../src/credentials/totp-credentials.js';
+import { totpCode, type TotpParams, totpStep } from '../../src/credentials/totp.js';
 import { authenticate, client, db, newUser, send, server, useOtpFixture } from '../helpers/otp-fixture.js';
 import { masterKeyOf } from '../helpers/test-server.js';
 
@@ -10,11 +11,11 @@ import { masterKeyOf } from '../helpers/test-server.js';
 
 useOtpFixture();
 
-async function userAccessToken(): Promise<{ token: string; userId: string; email: string }> {
+async function userAccessToken(): Promise<{ token: string; userId: string; email: string; sessionId: string }> {
   const user = await newUser();
   const { code } = (await send({ channel: 'direct', identifier_type: 'email', identifier: user.email })).body as { code: string };
-  const tokens = (await authenticate({ passcode: code, identifier_type: 'email', identifier: user.email })).body as { access_token: string };
-  return { token: tokens.access_token, userId: user.id, email: user.email };
+  const tokens = (await authenticate({ passcode: code, identifier_type: 'email', identifier: user.email })).body as { access_token: string; session_id: string };
+  return { token: tokens.access_token, userId: user.id, email: user.email, sessionId: tokens.session_id };
 }
 
 const register = async (path: string, token: string, body: object = {}) => {
@@ -42,10 +43,16 @@ describe('authenticator registration', () => {
   });
 
   it('refuses a second registration unless it overrides (the first is revoked); the older path does the same', async () => {
-    const { token, userId } = await userAccessToken();
-    expect((await register('/cis/v1/users/me/totp', token, { label: 'Phone' })).status).toBe(201);
+    const { token, userId, email, sessionId } = await userAccessToken();
+    const first = await register('/cis/v1/users/me/totp', token, { label: 'Phone' });
+    expect(first.status).toBe(201);
     const again = await register('/cis/v1/auth/totp/register', token);
     expect(again).toEqual({ status: 409, body: { message: 'An authenticator is already registered; revoke it or register with allow_override', error_code: 409 } });
+    // Overriding takes a session that just logged in with the authenticator (issue 15 §5).
+    expect((await register('/cis/v1/users/me/totp', token, { allow_override: true })).status).toBe(403);
+    const params: TotpParams = { algorithm: 'sha1', digits: 6, period: 30 };
+    const code = totpCode(first.body.secret ?? '', params, totpStep(params, server.clock.now()));
+    expect((await client.call('POST', '/cis/v1/auth/totp/authenticate', { token: code, identifier: email, session_id: sessionId })).status).toBe(200);
     const overridden = await register('/cis/v1/users/me/totp', token, { allow_override: true });
     expect(overridden.status).toBe(201);
     const rows = await db.storage.db.credential.findMany({ where: { userId, kind: 'totp' }, orderBy: { createdAt: 'asc' } });

@@ -53,6 +53,7 @@ describe('error codes', () => {
     PASSWORD_EXPIRED: [403, "password_expired"],
     PASSWORD_EXISTS: [409, 409],
     TOTP_EXISTS: [409, 409],
+    TOTP_OVERRIDE_UNPROVEN: [403, 403],
     FLOW_NOT_FOUND: [404, 404],
     MACHINE_NOT_FOUND: [404, 404],
     FLOW_CONFLICT: [409, 409],

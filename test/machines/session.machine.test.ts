@@ -16,6 +16,7 @@ type Snapshot = ReturnType<typeof sessionMachine.resolveState>;
 
 const authenticate = (method: string, at: number, userId = 'user-1'): SessionEvent => ({ type: 'session.authenticate', userId, method, at });
 const silent = (at: number, mfa: { required: boolean; methods?: string[] } | null = null): SessionEvent => ({ type: 'session.silentAuthenticate', mfa, at });
+const check = (at: number, recent: { method: string; withinMs: number } | null = null, userId = 'user-1'): SessionEvent => ({ type: 'session.check', userId, recent, at });
 const logout = (at: number): SessionEvent => ({ type: 'session.logout', at });
 const revoke = (at: number): SessionEvent => ({ type: 'session.revoke', at });
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
@@ -94,6 +95,35 @@ describe('session machine', () => {
         expect(after.context).toEqual(ended.context);
       }
     }
+  });
+
+  it('a presented user token: the session stands while live and of the token’s user; ended or expired, it does not', () => {
+    const [live, actions] = step(opened(), check(T0 + DAY));
+    expect(stateOf(live)).toBe('active.live');
+    expect(live.context).toEqual(opened().context);
+    expect(effects(actions)).toEqual([]);
+    // A session refused a factor a moment ago still stands for its own tokens.
+    const [refusedOnce] = step(opened(), authenticate('sms', T0 + MINUTE, 'user-2'));
+    expect(stateOf(step(refusedOnce, check(T0 + DAY))[0])).toBe('active.live');
+    expect(stateOf(step(opened(), check(T0 + DAY, null, 'user-2'))[0])).toBe('active.refused');
+    expect(stateOf(step(opened(), check(T0 + TTL))[0])).toBe('expired.lapsed');
+    const [expired] = step(opened(), silent(T0 + TTL));
+    expect(stateOf(step(expired, check(T0 + TTL + 1))[0])).toBe('expired.refused');
+    for (const ended of [step(opened(), logout(T0 + MINUTE))[0], step(opened(), revoke(T0 + MINUTE))[0]]) {
+      expect(stateOf(step(ended, check(T0 + 2 * MINUTE))[0])).toBe('terminated.refused');
+    }
+  });
+
+  it('replacing a factor: the session must hold the method and have authenticated within the window', () => {
+    const recent = { method: 'totp', withinMs: 10 * MINUTE };
+    // Opened by another method: however fresh, it never proved this one.
+    expect(stateOf(step(opened(), check(T0 + MINUTE, recent))[0])).toBe('active.refused');
+    const [withTotp] = step(opened(), authenticate('totp', T0 + DAY));
+    expect(stateOf(step(withTotp, check(T0 + DAY + 10 * MINUTE, recent))[0])).toBe('active.live');
+    expect(stateOf(step(withTotp, check(T0 + DAY + 10 * MINUTE + 1, recent))[0])).toBe('active.refused');
+    // Silent authentication slides the expiry, but proves nothing: the proof stays as old as it was.
+    const [slid] = step(withTotp, silent(T0 + DAY + 20 * MINUTE));
+    expect(stateOf(step(slid, check(T0 + DAY + 21 * MINUTE, recent))[0])).toBe('active.refused');
   });
 
   it('restores from a state value and context with the same behaviour (how the runner stores it)', () => {

@@ -11,7 +11,7 @@ import { startTestServer, type TestClient, type TestServer } from '../helpers/te
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
 /** Everything an ID or access token may carry: the defaults, the registered claims and the optional user claims. */
 const ALLOWED = new Set([
-  'sub', 'tid', 'aud', 'exp', 'iat', 'iss', 'jti', 'auth_time', 'amr', 'at_hash', 'scope', 'roles', 'client_id', 'app_id', 'app_name', 'approval_data',
+  'sub', 'tid', 'aud', 'exp', 'iat', 'iss', 'jti', 'auth_time', 'amr', 'at_hash', 'scope', 'roles', 'client_id', 'app_id', 'app_name', 'approval_data', 'sid',
   'email', 'email_verified', 'phone_number', 'phone_number_verified', 'username', 'fname', 'lname', 'mname', 'birthday', 'address', 'address_type',
   'street_address', 'city', 'country', 'picture', 'language', 'secondary_emails', 'secondary_phone_numbers', 'external_account_id', 'external_user_id',
   'created_at', 'last_auth', 'custom_data', 'custom_app_data', 'groups', 'new_user',

@@ -90,6 +90,20 @@ describe('issue 8: statements per request', () => {
     budget('magic-link authenticate', authenticate, 8);
   });
 
+  it('with a user access token: TOTP register ≤ 4, revoke own ≤ 5', async () => {
+    const user = await newUser();
+    const tokens = (await otpLogin(user.id)) as { access_token?: string };
+    const userCall = (path: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' }, body: '{}' });
+    // Each reads the token's session in the transaction that acts (issue 15 §5: a user token acts
+    // only while its session stands): one statement more than before (3 and 4).
+    const register = await counted(() => userCall('/cis/v1/auth/totp/register'));
+    expect(register.result.status).toBe(201);
+    budget('TOTP register', register, 4);
+    const revoke = await counted(() => userCall('/cis/v1/users/me/totp/revoke'));
+    expect(revoke.result.status).toBe(204);
+    budget('TOTP revoke own', revoke, 5);
+  });
+
   it('silent authentication ≤ 4, refresh ≤ 4, logout ≤ 3', async () => {
     const user = await newUser();
     const tokens = await otpLogin(user.id);
