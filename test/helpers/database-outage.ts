@@ -1,13 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { sqliteFilePath } from '../../src/storage/migrate.js';
-import type { Storage } from '../../src/storage/prisma.js';
+import { migrate, sqliteFilePath } from '../../src/storage/migrate.js';
+import { openStorage, type Storage } from '../../src/storage/prisma.js';
 import { freshDatabase, testEngine } from './db.js';
+import { startPrivatePostgres } from './private-postgres.js';
 
 // A database of the current test engine that a test can make fail for real, and heal:
 // - SQLite: another connection takes the database's write lock (BEGIN EXCLUSIVE, as a second
 //   process on the file would): every write of the server waits its busy timeout, then fails
 //   ("database is locked"); reads go on (WAL);
-// - PostgreSQL: TODO(15) a private cluster that is stopped and started again.
+// - PostgreSQL: a private cluster of the test's own (./private-postgres.ts) is stopped (sessions
+//   end with 57P01, new connections are refused) and started again.
 
 export interface DatabaseOutage {
   readonly url: string;
@@ -21,7 +24,10 @@ export interface DatabaseOutage {
 }
 
 export async function databaseOutage(): Promise<DatabaseOutage> {
-  if (testEngine() !== 'sqlite') throw new Error('TODO(15): PostgreSQL outage');
+  return testEngine() === 'sqlite' ? lockedSqlite() : stoppedPostgres();
+}
+
+async function lockedSqlite(): Promise<DatabaseOutage> {
   const db = await freshDatabase();
   let holder: Database.Database | null = null;
   const end = async () => {
@@ -42,4 +48,29 @@ export async function databaseOutage(): Promise<DatabaseOutage> {
       await db.drop();
     },
   };
+}
+
+async function stoppedPostgres(): Promise<DatabaseOutage> {
+  const cluster = await startPrivatePostgres();
+  try {
+    const url = await cluster.createDatabase(`ks_${randomBytes(6).toString('hex')}`);
+    await migrate(url);
+    const storage = await openStorage(url);
+    const end = async () => {
+      if (!cluster.running) await cluster.start();
+    };
+    return {
+      url,
+      storage,
+      start: () => cluster.stop(),
+      end,
+      async drop() {
+        await storage.close();
+        await cluster.destroy();
+      },
+    };
+  } catch (error) {
+    await cluster.destroy();
+    throw error;
+  }
 }

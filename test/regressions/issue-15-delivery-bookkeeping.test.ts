@@ -9,8 +9,9 @@ import { type RecordedSms, startTwilioStub, type TwilioStub } from '../helpers/t
 // its lease ended. Now the send answers what its committed state says (200: the message is kept,
 // it is the worker's), the outcome stays with this process, and its worker hands it to the flow
 // once the database is back: before it would claim the message again, so it never sends it twice.
-// The database fails for real between the provider's answer and the recording (see
-// test/helpers/database-outage.ts).
+// The database fails for real between the provider's answer and the recording
+// (test/helpers/database-outage.ts: on SQLite another connection holds the write lock, on
+// PostgreSQL a private cluster is stopped).
 
 let twilio: TwilioStub;
 let outage: DatabaseOutage;
