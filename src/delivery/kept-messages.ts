@@ -106,7 +106,11 @@ export function keptMessageHandlers<T extends DeliveringTypes>(deps: DeliveryDep
         deps.kept.keep(flowId, attempt);
         return;
       }
-      return { event: outcome as EventInput<T>, unrecorded: () => deps.kept.keep(flowId, Promise.resolve(outcome)) };
+      const unrecorded = (error: unknown) => {
+        deps.log.warn({ flowId, err: error instanceof Error ? error.message : String(error) }, 'delivery outcome kept: not recorded yet');
+        deps.kept.keep(flowId, Promise.resolve(outcome));
+      };
+      return { event: outcome as EventInput<T>, unrecorded };
     },
   };
   const scheduleDelivery: EffectHandler<T, { readonly afterMs: number; readonly attempts: number }> = {

@@ -107,3 +107,25 @@ describe('a provider that does not answer does not hold the send', () => {
     expect(await keptMessages()).toBe(0);
   });
 });
+
+describe('DELIVERY_FIRST_ATTEMPT_MS=0', () => {
+  let eager: TestServer;
+  beforeAll(async () => {
+    eager = await startTestServer({ databaseUrl: db.url, smtpUrl: smtp.url, env: { DELIVERY_FIRST_ATTEMPT_MS: '0' } });
+  });
+  afterAll(() => eager?.close());
+
+  it('a send never waits, even for a provider that answers at once; the worker records the outcome', async () => {
+    const app = await eager.createApp({ name: 'Eager' });
+    const userId = (await app.call('POST', '/cis/v1/users', { email: 'eager@example.com' })).body.result.user_id as string;
+    expect((await app.call('POST', '/cis/v1/auth/otp/send', { channel: 'email', identifier_type: 'email', identifier: 'eager@example.com' })).status).toBe(200);
+    expect(await logOf(userId)).toEqual([['xstate.init', 'sending']]);
+    await eager.app.deliveries.settled();
+    expect(await eager.app.deliveries.runDue()).toBe(1);
+    expect(await logOf(userId)).toEqual([
+      ['xstate.init', 'sending'],
+      ['challenge.delivered', 'pending.awaitingCode'],
+    ]);
+    expect((await smtp.nextMail()).to).toContain('eager@example.com');
+  });
+});
