@@ -21,7 +21,8 @@ export type MagicLinkState =
 const invalidCode = refused('MAGIC_LINK_CODE_INVALID');
 
 export const magicLinkAnswers: Answers<MagicLinkState, MagicLinkContext> = {
-  // A send whose delivery outcome was not saved (the process stopped): the link may have gone out.
+  // A send whose first attempt has no outcome yet (no answer within the send's wait, an answer
+  // that could not be saved, a stopped process): the link is kept, the delivery worker sees it through.
   issuing: ok,
   // The first attempt met an outage: the link is retried in the background.
   retrying: ok,

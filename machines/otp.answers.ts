@@ -34,7 +34,9 @@ export const otpAnswers: Answers<OtpState, OtpContext> = {
   'lockedOut.refusedSend': locked,
   'lockedOut.refusingCode': locked,
   'lockedOut.noCode': invalidCredentials,
-  // A send whose delivery outcome was not saved (the process stopped): the code may have gone out.
+  // A send whose first attempt has no outcome yet: the provider did not answer within the send's
+  // wait (DELIVERY_FIRST_ATTEMPT_MS), or its answer could not be saved, or the process stopped.
+  // The message is kept and may have gone out: the delivery worker sees it through.
   sending: ok,
   // The first attempt met an outage: the message is retried in the background.
   retrying: ok,

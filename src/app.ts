@@ -14,6 +14,7 @@ import { createPasswordService } from './credentials/password-service.js';
 import { createTotpLogin } from './credentials/totp-login.js';
 import { createTotpService } from './credentials/totp-service.js';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/delivery-worker.js';
+import { createKeptOutcomes } from './delivery/kept-outcomes.js';
 import { createOutbox } from './delivery/outbox.js';
 import type { Senders } from './delivery/senders.js';
 import { createInstanceViews } from './admin/instance-views.js';
@@ -144,7 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const hasher = boot.keys.hasher;
   const tokens = createTokenService({ issuer: config.issuer, clock, keys: boot.keys });
   const runner = createRunner({ storage, clock });
-  const delivery = { senders: deps.senders, sealer: boot.sealer, provider: storage.provider, log: app.log };
+  const delivery = { senders: deps.senders, sealer: boot.sealer, provider: storage.provider, log: app.log, firstAttemptMs: config.deliveryFirstAttemptMs, kept: createKeptOutcomes(app.log) };
   const passwordHasher = deps.passwordHasher ?? createPasswordHasher(config.passwordHashing);
   const machines = createMachines({ config, hasher, passwordHasher, tokens, delivery, provider: storage.provider });
   const { families, sessions } = machines;

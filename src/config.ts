@@ -44,6 +44,9 @@ export interface Config {
   readonly deliveryRetryDelaysMs: readonly number[];
   /** How often the delivery worker looks for due messages (tests drive it instead: they do not run main.ts). */
   readonly deliveryPollMs: number;
+  /** The longest a send waits for its first delivery attempt before answering; the attempt goes on
+   * in the background (0: the send never waits). */
+  readonly deliveryFirstAttemptMs: number;
   readonly tokenSigningAlg: SigningAlg;
   /** How recently a user token's session must have logged in with its authenticator to replace it
    * (`allow_override`). */
@@ -190,6 +193,8 @@ export function loadConfig(env: Env): Config {
     timeouts: { requestMs: request, headersMs: headers, keepAliveMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000) },
     deliveryRetryDelaysMs: retryDelays(read.text('DELIVERY_RETRY_DELAYS_MS'), problems),
     deliveryPollMs: read.integer('DELIVERY_POLL_MS', 1000, 50, 60_000),
+    // Past this a send answers 200 with its message kept; 30 s is as long as any attempt can last.
+    deliveryFirstAttemptMs: read.integer('DELIVERY_FIRST_ATTEMPT_MS', 1500, 0, 30_000),
     retention: {
       purgeIntervalMs: read.integer('PURGE_INTERVAL_SECONDS', 3600, 0, 7 * 86_400) * 1000,
       auditMs: read.integer('AUDIT_RETENTION_DAYS', 30, 1, 3650) * 24 * HOUR_MS,

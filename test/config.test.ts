@@ -204,4 +204,12 @@ describe('loadConfig: modes and secrets (issue 7)', () => {
     expect(problemsOf({ DOCS_ENABLED: 'maybe' })[0]).toContain('DOCS_ENABLED');
     expect(problemsOf({ REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '2000' })[0]).toContain('HEADERS_TIMEOUT_MS');
   });
+
+  it('reads DELIVERY_FIRST_ATTEMPT_MS (issue 15): 1500 by default, 0 to 30000', () => {
+    expect(loadConfig({}).deliveryFirstAttemptMs).toBe(1500);
+    expect(loadConfig({ DELIVERY_FIRST_ATTEMPT_MS: '0' }).deliveryFirstAttemptMs).toBe(0);
+    expect(loadConfig({ DELIVERY_FIRST_ATTEMPT_MS: '30000' }).deliveryFirstAttemptMs).toBe(30_000);
+    expect(problemsOf({ DELIVERY_FIRST_ATTEMPT_MS: '30001' })[0]).toContain('DELIVERY_FIRST_ATTEMPT_MS');
+    expect(problemsOf({ DELIVERY_FIRST_ATTEMPT_MS: '-1' })[0]).toContain('DELIVERY_FIRST_ATTEMPT_MS');
+  });
 });

@@ -3,11 +3,13 @@ import type { DeliveryEvent } from './events.js';
 
 // What the flows that send a message (passcodes, magic links) share about its delivery. The send
 // keeps the rendered message beside the flow, in the flow's own transaction, before anything is
-// attempted (`holdDelivery`); the first attempt follows the commit. An attempt that fails on an
-// outage is retried later, by the delivery worker of any instance, after the flow's own schedule
-// (`retryDelaysMs`, from DELIVERY_RETRY_DELAYS_MS), so no caller waits on a retry and a process
-// that stops loses nothing; a failure that is the operator's or the recipient's, or the last
-// retry's, ends the delivery. Either end releases the kept message.
+// attempted (`holdDelivery`); the first attempt follows the commit. Until its outcome comes back
+// the flow stays where the send left it (the send may stop waiting first: it answers what that state
+// declares, the message being on its way). An attempt that fails on an outage is retried later,
+// by the delivery worker of any instance, after the flow's own schedule (`retryDelaysMs`, from
+// DELIVERY_RETRY_DELAYS_MS), so no caller waits on a retry and a process that stops loses
+// nothing; a failure that is the operator's or the recipient's, or the last retry's, ends the
+// delivery. Either end releases the kept message.
 
 /** In the flow's input: the waits before each retry (their number is the number of retries). */
 export interface DeliveryInput {

@@ -5,59 +5,97 @@ import { AuthError } from '../errors.js';
 import type { MagicLinkFlows, MagicLinkTypes } from '../flows/magic-link/magic-link-machine.js';
 import type { OtpFlows, OtpTypes } from '../flows/otp/otp-machine.js';
 import { findAppById } from '../repositories/app-repository.js';
-import { claimDueDeliveryJobs, type DeliveryJob, deleteDeliveryJob } from '../repositories/delivery-job-repository.js';
+import { claimDueDeliveryJobs, deleteDeliveryJob } from '../repositories/delivery-job-repository.js';
 import { findFlowById } from '../repositories/flow-repository.js';
 import type { Storage } from '../storage/prisma.js';
-import { DELIVERY_LEASE_MS, type DeliveryDeps, openMessage } from './kept-messages.js';
+import { DELIVERY_LEASE_MS, type DeliveryDeps, type KeptMessage, openMessage } from './kept-messages.js';
+import type { DeliveryOutcome } from './kept-outcomes.js';
 
 // The delivery worker: hands each kept message that is due (a retry a flow's machine scheduled,
 // or a first attempt a stopped process never made: its lease has ended) to its flow as
 // `delivery.due`, with the message opened. The flow's machine decides: it sends the message (the
 // runner's after-commit `deliverChallenge`, whose outcome it then follows) or drops it (the code
 // was used, expired, replaced…). Every instance runs one; each message is claimed, with a lease of
-// its own, before it is handed over, so two instances never attempt it at once.
+// its own, before it is handed over, so two instances never attempt it at once. Before claiming
+// anything it hands over the outcomes this process holds (./kept-outcomes.ts: attempts a send
+// stopped waiting for, outcomes the database could not take): so it never sends again a message
+// whose outcome it knows.
 
 export interface DeliveryWorker {
-  /** Hands over every message that is due, one at a time; how many were handed over. */
+  /** Hands every outcome this process holds, then every message that is due, to its flow, one at a
+   * time; how many were handed over. */
   runDue(signal?: AbortSignal): Promise<number>;
+  /** Resolves once no attempt this process started is still running (its outcome is held). */
+  settled(): Promise<void>;
 }
+
+type WorkerEvent = DeliveryOutcome | { readonly type: 'delivery.due' };
 
 export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; clock: Clock; otp: OtpFlows; magicLink: MagicLinkFlows; delivery: DeliveryDeps }): DeliveryWorker {
   const { storage, runner, clock, delivery } = deps;
 
-  async function handOver(job: DeliveryJob): Promise<void> {
-    const message = openMessage(delivery.sealer, job.flowId, job.message);
+  /** One event to the flow of a message, in a transaction of its own. */
+  async function tell(flowId: string, event: WorkerEvent, results: { message?: KeptMessage }): Promise<void> {
     await runner.transaction(async (steps) => {
-      const flow = await findFlowById(steps.tx, storage.provider, job.flowId);
+      const flow = await findFlowById(steps.tx, storage.provider, flowId);
       // A purged flow took its message with it (the key cascades).
       if (flow === null) return;
       const app = await findAppById(steps.tx, flow.row.appId);
-      if (app === null) return deleteDeliveryJob(steps.tx, job.flowId);
-      const request = { app, results: { message } };
+      if (app === null) return deleteDeliveryJob(steps.tx, flowId);
+      const request = { app, results };
       // The row says which machine the flow is an instance of.
-      if (flow.row.kind === 'otp') await steps.send(deps.otp, flow as Instance<OtpTypes>, { type: 'delivery.due' }, request);
-      else await steps.send(deps.magicLink, flow as Instance<MagicLinkTypes>, { type: 'delivery.due' }, request);
+      if (flow.row.kind === 'otp') await steps.send(deps.otp, flow as Instance<OtpTypes>, event, request);
+      else await steps.send(deps.magicLink, flow as Instance<MagicLinkTypes>, event, request);
     });
+  }
+
+  /** The held outcomes whose attempt ended, to their flows; false while the database refuses them. */
+  async function handOverKept(): Promise<{ handed: number; done: boolean }> {
+    let handed = 0;
+    for (const held of delivery.kept.ended()) {
+      try {
+        await tell(held.flowId, held.outcome, {});
+        handed += 1;
+      } catch (error) {
+        // A refusal (the flow's machine version retired…) will not change; anything else (the
+        // database still away) is tried again at the next run.
+        if (!(error instanceof AuthError && error.status < 500)) {
+          delivery.log.warn({ flowId: held.flowId, err: error instanceof Error ? error.message : String(error) }, 'delivery outcome kept: not recorded yet');
+          return { handed, done: false };
+        }
+      }
+      delivery.kept.forget(held);
+    }
+    return { handed, done: true };
   }
 
   return {
     async runDue(signal) {
       let handed = 0;
       while (signal?.aborted !== true) {
+        const kept = await handOverKept();
+        handed += kept.handed;
+        // Claim nothing before this process's outcomes are recorded: one of them may be the
+        // outcome of a message whose lease has ended.
+        if (!kept.done) return handed;
         const now = clock.now();
         const [job] = await claimDueDeliveryJobs(storage.db, storage.provider, now, now + DELIVERY_LEASE_MS, 1);
         if (job === undefined) return handed;
         handed += 1;
         try {
-          await handOver(job);
+          await tell(job.flowId, { type: 'delivery.due' }, { message: openMessage(delivery.sealer, job.flowId, job.message) });
         } catch (error) {
           // A flow of a retired machine version can no longer take the event: nothing will send
           // its message. Anything else keeps the message for the next holder once the lease ends.
           if (error instanceof AuthError && error.code === 'FLOW_VERSION_RETIRED') await deleteDeliveryJob(storage.db, job.flowId);
           delivery.log.warn({ flowId: job.flowId, err: error instanceof Error ? error.message : String(error) }, 'kept message not handed over');
         }
+        // The worker waits for its own attempt, even one that outlasted the send's wait; the next
+        // turn hands its outcome over.
+        await delivery.kept.settled(job.flowId);
       }
       return handed;
     },
+    settled: () => delivery.kept.settled(),
   };
 }

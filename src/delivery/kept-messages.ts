@@ -1,16 +1,17 @@
-import type { DeliveryFault } from '../../machines/shared/events.js';
 import type { EffectContext, EffectHandler, EventInput, MachineTypes } from '../engine/definition.js';
 import { undeliverable } from '../flows/delivery-failure.js';
 import { deleteDeliveryJob, insertDeliveryJob, rescheduleDeliveryJob } from '../repositories/delivery-job-repository.js';
 import type { Sealer } from '../secrets/sealer.js';
 import type { Provider } from '../storage/database-url.js';
 import type { EmailMessage, EmailSender } from './email-message.js';
+import type { DeliveryOutcome, KeptOutcomes } from './kept-outcomes.js';
 import { maskAddress } from './mask.js';
 import type { SmsMessage, SmsSender } from './sms-message.js';
 
 // The messages flows send (machines/shared/delivery.ts): rendered and kept beside the flow, sealed
-// (they carry the code), in the send's transaction; attempted once after the commit, and again by
-// the delivery worker (./delivery-worker.ts) when the flow's machine schedules it.
+// (they carry the code), in the send's transaction; attempted once after the commit (the send waits
+// for that attempt at most DELIVERY_FIRST_ATTEMPT_MS), and again by the delivery worker
+// (./delivery-worker.ts) when the flow's machine schedules it.
 
 export type KeptMessage = { readonly channel: 'email'; readonly email: EmailMessage } | { readonly channel: 'sms'; readonly sms: SmsMessage };
 
@@ -24,18 +25,20 @@ export interface DeliveryDeps {
   readonly sealer: Sealer;
   readonly provider: Provider;
   readonly log: DeliveryLog;
+  /** How long a send waits for its first attempt (DELIVERY_FIRST_ATTEMPT_MS; 0: not at all). */
+  readonly firstAttemptMs: number;
+  /** Where the outcome of an attempt goes when its flow cannot be told at once. */
+  readonly kept: KeptOutcomes;
 }
 
 /** How long whoever attempts a message holds it: longer than one send can take (each sender caps a
- * send at three times its 10 s timeout), so a live attempt is never doubled by a worker. */
+ * send at three times its 10 s timeout), so a live attempt is never doubled by a worker, even one
+ * that outlasted the send's wait (./kept-outcomes.ts). */
 export const DELIVERY_LEASE_MS = 60_000;
 
 const aad = (flowId: string) => `delivery-job:${flowId}`;
 export const sealMessage = (sealer: Sealer, flowId: string, message: KeptMessage): string => sealer.seal(JSON.stringify(message), aad(flowId));
 export const openMessage = (sealer: Sealer, flowId: string, sealed: string): KeptMessage => JSON.parse(sealer.open(sealed, aad(flowId))) as KeptMessage;
-
-/** What an attempt reports to its flow (machines/shared/events.ts, DeliveryEvent). */
-export type DeliveryOutcome = { readonly type: 'challenge.delivered' } | { readonly type: 'challenge.undeliverable'; readonly reason: string; readonly fault: DeliveryFault };
 
 /** One attempt at a kept message; what it reports to its flow. Never the message in a log line. */
 export async function attemptDelivery(deps: DeliveryDeps, flowId: string, message: KeptMessage): Promise<DeliveryOutcome> {
@@ -50,6 +53,20 @@ export async function attemptDelivery(deps: DeliveryDeps, flowId: string, messag
     const event = undeliverable(error);
     deps.log.warn({ ...fields, reason: event.reason, fault: event.fault }, 'message not delivered');
     return event;
+  }
+}
+
+/** The work's result if it comes within `ms`; undefined otherwise (at once for 0). */
+async function within<R>(work: Promise<R>, ms: number): Promise<R | undefined> {
+  if (ms <= 0) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const timeUp = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  try {
+    return await Promise.race([work, timeUp]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -80,7 +97,20 @@ export function keptMessageHandlers<T extends DeliveringTypes>(deps: DeliveryDep
     async run(_params, effect) {
       const message = effect.request.results.message;
       if (message === undefined) throw new Error('deliverChallenge ran without holdDelivery');
-      return { event: (await attemptDelivery(deps, effect.instanceId, message)) as EventInput<T> };
+      const flowId = effect.instanceId;
+      const attempt = attemptDelivery(deps, flowId, message);
+      const outcome = await within(attempt, deps.firstAttemptMs);
+      if (outcome === undefined) {
+        // The caller stops waiting: its answer is what the flow's state says while the message is
+        // on its way. The attempt goes on under the lease the send took; the worker records it.
+        deps.kept.keep(flowId, attempt);
+        return;
+      }
+      const unrecorded = (error: unknown) => {
+        deps.log.warn({ flowId, err: error instanceof Error ? error.message : String(error) }, 'delivery outcome kept: not recorded yet');
+        deps.kept.keep(flowId, Promise.resolve(outcome));
+      };
+      return { event: outcome as EventInput<T>, unrecorded };
     },
   };
   const scheduleDelivery: EffectHandler<T, { readonly afterMs: number; readonly attempts: number }> = {

@@ -131,8 +131,15 @@ export interface EffectContext<T extends MachineTypes> {
   readonly request: T['request'];
 }
 
-/** What an effect may report back: the event its outcome becomes, and row fields to write. */
-export type EffectResult<T extends MachineTypes> = void | { readonly event?: EventInput<T>; readonly patch?: Partial<T['patch']> };
+/** What an effect may report back: the event its outcome becomes, and row fields to write. An
+ * after-commit effect whose outcome must not be lost also says who takes the event back when it
+ * cannot be written (`unrecorded`: the database went away after the effect ran); the request then
+ * answers the state already committed, and that owner records the event later. */
+export type EffectResult<T extends MachineTypes> = void | {
+  readonly event?: EventInput<T>;
+  readonly patch?: Partial<T['patch']>;
+  readonly unrecorded?: (error: unknown) => void;
+};
 
 /**
  * - `inline`: before the instance is written, in its transaction; may answer with an event (applied

@@ -28,6 +28,9 @@ export class StaleInstanceError extends Error {
   }
 }
 
+/** The event an after-commit effect reported, to be written as the next step of its instance. */
+type FollowUp = Pick<Deferred, 'machine'> & { id: string; event: EventInput<MachineTypes>; request: MachineTypes['request']; unrecorded: ((error: unknown) => void) | undefined };
+
 interface Deferred {
   readonly machine: RegisteredMachine<MachineTypes>;
   readonly effect: NamedEffect;
@@ -197,26 +200,40 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
     }
   }
 
+  /** Writes the event an after-commit effect reported; returns what runs after that commit. */
+  async function record(followUp: FollowUp, latest: Map<string, Step<MachineTypes>>): Promise<Deferred[]> {
+    const committed = latest.get(followUp.id);
+    try {
+      const next = await transactionOnce(async (steps) => {
+        const instance = await followUp.machine.store.reload(steps.tx, storage.provider, followUp.id);
+        if (instance === null) throw new AuthError('FLOW_NOT_FOUND', { details: { instanceId: followUp.id } });
+        return steps.send(followUp.machine, instance, followUp.event, followUp.request);
+      }, latest);
+      return next.afterCommit;
+    } catch (error) {
+      // The effect ran (a message went out): failing the request would deny it. Its owner keeps
+      // the event; the request answers the committed state, not the one the write would have made.
+      if (followUp.unrecorded === undefined) throw error;
+      if (committed === undefined) latest.delete(followUp.id);
+      else latest.set(followUp.id, committed);
+      followUp.unrecorded(error);
+      return [];
+    }
+  }
+
   return {
     async transaction(work) {
       const latest = new Map<string, Step<MachineTypes>>();
       let { result, afterCommit } = await transactionOnce(work, latest);
       for (let chained = 0; afterCommit.length > 0; chained++) {
         if (chained >= MAX_CHAINED_EVENTS) throw new Error('after-commit effects reported too many events');
-        const followUps: { machine: RegisteredMachine<MachineTypes>; id: string; event: EventInput<MachineTypes>; request: MachineTypes['request'] }[] = [];
+        const followUps: FollowUp[] = [];
         for (const deferred of afterCommit) {
           const outcome = await handlerOf(deferred.machine, deferred.effect).run(deferred.effect.params, deferred.context);
-          if (outcome?.event !== undefined) followUps.push({ machine: deferred.machine, id: deferred.context.instanceId, event: outcome.event, request: deferred.context.request });
+          if (outcome?.event !== undefined) followUps.push({ machine: deferred.machine, id: deferred.context.instanceId, event: outcome.event, request: deferred.context.request, unrecorded: outcome.unrecorded });
         }
         afterCommit = [];
-        for (const followUp of followUps) {
-          const next = await transactionOnce(async (steps) => {
-            const instance = await followUp.machine.store.reload(steps.tx, storage.provider, followUp.id);
-            if (instance === null) throw new AuthError('FLOW_NOT_FOUND', { details: { instanceId: followUp.id } });
-            return steps.send(followUp.machine, instance, followUp.event, followUp.request);
-          }, latest);
-          afterCommit.push(...next.afterCommit);
-        }
+        for (const followUp of followUps) afterCommit.push(...(await record(followUp, latest)));
       }
       const step = result as Partial<Step<MachineTypes>> | null;
       if (step !== null && typeof step === 'object' && typeof step.id === 'string' && 'answer' in step) result = (latest.get(step.id) ?? result) as typeof result;

@@ -37,6 +37,9 @@ describe('durable deliveries', () => {
         SMTP_URL: smtp.url,
         DELIVERY_RETRY_DELAYS_MS: '0',
         DELIVERY_POLL_MS: pollMs,
+        // The send waits for its first attempt (on a loaded machine too): it fails, and the retry
+        // it schedules is due at once, not when the send's lease ends.
+        DELIVERY_FIRST_ATTEMPT_MS: '30000',
         // One deployment: tokens the first process issued are good at the second.
         ISSUER: 'http://keystate.durability.test',
       });

@@ -25,7 +25,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'undeliverable' } = {}) {
+function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'undeliverable'; failRelease?: Error; unrecorded?: (error: unknown) => void } = {}) {
   const performed: string[] = [];
   const registered: RegisteredMachine<MagicLinkTypes> = {
     definition: magicLinkDefinition,
@@ -36,13 +36,19 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
         phase: 'afterCommit',
         run: () => {
           performed.push('deliverChallenge');
-          return { event: options.deliver === 'undeliverable' ? { type: 'challenge.undeliverable', reason: 'smtp_unreachable', fault: 'outage' } : { type: 'challenge.delivered' } };
+          const event = options.deliver === 'undeliverable' ? ({ type: 'challenge.undeliverable', reason: 'smtp_unreachable', fault: 'outage' } as const) : ({ type: 'challenge.delivered' } as const);
+          return options.unrecorded === undefined ? { event } : { event, unrecorded: options.unrecorded };
         },
       },
       // The kept message is the subject of test/delivery tests: here it is not kept.
       holdDelivery: { phase: 'transaction', run: () => {} },
       scheduleDelivery: { phase: 'transaction', run: () => {} },
-      releaseDelivery: { phase: 'transaction', run: () => {} },
+      releaseDelivery: {
+        phase: 'transaction',
+        run: () => {
+          if (options.failRelease !== undefined) throw options.failRelease;
+        },
+      },
       recordAuthentication: {
         phase: 'transaction',
         run: () => {
@@ -135,6 +141,19 @@ describe('runner', () => {
     expect(performed.filter((effect) => effect === 'recordAuthentication')).toHaveLength(1);
     const row = await load(id);
     expect(row.row.events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('an after-commit event that cannot be written goes back to its effect; the request answers the committed state (issue 15)', async () => {
+    const lost = new Error('the database went away');
+    const kept: unknown[] = [];
+    const { registered } = machine({ failRelease: lost, unrecorded: (error) => kept.push(error) });
+    const runner = createRunner({ storage: db.storage, clock: manualClock(T0) });
+    const { id, step } = await started(runner, registered);
+    expect(kept).toEqual([lost]);
+    expect(step).toMatchObject({ state: 'issuing', answer: { kind: 'ok' } });
+    expect((await load(id)).row.events.map((event) => event.type)).toEqual(['xstate.init']);
+    // An effect that takes nothing back fails the request, as before.
+    await expect(started(runner, machine({ failRelease: lost }).registered)).rejects.toBe(lost);
   });
 
   it('an instance of another machine version is refused (410)', async () => {

@@ -76,7 +76,10 @@ export async function startTestServer(options: {
     const twilio = options.twilio
       ? { TWILIO_ACCOUNT_SID: options.twilio.accountSid, TWILIO_AUTH_TOKEN: options.twilio.authToken, TWILIO_FROM: options.twilio.from, TWILIO_API_BASE_URL: options.twilio.url }
       : {};
-    const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, DELIVERY_RETRY_DELAYS_MS: '0,0', ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...twilio, ...options.env });
+    // A send waits for its first attempt (longer than the senders' 3 s timeouts allow it to
+    // last), so tests read its outcome right after the send on a loaded machine too; tests of the
+    // wait itself set DELIVERY_FIRST_ATTEMPT_MS.
+    const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, DELIVERY_RETRY_DELAYS_MS: '0,0', DELIVERY_FIRST_ATTEMPT_MS: '30000', ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...twilio, ...options.env });
     const storage = await openStorage(config.databaseUrl, options.observe === undefined ? {} : { observe: options.observe });
     const boot = await bootstrap(storage, config, clock, masterKeyOf(config));
     const senders = await createSenders(config, createOutbox({ db: storage.db, clock, sealer: boot.sealer }), { timeoutMs: 3000 });

@@ -2,7 +2,8 @@
 // to it through createTwilioSmsSender's apiBaseUrl (STYLE §2.9). It checks HTTP Basic credentials
 // the way Twilio does, records every accepted message and hands them out in arrival order through
 // nextMessage(), which waits on arrival events rather than polling. setFailure() makes it fail
-// the ways the real API does: errors with Twilio's JSON shape, an outage, or no answer at all.
+// the ways the real API does: errors with Twilio's JSON shape, an outage, or no answer at all
+// ('hang'); 'hold' keeps each request unanswered until release() answers it as a working API would.
 
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -19,7 +20,7 @@ export interface RecordedSms {
   readonly body: string;
 }
 
-export type TwilioFailureMode = null | 'server-error' | 'invalid-number' | 'hang' | { readonly failNext: number };
+export type TwilioFailureMode = null | 'server-error' | 'invalid-number' | 'hang' | 'hold' | { readonly failNext: number };
 
 export interface TwilioStub {
   /** The base URL to pass as apiBaseUrl (TWILIO_API_BASE_URL), e.g. `http://127.0.0.1:PORT`. */
@@ -30,6 +31,12 @@ export interface TwilioStub {
   readonly requestCount: number;
   /** The next message nextMessage() has not handed out yet; waits for one to arrive. */
   nextMessage(timeoutMs?: number): Promise<RecordedSms>;
+  /** Waits for the next request 'hold' keeps unanswered (resolves once it has fully arrived). */
+  nextHeld(timeoutMs?: number): Promise<void>;
+  /** How many held requests are still unanswered. */
+  readonly heldCount: number;
+  /** Answers every held request as a working API does (and stops holding new ones). */
+  release(): void;
   setFailure(mode: TwilioFailureMode): void;
   close(): Promise<void>;
 }
@@ -49,6 +56,8 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
   let requestCount = 0;
   const arrivals = arrivalQueue<RecordedSms>('an SMS');
   const messages = arrivals.items;
+  const heldArrivals = arrivalQueue<true>('a held request');
+  let held: (() => void)[] = [];
 
   const record = (message: RecordedSms): void => arrivals.push(message);
 
@@ -61,6 +70,15 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
     requestCount += 1;
     const mode = failure;
     if (mode === 'hang') return; // never answered; close() ends the connection
+    if (mode === 'hold') {
+      held.push(() => answer(req, res, rawBody, match[1] ?? '', null));
+      heldArrivals.push(true);
+      return;
+    }
+    answer(req, res, rawBody, match[1] ?? '', mode);
+  };
+
+  const answer = (req: IncomingMessage, res: ServerResponse, rawBody: string, accountSid: string, mode: TwilioFailureMode): void => {
     if (typeof mode === 'object' && mode !== null) {
       failure = mode.failNext > 1 ? { failNext: mode.failNext - 1 } : null;
       reply(res, 503, { code: 20503, message: 'Service Unavailable', status: 503 });
@@ -74,7 +92,6 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
       reply(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
       return;
     }
-    const accountSid = match[1] ?? '';
     if (accountSid !== options.accountSid) {
       reply(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
       return;
@@ -122,11 +139,24 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
     nextMessage(timeoutMs = DEFAULT_WAIT_MS) {
       return arrivals.next(timeoutMs);
     },
+    async nextHeld(timeoutMs = DEFAULT_WAIT_MS) {
+      await heldArrivals.next(timeoutMs);
+    },
+    get heldCount() {
+      return held.length;
+    },
+    release() {
+      if (failure === 'hold') failure = null;
+      const answers = held;
+      held = [];
+      for (const answerHeld of answers) answerHeld();
+    },
     setFailure(mode) {
       failure = mode;
     },
     async close() {
       if (!arrivals.close()) return;
+      heldArrivals.close();
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets and 'hang' requests would otherwise hold close() open.
       server.closeAllConnections();
