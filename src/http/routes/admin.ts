@@ -8,6 +8,7 @@ import { redirectUriProblem } from '../../apps/redirect-uri.js';
 import { AuthError } from '../../errors.js';
 import { bearerCredential } from '../bearer.js';
 import { AnyObject, closed, MessageBody } from '../schemas/common.js';
+import { acceptEmptyBody } from './admin-optional-body.js';
 
 // The operator's API (keystate-server.md §4): tenants, apps and their clients, behind
 // KEYSTATE_ADMIN_TOKEN. Without a configured token every call is 401.
@@ -101,9 +102,15 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; adminTok
     },
   );
 
-  app.post(
+  await app.register(rotateSecretRoute, { apps });
+};
+
+// Its body is optional (there is none to send): an empty one is accepted, JSON-typed or not.
+const rotateSecretRoute: FastifyPluginAsyncTypebox<{ apps: AppService }> = async (scope, { apps }) => {
+  acceptEmptyBody(scope);
+  scope.post(
     '/admin/v1/applications/:app_id/rotate-secret',
-    { schema: { summary: "Replace an application's client secret", tags: ['admin'], security, params: AppParams, response: { 200: AnyObject, '4xx': MessageBody } } },
+    { schema: { summary: "Replace an application's client secret", tags: ['admin'], security: [{ AdminToken: [] }], params: AppParams, response: { 200: AnyObject, '4xx': MessageBody } } },
     async (request) => apps.rotateSecret(request.params.app_id),
   );
 };
