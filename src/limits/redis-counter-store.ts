@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { CounterStore } from './counter-store.js';
+import { connectRedis } from './redis-connection.js';
 
 // Counters shared by every instance through Redis, with @fastify/rate-limit's own Redis store (an
 // atomic INCR + PEXPIRE script per request). Counters expire with their window in Redis itself.
@@ -14,15 +15,16 @@ type FastifyRedisStoreClass = new (continueExceeding: boolean, exponentialBackof
 const RedisStore = createRequire(import.meta.url)('@fastify/rate-limit/store/RedisStore.js') as FastifyRedisStoreClass;
 
 const NAMESPACE = 'keystate:limit:';
-/** A limiter that cannot reach Redis answers within this, instead of holding the request. */
-const COMMAND_TIMEOUT_MS = 1000;
+
+/** One request given back: only a counter still in its window, never below zero (a DECR on an
+ * expired key would create one that never expires). */
+const DECREMENT_LIVE = `local current = tonumber(redis.call('GET', KEYS[1]))
+if current ~= nil and current > 0 then return redis.call('DECR', KEYS[1]) end
+return 0`;
 
 export async function openRedisCounterStore(url: string): Promise<CounterStore> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS, enableOfflineQueue: false });
-  // A connection problem is reported by the command that meets it; without a listener ioredis
-  // would print every reconnection error.
-  redis.on('error', () => {});
-  await redis.connect();
+  const connection = await connectRedis(url);
+  const { redis } = connection;
   const store = new RedisStore(false, false, redis, NAMESPACE);
   return {
     shared: true,
@@ -31,8 +33,15 @@ export async function openRedisCounterStore(url: string): Promise<CounterStore> 
         store.incr(key, (error, result) => (error || result === null ? reject(error ?? new Error('no result')) : resolve({ count: result.current, ttlMs: Math.max(0, result.ttl) })), windowMs, Number.MAX_SAFE_INTEGER);
       });
     },
+    async decrement(key) {
+      await redis.eval(DECREMENT_LIVE, 1, `${NAMESPACE}${key}`);
+    },
+    async ping() {
+      await redis.ping();
+    },
+    watch: (listener) => connection.watch(listener),
     async close() {
-      redis.disconnect();
+      connection.close();
     },
   };
 }

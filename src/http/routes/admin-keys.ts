@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { KEY_KINDS, rotateKeys } from '../../keys/rotation.js';
 import type { KeyStore } from '../../keys/key-store.js';
 import { AnyObject, closed, MessageBody } from '../schemas/common.js';
-import { adminGuard } from './admin.js';
+import type { AdminGuard } from './admin-guard.js';
 import { acceptEmptyBody } from './admin-optional-body.js';
 
 // POST /admin/v1/keys/rotate: a new signing key and/or HMAC key. The new key is published at once
@@ -12,8 +12,8 @@ import { acceptEmptyBody } from './admin-optional-body.js';
 
 const RotateBody = Type.Object({ kinds: Type.Optional(Type.Array(Type.Union([Type.Literal('signing'), Type.Literal('hmac')]), { minItems: 1, maxItems: 2, uniqueItems: true })) }, closed);
 
-export const adminKeyRoutes: FastifyPluginAsyncTypebox<{ keys: KeyStore; adminToken: string | null }> = async (app, { keys, adminToken }) => {
-  app.addHook('onRequest', adminGuard(adminToken));
+export const adminKeyRoutes: FastifyPluginAsyncTypebox<{ keys: KeyStore; guard: AdminGuard }> = async (app, { keys, guard }) => {
+  app.addHook('onRequest', guard);
   acceptEmptyBody(app);
   app.post(
     '/admin/v1/keys/rotate',

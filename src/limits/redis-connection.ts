@@ -1,0 +1,67 @@
+import { Redis } from 'ioredis';
+import { type Reachability, UNREACHABLE_RETRY_MS } from './counter-store.js';
+
+// The Redis client behind shared rate limits, and whether it can be reached. Opening waits for the
+// first connection attempt only: a server whose Redis is down at start starts anyway, and its
+// limited routes answer 503 until the client connects (ioredis retries the connection for as long
+// as the process runs, the first attempt included). Commands are never queued while disconnected
+// (`enableOfflineQueue: false`): a request meets the outage at once instead of hanging.
+
+/** A limiter that cannot reach a connected Redis answers within this, instead of holding the request. */
+const COMMAND_TIMEOUT_MS = 1000;
+
+export interface RedisConnection {
+  readonly redis: Redis;
+  watch(listener: (change: Reachability) => void): void;
+  close(): void;
+}
+
+export async function connectRedis(url: string): Promise<RedisConnection> {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    enableOfflineQueue: false,
+    retryStrategy: (attempt) => Math.min(attempt * 100, UNREACHABLE_RETRY_MS),
+  });
+  const listeners = new Set<(change: Reachability) => void>();
+  // 'connecting' until the first attempt ends: only a change is reported, and a start is none.
+  let state: 'connecting' | 'reachable' | 'unreachable' = 'connecting';
+  let reason = 'connection closed';
+  let closing = false;
+  const tell = (change: Reachability) => {
+    for (const listener of listeners) listener(change);
+  };
+
+  // Every failed reconnection emits an error; without a listener ioredis would print each one.
+  redis.on('error', (error: Error) => {
+    reason = error.message;
+  });
+  redis.on('ready', () => {
+    const before = state;
+    state = 'reachable';
+    if (before === 'unreachable') tell({ reachable: true });
+  });
+  redis.on('close', () => {
+    if (closing || state === 'unreachable') return;
+    state = 'unreachable';
+    tell({ reachable: false, reason });
+    reason = 'connection closed';
+  });
+
+  // Settled by the first attempt either way (a Redis that never answers: ioredis' connect timeout).
+  await new Promise<void>((resolve) => {
+    redis.once('ready', resolve);
+    redis.once('close', resolve);
+  });
+  return {
+    redis,
+    watch(listener) {
+      listeners.add(listener);
+      if (state === 'unreachable') listener({ reachable: false, reason });
+    },
+    close() {
+      closing = true;
+      redis.disconnect();
+    },
+  };
+}
