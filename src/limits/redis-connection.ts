@@ -24,28 +24,26 @@ export async function connectRedis(url: string): Promise<RedisConnection> {
     retryStrategy: (attempt) => Math.min(attempt * 100, UNREACHABLE_RETRY_MS),
   });
   const listeners = new Set<(change: Reachability) => void>();
-  // 'connecting' until the first attempt ends: only a change is reported, and a start is none.
-  let state: 'connecting' | 'reachable' | 'unreachable' = 'connecting';
-  let reason = 'connection closed';
+  // null until the first attempt ends: only a change is reported, and a start is none.
+  let current: Reachability | null = null;
+  let lastError: string | null = null;
   let closing = false;
-  const tell = (change: Reachability) => {
-    for (const listener of listeners) listener(change);
+  const become = (next: Reachability) => {
+    const before = current;
+    current = next;
+    if (before !== null || !next.reachable) for (const listener of listeners) listener(next);
   };
 
   // Every failed reconnection emits an error; without a listener ioredis would print each one.
   redis.on('error', (error: Error) => {
-    reason = error.message;
+    lastError = error.message;
   });
   redis.on('ready', () => {
-    const before = state;
-    state = 'reachable';
-    if (before === 'unreachable') tell({ reachable: true });
+    lastError = null;
+    if (current?.reachable !== true) become({ reachable: true });
   });
   redis.on('close', () => {
-    if (closing || state === 'unreachable') return;
-    state = 'unreachable';
-    tell({ reachable: false, reason });
-    reason = 'connection closed';
+    if (!closing && current?.reachable !== false) become({ reachable: false, reason: lastError ?? 'connection closed' });
   });
 
   // Settled by the first attempt either way (a Redis that never answers: ioredis' connect timeout).
@@ -57,7 +55,7 @@ export async function connectRedis(url: string): Promise<RedisConnection> {
     redis,
     watch(listener) {
       listeners.add(listener);
-      if (state === 'unreachable') listener({ reachable: false, reason });
+      if (current?.reachable === false) listener(current);
     },
     close() {
       closing = true;
