@@ -19,7 +19,7 @@ import { bearerCredential } from '../bearer.js';
 // The address is the request's IP as Fastify sees it. `trustProxy` is not enabled: behind a
 // reverse proxy every caller has the proxy's address, and wrong tokens from anyone block everyone.
 
-export const ADMIN_AUTH_BUCKET = 'adminAuth';
+const ADMIN_AUTH_BUCKET = 'adminAuth';
 
 export type AdminGuard = (request: FastifyRequest) => Promise<void>;
 
