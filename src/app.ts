@@ -28,6 +28,7 @@ import { registerErrorHandling } from './http/error-handler.js';
 import { registerNoStore } from './http/no-store.js';
 import { registerRequestGuards } from './http/request-guards.js';
 import { adminRoutes } from './http/routes/admin.js';
+import { adminGuard } from './http/routes/admin-guard.js';
 import { adminInstanceRoutes } from './http/routes/admin-instances.js';
 import { adminKeyRoutes } from './http/routes/admin-keys.js';
 import { visualizerDataRoutes } from './http/routes/visualizer.js';
@@ -164,14 +165,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ping: () => storage.ping() });
   await app.register(oidcRoutes, { apps, tokens, config, limiter });
   await app.register(linkRedirectRoutes, { magicLinks });
-  await app.register(adminRoutes, { apps, adminToken: config.adminToken });
-  await app.register(adminKeyRoutes, { keys: boot.keys, adminToken: config.adminToken });
+  const guard = adminGuard({ adminToken: config.adminToken, limiter, limit: limits.adminAuth });
+  await app.register(adminRoutes, { apps, guard });
+  await app.register(adminKeyRoutes, { keys: boot.keys, guard });
   const views = createInstanceViews({ db: storage.db, machines });
-  await app.register(adminInstanceRoutes, { views, adminToken: config.adminToken });
+  await app.register(adminInstanceRoutes, { views, guard });
   const graphs = new Map(machines.all.map((machine) => [machine.definition.name, machineGraph(machine.definition)] as const));
-  await app.register(visualizerDataRoutes, { graphs, config });
+  await app.register(visualizerDataRoutes, { graphs, config, guard });
   const simulate = createSimulator(machines.all.map((machine) => machine.definition), MACHINE_SAMPLES);
-  await app.register(visualizerInstanceRoutes, { views, simulate, config });
+  await app.register(visualizerInstanceRoutes, { views, simulate, config, guard });
   // The page itself is public: it carries no data, and asks for the admin token the data needs.
   await app.register(visualizerPageRoutes);
   // Registering an authenticator app takes the user's own access token instead.

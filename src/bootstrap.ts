@@ -45,7 +45,7 @@ export async function bootstrap(storage: Storage, config: Pick<Config, 'tokenSig
     await assertKeysOpen(db, sealer);
     const sealed = await sealLegacySecrets(db, sealer);
     await ensureKeys(db, sealer, config.tokenSigningAlg, clock.now());
-    const keys = await openKeyStore({ db, sealer, clock, alg: config.tokenSigningAlg, refreshMs: config.keyRefreshMs });
+    const keys = await openKeyStore({ db, provider: storage.provider, sealer, clock, alg: config.tokenSigningAlg, refreshMs: config.keyRefreshMs });
     const apps = await openCachedApps({ db, refreshMs: config.appRefreshMs, maxEntries: APP_CACHE_ENTRIES });
     return { defaultTenant, keys, sealer, apps, sealed };
   } catch (error) {

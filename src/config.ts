@@ -88,6 +88,8 @@ export interface Config {
     readonly authenticate: RateLimit;
     /** Silent authentication, per session. */
     readonly silentAuth: RateLimit;
+    /** Wrong admin tokens, per client address (src/http/routes/admin-guard.ts). */
+    readonly adminAuth: RateLimit;
   };
 }
 
@@ -206,6 +208,7 @@ export function loadConfig(env: Env): Config {
       sendPerApp: limit('RATE_LIMIT_SEND_PER_APP', 600, 60),
       authenticate: limit('RATE_LIMIT_AUTHENTICATE', 20, 60),
       silentAuth: limit('RATE_LIMIT_SILENT_AUTH', 60, 60),
+      adminAuth: limit('RATE_LIMIT_ADMIN_AUTH', 10, 300),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

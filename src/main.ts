@@ -10,6 +10,7 @@ import { createOutbox } from './delivery/outbox.js';
 import { createSenders, unconfiguredChannels } from './delivery/senders.js';
 import { createDevAppIfEmpty } from './dev-bootstrap.js';
 import { openRateLimiter } from './limits/open-limiter.js';
+import { logLimiterReachability } from './limits/reachability-log.js';
 import { startPeriodicJob } from './maintenance/periodic-job.js';
 import { startPurgeJob } from './maintenance/purge-job.js';
 import { keyPurgeStep } from './keys/purge-keys.js';
@@ -66,6 +67,8 @@ async function serve(): Promise<void> {
     log.warn(`no provider for ${channel}: sends on this channel answer external_provider_configuration_error`);
   }
   if (storage.provider === 'postgresql' && !limiter.shared) log.warn('REDIS_URL is not set: rate limits are counted per instance (each server instance allows the full limit)');
+  // Redis down at start (or later) is an outage, not a failed start: a line when it begins and ends.
+  logLimiterReachability(limiter, config.redisUrl, log);
   if (boot.sealed.signingKeys + boot.sealed.hmacKeys + boot.sealed.outboxMessages > 0) log.info(boot.sealed, 'sealed secrets an older version stored in plaintext');
   log.info({ database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg, limits: limiter.shared ? 'redis' : 'memory', kek: boot.sealer.kekId }, 'keystate starting');
   boot.keys.startRefreshing((error) => log.error({ err: error }, 'could not re-read the keys'));

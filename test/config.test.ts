@@ -37,6 +37,8 @@ describe('loadConfig defaults', () => {
     });
     expect(config.rateLimits.clientToken.max).toBeGreaterThan(0);
     expect(config.rateLimits.clientToken.windowMs).toBeGreaterThan(0);
+    // Wrong admin tokens (issue 15): 10 per client address in 5 minutes.
+    expect(config.rateLimits.adminAuth).toEqual({ max: 10, windowMs: 300_000 });
   });
 
   it('empty or blank values count as unset', () => {
@@ -140,6 +142,7 @@ describe('loadConfig refuses invalid values', () => {
     expect(problemsOf({ KEYSTATE_ADMIN_TOKEN: 'short' })[0]).toContain('KEYSTATE_ADMIN_TOKEN');
     expect(problemsOf({ BODY_LIMIT_BYTES: 'lots' })[0]).toContain('BODY_LIMIT_BYTES');
     expect(problemsOf({ RATE_LIMIT_CLIENT_TOKEN_MAX: '0' })[0]).toContain('RATE_LIMIT_CLIENT_TOKEN_MAX');
+    expect(problemsOf({ RATE_LIMIT_ADMIN_AUTH_WINDOW_SECONDS: '0' })[0]).toContain('RATE_LIMIT_ADMIN_AUTH_WINDOW_SECONDS');
     expect(problemsOf({ TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef', TWILIO_AUTH_TOKEN: 't', TWILIO_API_BASE_URL: 'nope' })[0]).toContain('TWILIO_API_BASE_URL');
     expect(problemsOf({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 't' })[0]).toContain('TWILIO_ACCOUNT_SID');
     expect(problemsOf({ TOTP_OVERRIDE_WINDOW_SECONDS: '0' })[0]).toContain('TOTP_OVERRIDE_WINDOW_SECONDS');

@@ -1,32 +1,22 @@
 import type { Clock } from '../clock.js';
 import type { SigningAlg } from '../config.js';
-import {
-  insertServerSecret,
-  insertSigningKey,
-  listServerSecrets,
-  listSigningKeys,
-  retireServerSecrets,
-  retireSigningKeys,
-  type SigningKeyRow,
-} from '../repositories/key-repository.js';
-import { newId } from '../secrets/random.js';
+import { AuthError } from '../errors.js';
+import { insertServerSecret, insertSigningKey, listServerSecrets, listSigningKeys, type SigningKeyRow } from '../repositories/key-repository.js';
+import { isTransactionStartTimeout } from '../repositories/prisma-errors.js';
 import type { Sealer } from '../secrets/sealer.js';
 import { createSecretHasher, type HmacKey, type SecretHasher } from '../secrets/secret-hasher.js';
+import type { Provider } from '../storage/database-url.js';
 import type { Db, Tx } from '../storage/prisma.js';
-import { buildSigningKeyring, generateSigningKey, importSigningKey, type SigningKey, type SigningKeyring } from '../tokens/keys.js';
-import { HMAC_PURPOSE, newHmacSecret, openHmacKey, openPrivateJwk, sealHmacKey, sealPrivateJwk } from './key-sealing.js';
+import { buildSigningKeyring, importSigningKey, type SigningKey, type SigningKeyring } from '../tokens/keys.js';
+import { HMAC_PURPOSE, openHmacKey, openPrivateJwk } from './key-sealing.js';
+import { type KeyKind, prepareKeys, type RotationReport, type SigningKeyGenerator, writeRotation } from './rotate-keys.js';
+
+export type { KeyKind, RotationReport } from './rotate-keys.js';
 
 // The keys of one server instance: the signing keyring and the HMAC key ring, loaded from the
 // database (unsealed with the key-encryption key), re-read every `refreshMs` so a rotation made on
 // any instance reaches all of them, and rotated with overlap: a new key is published at once but
 // only starts signing/hashing after two refresh periods, when every instance knows it.
-
-export type KeyKind = 'signing' | 'hmac';
-
-export interface RotationReport {
-  readonly signing?: { readonly kid: string; readonly alg: SigningAlg; readonly activatesAt: number; readonly retiring: readonly string[] };
-  readonly hmac?: { readonly keyId: string; readonly activatesAt: number; readonly retiring: readonly string[] };
-}
 
 export interface KeyStore {
   readonly hasher: SecretHasher;
@@ -35,6 +25,8 @@ export interface KeyStore {
   refresh(): Promise<void>;
   /** Re-reads now, unless that happened within the last second (a token naming an unknown kid). */
   refreshIfIdle(): Promise<boolean>;
+  /** Adds new keys and retires the ones they replace (see rotate-keys.ts for overlapping rotations);
+   * DATABASE_BUSY (503) when the database could not start the transaction in time. */
   rotate(kinds: readonly KeyKind[]): Promise<RotationReport>;
   /** Starts the periodic re-read (the timer does not keep the process alive). */
   startRefreshing(onError: (error: unknown) => void): void;
@@ -43,16 +35,19 @@ export interface KeyStore {
 
 export interface KeyStoreDeps {
   readonly db: Db;
+  readonly provider: Provider;
   readonly sealer: Sealer;
   readonly clock: Clock;
   readonly alg: SigningAlg;
   readonly refreshMs: number;
+  /** Makes a rotation's signing key (tests hold it to overlap rotations). */
+  readonly generateSigningKey?: SigningKeyGenerator;
 }
 
 const IDLE_REFRESH_MS = 1000;
 
 export async function openKeyStore(deps: KeyStoreDeps): Promise<KeyStore> {
-  const { db, sealer, clock, alg, refreshMs } = deps;
+  const { db, provider, sealer, clock, alg, refreshMs } = deps;
   const imported = new Map<string, { row: SigningKeyRow; key: SigningKey }>();
   let keyring: SigningKeyring;
   let hmacKeys: readonly HmacKey[] = [];
@@ -91,23 +86,15 @@ export async function openKeyStore(deps: KeyStoreDeps): Promise<KeyStore> {
       return true;
     },
     async rotate(kinds) {
-      const at = clock.now();
-      const activatesAt = at + activationDelay;
-      const report = await db.$transaction(async (tx) => {
-        let signing: RotationReport['signing'];
-        let hmac: RotationReport['hmac'];
-        if (kinds.includes('signing')) {
-          const generated = await generateSigningKey(alg);
-          await insertSigningKey(tx, { kid: generated.kid, alg, privateKeySealed: sealPrivateJwk(sealer, generated.kid, generated.privateJwk), publicJwk: generated.publicJwk, createdAt: at, activatesAt });
-          signing = { kid: generated.kid, alg, activatesAt, retiring: await retireSigningKeys(tx, generated.kid, activatesAt) };
-        }
-        if (kinds.includes('hmac')) {
-          const id = newId();
-          await insertServerSecret(tx, { id, purpose: HMAC_PURPOSE, value: sealHmacKey(sealer, id, newHmacSecret()), createdAt: at, activatesAt });
-          hmac = { keyId: id, activatesAt, retiring: await retireServerSecrets(tx, HMAC_PURPOSE, id, activatesAt) };
-        }
-        return { ...(signing ? { signing } : {}), ...(hmac ? { hmac } : {}) };
-      });
+      const prepared = await prepareKeys(kinds, alg, sealer, deps.generateSigningKey);
+      let report: RotationReport;
+      try {
+        report = await db.$transaction((tx) => writeRotation(tx, provider, prepared, () => clock.now(), activationDelay));
+      } catch (error) {
+        // Nothing was written: the operator is told to retry (503), not that we failed (500).
+        if (isTransactionStartTimeout(error)) throw new AuthError('DATABASE_BUSY', { details: { retryAfterSeconds: 1 }, cause: error });
+        throw error;
+      }
       await load();
       return report;
     },
@@ -128,14 +115,12 @@ export async function openKeyStore(deps: KeyStoreDeps): Promise<KeyStore> {
  * key, active at once. Instances starting together may each add one; all of them stay valid. */
 export async function ensureKeys(db: Tx, sealer: Sealer, alg: SigningAlg, at: number): Promise<void> {
   const keys = await listSigningKeys(db);
-  if (!keys.some((key) => key.alg === alg && (key.retiredAt === null || key.retiredAt > at))) {
-    const generated = await generateSigningKey(alg);
-    await insertSigningKey(db, { kid: generated.kid, alg, privateKeySealed: sealPrivateJwk(sealer, generated.kid, generated.privateJwk), publicJwk: generated.publicJwk, createdAt: at, activatesAt: at });
-  }
   const secrets = await listServerSecrets(db, HMAC_PURPOSE);
-  if (!secrets.some((secret) => secret.retiredAt === null || secret.retiredAt > at)) {
-    const id = newId();
-    await insertServerSecret(db, { id, purpose: HMAC_PURPOSE, value: sealHmacKey(sealer, id, newHmacSecret()), createdAt: at, activatesAt: at });
-  }
+  const missing: KeyKind[] = [
+    ...(keys.some((key) => key.alg === alg && (key.retiredAt === null || key.retiredAt > at)) ? [] : ['signing' as const]),
+    ...(secrets.some((secret) => secret.retiredAt === null || secret.retiredAt > at) ? [] : ['hmac' as const]),
+  ];
+  const prepared = await prepareKeys(missing, alg, sealer);
+  if (prepared.signing) await insertSigningKey(db, { ...prepared.signing, createdAt: at, activatesAt: at });
+  if (prepared.hmac) await insertServerSecret(db, { ...prepared.hmac, purpose: HMAC_PURPOSE, createdAt: at, activatesAt: at });
 }
-

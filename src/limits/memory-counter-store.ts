@@ -30,6 +30,13 @@ export function createMemoryCounterStore(clock: Clock): CounterStore & { size():
       counter.count++;
       return { count: counter.count, ttlMs: counter.resetAt - now };
     },
+    async decrement(key) {
+      const counter = counters.get(key);
+      if (counter !== undefined && counter.resetAt > clock.now() && counter.count > 0) counter.count--;
+    },
+    // In this process: always there.
+    ping: async () => {},
+    watch: () => {},
     size: () => counters.size,
     async close() {
       counters.clear();

@@ -1,5 +1,6 @@
 import { DbNull } from '@prisma/client/runtime/client';
 import type { JWK } from 'jose';
+import type { Provider } from '../storage/database-url.js';
 import type { Tx } from '../storage/prisma.js';
 import { fromJson, toJson } from './json.js';
 
@@ -30,6 +31,30 @@ export interface ServerSecretRow {
 }
 
 const time = (date: Date | null): number | null => date?.getTime() ?? null;
+
+/**
+ * The first statement of a key rotation's transaction: rotations run one after another, each
+ * seeing every rotation committed before it (a rotation reads the live keys, then retires them).
+ * PostgreSQL: a transaction-scoped advisory lock, released at commit. SQLite: a write that matches
+ * nothing but takes the database's write lock now, so a rotation in another process (the CLI while
+ * the server runs) waits for this one instead of failing on a snapshot it read before our commit.
+ */
+export async function lockKeyRotation(tx: Tx, provider: Provider): Promise<void> {
+  if (provider === 'postgresql') await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('keystate.key-rotation'))`;
+  else await tx.$executeRaw`UPDATE "signing_key" SET "kid" = "kid" WHERE 1 = 0`;
+}
+
+/** The latest activation of any signing key (null: none yet). */
+export async function latestSigningActivation(db: Tx): Promise<number | null> {
+  const { _max } = await db.signingKey.aggregate({ _max: { activatesAt: true } });
+  return time(_max.activatesAt);
+}
+
+/** The latest activation of any server secret of `purpose` (null: none yet). */
+export async function latestSecretActivation(db: Tx, purpose: string): Promise<number | null> {
+  const { _max } = await db.serverSecret.aggregate({ where: { purpose }, _max: { activatesAt: true } });
+  return time(_max.activatesAt);
+}
 
 export async function listSigningKeys(db: Tx): Promise<SigningKeyRow[]> {
   const rows = await db.signingKey.findMany({ orderBy: [{ activatesAt: 'asc' }, { kid: 'asc' }] });

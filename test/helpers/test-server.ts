@@ -7,6 +7,7 @@ import type { PasswordHasher } from '../../src/credentials/password-hasher.js';
 import { createOutbox } from '../../src/delivery/outbox.js';
 import { createSenders } from '../../src/delivery/senders.js';
 import { openRateLimiter } from '../../src/limits/open-limiter.js';
+import type { RateLimiter } from '../../src/limits/rate-limiter.js';
 import { assertEveryInstanceReplays } from './replay-check.js';
 import { openStorage, type Storage } from '../../src/storage/prisma.js';
 import { type ManualClock, manualClock } from './clock.js';
@@ -22,6 +23,8 @@ export interface TestServer {
   readonly clock: ManualClock;
   readonly storage: Storage;
   readonly boot: Bootstrapped;
+  /** Its rate-limit counters (memory, or Redis with REDIS_URL). */
+  readonly limiter: RateLimiter;
   /** Creates an app through the admin API and returns its credentials. */
   createApp(options?: { name?: string; redirectUris?: string[]; resources?: string[]; tenantId?: string; loginPreferences?: object; tokenPolicy?: 'cached' | 'perCall' }): Promise<TestClient>;
   createTenant(name: string): Promise<string>;
@@ -99,7 +102,7 @@ export async function startTestServer(options: {
       await release();
       throw error;
     }
-    return { port, config, storage, boot, release, app };
+    return { port, config, storage, boot, release, app, limiter };
   };
   // The port is known before listening (PUBLIC_URL needs it), so another process can take it in
   // between (test/e2e/process.test.ts restarts a server on a fixed port): then try another one.
@@ -111,7 +114,7 @@ export async function startTestServer(options: {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw error;
     }
   }
-  const { port, config, storage, boot, release, app } = started;
+  const { port, config, storage, boot, release, app, limiter } = started;
   const url = `http://127.0.0.1:${port}`;
   const admin = { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' };
 
@@ -122,6 +125,7 @@ export async function startTestServer(options: {
     clock,
     storage,
     boot,
+    limiter,
     async createTenant(name) {
       const response = await fetch(`${url}/admin/v1/tenants`, { method: 'POST', headers: admin, body: JSON.stringify({ name }) });
       if (response.status !== 201) throw new Error(`createTenant: ${response.status} ${await response.text()}`);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryCounterStore } from '../../src/limits/memory-counter-store.js';
 import { createRateLimiter } from '../../src/limits/rate-limiter.js';
+import { openRedisCounterStore } from '../../src/limits/redis-counter-store.js';
 import { AuthError } from '../../src/errors.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { manualClock } from '../helpers/clock.js';
@@ -50,9 +51,26 @@ describe('rate limiter', () => {
     expect(seen.join(' ')).not.toContain('abc@example.com');
   });
 
-  it('fails closed when the counters cannot be reached', async () => {
-    const limiter = createRateLimiter({ shared: true, increment: async () => Promise.reject(new Error('down')), close: async () => {} });
-    await expect(limiter.hit('send', { max: 5, windowMs: 1000 }, 'x')).rejects.toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE', status: 503 });
+  it('fails closed when the counters cannot be reached, with a time to retry', async () => {
+    const down = async () => Promise.reject(new Error('down'));
+    const limiter = createRateLimiter({ shared: true, increment: down, decrement: down, ping: down, watch: () => {}, close: async () => {} });
+    await expect(limiter.hit('send', { max: 5, windowMs: 1000 }, 'x')).rejects.toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE', status: 503, details: { bucket: 'send', retryAfterSeconds: 2 } });
+    await expect(limiter.ping()).rejects.toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE', details: { retryAfterSeconds: 2 } });
+  });
+
+  it('gives back a request it counted, within its window only', async () => {
+    const clock = manualClock();
+    const limiter = createRateLimiter(createMemoryCounterStore(clock));
+    const limit = { max: 1, windowMs: 10_000 };
+    await limiter.hit('adminAuth', limit, '10.0.0.1');
+    await limiter.refund('adminAuth', '10.0.0.1');
+    await limiter.hit('adminAuth', limit, '10.0.0.1');
+    await expect(limiter.hit('adminAuth', limit, '10.0.0.1')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    clock.advance(10_000);
+    await limiter.refund('adminAuth', '10.0.0.1');
+    await limiter.hit('adminAuth', limit, '10.0.0.1');
+    await expect(limiter.hit('adminAuth', limit, '10.0.0.1')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    await expect(limiter.ping()).resolves.toBeUndefined();
   });
 });
 
@@ -72,6 +90,23 @@ describe.runIf(REDIS_URL)('limits shared through Redis (REDIS_URL)', () => {
     await second?.close();
     await first?.close();
     await db?.drop();
+  });
+
+  it('gives a counted request back in Redis, never below zero', async () => {
+    const limiter = createRateLimiter(await openRedisCounterStore(REDIS_URL ?? ''));
+    try {
+      const subject = `refund-${Date.now()}-${Math.random()}`;
+      const limit = { max: 1, windowMs: 60_000 };
+      await limiter.refund('adminAuth', subject);
+      await limiter.hit('adminAuth', limit, subject);
+      await limiter.refund('adminAuth', subject);
+      await limiter.refund('adminAuth', subject);
+      await limiter.hit('adminAuth', limit, subject);
+      await expect(limiter.hit('adminAuth', limit, subject)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      await expect(limiter.ping()).resolves.toBeUndefined();
+    } finally {
+      await limiter.close();
+    }
   });
 
   it('two instances on one database hold one limit together', async () => {

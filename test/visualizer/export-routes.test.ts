@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyRequest } from 'fastify';
 import { AuthError } from '../../src/errors.js';
+import { adminGuard } from '../../src/http/routes/admin-guard.js';
 import { visualizerGuard } from '../../src/http/routes/visualizer.js';
+import { createMemoryCounterStore } from '../../src/limits/memory-counter-store.js';
+import { createRateLimiter } from '../../src/limits/rate-limiter.js';
+import { manualClock } from '../helpers/clock.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -67,11 +71,12 @@ describe('visualizer exports', () => {
   });
 
   it('is open to loopback callers in development only', async () => {
-    const request = (remoteAddress: string) => ({ socket: { remoteAddress }, headers: {} }) as unknown as FastifyRequest;
-    const development = visualizerGuard({ nodeEnv: 'development', adminToken: 'a-development-admin-token' });
+    const request = (remoteAddress: string) => ({ socket: { remoteAddress }, ip: remoteAddress, headers: {} }) as unknown as FastifyRequest;
+    const admin = (adminToken: string) => adminGuard({ adminToken, limiter: createRateLimiter(createMemoryCounterStore(manualClock())), limit: { max: 10, windowMs: 60_000 } });
+    const development = visualizerGuard({ nodeEnv: 'development' }, admin('a-development-admin-token'));
     for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) await expect(development(request(address))).resolves.toBeUndefined();
     await expect(development(request('10.0.0.8'))).rejects.toThrow(AuthError);
-    const production = visualizerGuard({ nodeEnv: 'production', adminToken: 'a-production-admin-token' });
+    const production = visualizerGuard({ nodeEnv: 'production' }, admin('a-production-admin-token'));
     await expect(production(request('127.0.0.1'))).rejects.toThrow(AuthError);
   });
 });

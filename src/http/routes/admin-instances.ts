@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { InstanceViews } from '../../admin/instance-views.js';
 import { AuthError } from '../../errors.js';
 import { AnyObject, MessageBody } from '../schemas/common.js';
-import { adminGuard } from './admin.js';
+import type { AdminGuard } from './admin-guard.js';
 
 // GET /admin/v1/flows/{id}, /sessions/{id}, /refresh-families/{id}, /credentials/{id}: one statechart instance as
 // the operator (and the visualizer) sees it: machine, state, input and context with secrets and
@@ -11,8 +11,8 @@ import { adminGuard } from './admin.js';
 
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export const adminInstanceRoutes: FastifyPluginAsyncTypebox<{ views: InstanceViews; adminToken: string | null }> = async (app, { views, adminToken }) => {
-  app.addHook('onRequest', adminGuard(adminToken));
+export const adminInstanceRoutes: FastifyPluginAsyncTypebox<{ views: InstanceViews; guard: AdminGuard }> = async (app, { views, guard }) => {
+  app.addHook('onRequest', guard);
   const schema = (summary: string) => ({ summary, tags: ['admin'], security: [{ AdminToken: [] }], params: Params, response: { 200: AnyObject, '4xx': MessageBody } });
   const found = <T>(view: T | null): T => {
     if (view === null) throw new AuthError('FLOW_NOT_FOUND');

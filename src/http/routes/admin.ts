@@ -1,16 +1,15 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppService } from '../../apps/app-service.js';
 import { LoginPreferencesSchema } from '../../apps/login-preferences.js';
 import { redirectUriProblem } from '../../apps/redirect-uri.js';
 import { AuthError } from '../../errors.js';
-import { bearerCredential } from '../bearer.js';
 import { AnyObject, closed, MessageBody } from '../schemas/common.js';
+import type { AdminGuard } from './admin-guard.js';
+import { acceptEmptyBody } from './admin-optional-body.js';
 
 // The operator's API (keystate-server.md §4): tenants, apps and their clients, behind
-// KEYSTATE_ADMIN_TOKEN. Without a configured token every call is 401.
+// KEYSTATE_ADMIN_TOKEN (src/http/routes/admin-guard.ts). Without a configured token every call is 401.
 
 // The shape only; which URIs may be registered is checked by `checkRedirectUris` below.
 const RedirectUris = Type.Array(Type.String({ minLength: 1, maxLength: 2048, description: 'https:, http: on a loopback host, or a reverse-DNS private-use scheme; no userinfo, no fragment' }), { maxItems: 100 });
@@ -45,19 +44,8 @@ function checkRedirectUris(uris: readonly string[] | undefined): void {
   if (problems.length > 0) throw new AuthError('VALIDATION_FAILED', { message: problems });
 }
 
-/** Compares digests so neither the length nor the content of the token leaks through timing. */
-export function adminGuard(adminToken: string | null) {
-  const expected = adminToken === null ? null : createHash('sha256').update(adminToken).digest();
-  return async (request: FastifyRequest): Promise<void> => {
-    const presented = bearerCredential(request.headers.authorization);
-    if (expected === null || presented === null || !timingSafeEqual(createHash('sha256').update(presented).digest(), expected)) {
-      throw new AuthError('ADMIN_UNAUTHENTICATED');
-    }
-  };
-}
-
-export const adminRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; adminToken: string | null }> = async (app, { apps, adminToken }) => {
-  app.addHook('onRequest', adminGuard(adminToken));
+export const adminRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; guard: AdminGuard }> = async (app, { apps, guard }) => {
+  app.addHook('onRequest', guard);
   const security = [{ AdminToken: [] }];
 
   app.post(
@@ -101,9 +89,15 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; adminTok
     },
   );
 
-  app.post(
+  await app.register(rotateSecretRoute, { apps });
+};
+
+// Its body is optional (there is none to send): an empty one is accepted, JSON-typed or not.
+const rotateSecretRoute: FastifyPluginAsyncTypebox<{ apps: AppService }> = async (scope, { apps }) => {
+  acceptEmptyBody(scope);
+  scope.post(
     '/admin/v1/applications/:app_id/rotate-secret',
-    { schema: { summary: "Replace an application's client secret", tags: ['admin'], security, params: AppParams, response: { 200: AnyObject, '4xx': MessageBody } } },
+    { schema: { summary: "Replace an application's client secret", tags: ['admin'], security: [{ AdminToken: [] }], params: AppParams, response: { 200: AnyObject, '4xx': MessageBody } } },
     async (request) => apps.rotateSecret(request.params.app_id),
   );
 };

@@ -5,6 +5,7 @@ import type { Config } from '../../config.js';
 import { AuthError } from '../../errors.js';
 import { MAX_SIMULATED_EVENTS, type Simulation } from '../../visualizer/simulator.js';
 import { AnyObject, MessageBody } from '../schemas/common.js';
+import type { AdminGuard } from './admin-guard.js';
 import { visualizerGuard } from './visualizer.js';
 
 // The visualizer's live data: the instances that moved last, one instance with its log replayed
@@ -21,9 +22,10 @@ const Recent = Type.Object({ kind: Type.String(), id: Type.String(), machine: Ty
 export const visualizerInstanceRoutes: FastifyPluginAsyncTypebox<{
   views: InstanceViews;
   simulate: (machine: string, events: readonly unknown[]) => Simulation;
-  config: Pick<Config, 'nodeEnv' | 'adminToken'>;
-}> = async (app, { views, simulate, config }) => {
-  app.addHook('onRequest', visualizerGuard(config));
+  config: Pick<Config, 'nodeEnv'>;
+  guard: AdminGuard;
+}> = async (app, { views, simulate, config, guard }) => {
+  app.addHook('onRequest', visualizerGuard(config, guard));
   const tags = ['visualizer'];
   const security = [{ AdminToken: [] }];
 

@@ -7,14 +7,13 @@ import { AuthError } from '../../errors.js';
 import type { MachineGraph } from '../../visualizer/machine-graph.js';
 import { toMermaid } from '../../visualizer/mermaid.js';
 import { MessageBody } from '../schemas/common.js';
-import { adminGuard } from './admin.js';
+import type { AdminGuard } from './admin-guard.js';
 
 // The visualizer's data (keystate-server.md §7): every machine the server runs, as a graph read
 // from its definition, exported as JSON (nodes and edges) or Mermaid text. Behind the admin token,
 // except in development for callers on loopback (development only listens there anyway).
 
-export function visualizerGuard(config: Pick<Config, 'nodeEnv' | 'adminToken'>) {
-  const admin = adminGuard(config.adminToken);
+export function visualizerGuard(config: Pick<Config, 'nodeEnv'>, admin: AdminGuard) {
   return async (request: FastifyRequest): Promise<void> => {
     const remote = (request.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     if (config.nodeEnv === 'development' && isLoopbackHost(remote)) return;
@@ -25,8 +24,8 @@ export function visualizerGuard(config: Pick<Config, 'nodeEnv' | 'adminToken'>) 
 const MachineSummary = Type.Object({ name: Type.String(), version: Type.Integer(), states: Type.Integer(), transitions: Type.Integer() });
 const FileParams = Type.Object({ file: Type.String({ pattern: '^[a-z][a-z0-9-]{0,63}\\.(json|mmd)$' }) });
 
-export const visualizerDataRoutes: FastifyPluginAsyncTypebox<{ graphs: ReadonlyMap<string, MachineGraph>; config: Pick<Config, 'nodeEnv' | 'adminToken'> }> = async (app, { graphs, config }) => {
-  app.addHook('onRequest', visualizerGuard(config));
+export const visualizerDataRoutes: FastifyPluginAsyncTypebox<{ graphs: ReadonlyMap<string, MachineGraph>; config: Pick<Config, 'nodeEnv'>; guard: AdminGuard }> = async (app, { graphs, config, guard }) => {
+  app.addHook('onRequest', visualizerGuard(config, guard));
   const tags = ['visualizer'];
   const security = [{ AdminToken: [] }];
 
