@@ -29,25 +29,22 @@ export interface Measured {
 const LOAD_GRACE_MS = 60_000;
 const REQUEST_TIMEOUT_SECONDS = 10;
 
+/** One load process (bench/load/worker.ts) driving one server for the job's duration. */
+export async function runLoad(run: Pick<RunContext, 'root' | 'tmp'>, job: Omit<LoadJob, 'timeoutSeconds'>, file: string): Promise<LoadResult> {
+  const path = join(run.tmp, `${file}.job.json`);
+  writeFileSync(path, JSON.stringify({ ...job, timeoutSeconds: REQUEST_TIMEOUT_SECONDS } satisfies LoadJob));
+  const stdout = await runChild(process.execPath, ['--import', 'tsx', 'bench/load/worker.ts', path], { cwd: run.root, timeoutMs: job.durationSeconds * 1000 + LOAD_GRACE_MS });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as LoadResult;
+}
+
 /** Splits the connections (and their principals) over the instances and sums what they measured. */
 async function drive(run: RunContext, scenario: ScenarioName, urls: readonly string[], prepared: Prepared, connections: number, label: string): Promise<LoadResult> {
   let offset = 0;
   const results = await Promise.all(
     urls.map(async (url, index) => {
       const share = Math.floor(connections / urls.length) + (index < connections % urls.length ? 1 : 0);
-      const job: LoadJob = {
-        ...prepared,
-        principals: prepared.principals.slice(offset, (offset += share)),
-        scenario,
-        url,
-        connections: share,
-        durationSeconds: run.durationSeconds,
-        timeoutSeconds: REQUEST_TIMEOUT_SECONDS,
-      };
-      const file = join(run.tmp, `${label}-${index}.job.json`);
-      writeFileSync(file, JSON.stringify(job));
-      const stdout = await runChild(process.execPath, ['--import', 'tsx', 'bench/load/worker.ts', file], { cwd: run.root, timeoutMs: run.durationSeconds * 1000 + LOAD_GRACE_MS });
-      return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as LoadResult;
+      const principals = prepared.principals.slice(offset, (offset += share));
+      return runLoad(run, { ...prepared, principals, scenario, url, connections: share, durationSeconds: run.durationSeconds }, `${label}-${index}`);
     }),
   );
   return mergeResults(results);
