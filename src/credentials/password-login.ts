@@ -12,6 +12,7 @@ import type { Storage } from '../storage/prisma.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
 import { findLoginUser } from '../users/login-user.js';
 import type { PasswordTypes } from './definitions.js';
+import type { Argon2Gate } from './argon2-gate.js';
 import { credentialLoginFacts, refuseNobody } from './login-facts.js';
 import type { PasswordCredentials } from './password-credentials.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -47,10 +48,11 @@ export function createPasswordLogin(deps: {
   passwords: PasswordCredentials;
   limiter: RateLimiter;
   limits: Config['rateLimits'];
+  gate: Argon2Gate;
 }): PasswordLogin {
   const { storage, runner, passwords } = deps;
 
-  return {
+  const login: PasswordLogin = {
     async authenticate(app, request) {
       // Nobody to compare with: the same Argon2 work as a wrong password, and the same answer.
       const refuse = (sessionId: string | null) => refuseNobody(sessionId, 'PASSWORD_INVALID_CREDENTIALS', () => deps.passwordHasher.verifyNothing(request.password));
@@ -76,5 +78,11 @@ export function createPasswordLogin(deps: {
       if (results.tokens === undefined) throw new AuthError('PASSWORD_INVALID_CREDENTIALS');
       return results.tokens;
     },
+  };
+  return {
+    // Argon2 work is bounded (./argon2-gate.ts): the slot is taken before anything is looked up or
+    // counted, so a login turned away changes nothing and looks the same whoever it names; it is
+    // held through the comparison.
+    authenticate: (app, request) => deps.gate.run(app.id, () => login.authenticate(app, request)),
   };
 }
