@@ -9,6 +9,8 @@ import type { Bootstrapped } from './bootstrap.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createArgon2Gate, passwordSheddingLog } from './credentials/argon2-gate.js';
+import { timeComparisons } from './credentials/comparison-timing.js';
+import { createDecoyBudget } from './credentials/decoy-budget.js';
 import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
 import { createPasswordLogin } from './credentials/password-login.js';
 import { createPasswordService } from './credentials/password-service.js';
@@ -146,7 +148,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tokens = createTokenService({ issuer: config.issuer, clock, keys: boot.keys });
   const runner = createRunner({ storage, clock });
   const delivery = { senders: deps.senders, sealer: boot.sealer, provider: storage.provider, log: app.log };
-  const passwordHasher = deps.passwordHasher ?? createPasswordHasher(config.passwordHashing);
+  // Argon2 work is bounded (issue 15): timed, so a login past its app's decoy budget can wait as long
+  // as a comparison takes; gated, so it never takes the whole thread pool.
+  const timing = timeComparisons(deps.passwordHasher ?? createPasswordHasher(config.passwordHashing));
+  const passwordHasher = timing.hasher;
   const argon2Gate = createArgon2Gate({ ...config.passwordWork, onShedding: passwordSheddingLog(app.log) });
   const machines = createMachines({ config, hasher, passwordHasher, tokens, delivery, provider: storage.provider });
   const { families, sessions } = machines;
@@ -186,7 +191,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(otpRoutes, { otp });
     await scope.register(sessionRoutes, { sessions: sessionRequests });
     await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, limiter, limits }), totp });
-    const passwordLogin = createPasswordLogin({ storage, runner, hasher, passwordHasher, sessions, passwords: machines.passwords, limiter, limits, gate: argon2Gate });
+    const decoys = createDecoyBudget({ hasher: passwordHasher, timing, limiter, limit: config.passwordWork.decoysPerApp });
+    const passwordLogin = createPasswordLogin({ storage, runner, hasher, decoys, sessions, passwords: machines.passwords, limiter, limits, gate: argon2Gate });
     await scope.register(passwordRoutes, { login: passwordLogin, passwords });
   });
   if (config.nodeEnv !== 'production') {

@@ -13,9 +13,9 @@ import type { ClaimsRequest } from '../tokens/claims.js';
 import { findLoginUser } from '../users/login-user.js';
 import type { PasswordTypes } from './definitions.js';
 import type { Argon2Gate } from './argon2-gate.js';
+import type { DecoyBudget } from './decoy-budget.js';
 import { credentialLoginFacts, refuseNobody } from './login-facts.js';
 import type { PasswordCredentials } from './password-credentials.js';
-import type { PasswordHasher } from './password-hasher.js';
 import { passwordLoginPolicy } from './password-policy.js';
 
 // POST /cis/v1/auth/password/authenticate (mosaic-backend-api.md §2.10): load the facts (the user,
@@ -43,7 +43,8 @@ export function createPasswordLogin(deps: {
   storage: Storage;
   runner: Runner;
   hasher: SecretHasher;
-  passwordHasher: PasswordHasher;
+  /** The decoy comparison, within each app's budget (./decoy-budget.ts). */
+  decoys: DecoyBudget;
   sessions: Sessions;
   passwords: PasswordCredentials;
   limiter: RateLimiter;
@@ -54,8 +55,9 @@ export function createPasswordLogin(deps: {
 
   const login: PasswordLogin = {
     async authenticate(app, request) {
-      // Nobody to compare with: the same Argon2 work as a wrong password, and the same answer.
-      const refuse = (sessionId: string | null) => refuseNobody(sessionId, 'PASSWORD_INVALID_CREDENTIALS', () => deps.passwordHasher.verifyNothing(request.password));
+      // Nobody to compare with: the time of a wrong password's comparison (within the app's decoy
+      // budget, the same Argon2 work), and the same answer.
+      const refuse = (sessionId: string | null) => refuseNobody(sessionId, 'PASSWORD_INVALID_CREDENTIALS', () => deps.decoys.verifyNothing(app.id, request.password));
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const found = await findLoginUser({ db: storage.db, limiter: deps.limiter }, app, { type: request.usernameType, identifier: request.username, bucket: 'password-authenticate', limit: deps.limits.authenticate });
       if (found === null) return refuse(request.sessionId);

@@ -93,3 +93,34 @@ describe('issue 15: a flood of password logins is bounded', () => {
     expect(await login('target', STRONG)).toMatchObject({ status: 429 });
   });
 });
+
+describe('issue 15: one app’s flood of unknown usernames spends a bounded number of decoy comparisons', () => {
+  it('past the app’s budget, a login for nobody answers exactly as before, with no Argon2 work; other apps and real users keep theirs', async () => {
+    const decoyCounted = countingHasher();
+    const budgeted = await startTestServer({ databaseUrl: db.url, passwordHasher: decoyCounted.hasher, clock: server.clock, env: { ARGON2_DECOYS_PER_APP_MAX: '2' } });
+    try {
+      const flooding = await budgeted.createApp({ name: 'Flooding' });
+      const other = await budgeted.createApp({ name: 'Other' });
+      const created = await flooding.call('POST', '/cis/v1/users', { username: 'real', credentials: { password: STRONG, force_replace: false } });
+      expect(created.status).toBe(201);
+      await flooding.call('POST', '/cis/v1/users', { username: 'without-password' });
+      const loginAt = (client: TestClient, username: string) => client.call('POST', '/cis/v1/auth/password/authenticate', { username, password: 'a-guess' });
+      const refused = { status: 400, body: { message: 'Invalid credentials', error_code: 'auth_invalid_credentials' } };
+
+      const within = [await loginAt(flooding, 'nobody-1'), await loginAt(flooding, 'without-password')];
+      expect(decoyCounted.count.verifyNothing).toBe(2);
+      const past = [await loginAt(flooding, 'nobody-2'), await loginAt(flooding, 'without-password'), await loginAt(flooding, 'nobody-3')];
+      expect(decoyCounted.count.verifyNothing).toBe(2);
+      for (const answer of [...within, ...past]) expect({ status: answer.status, body: answer.body }).toEqual(refused);
+
+      // Another app's budget is its own; a real user's wrong password is compared as always.
+      expect(await loginAt(other, 'nobody-1')).toMatchObject(refused);
+      expect(decoyCounted.count.verifyNothing).toBe(3);
+      const verifies = decoyCounted.count.verify;
+      expect(await loginAt(flooding, 'real')).toMatchObject(refused);
+      expect(decoyCounted.count.verify).toBe(verifies + 1);
+    } finally {
+      await budgeted.close();
+    }
+  });
+});
