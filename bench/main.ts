@@ -51,7 +51,7 @@ async function main(options: Options): Promise<boolean> {
   const engine = options.postgresUrl === null ? sqliteEngine(tmp) : postgresEngine(options.postgresUrl);
   const engineLabel = engine.name + (options.instances > 1 ? `-${options.instances}-instances` : '');
   const profileRoot = options.profile ? join(root, 'bench', 'profiles') : null;
-  const run: RunContext = { root, tmp, engine, durationSeconds: options.durationSeconds, instances: options.instances, profileRoot };
+  const run: RunContext = { root, tmp, engine, durationSeconds: options.durationSeconds, instances: options.instances, profileRoot, serverEnv: options.serverEnv };
   let clean = true;
   try {
     for (const alg of options.algs) {

@@ -18,6 +18,8 @@ export interface RunContext {
   readonly instances: number;
   /** Where --profile puts the real server's CPU profiles; null: no profiling. */
   readonly profileRoot: string | null;
+  /** Extra environment of the real server (--server-env). */
+  readonly serverEnv: Readonly<Record<string, string>>;
 }
 
 export interface Measured {
@@ -27,7 +29,7 @@ export interface Measured {
 
 /** How long a load process may run past its duration (autocannon's own request timeout is 10 s). */
 const LOAD_GRACE_MS = 60_000;
-const REQUEST_TIMEOUT_SECONDS = 10;
+export const REQUEST_TIMEOUT_SECONDS = 10;
 
 /** One load process (bench/load/worker.ts) driving one server for the job's duration. */
 export async function runLoad(run: Pick<RunContext, 'root' | 'tmp'>, job: Omit<LoadJob, 'timeoutSeconds'>, file: string): Promise<LoadResult> {
@@ -70,7 +72,7 @@ export async function measureReal(run: RunContext, scenario: ScenarioName, alg: 
     mkdirSync(profileDir, { recursive: true });
   }
   try {
-    const servers = await startRealServers({ root: run.root, databaseUrl: database.url, alg, instances: run.instances, ...(profileDir === undefined ? {} : { profileDir }) });
+    const servers = await startRealServers({ root: run.root, databaseUrl: database.url, alg, instances: run.instances, env: run.serverEnv, ...(profileDir === undefined ? {} : { profileDir }) });
     try {
       const [first = ''] = servers.urls;
       const prepared = await prepareReal(first, servers.adminToken, scenario, connections);

@@ -18,10 +18,11 @@ export interface GateSlot {
 }
 
 export interface Argon2Gate {
-  /** Waits for a slot for a request of `appId`; rejects with PASSWORD_HASHING_BUSY when turned away. */
-  enter(appId: string): Promise<GateSlot>;
+  /** Waits for a slot for a request of `appId`; rejects with PASSWORD_HASHING_BUSY when turned
+   * away, or when `abandoned` fires first (its client has gone: it leaves the queue). */
+  enter(appId: string, abandoned?: AbortSignal): Promise<GateSlot>;
   /** `work` in a slot, freed whatever `work` does. */
-  run<T>(appId: string, work: () => Promise<T>): Promise<T>;
+  run<T>(appId: string, work: () => Promise<T>, abandoned?: AbortSignal): Promise<T>;
 }
 
 /** What the gate tells the operator: shedding began; the queue emptied since, with how many were turned away. */
@@ -103,21 +104,40 @@ export function createArgon2Gate(options: GateOptions): Argon2Gate {
   }
 
   const gate: Argon2Gate = {
-    enter(appId) {
+    enter(appId, abandoned) {
+      if (abandoned?.aborted === true) return Promise.reject(busy());
       if (running < options.concurrency) {
         running++;
         return Promise.resolve(slot());
       }
       if (waiting >= options.queueMax && !makeRoomFor(appId)) return Promise.reject(shed());
-      return new Promise<GateSlot>((admit, refuse) => {
+      return new Promise<GateSlot>((resolve, reject) => {
+        // A waiter whose client has gone leaves at once: its place would otherwise be held, and
+        // its comparison made, for nobody (and a queue of those turns away clients still there).
+        const leave = () => {
+          const queue = queues.get(appId);
+          const index = queue?.indexOf(waiter) ?? -1;
+          if (queue === undefined || index < 0) return;
+          queue.splice(index, 1);
+          if (queue.length === 0) queues.delete(appId);
+          waiting--;
+          reject(busy());
+          if (waiting === 0) calm();
+        };
+        const settled = () => abandoned?.removeEventListener('abort', leave);
+        const waiter: Waiter = {
+          admit: (slot) => (settled(), resolve(slot)),
+          refuse: (error) => (settled(), reject(error)),
+        };
         const queue = queues.get(appId);
-        if (queue === undefined) queues.set(appId, [{ admit, refuse }]);
-        else queue.push({ admit, refuse });
+        if (queue === undefined) queues.set(appId, [waiter]);
+        else queue.push(waiter);
         waiting++;
+        abandoned?.addEventListener('abort', leave, { once: true });
       });
     },
-    async run(appId, work) {
-      const held = await gate.enter(appId);
+    async run(appId, work, abandoned) {
+      const held = await gate.enter(appId, abandoned);
       try {
         return await work();
       } finally {

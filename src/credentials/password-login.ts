@@ -33,6 +33,8 @@ export interface AuthenticatePasswordRequest {
   readonly sessionId: string | null;
   readonly resource: string | null;
   readonly claims: ClaimsRequest | null;
+  /** Fires when the client has gone: a login still waiting for Argon2 leaves the queue. */
+  readonly abandoned?: AbortSignal;
 }
 
 export interface PasswordLogin {
@@ -85,6 +87,6 @@ export function createPasswordLogin(deps: {
     // Argon2 work is bounded (./argon2-gate.ts): the slot is taken before anything is looked up or
     // counted, so a login turned away changes nothing and looks the same whoever it names; it is
     // held through the comparison.
-    authenticate: (app, request) => deps.gate.run(app.id, () => login.authenticate(app, request)),
+    authenticate: (app, request) => deps.gate.run(app.id, () => login.authenticate(app, request), request.abandoned),
   };
 }

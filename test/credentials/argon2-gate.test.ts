@@ -11,9 +11,9 @@ import { AuthError } from '../../src/errors.js';
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Enters the gate and records when this request is admitted or turned away. */
-function request(gate: ReturnType<typeof createArgon2Gate>, appId: string, log: string[], name: string) {
+function request(gate: ReturnType<typeof createArgon2Gate>, appId: string, log: string[], name: string, abandoned?: AbortSignal) {
   const state: { slot: GateSlot | null; refused: unknown } = { slot: null, refused: null };
-  const entered = gate.enter(appId).then(
+  const entered = gate.enter(appId, abandoned).then(
     (slot) => {
       state.slot = slot;
       log.push(name);
@@ -123,6 +123,27 @@ describe('the Argon2 gate', () => {
       await settle();
     }
     expect(log.filter((line) => !line.endsWith('refused'))).toEqual(['flood-0', 'flood-1', 'bank-1', 'flood-2']);
+  });
+
+  it('a waiter whose client has gone leaves the queue at once: its place goes to the next request, its turn to the next waiter', async () => {
+    const gate = createArgon2Gate({ concurrency: 1, queueMax: 1 });
+    const log: string[] = [];
+    const running = request(gate, 'app', log, 'running');
+    const client = new AbortController();
+    request(gate, 'app', log, 'gone', client.signal);
+    await settle();
+    client.abort();
+    const next = request(gate, 'app', log, 'next');
+    await settle();
+    expect(log).toEqual(['running', 'gone refused']);
+    running.release();
+    await settle();
+    expect(log).toEqual(['running', 'gone refused', 'next']);
+    next.release();
+    // Gone before it asked: never queued.
+    request(gate, 'app', log, 'gone before', AbortSignal.abort());
+    await settle();
+    expect(log.at(-1)).toBe('gone before refused');
   });
 
   it('tells the operator once when it starts turning requests away, and once when its queue has emptied, with the count', async () => {
