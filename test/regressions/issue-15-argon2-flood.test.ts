@@ -15,11 +15,18 @@ let db: TestDatabase;
 let server: TestServer;
 let bank: TestClient;
 const counted = countingHasher();
+/** The server's log at warn, as an operator reads it. */
+const logLines: { msg: string; shed?: number }[] = [];
 
 beforeAll(async () => {
   db = await freshDatabase();
   // The per-user limit is low enough to show that a login turned away was not counted against it.
-  server = await startTestServer({ databaseUrl: db.url, passwordHasher: counted.hasher, env: { ARGON2_CONCURRENCY: '1', ARGON2_QUEUE_MAX: '2', RATE_LIMIT_AUTHENTICATE_MAX: '4' } });
+  server = await startTestServer({
+    databaseUrl: db.url,
+    passwordHasher: counted.hasher,
+    env: { ARGON2_CONCURRENCY: '1', ARGON2_QUEUE_MAX: '2', RATE_LIMIT_AUTHENTICATE_MAX: '4', LOG_LEVEL: 'warn' },
+    logStream: { write: (line) => void logLines.push(JSON.parse(line)) },
+  });
   bank = await server.createApp({ name: 'Bank' });
 });
 
@@ -88,6 +95,12 @@ describe('issue 15: a flood of password logins is bounded', () => {
     const admitted = await Promise.all([running, ...flood]);
     expect(admitted.map((answer) => answer.status).sort()).toEqual([400, 400, 400, 503, 503, 503, 503, 503, 503, 503]);
     expect(await attemptsCounted(userId)).toBe(3);
+    // The operator reads one line when the shedding began, one when the queue had drained.
+    const hashingLines = logLines.filter(({ msg }) => msg.startsWith('password hashing'));
+    expect(hashingLines.map(({ msg, shed }) => (shed === undefined ? msg : `${msg}: ${shed}`))).toEqual([
+      'password hashing saturated: password requests beyond the queue answer 503 until it drains',
+      'password hashing caught up: 10',
+    ]);
     // Three counted against the per-user limit of 4: the fourth login is compared, the fifth limited.
     expect(await login('target', STRONG)).toMatchObject({ status: 200 });
     expect(await login('target', STRONG)).toMatchObject({ status: 429 });
