@@ -77,8 +77,8 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ login: PasswordLogin; p
     },
     async (request, reply) => {
       const body = request.body;
-      const fields = { username: body.username, usernameType: body.username_type ?? 'username', password: body.password, ...authenticateOptions(body) } as const;
-      return login.authenticate(callerOf(request), { ...fields, abandoned: clientGone(reply) });
+      const abandoned = clientGone(reply);
+      return login.authenticate(callerOf(request), { username: body.username, usernameType: body.username_type ?? 'username', password: body.password, ...authenticateOptions(body), abandoned });
     },
   );
 };
