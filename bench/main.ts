@@ -3,6 +3,8 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { postgresEngine, sqliteEngine } from './database.js';
+import { FLOOD_CONNECTIONS, floodProblems, measureFlood, renderFlood } from './flood.js';
+import { FLOOD_SCENARIO } from './load/job.js';
 import { type Measured, measureIdeal, measureReal, type RunContext } from './measure.js';
 import { isLoginScenario, type Options, parseOptions } from './options.js';
 import { runChild } from './processes.js';
@@ -25,7 +27,7 @@ async function gitState(): Promise<string> {
   }
 }
 
-const attempt = (work: () => Promise<Measured>): Promise<Measured | Error> => work().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+const attempt = <T>(work: () => Promise<T>): Promise<T | Error> => work().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
 
 function oneLine(row: ScenarioRow): string {
   const side = (measured: Measured | Error | null) => {
@@ -49,14 +51,22 @@ async function main(options: Options): Promise<boolean> {
   const engine = options.postgresUrl === null ? sqliteEngine(tmp) : postgresEngine(options.postgresUrl);
   const engineLabel = engine.name + (options.instances > 1 ? `-${options.instances}-instances` : '');
   const profileRoot = options.profile ? join(root, 'bench', 'profiles') : null;
-  const run: RunContext = { root, tmp, engine, durationSeconds: options.durationSeconds, instances: options.instances, profileRoot };
+  const run: RunContext = { root, tmp, engine, durationSeconds: options.durationSeconds, instances: options.instances, profileRoot, serverEnv: options.serverEnv };
   let clean = true;
   try {
     for (const alg of options.algs) {
       const algStarted = Date.now();
       const commit = await gitState();
       const rows: ScenarioRow[] = [];
+      const sections: string[] = [];
       for (const scenario of options.scenarios) {
+        if (scenario === FLOOD_SCENARIO) {
+          console.log(`[${engineLabel} ${alg}] ${scenario}, ${FLOOD_CONNECTIONS} connections of password logins, probes of 1 connection, ${options.durationSeconds} s idle and ${options.durationSeconds} s under the flood`);
+          const flood = await attempt(() => measureFlood(run, alg));
+          sections.push(...renderFlood(flood), '');
+          if (floodProblems(flood).length > 0) clean = false;
+          continue;
+        }
         const connections = options.connectionsOf(scenario);
         console.log(`[${engineLabel} ${alg}] ${scenario}, ${connections} connections, ${options.durationSeconds} s each`);
         const real = await attempt(() => measureReal(run, scenario, alg, connections));
@@ -79,13 +89,14 @@ async function main(options: Options): Promise<boolean> {
           `options: ${options.summary}; ${options.durationSeconds} s per measurement; load: autocannon, one process per server instance, 127.0.0.1`,
         ],
       };
-      console.log(`\n${renderTable(rows)}\n`);
+      if (rows.length > 0) console.log(`\n${renderTable(rows)}\n`);
       for (const note of renderNotes(rows)) console.log(note);
+      if (sections.length > 0) console.log(`\n${sections.join('\n')}`);
       if (rows.some((row) => rowProblems(row).length > 0)) clean = false;
       if (!options.smoke) {
         const file = join(root, 'bench', 'results', `${engineLabel}-${alg}.md`);
         mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, renderReport(meta, rows));
+        writeFileSync(file, renderReport(meta, rows, sections));
         console.log(`written: ${relative(root, file)}`);
       }
     }

@@ -18,6 +18,8 @@ export interface RunContext {
   readonly instances: number;
   /** Where --profile puts the real server's CPU profiles; null: no profiling. */
   readonly profileRoot: string | null;
+  /** Extra environment of the real server (--server-env). */
+  readonly serverEnv: Readonly<Record<string, string>>;
 }
 
 export interface Measured {
@@ -27,7 +29,15 @@ export interface Measured {
 
 /** How long a load process may run past its duration (autocannon's own request timeout is 10 s). */
 const LOAD_GRACE_MS = 60_000;
-const REQUEST_TIMEOUT_SECONDS = 10;
+export const REQUEST_TIMEOUT_SECONDS = 10;
+
+/** One load process (bench/load/worker.ts) driving one server for the job's duration. */
+export async function runLoad(run: Pick<RunContext, 'root' | 'tmp'>, job: Omit<LoadJob, 'timeoutSeconds'>, file: string): Promise<LoadResult> {
+  const path = join(run.tmp, `${file}.job.json`);
+  writeFileSync(path, JSON.stringify({ ...job, timeoutSeconds: REQUEST_TIMEOUT_SECONDS } satisfies LoadJob));
+  const stdout = await runChild(process.execPath, ['--import', 'tsx', 'bench/load/worker.ts', path], { cwd: run.root, timeoutMs: job.durationSeconds * 1000 + LOAD_GRACE_MS });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as LoadResult;
+}
 
 /** Splits the connections (and their principals) over the instances and sums what they measured. */
 async function drive(run: RunContext, scenario: ScenarioName, urls: readonly string[], prepared: Prepared, connections: number, label: string): Promise<LoadResult> {
@@ -35,19 +45,8 @@ async function drive(run: RunContext, scenario: ScenarioName, urls: readonly str
   const results = await Promise.all(
     urls.map(async (url, index) => {
       const share = Math.floor(connections / urls.length) + (index < connections % urls.length ? 1 : 0);
-      const job: LoadJob = {
-        ...prepared,
-        principals: prepared.principals.slice(offset, (offset += share)),
-        scenario,
-        url,
-        connections: share,
-        durationSeconds: run.durationSeconds,
-        timeoutSeconds: REQUEST_TIMEOUT_SECONDS,
-      };
-      const file = join(run.tmp, `${label}-${index}.job.json`);
-      writeFileSync(file, JSON.stringify(job));
-      const stdout = await runChild(process.execPath, ['--import', 'tsx', 'bench/load/worker.ts', file], { cwd: run.root, timeoutMs: run.durationSeconds * 1000 + LOAD_GRACE_MS });
-      return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as LoadResult;
+      const principals = prepared.principals.slice(offset, (offset += share));
+      return runLoad(run, { ...prepared, principals, scenario, url, connections: share, durationSeconds: run.durationSeconds }, `${label}-${index}`);
     }),
   );
   return mergeResults(results);
@@ -73,7 +72,7 @@ export async function measureReal(run: RunContext, scenario: ScenarioName, alg: 
     mkdirSync(profileDir, { recursive: true });
   }
   try {
-    const servers = await startRealServers({ root: run.root, databaseUrl: database.url, alg, instances: run.instances, ...(profileDir === undefined ? {} : { profileDir }) });
+    const servers = await startRealServers({ root: run.root, databaseUrl: database.url, alg, instances: run.instances, env: run.serverEnv, ...(profileDir === undefined ? {} : { profileDir }) });
     try {
       const [first = ''] = servers.urls;
       const prepared = await prepareReal(first, servers.adminToken, scenario, connections);

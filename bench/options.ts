@@ -20,6 +20,8 @@ export interface Options {
   /** Also measure the ideal's SQL through Prisma (the Prisma floor). */
   readonly floor: boolean;
   readonly build: boolean;
+  /** Extra environment of the real server (`--server-env NAME=VALUE,…`), e.g. UV_THREADPOOL_SIZE. */
+  readonly serverEnv: Readonly<Record<string, string>>;
   /** The command line as given, for the report. */
   readonly summary: string;
 }
@@ -46,6 +48,13 @@ const positive = (value: string | undefined, what: string): number | null => {
   return number;
 };
 
+/** "A=1,B=2" → { A: '1', B: '2' }. */
+function serverEnvOf(value: string): Record<string, string> {
+  const pairs = value === '' ? [] : value.split(',').map((pair) => /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair.trim()));
+  if (pairs.some((pair) => pair === null)) throw new Error('--server-env takes NAME=VALUE pairs separated by commas');
+  return Object.fromEntries(pairs.map((pair) => [pair?.[1] ?? '', pair?.[2] ?? '']));
+}
+
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
   const { values } = parseArgs({
     args: [...argv],
@@ -62,6 +71,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): O
       'no-ideal': { type: 'boolean', default: false },
       'no-floor': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
+      'server-env': { type: 'string', default: '' },
     },
   });
   const smoke = values.smoke;
@@ -91,6 +101,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): O
     ideal: !values['no-ideal'],
     floor: !values['no-floor'] && !smoke,
     build: !values['no-build'],
+    serverEnv: serverEnvOf(values['server-env']),
     summary: argv.length === 0 ? '(defaults)' : argv.join(' ').replace(/\/\/[^@/]*@/g, '//…@'),
   };
 }

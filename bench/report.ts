@@ -30,7 +30,7 @@ const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const ms = (value: number) => (value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : String(Math.round(value)));
 const firstLine = (error: Error) => error.message.split('\n')[0] ?? '';
 
-function problemsOf(load: LoadResult): string[] {
+export function problemsOf(load: LoadResult): string[] {
   const problems: string[] = [];
   if (load.unexpected > 0) {
     const statuses = Object.entries(load.statuses).map(([status, count]) => `${status} ×${count}`).join(', ');
@@ -116,7 +116,8 @@ export function renderNotes(rows: readonly ScenarioRow[]): string[] {
   return notes;
 }
 
-export function renderReport(meta: RunMeta, rows: readonly ScenarioRow[]): string {
+/** `sections`: tables of scenarios with a shape of their own (bench/flood.ts), under the main one. */
+export function renderReport(meta: RunMeta, rows: readonly ScenarioRow[], sections: readonly string[] = []): string {
   const notes = renderNotes(rows);
   return [
     `# ${meta.title}`,
@@ -131,6 +132,7 @@ export function renderReport(meta: RunMeta, rows: readonly ScenarioRow[]): strin
     'floor: the ideal endpoint sending the same SQL through Prisma (the project\'s fixed data layer), on the server\'s own Prisma set-up; the gap from floor to ideal is Prisma\'s cost.',
     'ratio to floor / to ideal: Keystate / floor and Keystate / ideal, on logins/s for login scenarios and req/s otherwise.',
     ...(notes.length === 0 ? [] : ['', '## Flagged', '', ...notes]),
+    ...(sections.length === 0 ? [] : ['', ...sections]),
     '',
   ].join('\n');
 }

@@ -8,6 +8,9 @@ import { createAppService } from './apps/app-service.js';
 import type { Bootstrapped } from './bootstrap.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createArgon2Gate, passwordSheddingLog } from './credentials/argon2-gate.js';
+import { timeComparisons } from './credentials/comparison-timing.js';
+import { createDecoyBudget } from './credentials/decoy-budget.js';
 import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
 import { createPasswordLogin } from './credentials/password-login.js';
 import { createPasswordService } from './credentials/password-service.js';
@@ -147,7 +150,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tokens = createTokenService({ issuer: config.issuer, clock, keys: boot.keys });
   const runner = createRunner({ storage, clock });
   const delivery = { senders: deps.senders, sealer: boot.sealer, provider: storage.provider, log: app.log, firstAttemptMs: config.deliveryFirstAttemptMs, kept: createKeptOutcomes(app.log) };
-  const passwordHasher = deps.passwordHasher ?? createPasswordHasher(config.passwordHashing);
+  // Argon2 work is bounded (issue 15): timed, so a login past its app's decoy budget can wait as long
+  // as a comparison takes; gated, so it never takes the whole thread pool.
+  const timing = timeComparisons(deps.passwordHasher ?? createPasswordHasher(config.passwordHashing));
+  const passwordHasher = timing.hasher;
+  const argon2Gate = createArgon2Gate({ ...config.passwordWork, onShedding: passwordSheddingLog(app.log) });
   const machines = createMachines({ config, hasher, passwordHasher, tokens, delivery, provider: storage.provider });
   const { families, sessions } = machines;
   app.decorate('deliveries', createDeliveryWorker({ storage, runner, clock, otp: machines.otp, magicLink: machines.magicLink, delivery }));
@@ -156,7 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = config.rateLimits;
   const apps = createAppService({ storage, hasher, tokens, defaultTenantId: boot.defaultTenant.id, cache: boot.apps.cache });
   const magicLinks = createMagicLinkService({ storage, clock, runner, hasher, magicLinks: machines.magicLink, sessions, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
-  const passwords = createPasswordService({ storage, clock, runner, passwords: machines.passwords });
+  const passwords = createPasswordService({ storage, clock, runner, passwords: machines.passwords, gate: argon2Gate });
   const users = createUserService({ storage, clock, runner, passwords });
   const otp = createOtpService({ storage, clock, runner, hasher, otp: machines.otp, sessions, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const refresh = createRefreshService({ runner, hasher, families });
@@ -188,7 +195,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(otpRoutes, { otp });
     await scope.register(sessionRoutes, { sessions: sessionRequests });
     await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, limiter, limits }), totp });
-    const passwordLogin = createPasswordLogin({ storage, runner, hasher, passwordHasher, sessions, passwords: machines.passwords, limiter, limits });
+    const decoys = createDecoyBudget({ hasher: passwordHasher, timing, limiter, limit: config.passwordWork.decoysPerApp });
+    const passwordLogin = createPasswordLogin({ storage, runner, hasher, decoys, sessions, passwords: machines.passwords, limiter, limits, gate: argon2Gate });
     await scope.register(passwordRoutes, { login: passwordLogin, passwords });
   });
   if (config.nodeEnv !== 'production') {

@@ -1,4 +1,5 @@
-import { type Argon2Params, DEFAULT_ARGON2_PARAMS } from './credentials/argon2-params.js';
+import { availableParallelism } from 'node:os';
+import { type Argon2Params, DEFAULT_ARGON2_PARAMS, defaultArgon2Concurrency, LIBUV_DEFAULT_THREADS } from './credentials/argon2-params.js';
 import { base64Key, deepFreeze, type Env, isLoopbackHost, retryDelays, valueReader } from './config-values.js';
 
 // loadConfig(env) is the single source of truth for configuration: every variable, its default
@@ -53,6 +54,16 @@ export interface Config {
   readonly totpOverrideWindowMs: number;
   /** Argon2id cost of password hashes (a change re-hashes each password at its next login). */
   readonly passwordHashing: Argon2Params;
+  /** How much Argon2 work may run, and wait, at once (src/credentials/argon2-gate.ts). */
+  readonly passwordWork: {
+    /** Password operations at once; the others wait for a slot. */
+    readonly concurrency: number;
+    /** Requests waiting for a slot, all apps together; past this they answer 503. */
+    readonly queueMax: number;
+    /** Decoy comparisons (logins naming nobody, or a user without a password) per app; past it, a
+     * timer as long as a comparison stands in for the work (src/credentials/decoy-budget.ts). */
+    readonly decoysPerApp: RateLimit;
+  };
   /** How often an instance re-reads signing and HMAC keys; also how long a rotated-in key waits
    * before it signs, so every instance knows it first. */
   readonly keyRefreshMs: number;
@@ -161,6 +172,13 @@ export function loadConfig(env: Env): Config {
   }
   const masterKey = masterKeySource(read.text('KEYSTATE_MASTER_KEY'), read.text('KEYSTATE_MASTER_KEY_FILE'), nodeEnv, problems);
 
+  // libuv reads UV_THREADPOOL_SIZE itself when its pool starts; read here only to size the gate.
+  const threadPool = read.integer('UV_THREADPOOL_SIZE', LIBUV_DEFAULT_THREADS, 1, 1024);
+  const argon2Concurrency = read.integer('ARGON2_CONCURRENCY', defaultArgon2Concurrency(availableParallelism(), threadPool), 1, 1024);
+  if (argon2Concurrency >= threadPool) {
+    problems.push(`ARGON2_CONCURRENCY: must be below UV_THREADPOOL_SIZE (${threadPool}), so token signing always finds a thread; raise UV_THREADPOOL_SIZE too`);
+  }
+
   const request = read.integer('REQUEST_TIMEOUT_MS', 30_000, 100, 600_000);
   const headers = read.integer('HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
   if (headers > request) problems.push('HEADERS_TIMEOUT_MS: must not be longer than REQUEST_TIMEOUT_MS');
@@ -187,6 +205,7 @@ export function loadConfig(env: Env): Config {
       timeCost: read.integer('ARGON2_PASSES', DEFAULT_ARGON2_PARAMS.timeCost, 2, 20),
       parallelism: DEFAULT_ARGON2_PARAMS.parallelism,
     },
+    passwordWork: { concurrency: argon2Concurrency, queueMax: read.integer('ARGON2_QUEUE_MAX', 128, 0, 100_000), decoysPerApp: limit('ARGON2_DECOYS_PER_APP', 600, 60) },
     keyRefreshMs: read.integer('KEY_REFRESH_SECONDS', 30, 1, 3600) * 1000,
     appRefreshMs: read.integer('APP_REFRESH_MS', 1000, 50, 60_000),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),

@@ -82,6 +82,9 @@ export const ERRORS = {
   // before anything was written.
   DATABASE_BUSY: { status: 503, message: 'The server is busy; retry shortly' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry' },
+  // More password logins (or password changes) at once than Argon2 may work on and wait for:
+  // turned away before anything was looked up or counted (src/credentials/argon2-gate.ts).
+  PASSWORD_HASHING_BUSY: { status: 503, message: 'Too many password checks at once; retry shortly' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   RATE_LIMIT_UNAVAILABLE: { status: 503, message: 'Rate limiting is unavailable; try again later' },
   MAGIC_LINK_PROVIDER_CONFIGURATION: { status: 400, message: 'The email provider is not configured', wireCode: 'external_provider_configuration_error' },

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
@@ -214,5 +215,25 @@ describe('loadConfig: modes and secrets (issue 7)', () => {
     expect(loadConfig({ DELIVERY_FIRST_ATTEMPT_MS: '30000' }).deliveryFirstAttemptMs).toBe(30_000);
     expect(problemsOf({ DELIVERY_FIRST_ATTEMPT_MS: '30001' })[0]).toContain('DELIVERY_FIRST_ATTEMPT_MS');
     expect(problemsOf({ DELIVERY_FIRST_ATTEMPT_MS: '-1' })[0]).toContain('DELIVERY_FIRST_ATTEMPT_MS');
+  });
+});
+
+describe('loadConfig: Argon2 work (issue 15)', () => {
+  it('runs one Argon2 operation per core but one, leaving libuv a thread for signing; queues 128; 600 decoys per app a minute', () => {
+    const defaults = loadConfig({});
+    expect(defaults.passwordWork).toEqual({ concurrency: Math.max(1, Math.min(availableParallelism() - 1, 3)), queueMax: 128, decoysPerApp: { max: 600, windowMs: 60_000 } });
+    // A larger thread pool lets more cores hash (on a machine that has them).
+    expect(loadConfig({ UV_THREADPOOL_SIZE: '64' }).passwordWork.concurrency).toBe(Math.max(1, Math.min(availableParallelism() - 1, 63)));
+    const set = loadConfig({ ARGON2_CONCURRENCY: '2', ARGON2_QUEUE_MAX: '0', ARGON2_DECOYS_PER_APP_MAX: '10', ARGON2_DECOYS_PER_APP_WINDOW_SECONDS: '1' });
+    expect(set.passwordWork).toEqual({ concurrency: 2, queueMax: 0, decoysPerApp: { max: 10, windowMs: 1000 } });
+  });
+
+  it('refuses a concurrency that would take every libuv thread, and values out of range', () => {
+    expect(problemsOf({ ARGON2_CONCURRENCY: '4' })).toEqual(['ARGON2_CONCURRENCY: must be below UV_THREADPOOL_SIZE (4), so token signing always finds a thread; raise UV_THREADPOOL_SIZE too']);
+    expect(loadConfig({ ARGON2_CONCURRENCY: '4', UV_THREADPOOL_SIZE: '8' }).passwordWork.concurrency).toBe(4);
+    expect(problemsOf({ ARGON2_CONCURRENCY: '0' })[0]).toContain('ARGON2_CONCURRENCY');
+    expect(problemsOf({ ARGON2_QUEUE_MAX: '-1' })[0]).toContain('ARGON2_QUEUE_MAX');
+    expect(problemsOf({ UV_THREADPOOL_SIZE: '2000' })[0]).toContain('UV_THREADPOOL_SIZE');
+    expect(problemsOf({ ARGON2_DECOYS_PER_APP_MAX: '0' })[0]).toContain('ARGON2_DECOYS_PER_APP_MAX');
   });
 });

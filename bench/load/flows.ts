@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { LoadJob, Principal } from './job.js';
 
 // What one autocannon connection sends, scenario by scenario. Each connection gets its own Flow
@@ -19,8 +20,9 @@ type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 interface Step {
   readonly build: () => Request;
-  /** The status this step must answer: 200, or 302 for the emailed link. */
-  readonly expect: number;
+  /** The status this step must answer: 200, or 302 for the emailed link; the flood's logins, 400
+   * (nobody by that name) or 503 (turned away while password hashing is saturated). */
+  readonly expect: number | readonly number[];
   /** Reads what the next steps need from a response with the expected status. */
   readonly accept?: (body: string, headers: Headers) => Verdict;
 }
@@ -116,8 +118,16 @@ function stepsOf(job: LoadJob, who: Principal): Step[] {
         { build: () => post('/cis/v1/auth/link/email/authenticate', { code }), expect: 200 },
       ];
     }
+    case 'password-flood': {
+      // An attacker's flood: every login names a new random username, so each costs a comparison
+      // (against the decoy) and no limit per user ever applies.
+      const login = () => post('/cis/v1/auth/password/authenticate', { username: `nobody-${randomBytes(8).toString('hex')}`, password: 'Wrong-Horse-42-battery' });
+      return [{ build: login, expect: [400, 503] }];
+    }
   }
 }
+
+const expected = (step: Step, status: number): boolean => (typeof step.expect === 'number' ? status === step.expect : step.expect.includes(status));
 
 /** One connection's walk through the scenario; an unexpected answer starts the sequence over. */
 export function createFlow(job: LoadJob, who: Principal, tally: Tally): Flow {
@@ -142,7 +152,7 @@ export function createFlow(job: LoadJob, who: Principal, tally: Tally): Flow {
       tally.latencies.push(performance.now() - sentAt);
       tally.statuses[status] = (tally.statuses[status] ?? 0) + 1;
       const step = current();
-      if (status !== step.expect) return fail(`${status} ${body.slice(0, 160)}`);
+      if (!expected(step, status)) return fail(`${status} ${body.slice(0, 160)}`);
       let verdict: Verdict;
       try {
         verdict = step.accept?.(body, headers) ?? 'next';

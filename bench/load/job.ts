@@ -2,8 +2,11 @@
 // orchestrator writes a LoadJob as JSON to a file, the worker prints one LoadResult as JSON on
 // stdout. Both the real server and the ideal endpoint are driven with the same job shape.
 
-export const SCENARIOS = ['client-token', 'silent-auth', 'refresh', 'otp-login', 'otp-login-outbox', 'magic-link-login'] as const;
+export const SCENARIOS = ['client-token', 'silent-auth', 'refresh', 'otp-login', 'otp-login-outbox', 'magic-link-login', 'password-flood'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** Not a throughput measurement: the latency of client tokens and silent authentication, idle and
+ * during a flood of password logins (bench/flood.ts); its load process sends the flood itself. */
+export const FLOOD_SCENARIO = 'password-flood' satisfies ScenarioName;
 
 /** What one connection works with: its own user, and for silent-auth/refresh its own session or
  * refresh-token family (concurrent steps on one session or family would serialise on it). */

@@ -17,3 +17,13 @@ export interface Argon2Params {
  * four threads).
  */
 export const DEFAULT_ARGON2_PARAMS: Argon2Params = { memoryKib: 32_768, timeCost: 3, parallelism: 1 };
+
+/** libuv's thread pool when UV_THREADPOOL_SIZE is not set. */
+export const LIBUV_DEFAULT_THREADS = 4;
+
+/**
+ * How many Argon2 operations run at once by default: one core is left to the event loop (HTTP,
+ * SQLite, the signing jose hands to the pool), and at least one of libuv's threads to signing, which
+ * waits in the same pool. On a 2-core machine, one at a time.
+ */
+export const defaultArgon2Concurrency = (cores: number, threadPool: number): number => Math.max(1, Math.min(cores - 1, threadPool - 1));

@@ -7,15 +7,32 @@ export { type Argon2Params, DEFAULT_ARGON2_PARAMS };
 // @node-rs/argon2, whose native work runs on libuv's thread pool, off the event loop. The cost
 // parameters travel inside each hash, so a change of parameters is seen on the next successful
 // login (`needsRehash`) and the password is hashed again then.
+//
+// A password is hashed and compared in Unicode NFC: "é" typed as one code point or as "e" and a
+// combining accent (keyboards and platforms differ) is one password. Hashes stored before that
+// were made from the password as typed: a password whose NFC form differs is compared as typed too,
+// and a match that way is reported so the caller stores the NFC hash.
+
+/** How a submitted password compares with a stored hash. `matchAsTyped`: only in the form it was
+ * typed, not its NFC form (a hash stored before passwords were normalised): store it again. */
+export type PasswordComparison = 'mismatch' | 'match' | 'matchAsTyped';
 
 export interface PasswordHasher {
+  /** Hashes the password's NFC form. */
   hash(password: string): Promise<string>;
-  verify(stored: string, password: string): Promise<boolean>;
+  verify(stored: string, password: string): Promise<PasswordComparison>;
   /** The stored hash was made with other parameters (or another algorithm) than the current ones. */
   needsRehash(stored: string): boolean;
   /** The work of a verify that never matches: a login for a user without a password costs the
    * time a wrong password does, so timing does not tell which users exist. */
   verifyNothing(password: string): Promise<false>;
+}
+
+/** The forms a password is compared in, in order: its NFC form, then as typed when that differs.
+ * A wrong password costs one Argon2 comparison per form, for a real hash and the decoy alike. */
+export function formsToCompare(password: string): readonly string[] {
+  const normalised = password.normalize('NFC');
+  return normalised === password ? [normalised] : [normalised, password];
 }
 
 /** The parameters a PHC string was made with; null when it is not an Argon2id hash of this form. */
@@ -35,8 +52,13 @@ export function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2_PARAM
   const options = { memoryCost: params.memoryKib, timeCost: params.timeCost, parallelism: params.parallelism };
   let decoy: Promise<string> | null = null;
   return {
-    hash: async (password) => (await argon2()).hash(password, options),
-    verify: async (stored, password) => (await argon2()).verify(stored, password),
+    hash: async (password) => (await argon2()).hash(password.normalize('NFC'), options),
+    async verify(stored, password) {
+      const { verify } = await argon2();
+      const [normalised, asTyped] = formsToCompare(password);
+      if (await verify(stored, normalised ?? password)) return 'match';
+      return asTyped !== undefined && (await verify(stored, asTyped)) ? 'matchAsTyped' : 'mismatch';
+    },
     needsRehash(stored) {
       const used = argon2ParamsOf(stored);
       return used === null || used.memoryKib !== params.memoryKib || used.timeCost !== params.timeCost || used.parallelism !== params.parallelism;
@@ -45,7 +67,7 @@ export function createPasswordHasher(params: Argon2Params = DEFAULT_ARGON2_PARAM
       // A hash of a random secret nobody knows, made once with the current parameters.
       const { hash, verify } = await argon2();
       decoy ??= hash(randomBytes(32).toString('base64url'), options);
-      await verify(await decoy, password);
+      for (const form of formsToCompare(password)) await verify(await decoy, form);
       return false;
     },
   };

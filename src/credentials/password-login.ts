@@ -11,10 +11,11 @@ import type { Sessions } from '../sessions/session-machine.js';
 import type { Storage } from '../storage/prisma.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
 import { findLoginUser } from '../users/login-user.js';
+import type { Argon2Gate } from './argon2-gate.js';
+import type { DecoyBudget } from './decoy-budget.js';
 import type { PasswordTypes } from './definitions.js';
 import { credentialLoginFacts, refuseNobody } from './login-facts.js';
 import type { PasswordCredentials } from './password-credentials.js';
-import type { PasswordHasher } from './password-hasher.js';
 import { passwordLoginPolicy } from './password-policy.js';
 
 // POST /cis/v1/auth/password/authenticate (mosaic-backend-api.md §2.10): load the facts (the user,
@@ -32,6 +33,8 @@ export interface AuthenticatePasswordRequest {
   readonly sessionId: string | null;
   readonly resource: string | null;
   readonly claims: ClaimsRequest | null;
+  /** Fires when the client has gone: a login still waiting for Argon2 leaves the queue. */
+  readonly abandoned?: AbortSignal;
 }
 
 export interface PasswordLogin {
@@ -42,18 +45,21 @@ export function createPasswordLogin(deps: {
   storage: Storage;
   runner: Runner;
   hasher: SecretHasher;
-  passwordHasher: PasswordHasher;
+  /** The decoy comparison, within each app's budget (./decoy-budget.ts). */
+  decoys: DecoyBudget;
   sessions: Sessions;
   passwords: PasswordCredentials;
   limiter: RateLimiter;
   limits: Config['rateLimits'];
+  gate: Argon2Gate;
 }): PasswordLogin {
   const { storage, runner, passwords } = deps;
 
-  return {
+  const login: PasswordLogin = {
     async authenticate(app, request) {
-      // Nobody to compare with: the same Argon2 work as a wrong password, and the same answer.
-      const refuse = (sessionId: string | null) => refuseNobody(sessionId, 'PASSWORD_INVALID_CREDENTIALS', () => deps.passwordHasher.verifyNothing(request.password));
+      // Nobody to compare with: the time of a wrong password's comparison (within the app's decoy
+      // budget, the same Argon2 work), and the same answer.
+      const refuse = (sessionId: string | null) => refuseNobody(sessionId, 'PASSWORD_INVALID_CREDENTIALS', () => deps.decoys.verifyNothing(app.id, request.password));
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const found = await findLoginUser({ db: storage.db, limiter: deps.limiter }, app, { type: request.usernameType, identifier: request.username, bucket: 'password-authenticate', limit: deps.limits.authenticate });
       if (found === null) return refuse(request.sessionId);
@@ -76,5 +82,11 @@ export function createPasswordLogin(deps: {
       if (results.tokens === undefined) throw new AuthError('PASSWORD_INVALID_CREDENTIALS');
       return results.tokens;
     },
+  };
+  return {
+    // Argon2 work is bounded (./argon2-gate.ts): the slot is taken before anything is looked up or
+    // counted, so a login turned away changes nothing and looks the same whoever it names; it is
+    // held through the comparison.
+    authenticate: (app, request) => deps.gate.run(app.id, () => login.authenticate(app, request), request.abandoned),
   };
 }

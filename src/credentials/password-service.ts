@@ -9,6 +9,7 @@ import { newId } from '../secrets/random.js';
 import type { Storage } from '../storage/prisma.js';
 import { userConflict } from '../users/user-service.js';
 import type { UserView } from '../users/user-view.js';
+import type { Argon2Gate } from './argon2-gate.js';
 import type { PasswordTypes } from './definitions.js';
 import { claimingLiveSlot } from './live-slot.js';
 import type { PasswordCredentials } from './password-credentials.js';
@@ -46,7 +47,7 @@ export interface PreparedPassword {
   readonly temporary: boolean;
 }
 
-export function createPasswordService(deps: { storage: Storage; clock: Clock; runner: Runner; passwords: PasswordCredentials }): PasswordService {
+export function createPasswordService(deps: { storage: Storage; clock: Clock; runner: Runner; passwords: PasswordCredentials; gate: Argon2Gate }): PasswordService {
   const { storage, runner, passwords } = deps;
 
   async function appUser(app: AppRecord, userId: string): Promise<UserRecord> {
@@ -60,7 +61,8 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
       const problems = request.enforceComplexity ? passwordProblems(app, request.password, identity) : [];
       if (problems.length > 0) throw new AuthError('VALIDATION_FAILED', { message: problems });
       const id = newId();
-      const enrolled = await passwords.strategy.enroll(id, { password: request.password });
+      // Through the gate logins take: a burst of password changes cannot starve the thread pool either.
+      const enrolled = await deps.gate.run(app.id, () => passwords.strategy.enroll(id, { password: request.password }));
       return { id, hash: enrolled.secret, temporary: request.forceReplace };
     },
 

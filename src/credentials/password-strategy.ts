@@ -2,8 +2,9 @@ import { PASSWORD_METHOD } from '../../machines/password.machine.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { CredentialStrategy } from './strategy.js';
 
-// Passwords as a kind of credential: the row keeps an Argon2id hash (its cost parameters inside);
-// a match made with parameters other than the current ones comes with a new hash to store.
+// Passwords as a kind of credential: the row keeps an Argon2id hash of the password's NFC form (its
+// cost parameters inside); a match made with parameters other than the current ones, or against a
+// hash of the password as typed (stored before passwords were normalised), comes with a new hash to store.
 
 export interface PasswordVerdict {
   readonly matched: boolean;
@@ -21,8 +22,12 @@ export function passwordStrategy(hasher: PasswordHasher): PasswordStrategy {
       return { secret: await hasher.hash(password), params: {}, reveal: null };
     },
     async verify(stored, proof) {
-      if (!(await hasher.verify(stored.secret, proof))) return { matched: false, rehashed: null };
-      return { matched: true, rehashed: hasher.needsRehash(stored.secret) ? await hasher.hash(proof) : null };
+      const comparison = await hasher.verify(stored.secret, proof);
+      if (comparison === 'mismatch') return { matched: false, rehashed: null };
+      // Stored again, in NFC under the current parameters, when it was hashed as typed before
+      // passwords were normalised, or under other parameters.
+      const rehash = comparison === 'matchAsTyped' || hasher.needsRehash(stored.secret);
+      return { matched: true, rehashed: rehash ? await hasher.hash(proof) : null };
     },
     revoke: () => ({ secret: '' }),
   };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hash as argon2Hash } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
 import { PASSWORD_METHOD } from '../../machines/password.machine.js';
 import { TOTP_METHOD } from '../../machines/totp.machine.js';
@@ -32,6 +33,16 @@ describe('password strategy', () => {
     const verdict = await strategy.verify({ id: 'pwd-2', secret: older.secret, params: {} }, 'Correct-Horse-42-battery', {});
     expect(verdict.matched).toBe(true);
     expect(verdict.rehashed).toMatch(/^\$argon2id\$v=19\$m=32768,t=3,p=1\$/);
+  });
+
+  it('a match against a hash of the password as typed (stored before passwords were normalised) comes with its NFC hash (issue 15)', async () => {
+    const typed = 'Cafe\u0301-au-lait-42';
+    const legacy = await argon2Hash(typed, { memoryCost: 32_768, timeCost: 3, parallelism: 1 });
+    const verdict = await strategy.verify({ id: 'pwd-3', secret: legacy, params: {} }, typed, {});
+    expect(verdict.matched).toBe(true);
+    if (verdict.rehashed === null) throw new Error('expected a new hash');
+    expect(await createPasswordHasher().verify(verdict.rehashed, 'Caf\u00e9-au-lait-42')).toBe('match');
+    expect(await strategy.verify({ id: 'pwd-3', secret: verdict.rehashed, params: {} }, typed, {})).toEqual({ matched: true, rehashed: null });
   });
 });
 

@@ -13,6 +13,8 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     LOG_LEVEL: 'silent',
     // A fixed key-encryption key: tests never write a key file.
     KEYSTATE_MASTER_KEY: TEST_MASTER_KEY,
+    // Not derived from this machine's cores: tests that hold comparisons at a gate need several at once.
+    ARGON2_CONCURRENCY: '3',
     ...overrides,
   });
 }

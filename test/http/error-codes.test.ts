@@ -61,6 +61,7 @@ describe('error codes', () => {
     DELIVERY_UNAVAILABLE: [503, 503],
     DATABASE_BUSY: [503, 503],
     SHUTTING_DOWN: [503, 503],
+    PASSWORD_HASHING_BUSY: [503, 503],
     RATE_LIMITED: [429, 429],
     RATE_LIMIT_UNAVAILABLE: [503, 503],
     MAGIC_LINK_PROVIDER_CONFIGURATION: [400, "external_provider_configuration_error"],

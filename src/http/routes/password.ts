@@ -3,6 +3,7 @@ import { type Static, Type } from 'typebox';
 import type { PasswordLogin } from '../../credentials/password-login.js';
 import type { PasswordService } from '../../credentials/password-service.js';
 import { callerOf } from '../client-auth.js';
+import { clientGone } from '../client-gone.js';
 import { authenticateFields, authenticateOptions, clientSecurity, closed, MessageBody, TokenResponse } from '../schemas/common.js';
 
 // Passwords (mosaic-backend-api.md §2.10, §2.12): the app sets and replaces its users' passwords,
@@ -74,9 +75,10 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ login: PasswordLogin; p
         response: { 200: TokenResponse, '4xx': MessageBody },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body;
-      return login.authenticate(callerOf(request), { username: body.username, usernameType: body.username_type ?? 'username', password: body.password, ...authenticateOptions(body) });
+      const abandoned = clientGone(reply);
+      return login.authenticate(callerOf(request), { username: body.username, usernameType: body.username_type ?? 'username', password: body.password, ...authenticateOptions(body), abandoned });
     },
   );
 };
