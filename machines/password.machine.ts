@@ -97,6 +97,16 @@ const counting = (context: PasswordContext, at: number): number => {
   return lapse !== null && context.lastAttemptAt !== null && at - context.lastAttemptAt >= lapse ? 0 : context.attempts;
 };
 
+/** From when the password answers every login as a new one would (no lock in force, no failure
+ * still counting), whatever it is: what a stand-in for a login that names no password
+ * (src/credentials/shadow-credentials.ts) may be forgotten after (null: not before a login clears it). */
+export function passwordSettlesAt(context: PasswordContext): number | null {
+  if (context.lockedUntil !== null) return context.lockedUntil;
+  if (context.attempts === 0) return context.lastAttemptAt ?? context.setAt;
+  const lapse = context.policy?.failuresExpireMs ?? null;
+  return lapse === null || context.lastAttemptAt === null ? null : context.lastAttemptAt + lapse;
+}
+
 export const passwordMachine = setup({
   types: { input: {} as PasswordInput, context: {} as PasswordContext, events: {} as PasswordEvent },
   actions: {

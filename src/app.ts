@@ -183,8 +183,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(userRoutes, { users });
     await scope.register(otpRoutes, { otp });
     await scope.register(sessionRoutes, { sessions: sessionRequests });
-    await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, limiter, limits }), totp });
-    const passwordLogin = createPasswordLogin({ storage, runner, hasher, passwordHasher, sessions, passwords: machines.passwords, limiter, limits });
+    await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, standIns: machines.standIns.totp, clock, limiter, limits }), totp });
+    const passwordLogin = createPasswordLogin({ storage, runner, hasher, sessions, passwords: machines.passwords, standIns: machines.standIns.password, clock, limiter, limits });
     await scope.register(passwordRoutes, { login: passwordLogin, passwords });
   });
   if (config.nodeEnv !== 'production') {
