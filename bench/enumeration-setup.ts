@@ -1,4 +1,5 @@
 import { totpCode, type TotpParams, totpStep } from '../src/credentials/totp.js';
+import { call, text } from './setup.js';
 
 // The fixtures of `npm run bench:enumeration` (bench/enumeration.ts), made over the real server's
 // HTTP API as an app would: an app whose logins lock late (so many wrong secrets can be timed per
@@ -28,25 +29,11 @@ export interface Client {
   readonly token: string;
 }
 
-/** A JSON POST that must answer `expected`; anything else stops the run. */
-export async function post(url: string, path: string, body: unknown, bearer: string, expected: number): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await response.text();
-  if (response.status !== expected) throw new Error(`setup: POST ${path} answered ${response.status} (expected ${expected}): ${text.slice(0, 300)}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
-
-const text = (value: unknown, what: string): string => {
-  if (typeof value !== 'string') throw new Error(`setup: no ${what} in the answer`);
-  return value;
-};
-
 export async function createClient(url: string, adminToken: string): Promise<Client> {
   const preferences = { password: { maxPasswordFailures: MAX_FAILURES, passwordSuspensionDuration: 60, failuresExpireIn: 60 }, totp: { maxFailures: MAX_FAILURES, lockoutDuration: 60 } };
-  const app = await post(url, '/admin/v1/applications', { name: 'Enumeration bench', redirect_uris: ['http://127.0.0.1/bench/callback'], login_preferences: preferences }, adminToken, 201);
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: text(app.client_id, 'client_id'), client_secret: text(app.client_secret, 'client_secret') });
-  const response = await fetch(`${url}/oidc/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
-  return { url, token: text(((await response.json()) as Record<string, unknown>).access_token, 'access_token') };
+  const app = await call(url, '/admin/v1/applications', 201, { bearer: adminToken, body: { name: 'Enumeration bench', redirect_uris: ['http://127.0.0.1/bench/callback'], login_preferences: preferences } });
+  const form = { grant_type: 'client_credentials', client_id: text(app.client_id, 'client_id'), client_secret: text(app.client_secret, 'client_secret') };
+  return { url, token: text((await call(url, '/oidc/token', 200, { form })).access_token, 'access_token') };
 }
 
 let counter = 0;
@@ -56,12 +43,13 @@ export async function newSubject(client: Client, kind: Kind, which: Case): Promi
   const email = `bench-${which}-${++counter}@example.com`;
   if (which === 'unknown') return { email, seed: null };
   const credentials = which === 'holder' && kind === 'password' ? { credentials: { password: STRONG, force_replace: false } } : {};
-  await post(client.url, '/cis/v1/users', { email, ...credentials }, client.token, 201);
+  const as = (bearer: string, body: unknown) => ({ bearer, body });
+  await call(client.url, '/cis/v1/users', 201, as(client.token, { email, ...credentials }));
   if (which !== 'holder' || kind !== 'totp') return { email, seed: null };
   const asUser = { identifier_type: 'email', identifier: email };
-  const sent = await post(client.url, '/cis/v1/auth/otp/send', { channel: 'direct', ...asUser }, client.token, 200);
-  const login = await post(client.url, '/cis/v1/auth/otp/authenticate', { passcode: text(sent.code, 'code'), ...asUser }, client.token, 200);
-  const registered = await post(client.url, '/cis/v1/auth/totp/register', {}, text(login.access_token, 'access_token'), 201);
+  const sent = await call(client.url, '/cis/v1/auth/otp/send', 200, as(client.token, { channel: 'direct', ...asUser }));
+  const login = await call(client.url, '/cis/v1/auth/otp/authenticate', 200, as(client.token, { passcode: text(sent.code, 'code'), ...asUser }));
+  const registered = await call(client.url, '/cis/v1/auth/totp/register', 201, as(text(login.access_token, 'access_token'), {}));
   return { email, seed: text(registered.secret, 'secret') };
 }
 

@@ -1,6 +1,7 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
+import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/failures.js';
 
 // A user's authenticator app (TOTP, RFC 6238) for one app (mosaic-backend-api.md §2.11), as a
 // long-lived instance. Read this machine and you know every outcome of a TOTP login:
@@ -71,22 +72,22 @@ export const TOTP_EFFECTS = ['compareTotp', 'forgetSecret', 'recordAuthenticatio
 /** A code of a step already used, or of an earlier one. */
 const isSpent = (context: TotpContext, event: TotpEvent): boolean => event.type === 'totp.matched' && context.lastUsedStep !== null && event.step <= context.lastUsedStep;
 
+/** The failures as the shared reading sees them: they lapse `lockoutMs` after the latest. */
+const failures = (context: TotpContext): FailureCount => ({
+  attempts: context.attempts,
+  lockedUntil: context.lockedUntil,
+  latestAt: context.lastFailureAt,
+  lapseMs: context.policy?.lockoutMs ?? null,
+});
+
 /** Failures still counting at `at`: none once a lock has ended (a new count begins), none once the
  * latest is `lockoutMs` old. */
-const counting = (context: TotpContext, at: number): number => {
-  if (context.lockedUntil !== null && context.lockedUntil <= at) return 0;
-  const lapse = context.policy?.lockoutMs ?? null;
-  return lapse !== null && context.lastFailureAt !== null && at - context.lastFailureAt >= lapse ? 0 : context.attempts;
-};
+const counting = (context: TotpContext, at: number): number => failuresCounting(failures(context), at);
 
 /** From when the authenticator answers every code as a new one would (no lock in force, no failure
  * still counting), whatever codes it accepted: what a stand-in may be forgotten after (null: not
  * before a login clears it). */
-export function totpSettlesAt(context: TotpContext): number | null {
-  if (context.lockedUntil !== null) return context.lockedUntil;
-  if (context.attempts === 0) return context.lastFailureAt ?? context.registeredAt;
-  return context.lastFailureAt === null || context.policy === null ? null : context.lastFailureAt + context.policy.lockoutMs;
-}
+export const totpSettlesAt = (context: TotpContext): number | null => failuresSettleAt(failures(context), context.registeredAt);
 
 export const totpMachine = setup({
   types: { input: {} as TotpInput, context: {} as TotpContext, events: {} as TotpEvent },
