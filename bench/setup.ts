@@ -11,7 +11,7 @@ const SETUP_PARALLELISM = 8;
 export const needsSessions = (scenario: ScenarioName): boolean => scenario === 'silent-auth' || scenario === 'refresh';
 
 /** A request that must answer `expected`; anything else stops the run with the answer. */
-async function call(url: string, path: string, expected: number, init: { body?: unknown; form?: Record<string, string>; bearer?: string }): Promise<Record<string, unknown>> {
+export async function call(url: string, path: string, expected: number, init: { body?: unknown; form?: Record<string, string>; bearer?: string }): Promise<Record<string, unknown>> {
   const headers: Record<string, string> = {};
   if (init.bearer !== undefined) headers.authorization = `Bearer ${init.bearer}`;
   let body: string | undefined;
@@ -28,7 +28,7 @@ async function call(url: string, path: string, expected: number, init: { body?: 
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-const text = (value: unknown, what: string): string => {
+export const text = (value: unknown, what: string): string => {
   if (typeof value !== 'string') throw new Error(`setup: no ${what} in the answer`);
   return value;
 };

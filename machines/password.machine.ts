@@ -1,6 +1,7 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
+import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/failures.js';
 
 // A user's password for one app (mosaic-backend-api.md §2.10, §2.12), as a long-lived instance.
 // Read this machine and you know every outcome of a password login:
@@ -89,13 +90,22 @@ export function passwordStanding(password: Pick<PasswordContext, 'setAt' | 'temp
   return password.temporary ? 'temporary' : 'good';
 }
 
+/** The failures as the shared reading sees them: they lapse `failuresExpireMs` after the latest attempt. */
+const failures = (context: PasswordContext): FailureCount => ({
+  attempts: context.attempts,
+  lockedUntil: context.lockedUntil,
+  latestAt: context.lastAttemptAt,
+  lapseMs: context.policy?.failuresExpireMs ?? null,
+});
+
 /** Failures still counting at `at`: none once a lock has ended (a new count begins), none once the
  * last is older than the policy's lapse. */
-const counting = (context: PasswordContext, at: number): number => {
-  if (context.lockedUntil !== null && context.lockedUntil <= at) return 0;
-  const lapse = context.policy?.failuresExpireMs ?? null;
-  return lapse !== null && context.lastAttemptAt !== null && at - context.lastAttemptAt >= lapse ? 0 : context.attempts;
-};
+const counting = (context: PasswordContext, at: number): number => failuresCounting(failures(context), at);
+
+/** From when the password answers every login as a new one would (no lock in force, no failure
+ * still counting), whatever it is: what a stand-in for a login that names no password
+ * (src/credentials/shadow-credentials.ts) may be forgotten after (null: not before a login clears it). */
+export const passwordSettlesAt = (context: PasswordContext): number | null => failuresSettleAt(failures(context), context.setAt);
 
 export const passwordMachine = setup({
   types: { input: {} as PasswordInput, context: {} as PasswordContext, events: {} as PasswordEvent },

@@ -9,6 +9,7 @@ export type TotpState =
   | 'active.sessionRefused'
   | 'active.verifying'
   | 'active.wrongCode'
+  | 'active.sameWrongCode'
   | 'active.replayed'
   | 'active.authenticated'
   | 'locked.holding'
@@ -26,6 +27,7 @@ export const totpAnswers: Answers<TotpState, TotpContext> = {
   // Never where a login ends: the comparison's verdict follows in the same step.
   'active.verifying': refused('INTERNAL'),
   'active.wrongCode': invalidCredentials,
+  'active.sameWrongCode': invalidCredentials,
   'active.replayed': invalidCredentials,
   'active.authenticated': ok,
   'locked.holding': locked,

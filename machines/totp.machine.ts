@@ -1,6 +1,7 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
+import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/failures.js';
 
 // A user's authenticator app (TOTP, RFC 6238) for one app (mosaic-backend-api.md §2.11), as a
 // long-lived instance. Read this machine and you know every outcome of a TOTP login:
@@ -8,9 +9,18 @@ import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js'
 //   is counted; otherwise one attempt is counted, then the code is compared (inline, under the
 //   credential's row lock: cheap HMACs) and comes back as `totp.matched` (with its time step) or
 //   `totp.mismatched`;
-// - a code of a step already used is refused (and counted): a code accepted once is refused if
-//   presented again within its window, even by two requests at once;
+// - a code of a step already used is refused: a code accepted once is refused if presented again
+//   within its window, even by two requests at once. It is not a guess (whoever sends it already
+//   had the code), so its attempt is forgiven: one right code sent 20 times at once is one login,
+//   not a lockout;
+// - a wrong code is a failure, but the same wrong code sent again within the same time step is the
+//   same guess (it is compared with the same codes, so it cannot be right this time): the
+//   comparison recognises it (a keyed HMAC kept in the credential's row, never in the log) and its
+//   attempt is forgiven, so one wrong code sent 20 times at once is one failure, not a lockout;
 // - the `maxFailures`-th failure locks the authenticator for `lockoutMs`; the admin API unlocks it;
+//   failures lapse `lockoutMs` after the latest one (never more guesses than the lock allows), so
+//   every count ends: an authenticator, or a stand-in for a login that names none
+//   (src/credentials/shadow-credentials.ts), settles back to where a new one starts (`totpSettlesAt`);
 // - a revoked authenticator refuses every code; its seed is forgotten (nothing needs it again).
 
 export interface TotpPolicy {
@@ -30,13 +40,17 @@ export interface TotpContext extends TotpInput {
   readonly lockedUntil: number | null;
   /** The time step of the last code accepted: it and every earlier step are spent. */
   readonly lastUsedStep: number | null;
+  /** When the latest failure was counted: failures lapse `policy.lockoutMs` after it. */
+  readonly lastFailureAt: number | null;
   readonly policy: TotpPolicy | null;
 }
 
 export type TotpEvent =
   | ({ readonly type: 'totp.submit'; readonly session: NamedSessionVerdict; readonly policy: TotpPolicy } & Timed)
   | ({ readonly type: 'totp.matched'; readonly step: number } & Timed)
-  | ({ readonly type: 'totp.mismatched' } & Timed)
+  /** `repeated`: the same wrong code as the latest one, within the same time step (the comparison
+   * judges it from a keyed HMAC of the code in the row: the code itself is never logged). */
+  | ({ readonly type: 'totp.mismatched'; readonly repeated: boolean } & Timed)
   | ({ readonly type: 'totp.unlock' } & Timed)
   | ({ readonly type: 'totp.revoke' } & Timed);
 
@@ -58,8 +72,22 @@ export const TOTP_EFFECTS = ['compareTotp', 'forgetSecret', 'recordAuthenticatio
 /** A code of a step already used, or of an earlier one. */
 const isSpent = (context: TotpContext, event: TotpEvent): boolean => event.type === 'totp.matched' && context.lastUsedStep !== null && event.step <= context.lastUsedStep;
 
-/** Failures still counting at `at`: none once a lock has ended (a new count begins). */
-const counting = (context: TotpContext, at: number): number => (context.lockedUntil !== null && context.lockedUntil <= at ? 0 : context.attempts);
+/** The failures as the shared reading sees them: they lapse `lockoutMs` after the latest. */
+const failures = (context: TotpContext): FailureCount => ({
+  attempts: context.attempts,
+  lockedUntil: context.lockedUntil,
+  latestAt: context.lastFailureAt,
+  lapseMs: context.policy?.lockoutMs ?? null,
+});
+
+/** Failures still counting at `at`: none once a lock has ended (a new count begins), none once the
+ * latest is `lockoutMs` old. */
+const counting = (context: TotpContext, at: number): number => failuresCounting(failures(context), at);
+
+/** From when the authenticator answers every code as a new one would (no lock in force, no failure
+ * still counting), whatever codes it accepted: what a stand-in may be forgotten after (null: not
+ * before a login clears it). */
+export const totpSettlesAt = (context: TotpContext): number | null => failuresSettleAt(failures(context), context.registeredAt);
 
 export const totpMachine = setup({
   types: { input: {} as TotpInput, context: {} as TotpContext, events: {} as TotpEvent },
@@ -70,6 +98,9 @@ export const totpMachine = setup({
       lockedUntil: null,
       policy: event.type === 'totp.submit' ? event.policy : context.policy,
     })),
+    // A replay, or the same wrong code again: not a guess, so the attempt counted for it is not one.
+    forgiveAttempt: assign({ attempts: ({ context }) => Math.max(0, context.attempts - 1) }),
+    noteFailure: assign({ lastFailureAt: ({ event }) => event.at }),
     useStep: assign(({ event }) => ({ attempts: 0, lastUsedStep: event.type === 'totp.matched' ? event.step : null })),
     lock: assign({ lockedUntil: ({ context, event }) => event.at + (context.policy?.lockoutMs ?? 0) }),
     unlock: assign({ attempts: 0, lockedUntil: null }),
@@ -80,11 +111,11 @@ export const totpMachine = setup({
     hasNoAttemptLeft: ({ context, event }) => event.type === 'totp.submit' && counting(context, event.at) >= event.policy.maxFailures,
     isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
     isReplayed: ({ context, event }) => isSpent(context, event),
-    isReplayedOnLastAttempt: ({ context, event }) => isSpent(context, event) && context.attempts >= (context.policy?.maxFailures ?? 1),
+    isSameWrongCode: ({ event }) => event.type === 'totp.mismatched' && event.repeated,
   },
 }).createMachine({
   id: 'totp',
-  context: ({ input }) => ({ ...input, attempts: 0, lockedUntil: null, lastUsedStep: null, policy: null }),
+  context: ({ input }) => ({ ...input, attempts: 0, lockedUntil: null, lastUsedStep: null, lastFailureAt: null, policy: null }),
   initial: 'active',
   states: {
     active: {
@@ -107,15 +138,20 @@ export const totpMachine = setup({
           entry: ['countAttempt', 'compareTotp'],
           on: {
             'totp.matched': [
-              // A spent step counts as a failure.
-              { guard: 'isReplayedOnLastAttempt', target: '#totp.locked.holding', actions: 'lock' },
-              { guard: 'isReplayed', target: 'replayed' },
+              // A code of a spent step logs nobody in, and is no guess.
+              { guard: 'isReplayed', target: 'replayed', actions: 'forgiveAttempt' },
               { target: 'authenticated', actions: 'useStep' },
             ],
-            'totp.mismatched': [{ guard: 'isLastAttempt', target: '#totp.locked.holding', actions: 'lock' }, { target: 'wrongCode' }],
+            'totp.mismatched': [
+              { guard: 'isSameWrongCode', target: 'sameWrongCode', actions: 'forgiveAttempt' },
+              { guard: 'isLastAttempt', target: '#totp.locked.holding', actions: ['noteFailure', 'lock'] },
+              { target: 'wrongCode', actions: 'noteFailure' },
+            ],
           },
         },
         wrongCode: {},
+        // The wrong code already counted in this time step, sent again.
+        sameWrongCode: {},
         replayed: {},
         authenticated: {
           entry: [{ type: 'recordAuthentication', params: { method: TOTP_METHOD, verifies: null } }, 'issueTokens'],

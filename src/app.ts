@@ -155,7 +155,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const timing = timeComparisons(deps.passwordHasher ?? createPasswordHasher(config.passwordHashing));
   const passwordHasher = timing.hasher;
   const argon2Gate = createArgon2Gate({ ...config.passwordWork, onShedding: passwordSheddingLog(app.log) });
-  const machines = createMachines({ config, hasher, passwordHasher, tokens, delivery, provider: storage.provider });
+  // A stand-in's comparison (a login for nobody) spends its app's decoy budget (./credentials/decoy-budget.ts).
+  const decoys = createDecoyBudget({ hasher: passwordHasher, timing, limiter: deps.limiter, limit: config.passwordWork.decoysPerApp, clock });
+  const machines = createMachines({ config, hasher, passwordHasher, decoys, tokens, delivery, provider: storage.provider });
   const { families, sessions } = machines;
   app.decorate('deliveries', createDeliveryWorker({ storage, runner, clock, otp: machines.otp, magicLink: machines.magicLink, delivery }));
 
@@ -194,9 +196,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(userRoutes, { users });
     await scope.register(otpRoutes, { otp });
     await scope.register(sessionRoutes, { sessions: sessionRequests });
-    await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, limiter, limits }), totp });
-    const decoys = createDecoyBudget({ hasher: passwordHasher, timing, limiter, limit: config.passwordWork.decoysPerApp });
-    const passwordLogin = createPasswordLogin({ storage, runner, hasher, decoys, sessions, passwords: machines.passwords, limiter, limits, gate: argon2Gate });
+    await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, standIns: machines.standIns.totp, clock, limiter, limits }), totp });
+    const passwordLogin = createPasswordLogin({ storage, runner, hasher, sessions, passwords: machines.passwords, standIns: machines.standIns.password, clock, limiter, limits, gate: argon2Gate });
     await scope.register(passwordRoutes, { login: passwordLogin, passwords });
   });
   if (config.nodeEnv !== 'production') {

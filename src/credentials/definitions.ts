@@ -5,6 +5,7 @@ import { TOTP_EFFECTS, type TotpContext, type TotpEffects, type TotpEvent, type 
 import type { MachineDefinition } from '../engine/definition.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import type { CredentialTypes } from '../repositories/credential-repository.js';
+import type { ShadowTypes } from '../repositories/shadow-credential-repository.js';
 import type { AuthenticationRequest } from '../flows/authentication.js';
 import type { TokenResults } from '../flows/token-results.js';
 
@@ -45,6 +46,17 @@ export interface TotpTypes extends CredentialTypes {
   readonly request: CredentialRequest;
 }
 
+/** A credential kind's machine as a stand-in runs it (src/credentials/shadow-credentials.ts): the
+ * same machine, events, states and requests, its own rows. */
+export interface Shadowed<T extends CredentialTypes> extends ShadowTypes {
+  readonly input: T['input'];
+  readonly context: T['context'];
+  readonly event: T['event'];
+  readonly effects: T['effects'];
+  readonly state: T['state'];
+  readonly request: T['request'];
+}
+
 export const passwordDefinition: MachineDefinition<PasswordTypes> = {
   name: 'password',
   machine: passwordMachine,
@@ -62,12 +74,13 @@ export const passwordDefinition: MachineDefinition<PasswordTypes> = {
 export const totpDefinition: MachineDefinition<TotpTypes> = {
   name: 'totp',
   machine: totpMachine,
-  version: 1,
+  // 2 (issue 15): replays and the same wrong code again are forgiven, failures lapse (lastFailureAt).
+  version: 2,
   effects: TOTP_EFFECTS,
   logged: {
     'totp.submit': ['session', 'policy'],
     'totp.matched': ['step'],
-    'totp.mismatched': [],
+    'totp.mismatched': ['repeated'],
     'totp.unlock': [],
     'totp.revoke': [],
   },

@@ -1,40 +1,61 @@
-import type { Instance, TxSteps } from '../engine/definition.js';
+import type { Instance, RegisteredMachine, TxSteps } from '../engine/definition.js';
 import type { Runner } from '../engine/runner.js';
-import { AuthError, type ErrorCode } from '../errors.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { type CredentialKind, type CredentialTypes, findLiveCredential } from '../repositories/credential-repository.js';
+import { findShadow } from '../repositories/shadow-credential-repository.js';
+import type { IdentifierType } from '../repositories/user-repository.js';
+import type { UserRecord } from '../repositories/user-rows.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
 import { type FactorVerdict, sessionForFactor } from '../sessions/named-session.js';
 import type { Sessions } from '../sessions/session-machine.js';
+import { loginSubject } from '../users/login-user.js';
+import type { Shadowed } from './definitions.js';
+import { standInKey, unstoredStandIn } from './shadow-credentials.js';
 
-// What a password or authenticator login hands its credential's machine: the user's live
-// credential of the kind (locked on PostgreSQL) and the verdict on the session it names. Answers
-// must not tell who has which credential: a user without one answers like a wrong proof, and a
-// named session that cannot take the factor answers "Session not found" whether or not there is a
-// credential (and, in the services, whether or not the user exists).
+// What a password or authenticator login hands a machine: the user's live credential of the kind
+// (locked on PostgreSQL), or else the stand-in answering for it (src/credentials/shadow-credentials.ts),
+// and the session machine's verdict on the session it names. Answers and work must not tell who
+// holds a credential (issue 15), so every login takes the same steps whoever it names: it looks up
+// the credential and the stand-in (one statement each, for nobody too), judges the named session
+// (for nobody too: no session is theirs), and sends the same event to what it found, whose machine
+// answers and whose write and comparison cost the same.
+
+/** The user id of a login that names nobody: no credential's and no session's. */
+export const NOBODY = '';
+
+export type CredentialSlot<T extends CredentialTypes> =
+  | { readonly kind: 'credential'; readonly instance: Instance<T>; readonly user: UserRecord }
+  | { readonly kind: 'standIn'; readonly instance: Instance<Shadowed<T>> };
 
 export interface LoginFacts<T extends CredentialTypes> {
-  readonly credential: Instance<T>;
+  readonly slot: CredentialSlot<T>;
   readonly named: FactorVerdict | null;
 }
 
-/** The facts, or null when the user has no credential of the kind (and the named session, if any, could take the factor). */
+export interface LoginNames<T extends CredentialTypes> {
+  readonly app: AppRecord;
+  /** The user the identifier names in the app, or null. */
+  readonly user: UserRecord | null;
+  readonly identifier: { readonly type: IdentifierType; readonly value: string };
+  readonly kind: CredentialKind;
+  readonly method: string;
+  readonly sessionId: string | null;
+  readonly standIns: RegisteredMachine<Shadowed<T>>;
+  /** What a first stand-in for this login starts from. */
+  readonly standInInput: T['input'];
+}
+
 export async function credentialLoginFacts<T extends CredentialTypes>(
   steps: TxSteps,
   deps: { runner: Runner; sessions: Sessions; hasher: SecretHasher },
-  args: { app: AppRecord; userId: string; kind: CredentialKind; method: string; sessionId: string | null },
-): Promise<LoginFacts<T> | null> {
-  const credential = await findLiveCredential<T>(steps.tx, steps.provider, { appId: args.app.id, userId: args.userId, kind: args.kind });
-  const named = args.sessionId === null ? null : await sessionForFactor(steps, deps, { app: args.app, sessionId: args.sessionId, userId: args.userId, method: args.method });
-  if (credential !== null) return { credential, named };
-  if (named?.verdict === 'refused') throw new AuthError('SESSION_NOT_FOUND');
-  return null;
-}
-
-/** A login with nothing to compare (nobody the app knows, or no credential): refused as a named
- * session would be ("Session not found"), else with `invalid` after `work` (a comparison's cost). */
-export async function refuseNobody(sessionId: string | null, invalid: ErrorCode, work?: () => Promise<unknown>): Promise<never> {
-  if (sessionId !== null) throw new AuthError('SESSION_NOT_FOUND');
-  await work?.();
-  throw new AuthError(invalid);
+  args: LoginNames<T>,
+): Promise<LoginFacts<T>> {
+  const { app, user, kind } = args;
+  const userId = user?.id ?? NOBODY;
+  const credential = await findLiveCredential<T>(steps.tx, steps.provider, { appId: app.id, userId, kind });
+  const scope = { tenantId: app.tenantId, appId: app.id, subject: loginSubject(app.tenantId, user, args.identifier.type, args.identifier.value) };
+  const stored = await findShadow<Shadowed<T>>(steps.tx, steps.provider, standInKey(args.standIns, kind, scope));
+  const named = args.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: args.sessionId, userId, method: args.method });
+  if (credential !== null && user !== null) return { slot: { kind: 'credential', instance: credential, user }, named };
+  return { slot: { kind: 'standIn', instance: stored ?? unstoredStandIn(args.standIns, kind, scope, args.standInInput) }, named };
 }

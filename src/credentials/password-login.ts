@@ -1,6 +1,8 @@
 import { PASSWORD_METHOD } from '../../machines/password.machine.js';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { acceptOrThrow } from '../engine/answer.js';
+import type { RegisteredMachine } from '../engine/definition.js';
 import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
 import type { TokenResponse } from '../flows/token-results.js';
@@ -12,9 +14,8 @@ import type { Storage } from '../storage/prisma.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
 import { findLoginUser } from '../users/login-user.js';
 import type { Argon2Gate } from './argon2-gate.js';
-import type { DecoyBudget } from './decoy-budget.js';
-import type { PasswordTypes } from './definitions.js';
-import { credentialLoginFacts, refuseNobody } from './login-facts.js';
+import type { PasswordTypes, Shadowed } from './definitions.js';
+import { credentialLoginFacts, NOBODY } from './login-facts.js';
 import type { PasswordCredentials } from './password-credentials.js';
 import { passwordLoginPolicy } from './password-policy.js';
 
@@ -22,7 +23,9 @@ import { passwordLoginPolicy } from './password-policy.js';
 // their password credential for the app, the session named, the app's password policy), count the
 // request against its limit, hand them to the password machine, answer what its state says. The
 // machine counts the attempt (committed) before the comparison runs; alone the login opens a
-// session, with a session_id it is a factor of that session.
+// session, with a session_id it is a factor of that session. A login for nobody, or for a user
+// without a password, is handed to a stand-in of the same machine (login-facts.ts): the same
+// statements, the same Argon2id work, the same answers, through a lockout too.
 
 export type UsernameType = 'username' | 'email' | 'phone_number';
 
@@ -45,10 +48,11 @@ export function createPasswordLogin(deps: {
   storage: Storage;
   runner: Runner;
   hasher: SecretHasher;
-  /** The decoy comparison, within each app's budget (./decoy-budget.ts). */
-  decoys: DecoyBudget;
   sessions: Sessions;
   passwords: PasswordCredentials;
+  /** The stand-ins answering for passwords nobody holds. */
+  standIns: RegisteredMachine<Shadowed<PasswordTypes>>;
+  clock: Clock;
   limiter: RateLimiter;
   limits: Config['rateLimits'];
   gate: Argon2Gate;
@@ -57,27 +61,23 @@ export function createPasswordLogin(deps: {
 
   const login: PasswordLogin = {
     async authenticate(app, request) {
-      // Nobody to compare with: the time of a wrong password's comparison (within the app's decoy
-      // budget, the same Argon2 work), and the same answer.
-      const refuse = (sessionId: string | null) => refuseNobody(sessionId, 'PASSWORD_INVALID_CREDENTIALS', () => deps.decoys.verifyNothing(app.id, request.password));
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
-      const found = await findLoginUser({ db: storage.db, limiter: deps.limiter }, app, { type: request.usernameType, identifier: request.username, bucket: 'password-authenticate', limit: deps.limits.authenticate });
-      if (found === null) return refuse(request.sessionId);
-      const { user } = found;
+      const identifier = { type: request.usernameType, value: request.username };
+      const found = await findLoginUser({ db: storage.db, limiter: deps.limiter }, app, { type: identifier.type, identifier: identifier.value, bucket: 'password-authenticate', limit: deps.limits.authenticate });
+      const user = found?.user ?? null;
       const results: PasswordTypes['request']['results'] = {};
       // The step comes back as it stands after the comparison's verdict (the runner's latest).
       const step = await runner.transaction(async (steps) => {
-        const facts = await credentialLoginFacts<PasswordTypes>(steps, deps, { app, userId: user.id, kind: 'password', method: PASSWORD_METHOD, sessionId: request.sessionId });
-        if (facts === null) return null;
-        const { credential, named } = facts;
+        const standInInput = { userId: user?.id ?? NOBODY, setAt: deps.clock.now(), temporary: false };
+        const { slot, named } = await credentialLoginFacts<PasswordTypes>(steps, deps, { app, user, identifier, kind: 'password', method: PASSWORD_METHOD, sessionId: request.sessionId, standIns: deps.standIns, standInInput });
         const event = { type: 'password.submit', session: named?.verdict ?? null, policy: passwordLoginPolicy(app) } as const;
+        const login = { app, proof: request.password, results, hashing: {} };
+        if (slot.kind === 'standIn') return steps.send(deps.standIns, slot.instance, event, login);
         // The comparison, and the factor's recording, come after this transaction commits: the
         // session is loaded again then (`instance: null`), as it may have changed meanwhile.
         const session = named?.session == null ? null : { publicId: named.session.publicId, instance: null };
-        return steps.send(passwords, credential, event, { app, proof: request.password, authentication: { user, session, resource: request.resource, claims: request.claims }, results, hashing: {} });
+        return steps.send(passwords, slot.instance, event, { ...login, authentication: { user: slot.user, session, resource: request.resource, claims: request.claims } });
       });
-      // No password (the session named, if any, could take the factor).
-      if (step === null) return refuse(null);
       acceptOrThrow(step.answer);
       if (results.tokens === undefined) throw new AuthError('PASSWORD_INVALID_CREDENTIALS');
       return results.tokens;

@@ -9,11 +9,14 @@ import type { Sessions } from '../sessions/session-machine.js';
 import type { Provider } from '../storage/database-url.js';
 import type { TokenService } from '../tokens/token-service.js';
 import { type TotpTypes, totpDefinition } from './definitions.js';
-import { type TotpStrategy, totpStrategy } from './totp-strategy.js';
+import { judgeMiss } from './totp-miss.js';
+import { storedTotpParams, type TotpStrategy, totpStrategy } from './totp-strategy.js';
+import { totpStep } from './totp.js';
 
 // Authenticator apps as the runner runs them: the TOTP machine, its credential rows, its effects and
 // its strategy. The seed is opened only to compare a submitted code, inline, under the
-// credential's row lock, and forgotten when the authenticator is revoked.
+// credential's row lock, and forgotten when the authenticator is revoked. A wrong code is judged
+// against the latest one (totp-miss.ts): the same one again within its time step is no new guess.
 
 export type TotpCredentials = RegisteredMachine<TotpTypes> & { readonly strategy: TotpStrategy };
 
@@ -30,8 +33,11 @@ export function createTotpCredentials(deps: { sealer: Sealer; hasher: SecretHash
         phase: 'inline',
         async run(_params, { instanceId, row, context, at, request }) {
           if (row === null || context.policy === null) throw new Error('compareTotp needs the stored credential and the policy of the login');
-          const step = request.proof === undefined ? null : await strategy.verify({ id: instanceId, ...row }, request.proof, { at, window: context.policy.window });
-          return { event: step === null ? { type: 'totp.mismatched' } : { type: 'totp.matched', step } };
+          const stored = { id: instanceId, ...row };
+          const proof = request.proof ?? '';
+          const step = await strategy.verify(stored, proof, { at, window: context.policy.window });
+          if (step !== null) return { event: { type: 'totp.matched', step } };
+          return judgeMiss(deps.hasher, stored, proof, totpStep(storedTotpParams(stored), at));
         },
       },
       forgetSecret: {

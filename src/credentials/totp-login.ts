@@ -1,6 +1,8 @@
 import { TOTP_METHOD } from '../../machines/totp.machine.js';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { acceptOrThrow } from '../engine/answer.js';
+import type { RegisteredMachine } from '../engine/definition.js';
 import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
 import type { TokenResponse } from '../flows/token-results.js';
@@ -12,15 +14,17 @@ import type { Sessions } from '../sessions/session-machine.js';
 import type { Storage } from '../storage/prisma.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
 import { findLoginUser } from '../users/login-user.js';
-import type { TotpTypes } from './definitions.js';
-import { credentialLoginFacts, refuseNobody } from './login-facts.js';
+import type { Shadowed, TotpTypes } from './definitions.js';
+import { credentialLoginFacts, NOBODY } from './login-facts.js';
 import type { TotpCredentials } from './totp-credentials.js';
 import { totpLoginPolicy } from './totp-policy.js';
 
 // POST /cis/v1/auth/totp/authenticate (mosaic-backend-api.md §2.11.1): load the facts (the user,
 // the live authenticator, the session named, the app's TOTP policy), count the request against its
 // limit, hand them to the TOTP machine, answer what its state says. Alone it logs in; with a
-// session_id it is a second factor of that session.
+// session_id it is a second factor of that session. A login for nobody, or for a user without an
+// authenticator, is handed to a stand-in of the same machine (login-facts.ts): the same statements,
+// the same comparison work, the same answers, through a lockout too.
 
 export interface AuthenticateTotpRequest {
   readonly token: string;
@@ -41,6 +45,9 @@ export function createTotpLogin(deps: {
   hasher: SecretHasher;
   sessions: Sessions;
   totp: TotpCredentials;
+  /** The stand-ins answering for authenticators nobody holds. */
+  standIns: RegisteredMachine<Shadowed<TotpTypes>>;
+  clock: Clock;
   limiter: RateLimiter;
   limits: Config['rateLimits'];
 }): TotpLogin {
@@ -48,20 +55,19 @@ export function createTotpLogin(deps: {
   return {
     async authenticate(app, request) {
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
-      const found = await findLoginUser({ db: storage.db, limiter: deps.limiter }, app, { type: request.identifierType, identifier: request.identifier, bucket: 'totp-authenticate', limit: deps.limits.authenticate });
-      // An unknown user and a user without an authenticator answer alike: nothing to enumerate.
-      if (found === null) return refuseNobody(request.sessionId, 'OTP_INVALID_CREDENTIALS');
-      const { user } = found;
+      const identifier = { type: request.identifierType, value: request.identifier };
+      const found = await findLoginUser({ db: storage.db, limiter: deps.limiter }, app, { type: identifier.type, identifier: identifier.value, bucket: 'totp-authenticate', limit: deps.limits.authenticate });
+      const user = found?.user ?? null;
       const results: TotpTypes['request']['results'] = {};
       const answer = await runner.transaction(async (steps) => {
-        const facts = await credentialLoginFacts<TotpTypes>(steps, deps, { app, userId: user.id, kind: 'totp', method: TOTP_METHOD, sessionId: request.sessionId });
-        if (facts === null) return null;
-        const { credential, named } = facts;
+        const standInInput = { userId: user?.id ?? NOBODY, registeredAt: deps.clock.now() };
+        const { slot, named } = await credentialLoginFacts<TotpTypes>(steps, deps, { app, user, identifier, kind: 'totp', method: TOTP_METHOD, sessionId: request.sessionId, standIns: deps.standIns, standInInput });
         const event = { type: 'totp.submit', session: named?.verdict ?? null, policy: totpLoginPolicy(app) } as const;
-        const step = await steps.send(totp, credential, event, { app, proof: request.token, authentication: { user, session: named?.session ?? null, resource: request.resource, claims: request.claims }, results });
-        return step.answer;
+        const login = { app, proof: request.token, results };
+        if (slot.kind === 'standIn') return (await steps.send(deps.standIns, slot.instance, event, login)).answer;
+        const authentication = { user: slot.user, session: named?.session ?? null, resource: request.resource, claims: request.claims };
+        return (await steps.send(totp, slot.instance, event, { ...login, authentication })).answer;
       });
-      if (answer === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
       acceptOrThrow(answer);
       if (results.tokens === undefined) throw new AuthError('OTP_INVALID_CREDENTIALS');
       return results.tokens;

@@ -1,7 +1,7 @@
 import { TOTP_METHOD } from '../../machines/totp.machine.js';
 import type { Sealer } from '../secrets/sealer.js';
 import { matchTotp, newTotpSeed, otpauthUri, type TotpParams } from './totp.js';
-import type { CredentialStrategy } from './strategy.js';
+import type { CredentialStrategy, StoredCredential } from './strategy.js';
 
 // Authenticator apps (RFC 6238) as a kind of credential: the row keeps the seed sealed under the
 // key-encryption key, bound to its credential (a seed moved to another row does not open), with
@@ -26,6 +26,9 @@ export type TotpStrategy = CredentialStrategy<TotpEnrollment, TotpReveal, { read
 
 export const totpSeedAad = (credentialId: string): string => `credential:${credentialId}:totp`;
 
+/** The algorithm, digits and period the row keeps (written from `TotpParams` at enrolment). */
+export const storedTotpParams = (stored: StoredCredential): TotpParams => stored.params as unknown as TotpParams;
+
 export function totpStrategy(sealer: Sealer): TotpStrategy {
   return {
     kind: 'totp',
@@ -39,7 +42,7 @@ export function totpStrategy(sealer: Sealer): TotpStrategy {
     },
     async verify(stored, proof, { at, window }) {
       const seed = sealer.open(stored.secret, totpSeedAad(stored.id));
-      return matchTotp(seed, stored.params as unknown as TotpParams, proof, at, window);
+      return matchTotp(seed, storedTotpParams(stored), proof, at, window);
     },
     revoke: () => ({ secret: '' }),
   };

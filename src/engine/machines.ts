@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import { createPasswordCredentials, type PasswordCredentials } from '../credentials/password-credentials.js';
+import type { DecoyBudget } from '../credentials/decoy-budget.js';
 import type { PasswordHasher } from '../credentials/password-hasher.js';
+import { createShadowCredentials, type ShadowCredentials } from '../credentials/shadow-credentials.js';
 import { createTotpCredentials, type TotpCredentials } from '../credentials/totp-credentials.js';
 import { createMagicLinkFlows, type MagicLinkFlows } from '../flows/magic-link/magic-link-machine.js';
 import { createOtpFlows, type OtpFlows } from '../flows/otp/otp-machine.js';
@@ -24,6 +26,8 @@ export interface Machines {
   readonly magicLink: MagicLinkFlows;
   readonly totp: TotpCredentials;
   readonly passwords: PasswordCredentials;
+  /** The same credential machines, answering logins that name no credential (stand-ins). */
+  readonly standIns: ShadowCredentials;
   /** The flows by kind (the `kind` column of a flow row). */
   readonly flowDefinitions: Readonly<Record<string, MachineDefinition<MachineTypes>>>;
   readonly all: readonly RegisteredMachine<MachineTypes>[];
@@ -34,6 +38,8 @@ export function createMachines(deps: {
   hasher: SecretHasher;
   /** Argon2id, for the password machine's comparisons. */
   passwordHasher: PasswordHasher;
+  /** The decoy comparisons of password stand-ins, within each app's budget. */
+  decoys: DecoyBudget;
   tokens: TokenService;
   /** How flows keep and send their messages. */
   delivery: DeliveryDeps;
@@ -46,8 +52,10 @@ export function createMachines(deps: {
   const magicLink = createMagicLinkFlows({ config, hasher, tokens, sessions, families, delivery, provider: deps.provider });
   const totp = createTotpCredentials({ sealer: delivery.sealer, hasher, tokens, sessions, families, provider: deps.provider });
   const passwords = createPasswordCredentials({ passwords: deps.passwordHasher, hasher, tokens, sessions, families, provider: deps.provider });
+  const standIns = createShadowCredentials({ decoys: deps.decoys, hasher, sealer: delivery.sealer, provider: deps.provider });
   const all = [families, sessions, otp, magicLink, totp, passwords].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
-  assertRegistrations(all);
+  // Stand-ins run machines of `all` under other registrations: checked alike, drawn once.
+  assertRegistrations([...all, ...[standIns.password, standIns.totp].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>)]);
   return {
     families,
     sessions,
@@ -55,6 +63,7 @@ export function createMachines(deps: {
     magicLink,
     totp,
     passwords,
+    standIns,
     flowDefinitions: { otp: otp.definition, 'magic-link': magicLink.definition } as unknown as Readonly<Record<string, MachineDefinition<MachineTypes>>>,
     all,
   };

@@ -8,6 +8,7 @@ import {
   deleteLockoutsEndedBefore,
   deleteOutboxMessagesBefore,
   deleteSessionsEndedBefore,
+  deleteStandInsSettledBefore,
   findSessionsEndedBefore,
 } from '../repositories/purge-repository.js';
 import type { Storage } from '../storage/prisma.js';
@@ -28,6 +29,10 @@ import type { Storage } from '../storage/prisma.js';
 //   flows          expired more than auditMs ago, with their event log (in the row): a flow's log
 //                  is its audit trail, kept for the audit period after the flow could last act
 //   credentials    revoked more than auditMs ago, with their event log (live ones never go)
+//   standIns       stand-ins for credentials nobody holds (src/credentials/shadow-credentials.ts),
+//                  once settled: no lock in force, no failure still counting, so they answer as a
+//                  new one would and nothing is lost; so identifiers an attacker makes up cannot
+//                  pile up beyond the lock and lapse periods
 //   lockouts       ended more than graceMs ago
 //   deliveries     dev-outbox messages written more than graceMs ago
 
@@ -123,6 +128,12 @@ const credentials: PurgeStep = {
   },
 };
 
+const standIns: PurgeStep = {
+  async run(run) {
+    return { standIns: await inBatches(run, (limit) => deleteStandInsSettledBefore(run.storage.db, run.at, limit)) };
+  },
+};
+
 const lockouts: PurgeStep = {
   async run(run) {
     const cutoff = run.at - run.retention.graceMs;
@@ -139,7 +150,7 @@ const deliveries: PurgeStep = {
 
 /** Dead refresh-token families before sessions (fewer left to delete with them); code hashes
  * before flows (so spent codes are counted as such, not hidden in a flow's delete). */
-const BUILT_IN_STEPS: readonly PurgeStep[] = [challenges, refreshTokens, sessions, flows, credentials, lockouts, deliveries];
+const BUILT_IN_STEPS: readonly PurgeStep[] = [challenges, refreshTokens, sessions, flows, credentials, standIns, lockouts, deliveries];
 
 /** Deletes everything that expired under `retention` as of `at`; returns the counts per kind. */
 export async function purge(storage: Storage, at: number, retention: Retention, options: PurgeOptions = {}): Promise<PurgeCounts> {

@@ -23,6 +23,8 @@ export interface CredentialRow {
   readonly secret: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly label: string | null;
+  /** totp: the keyed HMAC of the latest wrong code (src/credentials/totp-miss.ts). */
+  readonly miss: string | null;
 }
 
 export interface CredentialCreate {
@@ -36,7 +38,7 @@ export interface CredentialCreate {
 export interface CredentialTypes extends MachineTypes {
   readonly row: CredentialRow;
   readonly create: CredentialCreate;
-  readonly patch: { readonly secret: string };
+  readonly patch: { readonly secret: string; readonly miss: string };
 }
 
 interface RawCredential {
@@ -48,13 +50,14 @@ interface RawCredential {
   secret: string;
   params: unknown;
   label: string | null;
+  miss: string | null;
   machineVersion: number;
   stateValue: string;
   context: unknown;
   version: number;
 }
 
-const COLUMNS = Prisma.sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "secret", "params", "label",
+const COLUMNS = Prisma.sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "secret", "params", "label", "miss",
   "machine_version" AS "machineVersion", "state_value" AS "stateValue", "context", "version"`;
 
 const lock = (provider: Provider) => (provider === 'postgresql' ? Prisma.sql`FOR UPDATE` : Prisma.empty);
@@ -68,7 +71,7 @@ const toInstance = <T extends CredentialTypes>(raw: RawCredential): Instance<T> 
   version: raw.version,
   stateValue: raw.stateValue,
   context: fromJson<T['context']>(raw.context),
-  row: { tenantId: raw.tenantId, appId: raw.appId, userId: raw.userId, kind: raw.kind as CredentialKind, secret: raw.secret, params: fromJson(raw.params), label: raw.label },
+  row: { tenantId: raw.tenantId, appId: raw.appId, userId: raw.userId, kind: raw.kind as CredentialKind, secret: raw.secret, params: fromJson(raw.params), label: raw.label, miss: raw.miss },
 });
 
 /** The user's credential of this kind for the app, if one is live (locked on PostgreSQL). */
@@ -109,8 +112,9 @@ export function credentialStore<T extends CredentialTypes>(kind: CredentialKind,
     async update(tx, instance, next) {
       const at = timeValue(provider, new Date(next.events[0]?.at ?? 0));
       const secret = next.patch.secret === undefined ? Prisma.empty : Prisma.sql`, "secret" = ${next.patch.secret}`;
+      const miss = next.patch.miss === undefined ? Prisma.empty : Prisma.sql`, "miss" = ${next.patch.miss}`;
       const ended = isRevoked(next.stateValue) && !isRevoked(instance.stateValue) ? Prisma.sql`, "live_key" = NULL, "ended_at" = ${at}` : Prisma.empty;
-      const count = await tx.$executeRaw`UPDATE "credential" SET ${stepAssignments(provider, instance, next)}${secret}${ended} ${atVersion(instance)}`;
+      const count = await tx.$executeRaw`UPDATE "credential" SET ${stepAssignments(provider, instance, next)}${secret}${miss}${ended} ${atVersion(instance)}`;
       if (count !== 1) return false;
       await appendCredentialLog(tx, provider, instance.id, next.appId, next.events);
       return true;

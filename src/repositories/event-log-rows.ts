@@ -32,13 +32,16 @@ export async function appendFamilyLog(tx: Tx, provider: Provider, familyId: stri
   await tx.$executeRaw`INSERT INTO "refresh_family_event" ("family_id", "seq", "type", "at", "state", "fields") VALUES ${Prisma.join(rows)}`;
 }
 
+/** The tables keeping the logs of credentials: real ones, and stand-ins (shadow-credential-repository.ts). */
+export type CredentialLogTable = 'credential_event' | 'shadow_credential_event';
+
 /** Appends a credential's events (one statement); each names the app whose request caused it. */
-export async function appendCredentialLog(tx: Tx, provider: Provider, credentialId: string, appId: string, events: readonly LoggedEvent[]): Promise<void> {
+export async function appendCredentialLog(tx: Tx, provider: Provider, credentialId: string, appId: string, events: readonly LoggedEvent[], table: CredentialLogTable = 'credential_event'): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map(
     (event) => Prisma.sql`(${credentialId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`,
   );
-  await tx.$executeRaw`INSERT INTO "credential_event" ("credential_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${Prisma.join(rows)}`;
+  await tx.$executeRaw`INSERT INTO ${Prisma.raw(`"${table}"`)} ("credential_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${Prisma.join(rows)}`;
 }
 
 /** A session's log after its creation entry, in order. */
@@ -53,8 +56,9 @@ export async function readFamilyLog(db: Tx, familyId: string): Promise<LoggedEve
   return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, fields: fromJson<Record<string, unknown>>(row.fields) }));
 }
 
-/** A credential's log after its creation entry, in order. */
-export async function readCredentialLog(db: Tx, credentialId: string): Promise<LoggedEvent[]> {
-  const rows = await db.credentialEvent.findMany({ where: { credentialId }, orderBy: { seq: 'asc' } });
+/** A credential's log after its creation entry, in order (a stand-in's, from its own table). */
+export async function readCredentialLog(db: Tx, credentialId: string, table: CredentialLogTable = 'credential_event'): Promise<LoggedEvent[]> {
+  const where = { where: { credentialId }, orderBy: { seq: 'asc' as const } };
+  const rows = table === 'credential_event' ? await db.credentialEvent.findMany(where) : await db.shadowCredentialEvent.findMany(where);
   return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, fields: fromJson<Record<string, unknown>>(row.fields) }));
 }

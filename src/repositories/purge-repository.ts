@@ -87,6 +87,16 @@ export async function deleteCredentialsRevokedBefore(db: Tx, cutoff: number, lim
   return { found: rows.length, deleted: count };
 }
 
+/** Stand-in credentials that settled before `cutoff` (from then on they answer every login as a new
+ * one would, so forgetting them changes no answer), with their event logs (cascade). */
+export async function deleteStandInsSettledBefore(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
+  const where = { settlesAt: before(cutoff) };
+  const rows = await db.shadowCredential.findMany({ where, select: { id: true }, take: limit });
+  if (rows.length === 0) return { found: 0, deleted: 0 };
+  const { count } = await db.shadowCredential.deleteMany({ where: { id: { in: rows.map((row) => row.id) }, ...where } });
+  return { found: rows.length, deleted: count };
+}
+
 /** Dev-outbox messages written before `cutoff`. */
 export async function deleteOutboxMessagesBefore(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
   const where = { createdAt: before(cutoff) };

@@ -27,6 +27,13 @@ export async function findLoginUser(
   const { type } = request;
   const identifier = normalizeIdentifier(type, request.identifier);
   const found = identifier === null ? null : await findAppUser(deps.db, { appId: app.id, tenantId: app.tenantId }, type, identifier, request.lockoutMethod ?? null);
-  await deps.limiter.hit(request.bucket, request.limit, userSubject(app.tenantId, found?.user ?? null, identifier === null ? null : `${type}:${identifier}`, request.identifier));
+  await deps.limiter.hit(request.bucket, request.limit, loginSubject(app.tenantId, found?.user ?? null, type, request.identifier));
   return found === null || identifier === null ? null : { ...found, subject: `${type}:${identifier}` };
+}
+
+/** Whom a login names, as its limit counts it (and a stand-in credential is kept for it): the user
+ * when the identifier names one, else the normalised identifier within the tenant. */
+export function loginSubject(tenantId: string, user: { readonly id: string } | null, type: IdentifierType, identifier: string): string {
+  const normalized = normalizeIdentifier(type, identifier);
+  return userSubject(tenantId, user, normalized === null ? null : `${type}:${normalized}`, identifier);
 }

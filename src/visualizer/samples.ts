@@ -155,7 +155,9 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
         { type: 'totp.submit', session: null, policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + 20 * MINUTE },
         { type: 'totp.matched', step: 100, at: T0 + MINUTE },
         { type: 'totp.matched', step: 50, at: T0 + MINUTE },
-        { type: 'totp.mismatched', at: T0 + MINUTE },
+        { type: 'totp.mismatched', repeated: false, at: T0 + MINUTE },
+        // The same wrong code again, within its time step.
+        { type: 'totp.mismatched', repeated: true, at: T0 + MINUTE },
         { type: 'totp.unlock', at: T0 + 2 * MINUTE },
         { type: 'totp.revoke', at: T0 + 2 * MINUTE },
       ],

@@ -18,7 +18,7 @@ const clock = manualClock(T0);
 const app = { id: 'app-1' } as never;
 let counter = 0;
 
-const totp = (verdict: () => { type: 'totp.matched'; step: number } | { type: 'totp.mismatched' }): RegisteredMachine<TotpTypes> => ({
+const totp = (verdict: () => { type: 'totp.matched'; step: number } | { type: 'totp.mismatched'; repeated: boolean }): RegisteredMachine<TotpTypes> => ({
   definition: totpDefinition,
   store: credentialStore<TotpTypes>('totp', db.storage.provider),
   handlers: {

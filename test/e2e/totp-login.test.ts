@@ -22,6 +22,12 @@ async function withAuthenticator(): Promise<{ userId: string; email: string; see
   return { userId: user.id, email: user.email, seed: ((await response.json()) as { secret: string }).secret };
 }
 const codeNow = (seed: string) => totpCode(seed, PARAMS, totpStep(PARAMS, server.clock.now()));
+/** `count` different codes, none of them good now (the current step's or the one before). */
+function wrongCodes(seed: string, count: number): string[] {
+  const step = totpStep(PARAMS, server.clock.now());
+  const good = [totpCode(seed, PARAMS, step - 1), totpCode(seed, PARAMS, step)];
+  return Array.from({ length: count + 2 }, (_, i) => String(100_000 + i)).filter((code) => !good.includes(code)).slice(0, count);
+}
 const login = (body: object) => client.call('POST', '/cis/v1/auth/totp/authenticate', body);
 
 async function magicLinkSession(email: string): Promise<string> {
@@ -62,14 +68,11 @@ describe('authenticator login', () => {
     expect(await login({ token: '123456', identifier: withoutOne.email, session_id: sessionId })).toMatchObject({ status: 400, body: { message: 'Session not found' } });
   });
 
-  it('locks after maxFailures wrong codes; the app unlocks it; the user or the app revokes it', async () => {
+  it('locks after maxFailures different wrong codes; the app unlocks it; the user or the app revokes it', async () => {
     const { userId, email, seed } = await withAuthenticator();
-    const wrongCode = () => {
-      const right = codeNow(seed);
-      return right === '000000' ? '111111' : '000000';
-    };
-    // The Bank app keeps the default maxFailures (5).
-    for (let attempt = 0; attempt < 5; attempt++) await login({ token: wrongCode(), identifier: email });
+    // The Bank app keeps the default maxFailures (5): five different wrong codes (the same one
+    // again in its time step is the same guess, counted once).
+    for (const wrong of wrongCodes(seed, 5)) await login({ token: wrong, identifier: email });
     expect(await login({ token: codeNow(seed), identifier: email })).toMatchObject({ status: 403, body: { error_code: 'auth_locked' } });
     expect((await client.call('POST', `/cis/v1/users/${userId}/totp/unlock`)).status).toBe(204);
     expect((await login({ token: codeNow(seed), identifier: email })).status).toBe(200);

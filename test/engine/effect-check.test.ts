@@ -26,6 +26,7 @@ describe('registration check', () => {
       config: { publicUrl: 'http://127.0.0.1:3000' },
       hasher,
       passwordHasher: {} as never,
+      decoys: {} as never,
       tokens,
       delivery: {} as never,
       provider: 'sqlite',

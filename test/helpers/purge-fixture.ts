@@ -14,7 +14,7 @@ const YEAR = 365 * DAY;
 const REDIRECT = 'https://app.example/verify';
 
 /** What a purge that deleted nothing reports. */
-export const NOTHING: PurgeCounts = { challenges: 0, refreshTokens: 0, sessions: 0, flows: 0, credentials: 0, lockouts: 0, deliveries: 0 };
+export const NOTHING: PurgeCounts = { challenges: 0, refreshTokens: 0, sessions: 0, flows: 0, credentials: 0, standIns: 0, lockouts: 0, deliveries: 0 };
 
 export interface Login {
   readonly userId: string;

@@ -8,10 +8,11 @@ import { readCredential } from '../../src/repositories/credential-repository.js'
 import { readFamily } from '../../src/repositories/refresh-family-repository.js';
 import { readFlow } from '../../src/repositories/flow-repository.js';
 import { readSession } from '../../src/repositories/session-repository.js';
+import { readShadow } from '../../src/repositories/shadow-credential-repository.js';
 import { sessionDefinition } from '../../src/sessions/session-machine.js';
 import type { Db } from '../../src/storage/prisma.js';
 
-// Every test server, when it closes, replays every flow, session, refresh-token family and credential in its
+// Every test server, when it closes, replays every flow, session, refresh-token family and credential (stand-ins included) in its
 // database from their input and logs alone, and fails the test file if one does not arrive where it
 // is stored (issue 8: "a flow's log replays it"). So every instance the suites create is checked.
 
@@ -29,11 +30,12 @@ export interface ReplayCount {
   sessions: number;
   families: number;
   credentials: number;
+  standIns: number;
 }
 
 export async function assertEveryInstanceReplays(db: Db): Promise<ReplayCount> {
   const failures: string[] = [];
-  const count: ReplayCount = { flows: 0, sessions: 0, families: 0, credentials: 0 };
+  const count: ReplayCount = { flows: 0, sessions: 0, families: 0, credentials: 0, standIns: 0 };
   const check = (kind: string, id: string, stored: Parameters<typeof instanceView>[1] | null) => {
     const definition = definitions[kind];
     if (stored === null || definition === undefined || stored.machineVersion !== definition.version) return false;
@@ -53,6 +55,9 @@ export async function assertEveryInstanceReplays(db: Db): Promise<ReplayCount> {
   }
   for (const { id, kind } of await db.credential.findMany({ select: { id: true, kind: true } })) {
     if (check(kind, id, await readCredential(db, id))) count.credentials++;
+  }
+  for (const { id, kind } of await db.shadowCredential.findMany({ select: { id: true, kind: true } })) {
+    if (check(kind, id, await readShadow(db, id))) count.standIns++;
   }
   if (failures.length > 0) throw new Error(`instances whose log does not replay to their stored state:\n${failures.join('\n')}`);
   return count;

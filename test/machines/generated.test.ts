@@ -20,7 +20,7 @@ const T0 = SAMPLE_T0;
 
 // Built only to read each machine's registration (its handlers' phases); nothing here runs them.
 const stub = {} as never;
-const machines = createMachines({ config: { publicUrl: 'http://keystate.test' }, hasher: stub, passwordHasher: stub, tokens: stub, delivery: stub, provider: 'sqlite' });
+const machines = createMachines({ config: { publicUrl: 'http://keystate.test' }, hasher: stub, passwordHasher: stub, decoys: stub, tokens: stub, delivery: stub, provider: 'sqlite' });
 
 interface Sample {
   readonly registered: RegisteredMachine<MachineTypes>;

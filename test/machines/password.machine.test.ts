@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
-import { type PasswordEvent, type PasswordInput, passwordMachine, type PasswordPolicy } from '../../machines/password.machine.js';
+import { type PasswordEvent, type PasswordInput, passwordMachine, type PasswordPolicy, passwordSettlesAt } from '../../machines/password.machine.js';
 import { passwordAnswers } from '../../machines/password.answers.js';
 import { stateValueToString } from '../../machines/shared/state-value.js';
 import { effectsOf as effects } from '../helpers/machine-effects.js';
@@ -193,5 +193,19 @@ describe('password machine', () => {
     expect(stateOf(replaced)).toBe('active.ready');
     expect(replaced.context).toMatchObject({ setAt: T0 + 2 * MINUTE, temporary: false, attempts: 0, lockedUntil: null });
     expect(effects(actions)).toEqual([{ type: 'storeSecret', params: undefined }]);
+  });
+
+  // Issue 15: stand-ins (passwords nobody holds) are forgotten once they answer as a new one would.
+  it('settles once no lock is in force and no failure still counts', () => {
+    expect(passwordSettlesAt(start().context)).toBe(T0);
+    const twice = wrong(start(), 2);
+    expect(passwordSettlesAt(twice.context)).toBe(T0 + 16 * MINUTE);
+    // At that moment a login is counted as the first of a new count, as on a new password.
+    const [fresh] = step(twice, submit(T0 + 16 * MINUTE));
+    expect(fresh.context.attempts).toBe(1);
+    const locked = wrong(start(), 5, T0 + 2 * MINUTE);
+    expect(stateOf(locked)).toBe('locked.holding');
+    expect(passwordSettlesAt(locked.context)).toBe(T0 + 17 * MINUTE);
+    expect(passwordSettlesAt(wrong(start(), 1, T0 + 2 * MINUTE).context)).toBe(T0 + 17 * MINUTE);
   });
 });

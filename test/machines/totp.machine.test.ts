@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { totpAnswers } from '../../machines/totp.answers.js';
-import { type TotpEvent, type TotpInput, totpMachine, type TotpPolicy } from '../../machines/totp.machine.js';
+import { type TotpEvent, type TotpInput, totpMachine, type TotpPolicy, totpSettlesAt } from '../../machines/totp.machine.js';
 import { stateValueToString } from '../../machines/shared/state-value.js';
 import { effectsOf as effects } from '../helpers/machine-effects.js';
 
@@ -17,7 +17,7 @@ const step = (snapshot: Snapshot, event: TotpEvent) => transition(totpMachine, s
 const submit = (at: number, session: 'refused' | null = null): TotpEvent => ({ type: 'totp.submit', at, session, policy: POLICY });
 const start = () => initialTransition(totpMachine, input)[0];
 const matched = (snapshot: Snapshot, stepNumber: number, at = T0 + MINUTE) => step(step(snapshot, submit(at))[0], { type: 'totp.matched', step: stepNumber, at });
-const mismatched = (snapshot: Snapshot, at = T0 + MINUTE) => step(step(snapshot, submit(at))[0], { type: 'totp.mismatched', at })[0];
+const mismatched = (snapshot: Snapshot, at = T0 + MINUTE, repeated = false) => step(step(snapshot, submit(at))[0], { type: 'totp.mismatched', repeated, at })[0];
 
 describe('totp machine', () => {
   it('counts the attempt, asks for the comparison, and logs in on a code of an unspent step', () => {
@@ -88,5 +88,47 @@ describe('totp machine', () => {
     const [revoked] = step(start(), { type: 'totp.revoke', at: T0 + MINUTE });
     expect(stateOf(revoked)).toBe('revoked.done');
     expect(stateOf(step(revoked, submit(T0 + 2 * MINUTE))[0])).toBe('revoked.refused');
+  });
+
+  // Issue 15, point 7: one code sent 20 times at once is one success or one failure, not a lockout.
+  it('a replayed code is refused and not counted: twenty copies of an accepted code never lock', () => {
+    let current = matched(start(), 100)[0];
+    for (let copy = 0; copy < 20; copy++) {
+      current = matched(current, 100)[0];
+      expect(stateOf(current)).toBe('active.replayed');
+      expect(current.context.attempts).toBe(0);
+    }
+    // Counted failures stay counted: a replay neither adds to them nor clears them.
+    const failed = mismatched(mismatched(current));
+    expect(stateOf(matched(failed, 100)[0])).toBe('active.replayed');
+    expect(matched(failed, 100)[0].context.attempts).toBe(2);
+    expect(stateOf(mismatched(matched(failed, 100)[0]))).toBe('locked.holding');
+  });
+
+  it('the same wrong code again within its time step is not counted: twenty copies are one failure', () => {
+    let current = mismatched(start());
+    expect(current.context).toMatchObject({ attempts: 1, lastFailureAt: T0 + MINUTE });
+    for (let copy = 0; copy < 19; copy++) {
+      current = mismatched(current, T0 + MINUTE, true);
+      expect(stateOf(current)).toBe('active.sameWrongCode');
+    }
+    expect(current.context.attempts).toBe(1);
+    expect(totpAnswers['active.sameWrongCode']).toEqual({ kind: 'refused', error: 'OTP_INVALID_CREDENTIALS' });
+    // New wrong codes still count, up to the lock.
+    expect(stateOf(mismatched(mismatched(current)))).toBe('locked.holding');
+  });
+
+  it('failures lapse lockoutMs after the latest one; a stand-in settles when no lock or failure is left', () => {
+    const twice = mismatched(mismatched(start()));
+    expect(totpSettlesAt(twice.context)).toBe(T0 + 16 * MINUTE);
+    // Just before the lapse a third failure locks; at the lapse the count starts again.
+    expect(stateOf(mismatched(twice, T0 + 16 * MINUTE - 1))).toBe('locked.holding');
+    const lapsed = mismatched(twice, T0 + 16 * MINUTE);
+    expect(stateOf(lapsed)).toBe('active.wrongCode');
+    expect(lapsed.context.attempts).toBe(1);
+    const locked = mismatched(twice, T0 + 2 * MINUTE);
+    expect(totpSettlesAt(locked.context)).toBe(T0 + 17 * MINUTE);
+    expect(totpSettlesAt(start().context)).toBe(T0);
+    expect(totpSettlesAt(matched(twice, 100)[0].context)).toBe(T0 + MINUTE);
   });
 });

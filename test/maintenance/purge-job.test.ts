@@ -45,7 +45,7 @@ describe('purge job', () => {
 
     await timers.fire();
     expect(log.lines).toHaveLength(1);
-    expect(log.lines[0]).toMatchObject({ level: 'info', message: 'purge done', fields: { job: 'purge', purged: { challenges: 0, refreshTokens: 0, sessions: 0, flows: 0, credentials: 0, lockouts: 0, deliveries: 1 } } });
+    expect(log.lines[0]).toMatchObject({ level: 'info', message: 'purge done', fields: { job: 'purge', purged: { challenges: 0, refreshTokens: 0, sessions: 0, flows: 0, credentials: 0, standIns: 0, lockouts: 0, deliveries: 1 } } });
     expect(await db.storage.db.delivery.findMany({ select: { id: true } })).toEqual([{ id: 'new-message' }]);
     expect(timers.delays).toEqual([FIRST_PURGE_DELAY_MS, HOUR]);
 

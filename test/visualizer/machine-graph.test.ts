@@ -8,7 +8,7 @@ import { toMermaid } from '../../src/visualizer/mermaid.js';
 // state that is not final accepts some event (no instance can be stranded where nothing moves it).
 
 const stub = {} as never;
-const machines = createMachines({ config: { publicUrl: 'http://keystate.test' }, hasher: stub, passwordHasher: stub, tokens: stub, delivery: stub, provider: 'sqlite' });
+const machines = createMachines({ config: { publicUrl: 'http://keystate.test' }, hasher: stub, passwordHasher: stub, decoys: stub, tokens: stub, delivery: stub, provider: 'sqlite' });
 const graphs = machines.all.map((machine) => machineGraph(machine.definition));
 
 const ancestorsOf = (graph: MachineGraph, id: string): string[] => {

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
+import type { Provider } from '../storage/database-url.js';
+import { Prisma } from '../storage/generated/sqlite/client.js';
+import type { Tx } from '../storage/prisma.js';
+import type { CredentialKind } from './credential-repository.js';
+import { appendCredentialLog, readCredentialLog } from './event-log-rows.js';
+import { atVersion, stepAssignments } from './instance-columns.js';
+import { fromJson } from './json.js';
+import { jsonValue, timeValue } from './sql-values.js';
+
+// Stand-in rows (prisma/schema.prisma, ShadowCredential): instances of the password and TOTP
+// machines answering for a credential a login names when there is none, found by a hash of what
+// the login named. A stand-in is never started: the first login's write creates it, with its
+// creation entry, in ONE statement like any later step's (an INSERT that finds the key taken by a
+// concurrent login matches nothing, and the runner re-runs the request on fresh data), so a first
+// login for nobody costs the statements a login of a real credential does. Later events are
+// appended to shadow_credential_event. `settles_at` says from when it answers as a new one would:
+// the purge deletes it then, so attacker-chosen identifiers cannot pile up.
+
+export interface ShadowRow {
+  readonly tenantId: string;
+  readonly appId: string;
+  readonly kind: CredentialKind;
+  readonly key: string;
+  /** totp: the keyed HMAC of the latest wrong code (src/credentials/totp-miss.ts). */
+  readonly miss: string | null;
+  /** What the instance was started from (kept in the row by its first write). */
+  readonly input: object;
+  /** false until the first login's write creates the row. */
+  readonly stored: boolean;
+}
+
+/** The store's part of a stand-in's machine types (src/credentials/definitions.ts `Shadowed`). */
+export interface ShadowTypes {
+  readonly row: ShadowRow;
+  /** Never started (see above). */
+  readonly create: never;
+  readonly patch: { readonly miss: string };
+}
+
+type ShadowMachineTypes = MachineTypes & ShadowTypes;
+
+interface RawShadow {
+  id: string;
+  tenantId: string;
+  appId: string;
+  kind: string;
+  key: string;
+  miss: string | null;
+  input: unknown;
+  machineVersion: number;
+  stateValue: string;
+  context: unknown;
+  version: number;
+}
+
+const COLUMNS = Prisma.sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "kind", "key", "miss", "input",
+  "machine_version" AS "machineVersion", "state_value" AS "stateValue", "context", "version"`;
+
+const lock = (provider: Provider) => (provider === 'postgresql' ? Prisma.sql`FOR UPDATE` : Prisma.empty);
+
+/** Where a stand-in is found: the app, the kind and the machine's version (a stand-in of a retired
+ * version is never found again, and settles), and the subject the login named (the user when the
+ * identifier names one, else the normalised identifier, as the rate limiter counts them). */
+export const shadowKey = (scope: { appId: string; kind: CredentialKind; machineVersion: number }, subject: string): string =>
+  createHash('sha256').update(`${scope.appId}:${scope.kind}:v${scope.machineVersion}:${subject}`).digest('base64url');
+
+const toInstance = <T extends ShadowMachineTypes>(raw: RawShadow): Instance<T> => ({
+  id: raw.id,
+  machineVersion: raw.machineVersion,
+  version: raw.version,
+  stateValue: raw.stateValue,
+  context: fromJson<T['context']>(raw.context),
+  row: { tenantId: raw.tenantId, appId: raw.appId, kind: raw.kind as CredentialKind, key: raw.key, miss: raw.miss, input: fromJson<object>(raw.input), stored: true },
+});
+
+/** The stand-in with this key, if one is stored (locked on PostgreSQL). */
+export async function findShadow<T extends ShadowMachineTypes>(tx: Tx, provider: Provider, key: string): Promise<Instance<T> | null> {
+  const rows = await tx.$queryRaw<RawShadow[]>`SELECT ${COLUMNS} FROM "shadow_credential" WHERE "key" = ${key} ${lock(provider)}`;
+  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+}
+
+/** A stand-in with its input and whole log (creation entry first): what replays read. */
+export async function readShadow(db: Tx, id: string): Promise<(Instance<ShadowMachineTypes> & { kind: CredentialKind; input: unknown; events: LoggedEvent[] }) | null> {
+  const rows = await db.$queryRaw<(RawShadow & { events: unknown })[]>`SELECT ${COLUMNS}, "events" FROM "shadow_credential" WHERE "id" = ${id}`;
+  const raw = rows[0];
+  if (raw === undefined) return null;
+  const events = [...fromJson<LoggedEvent[]>(raw.events), ...(await readCredentialLog(db, id, 'shadow_credential_event'))];
+  return { ...toInstance<ShadowMachineTypes>(raw), kind: raw.kind as CredentialKind, input: fromJson(raw.input), events };
+}
+
+/** `settlesAt`: the machine's own reading of its context (from when it answers as a new one would). */
+export function shadowStore<T extends ShadowMachineTypes>(provider: Provider, settlesAt: (context: T['context']) => number | null): InstanceStore<T> {
+  return {
+    insert() {
+      throw new Error('a stand-in is created by its first step, never started');
+    },
+    async update(tx, instance, next) {
+      const at = new Date(next.events[0]?.at ?? 0);
+      const settles = settlesAt(next.context);
+      const settlesValue = settles === null ? null : timeValue(provider, new Date(settles));
+      const miss = next.patch.miss ?? instance.row.miss;
+      const version = instance.version + next.events.length;
+      let count: number;
+      if (instance.row.stored) {
+        count = await tx.$executeRaw`UPDATE "shadow_credential" SET ${stepAssignments(provider, instance, next)}, "miss" = ${miss}, "settles_at" = ${settlesValue} ${atVersion(instance)}`;
+      } else {
+        // Its creation entry, as `start` would have logged it, then the first login's events.
+        const init: LoggedEvent = { seq: 1, type: 'xstate.init', at: at.getTime(), state: instance.stateValue, fields: {} };
+        const { row } = instance;
+        count = await tx.$executeRaw`INSERT INTO "shadow_credential" ("id", "tenant_id", "app_id", "kind", "key", "miss", "machine_version", "input", "state_value", "context", "events", "version", "settles_at", "created_at", "updated_at")
+          VALUES (${instance.id}, ${row.tenantId}, ${row.appId}, ${row.kind}, ${row.key}, ${miss}, ${instance.machineVersion}, ${jsonValue(provider, row.input)}, ${next.stateValue},
+            ${jsonValue(provider, next.context)}, ${jsonValue(provider, [init])}, ${version}, ${settlesValue}, ${timeValue(provider, at)}, ${timeValue(provider, at)})
+          ON CONFLICT ("key") DO NOTHING`;
+      }
+      if (count !== 1) return false;
+      await appendCredentialLog(tx, provider, instance.id, next.appId, next.events, 'shadow_credential_event');
+      return true;
+    },
+    async reload(tx, reloadProvider, id) {
+      const rows = await tx.$queryRaw<RawShadow[]>`SELECT ${COLUMNS} FROM "shadow_credential" WHERE "id" = ${id} ${lock(reloadProvider)}`;
+      return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+    },
+  };
+}
