@@ -76,6 +76,9 @@ export const ERRORS = {
   // Too many requests waited for the database at once (e.g. a burst on one user's row): turned away
   // before anything was written.
   DATABASE_BUSY: { status: 503, message: 'The server is busy; retry shortly' },
+  // The database cannot answer (unreachable, restarting, read-only, full, too slow): the request
+  // was refused with nothing written, and Retry-After says when to try again.
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; retry shortly' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   RATE_LIMIT_UNAVAILABLE: { status: 503, message: 'Rate limiting is unavailable; try again later' },

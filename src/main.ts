@@ -68,15 +68,21 @@ async function serve(): Promise<void> {
   if (storage.provider === 'postgresql' && !limiter.shared) log.warn('REDIS_URL is not set: rate limits are counted per instance (each server instance allows the full limit)');
   if (boot.sealed.signingKeys + boot.sealed.hmacKeys + boot.sealed.outboxMessages > 0) log.info(boot.sealed, 'sealed secrets an older version stored in plaintext');
   log.info({ database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg, limits: limiter.shared ? 'redis' : 'memory', kek: boot.sealer.kekId }, 'keystate starting');
-  boot.keys.startRefreshing((error) => log.error({ err: error }, 'could not re-read the keys'));
-  boot.apps.startRefreshing((error) => log.error({ err: error }, 'could not read the apps revision'));
+  // A background run that meets a database outage is the outage's to log (once, with its end);
+  // anything else is logged with its stack.
+  const outage = app.databaseOutage;
+  const runFailed = (message: string) => (error: unknown) => {
+    if (!outage.absorb(error)) log.error({ err: error }, message);
+  };
+  boot.keys.startRefreshing(runFailed('could not re-read the keys'));
+  boot.apps.startRefreshing(runFailed('could not read the apps revision'));
 
-  const purgeJob = startPurgeJob({ storage, clock: systemClock, retention: config.retention, log, purgeOptions: { extraSteps: [keyPurgeStep] } });
+  const purgeJob = startPurgeJob({ storage, clock: systemClock, retention: config.retention, log, outage, purgeOptions: { extraSteps: [keyPurgeStep] } });
   // Retries of deliveries that met an outage, and first attempts a stopped process never made.
   const deliveryJob = startPeriodicJob({
     intervalMs: config.deliveryPollMs,
     run: async (signal) => void (await app.deliveries.runDue(signal)),
-    onError: (error) => log.error({ err: error }, 'delivery worker run failed'),
+    onError: runFailed('delivery worker run failed'),
   });
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {

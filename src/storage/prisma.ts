@@ -9,6 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
 import type { Prisma, PrismaClient } from './generated/sqlite/client.js';
+import { refuseStatementsAfterTransactionEnd } from './closed-transactions.js';
+import { reportCommittedChanges } from './committed-changes.js';
 import { type Provider, providerOf, sqliteFilePath } from './migrate.js';
 import { observedAdapter, type StatementObserver } from './observed-adapter.js';
 import { reusePreparedStatements } from './sqlite-statements.js';
@@ -22,6 +24,10 @@ export interface Storage {
   readonly provider: Provider;
   /** Runs a trivial query (used by /health). */
   ping(): Promise<void>;
+  /** Commits a one-row change (readiness: a read-only or full database still answers SELECT 1). */
+  probeWrite(): Promise<void>;
+  /** Calls `listener` after each committed change (a write that changed rows); returns the way to stop. */
+  onChangeCommitted(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -35,8 +41,16 @@ export interface StorageOptions {
   readonly observe?: StatementObserver;
 }
 
+/** The readiness probe's row in the `revision` table (whose other rows are counters others read). */
+const PROBE_ROW = 'readiness-probe';
+
 export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
-  const observe = <F extends SqlDriverAdapterFactory>(factory: F): SqlDriverAdapterFactory => (options.observe === undefined ? factory : observedAdapter(factory, options.observe));
+  const changeListeners = new Set<() => void>();
+  const changed = () => {
+    for (const listener of changeListeners) listener();
+  };
+  const observe = (factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory =>
+    refuseStatementsAfterTransactionEnd(reportCommittedChanges(options.observe === undefined ? factory : observedAdapter(factory, options.observe), changed));
   const provider = providerOf(databaseUrl);
   let db: Db;
   if (provider === 'sqlite') {
@@ -60,6 +74,14 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     provider,
     async ping() {
       await db.$queryRawUnsafe('SELECT 1');
+    },
+    async probeWrite() {
+      // Flips the value, so the statement always changes the row (and so reports a change).
+      await db.$executeRawUnsafe(`INSERT INTO revision (name, value) VALUES ('${PROBE_ROW}', 0) ON CONFLICT (name) DO UPDATE SET value = 1 - revision.value`);
+    },
+    onChangeCommitted(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
     },
     async close() {
       await db.$disconnect();
