@@ -15,7 +15,8 @@ import { startPurgeJob } from './maintenance/purge-job.js';
 import { keyPurgeStep } from './keys/purge-keys.js';
 import { loadMasterKey } from './secrets/master-key.js';
 import { migrate, providerOf, sqliteFilePath } from './storage/migrate.js';
-import { openStorage } from './storage/prisma.js';
+import { openStorage, type Storage } from './storage/prisma.js';
+import { storageStartError } from './storage/start-failure.js';
 
 // Process entry: the only place that reads process.env, listens and handles signals.
 //   node dist/src/main.js                       serve
@@ -26,12 +27,30 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** Where development keeps what it generates (the master key): beside the SQLite file, else ./data. */
 const dataDirOf = (config: Config): string => (providerOf(config.databaseUrl) === 'sqlite' ? dirname(sqliteFilePath(config.databaseUrl)) : resolve('data'));
 
+/** The migrations, then the client. Another process on the same SQLite file (a server, `keys
+ * rotate`) is fine: an up-to-date database needs no schema engine, and writes wait out its locks.
+ * A failure is one line naming the database file and what is wrong with it. */
+async function openDatabase(databaseUrl: string): Promise<Storage> {
+  try {
+    await migrate(databaseUrl);
+    return await openStorage(databaseUrl);
+  } catch (error) {
+    throw storageStartError(error, databaseUrl);
+  }
+}
+
 async function open(config: Config) {
-  await migrate(config.databaseUrl);
-  const storage = await openStorage(config.databaseUrl);
-  const masterKey = loadMasterKey(config.masterKey, dataDirOf(config));
-  const boot = await bootstrap(storage, config, systemClock, masterKey.key);
-  return { storage, boot, generatedKeyFile: masterKey.generatedFile };
+  const storage = await openDatabase(config.databaseUrl);
+  try {
+    const masterKey = loadMasterKey(config.masterKey, dataDirOf(config));
+    const boot = await bootstrap(storage, config, systemClock, masterKey.key).catch((error: unknown) => {
+      throw storageStartError(error, config.databaseUrl);
+    });
+    return { storage, boot, generatedKeyFile: masterKey.generatedFile };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
 }
 
 async function rotate(args: readonly string[]): Promise<void> {

@@ -1,8 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freshDatabase, type TestDatabase, testEngine } from './db.js';
 
 // The server as an operator runs it: the real entry point (src/main.ts) in its own process, its
@@ -48,10 +50,33 @@ export interface Started {
   readonly exited: Promise<number | null>;
 }
 
-export function start(env: Record<string, string>, args: readonly string[] = []): Started {
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BUILT_ENTRY = join(root, 'dist', 'src', 'main.js');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/ (as `npm run build` does) unless it is newer than every source file: a process
+ * started with `{ built: true }` runs what an operator runs, `node dist/src/main.js`. */
+export function ensureBuilt(): void {
+  const sources = Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'machines')));
+  if (existsSync(BUILT_ENTRY) && statSync(BUILT_ENTRY).mtimeMs >= sources) return;
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
+}
+
+export function start(env: Record<string, string>, args: readonly string[] = [], options: { built?: boolean } = {}): Started {
   // Node itself with tsx's loader (not the tsx CLI, which runs the server in a child of its own):
-  // a signal, SIGKILL included, reaches the server process.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // a signal, SIGKILL included, reaches the server process. `built`: dist/ (see ensureBuilt).
+  const entry = options.built === true ? [BUILT_ENTRY] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...entry, ...args], { env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let text = '';
   const waiters: { text: string; resolve: () => void }[] = [];
