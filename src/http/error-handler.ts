@@ -3,7 +3,6 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, type ErrorCode } from '../errors.js';
-import { databaseFaultOf } from '../storage/database-fault.js';
 import type { DatabaseOutage } from '../storage/database-outage.js';
 
 declare module 'fastify' {
@@ -82,9 +81,8 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
 
 /** A database fault as the caller's 503, counted as refused by the outage; null for anything else. */
 function databaseRefusal(error: Error, outage: DatabaseOutage): AuthError | null {
-  const fault = databaseFaultOf(error);
+  const fault = outage.refuse(error);
   if (fault === null) return null;
-  outage.failed(fault, true);
   return new AuthError('DATABASE_UNAVAILABLE', { details: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS, reason: fault.reason }, cause: error });
 }
 

@@ -15,7 +15,10 @@ export interface OutageLog {
 export interface DatabaseOutage {
   /** A database fault was met; `refusedRequest` when a request is answered 503 because of it. */
   failed(fault: DatabaseFault, refusedRequest: boolean): void;
-  /** Records `error` if it is a database fault (no request refused), and says whether it was. */
+  /** The fault `error` is, recorded as a refused request; null when it is not a database fault. */
+  refuse(error: unknown): DatabaseFault | null;
+  /** Records `error` if it is a database fault (a background run: no request refused), and says
+   * whether it was. */
   absorb(error: unknown): boolean;
   /** A change was committed: the database takes writes again. */
   wrote(): void;
@@ -29,6 +32,12 @@ export function createDatabaseOutage(deps: { clock: Clock; log: OutageLog }): Da
   let refused = 0;
   let first: DatabaseFault | null = null;
 
+  const record = (error: unknown, refusedRequest: boolean): DatabaseFault | null => {
+    const fault = databaseFaultOf(error);
+    if (fault !== null) outage.failed(fault, refusedRequest);
+    return fault;
+  };
+
   const outage: DatabaseOutage = {
     failed(fault, refusedRequest) {
       if (since === null) {
@@ -39,11 +48,8 @@ export function createDatabaseOutage(deps: { clock: Clock; log: OutageLog }): Da
       }
       if (refusedRequest) refused += 1;
     },
-    absorb(error) {
-      const fault = databaseFaultOf(error);
-      if (fault !== null) outage.failed(fault, false);
-      return fault !== null;
-    },
+    refuse: (error) => record(error, true),
+    absorb: (error) => record(error, false) !== null,
     wrote() {
       // The hot path: every committed change comes here, so the healthy case is one comparison.
       if (since === null) return;
