@@ -1,5 +1,6 @@
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 import { DatabaseFaultError } from './database-fault.js';
+import { wrappedAdapterFactory } from './wrapped-adapter.js';
 
 // A transaction that is being committed or rolled back runs nothing more. Prisma ends a transaction
 // that outlives its time limit (a slow or stalled database) while a model operation of it is still
@@ -41,14 +42,5 @@ function guarded(tx: Transaction): Transaction {
 }
 
 export function refuseStatementsAfterTransactionEnd(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
-  return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    async connect(): Promise<SqlDriverAdapter> {
-      const adapter = await factory.connect();
-      const startTransaction = adapter.startTransaction.bind(adapter);
-      adapter.startTransaction = async (...args) => guarded(await startTransaction(...args));
-      return adapter;
-    },
-  };
+  return wrappedAdapterFactory(factory, { transaction: guarded });
 }

@@ -1,4 +1,5 @@
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, SqlResultSet, Transaction } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, SqlResultSet } from '@prisma/driver-adapter-utils';
+import { wrappedAdapterFactory } from './wrapped-adapter.js';
 
 // Tells `onChange` each time the database commits a change: a write statement that changed rows,
 // outside a transaction or in one that then committed. That is the proof that writes work again
@@ -32,26 +33,20 @@ function reportChanges<T extends Queryable>(target: T, changed: () => void): T {
 }
 
 export function reportCommittedChanges(factory: SqlDriverAdapterFactory, onChange: () => void): SqlDriverAdapterFactory {
-  return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    async connect(): Promise<SqlDriverAdapter> {
-      const adapter = reportChanges(await factory.connect(), onChange);
-      const startTransaction = adapter.startTransaction.bind(adapter);
-      adapter.startTransaction = async (...args): Promise<Transaction> => {
-        let changed = false;
-        const tx = reportChanges(await startTransaction(...args), () => {
-          changed = true;
-        });
-        // Prisma calls commit() once COMMIT has succeeded (or to run it, with a phantom query).
-        const commit = tx.commit.bind(tx);
-        tx.commit = async () => {
-          await commit();
-          if (changed) onChange();
-        };
-        return tx;
+  return wrappedAdapterFactory(factory, {
+    connection: (adapter) => reportChanges(adapter, onChange),
+    transaction(started) {
+      let changed = false;
+      const tx = reportChanges(started, () => {
+        changed = true;
+      });
+      // Prisma calls commit() once COMMIT has succeeded (or to run it, with a phantom query).
+      const commit = tx.commit.bind(tx);
+      tx.commit = async () => {
+        await commit();
+        if (changed) onChange();
       };
-      return adapter;
+      return tx;
     },
-  };
+  });
 }

@@ -1,5 +1,15 @@
+import { expect } from 'vitest';
+
 // The server's log as a test sees it (AppDeps.logStream): every line parsed, with the lines an
 // outage writes picked out.
+
+/** One outage in the log: its start line (with `start`'s fields), its end line (with `end`'s), and
+ * no error line or stack anywhere. */
+export function expectOneOutage(log: CapturedLog, start: Record<string, unknown>, end: Record<string, unknown>): void {
+  expect(log.outageStarts()).toEqual([expect.objectContaining({ level: 40, ...start })]);
+  expect(log.outageEnds()).toEqual([expect.objectContaining({ level: 30, ...end })]);
+  expect(log.errorsAndStacks()).toEqual([]);
+}
 
 export interface LogLine {
   readonly level: number;
@@ -10,8 +20,8 @@ export interface LogLine {
 export interface CapturedLog {
   readonly stream: { write(line: string): void };
   lines(): LogLine[];
-  /** Lines at warn level and above, and every line that carries an error's stack. */
-  alarming(): LogLine[];
+  /** Lines at error level and above, and every line that carries an error's stack. */
+  errorsAndStacks(): LogLine[];
   outageStarts(): LogLine[];
   outageEnds(): LogLine[];
 }
@@ -22,7 +32,7 @@ export function captureLog(): CapturedLog {
   return {
     stream: { write: (line) => void raw.push(line) },
     lines,
-    alarming: () => lines().filter((line) => line.level >= 40 || JSON.stringify(line).includes('"stack"')),
+    errorsAndStacks: () => lines().filter((line) => line.level >= 50 || JSON.stringify(line).includes('"stack"')),
     outageStarts: () => lines().filter((line) => line.database === 'unavailable'),
     outageEnds: () => lines().filter((line) => line.database === 'available'),
   };
