@@ -123,10 +123,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   app.decorateRequest('caller', null);
-  // Faults are reported by whoever meets them; any committed change ends an outage.
-  const databaseOutage = createDatabaseOutage({ clock, log: app.log });
-  const stopHearingChanges = storage.onChangeCommitted(() => databaseOutage.wrote());
-  app.addHook('onClose', async () => stopHearingChanges());
+  // Faults are reported by whoever meets them; the next committed change ends an outage.
+  const databaseOutage = createDatabaseOutage({ clock, log: app.log, nextChangeCommitted: () => storage.nextChangeCommitted() });
   app.decorate('databaseOutage', databaseOutage);
   registerErrorHandling(app, databaseOutage);
   registerRequestGuards(app);

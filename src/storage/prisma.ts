@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
 import type { Prisma, PrismaClient } from './generated/sqlite/client.js';
 import { refuseStatementsAfterTransactionEnd } from './closed-transactions.js';
-import { reportCommittedChanges } from './committed-changes.js';
+import { committedChanges } from './committed-changes.js';
 import { type Provider, providerOf, sqliteFilePath } from './migrate.js';
 import { observedAdapter, type StatementObserver } from './observed-adapter.js';
 import { reusePreparedStatements } from './sqlite-statements.js';
@@ -26,8 +26,8 @@ export interface Storage {
   ping(): Promise<void>;
   /** Commits a one-row change (readiness: a read-only or full database still answers SELECT 1). */
   probeWrite(): Promise<void>;
-  /** Calls `listener` after each committed change (a write that changed rows); returns the way to stop. */
-  onChangeCommitted(listener: () => void): () => void;
+  /** Resolves at the next committed change (a write that changed rows): writes work. */
+  nextChangeCommitted(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,12 +45,9 @@ export interface StorageOptions {
 const PROBE_ROW = 'readiness-probe';
 
 export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
-  const changeListeners = new Set<() => void>();
-  const changed = () => {
-    for (const listener of changeListeners) listener();
-  };
+  const changes = committedChanges();
   const observe = (factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory =>
-    refuseStatementsAfterTransactionEnd(reportCommittedChanges(options.observe === undefined ? factory : observedAdapter(factory, options.observe), changed));
+    refuseStatementsAfterTransactionEnd(changes.reportFrom(options.observe === undefined ? factory : observedAdapter(factory, options.observe)));
   const provider = providerOf(databaseUrl);
   let db: Db;
   if (provider === 'sqlite') {
@@ -79,10 +76,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
       // Flips the value, so the statement always changes the row (and so reports a change).
       await db.$executeRawUnsafe(`INSERT INTO revision (name, value) VALUES ('${PROBE_ROW}', 0) ON CONFLICT (name) DO UPDATE SET value = 1 - revision.value`);
     },
-    onChangeCommitted(listener) {
-      changeListeners.add(listener);
-      return () => changeListeners.delete(listener);
-    },
+    nextChangeCommitted: () => changes.next(),
     async close() {
       await db.$disconnect();
     },

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createDatabaseOutage } from '../../src/storage/database-outage.js';
 import { manualClock } from '../helpers/clock.js';
 
-// The outage's log: one line when the database starts failing, one when a committed change shows
-// it takes writes again (how long it lasted, how many requests were refused), nothing in between,
+// The outage's log: one line when the database starts failing, one when the next committed change
+// shows it takes writes again (how long it lasted, how many requests were refused), nothing in between,
 // and nothing at all while it is healthy.
 
 function tracked() {
@@ -13,13 +13,20 @@ function tracked() {
     warn: (fields: object, message: string) => void lines.push({ level: 'warn', fields: { ...fields }, message }),
     info: (fields: object, message: string) => void lines.push({ level: 'info', fields: { ...fields }, message }),
   };
-  return { clock, lines, outage: createDatabaseOutage({ clock, log }) };
+  // The database's committed changes, made by hand: `commit()` is one.
+  let waiting: (() => void)[] = [];
+  const nextChangeCommitted = () => new Promise<void>((resolve) => waiting.push(resolve));
+  const commit = async () => {
+    for (const wake of waiting.splice(0)) wake();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { clock, lines, commit, outage: createDatabaseOutage({ clock, log, nextChangeCommitted }) };
 }
 
 describe('the database outage', () => {
-  it('logs its start once, its end once with the requests refused and how long it lasted', () => {
-    const { clock, lines, outage } = tracked();
-    outage.wrote();
+  it('logs its start once, its end once (at the next committed change) with the requests refused and how long it lasted', async () => {
+    const { clock, lines, commit, outage } = tracked();
+    await commit();
     expect(lines).toEqual([]);
     outage.failed({ reason: 'unreachable', code: 'P1001' }, true);
     clock.advance(1500);
@@ -27,8 +34,8 @@ describe('the database outage', () => {
     outage.failed({ reason: 'unreachable', code: 'P1001' }, false);
     expect(outage.failing).toBe(true);
     clock.advance(500);
-    outage.wrote();
-    outage.wrote();
+    await commit();
+    await commit();
     expect(outage.failing).toBe(false);
     expect(lines).toEqual([
       { level: 'warn', fields: { database: 'unavailable', reason: 'unreachable', code: 'P1001' }, message: expect.stringContaining('database unavailable') },
@@ -36,12 +43,12 @@ describe('the database outage', () => {
     ]);
   });
 
-  it('a new outage counts afresh', () => {
-    const { lines, outage } = tracked();
+  it('a new outage counts afresh', async () => {
+    const { lines, commit, outage } = tracked();
     outage.failed({ reason: 'full', code: 'SQLITE_FULL' }, true);
-    outage.wrote();
+    await commit();
     outage.failed({ reason: 'read-only', code: 'SQLITE_READONLY' }, true);
-    outage.wrote();
+    await commit();
     expect(lines.map((line) => [line.fields.database, line.fields.reason, line.fields.refused])).toEqual([
       ['unavailable', 'full', undefined],
       ['available', 'full', 1],
@@ -50,12 +57,12 @@ describe('the database outage', () => {
     ]);
   });
 
-  it('absorb takes a fault (a background run) and leaves anything else to its caller', () => {
-    const { lines, outage } = tracked();
+  it('absorb takes a fault (a background run) and leaves anything else to its caller', async () => {
+    const { lines, commit, outage } = tracked();
     expect(outage.absorb(new Error('a bug'))).toBe(false);
     expect(lines).toEqual([]);
     expect(outage.absorb(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', syscall: 'connect' }))).toBe(true);
-    outage.wrote();
+    await commit();
     expect(lines.map((line) => line.fields)).toEqual([
       { database: 'unavailable', reason: 'unreachable', code: 'ECONNREFUSED' },
       { database: 'available', reason: 'unreachable', refused: 0, downMs: 0 },
