@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Builds dist/ once when a source changed: the processes tests start run it, as `npm start` does.
+    globalSetup: ['test/global-setup.ts'],
     // The machines have 2 cores: 2 test processes keep both busy without oversubscribing them.
     maxWorkers: 2,
     projects: [

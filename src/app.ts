@@ -44,7 +44,7 @@ import { linkRedirectRoutes } from './http/routes/link-redirect.js';
 import { magicLinkRoutes } from './http/routes/magic-link.js';
 import { oidcRoutes } from './http/routes/oidc.js';
 import { otpRoutes } from './http/routes/otp.js';
-import { healthRoutes, outboxRoutes } from './http/routes/operations.js';
+import { databaseProbe, healthRoutes, outboxRoutes, type ReadinessProbe, readinessRoutes } from './http/routes/operations.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { passwordRoutes } from './http/routes/password.js';
 import { totpLoginRoutes, totpRoutes } from './http/routes/totp.js';
@@ -53,6 +53,7 @@ import { registerTransportHooks, transportOptions } from './http/transport.js';
 import { createSessionRequests } from './sessions/session-requests.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import { findAppById } from './repositories/app-repository.js';
+import { createDatabaseOutage, type DatabaseOutage } from './storage/database-outage.js';
 import type { Storage } from './storage/prisma.js';
 import { createTokenService } from './tokens/token-service.js';
 import { createUserService } from './users/user-service.js';
@@ -64,6 +65,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Attempts the kept messages that are due (main.ts runs it every DELIVERY_POLL_MS). */
     deliveries: DeliveryWorker;
+    /** The database outage this app tracks: main.ts's periodic jobs report their faults to it. */
+    databaseOutage: DatabaseOutage;
   }
 }
 
@@ -82,6 +85,8 @@ export interface AppDeps {
   /** Where the default logger writes (stdout when unset). Tests capture the log here and still get
    * the production options, redaction included: passing `logger` instead would replace those. */
   readonly logStream?: { write(line: string): void };
+  /** Checks of GET /ready besides the database's write probe (e.g. Redis, when configured). */
+  readonly readinessProbes?: readonly ReadinessProbe[];
 }
 
 /** Never log these, wherever they appear (STYLE §2.7). */
@@ -123,7 +128,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   app.decorateRequest('caller', null);
-  registerErrorHandling(app);
+  // Faults are reported by whoever meets them; the next committed change ends an outage.
+  const databaseOutage = createDatabaseOutage({ clock, log: app.log, nextChangeCommitted: () => storage.nextChangeCommitted() });
+  app.decorate('databaseOutage', databaseOutage);
+  registerErrorHandling(app, databaseOutage);
   registerRequestGuards(app);
   registerNoStore(app);
   registerTransportHooks(app);
@@ -171,7 +179,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const refresh = createRefreshService({ runner, hasher, families });
   const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, refresh, limiter, limits });
 
-  await app.register(healthRoutes, { ping: () => storage.ping() });
+  await app.register(healthRoutes, { ping: () => storage.ping(), outage: databaseOutage });
+  // Redis, when the rate limits live there: a server that cannot count refuses the limited routes.
+  const redisProbe = deps.limiter.shared ? [{ name: 'redis', check: () => deps.limiter.ping() }] : [];
+  await app.register(readinessRoutes, { probes: [databaseProbe(() => storage.probeWrite(), databaseOutage), ...redisProbe, ...(deps.readinessProbes ?? [])] });
   await app.register(oidcRoutes, { apps, tokens, config, limiter });
   await app.register(linkRedirectRoutes, { magicLinks });
   const guard = adminGuard({ adminToken: config.adminToken, limiter, limit: limits.adminAuth });

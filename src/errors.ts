@@ -81,6 +81,9 @@ export const ERRORS = {
   // Too many requests waited for the database at once (e.g. a burst on one user's row): turned away
   // before anything was written.
   DATABASE_BUSY: { status: 503, message: 'The server is busy; retry shortly' },
+  // The database cannot answer (unreachable, restarting, read-only, full, too slow): the request
+  // was refused with nothing written, and Retry-After says when to try again.
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; retry shortly' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry' },
   // More password logins (or password changes) at once than Argon2 may work on and wait for:
   // turned away before anything was looked up or counted (src/credentials/argon2-gate.ts).

@@ -16,7 +16,8 @@ import { startPurgeJob } from './maintenance/purge-job.js';
 import { keyPurgeStep } from './keys/purge-keys.js';
 import { loadMasterKey } from './secrets/master-key.js';
 import { migrate, providerOf, sqliteFilePath } from './storage/migrate.js';
-import { openStorage } from './storage/prisma.js';
+import { openStorage, type Storage } from './storage/prisma.js';
+import { storageStartError } from './storage/start-failure.js';
 
 // Process entry: the only place that reads process.env, listens and handles signals.
 //   node dist/src/main.js                       serve
@@ -27,12 +28,30 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** Where development keeps what it generates (the master key): beside the SQLite file, else ./data. */
 const dataDirOf = (config: Config): string => (providerOf(config.databaseUrl) === 'sqlite' ? dirname(sqliteFilePath(config.databaseUrl)) : resolve('data'));
 
+/** The migrations, then the client. Another process on the same SQLite file (a server, `keys
+ * rotate`) is fine: an up-to-date database needs no schema engine, and writes wait out its locks.
+ * A failure is one line naming the database file and what is wrong with it. */
+async function openDatabase(databaseUrl: string): Promise<Storage> {
+  try {
+    await migrate(databaseUrl);
+    return await openStorage(databaseUrl);
+  } catch (error) {
+    throw storageStartError(error, databaseUrl);
+  }
+}
+
 async function open(config: Config) {
-  await migrate(config.databaseUrl);
-  const storage = await openStorage(config.databaseUrl);
-  const masterKey = loadMasterKey(config.masterKey, dataDirOf(config));
-  const boot = await bootstrap(storage, config, systemClock, masterKey.key);
-  return { storage, boot, generatedKeyFile: masterKey.generatedFile };
+  const storage = await openDatabase(config.databaseUrl);
+  try {
+    const masterKey = loadMasterKey(config.masterKey, dataDirOf(config));
+    const boot = await bootstrap(storage, config, systemClock, masterKey.key).catch((error: unknown) => {
+      throw storageStartError(error, config.databaseUrl);
+    });
+    return { storage, boot, generatedKeyFile: masterKey.generatedFile };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
 }
 
 async function rotate(args: readonly string[]): Promise<void> {
@@ -71,15 +90,21 @@ async function serve(): Promise<void> {
   logLimiterReachability(limiter, config.redisUrl, log);
   if (boot.sealed.signingKeys + boot.sealed.hmacKeys + boot.sealed.outboxMessages > 0) log.info(boot.sealed, 'sealed secrets an older version stored in plaintext');
   log.info({ database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg, limits: limiter.shared ? 'redis' : 'memory', kek: boot.sealer.kekId }, 'keystate starting');
-  boot.keys.startRefreshing((error) => log.error({ err: error }, 'could not re-read the keys'));
-  boot.apps.startRefreshing((error) => log.error({ err: error }, 'could not read the apps revision'));
+  // A background run that meets a database outage is the outage's to log (once, with its end);
+  // anything else is logged with its stack.
+  const outage = app.databaseOutage;
+  const runFailed = (message: string) => (error: unknown) => {
+    if (!outage.absorb(error)) log.error({ err: error }, message);
+  };
+  boot.keys.startRefreshing(runFailed('could not re-read the keys'));
+  boot.apps.startRefreshing(runFailed('could not read the apps revision'));
 
-  const purgeJob = startPurgeJob({ storage, clock: systemClock, retention: config.retention, log, purgeOptions: { extraSteps: [keyPurgeStep] } });
+  const purgeJob = startPurgeJob({ storage, clock: systemClock, retention: config.retention, log, outage, purgeOptions: { extraSteps: [keyPurgeStep] } });
   // Retries of deliveries that met an outage, and first attempts a stopped process never made.
   const deliveryJob = startPeriodicJob({
     intervalMs: config.deliveryPollMs,
     run: async (signal) => void (await app.deliveries.runDue(signal)),
-    onError: (error) => log.error({ err: error }, 'delivery worker run failed'),
+    onError: runFailed('delivery worker run failed'),
   });
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, type ErrorCode } from '../errors.js';
+import type { DatabaseOutage } from '../storage/database-outage.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,7 +17,13 @@ declare module 'fastify' {
 // Fastify's own 4xx (bad JSON, body too large, wrong content type, schema validation, a URL it
 // cannot decode or a path segment over maxParamLength) get our shapes; so do the errors Node's
 // HTTP parser raises before Fastify sees a request (malformed HTTP, a client too slow to send its
-// request). Anything else is a 500 with a generic body, logged with its stack, never sent.
+// request). A database that cannot answer (unreachable, restarting, read-only, full, too slow),
+// whichever code path met it, is a 503 DATABASE_UNAVAILABLE with Retry-After, recorded in the
+// outage (which logs its start and end once) instead of a stack per request. Anything else is a
+// 500 with a generic body, logged with its stack, never sent.
+
+/** How long a caller refused for a database outage is asked to wait (a restart takes seconds). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 const WELL_FORMED_JSON = ['body must be well-formed JSON'];
 
@@ -72,8 +79,16 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
   return reply.code(500).type('application/json').send(JSON.stringify(new AuthError('INTERNAL').toBody()));
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler(sendError);
+/** A database fault as the caller's 503, counted as refused by the outage; null for anything else. */
+function databaseRefusal(error: Error, outage: DatabaseOutage): AuthError | null {
+  const fault = outage.refuse(error);
+  if (fault === null) return null;
+  return new AuthError('DATABASE_UNAVAILABLE', { details: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS, reason: fault.reason }, cause: error });
+}
+
+export function registerErrorHandling(app: FastifyInstance, outage: DatabaseOutage): void {
+  // Our own errors are never classified: the database's faults are looked for only in the rest.
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error instanceof AuthError ? error : (databaseRefusal(error, outage) ?? error), request, reply));
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(new AuthError('ROUTE_NOT_FOUND').toBody()));
   // Without a listener Node answers an Expect other than 100-continue itself, with an empty 417.
   app.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {

@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { DatabaseOutage } from '../storage/database-outage.js';
 import type { Storage } from '../storage/prisma.js';
 import { type JobTimers, type PeriodicJob, startPeriodicJob } from './periodic-job.js';
 import { type PurgeOptions, purge } from './purge.js';
 
 // The purge as a periodic job of the server (started by src/main.ts): one info line per run with
-// the counts, one error line per failed run. The purge reads no secrets, so neither line holds any.
+// the counts, one error line per failed run (a database outage is logged once, by the outage). The
+// purge reads no secrets, so neither line holds any.
 
 /** The first run comes soon after start, so instances that restart often purge too, but not
  * during start-up itself. */
@@ -22,6 +24,8 @@ export interface PurgeJobDeps {
   readonly clock: Clock;
   readonly retention: Config['retention'];
   readonly log: JobLog;
+  /** Takes a run's database fault (logged once per outage) instead of an error line per run. */
+  readonly outage?: Pick<DatabaseOutage, 'absorb'>;
   readonly timers?: JobTimers;
   readonly purgeOptions?: PurgeOptions;
 }
@@ -40,6 +44,7 @@ export function startPurgeJob(deps: PurgeJobDeps): PeriodicJob {
       log.info({ job: 'purge', purged, ...stopped, ms: Math.round(performance.now() - started) }, 'purge done');
     },
     onError(error) {
+      if (deps.outage?.absorb(error) === true) return;
       log.error({ job: 'purge', err: error }, 'purge failed; the next run retries');
     },
   });

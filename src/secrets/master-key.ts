@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { MasterKeySource } from '../config.js';
 
@@ -33,19 +33,28 @@ export function loadMasterKey(source: MasterKeySource, dataDir: string): MasterK
       return { key: readKeyFile(source.path, 'KEYSTATE_MASTER_KEY_FILE'), generatedFile: null };
     case 'generated': {
       const path = devMasterKeyPath(dataDir);
-      if (!existsSync(path)) {
-        mkdirSync(dirname(path), { recursive: true });
-        // wx: never overwrite a key another process wrote in between.
-        try {
-          writeFileSync(path, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        }
-        chmodSync(path, 0o600);
-      }
+      if (!existsSync(path)) writeGeneratedKey(path);
       return { key: readKeyFile(path, 'the generated development key file'), generatedFile: path };
     }
   }
+}
+
+/** What a failed write says about the place, for the one line that names the file. */
+const WRITE_FAILURES: Readonly<Record<string, string>> = { EROFS: 'read-only filesystem', ENOSPC: 'filesystem full', EACCES: 'permission denied' };
+
+function writeGeneratedKey(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    // wx: never overwrite a key another process wrote in between.
+    writeFileSync(path, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'EEXIST') return;
+    // A full disk can leave the file created and empty: the next start would take it for a bad key.
+    if (code === 'ENOSPC') rmSync(path, { force: true });
+    throw new MasterKeyError(`cannot write the development key file ${path}: ${WRITE_FAILURES[code] ?? code} (${code})`);
+  }
+  chmodSync(path, 0o600);
 }
 
 function readKeyFile(path: string, what: string): Buffer {

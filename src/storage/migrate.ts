@@ -16,7 +16,9 @@ import { dirname, relative } from 'node:path';
 import { providerOf, sqliteFilePath } from './database-url.js';
 import { migrationAdapterFactory } from './migration-adapter.js';
 import { migrationsDir, projectRoot, readMigrations } from './migration-files.js';
+import { everyMigrationRecorded, recordedMigrations } from './recorded-migrations.js';
 import { withSchemaEngine } from './schema-engine.js';
+import { StorageStartError, storageStartError } from './start-failure.js';
 
 // Re-exported so importers (the server, the scripts, the tests) need one module for all of it.
 export { type Provider, providerOf, sqliteFilePath } from './database-url.js';
@@ -29,7 +31,13 @@ export interface MigrateOptions {
   log?: (line: string) => void;
   /** Apply the migrations up to and including this one only (tests of data migrations). */
   until?: string;
+  /** SQLite: how long to wait for another process's lock before saying the file is locked. */
+  lockTimeoutMs?: number;
 }
+
+/** Long enough for another process's write to end; a process that keeps the file open (a
+ * running server) makes the schema engine wait for ever, so it is not waited out. */
+const LOCK_TIMEOUT_MS = 10_000;
 
 /**
  * Applies the unapplied migrations of `prisma/migrations/<provider>/` to the database, exactly as
@@ -46,10 +54,19 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
   if (migrationsList.migrationDirectories.length === 0) throw new Error(`No migrations found in ${dir}`);
   const started = performance.now();
   const where = relative(projectRoot(), dir);
-  const { appliedMigrationNames } = await withSchemaEngine(await migrationAdapterFactory(databaseUrl), (engine) =>
+  const lockTimeoutMs = options.lockTimeoutMs ?? LOCK_TIMEOUT_MS;
+  // Up to date (every start but the first after an upgrade): one plain read, no schema engine.
+  const recorded = await recordedMigrations(databaseUrl, lockTimeoutMs);
+  if (recorded !== null && everyMigrationRecorded(migrationsList, recorded)) {
+    log(`database schema is up to date (${migrationsList.migrationDirectories.length} migration(s) in ${where})`);
+    return { applied: [] };
+  }
+  const { appliedMigrationNames } = await withSchemaEngine(await migrationAdapterFactory(databaseUrl, lockTimeoutMs), (engine) =>
     engine.applyMigrations({ migrationsList, filters: { externalTables: [], externalEnums: [] } }),
   ).catch((error: Error) => {
-    throw new Error(`Applying the migrations in ${where} failed: ${error.message}`, { cause: error });
+    // One line naming the file, never the engine's WebAssembly stack.
+    const plain = storageStartError(error, databaseUrl, true);
+    throw new StorageStartError(`Applying the migrations in ${where} failed: ${plain.message}`, { cause: error });
   });
   const ms = Math.round(performance.now() - started);
   if (appliedMigrationNames.length === 0) {

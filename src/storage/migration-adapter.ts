@@ -5,11 +5,12 @@
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { providerOf, sqliteFilePath } from './database-url.js';
 
-/** The driver adapter factory the schema engine uses for a database URL. */
-export async function migrationAdapterFactory(databaseUrl: string): Promise<SqlMigrationAwareDriverAdapterFactory> {
+/** The driver adapter factory the schema engine uses for a database URL (SQLite: waiting up to
+ * `busyTimeoutMs` for another connection's lock). */
+export async function migrationAdapterFactory(databaseUrl: string, busyTimeoutMs = 10_000): Promise<SqlMigrationAwareDriverAdapterFactory> {
   if (providerOf(databaseUrl) === 'sqlite') {
     const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
-    return new PrismaBetterSqlite3({ url: sqliteFilePath(databaseUrl), timeout: 10_000 });
+    return new PrismaBetterSqlite3({ url: sqliteFilePath(databaseUrl), timeout: busyTimeoutMs });
   }
   const { PrismaPg } = await import('@prisma/adapter-pg');
   const factory = new PrismaPg({ connectionString: databaseUrl, max: 2 });

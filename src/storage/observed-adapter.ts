@@ -1,4 +1,5 @@
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils';
+import { wrappedAdapterFactory } from './wrapped-adapter.js';
 
 // Reports every SQL statement the driver adapter runs (inside transactions too) to `observe`,
 // before it runs. Tests use it to count the statements a request costs; BEGIN/COMMIT are not
@@ -21,14 +22,5 @@ function observeQueryable<T extends { queryRaw(q: SqlQuery): Promise<unknown>; e
 }
 
 export function observedAdapter(factory: SqlDriverAdapterFactory, observe: StatementObserver): SqlDriverAdapterFactory {
-  return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    async connect(): Promise<SqlDriverAdapter> {
-      const adapter = observeQueryable(await factory.connect(), observe);
-      const startTransaction = adapter.startTransaction.bind(adapter);
-      adapter.startTransaction = async (...args): Promise<Transaction> => observeQueryable(await startTransaction(...args), observe);
-      return adapter;
-    },
-  };
+  return wrappedAdapterFactory(factory, { connection: (adapter) => observeQueryable(adapter, observe), transaction: (tx) => observeQueryable(tx, observe) });
 }

@@ -9,6 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
 import type { Prisma, PrismaClient } from './generated/sqlite/client.js';
+import { refuseStatementsAfterTransactionEnd } from './closed-transactions.js';
+import { committedChanges } from './committed-changes.js';
 import { type Provider, providerOf, sqliteFilePath } from './migrate.js';
 import { observedAdapter, type StatementObserver } from './observed-adapter.js';
 import { reusePreparedStatements } from './sqlite-statements.js';
@@ -22,6 +24,10 @@ export interface Storage {
   readonly provider: Provider;
   /** Runs a trivial query (used by /health). */
   ping(): Promise<void>;
+  /** Commits a one-row change (readiness: a read-only or full database still answers SELECT 1). */
+  probeWrite(): Promise<void>;
+  /** Resolves at the next committed change (a write that changed rows): writes work. */
+  nextChangeCommitted(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,8 +41,13 @@ export interface StorageOptions {
   readonly observe?: StatementObserver;
 }
 
+/** The readiness probe's row in the `revision` table (whose other rows are counters others read). */
+const PROBE_ROW = 'readiness-probe';
+
 export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
-  const observe = <F extends SqlDriverAdapterFactory>(factory: F): SqlDriverAdapterFactory => (options.observe === undefined ? factory : observedAdapter(factory, options.observe));
+  const changes = committedChanges();
+  const observe = (factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory =>
+    refuseStatementsAfterTransactionEnd(changes.reportFrom(options.observe === undefined ? factory : observedAdapter(factory, options.observe)));
   const provider = providerOf(databaseUrl);
   let db: Db;
   if (provider === 'sqlite') {
@@ -61,6 +72,11 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     async ping() {
       await db.$queryRawUnsafe('SELECT 1');
     },
+    async probeWrite() {
+      // Flips the value, so the statement always changes the row (and so reports a change).
+      await db.$executeRawUnsafe(`INSERT INTO revision (name, value) VALUES ('${PROBE_ROW}', 0) ON CONFLICT (name) DO UPDATE SET value = 1 - revision.value`);
+    },
+    nextChangeCommitted: () => changes.next(),
     async close() {
       await db.$disconnect();
     },

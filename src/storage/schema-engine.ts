@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
   bindMigrationAwareSqlAdapterFactory,
+  type ErrorRegistry,
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
@@ -107,15 +108,12 @@ export async function withSchemaEngine<T>(
       connectToShadowDb: () => track(() => factory.connectToShadowDb()),
     };
     let engine: SchemaEngine | undefined;
+    const bound = bindMigrationAwareSqlAdapterFactory(tracked);
     try {
-      engine = await runtime.bindings.SchemaEngine.new(
-        { datamodels: datamodels?.length ? datamodels : undefined },
-        () => {},
-        bindMigrationAwareSqlAdapterFactory(tracked),
-      );
+      engine = await runtime.bindings.SchemaEngine.new({ datamodels: datamodels?.length ? datamodels : undefined }, () => {}, bound);
       return await fn(engine);
     } catch (error) {
-      throw engineError(error);
+      throw engineError(error, bound.errorRegistry);
     } finally {
       engine?.free();
       for (const timer of runtime.timers) clearTimeout(timer);
@@ -127,8 +125,13 @@ export async function withSchemaEngine<T>(
   return run;
 }
 
-function engineError(error: unknown): Error {
+function engineError(error: unknown, registry: ErrorRegistry): Error {
   if (!(error instanceof Error)) return new Error(`Schema engine error: ${String(error)}`);
+  // A driver error reaches the engine as "External error id#N": the error itself (e.g. SQLite's
+  // SQLITE_CANTOPEN on a read-only folder) stays in the registry, and is what the caller needs.
+  const id = /External error id#(\d+)/.exec(error.message)?.[1];
+  const driverError = id === undefined ? undefined : registry.consumeError(Number(id))?.error;
+  if (driverError instanceof Error) return new Error(`Schema engine error: ${driverError.message}`, { cause: driverError });
   const code = (error as Error & { code?: unknown }).code;
   if (typeof code === 'string' && !error.message.startsWith(code)) {
     return new Error(`Schema engine error ${code}: ${error.message}`, { cause: error });

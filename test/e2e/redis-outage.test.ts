@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../helpers/build.js';
 import { type PrivateRedis, privateRedis } from '../helpers/private-redis.js';
-import { cleanUp, emptyDatabaseUrl, freePort, startBuilt } from '../helpers/process.js';
+import { cleanUp, emptyDatabaseUrl, freePort, start } from '../helpers/process.js';
 import { TEST_MASTER_KEY } from '../helpers/test-config.js';
 
 // Issue 15 §3, as an operator meets it: the server started while its Redis was down exited 1 with
@@ -16,7 +15,6 @@ const ADMIN_TOKEN = 'an-admin-token-for-this-test';
 let redis: PrivateRedis;
 
 beforeAll(async () => {
-  await ensureBuilt();
   redis = await privateRedis(PASSWORD);
 }, 300_000);
 
@@ -29,7 +27,7 @@ describe('issue 15: Redis down at start', () => {
   it('starts, names REDIS_URL without its password, answers 503 with Retry-After on limited routes, and heals when Redis starts', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const server = startBuilt({ PORT: String(port), DATABASE_URL: await emptyDatabaseUrl(), REDIS_URL: redis.url, KEYSTATE_ADMIN_TOKEN: ADMIN_TOKEN, KEYSTATE_MASTER_KEY: TEST_MASTER_KEY });
+    const server = start({ PORT: String(port), DATABASE_URL: await emptyDatabaseUrl(), REDIS_URL: redis.url, KEYSTATE_ADMIN_TOKEN: ADMIN_TOKEN, KEYSTATE_MASTER_KEY: TEST_MASTER_KEY });
     await server.printed('Keystate listening');
     await server.printed('cannot be reached');
     const redisPort = new URL(redis.url).port;

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { admin } from './db.js';
 import { freePort } from './process.js';
 
 // A throwaway PostgreSQL cluster of the test's own (initdb in a temp folder, its own port on
@@ -106,16 +107,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       await cluster.sql(`CREATE DATABASE "${name}"`);
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
-    async sql(statement) {
-      const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(statement);
-      } finally {
-        await client.end();
-      }
-    },
+    sql: (statement) => admin(url, statement),
     destroy: once(async () => {
       if (existsSync(join(data, 'postmaster.pid'))) await pgCtl(['-m', 'immediate', '-w', 'stop']).catch(() => {});
       running = false;

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './build.js';
+import { BUILT_ENTRY } from './build.js';
 import { freshDatabase, type TestDatabase, testEngine } from './db.js';
 
-// The server as an operator runs it: the real entry point (src/main.ts) in its own process, its
+// The server as an operator runs it: the built entry point (dist/src/main.js) in its own process, its
 // output collected. `cleanUp()` (in afterEach) kills what is left and removes what was made.
 
 const children: ChildProcess[] = [];
@@ -49,19 +49,10 @@ export interface Started {
   readonly exited: Promise<number | null>;
 }
 
+/** The server as `npm start` runs it: `node dist/src/main.js` (built by the suite's global setup),
+ * Node itself, so a signal, SIGKILL included, reaches the server process. */
 export function start(env: Record<string, string>, args: readonly string[] = []): Started {
-  // Node itself with tsx's loader (not the tsx CLI, which runs the server in a child of its own):
-  // a signal, SIGKILL included, reaches the server process.
-  return spawnServer(['--import', 'tsx', 'src/main.ts', ...args], env);
-}
-
-/** The server as `npm start` runs it: `node dist/src/main.js` (call `ensureBuilt()` from ./build.ts first). */
-export function startBuilt(env: Record<string, string>, args: readonly string[] = []): Started {
-  return spawnServer([join(ROOT, 'dist', 'src', 'main.js'), ...args], env);
-}
-
-function spawnServer(argv: readonly string[], env: Record<string, string>): Started {
-  const child = spawn(process.execPath, argv, { env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BUILT_ENTRY, ...args], { env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let text = '';
   const waiters: { text: string; resolve: () => void }[] = [];

@@ -60,6 +60,7 @@ describe('error codes', () => {
     FLOW_VERSION_RETIRED: [410, 410],
     DELIVERY_UNAVAILABLE: [503, 503],
     DATABASE_BUSY: [503, 503],
+    DATABASE_UNAVAILABLE: [503, 503],
     SHUTTING_DOWN: [503, 503],
     PASSWORD_HASHING_BUSY: [503, 503],
     RATE_LIMITED: [429, 429],
@@ -75,5 +76,6 @@ describe('error codes', () => {
     expect(new AuthError('VALIDATION_FAILED', { message: ['a', 'b'] }).toBody()).toEqual({ message: ['a', 'b'], error_code: 400 });
     expect(new AuthError('CLIENT_AUTH_FAILED', { extraBody: { error: 'invalid_client' } }).toBody()).toEqual({ error: 'invalid_client', message: 'Bad request', error_code: 400 });
     expect(new AuthError('INTERNAL').toBody()).toEqual({ message: 'Something went wrong - Internal server error', error_code: 500 });
+    expect(new AuthError('DATABASE_UNAVAILABLE').toBody()).toEqual({ message: 'The database is unavailable; retry shortly', error_code: 503 });
   });
 });

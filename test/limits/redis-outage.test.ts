@@ -49,8 +49,10 @@ describe('issue 15: Redis goes away under a running server', () => {
     const admin = await adminCall();
     expect([admin.status, admin.headers.get('retry-after')]).toEqual([503, '2']);
     await expect(server.limiter.ping()).rejects.toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE' });
-    // Liveness is not readiness: the process is alive and says so.
+    // Liveness is not readiness: the process is alive and says so, and is not ready.
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    const notReady = await fetch(`${server.url}/ready`);
+    expect([notReady.status, await notReady.json()]).toEqual([503, { status: 'unavailable', checks: { database: 'ok', redis: 'failing' } }]);
 
     const back = reachability(server.limiter, true);
     await redis.start();
@@ -58,5 +60,7 @@ describe('issue 15: Redis goes away under a running server', () => {
     expect((await clientToken()).status).toBe(200);
     expect((await adminCall()).status).toBe(200);
     await expect(server.limiter.ping()).resolves.toBeUndefined();
+    const ready = await fetch(`${server.url}/ready`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok', redis: 'ok' } }]);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIRST_PURGE_DELAY_MS, type JobLog, startPurgeJob } from '../../src/maintenance/purge-job.js';
 import type { PurgeStep } from '../../src/maintenance/purge.js';
 import { insertOutboxMessage } from '../../src/repositories/outbox-repository.js';
+import { createDatabaseOutage } from '../../src/storage/database-outage.js';
 import { manualClock } from '../helpers/clock.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { manualTimers } from '../helpers/manual-timers.js';
@@ -78,6 +79,25 @@ describe('purge job', () => {
 
     await timers.fire();
     expect(log.lines[1]).toMatchObject({ level: 'info', message: 'purge done', fields: { purged: { flaky: 0 } } });
+    await job.stop();
+  });
+
+  it('a run that meets a database outage is the outage\'s to log (once), not an error line with a stack per run', async () => {
+    const clock = manualClock();
+    const timers = manualTimers();
+    const log = recordingLog();
+    const outageLines: string[] = [];
+    const outage = createDatabaseOutage({ clock, log: { warn: (_fields, message) => void outageLines.push(message), info: (_fields, message) => void outageLines.push(message) }, nextChangeCommitted: () => new Promise(() => {}) });
+    const refused: PurgeStep = {
+      async run() {
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', syscall: 'connect', errno: -111 });
+      },
+    };
+    const job = startPurgeJob({ storage: db.storage, clock, retention: testConfig().retention, log, outage, timers, purgeOptions: { extraSteps: [refused] } });
+    await timers.fire();
+    await timers.fire();
+    expect(log.lines).toEqual([]);
+    expect(outageLines).toEqual([expect.stringContaining('database unavailable')]);
     await job.stop();
   });
 
