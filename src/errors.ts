@@ -68,10 +68,10 @@ export const ERRORS = {
   PASSWORD_EXPIRED: { status: 403, message: 'The password has expired and must be replaced', wireCode: 'password_expired' },
   PASSWORD_EXISTS: { status: 409, message: 'A password is already set for this user; replace it with PUT' },
   TOTP_EXISTS: { status: 409, message: 'An authenticator is already registered; revoke it or register with allow_override' },
-  // allow_override with a token whose session did not log in with the authenticator recently.
+  // allow_override, or revoking one's own, with a token whose session did not log in with the authenticator recently.
   TOTP_OVERRIDE_UNPROVEN: {
     status: 403,
-    message: 'Replacing the registered authenticator needs a recent login with it in this session; log in with its code first, or have the app revoke it',
+    message: 'Replacing or revoking the registered authenticator needs a recent login with it in this session; log in with its code first, or have the app revoke it',
   },
   FLOW_NOT_FOUND: { status: 404, message: 'Flow not found' },
   MACHINE_NOT_FOUND: { status: 404, message: 'Machine not found' },

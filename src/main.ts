@@ -114,6 +114,8 @@ async function serve(): Promise<void> {
     await purgeJob.stop();
     await deliveryJob.stop();
     await app.close();
+    // Attempts a send stopped waiting for: their outcomes go to their flows while the database is open.
+    await app.deliveries.drain();
     boot.keys.stop();
     boot.apps.stop();
     await senders.close();

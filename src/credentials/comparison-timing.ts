@@ -8,21 +8,26 @@ import { formsToCompare, type PasswordHasher } from './password-hasher.js';
 
 /** Enough to ride out an outlier (the binding's load at the first comparison), few enough to follow the load. */
 const SAMPLES = 31;
+/** Only comparisons this recent tell how long one takes now: an attacker who made them slow (a
+ * flood at full concurrency) must not leave a slow figure behind for the timer to wait. Without a
+ * recent one, the real work is done again, and measured. */
+const RECENT_MS = 10_000;
 
 export interface ComparisonTiming {
   /** The same hasher, timing each comparison it makes. */
   readonly hasher: PasswordHasher;
-  /** How long comparing `password` with a hash takes now; null before any comparison was measured. */
+  /** How long comparing `password` with a hash takes now; null when no comparison was timed lately. */
   typicalMs(password: string): number | null;
 }
 
 export function timeComparisons(hasher: PasswordHasher, now: () => number = () => performance.now()): ComparisonTiming {
-  const samples: number[] = [];
+  const samples: { readonly at: number; readonly each: number }[] = [];
   let oldest = 0;
   const record = (startedAt: number, comparisons: number) => {
-    const each = (now() - startedAt) / comparisons;
-    if (samples.length < SAMPLES) samples.push(each);
-    else samples[oldest] = each;
+    const at = now();
+    const sample = { at, each: (at - startedAt) / comparisons };
+    if (samples.length < SAMPLES) samples.push(sample);
+    else samples[oldest] = sample;
     oldest = (oldest + 1) % SAMPLES;
   };
   return {
@@ -44,9 +49,11 @@ export function timeComparisons(hasher: PasswordHasher, now: () => number = () =
       },
     },
     typicalMs(password) {
-      if (samples.length === 0) return null;
-      const sorted = [...samples].sort((a, b) => a - b);
-      return (sorted[Math.floor(sorted.length / 2)] ?? 0) * formsToCompare(password).length;
+      const since = now() - RECENT_MS;
+      const recent = samples.filter((sample) => sample.at >= since).map((sample) => sample.each);
+      if (recent.length === 0) return null;
+      recent.sort((a, b) => a - b);
+      return (recent[Math.floor(recent.length / 2)] ?? 0) * formsToCompare(password).length;
     },
   };
 }

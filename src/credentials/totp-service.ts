@@ -79,8 +79,14 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
     async revokeOwn(principal) {
       const { app, user } = await principalsUser(principal);
       await runner.transaction(async (steps) => {
-        await tokenSession(steps, deps, principal);
-        await sendToLive(steps, app, user.id, { type: 'totp.revoke' });
+        // The credential's row first, then the session's: the order logins lock them in (PostgreSQL).
+        const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'totp' });
+        const session = await tokenSession(steps, deps, principal);
+        if (live === null) return;
+        // Revoking is half of replacing: a stolen token of a session that never proved the
+        // authenticator must not clear the way for the thief's own (revoke, then register).
+        if (!session.proves({ method: TOTP_METHOD, withinMs: deps.overrideWithinMs })) throw new AuthError('TOTP_OVERRIDE_UNPROVEN');
+        await steps.send(totp, live, { type: 'totp.revoke' }, { app, results: {} });
       });
     },
     async revokeFor(app, userId) {
@@ -99,8 +105,9 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
       const id = newId();
       const enrolled = await totp.strategy.enroll(id, { params, issuer, label });
       const write = () => runner.transaction(async (steps) => {
-        const session = await tokenSession(steps, deps, principal);
+        // The credential's row first, then the session's: the order logins lock them in (PostgreSQL).
         const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'totp' });
+        const session = await tokenSession(steps, deps, principal);
         if (live !== null) {
           if (!request.allowOverride) throw new AuthError('TOTP_EXISTS');
           if (!session.proves({ method: TOTP_METHOD, withinMs: deps.overrideWithinMs })) throw new AuthError('TOTP_OVERRIDE_UNPROVEN');

@@ -27,6 +27,9 @@ export interface DeliveryWorker {
   runDue(signal?: AbortSignal): Promise<number>;
   /** Resolves once no attempt this process started is still running (its outcome is held). */
   settled(): Promise<void>;
+  /** At shutdown: waits for the attempts still running, then hands every held outcome over once,
+   * so a stopping process does not leave a delivered message to be sent again. */
+  drain(): Promise<void>;
 }
 
 type WorkerEvent = DeliveryOutcome | { readonly type: 'delivery.due' };
@@ -58,8 +61,9 @@ export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; c
         handed += 1;
       } catch (error) {
         // A refusal (the flow's machine version retired…) will not change; anything else (the
-        // database still away) is tried again at the next run.
-        if (!(error instanceof AuthError && error.status < 500)) {
+        // database still away, a race lost three times) is tried again at the next run.
+        const final = error instanceof AuthError && error.status < 500 && error.code !== 'FLOW_CONFLICT';
+        if (!final) {
           delivery.log.warn({ flowId: held.flowId, err: error instanceof Error ? error.message : String(error) }, 'delivery outcome kept: not recorded yet');
           return { handed, done: false };
         }
@@ -97,5 +101,9 @@ export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; c
       return handed;
     },
     settled: () => delivery.kept.settled(),
+    async drain() {
+      await delivery.kept.settled();
+      await handOverKept();
+    },
   };
 }

@@ -2,7 +2,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import type { Answer } from '../../machines/shared/answers.js';
 import type { Clock } from '../clock.js';
 import { AuthError } from '../errors.js';
-import { isTransactionStartTimeout } from '../repositories/prisma-errors.js';
+import { isTransactionStartTimeout, isWriteConflict } from '../repositories/prisma-errors.js';
 import type { Storage, Tx } from '../storage/prisma.js';
 import type { EffectContext, EffectHandler, EventInput, Instance, LoggedEvent, MachineTypes, RegisteredMachine, StartArgs, Step, TxSteps } from './definition.js';
 import { loggedFields } from './event-log.js';
@@ -193,9 +193,12 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
       } catch (error) {
         // Nothing was written: the caller is told to retry (503), not that we failed (500).
         if (isTransactionStartTimeout(error)) throw new AuthError('DATABASE_BUSY', { details: { retryAfterSeconds: 1 } });
-        if (!(error instanceof StaleInstanceError)) throw error;
+        // A lost version race, or PostgreSQL breaking a deadlock (two requests locking the same rows
+        // in opposite orders): nothing was written, the whole transaction runs again on fresh data.
+        const conflict = error instanceof StaleInstanceError || isWriteConflict(error);
+        if (!conflict) throw error;
         latest.clear();
-        if (attempt >= MAX_CONFLICT_RETRIES) throw new AuthError('FLOW_CONFLICT', { details: { instanceId: error.instanceId } });
+        if (attempt >= MAX_CONFLICT_RETRIES) throw new AuthError('FLOW_CONFLICT', { details: { instanceId: error instanceof StaleInstanceError ? error.instanceId : null } });
       }
     }
   }

@@ -57,6 +57,16 @@ describe('comparison timing', () => {
     // Compared in NFC and as typed when they differ: two comparisons' time.
     expect(timing.typicalMs(DECOMPOSED)).toBe(40);
   });
+
+  it('forgets comparisons older than ten seconds: a flood that made them slow leaves no slow figure behind', async () => {
+    let clockMs = 0;
+    const slow: PasswordHasher = { ...stopwatchHasher(0).hasher, verify: async () => ((clockMs += 90), 'mismatch') };
+    const timing = timeComparisons(slow, () => clockMs);
+    await timing.hasher.verify('stored', 'wrong');
+    expect(timing.typicalMs('wrong')).toBe(90);
+    clockMs += 10_001;
+    expect(timing.typicalMs('wrong')).toBeNull();
+  });
 });
 
 describe('the decoy budget of an app', () => {

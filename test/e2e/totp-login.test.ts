@@ -90,10 +90,13 @@ describe('authenticator login', () => {
     expect((await foreign.call('POST', `/cis/v1/users/${userId}/totp/unlock`)).status).toBe(404);
     expect((await foreign.call('POST', `/cis/v1/users/${userId}/totp/revoke`)).status).toBe(404);
 
-    // The user revokes their own, with their access token.
+    // The user revokes their own, with the access token of a session that just logged in with it
+    // (a token of a session that never proved it may not: issue 15 §5).
     const own = await withAuthenticator();
     const { code } = (await send({ channel: 'direct', identifier_type: 'email', identifier: own.email })).body as { code: string };
-    const { access_token: token } = (await authenticate({ passcode: code, identifier_type: 'email', identifier: own.email })).body as { access_token: string };
+    const { session_id: sessionId } = (await authenticate({ passcode: code, identifier_type: 'email', identifier: own.email })).body as { session_id: string };
+    server.clock.advance(30_000);
+    const { access_token: token } = (await login({ token: codeNow(own.seed), identifier: own.email, session_id: sessionId })).body as { access_token: string };
     const revoked = await fetch(`${server.url}/cis/v1/users/me/totp/revoke`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     expect(revoked.status).toBe(204);
     server.clock.advance(30_000);

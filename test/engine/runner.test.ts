@@ -178,6 +178,29 @@ describe('runner', () => {
     await expect(broken.transaction(async () => 'never')).rejects.toBe(other);
   });
 
+  it.skipIf(process.env.KEYSTATE_TEST_ENGINE !== 'postgresql')('a deadlock PostgreSQL breaks runs the losing transaction again: both succeed (review finding, issue 15)', async () => {
+    await db.storage.db.tenant.createMany({ data: [{ id: 'lock-a', name: 'Lock A' }, { id: 'lock-b', name: 'Lock B' }] });
+    const runner = createRunner({ storage: db.storage, clock: manualClock(T0) });
+    // Each transaction locks one row, waits until the other holds its own, then locks the other's:
+    // opposite orders, as a login and an authenticator registration once took them.
+    let held = 0;
+    let bothHeld: () => void = () => {};
+    const meeting = new Promise<void>((resolve) => (bothHeld = resolve));
+    const attempts: string[] = [];
+    const lockInOrder = (first: string, second: string) =>
+      runner.transaction(async (steps) => {
+        attempts.push(first);
+        await steps.tx.$queryRaw`SELECT id FROM tenant WHERE id = ${first} FOR UPDATE`;
+        if (++held === 2) bothHeld();
+        await meeting;
+        await steps.tx.$queryRaw`SELECT id FROM tenant WHERE id = ${second} FOR UPDATE`;
+        return first;
+      });
+    expect(await Promise.all([lockInOrder('lock-a', 'lock-b'), lockInOrder('lock-b', 'lock-a')])).toEqual(['lock-a', 'lock-b']);
+    // One of them lost the deadlock and ran again.
+    expect(attempts).toHaveLength(3);
+  });
+
   it('evaluates without applying', async () => {
     const { registered, performed } = machine();
     const runner = createRunner({ storage: db.storage, clock: manualClock(T0 + 20 * MINUTE) });

@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type ReadinessProbe, readinessRoutes } from '../../src/http/routes/operations.js';
+import { databaseProbe, type ReadinessProbe, readinessRoutes } from '../../src/http/routes/operations.js';
+import type { DatabaseOutage } from '../../src/storage/database-outage.js';
 
 // GET /ready runs its named probes (the database's write probe, Redis's ping when configured…):
 // 200 when all pass, 503 with Retry-After naming the ones that failed or did not answer in time.
@@ -53,5 +54,25 @@ describe('GET /ready', () => {
     const after = await app.inject({ method: 'GET', url: '/ready' });
     expect({ status: after.statusCode, runs }).toEqual({ status: 200, runs: 2 });
     await app.close();
+  });
+});
+
+describe('the database probe', () => {
+  it('writes at most once a second while all is well, at every call during an outage (review finding: /ready polled in a loop)', async () => {
+    let nowMs = 0;
+    let writes = 0;
+    let failing = false;
+    const outage: DatabaseOutage = { failed: () => {}, refuse: () => null, absorb: () => true, wrote: () => {}, get failing() { return failing; } };
+    const probe = databaseProbe(async () => void (writes += 1), outage, () => nowMs);
+    await probe.check();
+    await probe.check();
+    expect(writes).toBe(1);
+    nowMs += 1_000;
+    await probe.check();
+    expect(writes).toBe(2);
+    failing = true;
+    await probe.check();
+    await probe.check();
+    expect(writes).toBe(4);
   });
 });

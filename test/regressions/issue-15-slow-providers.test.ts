@@ -128,4 +128,16 @@ describe('DELIVERY_FIRST_ATTEMPT_MS=0', () => {
     ]);
     expect((await smtp.nextMail()).to).toContain('eager@example.com');
   });
+
+  it('a stopping server hands over the outcomes it holds (review finding): drain() waits for the attempt, then records it', async () => {
+    const app = await eager.createApp({ name: 'Stopping' });
+    const userId = (await app.call('POST', '/cis/v1/users', { email: 'stopping@example.com' })).body.result.user_id as string;
+    expect((await app.call('POST', '/cis/v1/auth/otp/send', { channel: 'email', identifier_type: 'email', identifier: 'stopping@example.com' })).status).toBe(200);
+    await eager.app.deliveries.drain();
+    expect(await logOf(userId)).toEqual([
+      ['xstate.init', 'sending'],
+      ['challenge.delivered', 'pending.awaitingCode'],
+    ]);
+    expect((await smtp.nextMail()).to).toContain('stopping@example.com');
+  });
 });

@@ -17,7 +17,7 @@ const OVERRIDE_WINDOW_MS = 10 * 60_000;
 const TOKEN_INVALID = { status: 401, body: { message: 'Invalid token', error_code: 401 } };
 const OVERRIDE_UNPROVEN = {
   status: 403,
-  body: { message: 'Replacing the registered authenticator needs a recent login with it in this session; log in with its code first, or have the app revoke it', error_code: 403 },
+  body: { message: 'Replacing or revoking the registered authenticator needs a recent login with it in this session; log in with its code first, or have the app revoke it', error_code: 403 },
 };
 
 const userCall = async (path: string, token: string, body: object = {}) => {
@@ -133,6 +133,16 @@ describe('issue 15: a user access token dies with its session', () => {
     // The old seed stopped; the new one logs in.
     expect((await totpLogin(target.user, target.seed)).status).toBe(400);
     expect((await totpLogin(target.user, String(replaced.body?.secret))).status).toBe(200);
+  });
+
+  it('a stolen token of a live session that never proved the authenticator cannot revoke it to register its own (review finding)', async () => {
+    const target = await victim();
+    expect(await revokeOwn(target.accessToken)).toEqual(OVERRIDE_UNPROVEN);
+    expect(await register(target.accessToken)).toMatchObject({ status: 409 });
+    await expectUntouched(target);
+    // The user who just logged in with it may revoke it.
+    const stepped = await totpLogin(target.user, target.seed, target.sessionId);
+    expect(await revokeOwn(stepped.body.access_token)).toEqual({ status: 204, body: null });
   });
 
   it('a user who lost their authenticator: the app revokes it with its client token, then the user registers anew', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpCode, totpStep } from '../../src/credentials/totp.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
@@ -92,14 +93,20 @@ describe('issue 8: statements per request', () => {
 
   it('with a user access token: TOTP register ≤ 4, revoke own ≤ 5', async () => {
     const user = await newUser();
-    const tokens = (await otpLogin(user.id)) as { access_token?: string };
+    const tokens = (await otpLogin(user.id)) as { access_token?: string; session_id: string };
     const userCall = (path: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' }, body: '{}' });
     // Each reads the token's session in the transaction that acts (issue 15 §5: a user token acts
     // only while its session stands): one statement more than before (3 and 4).
     const register = await counted(() => userCall('/cis/v1/auth/totp/register'));
     expect(register.result.status).toBe(201);
     budget('TOTP register', register, 4);
-    const revoke = await counted(() => userCall('/cis/v1/users/me/totp/revoke'));
+    // Revoking one's own takes a session that logged in with it (issue 15 §5).
+    const seed = String(((await register.result.json()) as { secret: string }).secret);
+    server.clock.advance(30_000);
+    const params = { algorithm: 'sha1', digits: 6, period: 30 } as const;
+    const stepped = await client.call('POST', '/cis/v1/auth/totp/authenticate', { token: totpCode(seed, params, totpStep(params, server.clock.now())), identifier_type: 'user_id', identifier: user.id, session_id: tokens.session_id });
+    expect(stepped.status).toBe(200);
+    const revoke = await counted(() => fetch(`${server.url}/cis/v1/users/me/totp/revoke`, { method: 'POST', headers: { authorization: `Bearer ${stepped.body.access_token}` } }));
     expect(revoke.result.status).toBe(204);
     budget('TOTP revoke own', revoke, 5);
   });

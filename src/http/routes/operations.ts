@@ -51,14 +51,24 @@ function shared(probe: ReadinessProbe): () => Promise<Verdict> {
   };
 }
 
-/** The database's readiness: a committed write, since a read-only or full database still reads. */
-export function databaseProbe(probeWrite: () => Promise<void>, outage: DatabaseOutage): ReadinessProbe {
+/** How long a passing write probe vouches for the database (outside an outage): /ready is
+ * unauthenticated, and a caller polling it in a loop must not turn into back-to-back writes. */
+const WRITE_PROBE_VALID_MS = 1_000;
+
+/** The database's readiness: a committed write, since a read-only or full database still reads. At
+ * most one write a second while all is well; every call during an outage (a write that failed makes
+ * the outage start, so a database that stopped taking writes is seen at its first refused write). */
+export function databaseProbe(probeWrite: () => Promise<void>, outage: DatabaseOutage, now: () => number = () => performance.now()): ReadinessProbe {
+  let passedAt = Number.NEGATIVE_INFINITY;
   return {
     name: 'database',
     async check() {
+      if (!outage.failing && now() - passedAt < WRITE_PROBE_VALID_MS) return;
       try {
         await probeWrite();
+        passedAt = now();
       } catch (error) {
+        passedAt = Number.NEGATIVE_INFINITY;
         outage.absorb(error);
         throw error;
       }
