@@ -14,6 +14,7 @@ import { createDecoyBudget } from './credentials/decoy-budget.js';
 import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
 import { createPasswordLogin } from './credentials/password-login.js';
 import { createPasswordService } from './credentials/password-service.js';
+import { refusalFloor } from './credentials/refusal-floor.js';
 import { createTotpLogin } from './credentials/totp-login.js';
 import { createTotpService } from './credentials/totp-service.js';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/delivery-worker.js';
@@ -207,8 +208,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(userRoutes, { users });
     await scope.register(otpRoutes, { otp });
     await scope.register(sessionRoutes, { sessions: sessionRequests });
-    await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, standIns: machines.standIns.totp, clock, limiter, limits }), totp });
-    const passwordLogin = createPasswordLogin({ storage, runner, hasher, sessions, passwords: machines.passwords, standIns: machines.standIns.password, clock, limiter, limits, gate: argon2Gate });
+    // Refused logins answer no sooner than LOGIN_REFUSAL_FLOOR_MS: their timing tells nobody apart.
+    const floor = refusalFloor(config.loginRefusalFloorMs);
+    await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, standIns: machines.standIns.totp, clock, limiter, limits, floor }), totp });
+    const passwordLogin = createPasswordLogin({ storage, runner, hasher, sessions, passwords: machines.passwords, standIns: machines.standIns.password, clock, limiter, limits, gate: argon2Gate, floor });
     await scope.register(passwordRoutes, { login: passwordLogin, passwords });
   });
   if (config.nodeEnv !== 'production') {

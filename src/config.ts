@@ -52,6 +52,9 @@ export interface Config {
   /** How recently a user token's session must have logged in with its authenticator to replace it
    * (`allow_override`). */
   readonly totpOverrideWindowMs: number;
+  /** A refused password or authenticator login answers no sooner than this after it began
+   * (src/credentials/refusal-floor.ts). */
+  readonly loginRefusalFloorMs: number;
   /** Argon2id cost of password hashes (a change re-hashes each password at its next login). */
   readonly passwordHashing: Argon2Params;
   /** How much Argon2 work may run, and wait, at once (src/credentials/argon2-gate.ts). */
@@ -198,6 +201,7 @@ export function loadConfig(env: Env): Config {
     twilio,
     tokenSigningAlg: read.oneOf('TOKEN_SIGNING_ALG', 'RS256', SIGNING_ALGS),
     totpOverrideWindowMs: read.integer('TOTP_OVERRIDE_WINDOW_SECONDS', 600, 30, 86_400) * 1000,
+    loginRefusalFloorMs: read.integer('LOGIN_REFUSAL_FLOOR_MS', 10, 0, 1000),
     // Defaults measured on a 2-vCPU machine (src/credentials/argon2-params.ts); never below
     // OWASP's minimum for Argon2id (19 MiB, 2 passes).
     passwordHashing: {

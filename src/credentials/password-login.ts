@@ -17,6 +17,7 @@ import type { Argon2Gate } from './argon2-gate.js';
 import type { PasswordTypes, Shadowed } from './definitions.js';
 import { credentialLoginFacts, NOBODY } from './login-facts.js';
 import type { PasswordCredentials } from './password-credentials.js';
+import type { RefusalFloor } from './refusal-floor.js';
 import { passwordLoginPolicy } from './password-policy.js';
 
 // POST /cis/v1/auth/password/authenticate (mosaic-backend-api.md §2.10): load the facts (the user,
@@ -56,6 +57,7 @@ export function createPasswordLogin(deps: {
   limiter: RateLimiter;
   limits: Config['rateLimits'];
   gate: Argon2Gate;
+  floor: RefusalFloor;
 }): PasswordLogin {
   const { storage, runner, passwords } = deps;
 
@@ -87,6 +89,8 @@ export function createPasswordLogin(deps: {
     // Argon2 work is bounded (./argon2-gate.ts): the slot is taken before anything is looked up or
     // counted, so a login turned away changes nothing and looks the same whoever it names; it is
     // held through the comparison.
-    authenticate: (app, request) => deps.gate.run(app.id, () => login.authenticate(app, request), request.abandoned),
+    // A refusal answers no sooner than the floor (./refusal-floor.ts), outside the slot: waiting
+    // for it takes no Argon2 turn.
+    authenticate: (app, request) => deps.floor(() => deps.gate.run(app.id, () => login.authenticate(app, request), request.abandoned)),
   };
 }

@@ -17,6 +17,7 @@ import { findLoginUser } from '../users/login-user.js';
 import type { Shadowed, TotpTypes } from './definitions.js';
 import { credentialLoginFacts, NOBODY } from './login-facts.js';
 import type { TotpCredentials } from './totp-credentials.js';
+import type { RefusalFloor } from './refusal-floor.js';
 import { totpLoginPolicy } from './totp-policy.js';
 
 // POST /cis/v1/auth/totp/authenticate (mosaic-backend-api.md §2.11.1): load the facts (the user,
@@ -50,9 +51,11 @@ export function createTotpLogin(deps: {
   clock: Clock;
   limiter: RateLimiter;
   limits: Config['rateLimits'];
+  /** Refusals answer no sooner than this (./refusal-floor.ts). */
+  floor: RefusalFloor;
 }): TotpLogin {
   const { storage, runner, totp } = deps;
-  return {
+  const login: TotpLogin = {
     async authenticate(app, request) {
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const identifier = { type: request.identifierType, value: request.identifier };
@@ -73,4 +76,5 @@ export function createTotpLogin(deps: {
       return results.tokens;
     },
   };
+  return { authenticate: (app, request) => deps.floor(() => login.authenticate(app, request)) };
 }
