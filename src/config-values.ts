@@ -3,6 +3,12 @@
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+export interface RateLimit {
+  /** Requests allowed per window. */
+  readonly max: number;
+  readonly windowMs: number;
+}
+
 export interface ValueReader {
   text(name: string): string | undefined;
   integer(name: string, fallback: number, min: number, max: number): number;
@@ -56,6 +62,12 @@ export function valueReader(env: Env, problems: string[]): ValueReader {
     },
   };
 }
+
+/** `<PREFIX>_MAX` requests per `<PREFIX>_WINDOW_SECONDS`. */
+export const rateLimit = (read: ValueReader, prefix: string, max: number, windowSeconds: number): RateLimit => ({
+  max: read.integer(`${prefix}_MAX`, max, 1, 1_000_000),
+  windowMs: read.integer(`${prefix}_WINDOW_SECONDS`, windowSeconds, 1, 86_400) * 1000,
+});
 
 /** 127.0.0.0/8, ::1 and localhost: the only addresses development mode may listen on. */
 export function isLoopbackHost(host: string): boolean {

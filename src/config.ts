@@ -1,25 +1,15 @@
-import { availableParallelism } from 'node:os';
-import { type Argon2Params, DEFAULT_ARGON2_PARAMS, defaultArgon2Concurrency, LIBUV_DEFAULT_THREADS } from './credentials/argon2-params.js';
-import { base64Key, deepFreeze, type Env, isLoopbackHost, retryDelays, valueReader } from './config-values.js';
+import type { Argon2Params } from './credentials/argon2-params.js';
+import { type MasterKeySource, masterKeySource } from './config-master-key.js';
+import { type PasswordWork, readPasswordSettings } from './config-passwords.js';
+import { deepFreeze, type Env, isLoopbackHost, type RateLimit, rateLimit, retryDelays, valueReader } from './config-values.js';
+
+export type { MasterKeySource, RateLimit };
 
 // loadConfig(env) is the single source of truth for configuration: every variable, its default
 // and its check live here. It reports every problem at once; src/main.ts exits before listening.
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
 export type NodeEnv = 'development' | 'production' | 'test';
-
-export interface RateLimit {
-  /** Requests allowed per window. */
-  readonly max: number;
-  readonly windowMs: number;
-}
-
-/** Where the key-encryption key comes from (src/secrets/master-key.ts resolves it at start). */
-export type MasterKeySource =
-  | { readonly kind: 'env'; readonly base64: string }
-  | { readonly kind: 'file'; readonly path: string }
-  /** Development and test only: generated once into the data directory. */
-  | { readonly kind: 'generated' };
 
 export interface Config {
   readonly nodeEnv: NodeEnv;
@@ -58,15 +48,7 @@ export interface Config {
   /** Argon2id cost of password hashes (a change re-hashes each password at its next login). */
   readonly passwordHashing: Argon2Params;
   /** How much Argon2 work may run, and wait, at once (src/credentials/argon2-gate.ts). */
-  readonly passwordWork: {
-    /** Password operations at once; the others wait for a slot. */
-    readonly concurrency: number;
-    /** Requests waiting for a slot, all apps together; past this they answer 503. */
-    readonly queueMax: number;
-    /** Decoy comparisons (logins naming nobody, or a user without a password) per app; past it, a
-     * timer as long as a comparison stands in for the work (src/credentials/decoy-budget.ts). */
-    readonly decoysPerApp: RateLimit;
-  };
+  readonly passwordWork: PasswordWork;
   /** How often an instance re-reads signing and HMAC keys; also how long a rotated-in key waits
    * before it signs, so every instance knows it first. */
   readonly keyRefreshMs: number;
@@ -122,10 +104,7 @@ const HOUR_MS = 3_600_000;
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
   const read = valueReader(env, problems);
-  const limit = (prefix: string, max: number, windowSeconds: number): RateLimit => ({
-    max: read.integer(`${prefix}_MAX`, max, 1, 1_000_000),
-    windowMs: read.integer(`${prefix}_WINDOW_SECONDS`, windowSeconds, 1, 86_400) * 1000,
-  });
+  const limit = (prefix: string, max: number, windowSeconds: number): RateLimit => rateLimit(read, prefix, max, windowSeconds);
 
   const nodeEnv = read.oneOf<NodeEnv>('NODE_ENV', 'development', NODE_ENVS);
   const host = read.text('HOST') ?? '127.0.0.1';
@@ -173,14 +152,7 @@ export function loadConfig(env: Env): Config {
   if (adminToken !== null && adminToken.length < 16) {
     problems.push('KEYSTATE_ADMIN_TOKEN: must be at least 16 characters');
   }
-  const masterKey = masterKeySource(read.text('KEYSTATE_MASTER_KEY'), read.text('KEYSTATE_MASTER_KEY_FILE'), nodeEnv, problems);
-
-  // libuv reads UV_THREADPOOL_SIZE itself when its pool starts; read here only to size the gate.
-  const threadPool = read.integer('UV_THREADPOOL_SIZE', LIBUV_DEFAULT_THREADS, 1, 1024);
-  const argon2Concurrency = read.integer('ARGON2_CONCURRENCY', defaultArgon2Concurrency(availableParallelism(), threadPool), 1, 1024);
-  if (argon2Concurrency >= threadPool) {
-    problems.push(`ARGON2_CONCURRENCY: must be below UV_THREADPOOL_SIZE (${threadPool}), so token signing always finds a thread; raise UV_THREADPOOL_SIZE too`);
-  }
+  const masterKey = masterKeySource(read.text('KEYSTATE_MASTER_KEY'), read.text('KEYSTATE_MASTER_KEY_FILE'), nodeEnv === 'production', problems);
 
   const request = read.integer('REQUEST_TIMEOUT_MS', 30_000, 100, 600_000);
   const headers = read.integer('HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
@@ -202,14 +174,7 @@ export function loadConfig(env: Env): Config {
     tokenSigningAlg: read.oneOf('TOKEN_SIGNING_ALG', 'RS256', SIGNING_ALGS),
     totpOverrideWindowMs: read.integer('TOTP_OVERRIDE_WINDOW_SECONDS', 600, 30, 86_400) * 1000,
     loginRefusalFloorMs: read.integer('LOGIN_REFUSAL_FLOOR_MS', 10, 0, 1000),
-    // Defaults measured on a 2-vCPU machine (src/credentials/argon2-params.ts); never below
-    // OWASP's minimum for Argon2id (19 MiB, 2 passes).
-    passwordHashing: {
-      memoryKib: read.integer('ARGON2_MEMORY_KIB', DEFAULT_ARGON2_PARAMS.memoryKib, 19_456, 1_048_576),
-      timeCost: read.integer('ARGON2_PASSES', DEFAULT_ARGON2_PARAMS.timeCost, 2, 20),
-      parallelism: DEFAULT_ARGON2_PARAMS.parallelism,
-    },
-    passwordWork: { concurrency: argon2Concurrency, queueMax: read.integer('ARGON2_QUEUE_MAX', 128, 0, 100_000), decoysPerApp: limit('ARGON2_DECOYS_PER_APP', 600, 60) },
+    ...readPasswordSettings(read, problems),
     keyRefreshMs: read.integer('KEY_REFRESH_SECONDS', 30, 1, 3600) * 1000,
     appRefreshMs: read.integer('APP_REFRESH_MS', 1000, 50, 60_000),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
@@ -236,23 +201,4 @@ export function loadConfig(env: Env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
-}
-
-function masterKeySource(value: string | undefined, file: string | undefined, nodeEnv: NodeEnv, problems: string[]): MasterKeySource {
-  if (value !== undefined && file !== undefined) {
-    problems.push('KEYSTATE_MASTER_KEY and KEYSTATE_MASTER_KEY_FILE: set one, not both');
-    return { kind: 'generated' };
-  }
-  if (value !== undefined) {
-    const base64 = base64Key('KEYSTATE_MASTER_KEY', value, problems);
-    return base64 === null ? { kind: 'generated' } : { kind: 'env', base64 };
-  }
-  if (file !== undefined) return { kind: 'file', path: file };
-  if (nodeEnv === 'production') {
-    problems.push(
-      'KEYSTATE_MASTER_KEY: required in production (or KEYSTATE_MASTER_KEY_FILE): 32 random bytes in base64, e.g. `openssl rand -base64 32`; ' +
-        'it encrypts signing keys and HMAC keys at rest',
-    );
-  }
-  return { kind: 'generated' };
 }

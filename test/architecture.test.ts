@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // The dependency rules of STYLE.md §2.2, checked on the source text: machines stay pure, routes
@@ -13,6 +13,12 @@ function sources(dir: string): string[] {
     if (path.startsWith(join('src', 'storage', 'generated'))) return [];
     return statSync(join(ROOT, path)).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
   });
+}
+
+/** Every relative module a file imports or re-exports, type-only ones included, as a path from ROOT. */
+function allLocalImports(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  return [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gms)].map((match) => join(dirname(file), (match[1] ?? '').replace(/\.js$/, '.ts')));
 }
 
 /** Every module a file imports at run time (type-only imports erase and are allowed). */
@@ -82,5 +88,26 @@ describe('architecture', () => {
       if (file === join('src', 'main.ts')) continue;
       expect(readFileSync(join(ROOT, file), 'utf8'), file).not.toMatch(/process\.env/);
     }
+  });
+
+  it('no import cycles in src/ and machines/, type imports included, and machines import nothing of src/ (STYLE §2.2)', () => {
+    const files = [...sources('src'), ...sources('machines')];
+    const graph = new Map(files.map((file) => [file, allLocalImports(file).filter((module) => files.includes(module))]));
+    for (const file of sources('machines')) expect((graph.get(file) ?? []).filter((module) => module.startsWith('src')), file).toEqual([]);
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const visit = (file: string): void => {
+      state.set(file, 'open');
+      path.push(file);
+      for (const module of graph.get(file) ?? []) {
+        if (state.get(module) === 'open') cycles.push([...path.slice(path.indexOf(module)), module].join(' -> '));
+        else if (state.get(module) === undefined) visit(module);
+      }
+      path.pop();
+      state.set(file, 'done');
+    };
+    for (const file of files) if (state.get(file) === undefined) visit(file);
+    expect(cycles).toEqual([]);
   });
 });

@@ -3,18 +3,12 @@ import type { AppRecord } from '../repositories/app-repository.js';
 import { liveCredentialContext } from '../repositories/credential-repository.js';
 import type { UserRecord } from '../repositories/user-repository.js';
 import type { Tx } from '../storage/prisma.js';
-import { toUserView, type UserView } from '../users/user-view.js';
+import { type PasswordInformation, toUserView, type UserView } from '../users/user-view.js';
 import { passwordLoginPolicy } from './password-policy.js';
 
 // `password_information` of the Mosaic User object (mosaic-backend-api.md §2.12): whether the
 // user's password for the calling app is temporary or expired (judged as its machine judges a
 // login at that moment), and when it was set (epoch ms). Absent when the user has no password.
-
-export interface PasswordInformation {
-  readonly expired: boolean;
-  readonly temporary: boolean;
-  readonly updated_at: number;
-}
 
 export async function passwordInformation(db: Tx, app: AppRecord, userId: string, now: number): Promise<PasswordInformation | null> {
   const password = await liveCredentialContext<PasswordContext>(db, { appId: app.id, userId, kind: 'password' });

@@ -7,7 +7,7 @@ import { findLiveCredential } from '../repositories/credential-repository.js';
 import { findUserForApp, setAppUsername, type UserRecord } from '../repositories/user-repository.js';
 import { newId } from '../secrets/random.js';
 import type { Storage } from '../storage/prisma.js';
-import { userConflict } from '../users/user-service.js';
+import { userConflict } from '../users/user-conflict.js';
 import type { UserView } from '../users/user-view.js';
 import type { Argon2Gate } from './argon2-gate.js';
 import type { PasswordTypes } from './definitions.js';

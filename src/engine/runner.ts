@@ -2,10 +2,10 @@ import type { AnyMachineSnapshot } from 'xstate';
 import type { Answer } from '../../machines/shared/answers.js';
 import type { Clock } from '../clock.js';
 import { AuthError } from '../errors.js';
-import { isTransactionStartTimeout, isWriteConflict } from '../repositories/prisma-errors.js';
 import type { Storage, Tx } from '../storage/prisma.js';
 import type { EffectContext, EffectHandler, EventInput, Instance, LoggedEvent, MachineTypes, RegisteredMachine, StartArgs, Step, TxSteps } from './definition.js';
 import { loggedFields } from './event-log.js';
+import { retriedTransaction, StaleInstanceError } from './retried-transaction.js';
 import { apply, type NamedEffect, restore, start, stateOf, type Transition } from './transitions.js';
 
 // The one runner. A request opens a transaction and takes steps in it: start an instance, or apply
@@ -14,19 +14,10 @@ import { apply, type NamedEffect, restore, start, stateOf, type Transition } fro
 // statement with a version check, then performs the effects that write elsewhere, in the same
 // transaction. After the commit come the effects that talk to the outside world (SMTP, Twilio,
 // signing); the event each reports back is the next step. A lost version race re-runs the whole
-// transaction on fresh data, so the loser gets the answer the winner's state implies.
-
-const MAX_CONFLICT_RETRIES = 3;
+// transaction on fresh data (./retried-transaction.ts).
 
 /** Bound on effect → event → effect chains (inline ones within a step, after-commit ones across). */
 const MAX_CHAINED_EVENTS = 8;
-
-export class StaleInstanceError extends Error {
-  constructor(readonly instanceId: string) {
-    super(`instance ${instanceId} changed since it was loaded`);
-    this.name = 'StaleInstanceError';
-  }
-}
 
 /** The event an after-commit effect reported, to be written as the next step of its instance. */
 type FollowUp = Pick<Deferred, 'machine'> & { id: string; event: EventInput<MachineTypes>; request: MachineTypes['request']; unrecorded: ((error: unknown) => void) | undefined };
@@ -185,22 +176,17 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
   }
 
   async function transactionOnce<R>(work: (steps: TxSteps) => Promise<R>, latest: Map<string, Step<MachineTypes>>): Promise<{ result: R; afterCommit: Deferred[] }> {
-    for (let attempt = 1; ; attempt++) {
-      const afterCommit: Deferred[] = [];
-      try {
-        const result = await storage.db.$transaction((tx) => work(stepsIn(tx, afterCommit, latest)));
-        return { result, afterCommit };
-      } catch (error) {
-        // Nothing was written: the caller is told to retry (503), not that we failed (500).
-        if (isTransactionStartTimeout(error)) throw new AuthError('DATABASE_BUSY', { details: { retryAfterSeconds: 1 } });
-        // A lost version race, or PostgreSQL breaking a deadlock (two requests locking the same rows
-        // in opposite orders): nothing was written, the whole transaction runs again on fresh data.
-        const conflict = error instanceof StaleInstanceError || isWriteConflict(error);
-        if (!conflict) throw error;
-        latest.clear();
-        if (attempt >= MAX_CONFLICT_RETRIES) throw new AuthError('FLOW_CONFLICT', { details: { instanceId: error instanceof StaleInstanceError ? error.instanceId : null } });
-      }
-    }
+    let afterCommit: Deferred[] = [];
+    const result = await retriedTransaction(
+      storage,
+      (tx) => {
+        // Each attempt collects its own: a lost attempt's effects never run.
+        afterCommit = [];
+        return work(stepsIn(tx, afterCommit, latest));
+      },
+      () => latest.clear(),
+    );
+    return { result, afterCommit };
   }
 
   /** Writes the event an after-commit effect reported; returns what runs after that commit. */

@@ -8,6 +8,7 @@ import { newId } from '../secrets/random.js';
 import type { Storage } from '../storage/prisma.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { normalizeEmail, normalizeIdentifier, normalizePhoneNumber } from './identifiers.js';
+import { userConflict } from './user-conflict.js';
 import type { UserView } from './user-view.js';
 
 // POST /cis/v1/users and the four lookups (mosaic-backend-api.md §2.12). Users are tenant-level;
@@ -32,9 +33,6 @@ export interface UserService {
   create(caller: AppRecord, request: CreateUserRequest): Promise<UserView>;
   lookup(caller: AppRecord, type: IdentifierType, value: string): Promise<UserView>;
 }
-
-/** 409 for an identifier or username another user holds (the newer spec's `ts_error_code` too). */
-export const userConflict = (message: string) => new AuthError('USER_EXISTS', { message, extraBody: { ts_error_code: 'user_already_exists' } });
 
 export function createUserService(deps: { storage: Storage; clock: Clock; runner: Runner; passwords: PasswordService }): UserService {
   const { db } = deps.storage;

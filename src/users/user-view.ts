@@ -1,7 +1,14 @@
-import type { PasswordInformation } from '../credentials/password-information.js';
 import type { UserRecord } from '../repositories/user-repository.js';
 
 // The Mosaic User object (mosaic-backend-api.md §2.12). Times are epoch milliseconds.
+
+/** `password_information`: the user's password for the calling app, as its machine judges it now
+ * (src/credentials/password-information.ts builds it). */
+export interface PasswordInformation {
+  readonly expired: boolean;
+  readonly temporary: boolean;
+  readonly updated_at: number;
+}
 
 export interface UserView {
   readonly user_id: string;

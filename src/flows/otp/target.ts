@@ -1,11 +1,10 @@
-import type { OtpInput } from '../../../machines/index.js';
+import type { OtpChannel, OtpInput } from '../../../machines/otp.machine.js';
 import { AuthError } from '../../errors.js';
 import { normalizeEmail, normalizePhoneNumber } from '../../users/identifiers.js';
-import type { SendOtpRequest } from './service.js';
 
 /** Where the code goes, and which primary address redeeming it proves (none for custom targets). */
 export function deliveryTarget(
-  request: Pick<SendOtpRequest, 'channel' | 'customEmail' | 'customPhoneNumber'>,
+  request: { readonly channel: OtpChannel; readonly customEmail: string | null; readonly customPhoneNumber: string | null },
   user: { readonly email: string | null; readonly phoneNumber: string | null },
 ): { to: string | null; verifies: OtpInput['verifies'] } {
   switch (request.channel) {

@@ -1,0 +1,34 @@
+import { AuthError } from '../errors.js';
+import { isTransactionStartTimeout, isWriteConflict } from '../repositories/prisma-errors.js';
+import type { Storage, Tx } from '../storage/prisma.js';
+
+// How the runner holds a transaction: a lost race re-runs the whole of it on fresh data, so the
+// loser gets the answer the winner's state implies; a database too busy to start one is a 503 to
+// retry. Nothing was written in either case.
+
+const MAX_CONFLICT_RETRIES = 3;
+
+/** A step's version-checked write found the instance changed since it was loaded. */
+export class StaleInstanceError extends Error {
+  constructor(readonly instanceId: string) {
+    super(`instance ${instanceId} changed since it was loaded`);
+    this.name = 'StaleInstanceError';
+  }
+}
+
+/** Runs `work` in one transaction, again (after `beforeRetry`) when it lost a race. */
+export async function retriedTransaction<R>(storage: Storage, work: (tx: Tx) => Promise<R>, beforeRetry: () => void): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await storage.db.$transaction(work);
+    } catch (error) {
+      // Nothing was written: the caller is told to retry (503), not that we failed (500).
+      if (isTransactionStartTimeout(error)) throw new AuthError('DATABASE_BUSY', { details: { retryAfterSeconds: 1 } });
+      // A lost version race, or PostgreSQL breaking a deadlock (two requests locking the same rows
+      // in opposite orders): the whole transaction runs again on fresh data.
+      if (!(error instanceof StaleInstanceError || isWriteConflict(error))) throw error;
+      beforeRetry();
+      if (attempt >= MAX_CONFLICT_RETRIES) throw new AuthError('FLOW_CONFLICT', { details: { instanceId: error instanceof StaleInstanceError ? error.instanceId : null } });
+    }
+  }
+}
