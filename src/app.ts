@@ -45,7 +45,7 @@ import { linkRedirectRoutes } from './http/routes/link-redirect.js';
 import { magicLinkRoutes } from './http/routes/magic-link.js';
 import { oidcRoutes } from './http/routes/oidc.js';
 import { otpRoutes } from './http/routes/otp.js';
-import { databaseProbe, healthRoutes, outboxRoutes, type ReadinessProbe, readinessRoutes } from './http/routes/operations.js';
+import { databaseProbe, healthRoutes, outboxRoutes, readinessRoutes } from './http/routes/operations.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { passwordRoutes } from './http/routes/password.js';
 import { totpLoginRoutes, totpRoutes } from './http/routes/totp.js';
@@ -86,8 +86,6 @@ export interface AppDeps {
   /** Where the default logger writes (stdout when unset). Tests capture the log here and still get
    * the production options, redaction included: passing `logger` instead would replace those. */
   readonly logStream?: { write(line: string): void };
-  /** Checks of GET /ready besides the database's write probe (e.g. Redis, when configured). */
-  readonly readinessProbes?: readonly ReadinessProbe[];
 }
 
 /** Never log these, wherever they appear (STYLE §2.7). */
@@ -183,7 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ping: () => storage.ping(), outage: databaseOutage });
   // Redis, when the rate limits live there: a server that cannot count refuses the limited routes.
   const redisProbe = deps.limiter.shared ? [{ name: 'redis', check: () => deps.limiter.ping() }] : [];
-  await app.register(readinessRoutes, { probes: [databaseProbe(() => storage.probeWrite(), databaseOutage), ...redisProbe, ...(deps.readinessProbes ?? [])] });
+  await app.register(readinessRoutes, { probes: [databaseProbe(() => storage.probeWrite(), databaseOutage), ...redisProbe] });
   await app.register(oidcRoutes, { apps, tokens, config, limiter });
   await app.register(linkRedirectRoutes, { magicLinks });
   const guard = adminGuard({ adminToken: config.adminToken, limiter, limit: limits.adminAuth });

@@ -3,12 +3,10 @@ import type { Runner } from '../engine/runner.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { type CredentialKind, type CredentialTypes, findLiveCredential } from '../repositories/credential-repository.js';
 import { findShadow } from '../repositories/shadow-credential-repository.js';
-import type { IdentifierType } from '../repositories/user-repository.js';
 import type { UserRecord } from '../repositories/user-rows.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
 import { type FactorVerdict, sessionForFactor } from '../sessions/named-session.js';
 import type { Sessions } from '../sessions/session-machine.js';
-import { loginSubject } from '../users/login-user.js';
 import type { Shadowed } from './definitions.js';
 import { standInKey, unstoredStandIn } from './shadow-credentials.js';
 
@@ -36,7 +34,8 @@ export interface LoginNames<T extends CredentialTypes> {
   readonly app: AppRecord;
   /** The user the identifier names in the app, or null. */
   readonly user: UserRecord | null;
-  readonly identifier: { readonly type: IdentifierType; readonly value: string };
+  /** Whom the login's limit counted (src/users/login-user.ts findLoginSubject): its stand-in's key. */
+  readonly countedAs: string;
   readonly kind: CredentialKind;
   readonly method: string;
   readonly sessionId: string | null;
@@ -53,7 +52,7 @@ export async function credentialLoginFacts<T extends CredentialTypes>(
   const { app, user, kind } = args;
   const userId = user?.id ?? NOBODY;
   const credential = await findLiveCredential<T>(steps.tx, steps.provider, { appId: app.id, userId, kind });
-  const scope = { tenantId: app.tenantId, appId: app.id, subject: loginSubject(app.tenantId, user, args.identifier.type, args.identifier.value) };
+  const scope = { tenantId: app.tenantId, appId: app.id, subject: args.countedAs };
   const stored = await findShadow<Shadowed<T>>(steps.tx, steps.provider, standInKey(args.standIns, kind, scope));
   const named = args.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: args.sessionId, userId, method: args.method });
   if (credential !== null && user !== null) return { slot: { kind: 'credential', instance: credential, user }, named };

@@ -13,7 +13,7 @@ import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Sessions } from '../sessions/session-machine.js';
 import type { Storage } from '../storage/prisma.js';
 import type { ClaimsRequest } from '../tokens/claims.js';
-import { findLoginUser } from '../users/login-user.js';
+import { findLoginSubject } from '../users/login-user.js';
 import type { Shadowed, TotpTypes } from './definitions.js';
 import { credentialLoginFacts, NOBODY } from './login-facts.js';
 import type { TotpCredentials } from './totp-credentials.js';
@@ -58,13 +58,11 @@ export function createTotpLogin(deps: {
   const login: TotpLogin = {
     async authenticate(app, request) {
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
-      const identifier = { type: request.identifierType, value: request.identifier };
-      const found = await findLoginUser({ db: storage.db, limiter: deps.limiter }, app, { type: identifier.type, identifier: identifier.value, bucket: 'totp-authenticate', limit: deps.limits.authenticate });
-      const user = found?.user ?? null;
+      const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, { type: request.identifierType, identifier: request.identifier, bucket: 'totp-authenticate', limit: deps.limits.authenticate });
       const results: TotpTypes['request']['results'] = {};
       const answer = await runner.transaction(async (steps) => {
         const standInInput = { userId: user?.id ?? NOBODY, registeredAt: deps.clock.now() };
-        const { slot, named } = await credentialLoginFacts<TotpTypes>(steps, deps, { app, user, identifier, kind: 'totp', method: TOTP_METHOD, sessionId: request.sessionId, standIns: deps.standIns, standInInput });
+        const { slot, named } = await credentialLoginFacts<TotpTypes>(steps, deps, { app, user, countedAs, kind: 'totp', method: TOTP_METHOD, sessionId: request.sessionId, standIns: deps.standIns, standInInput });
         const event = { type: 'totp.submit', session: named?.verdict ?? null, policy: totpLoginPolicy(app) } as const;
         const login = { app, proof: request.token, results };
         if (slot.kind === 'standIn') return (await steps.send(deps.standIns, slot.instance, event, login)).answer;

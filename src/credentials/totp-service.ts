@@ -70,6 +70,20 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
     if (live !== null) await steps.send(totp, live, event, { app, results: {} });
   }
 
+  /** In the transaction that acts for a user token: its session must stand, and a live
+   * authenticator is revoked only for a session that proved it lately (revoking is half of
+   * replacing: a stolen token of a session that never proved it must not clear the way for the
+   * thief's own). `refuseLive` throws first when the caller did not ask to replace it. */
+  async function revokeProven(steps: TxSteps, app: AppRecord, userId: string, principal: UserPrincipal, refuseLive = (): void => {}): Promise<void> {
+    // The credential's row first, then the session's: the order logins lock them in (PostgreSQL).
+    const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'totp' });
+    const session = await tokenSession(steps, deps, principal);
+    if (live === null) return;
+    refuseLive();
+    if (!session.proves({ method: TOTP_METHOD, withinMs: deps.overrideWithinMs })) throw new AuthError('TOTP_OVERRIDE_UNPROVEN');
+    await steps.send(totp, live, { type: 'totp.revoke' }, { app, results: {} });
+  }
+
   async function usersOf(app: AppRecord, userId: string): Promise<string> {
     if ((await findUserForApp(storage.db, app.id, app.tenantId, 'user_id', userId)) === null) throw new AuthError('USER_NOT_FOUND');
     return userId;
@@ -78,16 +92,7 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
   return {
     async revokeOwn(principal) {
       const { app, user } = await principalsUser(principal);
-      await runner.transaction(async (steps) => {
-        // The credential's row first, then the session's: the order logins lock them in (PostgreSQL).
-        const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'totp' });
-        const session = await tokenSession(steps, deps, principal);
-        if (live === null) return;
-        // Revoking is half of replacing: a stolen token of a session that never proved the
-        // authenticator must not clear the way for the thief's own (revoke, then register).
-        if (!session.proves({ method: TOTP_METHOD, withinMs: deps.overrideWithinMs })) throw new AuthError('TOTP_OVERRIDE_UNPROVEN');
-        await steps.send(totp, live, { type: 'totp.revoke' }, { app, results: {} });
-      });
+      await runner.transaction((steps) => revokeProven(steps, app, user.id, principal));
     },
     async revokeFor(app, userId) {
       const id = await usersOf(app, userId);
@@ -105,14 +110,9 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
       const id = newId();
       const enrolled = await totp.strategy.enroll(id, { params, issuer, label });
       const write = () => runner.transaction(async (steps) => {
-        // The credential's row first, then the session's: the order logins lock them in (PostgreSQL).
-        const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'totp' });
-        const session = await tokenSession(steps, deps, principal);
-        if (live !== null) {
+        await revokeProven(steps, app, user.id, principal, () => {
           if (!request.allowOverride) throw new AuthError('TOTP_EXISTS');
-          if (!session.proves({ method: TOTP_METHOD, withinMs: deps.overrideWithinMs })) throw new AuthError('TOTP_OVERRIDE_UNPROVEN');
-          await steps.send(totp, live, { type: 'totp.revoke' }, { app, results: {} });
-        }
+        });
         const create = { tenantId: app.tenantId, userId: user.id, secret: enrolled.secret, params: enrolled.params, label };
         return steps.start(totp, { id, appId: app.id, input: { userId: user.id, registeredAt: deps.clock.now() }, create, request: { app, results: {} } });
       });

@@ -2,10 +2,10 @@ import type { AnyMachineSnapshot } from 'xstate';
 import type { Answer } from '../../machines/shared/answers.js';
 import type { Clock } from '../clock.js';
 import { AuthError } from '../errors.js';
+import { retriedTransaction, StaleInstanceError } from '../repositories/retried-transaction.js';
 import type { Storage, Tx } from '../storage/prisma.js';
 import type { EffectContext, EffectHandler, EventInput, Instance, LoggedEvent, MachineTypes, RegisteredMachine, StartArgs, Step, TxSteps } from './definition.js';
 import { loggedFields } from './event-log.js';
-import { retriedTransaction, StaleInstanceError } from './retried-transaction.js';
 import { apply, type NamedEffect, restore, start, stateOf, type Transition } from './transitions.js';
 
 // The one runner. A request opens a transaction and takes steps in it: start an instance, or apply
@@ -14,7 +14,7 @@ import { apply, type NamedEffect, restore, start, stateOf, type Transition } fro
 // statement with a version check, then performs the effects that write elsewhere, in the same
 // transaction. After the commit come the effects that talk to the outside world (SMTP, Twilio,
 // signing); the event each reports back is the next step. A lost version race re-runs the whole
-// transaction on fresh data (./retried-transaction.ts).
+// transaction on fresh data (src/repositories/retried-transaction.ts).
 
 /** Bound on effect → event → effect chains (inline ones within a step, after-commit ones across). */
 const MAX_CHAINED_EVENTS = 8;
@@ -178,7 +178,7 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
   async function transactionOnce<R>(work: (steps: TxSteps) => Promise<R>, latest: Map<string, Step<MachineTypes>>): Promise<{ result: R; afterCommit: Deferred[] }> {
     let afterCommit: Deferred[] = [];
     const result = await retriedTransaction(
-      storage,
+      storage.db,
       (tx) => {
         // Each attempt collects its own: a lost attempt's effects never run.
         afterCommit = [];

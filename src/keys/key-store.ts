@@ -1,8 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { SigningAlg } from '../config.js';
-import { AuthError } from '../errors.js';
 import { insertServerSecret, insertSigningKey, listServerSecrets, listSigningKeys, type SigningKeyRow } from '../repositories/key-repository.js';
-import { isTransactionStartTimeout } from '../repositories/prisma-errors.js';
+import { retriedTransaction } from '../repositories/retried-transaction.js';
 import type { Sealer } from '../secrets/sealer.js';
 import { createSecretHasher, type HmacKey, type SecretHasher } from '../secrets/secret-hasher.js';
 import type { Provider } from '../storage/database-url.js';
@@ -87,14 +86,8 @@ export async function openKeyStore(deps: KeyStoreDeps): Promise<KeyStore> {
     },
     async rotate(kinds) {
       const prepared = await prepareKeys(kinds, alg, sealer, deps.generateSigningKey);
-      let report: RotationReport;
-      try {
-        report = await db.$transaction((tx) => writeRotation(tx, provider, prepared, () => clock.now(), activationDelay));
-      } catch (error) {
-        // Nothing was written: the operator is told to retry (503), not that we failed (500).
-        if (isTransactionStartTimeout(error)) throw new AuthError('DATABASE_BUSY', { details: { retryAfterSeconds: 1 }, cause: error });
-        throw error;
-      }
+      // A transaction that cannot start in time is a 503 to retry, having written nothing.
+      const report = await retriedTransaction(db, (tx) => writeRotation(tx, provider, prepared, () => clock.now(), activationDelay));
       await load();
       return report;
     },

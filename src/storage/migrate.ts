@@ -14,7 +14,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { providerOf, sqliteFilePath } from './database-url.js';
-import { migrationAdapterFactory } from './migration-adapter.js';
+import { LOCK_TIMEOUT_MS, migrationAdapterFactory } from './migration-adapter.js';
 import { migrationsDir, projectRoot, readMigrations } from './migration-files.js';
 import { everyMigrationRecorded, recordedMigrations } from './recorded-migrations.js';
 import { withSchemaEngine } from './schema-engine.js';
@@ -35,9 +35,6 @@ export interface MigrateOptions {
   lockTimeoutMs?: number;
 }
 
-/** Long enough for another process's write to end; a process that keeps the file open (a
- * running server) makes the schema engine wait for ever, so it is not waited out. */
-const LOCK_TIMEOUT_MS = 10_000;
 
 /**
  * Applies the unapplied migrations of `prisma/migrations/<provider>/` to the database, exactly as

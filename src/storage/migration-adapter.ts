@@ -5,9 +5,14 @@
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { providerOf, sqliteFilePath } from './database-url.js';
 
+/** How long a migration waits for another process's lock: long enough for another process's write
+ * to end; a process that keeps the file open (a running server) makes the schema engine wait for
+ * ever, so it is not waited out. */
+export const LOCK_TIMEOUT_MS = 10_000;
+
 /** The driver adapter factory the schema engine uses for a database URL (SQLite: waiting up to
  * `busyTimeoutMs` for another connection's lock). */
-export async function migrationAdapterFactory(databaseUrl: string, busyTimeoutMs = 10_000): Promise<SqlMigrationAwareDriverAdapterFactory> {
+export async function migrationAdapterFactory(databaseUrl: string, busyTimeoutMs = LOCK_TIMEOUT_MS): Promise<SqlMigrationAwareDriverAdapterFactory> {
   if (providerOf(databaseUrl) === 'sqlite') {
     const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
     return new PrismaBetterSqlite3({ url: sqliteFilePath(databaseUrl), timeout: busyTimeoutMs });

@@ -19,21 +19,25 @@ export interface LoginUser {
   readonly subject: string;
 }
 
-export async function findLoginUser(
-  deps: { readonly db: Tx; readonly limiter: RateLimiter },
-  app: AppRecord,
-  request: { readonly type: IdentifierType; readonly identifier: string; readonly bucket: string; readonly limit: Config['rateLimits']['send']; readonly lockoutMethod?: LockableMethod },
-): Promise<LoginUser | null> {
+type LoginRequest = { readonly type: IdentifierType; readonly identifier: string; readonly bucket: string; readonly limit: Config['rateLimits']['send']; readonly lockoutMethod?: LockableMethod };
+
+export async function findLoginUser(deps: { readonly db: Tx; readonly limiter: RateLimiter }, app: AppRecord, request: LoginRequest): Promise<LoginUser | null> {
+  return (await lookUpAndCount(deps, app, request)).found;
+}
+
+/** A credential login (password, authenticator code): the user the identifier names (or null), and
+ * whom its limit counted, which is also the key its stand-in is kept under (src/credentials/). */
+export async function findLoginSubject(deps: { readonly db: Tx; readonly limiter: RateLimiter }, app: AppRecord, request: LoginRequest): Promise<{ user: UserRecord | null; countedAs: string }> {
+  const { found, countedAs } = await lookUpAndCount(deps, app, request);
+  return { user: found?.user ?? null, countedAs };
+}
+
+async function lookUpAndCount(deps: { readonly db: Tx; readonly limiter: RateLimiter }, app: AppRecord, request: LoginRequest): Promise<{ found: LoginUser | null; countedAs: string }> {
   const { type } = request;
   const identifier = normalizeIdentifier(type, request.identifier);
   const found = identifier === null ? null : await findAppUser(deps.db, { appId: app.id, tenantId: app.tenantId }, type, identifier, request.lockoutMethod ?? null);
-  await deps.limiter.hit(request.bucket, request.limit, loginSubject(app.tenantId, found?.user ?? null, type, request.identifier));
-  return found === null || identifier === null ? null : { ...found, subject: `${type}:${identifier}` };
+  const countedAs = userSubject(app.tenantId, found?.user ?? null, identifier === null ? null : `${type}:${identifier}`, request.identifier);
+  await deps.limiter.hit(request.bucket, request.limit, countedAs);
+  return { found: found === null || identifier === null ? null : { ...found, subject: `${type}:${identifier}` }, countedAs };
 }
 
-/** Whom a login names, as its limit counts it (and a stand-in credential is kept for it): the user
- * when the identifier names one, else the normalised identifier within the tenant. */
-export function loginSubject(tenantId: string, user: { readonly id: string } | null, type: IdentifierType, identifier: string): string {
-  const normalized = normalizeIdentifier(type, identifier);
-  return userSubject(tenantId, user, normalized === null ? null : `${type}:${normalized}`, identifier);
-}

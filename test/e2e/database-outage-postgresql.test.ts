@@ -5,7 +5,7 @@ import { testEngine } from '../helpers/db.js';
 import { type PrivatePostgres, startPrivatePostgres } from '../helpers/private-postgres.js';
 import { type Answer, startRequestStream } from '../helpers/request-stream.js';
 import { startStallingProxy } from '../helpers/stalling-proxy.js';
-import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
+import { DATABASE_UNAVAILABLE_BODY, probe, startTestServer, type TestClient } from '../helpers/test-server.js';
 
 // Issue 15, point 1, on PostgreSQL: a database that cannot answer is a 503 DATABASE_UNAVAILABLE with
 // Retry-After, never a 500; nothing is written; the log says once when the outage started and once
@@ -14,7 +14,7 @@ import { startTestServer, type TestClient, type TestServer } from '../helpers/te
 // back. The outages are real: a private cluster (test/helpers/private-postgres.ts) stopped and
 // started, switched to read-only, or stalled mid-transaction behind a loopback proxy.
 
-const UNAVAILABLE = { message: 'The database is unavailable; retry shortly', error_code: 503 };
+const UNAVAILABLE = DATABASE_UNAVAILABLE_BODY;
 
 let cluster: PrivatePostgres;
 
@@ -46,11 +46,6 @@ function createOrRead(client: TestClient, userId: string) {
 
 const isCreate = (answer: Answer<string>) => answer.label.startsWith('create');
 const answered = (status: number) => (answer: Answer<string>) => answer.status === status;
-
-async function probe(server: TestServer, path: string) {
-  const response = await fetch(`${server.url}${path}`);
-  return { status: response.status, body: (await response.json()) as unknown, retryAfter: response.headers.get('retry-after') };
-}
 
 /** Every answer is a success or the documented 503 with Retry-After: never a 500. */
 function expectOnlySuccessOrUnavailable(answers: readonly Answer<string>[]): void {

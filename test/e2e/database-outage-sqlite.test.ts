@@ -5,24 +5,19 @@ import { migrate } from '../../src/storage/migrate.js';
 import { captureLog, expectOneOutage } from '../helpers/captured-log.js';
 import { freshDatabase, testEngine } from '../helpers/db.js';
 import { type Mounted, mountSkipReason, mountSmallFilesystem } from '../helpers/filesystems.js';
-import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
+import { DATABASE_UNAVAILABLE_BODY, probe, startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
 
 // Issue 15, point 1, on SQLite: a database that takes no writes — its filesystem full (a real tmpfs
 // filled to the last byte), or read-only — answers writes 503 DATABASE_UNAVAILABLE with Retry-After,
 // never 500, writes nothing, and logs one line when it starts and one when writes work again; reads
 // and /health still answer, /ready does not; it heals without a restart.
 
-const UNAVAILABLE = { status: 503, body: { message: 'The database is unavailable; retry shortly', error_code: 503 }, retryAfter: '5' };
+const UNAVAILABLE = { status: 503, body: DATABASE_UNAVAILABLE_BODY, retryAfter: '5' };
 
 const mounts: Mounted[] = [];
 afterEach(() => {
   for (const mount of mounts.splice(0)) mount.unmount();
 });
-
-async function get(server: TestServer, path: string) {
-  const response = await fetch(`${server.url}${path}`);
-  return { status: response.status, body: (await response.json()) as unknown, retryAfter: response.headers.get('retry-after') };
-}
 
 async function create(client: TestClient, email: string) {
   const answer = await client.call('POST', '/cis/v1/users', { email });
@@ -34,14 +29,14 @@ async function expectWritesRefused(server: TestServer, client: TestClient, userI
   const emails = [1, 2, 3].map((n) => `${tag}-${n}@example.com`);
   for (const email of emails) expect(await create(client, email), email).toEqual(UNAVAILABLE);
   expect((await client.call('GET', `/cis/v1/users/${userId}`)).status).toBe(200);
-  expect(await get(server, '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
-  expect(await get(server, '/ready')).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'failing' } }, retryAfter: '5' });
+  expect(await probe(server, '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
+  expect(await probe(server, '/ready')).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'failing' } }, retryAfter: '5' });
   return emails.length;
 }
 
 async function expectHealed(server: TestServer, client: TestClient, refusedEmails: string[]): Promise<void> {
   expect((await create(client, 'healed@example.com')).status).toBe(201);
-  expect(await get(server, '/ready')).toEqual({ status: 200, body: { status: 'ready', checks: { database: 'ok' } }, retryAfter: null });
+  expect(await probe(server, '/ready')).toEqual({ status: 200, body: { status: 'ready', checks: { database: 'ok' } }, retryAfter: null });
   for (const email of refusedEmails) expect((await client.call('GET', `/cis/v1/users/email/${encodeURIComponent(email)}`)).status, email).toBe(404);
 }
 

@@ -1,5 +1,4 @@
 import { expect } from 'vitest';
-import { createPasswordHasher, type PasswordHasher } from '../../src/credentials/password-hasher.js';
 import { totpCode, type TotpParams, totpStep } from '../../src/credentials/totp.js';
 import type { TestClient, TestServer } from './test-server.js';
 
@@ -61,17 +60,4 @@ export function login(app: TestClient, kind: Kind, email: string, secret: string
   return kind === 'password'
     ? app.call('POST', '/cis/v1/auth/password/authenticate', { username: email, username_type: 'email', password: secret, ...session })
     : app.call('POST', '/cis/v1/auth/totp/authenticate', { token: secret, identifier: email, identifier_type: 'email', ...session });
-}
-
-/** The real Argon2id hasher, counting each kind of work. */
-export function countingHasher(): { hasher: PasswordHasher; count: { hash: number; verify: number; verifyNothing: number } } {
-  const real = createPasswordHasher();
-  const count = { hash: 0, verify: 0, verifyNothing: 0 };
-  const hasher: PasswordHasher = {
-    hash: (password) => (count.hash++, real.hash(password)),
-    verify: (stored, password) => (count.verify++, real.verify(stored, password)),
-    needsRehash: (stored) => real.needsRehash(stored),
-    verifyNothing: (password) => (count.verifyNothing++, real.verifyNothing(password)),
-  };
-  return { hasher, count };
 }

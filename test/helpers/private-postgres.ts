@@ -14,23 +14,12 @@ import { freePort } from './process.js';
 const run = promisify(execFile);
 
 /** The newest `/usr/lib/postgresql/<version>/bin` holding initdb and pg_ctl, or null (as .ci/run finds it). */
-export function postgresBinaries(): string | null {
+function postgresBinaries(): string | null {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
   const versions = readdirSync(root).filter((name) => /^\d+(\.\d+)?$/.test(name) && existsSync(join(root, name, 'bin', 'initdb')));
   const newest = versions.sort((a, b) => Number(a) - Number(b)).at(-1);
   return newest === undefined ? null : join(root, newest, 'bin');
-}
-
-/**
- * Why a test of a private cluster cannot run here, or null when it can. Without the server
- * binaries and without TEST_POSTGRES_URL (a machine set up for SQLite only) the test is skipped;
- * where PostgreSQL tests are configured (CI) the binaries must be there, and startPrivatePostgres
- * says so instead of skipping.
- */
-export function privatePostgresSkipReason(): string | null {
-  if (postgresBinaries() !== null || process.env.TEST_POSTGRES_URL) return null;
-  return 'no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb) and TEST_POSTGRES_URL unset: the private-cluster outage tests need `apt-get install postgresql`';
 }
 
 export interface PrivatePostgres {

@@ -192,3 +192,12 @@ export function clientFor(url: string, created: { app_id: string; tenant_id: str
   };
   return client;
 }
+
+/** A GET as a load balancer or an operator makes it: status, JSON body and Retry-After. */
+export async function probe(server: Pick<TestServer, 'url'>, path: string): Promise<{ status: number; body: unknown; retryAfter: string | null }> {
+  const response = await fetch(`${server.url}${path}`);
+  return { status: response.status, body: (await response.json()) as unknown, retryAfter: response.headers.get('retry-after') };
+}
+
+/** The body of 503 DATABASE_UNAVAILABLE (issue 15): the database could not answer. */
+export const DATABASE_UNAVAILABLE_BODY = { message: 'The database is unavailable; retry shortly', error_code: 503 };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { countingHasher, goodCode, type Kind, login, loginSubjects, STRONG, wrongCodes } from '../helpers/login-subjects.js';
+import { countingHasher } from '../helpers/counting-hasher.js';
+import { goodCode, type Kind, login, loginSubjects, STRONG, wrongCodes } from '../helpers/login-subjects.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
 
 // Issue 15, point 6: no answer and no work tells users apart. A login naming nobody the app knows,

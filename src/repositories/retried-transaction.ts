@@ -1,8 +1,8 @@
 import { AuthError } from '../errors.js';
-import { isTransactionStartTimeout, isWriteConflict } from '../repositories/prisma-errors.js';
-import type { Storage, Tx } from '../storage/prisma.js';
+import type { Db, Tx } from '../storage/prisma.js';
+import { isTransactionStartTimeout, isWriteConflict } from './prisma-errors.js';
 
-// How the runner holds a transaction: a lost race re-runs the whole of it on fresh data, so the
+// How a transaction is held (the runner's, a key rotation's): a lost race re-runs the whole of it on fresh data, so the
 // loser gets the answer the winner's state implies; a database too busy to start one is a 503 to
 // retry. Nothing was written in either case.
 
@@ -17,10 +17,10 @@ export class StaleInstanceError extends Error {
 }
 
 /** Runs `work` in one transaction, again (after `beforeRetry`) when it lost a race. */
-export async function retriedTransaction<R>(storage: Storage, work: (tx: Tx) => Promise<R>, beforeRetry: () => void): Promise<R> {
+export async function retriedTransaction<R>(db: Pick<Db, '$transaction'>, work: (tx: Tx) => Promise<R>, beforeRetry: () => void = () => {}): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await storage.db.$transaction(work);
+      return await db.$transaction(work);
     } catch (error) {
       // Nothing was written: the caller is told to retry (503), not that we failed (500).
       if (isTransactionStartTimeout(error)) throw new AuthError('DATABASE_BUSY', { details: { retryAfterSeconds: 1 } });
