@@ -1,4 +1,4 @@
-import { totpCode, type TotpParams, totpStep } from '../src/credentials/totp.js';
+import { totpCode, type TotpParams, totpStep } from '../src/flows/totp/codes.js';
 import { call, text } from './setup.js';
 
 // The fixtures of `npm run bench:enumeration` (bench/enumeration.ts), made over the real server's

@@ -58,7 +58,9 @@ describe('architecture', () => {
   });
 
   it('HTTP routes never reach the database: no Prisma, storage or repositories at run time', () => {
-    for (const file of sources(join('src', 'http'))) {
+    const flowRoutes = sources(join('src', 'flows')).filter((file) => /routes\.ts$/.test(file));
+    expect(flowRoutes.length).toBeGreaterThanOrEqual(6);
+    for (const file of [...sources(join('src', 'http')), ...flowRoutes]) {
       for (const module of valueImports(file)) {
         expect(/prisma|storage\/|repositories\//.test(module), `${file} imports ${module}`).toBe(false);
       }

@@ -6,8 +6,8 @@ import type { MachineDefinition } from '../engine/definition.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import type { CredentialTypes } from '../repositories/credential-repository.js';
 import type { ShadowTypes } from '../repositories/shadow-credential-repository.js';
-import type { AuthenticationRequest } from '../flows/authentication.js';
-import type { TokenResults } from '../flows/token-results.js';
+import type { AuthenticationRequest } from '../flows/session/authentication.js';
+import type { TokenResults } from '../flows/session/token-results.js';
 
 // The credential machines as the runner sees them: their types, versions and log policies. Never
 // a secret in a logged field: a password or a code travels with the request, to the effect that

@@ -5,8 +5,8 @@ import { type CredentialKind, type CredentialTypes, findLiveCredential } from '.
 import { findShadow } from '../repositories/shadow-credential-repository.js';
 import type { UserRecord } from '../repositories/user-rows.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
-import { type FactorVerdict, sessionForFactor } from '../sessions/named-session.js';
-import type { Sessions } from '../sessions/session-machine.js';
+import { type FactorVerdict, sessionForFactor } from '../flows/session/named-session.js';
+import type { Sessions } from '../flows/session/effects.js';
 import type { Shadowed } from './definitions.js';
 import { standInKey, unstoredStandIn } from './shadow-credentials.js';
 

@@ -10,10 +10,10 @@ import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Provider } from '../storage/database-url.js';
 import { type PasswordTypes, passwordDefinition, type Shadowed, type TotpTypes, totpDefinition } from './definitions.js';
 import type { DecoyBudget } from './decoy-budget.js';
-import { judgeMiss } from './totp-miss.js';
-import { totpRegistration } from './totp-policy.js';
-import { totpSeedAad, totpStrategy } from './totp-strategy.js';
-import { newTotpSeed, type TotpAlgorithm, totpStep } from './totp.js';
+import { judgeMiss } from '../flows/totp/repeated-miss.js';
+import { totpRegistration } from '../flows/totp/policy.js';
+import { totpSeedAad, totpStrategy } from '../flows/totp/strategy.js';
+import { newTotpSeed, type TotpAlgorithm, totpStep } from '../flows/totp/codes.js';
 
 // Stand-ins (issue 15). A login that names no credential of its kind (an identifier that names
 // nobody the app knows, or a user without one) is answered by a stand-in: an instance of the same

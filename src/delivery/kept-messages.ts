@@ -1,5 +1,5 @@
 import type { EffectContext, EffectHandler, EventInput, MachineTypes } from '../engine/definition.js';
-import { undeliverable } from '../flows/delivery-failure.js';
+import { undeliverable } from './delivery-failure.js';
 import { deleteDeliveryJob, insertDeliveryJob, rescheduleDeliveryJob } from '../repositories/delivery-job-repository.js';
 import type { Sealer } from '../secrets/sealer.js';
 import type { Provider } from '../storage/database-url.js';

@@ -7,7 +7,7 @@ import { clientBearerToken } from './bearer.js';
 // says which user of which app acts, in which session. A client access token never passes here (its
 // `typ` differs), nor does a user token pass the client endpoints. A signature and an `exp` are not
 // enough: the use case asks, in the transaction that acts, whether the token's session still stands
-// (src/sessions/token-session.ts), so a token kept after logout or revoke-all acts no more.
+// (src/flows/session/token-session.ts), so a token kept after logout or revoke-all acts no more.
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -23,7 +23,7 @@ export interface CredentialRow {
   readonly secret: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly label: string | null;
-  /** totp: the keyed HMAC of the latest wrong code (src/credentials/totp-miss.ts). */
+  /** totp: the keyed HMAC of the latest wrong code (src/flows/totp/repeated-miss.ts). */
   readonly miss: string | null;
 }
 

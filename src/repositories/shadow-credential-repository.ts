@@ -23,7 +23,7 @@ export interface ShadowRow {
   readonly appId: string;
   readonly kind: CredentialKind;
   readonly key: string;
-  /** totp: the keyed HMAC of the latest wrong code (src/credentials/totp-miss.ts). */
+  /** totp: the keyed HMAC of the latest wrong code (src/flows/totp/repeated-miss.ts). */
   readonly miss: string | null;
   /** What the instance was started from (kept in the row by its first write). */
   readonly input: object;

@@ -30,7 +30,7 @@ export interface AppIdentity {
 const SECRET_VERSION_CLAIM = 'sv';
 /** The claim that names a user access token's session (OIDC's `sid`): the session's internal id,
  * never the public session_id (a bearer secret, stored only hashed). Our own endpoints accept a
- * user token only while that session stands (src/sessions/token-session.ts). */
+ * user token only while that session stands (src/flows/session/token-session.ts). */
 const SESSION_CLAIM = 'sid';
 
 /** Who is calling a /cis/v1 endpoint, as proven by its client access token. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
-import { userViewFor } from '../credentials/password-information.js';
-import type { NewPassword, PasswordService } from '../credentials/password-service.js';
+import { userViewFor } from '../flows/password/information.js';
+import type { NewPassword, PasswordService } from '../flows/password/enrolment.js';
 import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
 import { associateUser, findTenantUsersByIdentity, findUserForApp, insertUser, type IdentifierType, type UserRecord } from '../repositories/user-repository.js';

@@ -3,7 +3,7 @@ import type { UserRecord } from '../repositories/user-repository.js';
 // The Mosaic User object (mosaic-backend-api.md §2.12). Times are epoch milliseconds.
 
 /** `password_information`: the user's password for the calling app, as its machine judges it now
- * (src/credentials/password-information.ts builds it). */
+ * (src/flows/password/information.ts builds it). */
 export interface PasswordInformation {
   readonly expired: boolean;
   readonly temporary: boolean;
@@ -30,7 +30,7 @@ export interface UserView {
 
 const present = <T>(key: string, value: T | null | undefined): Record<string, T> => (value === null || value === undefined ? {} : { [key]: value });
 
-/** `password`: the user's password for the calling app, when there is one (src/credentials/password-information.ts). */
+/** `password`: the user's password for the calling app, when there is one (src/flows/password/information.ts). */
 export function toUserView(user: UserRecord, password: PasswordInformation | null = null): UserView {
   return {
     ...user.profile,

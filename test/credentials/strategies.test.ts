@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { PASSWORD_METHOD } from '../../machines/password.machine.js';
 import { TOTP_METHOD } from '../../machines/totp.machine.js';
 import { createPasswordHasher } from '../../src/credentials/password-hasher.js';
-import { passwordStrategy } from '../../src/credentials/password-strategy.js';
-import { totpCode, totpStep } from '../../src/credentials/totp.js';
-import { totpStrategy } from '../../src/credentials/totp-strategy.js';
+import { passwordStrategy } from '../../src/flows/password/strategy.js';
+import { totpCode, totpStep } from '../../src/flows/totp/codes.js';
+import { totpStrategy } from '../../src/flows/totp/strategy.js';
 import { createSealer } from '../../src/secrets/sealer.js';
 
 // The two credential strategies (issue 11): what enrolment keeps and shows, what verification

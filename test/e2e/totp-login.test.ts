@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { totpCode, type TotpParams, totpStep } from '../../src/credentials/totp.js';
+import { totpCode, type TotpParams, totpStep } from '../../src/flows/totp/codes.js';
 import { authenticate, client, newUser, send, server, useOtpFixture } from '../helpers/otp-fixture.js';
 
 // Logging in with an authenticator app (issue 11, mosaic-backend-api.md §2.11.1): alone (amr totp),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSealer } from '../../src/secrets/sealer.js';
-import { totpSeedAad } from '../../src/credentials/totp-credentials.js';
-import { totpCode, type TotpParams, totpStep } from '../../src/credentials/totp.js';
+import { totpSeedAad } from '../../src/flows/totp/effects.js';
+import { totpCode, type TotpParams, totpStep } from '../../src/flows/totp/codes.js';
 import { authenticate, client, db, newUser, send, server, useOtpFixture } from '../helpers/otp-fixture.js';
 import { masterKeyOf } from '../helpers/test-server.js';
 

@@ -5,7 +5,7 @@ import { ok } from '../../machines/shared/answers.js';
 import type { MachineTypes, RegisteredMachine } from '../../src/engine/definition.js';
 import { assertRegistrations, leafStates, MachineRegistrationError, registrationProblems } from '../../src/engine/effect-check.js';
 import { createMachines } from '../../src/engine/machines.js';
-import { createRefreshFamilies, type RefreshFamilyTypes } from '../../src/refresh/refresh-family-machine.js';
+import { createRefreshFamilies, type RefreshFamilyTypes } from '../../src/flows/refresh/effects.js';
 import type { SecretHasher } from '../../src/secrets/secret-hasher.js';
 import type { TokenService } from '../../src/tokens/token-service.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance, MachineTypes, RegisteredMachine } from '../../src/engine/definition.js';
 import { createRunner } from '../../src/engine/runner.js';
-import { magicLinkDefinition, type MagicLinkTypes } from '../../src/flows/magic-link/magic-link-machine.js';
+import { magicLinkDefinition, type MagicLinkTypes } from '../../src/flows/magic-link/effects.js';
 import { findFlowById, flowStore } from '../../src/repositories/flow-repository.js';
 import { AuthError } from '../../src/errors.js';
 import type { Tx } from '../../src/storage/prisma.js';

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { totpCode, type TotpParams, totpStep } from '../../src/credentials/totp.js';
+import { totpCode, type TotpParams, totpStep } from '../../src/flows/totp/codes.js';
 import type { TestClient, TestServer } from './test-server.js';
 
 // Whom a password or authenticator login can name (issue 15): nobody the app knows, a user without

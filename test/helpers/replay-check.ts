@@ -1,15 +1,15 @@
 import { instanceView } from '../../src/admin/instance-views.js';
 import type { MachineDefinition, MachineTypes } from '../../src/engine/definition.js';
 import { passwordDefinition, totpDefinition } from '../../src/credentials/definitions.js';
-import { magicLinkDefinition } from '../../src/flows/magic-link/magic-link-machine.js';
-import { otpDefinition } from '../../src/flows/otp/otp-machine.js';
-import { refreshFamilyDefinition } from '../../src/refresh/refresh-family-machine.js';
+import { magicLinkDefinition } from '../../src/flows/magic-link/effects.js';
+import { otpDefinition } from '../../src/flows/otp/effects.js';
+import { refreshFamilyDefinition } from '../../src/flows/refresh/effects.js';
 import { readCredential } from '../../src/repositories/credential-repository.js';
 import { readFamily } from '../../src/repositories/refresh-family-repository.js';
 import { readFlow } from '../../src/repositories/flow-repository.js';
 import { readSession } from '../../src/repositories/session-repository.js';
 import { readShadow } from '../../src/repositories/shadow-credential-repository.js';
-import { sessionDefinition } from '../../src/sessions/session-machine.js';
+import { sessionDefinition } from '../../src/flows/session/effects.js';
 import type { Db } from '../../src/storage/prisma.js';
 
 // Every test server, when it closes, replays every flow, session, refresh-token family and credential (stand-ins included) in its

@@ -1,6 +1,6 @@
 import { decodeJwt, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { totpCode, type TotpParams, totpStep } from '../../src/credentials/totp.js';
+import { totpCode, type TotpParams, totpStep } from '../../src/flows/totp/codes.js';
 import { authenticate, client, db, newUser, send, server, useOtpFixture } from '../helpers/otp-fixture.js';
 
 // Issue 15 §5: a user access token dies with its session. It names its session (`sid`, the

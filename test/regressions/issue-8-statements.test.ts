@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode, totpStep } from '../../src/credentials/totp.js';
+import { totpCode, totpStep } from '../../src/flows/totp/codes.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { UserService } from '../../users/user-service.js';
 import { callerOf } from '../client-auth.js';
 import { clientSecurity, closed, MessageBody } from '../schemas/common.js';
-import { PasswordText } from './password.js';
+import { PasswordText } from '../../flows/password/routes.js';
 
 // POST /cis/v1/users and the four lookups (§2.12), scoped to the calling app.
 

@@ -1,0 +1,101 @@
+import { MAGIC_LINK_EFFECTS, type MagicLinkContext, type MagicLinkEffects, type MagicLinkEvent, type MagicLinkInput, magicLinkMachine } from '../../../machines/magic-link.machine.js';
+import { magicLinkAnswers, type MagicLinkState } from '../../../machines/magic-link.answers.js';
+import type { Config } from '../../config.js';
+import { type DeliveryDeps, type KeptMessage, keptMessageHandlers } from '../../delivery/kept-messages.js';
+import { type EmailContent, renderMagicLinkEmail } from '../../delivery/templates/magic-link-email.js';
+import type { EffectContext, MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
+import type { RefreshFamilies } from '../refresh/effects.js';
+import type { AppRecord } from '../../repositories/app-repository.js';
+import type { Provider } from '../../storage/database-url.js';
+import { flowStore, type FlowTypes } from '../../repositories/flow-repository.js';
+import { newSecret } from '../../secrets/random.js';
+import type { SecretHasher } from '../../secrets/secret-hasher.js';
+import type { Sessions } from '../session/effects.js';
+import type { TokenService } from '../../tokens/token-service.js';
+import { type AuthenticationRequest, recordAuthenticationHandler } from '../session/authentication.js';
+import { issueTokensHandler, type TokenResults } from '../session/token-results.js';
+
+// The magic-link flow as the runner runs it: its definition, store and effect handlers.
+
+/** The path of the emailed link: a GET there only redirects (keystate-server.md §5 item 4). */
+export const MAGIC_LINK_PATH = '/cis/v1/auth/link/email/redirect';
+
+/** Request data the send step needs and the machine does not reason about. */
+export interface MagicLinkSendRequest {
+  readonly to: string;
+  readonly emailContent: EmailContent | null;
+  /** Sender display name when the template sets none (app preference, else the app's name). */
+  readonly fromName: string;
+  readonly primaryColor: string | null;
+}
+
+export interface MagicLinkRequest {
+  readonly app: AppRecord;
+  readonly send?: MagicLinkSendRequest;
+  readonly authentication?: AuthenticationRequest;
+  readonly results: TokenResults & { link?: string; message?: KeptMessage };
+}
+
+export interface MagicLinkTypes extends FlowTypes {
+  readonly input: MagicLinkInput;
+  readonly context: MagicLinkContext;
+  readonly event: MagicLinkEvent;
+  readonly effects: MagicLinkEffects;
+  readonly state: MagicLinkState;
+  readonly request: MagicLinkRequest;
+}
+
+export const magicLinkDefinition: MachineDefinition<MagicLinkTypes> = {
+  name: 'magic-link',
+  machine: magicLinkMachine,
+  version: 3,
+  effects: MAGIC_LINK_EFFECTS,
+  logged: {
+    'challenge.delivered': [],
+    'challenge.undeliverable': ['reason', 'fault'],
+    'delivery.due': [],
+    'code.submit': ['requestId', 'session'],
+    'challenge.superseded': [],
+  },
+  answers: magicLinkAnswers,
+};
+
+export type MagicLinkFlows = RegisteredMachine<MagicLinkTypes>;
+
+export function createMagicLinkFlows(deps: {
+  config: Pick<Config, 'publicUrl'>;
+  hasher: SecretHasher;
+  tokens: TokenService;
+  sessions: Sessions;
+  families: RefreshFamilies;
+  delivery: DeliveryDeps;
+  provider: Provider;
+}): MagicLinkFlows {
+  const linkFor = (code: string): string => `${deps.config.publicUrl}${MAGIC_LINK_PATH}?token=${encodeURIComponent(code)}`;
+  /** The email of a send, as the send asked for it (the link only ever leaves sealed). */
+  function render({ context, at, request }: EffectContext<MagicLinkTypes>): KeptMessage {
+    const link = request.results.link;
+    if (link === undefined || request.send === undefined) throw new Error('holdDelivery ran without issueChallenge');
+    const { to, emailContent, fromName, primaryColor } = request.send;
+    const message = renderMagicLinkEmail({ appName: request.app.name, link, expiresInMinutes: Math.max(1, Math.round((context.expiresAt - at) / 60_000)), content: emailContent, primaryColor });
+    return { channel: 'email', email: { to, ...message, fromName: message.fromName ?? fromName } };
+  }
+  return {
+    definition: magicLinkDefinition,
+    store: flowStore<MagicLinkTypes>('magic-link', deps.provider),
+    handlers: {
+      issueChallenge: {
+        phase: 'inline',
+        run(_params, { request }) {
+          const code = newSecret();
+          // The plaintext lives only in this request, for the delivery after the commit.
+          request.results.link = linkFor(code);
+          return { patch: { secretHash: deps.hasher.hash(code) } };
+        },
+      },
+      ...keptMessageHandlers<MagicLinkTypes>(deps.delivery, render),
+      recordAuthentication: recordAuthenticationHandler<MagicLinkTypes>(deps),
+      issueTokens: issueTokensHandler<MagicLinkTypes>(deps.tokens),
+    },
+  };
+}

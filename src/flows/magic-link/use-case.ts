@@ -1,0 +1,157 @@
+import { MAGIC_LINK_METHOD, type MagicLinkInput } from '../../../machines/magic-link.machine.js';
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
+import { acceptOrThrow } from '../../engine/answer.js';
+import type { Runner } from '../../engine/runner.js';
+import { AuthError } from '../../errors.js';
+import { type RateLimiter, userSubject } from '../../limits/rate-limiter.js';
+import type { AppRecord } from '../../repositories/app-repository.js';
+import { findFlowBySecret, findLatestFlow } from '../../repositories/flow-repository.js';
+import { findAppUser, findUserForApp, type IdentifierType } from '../../repositories/user-repository.js';
+import { newId } from '../../secrets/random.js';
+import type { SecretHasher } from '../../secrets/secret-hasher.js';
+import { sessionForFactor } from '../session/named-session.js';
+import type { Sessions } from '../session/effects.js';
+import type { Storage } from '../../storage/prisma.js';
+import type { ClaimsRequest } from '../../tokens/claims.js';
+import { normalizeIdentifier } from '../../users/identifiers.js';
+import type { TokenResponse } from '../session/token-results.js';
+import type { MagicLinkFlows, MagicLinkTypes } from './effects.js';
+
+// The magic-link use cases behind the HTTP routes: load the facts, count the request against its
+// limits, hand them to the magic-link machine, answer what its state says.
+
+export const DEFAULT_LINK_TTL_MINUTES = 15;
+
+export interface SendMagicLinkRequest {
+  readonly identifierType: IdentifierType;
+  readonly identifier: string;
+  readonly redirectUri: string;
+  readonly state: string | null;
+  readonly channel: 'email' | 'direct';
+  readonly expirationMinutes: number | null;
+  readonly emailContent: EmailContent | null;
+  readonly generateRequestId: boolean;
+}
+
+export interface AuthenticateMagicLinkRequest {
+  readonly code: string;
+  readonly requestId: string | null;
+  readonly sessionId: string | null;
+  readonly resource: string | null;
+  readonly claims: ClaimsRequest | null;
+}
+
+export interface MagicLinkService {
+  send(caller: AppRecord, request: SendMagicLinkRequest): Promise<{ message: string; link?: string; request_id?: string }>;
+  authenticate(caller: AppRecord, request: AuthenticateMagicLinkRequest): Promise<TokenResponse>;
+  /** Where the emailed link sends the browser; changes nothing. */
+  redirectTarget(code: string): Promise<string>;
+}
+
+export interface MagicLinkServiceDeps {
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly runner: Runner;
+  readonly hasher: SecretHasher;
+  readonly magicLinks: MagicLinkFlows;
+  readonly sessions: Sessions;
+  readonly limiter: RateLimiter;
+  readonly limits: Config['rateLimits'];
+  /** The waits before each retry of a delivery that met an outage (DELIVERY_RETRY_DELAYS_MS). */
+  readonly retryDelaysMs: readonly number[];
+}
+
+/** The magic-link endpoints quote their status in `error_code` (§2.1–2.2). */
+const LINK_ERRORS = { SESSION_NOT_FOUND: 'MAGIC_LINK_SESSION_NOT_FOUND', USER_NOT_FOUND: 'MAGIC_LINK_USER_NOT_FOUND', USER_NOT_ACTIVE: 'MAGIC_LINK_USER_NOT_ACTIVE' } as const;
+
+export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkService {
+  const { storage, clock, runner, hasher, magicLinks, limiter, limits } = deps;
+  const { db } = storage;
+
+  return {
+    async send(app, request) {
+      // Exact match only: a prefix or pattern match would let an attacker-chosen path receive codes.
+      if (!app.redirectUris.includes(request.redirectUri)) throw new AuthError('REDIRECT_URI_NOT_ALLOWED');
+      await limiter.hit('link-send-app', limits.sendPerApp, app.id);
+      const identifier = normalizeIdentifier(request.identifierType, request.identifier);
+      const user = identifier === null ? null : await findUserForApp(db, app.id, app.tenantId, request.identifierType, identifier);
+      await limiter.hit('link-send', limits.send, userSubject(app.tenantId, user, identifier === null ? null : `${request.identifierType}:${identifier}`, request.identifier));
+      if (user === null) throw new AuthError('MAGIC_LINK_USER_NOT_FOUND');
+      if (user.status === 'Disabled') throw new AuthError('MAGIC_LINK_USER_NOT_ACTIVE');
+      if (user.email === null && request.channel === 'email') throw new AuthError('MAGIC_LINK_USER_EMAIL_MISSING');
+
+      const ttlMinutes = request.expirationMinutes ?? app.loginPreferences.email?.expiresIn ?? DEFAULT_LINK_TTL_MINUTES;
+      const expiresAt = clock.now() + ttlMinutes * 60_000;
+      const input: MagicLinkInput = {
+        userId: user.id,
+        redirectUri: request.redirectUri,
+        state: request.state,
+        channel: request.channel,
+        expiresAt,
+        requestId: request.generateRequestId ? newId() : null,
+        retryDelaysMs: deps.retryDelaysMs,
+      };
+      const results: MagicLinkTypes['request']['results'] = {};
+      const step = await runner.transaction(async (steps) => {
+        // A new send replaces the pending link (keystate-server.md §5 item 6).
+        const previous = await findLatestFlow<MagicLinkTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'magic-link' });
+        if (previous !== null) await steps.send(magicLinks, previous, { type: 'challenge.superseded' }, { app, results: {} });
+        return steps.start(magicLinks, {
+          id: newId(),
+          appId: app.id,
+          input,
+          create: { tenantId: app.tenantId, appId: app.id, userId: user.id, subject: null, expiresAt, replaces: previous?.row ?? null },
+          request: {
+            app,
+            send: { to: user.email ?? '', emailContent: request.emailContent, fromName: app.loginPreferences.email?.message?.from ?? app.name, primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null },
+            results,
+          },
+        });
+      });
+      acceptOrThrow(step.answer);
+      const requestId = input.requestId === null ? {} : { request_id: input.requestId };
+      if (request.channel === 'direct') return { message: 'Magic link generated', link: results.link ?? '', ...requestId };
+      return { message: 'Email sent successfully', ...requestId };
+    },
+
+    async authenticate(app, request) {
+      if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
+      const results: MagicLinkTypes['request']['results'] = {};
+      const answer = await runner.transaction(async (steps) => {
+        const found = await findFlowBySecret<MagicLinkTypes>(steps.tx, steps.provider, 'magic-link', hasher.candidates(request.code));
+        const flow = found !== null && found.row.appId === app.id ? found : null;
+        // Counted per user when the code names one: a user's retries are bounded, and guessing
+        // codes cannot hide behind fresh ones.
+        await limiter.hit('link-authenticate', limits.authenticate, flow === null ? `${app.id}:code:${request.code}` : `user:${flow.row.userId}`);
+        if (flow === null) return null;
+        const user = await findAppUser(steps.tx, { appId: app.id, tenantId: app.tenantId }, 'user_id', flow.row.userId);
+        if (user === null) return null;
+        const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.user.id, method: MAGIC_LINK_METHOD });
+        const session = named?.session ?? null;
+        const step = await steps.send(magicLinks, flow, { type: 'code.submit', requestId: request.requestId, session: named?.verdict ?? null }, {
+          app,
+          authentication: { user: user.user, session, resource: request.resource, claims: request.claims },
+          results,
+        });
+        return step.answer;
+      });
+      if (answer === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
+      acceptOrThrow(answer, LINK_ERRORS);
+      if (results.tokens === undefined) throw new AuthError('MAGIC_LINK_CODE_INVALID');
+      return results.tokens;
+    },
+
+    async redirectTarget(code) {
+      // The emailed link only forwards the code to the app (link scanners must not burn it): the
+      // flow is read, never advanced.
+      const flow = await findFlowBySecret<MagicLinkTypes>(db, null, 'magic-link', hasher.candidates(code));
+      if (flow === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
+      const target = new URL(flow.context.redirectUri);
+      target.searchParams.set('code', code);
+      if (flow.context.state !== null) target.searchParams.set('state', flow.context.state);
+      return target.toString();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import { randomInt } from 'node:crypto';
+import { OTP_EFFECTS, type OtpContext, type OtpEffects, type OtpEvent, type OtpInput, otpMachine } from '../../../machines/otp.machine.js';
+import { otpAnswers, type OtpState } from '../../../machines/otp.answers.js';
+import { type DeliveryDeps, type KeptMessage, keptMessageHandlers } from '../../delivery/kept-messages.js';
+import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
+import { renderOtpEmail } from '../../delivery/templates/otp-email.js';
+import { renderOtpSms } from '../../delivery/templates/otp-sms.js';
+import type { EffectContext, MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
+import type { RefreshFamilies } from '../refresh/effects.js';
+import type { AppRecord } from '../../repositories/app-repository.js';
+import type { Provider } from '../../storage/database-url.js';
+import { flowStore, type FlowTypes } from '../../repositories/flow-repository.js';
+import { lock } from '../../repositories/lockout-repository.js';
+import type { SecretHasher } from '../../secrets/secret-hasher.js';
+import type { Sessions } from '../session/effects.js';
+import type { TokenService } from '../../tokens/token-service.js';
+import { type AuthenticationRequest, recordAuthenticationHandler } from '../session/authentication.js';
+import { issueTokensHandler, type TokenResults } from '../session/token-results.js';
+
+// The passcode flow as the runner runs it: its definition, store and effect handlers.
+
+/** Request data the send step needs and the machine does not reason about. */
+export interface OtpSendRequest {
+  /** The address or number the code goes to (none for direct). */
+  readonly to: string | null;
+  readonly emailContent: EmailContent | null;
+  readonly primaryColor: string | null;
+  readonly sms: { readonly customMessage: string | null; readonly senderId: string | null };
+}
+
+export interface OtpRequest {
+  readonly app: AppRecord;
+  readonly send?: OtpSendRequest;
+  readonly authentication?: AuthenticationRequest;
+  /** The code the authenticate call submitted: only `comparePasscode` sees it. */
+  readonly passcode?: string;
+  readonly results: TokenResults & { code?: string; message?: KeptMessage };
+}
+
+export interface OtpTypes extends FlowTypes {
+  readonly input: OtpInput;
+  readonly context: OtpContext;
+  readonly event: OtpEvent;
+  readonly effects: OtpEffects;
+  readonly state: OtpState;
+  readonly request: OtpRequest;
+}
+
+export const otpDefinition: MachineDefinition<OtpTypes> = {
+  name: 'otp',
+  machine: otpMachine,
+  version: 4,
+  effects: OTP_EFFECTS,
+  logged: {
+    'challenge.delivered': [],
+    'challenge.undeliverable': ['reason', 'fault'],
+    'delivery.due': [],
+    'code.submit': ['subject', 'requestId', 'lockedOutUntil', 'session'],
+    'code.accepted': [],
+    'code.rejected': [],
+    'challenge.superseded': [],
+  },
+  answers: otpAnswers,
+};
+
+export type OtpFlows = RegisteredMachine<OtpTypes>;
+
+/** A passcode of `length` digits, each drawn uniformly by the CSPRNG (no modulo bias). */
+export function generatePasscode(length: number): string {
+  return randomInt(0, 10 ** length)
+    .toString()
+    .padStart(length, '0');
+}
+
+/** Passcodes are few digits: the HMAC binds them to their flow, so equal codes of two users never
+ * collide and a stored hash reveals nothing without the key. */
+export const passcodeHashInput = (flowId: string, code: string): string => `${flowId}:${code}`;
+
+export function createOtpFlows(deps: {
+  hasher: SecretHasher;
+  tokens: TokenService;
+  sessions: Sessions;
+  families: RefreshFamilies;
+  delivery: DeliveryDeps;
+  provider: Provider;
+}): OtpFlows {
+  const { hasher } = deps;
+
+  /** The passcode message of a send, as the send asked for it (the code only ever leaves sealed). */
+  function render({ context, at, request }: EffectContext<OtpTypes>): KeptMessage {
+    const code = request.results.code;
+    if (code === undefined || request.send === undefined) throw new Error('holdDelivery ran without issueChallenge');
+    const { app, send } = request;
+    const to = send.to ?? '';
+    if (context.channel === 'sms') return { channel: 'sms', sms: { to, body: renderOtpSms({ appName: app.name, code, customMessage: send.sms.customMessage }), senderId: send.sms.senderId } };
+    const expiresInMinutes = Math.max(1, Math.round((context.expiresAt - at) / 60_000));
+    const message = renderOtpEmail({ appName: app.name, code, expiresInMinutes, content: send.emailContent, primaryColor: send.primaryColor });
+    return { channel: 'email', email: { to, ...message, fromName: message.fromName ?? app.name } };
+  }
+
+  return {
+    definition: otpDefinition,
+    store: flowStore<OtpTypes>('otp', deps.provider),
+    handlers: {
+      issueChallenge: {
+        phase: 'inline',
+        run(_params, { instanceId, context, request }) {
+          const code = generatePasscode(context.codeLength);
+          // The plaintext lives only in this request, for the delivery after the commit.
+          request.results.code = code;
+          return { patch: { secretHash: hasher.hash(passcodeHashInput(instanceId, code)) } };
+        },
+      },
+      ...keptMessageHandlers<OtpTypes>(deps.delivery, render),
+      comparePasscode: {
+        phase: 'inline',
+        run(_params, { instanceId, row, request }) {
+          // The attempt was counted by the transition into `verifying`, in this same write, under
+          // the flow's row lock: no burst of guesses compares more codes than allowed.
+          const matches = row?.secretHash != null && request.passcode !== undefined && hasher.matches(passcodeHashInput(instanceId, request.passcode), row.secretHash);
+          return { event: { type: matches ? 'code.accepted' : 'code.rejected' } };
+        },
+      },
+      lockIdentifier: {
+        phase: 'transaction',
+        async run({ until }, { steps, row, at }) {
+          if (row === null) throw new Error('lockIdentifier needs the flow');
+          await lock(steps.tx, { appId: row.appId, userId: row.userId, method: 'otp' }, until, at);
+        },
+      },
+      recordAuthentication: recordAuthenticationHandler<OtpTypes>(deps),
+      issueTokens: issueTokensHandler<OtpTypes>(deps.tokens),
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { EffectHandler, RegisteredMachine } from '../../engine/definition.js';
+import { recordAuthenticationHandler } from '../session/authentication.js';
+import { issueTokensHandler } from '../session/token-results.js';
+import type { RefreshFamilies } from '../refresh/effects.js';
+import { credentialStore } from '../../repositories/credential-repository.js';
+import type { SecretHasher } from '../../secrets/secret-hasher.js';
+import type { Sessions } from '../session/effects.js';
+import type { Provider } from '../../storage/database-url.js';
+import type { TokenService } from '../../tokens/token-service.js';
+import { type PasswordTypes, passwordDefinition } from '../../credentials/definitions.js';
+import type { PasswordHasher } from '../../credentials/password-hasher.js';
+import { type PasswordStrategy, passwordStrategy } from './strategy.js';
+
+// Passwords as the runner runs them: the password machine, its credential rows and its effects.
+// The comparison runs after the attempt's count has committed, outside any transaction: an Argon2id
+// verify takes tens of milliseconds, and on SQLite every statement of the server waits for an open
+// transaction. Its verdict is the next step, taken on the credential reloaded in a new one.
+
+export type PasswordCredentials = RegisteredMachine<PasswordTypes> & { readonly strategy: PasswordStrategy };
+
+export function createPasswordCredentials(deps: {
+  passwords: PasswordHasher;
+  hasher: SecretHasher;
+  tokens: TokenService;
+  sessions: Sessions;
+  families: RefreshFamilies;
+  provider: Provider;
+}): PasswordCredentials {
+  const strategy = passwordStrategy(deps.passwords);
+  return {
+    definition: passwordDefinition,
+    store: credentialStore<PasswordTypes>('password', deps.provider),
+    strategy,
+    handlers: {
+      comparePassword: {
+        phase: 'afterCommit',
+        async run({ generation, attempt }, { instanceId, row, request }) {
+          const { proof } = request;
+          if (row === null || proof === undefined) throw new Error('comparePassword needs the stored credential and the submitted password');
+          const verdict = await strategy.verify({ id: instanceId, ...row }, proof, {});
+          if (!verdict.matched) return { event: { type: 'password.mismatched', generation, attempt } };
+          if (verdict.rehashed !== null) request.hashing.hash = verdict.rehashed;
+          return { event: { type: 'password.matched', generation, attempt, rehash: verdict.rehashed !== null } };
+        },
+      },
+      // Both store a hash made before the step began: no Argon2 work under a transaction.
+      storeRehash: storeHash,
+      storeSecret: storeHash,
+      recordAuthentication: recordAuthenticationHandler<PasswordTypes>(deps),
+      issueTokens: issueTokensHandler<PasswordTypes>(deps.tokens),
+    },
+  };
+}
+
+/** Writes the hash the request carries (in the step's own write, as a patch of the row). */
+const storeHash: EffectHandler<PasswordTypes, undefined> = {
+  phase: 'inline',
+  run(_params, { request }) {
+    const { hash } = request.hashing;
+    if (hash === undefined) throw new Error('storing a password needs its hash, made before the step');
+    return { patch: { secret: hash } };
+  },
+};

@@ -1,0 +1,117 @@
+import type { Config } from '../../config.js';
+import { acceptOrThrow } from '../../engine/answer.js';
+import type { Runner } from '../../engine/runner.js';
+import { AuthError } from '../../errors.js';
+import type { TokenResponse, TokenResults } from './token-results.js';
+import type { RateLimiter } from '../../limits/rate-limiter.js';
+import type { RefreshService } from '../refresh/use-case.js';
+import type { AppRecord } from '../../repositories/app-repository.js';
+import { findSessionWithUser, listOpenSessions, rehashSessionId } from '../../repositories/session-repository.js';
+import { findUserForApp } from '../../repositories/user-repository.js';
+import type { SecretHasher } from '../../secrets/secret-hasher.js';
+import type { Storage } from '../../storage/prisma.js';
+import type { ClaimsRequest } from '../../tokens/claims.js';
+import { loadSession } from './named-session.js';
+import type { SessionMachineTypes, Sessions } from './effects.js';
+
+// Silent authentication (SSO), logout, and listing/revoking a user's sessions (mosaic-backend-api.md
+// §2.5–2.9): each loads the session(s) it names and hands the event to the session machine, which
+// judges; the answer is what the state it reached says.
+
+/** The session list answers at most this many sessions, newest first. */
+export const SESSION_LIST_MAX = 100;
+
+export interface SessionListItem {
+  readonly session_id: string;
+  readonly start_time: string;
+  readonly expiration_time: string;
+}
+
+export type SilentAuthResponse = TokenResponse & { readonly step_up_required: boolean };
+export type RefreshResponse = Omit<TokenResponse, 'session_id'>;
+
+export interface SessionRequests {
+  silentAuthenticate(caller: AppRecord, request: { sessionId: string; resource: string | null; claims: ClaimsRequest | null }): Promise<SilentAuthResponse>;
+  refresh(caller: AppRecord, refreshToken: string): Promise<RefreshResponse>;
+  logout(caller: AppRecord, sessionId: string): Promise<void>;
+  list(caller: AppRecord, userId: string): Promise<SessionListItem[]>;
+  revokeAll(caller: AppRecord, userId: string): Promise<void>;
+}
+
+export interface SessionRequestsDeps {
+  readonly storage: Storage;
+  readonly runner: Runner;
+  readonly hasher: SecretHasher;
+  readonly sessions: Sessions;
+  readonly refresh: RefreshService;
+  readonly limiter: RateLimiter;
+  readonly limits: Config['rateLimits'];
+}
+
+export function createSessionRequests(deps: SessionRequestsDeps): SessionRequests {
+  const { storage, runner, hasher, sessions, limiter, limits } = deps;
+  const { db } = storage;
+
+  /** The user, if the calling app may look it up (same association rule as GET /cis/v1/users/{id}). */
+  async function mustFindAppUser(app: AppRecord, userId: string): Promise<void> {
+    if ((await findUserForApp(db, app.id, app.tenantId, 'user_id', userId)) === null) throw new AuthError('USER_NOT_FOUND');
+  }
+
+  return {
+    async silentAuthenticate(app, request) {
+      // Polling a session is unsupported (§2.5): excessive silent authentication is throttled per session.
+      await limiter.hit('silent-auth', limits.silentAuth, `${app.tenantId}:${request.sessionId}`);
+      if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
+      const results: TokenResults = { sessionId: request.sessionId };
+      const step = await runner.transaction(async (steps) => {
+        const found = await findSessionWithUser<SessionMachineTypes>(steps.tx, steps.provider, { tenantId: app.tenantId, appId: app.id }, hasher.candidates(request.sessionId));
+        if (found === null) return null;
+        const current = hasher.hash(request.sessionId);
+        if (found.session.row.idHash !== current) await rehashSessionId(steps.tx, found.session.id, found.session.row.idHash, current);
+        return steps.send(sessions, found.session, { type: 'session.silentAuthenticate', mfa: app.loginPreferences.mfa ?? null }, {
+          app,
+          silent: { user: found.user, associated: found.associated, resource: request.resource, claims: request.claims },
+          results,
+        });
+      });
+      if (step === null) throw new AuthError('SESSION_NOT_FOUND');
+      acceptOrThrow(step.answer);
+      if (results.tokens === undefined) throw new AuthError('SESSION_NOT_FOUND');
+      return { ...results.tokens, step_up_required: step.context.stepUpRequired };
+    },
+
+    refresh: (app, token) => deps.refresh.refresh(app, token),
+
+    async logout(app, sessionId) {
+      const step = await runner.transaction(async (steps) => {
+        const session = await loadSession(steps, hasher, app.tenantId, sessionId);
+        return session === null ? null : steps.send(sessions, session, { type: 'session.logout' }, { app, results: {} });
+      });
+      if (step === null) throw new AuthError('SESSION_NOT_FOUND');
+      acceptOrThrow(step.answer);
+    },
+
+    async list(app, userId) {
+      await mustFindAppUser(app, userId);
+      const open = await listOpenSessions<SessionMachineTypes>(db, { tenantId: app.tenantId, userId }, SESSION_LIST_MAX);
+      // Live is what the session machine says: a session past its expiry would refuse silent
+      // authentication now (asked, not applied).
+      const live = open.filter((session) => runner.evaluate(sessions, session, { type: 'session.silentAuthenticate', mfa: null }).answer.kind === 'ok');
+      // The public session_id is a bearer secret stored only as a hash, so the list names each
+      // session by its internal id: enough to tell sessions apart, useless for authenticating.
+      return live.map((session) => ({
+        session_id: session.id,
+        start_time: new Date(session.row.createdAt).toISOString(),
+        expiration_time: new Date(session.context.expiresAt).toISOString(),
+      }));
+    },
+
+    async revokeAll(app, userId) {
+      await mustFindAppUser(app, userId);
+      await runner.transaction(async (steps) => {
+        const open = await listOpenSessions<SessionMachineTypes>(steps.tx, { tenantId: app.tenantId, userId }, Number.MAX_SAFE_INTEGER);
+        await steps.sendToAll(sessions, open, { type: 'session.revoke' }, { app, results: {} });
+      });
+    },
+  };
+}
