@@ -9,8 +9,8 @@ export default defineConfig({
     allowOnly: !process.env.CI,
     // Guards against a hang, not bounds on speed (issue 16 §5): a hook opens a real database and
     // a test may start a process, and on a busy 2-core machine either can take many seconds.
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     // Builds dist/ once when a source changed: the processes tests start run it, as `npm start` does.
     globalSetup: ['test/global-setup.ts'],
