@@ -63,6 +63,8 @@ async function follow(request: Request, body: Buffer | undefined, response: Resp
   const next = new URL(location, request.url);
   const headers = new Headers(request.headers);
   if (asGet) for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) headers.delete(name);
+  // As undici does: credentials do not follow a redirect to another origin.
+  if (next.origin !== new URL(request.url).origin) for (const name of ['authorization', 'cookie', 'proxy-authorization']) headers.delete(name);
   const nextInit: RequestInit = { method: asGet ? 'GET' : request.method, headers, redirect: 'follow' };
   const nextBody = asGet ? undefined : body;
   if (nextBody !== undefined) nextInit.body = nextBody;
