@@ -7,8 +7,10 @@ const postgres = Boolean(process.env.TEST_POSTGRES_URL);
 export default defineConfig({
   test: {
     allowOnly: !process.env.CI,
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Guards against a hang, not bounds on speed (issue 16 §5): a hook opens a real database and
+    // a test may start a process, and on a busy 2-core machine either can take many seconds.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     // Builds dist/ once when a source changed: the processes tests start run it, as `npm start` does.
     globalSetup: ['test/global-setup.ts'],

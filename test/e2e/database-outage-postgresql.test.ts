@@ -92,7 +92,7 @@ describe.skipIf(testEngine() !== 'postgresql')('a PostgreSQL outage', () => {
     } finally {
       await server.close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('read-only: writes answer 503 while reads and /health answer; /ready fails until writes work again', async () => {
     const { server, log } = await serverOn('read_only');
@@ -161,5 +161,5 @@ describe.skipIf(testEngine() !== 'postgresql')('a PostgreSQL outage', () => {
       await server.close();
       await proxy.close();
     }
-  }, 60_000);
+  }, 180_000);
 });

@@ -11,7 +11,7 @@ import { authenticate, client, codeByEmail, db, linkIn, MINUTE, newUser, REDIREC
 // This file: the link and its code from send to tokens (lifetimes, replays, sessions, options,
 // claims). What the flow refuses, stores and limits: magic-link-safety.test.ts.
 
-useMagicLinkFixture();
+useMagicLinkFixture({ listen: true });
 
 describe('email magic link, end to end', () => {
   it('emails a link that redirects with code and state; the code buys tokens a client app can verify', async () => {

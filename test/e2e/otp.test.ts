@@ -7,7 +7,7 @@ import { ACCOUNT, authenticate, client, codeIn, MINUTE, newUser, send, server, s
 // and directly; redeeming, expiry, step-up into a session, request ids, and the documented errors.
 // Lockouts and rate limits: otp-limits.test.ts; providers that fail: otp-delivery-failures.test.ts.
 
-useOtpFixture();
+useOtpFixture({ listen: true });
 
 describe('one-time passcodes, end to end', () => {
   it('SMS: the real twilio client sends the code; the right code buys tokens with amr sms and verifies the phone', async () => {

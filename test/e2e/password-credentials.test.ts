@@ -5,7 +5,7 @@ import { client, newUser, server, useOtpFixture } from '../helpers/otp-fixture.j
 // POST /cis/v1/users, POST (201, 409 when set) and PUT (200) /cis/v1/users/{user_id}/password, the
 // app's password rules with Mosaic's 400 body, and a replacement that lifts a lockout.
 
-useOtpFixture();
+useOtpFixture({ listen: true });
 
 const STRONG = 'Correct-Horse-42-battery';
 let counter = 0;

@@ -7,7 +7,7 @@ import { authenticate, client, codeIn, MINUTE, newUser, send, server, twilio, us
 // first factor of the reference MFA flow (appendix A.1): password, then an SMS passcode on the same
 // session → amr pwd, sms and mfa, which satisfies an app that requires MFA.
 
-useOtpFixture();
+useOtpFixture({ listen: true });
 
 const STRONG = 'Correct-Horse-42-battery';
 const DAY = 24 * 60 * MINUTE;

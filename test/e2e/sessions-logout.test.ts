@@ -6,7 +6,7 @@ import { blog, counter, DAY, db, login, logout, refresh, server, shop, silent, u
 // a session works after its logout), and the session's event log. Silent authentication and
 // refresh rotation: sessions.test.ts.
 
-useSessionsFixture();
+useSessionsFixture({ listen: true });
 
 describe('logout and revocation', () => {
   it('logout answers 204, ends the session at once and stops its refresh tokens', async () => {

@@ -6,7 +6,7 @@ import { startTestServer } from '../helpers/test-server.js';
 // Every token is verified with jose against the JWKS, as a client app would. Logout, revocation
 // and the races between them: sessions-logout.test.ts.
 
-useSessionsFixture();
+useSessionsFixture({ listen: true });
 
 describe('silent authentication and SSO', () => {
   it('two apps of one tenant share a session: each gets tokens with its own aud, the same session and amr', async () => {

@@ -49,7 +49,7 @@ describe.skipIf(testEngine() !== 'sqlite')('a second process on the same SQLite 
     expect((await fetch(`${url}/health`)).status).toBe(200);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   it('an overlapping restart: the new server starts while the old one still serves, and both serve', async () => {
     const databaseUrl = `file:${join(dir, 'overlap.db')}`;
@@ -62,7 +62,7 @@ describe.skipIf(testEngine() !== 'sqlite')('a second process on the same SQLite 
     expect((await fetch(`${next.url}/ready`)).status).toBe(200);
     next.server.child.kill('SIGTERM');
     expect(await next.server.exited).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   it('a migration to apply while another process holds the file: waits, then says the file is locked, in one line', async () => {
     const file = join(dir, 'pending.db');
@@ -87,5 +87,5 @@ describe.skipIf(testEngine() !== 'sqlite')('a second process on the same SQLite 
     const { server } = await serving(databaseUrl);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

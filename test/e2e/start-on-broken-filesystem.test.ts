@@ -50,7 +50,7 @@ describe.skipIf(testEngine() !== 'sqlite' || mountSkipReason() !== null)('a star
     expect(await failedStart(existing)).toBe(`Keystate failed to start: cannot write the SQLite database ${existing}: ${view.dir} is on a read-only filesystem`);
     const fresh = join(view.dir, 'data', 'new.db');
     expect(await failedStart(fresh)).toContain(`cannot write the SQLite database ${fresh}: ${view.dir} is on a read-only filesystem`);
-  }, 60_000);
+  }, 180_000);
 
   it('a full filesystem: the file is named, and the filesystem said to be full', async () => {
     const disk = mountSmallFilesystem(4 * 1024 * 1024);
@@ -61,5 +61,5 @@ describe.skipIf(testEngine() !== 'sqlite' || mountSkipReason() !== null)('a star
     expect(await failedStart(file)).toMatch(new RegExp(`^Keystate failed to start: cannot write the SQLite database ${file}: the filesystem holding ${disk.dir} is full`));
     const fresh = join(disk.dir, 'new.db');
     expect(await failedStart(fresh)).toContain(`cannot write the SQLite database ${fresh}: the filesystem holding ${disk.dir} is full`);
-  }, 60_000);
+  }, 180_000);
 });

@@ -7,7 +7,7 @@ import { authenticate, client, newUser, send, server, useOtpFixture } from '../h
 // a code accepted once refused when presented again, and as the second factor of a session opened
 // by a magic link (amr eml, totp and mfa); a second factor for another user is refused.
 
-useOtpFixture();
+useOtpFixture({ listen: true });
 
 const PARAMS: TotpParams = { algorithm: 'sha1', digits: 6, period: 30 };
 const REDIRECT = 'https://app.example/verify';

@@ -9,7 +9,7 @@ import { masterKeyOf } from '../helpers/test-server.js';
 // access token, on both paths: the seed shown once (secret, otpauth URI, QR code), kept sealed in
 // the credential's row; a second registration refused unless it overrides; client tokens refused.
 
-useOtpFixture();
+useOtpFixture({ listen: true });
 
 async function userAccessToken(): Promise<{ token: string; userId: string; email: string; sessionId: string }> {
   const user = await newUser();

@@ -14,8 +14,8 @@ let b: TestServer;
 beforeAll(async () => {
   db = await freshDatabase();
   const clock = manualClock();
-  a = await startTestServer({ databaseUrl: db.url, clock });
-  b = await startTestServer({ databaseUrl: db.url, clock });
+  a = await startTestServer({ databaseUrl: db.url, clock, listen: true });
+  b = await startTestServer({ databaseUrl: db.url, clock, listen: true });
 });
 
 afterAll(async () => {

@@ -33,7 +33,7 @@ let page: Page;
 
 beforeAll(async () => {
   db = await freshDatabase();
-  server = await startTestServer({ databaseUrl: db.url });
+  server = await startTestServer({ databaseUrl: db.url, listen: true });
   browser = await launchBrowser();
   page = browser.page;
   mkdirSync(SHOTS, { recursive: true });

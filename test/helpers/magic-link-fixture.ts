@@ -3,8 +3,8 @@ import { freshDatabase, type TestDatabase } from './db.js';
 import { type SmtpCatcher, startSmtpCatcher } from './smtp-catcher.js';
 import { startTestServer, type TestClient, type TestServer } from './test-server.js';
 
-// The world of the magic-link end-to-end tests (test/e2e/magic-link*.test.ts): a real listening
-// server and database, nodemailer speaking SMTP to a loopback server, and an app "Shop" whose
+// The world of the magic-link end-to-end tests (test/e2e/magic-link*.test.ts): a real server
+// (listening for the end-to-end flow, through inject() otherwise) and database, nodemailer speaking SMTP to a loopback server, and an app "Shop" whose
 // links redirect to REDIRECT. Links are followed the way a mail client would.
 //
 // The parts are exported as live bindings, set by the hooks useMagicLinkFixture() registers, so
@@ -21,11 +21,12 @@ export let client: TestClient;
 let counter = 0;
 
 /** Starts the database, the SMTP catcher and the server before the file's tests; stops them after. */
-export function useMagicLinkFixture(): void {
+/** `listen`: a real listening server, for the end-to-end flow of an endpoint (test/e2e); unset, requests go through inject(). */
+export function useMagicLinkFixture(options: { listen?: boolean } = {}): void {
   beforeAll(async () => {
     db = await freshDatabase();
     smtp = await startSmtpCatcher();
-    server = await startTestServer({ databaseUrl: db.url, smtpUrl: smtp.url });
+    server = await startTestServer({ ...options, databaseUrl: db.url, smtpUrl: smtp.url });
     client = await server.createApp({ name: 'Shop', redirectUris: [REDIRECT], resources: ['https://api.shop.example'] });
   });
 

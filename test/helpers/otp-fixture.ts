@@ -23,12 +23,13 @@ export let client: TestClient;
 let counter = 0;
 
 /** Starts the database, the stubs and the server before the file's tests; stops them after. */
-export function useOtpFixture(): void {
+/** `listen`: a real listening server, for the end-to-end flow of an endpoint (test/e2e); unset, requests go through inject(). */
+export function useOtpFixture(options: { listen?: boolean } = {}): void {
   beforeAll(async () => {
     db = await freshDatabase();
     smtp = await startSmtpCatcher();
     twilio = await startTwilioStub(ACCOUNT);
-    server = await startTestServer({ databaseUrl: db.url, smtpUrl: smtp.url, twilio: { url: twilio.url, ...ACCOUNT } });
+    server = await startTestServer({ ...options, databaseUrl: db.url, smtpUrl: smtp.url, twilio: { url: twilio.url, ...ACCOUNT } });
     client = await server.createApp({ name: 'Bank' });
   });
 

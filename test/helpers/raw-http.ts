@@ -24,6 +24,9 @@ export interface RawConnection {
 }
 
 const HEADER_END = '\r\n\r\n';
+/** The default wait for an answer or a close that will come: a guard against a hang, not a bound on
+ * speed (issue 16 §5); tests of a deadline pass their own. */
+const GUARD_MS = 30_000;
 
 export async function openRaw(serverUrl: string): Promise<RawConnection> {
   const { hostname, port } = new URL(serverUrl);
@@ -99,7 +102,7 @@ export async function openRaw(serverUrl: string): Promise<RawConnection> {
     write(data) {
       if (!socket.destroyed && socket.writable) socket.write(data);
     },
-    nextResponse(limitMs = 5000) {
+    nextResponse(limitMs = GUARD_MS) {
       return waitFor(
         () => {
           if (responses.length > consumed) return responses[consumed++];
@@ -110,7 +113,7 @@ export async function openRaw(serverUrl: string): Promise<RawConnection> {
         'no response',
       );
     },
-    closed(limitMs = 5000) {
+    closed(limitMs = GUARD_MS) {
       return waitFor(() => (closedAt === null ? undefined : closedAt - openedAt), limitMs, 'connection still open').finally(() => socket.destroy());
     },
     get responses() {
@@ -128,7 +131,7 @@ export async function openRaw(serverUrl: string): Promise<RawConnection> {
 /** One request on a fresh connection, which the server must close after answering (send
  * `Connection: close` with a well-formed request): the final response (after any 100 Continue),
  * and how long the connection lived. */
-export async function rawExchange(serverUrl: string, request: string | Buffer, limitMs = 5000): Promise<RawResponse & { closedAfterMs: number }> {
+export async function rawExchange(serverUrl: string, request: string | Buffer, limitMs = GUARD_MS): Promise<RawResponse & { closedAfterMs: number }> {
   const connection = await openRaw(serverUrl);
   connection.write(request);
   try {

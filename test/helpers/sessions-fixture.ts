@@ -20,11 +20,12 @@ export let blog: TestClient;
 export let counter = 0;
 
 /** Starts the database and the server before the file's tests; stops them after. */
-export function useSessionsFixture(): void {
+/** `listen`: a real listening server, for the end-to-end flow of an endpoint (test/e2e); unset, requests go through inject(). */
+export function useSessionsFixture(options: { listen?: boolean } = {}): void {
   beforeAll(async () => {
     db = await freshDatabase();
     // Clients here fetch a client token per call (the clock moves by days), so lift that limit.
-    server = await startTestServer({ databaseUrl: db.url, env: { RATE_LIMIT_CLIENT_TOKEN_MAX: '100000' } });
+    server = await startTestServer({ ...options, databaseUrl: db.url, env: { RATE_LIMIT_CLIENT_TOKEN_MAX: '100000' } });
     shop = await server.createApp({ name: 'Shop', loginPreferences: { mfa: { required: true } }, tokenPolicy: 'perCall' });
     blog = await server.createApp({ name: 'Blog', tokenPolicy: 'perCall' });
   });

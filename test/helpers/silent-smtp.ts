@@ -21,7 +21,9 @@ export interface SilentSmtp {
   close(): Promise<void>;
 }
 
-const DEFAULT_WAIT_MS = 5_000;
+/** How long a wait for something that will arrive may take: a guard against a hang, not a bound on
+ * speed, generous for a loaded 2-core machine (issue 16 §5). */
+const DEFAULT_WAIT_MS = 30_000;
 
 export async function startSilentSmtp(): Promise<SilentSmtp> {
   const silent = new Set<Socket>();

@@ -44,7 +44,9 @@ export interface SmtpCatcherOptions {
 }
 
 
-const DEFAULT_WAIT_MS = 5_000;
+/** How long a wait for something that will arrive may take: a guard against a hang, not a bound on
+ * speed, generous for a loaded 2-core machine (issue 16 §5). */
+const DEFAULT_WAIT_MS = 30_000;
 
 function smtpError(message: string, responseCode: number): Error {
   return Object.assign(new Error(message), { responseCode });

@@ -8,16 +8,24 @@ import { createOutbox } from '../../src/delivery/outbox.js';
 import { createSenders } from '../../src/delivery/senders.js';
 import { openRateLimiter } from '../../src/limits/open-limiter.js';
 import type { RateLimiter } from '../../src/limits/rate-limiter.js';
+import { routeFetchToInject } from './inject-fetch.js';
 import { assertEveryInstanceReplays } from './replay-check.js';
 import { openStorage, type Storage } from '../../src/storage/prisma.js';
 import { type ManualClock, manualClock } from './clock.js';
 import { testConfig } from './test-config.js';
 
 // A real Keystate server for HTTP tests: real database (SQLite file or PostgreSQL, see db.ts),
-// real SMTP when a catcher is given, listening on 127.0.0.1, with a clock the test moves.
+// real SMTP when a catcher is given, with a clock the test moves. Two tiers (issue 16 §5): by
+// default it does not listen, and `fetch` to its `url` (so `client.call`, `probe` and the tests'
+// own fetches) goes through Fastify's `inject()` (inject-fetch.ts); with `listen: true` it listens
+// on 127.0.0.1, for the tests about the wire (raw HTTP, timeouts, disconnects, a browser) and the
+// end-to-end flows of test/e2e.
 
 export interface TestServer {
+  /** Its origin; on the wire only when started with `listen: true`. */
   readonly url: string;
+  /** Whether it listens on `url` (otherwise `fetch` reaches it through `inject()`). */
+  readonly listening: boolean;
   readonly app: FastifyInstance;
   readonly config: Config;
   readonly clock: ManualClock;
@@ -62,6 +70,8 @@ async function freePort(): Promise<number> {
 
 export async function startTestServer(options: {
   databaseUrl: string;
+  /** Listen on 127.0.0.1 (transport and end-to-end tests); unset, requests go through inject(). */
+  listen?: boolean;
   smtpUrl?: string | null;
   /** A Twilio-compatible endpoint (test/helpers/twilio-stub.ts): SMS goes through the real twilio client. */
   twilio?: { url: string; accountSid: string; authToken: string; from: string } | null;
@@ -97,7 +107,8 @@ export async function startTestServer(options: {
       await storage.close();
     };
     try {
-      await app.listen({ host: '127.0.0.1', port });
+      if (options.listen === true) await app.listen({ host: '127.0.0.1', port });
+      else await app.ready();
     } catch (error) {
       await release();
       throw error;
@@ -114,12 +125,19 @@ export async function startTestServer(options: {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw error;
     }
   }
-  const { port, config, storage, boot, release, app, limiter } = started;
+  const { port, config, storage, boot, release: releaseStarted, app, limiter } = started;
   const url = `http://127.0.0.1:${port}`;
+  // Not listening: the port only names the origin (PUBLIC_URL, links, issuer); fetch to it is injected.
+  const unroute = options.listen === true ? () => {} : routeFetchToInject(url, app);
+  const release = async () => {
+    unroute();
+    await releaseStarted();
+  };
   const admin = { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' };
 
   const server: TestServer = {
     url,
+    listening: options.listen === true,
     app,
     config,
     clock,

@@ -47,7 +47,9 @@ export interface TwilioStubOptions {
 }
 
 
-const DEFAULT_WAIT_MS = 5_000;
+/** How long a wait for something that will arrive may take: a guard against a hang, not a bound on
+ * speed, generous for a loaded 2-core machine (issue 16 §5). */
+const DEFAULT_WAIT_MS = 30_000;
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 
 export async function startTwilioStub(options: TwilioStubOptions): Promise<TwilioStub> {

@@ -19,7 +19,9 @@ const admin = () => ({ authorization: `Bearer ${server.config.adminToken}`, 'con
 
 beforeAll(async () => {
   db = await freshDatabase();
-  server = await startTestServer({ databaseUrl: db.url });
+  // Listening: one test sends raw bytes (a malformed URL, an absolute-form request) that only
+  // Node's HTTP parser sees.
+  server = await startTestServer({ databaseUrl: db.url, listen: true });
   client = await server.createApp({ redirectUris: [REDIRECT] });
   const created = await client.call('POST', '/cis/v1/users', { email: EMAIL });
   expect(created.status).toBe(201);

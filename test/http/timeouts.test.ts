@@ -24,6 +24,7 @@ beforeAll(async () => {
   db = await freshDatabase();
   server = await startTestServer({
     databaseUrl: db.url,
+    listen: true,
     env: { HEADERS_TIMEOUT_MS: String(HEADERS_MS), REQUEST_TIMEOUT_MS: String(REQUEST_MS), KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_MS) },
   });
 });

@@ -16,7 +16,7 @@ let bearer: string;
 
 beforeAll(async () => {
   db = await freshDatabase();
-  server = await startTestServer({ databaseUrl: db.url });
+  server = await startTestServer({ databaseUrl: db.url, listen: true });
   client = await server.createApp();
   bearer = `Bearer ${await client.token()}`;
 });
@@ -186,7 +186,7 @@ describe('routes, methods and bodies', () => {
 
 describe('a graceful close', () => {
   it('refuses requests still arriving on open connections with 503 in our shape (not Fastify\'s), and closes them', async () => {
-    const closingServer = await startTestServer({ databaseUrl: db.url });
+    const closingServer = await startTestServer({ databaseUrl: db.url, listen: true });
     const connection = await openRaw(closingServer.url);
     const body = JSON.stringify({ name: 'In flight while closing' });
     // Node answers 100 Continue once it has handed the request to Fastify: the request is in flight.

@@ -15,7 +15,21 @@ import {
 import { freshDatabase, type TestDatabase, testEngine } from '../helpers/db.js';
 
 const engine = testEngine();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves for everyone once `parties` callers have arrived: overlaps two transactions on an
+ * event, not on a sleep (issue 16 §5). */
+function barrier(parties: number): () => Promise<void> {
+  let arrived = 0;
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return () => {
+    arrived += 1;
+    if (arrived === parties) open();
+    return opened;
+  };
+}
 
 function migrationNames(): string[] {
   return readdirSync(migrationsDir(engine), { withFileTypes: true })
@@ -104,6 +118,7 @@ describe(`storage on ${engine}`, () => {
 
   it('creates and reads through the client (relations, Json, DateTime)', async () => {
     const { db } = database.storage;
+    const insertedAfter = Date.now();
     await db.tenant.create({ data: { id: 'tenant-1', name: 'Acme' } });
     await db.app.create({
       data: {
@@ -120,7 +135,10 @@ describe(`storage on ${engine}`, () => {
     const tenant = await db.tenant.findUniqueOrThrow({ where: { id: 'tenant-1' }, include: { apps: true } });
     expect(tenant.name).toBe('Acme');
     expect(tenant.createdAt).toBeInstanceOf(Date);
-    expect(Math.abs(tenant.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+    // The default is the time of the insert: between the moments before and after it (a second
+    // either side for SQLite's whole seconds and rounding), not a bound on how long it took.
+    expect(tenant.createdAt.getTime()).toBeGreaterThanOrEqual(insertedAfter - 1000);
+    expect(tenant.createdAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
     expect(tenant.apps).toHaveLength(1);
     expect(tenant.apps[0]?.redirectUris).toEqual(['https://portal.example/callback']);
     expect(tenant.apps[0]?.loginPreferences).toEqual({ methods: ['email_magiclink'], nested: { ok: true } });
@@ -140,9 +158,13 @@ describe(`storage on ${engine}`, () => {
       data: { id: 'flow-1', tenantId: 'tenant-1', appId: 'app-1', userId: 'user-1', kind: 'login', machineVersion: 1, input: {}, stateValue: 'start', context: {}, events: [], version: 0, expiresAt, createdAt: new Date(), updatedAt: new Date() },
     });
     const loaded = await db.flow.findUniqueOrThrow({ where: { id: 'flow-1' } });
+    // PostgreSQL: both transactions are open before either updates (each waits for the other).
+    // SQLite runs one transaction at a time (the adapter's lock), so the second opens after the
+    // first commits and waiting for it there would never end.
+    const bothOpen = engine === 'postgresql' ? barrier(2) : async () => {};
     const advance = (state: string) =>
       db.$transaction(async (tx) => {
-        await sleep(50); // keep both transactions open at the same time where the engine allows it
+        await bothOpen();
         const { count } = await tx.flow.updateMany({
           where: { id: loaded.id, version: loaded.version },
           data: { version: loaded.version + 1, stateValue: state, events: [{ seq: 1, type: state, state }] },
@@ -158,16 +180,22 @@ describe(`storage on ${engine}`, () => {
 
   it('a write outside a transaction is not swallowed by a concurrent transaction that rolls back', async () => {
     const { db } = database.storage;
+    let outside: Promise<unknown> = Promise.resolve();
     const rolledBack = db
       .$transaction(async (tx) => {
         await tx.delivery.create({ data: { id: 'inside', channel: 'email', to: 'a@example.com', text: 'x' } });
-        await sleep(100);
+        // The outside write is issued while this transaction is open (no sleep decides that).
+        outside = db.delivery.create({ data: { id: 'outside', channel: 'email', to: 'b@example.com', text: 'y' } });
+        // PostgreSQL commits it beside the open transaction. SQLite queues it behind the
+        // transaction's lock: one more statement of the transaction lets it reach that queue
+        // before the rollback, and awaiting it here would never end.
+        if (engine === 'postgresql') await outside;
+        else await tx.delivery.count();
         throw new Error('roll back');
       })
       .catch((error: Error) => error.message);
-    await sleep(20);
-    await db.delivery.create({ data: { id: 'outside', channel: 'email', to: 'b@example.com', text: 'y' } });
     expect(await rolledBack).toBe('roll back');
+    await outside;
     const ids = (await db.delivery.findMany({ orderBy: { id: 'asc' } })).map((delivery) => delivery.id);
     expect(ids).toEqual(['outside']);
   });
