@@ -6,6 +6,7 @@ import type { TotpContext } from './totp.machine.js';
 
 export type TotpState =
   | 'active.ready'
+  | 'active.resourceRefused'
   | 'active.sessionRefused'
   | 'active.verifying'
   | 'active.wrongCode'
@@ -14,6 +15,7 @@ export type TotpState =
   | 'active.authenticated'
   | 'locked.holding'
   | 'locked.refusing'
+  | 'locked.resourceRefused'
   | 'locked.sessionRefused'
   | 'revoked.done'
   | 'revoked.refused';
@@ -23,6 +25,7 @@ const locked = (context: TotpContext) => refused('OTP_LOCKED', { lockedUntil: ne
 
 export const totpAnswers: Answers<TotpState, TotpContext> = {
   'active.ready': ok,
+  'active.resourceRefused': refused('RESOURCE_NOT_ALLOWED'),
   'active.sessionRefused': refused('SESSION_NOT_FOUND'),
   // Never where a login ends: the comparison's verdict follows in the same step.
   'active.verifying': refused('INTERNAL'),
@@ -32,6 +35,7 @@ export const totpAnswers: Answers<TotpState, TotpContext> = {
   'active.authenticated': ok,
   'locked.holding': locked,
   'locked.refusing': locked,
+  'locked.resourceRefused': refused('RESOURCE_NOT_ALLOWED'),
   'locked.sessionRefused': refused('SESSION_NOT_FOUND'),
   'revoked.done': ok,
   'revoked.refused': invalidCredentials,

@@ -1,6 +1,7 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
+import { isResourceRefused, type ResourceRequest } from './shared/facts.js';
 import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/failures.js';
 
 // A user's authenticator app (TOTP, RFC 6238) for one app (mosaic-backend-api.md §2.11), as a
@@ -46,7 +47,7 @@ export interface TotpContext extends TotpInput {
 }
 
 export type TotpEvent =
-  | ({ readonly type: 'totp.submit'; readonly session: NamedSessionVerdict; readonly policy: TotpPolicy } & Timed)
+  | ({ readonly type: 'totp.submit'; readonly session: NamedSessionVerdict; readonly policy: TotpPolicy } & ResourceRequest & Timed)
   | ({ readonly type: 'totp.matched'; readonly step: number } & Timed)
   /** `repeated`: the same wrong code as the latest one, within the same time step (the comparison
    * judges it from a keyed HMAC of the code in the row: the code itself is never logged). */
@@ -106,6 +107,7 @@ export const totpMachine = setup({
     unlock: assign({ attempts: 0, lockedUntil: null }),
   },
   guards: {
+    isResourceRefused: ({ event }) => event.type === 'totp.submit' && isResourceRefused(event),
     isSessionRefused: ({ event }) => event.type === 'totp.submit' && event.session === 'refused',
     isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
     hasNoAttemptLeft: ({ context, event }) => event.type === 'totp.submit' && counting(context, event.at) >= event.policy.maxFailures,
@@ -122,6 +124,9 @@ export const totpMachine = setup({
       initial: 'ready',
       on: {
         'totp.submit': [
+          // A resource the app does not list, or a session that cannot take this factor, refuses
+          // the login before anything is counted (for a stand-in alike).
+          { guard: 'isResourceRefused', target: '.resourceRefused' },
           { guard: 'isSessionRefused', target: '.sessionRefused' },
           // (No lock is in force here: only `locked` holds one.)
           { guard: 'hasNoAttemptLeft', target: '#totp.locked.holding', actions: 'lock' },
@@ -132,6 +137,7 @@ export const totpMachine = setup({
       },
       states: {
         ready: {},
+        resourceRefused: {},
         sessionRefused: {},
         // The attempt is counted on entry, before the code is compared.
         verifying: {
@@ -161,9 +167,10 @@ export const totpMachine = setup({
     // Never left while the lock is in force: only a login after it, an unlock or a revocation leaves.
     locked: {
       initial: 'holding',
-      states: { holding: {}, refusing: {}, sessionRefused: {} },
+      states: { holding: {}, refusing: {}, resourceRefused: {}, sessionRefused: {} },
       on: {
         'totp.submit': [
+          { guard: 'isResourceRefused', target: '.resourceRefused' },
           { guard: 'isSessionRefused', target: '.sessionRefused' },
           { guard: 'isLockInForce', target: '.refusing' },
           // The lockout is over: this attempt starts a new count.

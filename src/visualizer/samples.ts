@@ -40,6 +40,7 @@ const otpInput = {
   retryDelaysMs: [2_000, 10_000],
 };
 const ASKED = { userStatus: 'Active', resource: null, allowedResources: ['https://api.example'] } as const;
+const NO_RESOURCE = { resource: null, allowedResources: ['https://api.example'] } as const;
 const submit = (at: number, extra: object = {}): SampleEvent => ({ type: 'code.submit', at, subject: 'email:a@example.com', requestId: 'req-1', lockedOutUntil: null, session: null, ...ASKED, ...extra });
 
 export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<string, MachineSamples>([
@@ -133,11 +134,12 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
         { userId: 'user-1', setAt: T0, temporary: true },
       ],
       events: [
-        { type: 'password.submit', session: null, policy: passwordPolicy, at: T0 + MINUTE },
-        { type: 'password.submit', session: 'refused', policy: passwordPolicy, at: T0 + MINUTE },
-        { type: 'password.submit', session: null, policy: { ...passwordPolicy, maxFailures: 1 }, at: T0 + MINUTE },
-        { type: 'password.submit', session: null, policy: passwordPolicy, at: T0 + 20 * MINUTE },
-        { type: 'password.submit', session: null, policy: { ...passwordPolicy, temporaryValidityMs: 60 * MINUTE }, at: T0 + 2 * MINUTE },
+        { type: 'password.submit', session: null, ...NO_RESOURCE, policy: passwordPolicy, at: T0 + MINUTE },
+        { type: 'password.submit', session: null, ...NO_RESOURCE, resource: 'https://elsewhere.example', policy: passwordPolicy, at: T0 + MINUTE },
+        { type: 'password.submit', session: 'refused', ...NO_RESOURCE, policy: passwordPolicy, at: T0 + MINUTE },
+        { type: 'password.submit', session: null, ...NO_RESOURCE, policy: { ...passwordPolicy, maxFailures: 1 }, at: T0 + MINUTE },
+        { type: 'password.submit', session: null, ...NO_RESOURCE, policy: passwordPolicy, at: T0 + 20 * MINUTE },
+        { type: 'password.submit', session: null, ...NO_RESOURCE, policy: { ...passwordPolicy, temporaryValidityMs: 60 * MINUTE }, at: T0 + 2 * MINUTE },
         { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + MINUTE },
         // Verdicts of logins long after the password was set: it has expired, or (temporary) lapsed.
         { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + 100 * DAY },
@@ -156,10 +158,11 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
     {
       inputs: [{ userId: 'user-1', registeredAt: T0 }],
       events: [
-        { type: 'totp.submit', session: null, policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
-        { type: 'totp.submit', session: 'refused', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
-        { type: 'totp.submit', session: null, policy: { maxFailures: 1, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
-        { type: 'totp.submit', session: null, policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + 20 * MINUTE },
+        { type: 'totp.submit', session: null, ...NO_RESOURCE, policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: null, ...NO_RESOURCE, resource: 'https://elsewhere.example', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: 'refused', ...NO_RESOURCE, policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: null, ...NO_RESOURCE, policy: { maxFailures: 1, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: null, ...NO_RESOURCE, policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + 20 * MINUTE },
         { type: 'totp.matched', step: 100, at: T0 + MINUTE },
         { type: 'totp.matched', step: 50, at: T0 + MINUTE },
         { type: 'totp.mismatched', repeated: false, at: T0 + MINUTE },
