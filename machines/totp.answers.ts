@@ -9,6 +9,8 @@ export type TotpState =
   | 'active.resourceRefused'
   | 'active.sessionRefused'
   | 'active.verifying'
+  | 'active.verifyingForDisabledUser'
+  | 'active.userDisabled'
   | 'active.wrongCode'
   | 'active.sameWrongCode'
   | 'active.replayed'
@@ -29,6 +31,9 @@ export const totpAnswers: Answers<TotpState, TotpContext> = {
   'active.sessionRefused': refused('SESSION_NOT_FOUND'),
   // Never where a login ends: the comparison's verdict follows in the same step.
   'active.verifying': refused('INTERNAL'),
+  'active.verifyingForDisabledUser': refused('INTERNAL'),
+  // The generic error, as the login's end answered before the machine judged it.
+  'active.userDisabled': refused('USER_NOT_ACTIVE'),
   'active.wrongCode': invalidCredentials,
   'active.sameWrongCode': invalidCredentials,
   'active.replayed': invalidCredentials,

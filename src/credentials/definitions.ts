@@ -77,11 +77,12 @@ export const totpDefinition: MachineDefinition<TotpTypes> = {
   name: 'totp',
   machine: totpMachine,
   // 2 (issue 15): replays and the same wrong code again are forgiven, failures lapse (lastFailureAt).
-  // 3 (issue 16): as the password's version 2 (the resource is judged by the machine).
+  // 3 (issue 16): as the password's version 2 (the resource is judged by the machine), and the
+  // user's status on `totp.submit` (`userDisabled`).
   version: 3,
   effects: TOTP_EFFECTS,
   logged: {
-    'totp.submit': ['session', 'policy', 'resource', 'allowedResources'],
+    'totp.submit': ['session', 'policy', 'resource', 'allowedResources', 'userStatus'],
     'totp.matched': ['step'],
     'totp.mismatched': ['repeated'],
     'totp.unlock': [],

@@ -67,7 +67,7 @@ describe('credential store', () => {
       const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: 'app-1', userId, kind: 'totp' });
       if (live === null) throw new Error('no live credential');
       expect(live.row).toMatchObject({ kind: 'totp', secret: 'sealed-seed', label: 'ada@example.com', params: { digits: 6 } });
-      return steps.send(machine, live, { type: 'totp.submit', session: null, resource: null, allowedResources: [], policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 } }, { app, results: {} });
+      return steps.send(machine, live, { type: 'totp.submit', session: null, resource: null, allowedResources: [], userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 } }, { app, results: {} });
     });
     expect(step.state).toBe('active.authenticated');
     expect(step.context.lastUsedStep).toBe(100);
