@@ -2,6 +2,7 @@ import { assign, setup } from 'xstate';
 import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, deliveryChart, type DeliveryDueEvent } from './shared/delivery.js';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
+import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
 
 // The email magic-link flow (mosaic-backend-api.md §2.1–2.2). The send call creates the flow: its
 // effects issue a 256-bit code (only its HMAC is kept, beside the flow, so the code finds its
@@ -9,7 +10,9 @@ import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Tim
 // nothing is delivered. The GET on the emailed
 // link never reaches the machine, so link scanners cannot burn it. The backend's authenticate call
 // submits the code once: a wrong request id, an expired, superseded or already used code is
-// refused, each in a named state kept in the flow's log.
+// refused, each in a named state kept in the flow's log. A disabled user is sent no link
+// (`userDisabled`); a code redeems nothing for a user disabled since, nor for a resource the app
+// does not list (the code stays redeemable by a right request).
 
 export interface MagicLinkInput extends DeliveryInput {
   readonly userId: string;
@@ -20,6 +23,8 @@ export interface MagicLinkInput extends DeliveryInput {
   /** Link lifetime end, ms since epoch. */
   readonly expiresAt: number;
   readonly requestId: string | null;
+  /** The user's status when the send was asked for. */
+  readonly userStatus: UserStatus;
 }
 
 export interface MagicLinkContext extends MagicLinkInput, DeliveryProgress {
@@ -32,7 +37,7 @@ export type MagicLinkEvent =
   | DeliveryDueEvent
   // The code itself was matched (by its HMAC) to this flow before the event was built; the session
   // id, a bearer secret, never enters an event: it travels with the request to the effect.
-  | ({ readonly type: 'code.submit'; readonly requestId: string | null; readonly session: NamedSessionVerdict } & Timed)
+  | ({ readonly type: 'code.submit'; readonly requestId: string | null; readonly session: NamedSessionVerdict; readonly userStatus: UserStatus } & ResourceRequest & Timed)
   | ({ readonly type: 'challenge.superseded' } & Timed);
 
 export const MAGIC_LINK_METHOD: AuthMethod = 'eml';
@@ -59,6 +64,8 @@ const redeem = [
   // With generate_request_id the send returned a request id that authenticate must repeat
   // (keystate-server.md §5 item 2): without it, or with another, the code stays redeemable.
   { guard: 'isRequestIdMismatch', target: '#magic-link.awaitingCode.requestIdRefused' },
+  { guard: 'isResourceRefused', target: '#magic-link.awaitingCode.resourceRefused' },
+  { guard: 'isUserDisabled', target: '#magic-link.awaitingCode.userDisabled' },
   { target: '#magic-link.authenticated' },
 ] as const;
 
@@ -75,6 +82,9 @@ export const magicLinkMachine = setup({
     recordDeliveryFault: assign({ deliveryFault: ({ event }) => (event.type === 'challenge.undeliverable' ? event.fault : null) }),
   },
   guards: {
+    isUserDisabledAtSend: ({ context }) => isDisabled(context.userStatus),
+    isUserDisabled: ({ event }) => event.type === 'code.submit' && isDisabled(event.userStatus),
+    isResourceRefused: ({ event }) => event.type === 'code.submit' && isResourceRefused(event),
     isHandedToCaller: ({ context }) => context.channel === 'direct',
     canRetryDelivery: ({ context, event }) => canRetryDelivery(context, event),
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
@@ -90,11 +100,14 @@ export const magicLinkMachine = setup({
   states: {
     checking: {
       always: [
+        { guard: 'isUserDisabledAtSend', target: 'userDisabled' },
         // A direct link goes back to the caller in this very answer: there is nothing to deliver.
         { guard: 'isHandedToCaller', target: 'awaitingCode', actions: 'issueChallenge' },
         { target: 'issuing' },
       ],
     },
+    // No link was issued: the user is disabled. A code submitted here cannot be this flow's.
+    userDisabled: { initial: 'refusedSend', states: { refusedSend: {}, refused: {} }, on: { 'code.submit': '.refused' } },
     issuing: {
       // The message is kept beside the flow before the first attempt: a process that stops loses nothing.
       entry: ['issueChallenge', 'holdDelivery', deliver],
@@ -104,7 +117,7 @@ export const magicLinkMachine = setup({
     retrying: { on: delivery.retrying },
     awaitingCode: {
       initial: 'waiting',
-      states: { waiting: {}, requestIdRefused: {}, sessionRefused: {} },
+      states: { waiting: {}, requestIdRefused: {}, sessionRefused: {}, resourceRefused: {}, userDisabled: {} },
       // A code redeemed while its message was being retried: the delivery goes on meanwhile.
       on: { 'code.submit': redeem, 'challenge.superseded': { target: 'superseded', actions: 'releaseDelivery' }, ...delivery.waiting },
     },

@@ -4,6 +4,8 @@ import type { OtpContext } from './otp.machine.js';
 // The HTTP answer of every outcome of the passcode flow (mosaic-backend-api.md §2.3–2.4).
 
 export type OtpState =
+  | 'userDisabled.refusedSend'
+  | 'userDisabled.noCode'
   | 'lockedOut.refusedSend'
   | 'lockedOut.refusingCode'
   | 'lockedOut.noCode'
@@ -15,6 +17,10 @@ export type OtpState =
   | 'pending.sessionRefused'
   | 'pending.wrongCode'
   | 'pending.verifying'
+  | 'pending.verifyingForOtherResource'
+  | 'pending.verifyingForDisabledUser'
+  | 'pending.resourceRefused'
+  | 'pending.userDisabled'
   | 'authenticated.redeemed'
   | 'authenticated.alreadyUsed'
   | 'locked.holding'
@@ -31,6 +37,8 @@ const invalidCredentials = refused('OTP_INVALID_CREDENTIALS');
 const locked = (context: OtpContext) => refused('OTP_LOCKED', { lockedUntil: new Date(context.lockedUntil ?? context.lockedOutUntil ?? 0).toISOString() });
 
 export const otpAnswers: Answers<OtpState, OtpContext> = {
+  'userDisabled.refusedSend': refused('OTP_USER_NOT_ACTIVE'),
+  'userDisabled.noCode': invalidCredentials,
   'lockedOut.refusedSend': locked,
   'lockedOut.refusingCode': locked,
   'lockedOut.noCode': invalidCredentials,
@@ -47,6 +55,12 @@ export const otpAnswers: Answers<OtpState, OtpContext> = {
   'pending.wrongCode': (context) => refused('OTP_INVALID_CREDENTIALS', { attemptsLeft: Math.max(0, context.maxFailures - context.attempts) }),
   // Never where a request ends: the comparison's verdict always follows in the same step.
   'pending.verifying': refused('INTERNAL'),
+  'pending.verifyingForOtherResource': refused('INTERNAL'),
+  'pending.verifyingForDisabledUser': refused('INTERNAL'),
+  // Told only to a request that proved the code; the code stays redeemable by a right request.
+  'pending.resourceRefused': refused('RESOURCE_NOT_ALLOWED'),
+  // The user was disabled after the send (the generic error, as the login's end always answered).
+  'pending.userDisabled': refused('USER_NOT_ACTIVE'),
   'authenticated.redeemed': ok,
   'authenticated.alreadyUsed': invalidCredentials,
   'locked.holding': locked,

@@ -2,16 +2,21 @@ import { assign, setup } from 'xstate';
 import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, deliveryChart, type DeliveryDueEvent } from './shared/delivery.js';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
+import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
 
 // One-time passcodes by SMS, email or handed to the caller ("direct"; mosaic-backend-api.md
 // §2.3–2.4). Read this machine and you know every outcome of a passcode:
-// - a send while the user is locked out ends in `lockedOut`: no code is issued or delivered;
+// - a send for a disabled user ends in `userDisabled`, one while the user is locked out in
+//   `lockedOut`: no code is issued or delivered;
 // - otherwise a code is issued (only its HMAC is kept, beside the flow) and delivered by SMS or
 //   email, or handed back in the answer (`direct`: nothing to deliver); a newer send supersedes it;
 // - each authenticate call submits what it was given (the identifier, the request id, the lockout
 //   in force). A lockout, a wrong request id or another identifier is refused before anything is
 //   counted; then one attempt is counted (in this context, under the flow's row lock) BEFORE the
 //   code is compared, and the comparison comes back as `code.accepted` / `code.rejected`;
+// - a right code redeems nothing for a user disabled since the send, nor for a resource the app
+//   does not list: those are told only to a request that proved the code (so nobody learns either
+//   without it), the attempt stays counted and the code redeemable;
 // - the `maxFailures`-th wrong code locks the user out of passcodes for `lockoutMs`;
 // - a code can be redeemed once, before it expires; every later submission is refused, and each
 //   refusal is a named state, kept in the flow's log.
@@ -37,13 +42,16 @@ export interface OtpInput extends DeliveryInput {
   /** When the send was asked for, and until when the user is locked out of passcodes (if at all). */
   readonly requestedAt: number;
   readonly lockedOutUntil: number | null;
-  /** Wrong guesses spent on the code this one replaces: a resend does not buy new guesses. */
-  readonly carriedAttempts: number;
+  /** The user's status when the send was asked for. */
+  readonly userStatus: UserStatus;
+  /** The pending code this send replaced (its attempts and end), if any: a resend does not buy new
+   * guesses while the replaced code would still have been live. */
+  readonly replaced: { readonly attempts: number; readonly expiresAt: number } | null;
 }
 
 export interface OtpContext extends OtpInput, DeliveryProgress {
   readonly deliveredAt: number | null;
-  /** Attempts counted so far, this code's and the carried ones. */
+  /** Attempts counted so far, this code's and those carried from the replaced code. */
   readonly attempts: number;
   readonly lockedUntil: number | null;
   readonly deliveryFault: DeliveryFault | null;
@@ -60,7 +68,10 @@ export type OtpEvent =
       /** The user's passcode lockout in force, if any (loaded with the user). */
       readonly lockedOutUntil: number | null;
       readonly session: NamedSessionVerdict;
-    } & Timed)
+      /** The user's status as loaded for this request. */
+      readonly userStatus: UserStatus;
+    } & ResourceRequest &
+      Timed)
   | ({ readonly type: 'code.accepted' } & Timed)
   | ({ readonly type: 'code.rejected' } & Timed)
   | ({ readonly type: 'challenge.superseded' } & Timed);
@@ -95,12 +106,21 @@ const submit = [
   { guard: 'isOtherIdentifier', target: '#otp.pending.otherIdentifier' },
   { guard: 'isRequestIdMismatch', target: '#otp.pending.requestIdRefused' },
   { guard: 'hasNoAttemptLeft', target: '#otp.locked' },
+  // Counted and compared like any other; only a right code learns why it redeems nothing.
+  { guard: 'isResourceRefused', target: '#otp.pending.verifyingForOtherResource', reenter: true },
+  { guard: 'isUserDisabled', target: '#otp.pending.verifyingForDisabledUser', reenter: true },
   { target: '#otp.pending.verifying', reenter: true },
 ] as const;
 
 /** How the outcome of a delivery attempt moves a flow that is sending or retrying its message. */
 const deliver = { type: 'deliverChallenge', params: ({ context }: { context: OtpContext }) => ({ channel: context.channel as OtpDeliveryChannel }) } as const;
 const delivery = deliveryChart({ delivered: '#otp.pending', retrying: '#otp.retrying', failed: '#otp.deliveryFailed', superseded: '#otp.superseded', expired: '#otp.expired' }, deliver, submit);
+
+/** Wrong guesses carried from the replaced code, while it would still have been live at this send. */
+export const carriedAttempts = (input: OtpInput): number => (input.replaced !== null && input.replaced.expiresAt > input.requestedAt ? input.replaced.attempts : 0);
+
+/** The attempt is counted on entry, before the code is compared. */
+const countAndCompare = ['countAttempt', 'comparePasscode'] as const;
 
 export const otpMachine = setup({
   types: { input: {} as OtpInput, context: {} as OtpContext, events: {} as OtpEvent },
@@ -112,11 +132,14 @@ export const otpMachine = setup({
     recordDeliveryFault: assign({ deliveryFault: ({ event }) => (event.type === 'challenge.undeliverable' ? event.fault : null) }),
   },
   guards: {
+    isUserDisabledAtSend: ({ context }) => isDisabled(context.userStatus),
     isLockedOutAtSend: ({ context }) => context.lockedOutUntil !== null && context.lockedOutUntil > context.requestedAt,
     isHandedToCaller: ({ context }) => context.channel === 'direct',
     canRetryDelivery: ({ context, event }) => canRetryDelivery(context, event),
     isLockedOut: ({ event }) => event.type === 'code.submit' && event.lockedOutUntil !== null && event.lockedOutUntil > event.at,
     isSessionRefused: ({ event }) => event.type === 'code.submit' && event.session === 'refused',
+    isUserDisabled: ({ event }) => event.type === 'code.submit' && isDisabled(event.userStatus),
+    isResourceRefused: ({ event }) => event.type === 'code.submit' && isResourceRefused(event),
     isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
     // The code was sent for one identifier: another one (even of the same user) does not redeem it.
@@ -129,13 +152,14 @@ export const otpMachine = setup({
   },
 }).createMachine({
   id: 'otp',
-  context: ({ input }) => ({ ...input, deliveredAt: null, attempts: input.carriedAttempts, lockedUntil: null, deliveryFault: null, deliveryAttempts: 0 }),
+  context: ({ input }) => ({ ...input, deliveredAt: null, attempts: carriedAttempts(input), lockedUntil: null, deliveryFault: null, deliveryAttempts: 0 }),
   initial: 'checking',
   // A due message or a late delivery outcome where no state below expects one: dropped.
   on: delivery.anywhere,
   states: {
     checking: {
       always: [
+        { guard: 'isUserDisabledAtSend', target: 'userDisabled' },
         { guard: 'isLockedOutAtSend', target: 'lockedOut' },
         // A direct code goes back to the caller in this very answer: there is nothing to deliver.
         { guard: 'isHandedToCaller', target: 'pending', actions: 'issueChallenge' },
@@ -144,6 +168,8 @@ export const otpMachine = setup({
     },
     // No code was issued: the user is locked out of passcodes. Submissions are refused while the
     // lockout lasts (auth_locked), and after it there is simply no code.
+    // No code was issued: the user is disabled. A submission finds no code.
+    userDisabled: { initial: 'refusedSend', states: { refusedSend: {}, noCode: {} }, on: { 'code.submit': '.noCode' } },
     lockedOut: {
       initial: 'refusedSend',
       states: { refusedSend: {}, refusingCode: {}, noCode: {} },
@@ -176,8 +202,13 @@ export const otpMachine = setup({
         requestIdRefused: {},
         sessionRefused: {},
         wrongCode: {},
-        // The attempt is counted on entry, before the code is compared.
-        verifying: { entry: ['countAttempt', 'comparePasscode'] },
+        verifying: { entry: countAndCompare },
+        // A submission the code alone cannot redeem: counted and compared like the others, and a
+        // right code ends in the refusal (a wrong one is a wrong code, as anywhere).
+        verifyingForOtherResource: { entry: countAndCompare, on: { 'code.accepted': 'resourceRefused' } },
+        verifyingForDisabledUser: { entry: countAndCompare, on: { 'code.accepted': 'userDisabled' } },
+        resourceRefused: {},
+        userDisabled: {},
       },
     },
     authenticated: {

@@ -6,6 +6,7 @@ import type { PasswordContext } from './password.machine.js';
 
 export type PasswordState =
   | 'active.ready'
+  | 'active.resourceRefused'
   | 'active.sessionRefused'
   | 'active.verifying'
   | 'active.wrongPassword'
@@ -15,12 +16,14 @@ export type PasswordState =
   | 'active.mustReplace.expired'
   | 'locked.holding'
   | 'locked.refusing'
+  | 'locked.resourceRefused'
   | 'locked.sessionRefused';
 
 const locked = (context: PasswordContext) => refused('PASSWORD_LOCKED', { lockedUntil: new Date(context.lockedUntil ?? 0).toISOString() });
 
 export const passwordAnswers: Answers<PasswordState, PasswordContext> = {
   'active.ready': ok,
+  'active.resourceRefused': refused('RESOURCE_NOT_ALLOWED'),
   'active.sessionRefused': refused('SESSION_NOT_FOUND'),
   // Where a login ends only if its comparison never came back (its process stopped): nothing was
   // authenticated.
@@ -33,5 +36,6 @@ export const passwordAnswers: Answers<PasswordState, PasswordContext> = {
   'active.mustReplace.expired': refused('PASSWORD_EXPIRED'),
   'locked.holding': locked,
   'locked.refusing': locked,
+  'locked.resourceRefused': refused('RESOURCE_NOT_ALLOWED'),
   'locked.sessionRefused': refused('SESSION_NOT_FOUND'),
 };

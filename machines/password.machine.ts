@@ -1,12 +1,14 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
+import { isResourceRefused, type ResourceRequest } from './shared/facts.js';
 import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/failures.js';
 
 // A user's password for one app (mosaic-backend-api.md §2.10, §2.12), as a long-lived instance.
 // Read this machine and you know every outcome of a password login:
-// - a login names the app's password policy of the moment; a session that cannot take the factor
-//   refuses it before anything is counted; a lockout in force refuses it too;
+// - a login names the app's password policy of the moment; a resource the app does not list, then
+//   a session that cannot take the factor, refuse it before anything is counted (for a stand-in
+//   alike: nobody learns whom the login names); a lockout in force refuses it too;
 // - otherwise one attempt is counted (in this context, under the credential's row lock) BEFORE the
 //   password is compared; the comparison (Argon2id, slow on purpose) runs after that count is
 //   committed and comes back as `password.matched` / `password.mismatched`;
@@ -57,7 +59,7 @@ export interface PasswordContext extends PasswordInput {
 }
 
 export type PasswordEvent =
-  | ({ readonly type: 'password.submit'; readonly session: NamedSessionVerdict; readonly policy: PasswordPolicy } & Timed)
+  | ({ readonly type: 'password.submit'; readonly session: NamedSessionVerdict; readonly policy: PasswordPolicy } & ResourceRequest & Timed)
   | ({ readonly type: 'password.matched'; readonly generation: number; readonly attempt: number; readonly rehash: boolean } & Timed)
   | ({ readonly type: 'password.mismatched'; readonly generation: number; readonly attempt: number } & Timed)
   | ({ readonly type: 'password.replace'; readonly temporary: boolean } & Timed);
@@ -134,6 +136,7 @@ export const passwordMachine = setup({
     })),
   },
   guards: {
+    isResourceRefused: ({ event }) => event.type === 'password.submit' && isResourceRefused(event),
     isSessionRefused: ({ event }) => event.type === 'password.submit' && event.session === 'refused',
     isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
     hasNoAttemptLeft: ({ context, event }) => event.type === 'password.submit' && counting(context, event.at) >= event.policy.maxFailures,
@@ -156,7 +159,9 @@ export const passwordMachine = setup({
       initial: 'ready',
       on: {
         'password.submit': [
-          // A session that cannot take this factor refuses the login, before anything is counted.
+          // A resource the app does not list, or a session that cannot take this factor, refuses
+          // the login before anything is counted.
+          { guard: 'isResourceRefused', target: '.resourceRefused' },
           { guard: 'isSessionRefused', target: '.sessionRefused' },
           // (No lock is in force here: only `locked` holds one.)
           { guard: 'hasNoAttemptLeft', target: '#password.locked.holding', actions: 'lock' },
@@ -180,6 +185,7 @@ export const passwordMachine = setup({
       },
       states: {
         ready: {},
+        resourceRefused: {},
         sessionRefused: {},
         // The attempt is counted on entry, and committed, before the password is compared.
         verifying: {
@@ -198,9 +204,10 @@ export const passwordMachine = setup({
     // Never left while the lock is in force: only a login after it, or a replacement, leaves.
     locked: {
       initial: 'holding',
-      states: { holding: {}, refusing: {}, sessionRefused: {} },
+      states: { holding: {}, refusing: {}, resourceRefused: {}, sessionRefused: {} },
       on: {
         'password.submit': [
+          { guard: 'isResourceRefused', target: '.resourceRefused' },
           { guard: 'isSessionRefused', target: '.sessionRefused' },
           { guard: 'isLockInForce', target: '.refusing' },
           // The lockout is over: this attempt starts a new count.

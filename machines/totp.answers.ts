@@ -6,14 +6,18 @@ import type { TotpContext } from './totp.machine.js';
 
 export type TotpState =
   | 'active.ready'
+  | 'active.resourceRefused'
   | 'active.sessionRefused'
   | 'active.verifying'
+  | 'active.verifyingForDisabledUser'
+  | 'active.userDisabled'
   | 'active.wrongCode'
   | 'active.sameWrongCode'
   | 'active.replayed'
   | 'active.authenticated'
   | 'locked.holding'
   | 'locked.refusing'
+  | 'locked.resourceRefused'
   | 'locked.sessionRefused'
   | 'revoked.done'
   | 'revoked.refused';
@@ -23,15 +27,20 @@ const locked = (context: TotpContext) => refused('OTP_LOCKED', { lockedUntil: ne
 
 export const totpAnswers: Answers<TotpState, TotpContext> = {
   'active.ready': ok,
+  'active.resourceRefused': refused('RESOURCE_NOT_ALLOWED'),
   'active.sessionRefused': refused('SESSION_NOT_FOUND'),
   // Never where a login ends: the comparison's verdict follows in the same step.
   'active.verifying': refused('INTERNAL'),
+  'active.verifyingForDisabledUser': refused('INTERNAL'),
+  // The generic error, as the login's end answered before the machine judged it.
+  'active.userDisabled': refused('USER_NOT_ACTIVE'),
   'active.wrongCode': invalidCredentials,
   'active.sameWrongCode': invalidCredentials,
   'active.replayed': invalidCredentials,
   'active.authenticated': ok,
   'locked.holding': locked,
   'locked.refusing': locked,
+  'locked.resourceRefused': refused('RESOURCE_NOT_ALLOWED'),
   'locked.sessionRefused': refused('SESSION_NOT_FOUND'),
   'revoked.done': ok,
   'revoked.refused': invalidCredentials,

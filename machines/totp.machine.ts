@@ -1,6 +1,7 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
+import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
 import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/failures.js';
 
 // A user's authenticator app (TOTP, RFC 6238) for one app (mosaic-backend-api.md §2.11), as a
@@ -21,6 +22,8 @@ import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/
 //   failures lapse `lockoutMs` after the latest one (never more guesses than the lock allows), so
 //   every count ends: an authenticator, or a stand-in for a login that names none
 //   (src/credentials/shadow-credentials.ts), settles back to where a new one starts (`totpSettlesAt`);
+// - a right code of a user disabled meanwhile logs nobody in (`userDisabled`): told only to whoever
+//   proved the code, forgiven like a replay (it is no guess), its step left unspent;
 // - a revoked authenticator refuses every code; its seed is forgotten (nothing needs it again).
 
 export interface TotpPolicy {
@@ -46,7 +49,14 @@ export interface TotpContext extends TotpInput {
 }
 
 export type TotpEvent =
-  | ({ readonly type: 'totp.submit'; readonly session: NamedSessionVerdict; readonly policy: TotpPolicy } & Timed)
+  | ({
+      readonly type: 'totp.submit';
+      readonly session: NamedSessionVerdict;
+      readonly policy: TotpPolicy;
+      /** The user's status as loaded for this login (a stand-in's: nobody's, never disabled). */
+      readonly userStatus: UserStatus;
+    } & ResourceRequest &
+      Timed)
   | ({ readonly type: 'totp.matched'; readonly step: number } & Timed)
   /** `repeated`: the same wrong code as the latest one, within the same time step (the comparison
    * judges it from a keyed HMAC of the code in the row: the code itself is never logged). */
@@ -89,6 +99,13 @@ const counting = (context: TotpContext, at: number): number => failuresCounting(
  * before a login clears it). */
 export const totpSettlesAt = (context: TotpContext): number | null => failuresSettleAt(failures(context), context.registeredAt);
 
+/** How a wrong code is judged, whoever sent it. */
+const mismatched = [
+  { guard: 'isSameWrongCode', target: 'sameWrongCode', actions: 'forgiveAttempt' },
+  { guard: 'isLastAttempt', target: '#totp.locked.holding', actions: ['noteFailure', 'lock'] },
+  { target: 'wrongCode', actions: 'noteFailure' },
+] as const;
+
 export const totpMachine = setup({
   types: { input: {} as TotpInput, context: {} as TotpContext, events: {} as TotpEvent },
   actions: {
@@ -106,6 +123,8 @@ export const totpMachine = setup({
     unlock: assign({ attempts: 0, lockedUntil: null }),
   },
   guards: {
+    isResourceRefused: ({ event }) => event.type === 'totp.submit' && isResourceRefused(event),
+    isUserDisabled: ({ event }) => event.type === 'totp.submit' && isDisabled(event.userStatus),
     isSessionRefused: ({ event }) => event.type === 'totp.submit' && event.session === 'refused',
     isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
     hasNoAttemptLeft: ({ context, event }) => event.type === 'totp.submit' && counting(context, event.at) >= event.policy.maxFailures,
@@ -122,9 +141,13 @@ export const totpMachine = setup({
       initial: 'ready',
       on: {
         'totp.submit': [
+          // A resource the app does not list, or a session that cannot take this factor, refuses
+          // the login before anything is counted (for a stand-in alike).
+          { guard: 'isResourceRefused', target: '.resourceRefused' },
           { guard: 'isSessionRefused', target: '.sessionRefused' },
           // (No lock is in force here: only `locked` holds one.)
           { guard: 'hasNoAttemptLeft', target: '#totp.locked.holding', actions: 'lock' },
+          { guard: 'isUserDisabled', target: '.verifyingForDisabledUser', reenter: true },
           { target: '.verifying', reenter: true },
         ],
         'totp.unlock': { target: '.ready', actions: 'unlock' },
@@ -132,6 +155,7 @@ export const totpMachine = setup({
       },
       states: {
         ready: {},
+        resourceRefused: {},
         sessionRefused: {},
         // The attempt is counted on entry, before the code is compared.
         verifying: {
@@ -142,13 +166,21 @@ export const totpMachine = setup({
               { guard: 'isReplayed', target: 'replayed', actions: 'forgiveAttempt' },
               { target: 'authenticated', actions: 'useStep' },
             ],
-            'totp.mismatched': [
-              { guard: 'isSameWrongCode', target: 'sameWrongCode', actions: 'forgiveAttempt' },
-              { guard: 'isLastAttempt', target: '#totp.locked.holding', actions: ['noteFailure', 'lock'] },
-              { target: 'wrongCode', actions: 'noteFailure' },
-            ],
+            'totp.mismatched': mismatched,
           },
         },
+        // Counted and compared like any other; a right code ends in the refusal instead of a login.
+        verifyingForDisabledUser: {
+          entry: ['countAttempt', 'compareTotp'],
+          on: {
+            'totp.matched': [
+              { guard: 'isReplayed', target: 'replayed', actions: 'forgiveAttempt' },
+              { target: 'userDisabled', actions: 'forgiveAttempt' },
+            ],
+            'totp.mismatched': mismatched,
+          },
+        },
+        userDisabled: {},
         wrongCode: {},
         // The wrong code already counted in this time step, sent again.
         sameWrongCode: {},
@@ -161,9 +193,10 @@ export const totpMachine = setup({
     // Never left while the lock is in force: only a login after it, an unlock or a revocation leaves.
     locked: {
       initial: 'holding',
-      states: { holding: {}, refusing: {}, sessionRefused: {} },
+      states: { holding: {}, refusing: {}, resourceRefused: {}, sessionRefused: {} },
       on: {
         'totp.submit': [
+          { guard: 'isResourceRefused', target: '.resourceRefused' },
           { guard: 'isSessionRefused', target: '.sessionRefused' },
           { guard: 'isLockInForce', target: '.refusing' },
           // The lockout is over: this attempt starts a new count.

@@ -60,10 +60,12 @@ export interface Shadowed<T extends CredentialTypes> extends ShadowTypes {
 export const passwordDefinition: MachineDefinition<PasswordTypes> = {
   name: 'password',
   machine: passwordMachine,
-  version: 1,
+  // 2 (issue 16): the resource asked for and the app's allow-list are judged by the machine
+  // (`resourceRefused` states); version 1 instances are carried over by a migration (states only added).
+  version: 2,
   effects: PASSWORD_EFFECTS,
   logged: {
-    'password.submit': ['session', 'policy'],
+    'password.submit': ['session', 'policy', 'resource', 'allowedResources'],
     'password.matched': ['generation', 'attempt', 'rehash'],
     'password.mismatched': ['generation', 'attempt'],
     'password.replace': ['temporary'],
@@ -75,10 +77,12 @@ export const totpDefinition: MachineDefinition<TotpTypes> = {
   name: 'totp',
   machine: totpMachine,
   // 2 (issue 15): replays and the same wrong code again are forgiven, failures lapse (lastFailureAt).
-  version: 2,
+  // 3 (issue 16): as the password's version 2 (the resource is judged by the machine), and the
+  // user's status on `totp.submit` (`userDisabled`).
+  version: 3,
   effects: TOTP_EFFECTS,
   logged: {
-    'totp.submit': ['session', 'policy'],
+    'totp.submit': ['session', 'policy', 'resource', 'allowedResources', 'userStatus'],
     'totp.matched': ['step'],
     'totp.mismatched': ['repeated'],
     'totp.unlock': [],

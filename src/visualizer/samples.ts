@@ -35,16 +35,19 @@ const otpInput = {
   approvalData: null,
   requestedAt: T0,
   lockedOutUntil: null,
-  carriedAttempts: 0,
+  userStatus: 'Active',
+  replaced: null,
   retryDelaysMs: [2_000, 10_000],
 };
-const submit = (at: number, extra: object = {}): SampleEvent => ({ type: 'code.submit', at, subject: 'email:a@example.com', requestId: 'req-1', lockedOutUntil: null, session: null, ...extra });
+const ASKED = { userStatus: 'Active', resource: null, allowedResources: ['https://api.example'] } as const;
+const NO_RESOURCE = { resource: null, allowedResources: ['https://api.example'] } as const;
+const submit = (at: number, extra: object = {}): SampleEvent => ({ type: 'code.submit', at, subject: 'email:a@example.com', requestId: 'req-1', lockedOutUntil: null, session: null, ...ASKED, ...extra });
 
 export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<string, MachineSamples>([
   [
     'otp',
     {
-      inputs: [otpInput, { ...otpInput, lockedOutUntil: T0 + MINUTE }, { ...otpInput, carriedAttempts: 3 }, { ...otpInput, carriedAttempts: 2 }, { ...otpInput, channel: 'direct', verifies: null }, { ...otpInput, retryDelaysMs: [] }],
+      inputs: [otpInput, { ...otpInput, lockedOutUntil: T0 + MINUTE }, { ...otpInput, replaced: { attempts: 3, expiresAt: T0 + MINUTE } }, { ...otpInput, replaced: { attempts: 2, expiresAt: T0 + MINUTE } }, { ...otpInput, userStatus: 'Disabled' }, { ...otpInput, channel: 'direct', verifies: null }, { ...otpInput, retryDelaysMs: [] }],
       events: [
         { type: 'challenge.delivered', at: T0 + 1 },
         { type: 'challenge.undeliverable', reason: 'sms_unavailable', fault: 'outage', at: T0 + 1 },
@@ -57,6 +60,8 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
         submit(T0 + MINUTE, { subject: 'phone_number:+14155550100' }),
         submit(T0 + MINUTE, { lockedOutUntil: T0 + 10 * MINUTE }),
         submit(T0 + MINUTE, { session: 'refused' }),
+        submit(T0 + MINUTE, { userStatus: 'Disabled' }),
+        submit(T0 + MINUTE, { resource: 'https://elsewhere.example' }),
         submit(T0 + 10 * MINUTE),
         submit(T0 + 30 * MINUTE),
         { type: 'code.accepted', at: T0 + MINUTE },
@@ -68,9 +73,10 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
     'magic-link',
     {
       inputs: [
-        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', retryDelaysMs: [2_000, 10_000] },
-        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'direct', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', retryDelaysMs: [2_000, 10_000] },
-        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', retryDelaysMs: [] },
+        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', userStatus: 'Active', retryDelaysMs: [2_000, 10_000] },
+        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'direct', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', userStatus: 'Active', retryDelaysMs: [2_000, 10_000] },
+        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', userStatus: 'Active', retryDelaysMs: [] },
+        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', userStatus: 'Disabled', retryDelaysMs: [] },
       ],
       events: [
         { type: 'challenge.delivered', at: T0 + 1 },
@@ -79,10 +85,12 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
         { type: 'delivery.due', at: T0 + 2 },
         { type: 'delivery.due', at: T0 + 30 * MINUTE },
         { type: 'challenge.superseded', at: T0 + 2 },
-        { type: 'code.submit', requestId: 'req-1', session: null, at: T0 + MINUTE },
-        { type: 'code.submit', requestId: null, session: null, at: T0 + MINUTE },
-        { type: 'code.submit', requestId: 'req-1', session: 'refused', at: T0 + MINUTE },
-        { type: 'code.submit', requestId: 'req-1', session: null, at: T0 + 20 * MINUTE },
+        { type: 'code.submit', requestId: 'req-1', session: null, ...ASKED, at: T0 + MINUTE },
+        { type: 'code.submit', requestId: null, session: null, ...ASKED, at: T0 + MINUTE },
+        { type: 'code.submit', requestId: 'req-1', session: 'refused', ...ASKED, at: T0 + MINUTE },
+        { type: 'code.submit', requestId: 'req-1', session: null, ...ASKED, userStatus: 'Disabled', at: T0 + MINUTE },
+        { type: 'code.submit', requestId: 'req-1', session: null, ...ASKED, resource: 'https://elsewhere.example', at: T0 + MINUTE },
+        { type: 'code.submit', requestId: 'req-1', session: null, ...ASKED, at: T0 + 20 * MINUTE },
       ],
     },
   ],
@@ -126,11 +134,12 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
         { userId: 'user-1', setAt: T0, temporary: true },
       ],
       events: [
-        { type: 'password.submit', session: null, policy: passwordPolicy, at: T0 + MINUTE },
-        { type: 'password.submit', session: 'refused', policy: passwordPolicy, at: T0 + MINUTE },
-        { type: 'password.submit', session: null, policy: { ...passwordPolicy, maxFailures: 1 }, at: T0 + MINUTE },
-        { type: 'password.submit', session: null, policy: passwordPolicy, at: T0 + 20 * MINUTE },
-        { type: 'password.submit', session: null, policy: { ...passwordPolicy, temporaryValidityMs: 60 * MINUTE }, at: T0 + 2 * MINUTE },
+        { type: 'password.submit', session: null, ...NO_RESOURCE, policy: passwordPolicy, at: T0 + MINUTE },
+        { type: 'password.submit', session: null, ...NO_RESOURCE, resource: 'https://elsewhere.example', policy: passwordPolicy, at: T0 + MINUTE },
+        { type: 'password.submit', session: 'refused', ...NO_RESOURCE, policy: passwordPolicy, at: T0 + MINUTE },
+        { type: 'password.submit', session: null, ...NO_RESOURCE, policy: { ...passwordPolicy, maxFailures: 1 }, at: T0 + MINUTE },
+        { type: 'password.submit', session: null, ...NO_RESOURCE, policy: passwordPolicy, at: T0 + 20 * MINUTE },
+        { type: 'password.submit', session: null, ...NO_RESOURCE, policy: { ...passwordPolicy, temporaryValidityMs: 60 * MINUTE }, at: T0 + 2 * MINUTE },
         { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + MINUTE },
         // Verdicts of logins long after the password was set: it has expired, or (temporary) lapsed.
         { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + 100 * DAY },
@@ -149,10 +158,12 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
     {
       inputs: [{ userId: 'user-1', registeredAt: T0 }],
       events: [
-        { type: 'totp.submit', session: null, policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
-        { type: 'totp.submit', session: 'refused', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
-        { type: 'totp.submit', session: null, policy: { maxFailures: 1, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
-        { type: 'totp.submit', session: null, policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + 20 * MINUTE },
+        { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Active', resource: 'https://elsewhere.example', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Disabled', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: 'refused', ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 1, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + 20 * MINUTE },
         { type: 'totp.matched', step: 100, at: T0 + MINUTE },
         { type: 'totp.matched', step: 50, at: T0 + MINUTE },
         { type: 'totp.mismatched', repeated: false, at: T0 + MINUTE },

@@ -34,6 +34,38 @@ describe('one-time passcodes, end to end', () => {
     expect((await authenticate({ passcode: code, identifier_type: 'phone_number', identifier: user.phone })).body.error_code).toBe('auth_invalid_credentials');
   });
 
+  it('a disabled user is sent no code (user_not_active); one disabled after the send learns it only with the right code (issue 16)', async () => {
+    const user = await newUser();
+    const sent = await send({ channel: 'direct', identifier_type: 'user_id', identifier: user.id });
+    await server.storage.db.user.update({ where: { id: user.id }, data: { status: 'Disabled' } });
+    const refused = await send({ channel: 'direct', identifier_type: 'user_id', identifier: user.id });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ message: 'User is not active', error_code: 'user_not_active' });
+    // The refused send issued no code: the one before it is gone, a guess finds nothing.
+    expect((await authenticate({ passcode: sent.body.code, identifier_type: 'user_id', identifier: user.id })).body.error_code).toBe('auth_invalid_credentials');
+    await server.storage.db.user.update({ where: { id: user.id }, data: { status: 'Active' } });
+    const again = await send({ channel: 'direct', identifier_type: 'user_id', identifier: user.id });
+    await server.storage.db.user.update({ where: { id: user.id }, data: { status: 'Disabled' } });
+    expect((await authenticate({ passcode: '000000', identifier_type: 'user_id', identifier: user.id })).body.error_code).toBe('auth_invalid_credentials');
+    const right = await authenticate({ passcode: again.body.code, identifier_type: 'user_id', identifier: user.id });
+    expect(right.status).toBe(403);
+    expect(right.body).toMatchObject({ message: 'User is not active' });
+    // The code was not burned: enabled again, the user redeems it.
+    await server.storage.db.user.update({ where: { id: user.id }, data: { status: 'Active' } });
+    expect((await authenticate({ passcode: again.body.code, identifier_type: 'user_id', identifier: user.id })).status).toBe(200);
+  });
+
+  it('a resource the app does not list: 400 for the right code, which stays redeemable; a wrong code is a wrong code', async () => {
+    const user = await newUser();
+    const sent = await send({ channel: 'direct', identifier_type: 'user_id', identifier: user.id });
+    const other = { identifier_type: 'user_id', identifier: user.id, resource: 'https://elsewhere.example' };
+    expect((await authenticate({ ...other, passcode: sent.body.code === '000000' ? '000001' : '000000' })).body.error_code).toBe('auth_invalid_credentials');
+    const refused = await authenticate({ ...other, passcode: sent.body.code });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toBe('resource is not one of the resources configured for this app');
+    expect((await authenticate({ passcode: sent.body.code, identifier_type: 'user_id', identifier: user.id })).status).toBe(200);
+  });
+
   it('email: nodemailer sends the code over SMTP; amr eotp; email verified; any identifier type reaches the user', async () => {
     const user = await newUser();
     expect((await send({ channel: 'email', identifier_type: 'user_id', identifier: user.id })).status).toBe(200);

@@ -28,6 +28,18 @@ async function withPassword(password = STRONG): Promise<{ id: string; username: 
 }
 
 describe('password login', () => {
+  it('a resource the app does not list is 400 before anything is counted, for a user and for nobody alike (issue 16)', async () => {
+    const user = await withPassword();
+    const other = { resource: 'https://elsewhere.example' };
+    for (const username of [user.username, 'nobody-at-all']) {
+      const refused = await login({ username, password: STRONG, ...other });
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toBe('resource is not one of the resources configured for this app');
+    }
+    // Nothing was counted: the right password logs in.
+    expect((await login({ username: user.username, password: STRONG })).status).toBe(200);
+  });
+
   it('logs in by username, email or phone number (amr pwd), honouring an ID-token username claim', async () => {
     const user = await withPassword();
     const tokens = await login({ username: user.username, password: STRONG, claims: { id_token: { username: null } } });

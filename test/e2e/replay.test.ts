@@ -38,7 +38,7 @@ describe('issue 8: a log replays its instance', () => {
     const flowRow = await db.storage.db.flow.findFirstOrThrow({ where: { kind: 'otp' }, orderBy: { createdAt: 'desc' } });
     const flow = await admin(`/admin/v1/flows/${flowRow.id}`);
     expect(flow.status).toBe(200);
-    expect(flow.body).toMatchObject({ machine: 'otp', machine_version: 4, state: 'authenticated.redeemed', replays: true });
+    expect(flow.body).toMatchObject({ machine: 'otp', machine_version: 5, state: 'authenticated.redeemed', replays: true });
     expect(flow.body.context.subject).toBe('[redacted]');
     expect(flow.body.input.subject).toBe('[redacted]');
     expect(flow.body.events.map((event: { type: string; state: string }) => [event.type, event.state])).toEqual([
@@ -50,7 +50,7 @@ describe('issue 8: a log replays its instance', () => {
       ['code.accepted', 'authenticated.redeemed'],
     ]);
     expect(JSON.stringify(flow.body)).not.toContain('ada@example.com');
-    expect(flow.body.events[1].fields).toEqual({ subject: '[redacted]', requestId: null, lockedOutUntil: null, session: null });
+    expect(flow.body.events[1].fields).toEqual({ subject: '[redacted]', requestId: null, lockedOutUntil: null, session: null, userStatus: 'Pending', resource: null, allowedResources: [] });
 
     const sessionRow = await db.storage.db.session.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
     const session = await admin(`/admin/v1/sessions/${sessionRow.id}`);
@@ -71,7 +71,7 @@ describe('issue 8: a log replays its instance', () => {
     expect((await client.call('POST', '/cis/v1/auth/password/authenticate', { username: 'hopper', password })).status).toBe(200);
     const row = await db.storage.db.credential.findFirstOrThrow({ where: { userId: created.body.result.user_id } });
     const view = await admin(`/admin/v1/credentials/${row.id}`);
-    expect(view.body).toMatchObject({ machine: 'password', machine_version: 1, state: 'active.authenticated', replays: true, context: { attempts: 0 } });
+    expect(view.body).toMatchObject({ machine: 'password', machine_version: 2, state: 'active.authenticated', replays: true, context: { attempts: 0 } });
     expect(view.body.events.map((event: { type: string; state: string }) => [event.type, event.state])).toEqual([
       ['xstate.init', 'active.ready'],
       ['password.submit', 'active.verifying'],

@@ -62,7 +62,7 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
   return { registered, performed };
 }
 
-const input = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email' as const, expiresAt: T0 + 15 * MINUTE, requestId: null, retryDelaysMs: [] };
+const input = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email' as const, expiresAt: T0 + 15 * MINUTE, requestId: null, userStatus: 'Active' as const, retryDelaysMs: [] };
 const create = { tenantId: 'tenant-1', appId: 'app-1', userId: 'user-1', subject: null, expiresAt: T0 + 15 * MINUTE, replaces: null };
 const request = { app: { id: 'app-1' } as never, results: {} };
 let counter = 0;
@@ -76,7 +76,7 @@ async function started(runner: ReturnType<typeof createRunner>, registered: Regi
 const load = (id: string, tx: Tx = db.storage.db) => findFlowById<MagicLinkTypes>(tx, db.storage.provider, id) as Promise<Instance<MagicLinkTypes>>;
 /** Inside a transaction, reads go through its client (SQLite has one connection: see src/storage/prisma.ts). */
 const submitTo = (runner: ReturnType<typeof createRunner>, registered: RegisteredMachine<MagicLinkTypes>, id: string) =>
-  runner.transaction(async (steps) => steps.send(registered, await load(id, steps.tx), { type: 'code.submit', requestId: null, session: null }, request));
+  runner.transaction(async (steps) => steps.send(registered, await load(id, steps.tx), { type: 'code.submit', requestId: null, session: null, userStatus: 'Active', resource: null, allowedResources: [] }, request));
 
 describe('runner', () => {
   it('starts an instance, performs its effects in order, and applies what after-commit effects report', async () => {

@@ -10,11 +10,11 @@ import { effectsOf as effects } from '../helpers/machine-effects.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 const MINUTE = 60_000;
-const input: MagicLinkInput = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: 'xyz', channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: null, retryDelaysMs: [2_000, 10_000] };
+const input: MagicLinkInput = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: 'xyz', channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: null, userStatus: 'Active', retryDelaysMs: [2_000, 10_000] };
 type Snapshot = ReturnType<typeof magicLinkMachine.resolveState>;
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
 const step = (snapshot: Snapshot, event: MagicLinkEvent) => transition(magicLinkMachine, snapshot, event);
-const submit = (at = T0 + MINUTE, requestId: string | null = null, session: NamedSessionVerdict = null): MagicLinkEvent => ({ type: 'code.submit', requestId, session, at });
+const submit = (at = T0 + MINUTE, requestId: string | null = null, session: NamedSessionVerdict = null): MagicLinkEvent => ({ type: 'code.submit', requestId, session, userStatus: 'Active', resource: null, allowedResources: [], at });
 const start = (overrides: Partial<MagicLinkInput> = {}) => initialTransition(magicLinkMachine, { ...input, ...overrides })[0];
 const delivered = (overrides: Partial<MagicLinkInput> = {}) => step(start(overrides), { type: 'challenge.delivered', at: T0 + 1000 })[0];
 const RECORD = [
@@ -95,6 +95,26 @@ describe('magic-link machine', () => {
     expect(stateOf(refused)).toBe('awaitingCode.sessionRefused');
     expect(effects(actions)).toEqual([]);
     expect(stateOf(step(refused, submit(T0 + MINUTE, null, 'usable'))[0])).toBe('authenticated.redeemed');
+  });
+
+  it('a send for a disabled user issues and delivers nothing', () => {
+    const [snapshot, actions] = initialTransition(magicLinkMachine, { ...input, userStatus: 'Disabled' });
+    expect(stateOf(snapshot)).toBe('userDisabled.refusedSend');
+    expect(effects(actions)).toEqual([]);
+    expect(stateOf(step(snapshot, submit())[0])).toBe('userDisabled.refused');
+  });
+
+  it('a resource the app does not list, then a user disabled since the send, are refused; the code stays redeemable', () => {
+    const base = submit() as Extract<MagicLinkEvent, { type: 'code.submit' }>;
+    const [other, otherActions] = step(delivered(), { ...base, resource: 'https://elsewhere.example', allowedResources: ['https://api.example'], userStatus: 'Disabled' });
+    expect(stateOf(other)).toBe('awaitingCode.resourceRefused');
+    expect(effects(otherActions)).toEqual([]);
+    const [disabled, disabledActions] = step(other, { ...base, resource: 'https://api.example', allowedResources: ['https://api.example'], userStatus: 'Disabled' });
+    expect(stateOf(disabled)).toBe('awaitingCode.userDisabled');
+    expect(effects(disabledActions)).toEqual([]);
+    const [redeemed, actions] = step(disabled, base);
+    expect(stateOf(redeemed)).toBe('authenticated.redeemed');
+    expect(effects(actions)).toEqual(RECORD);
   });
 
   it('a newer send supersedes it, from issuing or awaiting; the old code is refused from then on', () => {

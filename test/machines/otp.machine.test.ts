@@ -24,7 +24,8 @@ const input: OtpInput = {
   approvalData: null,
   requestedAt: T0,
   lockedOutUntil: null,
-  carriedAttempts: 0,
+  userStatus: 'Active',
+  replaced: null,
   retryDelaysMs: [2_000, 10_000],
 };
 type Snapshot = ReturnType<typeof otpMachine.resolveState>;
@@ -34,7 +35,7 @@ function waiting(overrides: Partial<OtpInput> = {}): Snapshot {
   const [start] = initialTransition(otpMachine, { ...input, ...overrides });
   return transition(otpMachine, start, { type: 'challenge.delivered', at: T0 + 1 })[0];
 }
-const submit = (at = T0 + MINUTE, extra: Partial<Extract<OtpEvent, { type: 'code.submit' }>> = {}): OtpEvent => ({ type: 'code.submit', at, subject: SUBJECT, requestId: null, lockedOutUntil: null, session: null, ...extra });
+const submit = (at = T0 + MINUTE, extra: Partial<Extract<OtpEvent, { type: 'code.submit' }>> = {}): OtpEvent => ({ type: 'code.submit', at, subject: SUBJECT, requestId: null, lockedOutUntil: null, session: null, userStatus: 'Active', resource: null, allowedResources: [], ...extra });
 const accepted = (at = T0 + MINUTE): OtpEvent => ({ type: 'code.accepted', at });
 const rejected = (at = T0 + MINUTE): OtpEvent => ({ type: 'code.rejected', at });
 const step = (snapshot: Snapshot, event: OtpEvent) => transition(otpMachine, snapshot, event);
@@ -139,7 +140,7 @@ describe('otp machine', () => {
   });
 
   it('a submitted code counts one attempt on entering verifying, then asks for the comparison', () => {
-    const [snapshot, actions] = step(waiting({ carriedAttempts: 1 }), submit());
+    const [snapshot, actions] = step(waiting({ replaced: { attempts: 1, expiresAt: T0 + 1 } }), submit());
     expect(stateOf(snapshot)).toBe('pending.verifying');
     expect(snapshot.context.attempts).toBe(2);
     expect(effects(actions)).toEqual([{ type: 'comparePasscode', params: undefined }]);
@@ -230,10 +231,52 @@ describe('otp machine', () => {
   });
 
   it('carried attempts count: the last one locks, and with none left the code is not even compared', () => {
-    expect(stateOf(step(verifying({ carriedAttempts: 2 }), rejected())[0])).toBe('locked.holding');
-    const [locked, actions] = step(waiting({ carriedAttempts: 3 }), submit());
+    expect(stateOf(step(verifying({ replaced: { attempts: 2, expiresAt: T0 + 1 } }), rejected())[0])).toBe('locked.holding');
+    const [locked, actions] = step(waiting({ replaced: { attempts: 3, expiresAt: T0 + 1 } }), submit());
     expect(stateOf(locked)).toBe('locked.holding');
     expect(effects(actions).map((effect) => effect.type)).toEqual(['lockIdentifier']);
+  });
+
+  it('carries the replaced code’s attempts only while that code would still have been live at the send', () => {
+    const [live] = initialTransition(otpMachine, { ...input, replaced: { attempts: 2, expiresAt: T0 + 1 } });
+    expect(live.context.attempts).toBe(2);
+    // A replaced code that had already expired (or none at all) leaves a fresh count.
+    const [lapsed] = initialTransition(otpMachine, { ...input, replaced: { attempts: 2, expiresAt: T0 } });
+    expect(lapsed.context.attempts).toBe(0);
+    expect(initialTransition(otpMachine, input)[0].context.attempts).toBe(0);
+  });
+
+  it('a send for a disabled user issues and delivers nothing (ahead of a lockout); a code submitted there finds none', () => {
+    const [snapshot, actions] = initialTransition(otpMachine, { ...input, userStatus: 'Disabled', lockedOutUntil: T0 + MINUTE });
+    expect(stateOf(snapshot)).toBe('userDisabled.refusedSend');
+    expect(effects(actions)).toEqual([]);
+    expect(stateOf(step(snapshot, submit())[0])).toBe('userDisabled.noCode');
+    // Pending and active users are sent their code alike.
+    expect(initialTransition(otpMachine, { ...input, userStatus: 'Pending' })[0].value).toBe('sending');
+  });
+
+  it('a user disabled since the send: the attempt is counted and compared; a right code answers the refusal, a wrong one a wrong code', () => {
+    const [snapshot, actions] = step(waiting(), submit(T0 + MINUTE, { userStatus: 'Disabled' }));
+    expect(stateOf(snapshot)).toBe('pending.verifyingForDisabledUser');
+    expect(snapshot.context.attempts).toBe(1);
+    expect(effects(actions)).toEqual([{ type: 'comparePasscode', params: undefined }]);
+    const [refused, refusedActions] = step(snapshot, accepted());
+    expect(stateOf(refused)).toBe('pending.userDisabled');
+    expect(effects(refusedActions)).toEqual([]);
+    expect(stateOf(step(snapshot, rejected())[0])).toBe('pending.wrongCode');
+    // The code stays redeemable by a right request.
+    expect(stateOf(step(step(refused, submit(T0 + 2 * MINUTE))[0], accepted(T0 + 2 * MINUTE))[0])).toBe('authenticated.redeemed');
+  });
+
+  it('a resource the app does not list is refused only to a right code, ahead of the user’s status; none asked is fine', () => {
+    const asked = { resource: 'https://elsewhere.example', allowedResources: ['https://api.example'] };
+    const [snapshot] = step(waiting(), submit(T0 + MINUTE, { ...asked, userStatus: 'Disabled' }));
+    expect(stateOf(snapshot)).toBe('pending.verifyingForOtherResource');
+    expect(snapshot.context.attempts).toBe(1);
+    expect(stateOf(step(snapshot, accepted())[0])).toBe('pending.resourceRefused');
+    expect(stateOf(step(snapshot, rejected())[0])).toBe('pending.wrongCode');
+    expect(stateOf(step(waiting(), submit(T0 + MINUTE, { ...asked, resource: 'https://api.example' }))[0])).toBe('pending.verifying');
+    expect(stateOf(step(waiting(), submit(T0 + MINUTE, { ...asked, resource: null }))[0])).toBe('pending.verifying');
   });
 
   it('a newer send supersedes the pending code; the old flow refuses it from then on', () => {

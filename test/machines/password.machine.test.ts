@@ -18,7 +18,7 @@ const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.va
 type Loose<E> = E extends { attempt: number } ? Omit<E, 'attempt'> & { attempt?: number } : E;
 const step = (snapshot: Snapshot, event: Loose<PasswordEvent>) =>
   transition(passwordMachine, snapshot, ('generation' in event && event.attempt === undefined ? { ...event, attempt: snapshot.context.submitted } : event) as PasswordEvent);
-const submit = (at: number, extra: Partial<Extract<PasswordEvent, { type: 'password.submit' }>> = {}): PasswordEvent => ({ type: 'password.submit', at, session: null, policy: POLICY, ...extra });
+const submit = (at: number, extra: Partial<Extract<PasswordEvent, { type: 'password.submit' }>> = {}): PasswordEvent => ({ type: 'password.submit', at, session: null, policy: POLICY, resource: null, allowedResources: [], ...extra });
 const start = (overrides: Partial<PasswordInput> = {}) => initialTransition(passwordMachine, { ...input, ...overrides })[0];
 const RECORD = [
   { type: 'recordAuthentication', params: { method: 'pwd', verifies: null } },
@@ -44,6 +44,21 @@ describe('password machine', () => {
     expect(effects(done)).toEqual(RECORD);
     // A hash made with older parameters is stored again under the current ones.
     expect(effects(step(verifying, { type: 'password.matched', generation: 1, rehash: true, at: T0 + MINUTE })[1])).toEqual([{ type: 'storeRehash', params: undefined }, ...RECORD]);
+  });
+
+  it('a resource the app does not list refuses the login before anything is counted, locked or not (issue 16)', () => {
+    const other = { resource: 'https://elsewhere.example', allowedResources: ['https://api.example'] };
+    const [refused, actions] = step(start(), submit(T0 + MINUTE, { ...other, session: 'refused' }));
+    expect(stateOf(refused)).toBe('active.resourceRefused');
+    expect(refused.context).toMatchObject({ attempts: 0, submitted: 0 });
+    expect(effects(actions)).toEqual([]);
+    const locked = wrong(start(), POLICY.maxFailures);
+    expect(stateOf(locked)).toBe('locked.holding');
+    expect(stateOf(step(locked, submit(T0 + 2 * MINUTE, other))[0])).toBe('locked.resourceRefused');
+    // A listed resource, or none, is no refusal; a login logged before the resource was handed in asked for none.
+    expect(stateOf(step(start(), submit(T0 + MINUTE, { ...other, resource: 'https://api.example' }))[0])).toBe('active.verifying');
+    const { resource: _r, allowedResources: _a, ...older } = submit(T0 + MINUTE) as Extract<PasswordEvent, { type: 'password.submit' }>;
+    expect(stateOf(transition(passwordMachine, start(), older as PasswordEvent)[0])).toBe('active.verifying');
   });
 
   it('a wrong password is refused; the maxFailures-th locks for suspensionMs, then a login may try again', () => {

@@ -14,7 +14,7 @@ const input: TotpInput = { userId: 'user-1', registeredAt: T0 };
 type Snapshot = ReturnType<typeof totpMachine.resolveState>;
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
 const step = (snapshot: Snapshot, event: TotpEvent) => transition(totpMachine, snapshot, event);
-const submit = (at: number, session: 'refused' | null = null): TotpEvent => ({ type: 'totp.submit', at, session, policy: POLICY });
+const submit = (at: number, session: 'refused' | null = null): TotpEvent => ({ type: 'totp.submit', at, session, policy: POLICY, resource: null, allowedResources: [], userStatus: 'Active' });
 const start = () => initialTransition(totpMachine, input)[0];
 const matched = (snapshot: Snapshot, stepNumber: number, at = T0 + MINUTE) => step(step(snapshot, submit(at))[0], { type: 'totp.matched', step: stepNumber, at });
 const mismatched = (snapshot: Snapshot, at = T0 + MINUTE, repeated = false) => step(step(snapshot, submit(at))[0], { type: 'totp.mismatched', repeated, at })[0];
@@ -41,6 +41,30 @@ describe('totp machine', () => {
     expect(totpAnswers['active.replayed']).toEqual({ kind: 'refused', error: 'OTP_INVALID_CREDENTIALS' });
     expect(stateOf(matched(used, 99)[0])).toBe('active.replayed');
     expect(stateOf(matched(used, 101)[0])).toBe('active.authenticated');
+  });
+
+  it('a resource the app does not list refuses the login before anything is counted, locked or not (issue 16)', () => {
+    const other = { ...submit(T0 + MINUTE), resource: 'https://elsewhere.example', allowedResources: ['https://api.example'] } as TotpEvent;
+    const [refused, actions] = step(start(), other);
+    expect(stateOf(refused)).toBe('active.resourceRefused');
+    expect(refused.context.attempts).toBe(0);
+    expect(effects(actions)).toEqual([]);
+    expect(stateOf(step(mismatched(mismatched(mismatched(start()))), other)[0])).toBe('locked.resourceRefused');
+  });
+
+  it('a user disabled meanwhile: counted and compared; a right code is refused and forgiven, its step unspent; a wrong one fails (issue 16)', () => {
+    const disabled = { ...submit(T0 + MINUTE), userStatus: 'Disabled' } as TotpEvent;
+    const [verifying, actions] = step(start(), disabled);
+    expect(stateOf(verifying)).toBe('active.verifyingForDisabledUser');
+    expect(verifying.context.attempts).toBe(1);
+    expect(effects(actions)).toEqual([{ type: 'compareTotp', params: undefined }]);
+    const [refused, none] = step(verifying, { type: 'totp.matched', step: 100, at: T0 + MINUTE });
+    expect(stateOf(refused)).toBe('active.userDisabled');
+    expect(refused.context).toMatchObject({ attempts: 0, lastUsedStep: null });
+    expect(effects(none)).toEqual([]);
+    expect(stateOf(step(verifying, { type: 'totp.mismatched', repeated: false, at: T0 + MINUTE })[0])).toBe('active.wrongCode');
+    // Enabled again, the same step's code logs in.
+    expect(stateOf(matched(refused, 100)[0])).toBe('active.authenticated');
   });
 
   it('the maxFailures-th failure locks; nothing is compared while locked; the admin unlock clears it', () => {

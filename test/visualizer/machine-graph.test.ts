@@ -80,6 +80,7 @@ describe('machine graphs', () => {
     expect(otp.initial).toBe('checking');
     expect(otp.nodes.find((node) => node.id === 'checking')).toMatchObject({ transient: true, answer: null });
     expect(otp.edges.filter((edge) => edge.source === 'checking').map((edge) => [edge.event, edge.guard, edge.target])).toEqual([
+      ['always', 'isUserDisabledAtSend', 'userDisabled'],
       ['always', 'isLockedOutAtSend', 'lockedOut'],
       ['always', 'isHandedToCaller', 'pending'],
       ['always', null, 'sending'],

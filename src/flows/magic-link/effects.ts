@@ -48,13 +48,15 @@ export interface MagicLinkTypes extends FlowTypes {
 export const magicLinkDefinition: MachineDefinition<MagicLinkTypes> = {
   name: 'magic-link',
   machine: magicLinkMachine,
-  version: 3,
+  // 4 (issue 16): the user's status (input, and on `code.submit` with the resource asked for) is a
+  // fact the machine judges.
+  version: 4,
   effects: MAGIC_LINK_EFFECTS,
   logged: {
     'challenge.delivered': [],
     'challenge.undeliverable': ['reason', 'fault'],
     'delivery.due': [],
-    'code.submit': ['requestId', 'session'],
+    'code.submit': ['requestId', 'session', 'userStatus', 'resource', 'allowedResources'],
     'challenge.superseded': [],
   },
   answers: magicLinkAnswers,

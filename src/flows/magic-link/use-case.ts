@@ -79,7 +79,6 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
       const user = identifier === null ? null : await findUserForApp(db, app.id, app.tenantId, request.identifierType, identifier);
       await limiter.hit('link-send', limits.send, userSubject(app.tenantId, user, identifier === null ? null : `${request.identifierType}:${identifier}`, request.identifier));
       if (user === null) throw new AuthError('MAGIC_LINK_USER_NOT_FOUND');
-      if (user.status === 'Disabled') throw new AuthError('MAGIC_LINK_USER_NOT_ACTIVE');
       if (user.email === null && request.channel === 'email') throw new AuthError('MAGIC_LINK_USER_EMAIL_MISSING');
 
       const ttlMinutes = request.expirationMinutes ?? app.loginPreferences.email?.expiresIn ?? DEFAULT_LINK_TTL_MINUTES;
@@ -91,6 +90,7 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
         channel: request.channel,
         expiresAt,
         requestId: request.generateRequestId ? newId() : null,
+        userStatus: user.status,
         retryDelaysMs: deps.retryDelaysMs,
       };
       const results: MagicLinkTypes['request']['results'] = {};
@@ -110,14 +110,13 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
           },
         });
       });
-      acceptOrThrow(step.answer);
+      acceptOrThrow(step.answer, LINK_ERRORS);
       const requestId = input.requestId === null ? {} : { request_id: input.requestId };
       if (request.channel === 'direct') return { message: 'Magic link generated', link: results.link ?? '', ...requestId };
       return { message: 'Email sent successfully', ...requestId };
     },
 
     async authenticate(app, request) {
-      if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const results: MagicLinkTypes['request']['results'] = {};
       const answer = await runner.transaction(async (steps) => {
         const found = await findFlowBySecret<MagicLinkTypes>(steps.tx, steps.provider, 'magic-link', hasher.candidates(request.code));
@@ -130,7 +129,7 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
         if (user === null) return null;
         const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.user.id, method: MAGIC_LINK_METHOD });
         const session = named?.session ?? null;
-        const step = await steps.send(magicLinks, flow, { type: 'code.submit', requestId: request.requestId, session: named?.verdict ?? null }, {
+        const step = await steps.send(magicLinks, flow, { type: 'code.submit', requestId: request.requestId, session: named?.verdict ?? null, userStatus: user.user.status, resource: request.resource, allowedResources: app.resources }, {
           app,
           authentication: { user: user.user, session, resource: request.resource, claims: request.claims },
           results,

@@ -49,13 +49,15 @@ export interface OtpTypes extends FlowTypes {
 export const otpDefinition: MachineDefinition<OtpTypes> = {
   name: 'otp',
   machine: otpMachine,
-  version: 4,
+  // 5 (issue 16): the user's status, the replaced code and the resource asked for are facts the
+  // machine judges (input `userStatus`, `replaced`; `code.submit` carries status and resource).
+  version: 5,
   effects: OTP_EFFECTS,
   logged: {
     'challenge.delivered': [],
     'challenge.undeliverable': ['reason', 'fault'],
     'delivery.due': [],
-    'code.submit': ['subject', 'requestId', 'lockedOutUntil', 'session'],
+    'code.submit': ['subject', 'requestId', 'lockedOutUntil', 'session', 'userStatus', 'resource', 'allowedResources'],
     'code.accepted': [],
     'code.rejected': [],
     'challenge.superseded': [],

@@ -87,18 +87,17 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
       const found = await findUser(app, request.identifierType, request.identifier, 'otp-send', limits.send);
       if (found === null) throw new AuthError('OTP_USER_NOT_FOUND');
       const { user } = found;
-      if (user.status === 'Disabled') throw new AuthError('OTP_USER_NOT_ACTIVE');
       const { to, verifies } = deliveryTarget(request, user);
       const policy = otpPolicy(app.loginPreferences, request.channel);
       const now = clock.now();
       const expiresAt = now + (request.expiresInMinutes ?? policy.expiresInMinutes) * 60_000;
       const results: OtpTypes['request']['results'] = {};
       const step = await runner.transaction(async (steps) => {
-        // A new send replaces the pending code (keystate-server.md §5 item 6), and the wrong guesses
-        // spent on it carry over: sending new codes does not buy new guesses.
+        // A new send replaces the pending code (keystate-server.md §5 item 6); the machine decides
+        // whether the wrong guesses spent on it carry over (sending new codes buys no new guesses).
         const previous = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
         const superseded = previous === null ? null : await steps.send(otp, previous, { type: 'challenge.superseded' }, { app, results: {} });
-        const carriedAttempts = superseded?.accepted && previous !== null && previous.context.expiresAt > now ? previous.context.attempts : 0;
+        const replaced = superseded?.accepted && previous !== null ? { attempts: previous.context.attempts, expiresAt: previous.context.expiresAt } : null;
         const input: OtpInput = {
           userId: user.id,
           channel: request.channel,
@@ -112,7 +111,8 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
           approvalData: request.approvalData,
           requestedAt: now,
           lockedOutUntil: found.lockedUntil,
-          carriedAttempts,
+          userStatus: user.status,
+          replaced,
           retryDelaysMs: deps.retryDelaysMs,
         };
         return steps.start(otp, {
@@ -137,7 +137,6 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
     },
 
     async authenticate(app, request) {
-      if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const found = await findUser(app, request.identifierType, request.identifier, 'otp-authenticate', limits.authenticate);
       // An unknown user and a user without a code answer alike: nothing to enumerate.
       if (found === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
@@ -148,7 +147,16 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
         if (flow === null) return null;
         const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: OTP_METHOD[flow.context.channel] });
         const session = named?.session ?? null;
-        const event = { type: 'code.submit', subject: found.subject, requestId: request.requestId, lockedOutUntil: found.lockedUntil, session: named?.verdict ?? null } as const;
+        const event = {
+          type: 'code.submit',
+          subject: found.subject,
+          requestId: request.requestId,
+          lockedOutUntil: found.lockedUntil,
+          session: named?.verdict ?? null,
+          userStatus: user.status,
+          resource: request.resource,
+          allowedResources: app.resources,
+        } as const;
         const step = await steps.send(otp, flow, event, {
           app,
           authentication: { user, session, resource: request.resource, claims: request.claims },

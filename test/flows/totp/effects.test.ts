@@ -52,7 +52,7 @@ describe('TOTP credentials', () => {
       runner.transaction(async (steps) => {
         const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: 'app-1', userId: 'user-1', kind: 'totp' });
         if (live === null) throw new Error('no live credential');
-        return steps.send(machine, live, { type: 'totp.submit', session: null, policy: POLICY }, { app, proof, results: {} });
+        return steps.send(machine, live, { type: 'totp.submit', session: null, policy: POLICY, resource: null, allowedResources: [], userStatus: 'Active' }, { app, proof, results: {} });
       });
     // The code of the previous step is still in the window.
     clock.advance(45_000);
