@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, type ErrorCode } from '../errors.js';
+import { CorruptRowError } from '../storage/corrupt-row.js';
 import type { DatabaseOutage } from '../storage/database-outage.js';
 
 declare module 'fastify' {
@@ -19,7 +20,9 @@ declare module 'fastify' {
 // HTTP parser raises before Fastify sees a request (malformed HTTP, a client too slow to send its
 // request). A database that cannot answer (unreachable, restarting, read-only, full, too slow),
 // whichever code path met it, is a 503 DATABASE_UNAVAILABLE with Retry-After, recorded in the
-// outage (which logs its start and end once) instead of a stack per request. Anything else is a
+// outage (which logs its start and end once) instead of a stack per request. A stored row that
+// does not fit its shape (CorruptRowError) is the server's fault: logged by table, shape and where
+// it departs, never by value or stack, answered with the generic INTERNAL body. Anything else is a
 // 500 with a generic body, logged with its stack, never sent.
 
 /** How long a caller refused for a database outage is asked to wait (a restart takes seconds). */
@@ -75,7 +78,11 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
     }
     return reply.code(known.status).type('application/json').send(JSON.stringify(known.toBody()));
   }
-  request.log.error({ err: error }, 'unhandled error');
+  if (error instanceof CorruptRowError) {
+    request.log.error({ table: error.table, shape: error.shape, problems: error.problems }, 'stored row does not fit its shape');
+  } else {
+    request.log.error({ err: error }, 'unhandled error');
+  }
   return reply.code(500).type('application/json').send(JSON.stringify(new AuthError('INTERNAL').toBody()));
 }
 

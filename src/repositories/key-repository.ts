@@ -2,7 +2,9 @@ import { DbNull } from '@prisma/client/runtime/client';
 import type { JWK } from 'jose';
 import type { Provider } from '../storage/database-url.js';
 import type { Tx } from '../storage/prisma.js';
-import { fromJson, toJson } from './json.js';
+import { toJson } from './json.js';
+import { Type } from 'typebox';
+import { reader } from './row-reader.js';
 
 // Signing keys and server secrets (the HMAC key ring), shared by every instance through the
 // database. Private material is stored only sealed (src/secrets/sealer.ts); rows written before
@@ -29,6 +31,11 @@ export interface ServerSecretRow {
   readonly activatesAt: number;
   readonly retiredAt: number | null;
 }
+
+/** A JWK as jose reads it: its members are checked by jose's importJWK when the key is used. */
+const Jwk = Type.Object({ kty: Type.String() });
+const publicJwks = reader('signing_key', 'signing_key.public_jwk', Jwk);
+const legacyJwks = reader('signing_key', 'signing_key.private_jwk', Jwk);
 
 const time = (date: Date | null): number | null => date?.getTime() ?? null;
 
@@ -62,8 +69,8 @@ export async function listSigningKeys(db: Tx): Promise<SigningKeyRow[]> {
     kid: row.kid,
     alg: row.alg,
     privateKeySealed: row.privateKeySealed,
-    legacyPrivateJwk: row.privateJwk === null ? null : fromJson<JWK>(row.privateJwk),
-    publicJwk: fromJson<JWK>(row.publicJwk),
+    legacyPrivateJwk: row.privateJwk === null ? null : legacyJwks.one(row.privateJwk),
+    publicJwk: publicJwks.one(row.publicJwk),
     createdAt: row.createdAt.getTime(),
     activatesAt: row.activatesAt.getTime(),
     retiredAt: time(row.retiredAt),
