@@ -14,8 +14,9 @@ const MAX_PROBLEMS = 5;
 export const Column = {
   /** A timestamp column: both adapters answer a Date. */
   date: Type.Refine(Type.Unsafe<Date>(Type.Unknown()), (value) => value instanceof Date, () => 'must be a Date'),
-  /** A boolean computed in SQL: SQLite answers 0 or 1, PostgreSQL a boolean. */
-  flag: Type.Union([Type.Boolean(), Type.Number()]),
+  /** A boolean computed in SQL (a CASE): SQLite answers 0n or 1n (an expression has no declared
+   * type, so the adapter keeps SQLite's integer), PostgreSQL a number or a boolean. */
+  flag: Type.Union([Type.Boolean(), Type.Number(), Type.BigInt()]),
   /** A JSON column holding an object (a machine's context, a user's profile…). */
   object: Type.Record(Type.String(), Type.Unknown()),
   /** Any JSON (a machine's input: the engine hands it back to the machine that wrote it). */
