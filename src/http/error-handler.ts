@@ -1,10 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, type ErrorCode } from '../errors.js';
 import { CorruptRowError } from '../storage/corrupt-row.js';
 import type { DatabaseOutage } from '../storage/database-outage.js';
+import { fieldOf } from '../fields.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -43,7 +44,8 @@ const FASTIFY_ERRORS: Readonly<Record<string, { code: ErrorCode; message?: strin
 
 export function toAuthError(error: FastifyError | Error, validationErrorCode: ErrorCode = 'VALIDATION_FAILED'): AuthError | null {
   if (error instanceof AuthError) return error;
-  const fastifyError = error as FastifyError;
+  // Fastify's own errors carry these fields; any other error simply lacks them.
+  const fastifyError: Partial<FastifyError> & Error = error;
   if (Array.isArray(fastifyError.validation)) {
     const messages = fastifyError.validation.map((issue) => {
       const where = `${fastifyError.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`;
@@ -126,8 +128,8 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
   this.log.info({ code: refusal.code, status: refusal.status, parserError: error.code }, 'connection refused');
   // As Node itself does: answer only if no response on this connection has started, or the
   // bytes would be spliced into the middle of it. (_httpMessage is the response in progress.)
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
-  if (socket.writable && inFlight?.headersSent !== true) {
+  const inFlight = fieldOf(socket, '_httpMessage');
+  if (socket.writable && !(inFlight instanceof ServerResponse && inFlight.headersSent)) {
     const body = JSON.stringify(refusal.toBody());
     const headers = Object.entries({ ...errorHeaders(body), connection: 'close' }).map(([name, value]) => `${name}: ${value}\r\n`);
     socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n${headers.join('')}\r\n${body}`);

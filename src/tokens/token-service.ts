@@ -6,6 +6,7 @@ import { AuthError } from '../errors.js';
 import { newId } from '../secrets/random.js';
 import { amrOf, type ClaimsRequest, requestedClaims, type UserClaimsSource } from './claims.js';
 import type { KeyStore } from '../keys/key-store.js';
+import { oldestKey } from '../fields.js';
 
 // Signs and verifies every JWT this server issues. One algorithm signs (TOKEN_SIGNING_ALG), every
 // token carries `kid`, `iss`, `iat`, `exp` and `jti`, and verification pins algorithm, issuer,
@@ -169,11 +170,11 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
       verified.delete(token);
       const payload = await verifyJwt(token, CLIENT_TOKEN_TYP, ['exp', 'iat', 'client_id', 'app_id', 'tid']);
       const { app_id: appId, tid: tenantId, client_id: clientId, [SECRET_VERSION_CLAIM]: secretVersion = 1 } = payload;
-      if (typeof appId !== 'string' || typeof tenantId !== 'string' || typeof clientId !== 'string' || payload.sub !== clientId || !Number.isInteger(secretVersion)) {
+      if (typeof appId !== 'string' || typeof tenantId !== 'string' || typeof clientId !== 'string' || payload.sub !== clientId || typeof secretVersion !== 'number' || !Number.isInteger(secretVersion)) {
         throw new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
       }
-      const principal = { appId, tenantId, clientId, secretVersion: secretVersion as number, expiresAt: (payload.exp ?? 0) * 1000 };
-      if (verified.size >= VERIFIED_CLIENT_TOKENS) verified.delete(verified.keys().next().value as string);
+      const principal = { appId, tenantId, clientId, secretVersion, expiresAt: (payload.exp ?? 0) * 1000 };
+      if (verified.size >= VERIFIED_CLIENT_TOKENS) verified.delete(oldestKey(verified) ?? '');
       verified.set(token, principal);
       return principal;
     },
