@@ -45,7 +45,7 @@ import { userRoutes } from './http/routes/users.js';
 import { createSessionRequests } from './flows/session/use-case.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import { findAppById } from './repositories/app-repository.js';
-import type { DatabaseOutage } from './storage/database-outage.js';
+import { createDatabaseOutage, type DatabaseOutage } from './storage/database-outage.js';
 import { createServer, type Server } from './http/server.js';
 import type { Storage } from './storage/prisma.js';
 import { createTokenService } from './tokens/token-service.js';
@@ -93,7 +93,7 @@ interface AdminFaces {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // (the TypeBox provider only types the routes; callers see a plain instance)
   const { config, storage, clock, boot } = deps;
-  const app = await createServer(deps);
+  const app = await createServer(deps, (log) => createDatabaseOutage({ clock, log, nextChangeCommitted: () => storage.nextChangeCommitted() }));
   const { databaseOutage } = app;
 
   const hasher = boot.keys.hasher;

@@ -3,7 +3,7 @@ import { ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, type ErrorCode } from '../errors.js';
-import { CorruptRowError } from '../storage/corrupt-row.js';
+import { CorruptRowError } from '../corrupt-row.js';
 import type { DatabaseOutage } from '../storage/database-outage.js';
 import { fieldOf } from '../fields.js';
 

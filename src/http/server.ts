@@ -3,9 +3,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Plugin as AjvPlugin } from 'ajv';
 import ajvFormats from 'ajv-formats';
-import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
-import type { AppDeps } from '../app.js';
-import { createDatabaseOutage } from '../storage/database-outage.js';
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions, LogController } from 'fastify';
+import type { Config } from '../config.js';
+import type { DatabaseOutage } from '../storage/database-outage.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerNoStore } from './no-store.js';
 import { registerRequestGuards } from './request-guards.js';
@@ -32,8 +32,17 @@ export const REDACTED_PATHS = [
   '*.id_token',
 ];
 
-export async function createServer(deps: Pick<AppDeps, 'config' | 'storage' | 'clock' | 'logger' | 'logStream'>) {
-  const { config, storage, clock } = deps;
+export interface ServerDeps {
+  readonly config: Config;
+  /** Pino options, or false to silence; replaces the defaults, redaction included (AppDeps). */
+  readonly logger?: boolean | object;
+  readonly logStream?: { write(line: string): void };
+}
+
+/** `outageOf` makes the database outage tracker (storage/database-outage.ts) from the server's log:
+ * HTTP code never imports storage at run time. */
+export async function createServer(deps: ServerDeps, outageOf: (log: FastifyBaseLogger) => DatabaseOutage) {
+  const { config } = deps;
   const logger: FastifyServerOptions['logger'] = deps.logger ?? {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -54,7 +63,7 @@ export async function createServer(deps: Pick<AppDeps, 'config' | 'storage' | 'c
   });
   app.decorateRequest('caller', null);
   // Faults are reported by whoever meets them; the next committed change ends an outage.
-  const databaseOutage = createDatabaseOutage({ clock, log: app.log, nextChangeCommitted: () => storage.nextChangeCommitted() });
+  const databaseOutage = outageOf(app.log);
   app.decorate('databaseOutage', databaseOutage);
   registerErrorHandling(app, databaseOutage);
   registerRequestGuards(app);

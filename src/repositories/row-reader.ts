@@ -1,6 +1,6 @@
 import { type StaticEncode, type TSchema, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { CorruptRowError } from '../storage/corrupt-row.js';
+import { CorruptRowError } from '../corrupt-row.js';
 
 // Rows are parsed where they enter: every raw query's rows and every JSON column go through a
 // schema of their shape, so the types the rest of the code relies on are checked, not asserted.

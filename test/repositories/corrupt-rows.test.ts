@@ -5,7 +5,7 @@ import { findAppById, insertApp } from '../../src/repositories/app-repository.js
 import { readFlow } from '../../src/repositories/flow-repository.js';
 import { Column, reader } from '../../src/repositories/row-reader.js';
 import { jsonValue } from '../../src/repositories/sql-values.js';
-import { CorruptRowError } from '../../src/storage/corrupt-row.js';
+import { CorruptRowError } from '../../src/corrupt-row.js';
 import { captureLog } from '../helpers/captured-log.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { Type } from 'typebox';
