@@ -26,10 +26,11 @@ const TokenBody = Type.Object(
 
 export const TOKEN_PATHS = ['/oidc/token', '/cis/oidc/token'] as const;
 
-/** The client_id a body names, read before validation (the rate limit runs first). */
-function clientIdOf(body: unknown): { client_id?: string } {
+/** The credentials a body names, read before validation (the rate limit runs first). */
+function bodyCredentials(body: unknown): { client_id?: string; client_secret?: string } {
   const clientId = fieldOf(body, 'client_id');
-  return typeof clientId === 'string' ? { client_id: clientId } : {};
+  const clientSecret = fieldOf(body, 'client_secret');
+  return { ...(typeof clientId === 'string' ? { client_id: clientId } : {}), ...(typeof clientSecret === 'string' ? { client_secret: clientSecret } : {}) };
 }
 
 /** client_secret_basic (RFC 6749 §2.3.1: both parts form-urlencoded) or client_secret_post. */
@@ -61,7 +62,7 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; tokens: T
   const limitPerClient = async (request: FastifyRequest): Promise<void> => {
     let subject: string;
     try {
-      subject = `client:${clientCredentials(request, clientIdOf(request.body)).clientId}`;
+      subject = `client:${clientCredentials(request, bodyCredentials(request.body)).clientId}`;
     } catch {
       subject = `ip:${request.ip}`;
     }
