@@ -1,10 +1,5 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Plugin as AjvPlugin } from 'ajv';
-import ajvFormats from 'ajv-formats';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import { createAppService } from './apps/app-service.js';
+import type { FastifyInstance } from 'fastify';
+import { type AppService, createAppService } from './apps/app-service.js';
 import type { Bootstrapped } from './bootstrap.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -22,15 +17,12 @@ import { createKeptOutcomes } from './delivery/kept-outcomes.js';
 import { createOutbox } from './delivery/outbox.js';
 import type { Senders } from './delivery/senders.js';
 import { createInstanceViews } from './admin/instance-views.js';
-import { createMachines } from './engine/machines.js';
+import { createMachines, type Machines } from './engine/machines.js';
 import { createRunner } from './engine/runner.js';
 import { createMagicLinkService } from './flows/magic-link/use-case.js';
 import { createRefreshService } from './flows/refresh/use-case.js';
 import { createOtpService } from './flows/otp/use-case.js';
 import { clientAuthHook } from './http/client-auth.js';
-import { registerErrorHandling } from './http/error-handler.js';
-import { registerNoStore } from './http/no-store.js';
-import { registerRequestGuards } from './http/request-guards.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { adminGuard } from './http/routes/admin-guard.js';
 import { adminInstanceRoutes } from './http/routes/admin-instances.js';
@@ -50,11 +42,11 @@ import { sessionRoutes } from './flows/session/routes.js';
 import { passwordRoutes } from './flows/password/routes.js';
 import { totpLoginRoutes, totpRoutes } from './flows/totp/routes.js';
 import { userRoutes } from './http/routes/users.js';
-import { registerTransportHooks, transportOptions } from './http/transport.js';
 import { createSessionRequests } from './flows/session/use-case.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import { findAppById } from './repositories/app-repository.js';
 import { createDatabaseOutage, type DatabaseOutage } from './storage/database-outage.js';
+import { createServer, type Server } from './http/server.js';
 import type { Storage } from './storage/prisma.js';
 import { createTokenService } from './tokens/token-service.js';
 import { createUserService } from './users/user-service.js';
@@ -88,70 +80,21 @@ export interface AppDeps {
   readonly logStream?: { write(line: string): void };
 }
 
-/** Never log these, wherever they appear (STYLE §2.7). */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  '*.code',
-  '*.otp',
-  '*.passcode',
-  '*.token',
-  '*.secret',
-  '*.client_secret',
-  '*.password',
-  '*.session_id',
-  '*.refresh_token',
-  '*.access_token',
-  '*.id_token',
-];
+/** What the admin faces of the server are built from. */
+interface AdminFaces {
+  readonly apps: AppService;
+  readonly keys: Bootstrapped['keys'];
+  readonly machines: Machines;
+  readonly db: Storage['db'];
+  readonly config: Config;
+  readonly guard: ReturnType<typeof adminGuard>;
+}
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // (the TypeBox provider only types the routes; callers see a plain instance)
   const { config, storage, clock, boot } = deps;
-  const logger: FastifyServerOptions['logger'] = deps.logger ?? {
-    level: config.logLevel,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    ...(deps.logStream === undefined ? {} : { stream: deps.logStream }),
-  };
-  const app = Fastify({
-    logger,
-    bodyLimit: config.bodyLimitBytes,
-    // Request URLs of the emailed link carry the code: log the route, never the query string.
-    logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false }, plugins: [ajvFormats as unknown as AjvPlugin<unknown>] },
-    forceCloseConnections: 'idle',
-    ...transportOptions(config),
-  }).withTypeProvider<TypeBoxTypeProvider>();
-
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
-  app.decorateRequest('caller', null);
-  // Faults are reported by whoever meets them; the next committed change ends an outage.
-  const databaseOutage = createDatabaseOutage({ clock, log: app.log, nextChangeCommitted: () => storage.nextChangeCommitted() });
-  app.decorate('databaseOutage', databaseOutage);
-  registerErrorHandling(app, databaseOutage);
-  registerRequestGuards(app);
-  registerNoStore(app);
-  registerTransportHooks(app);
-  // The API takes JSON only (mosaic-backend-api.md §1.2): Fastify's built-in text/plain parser made a
-  // text body a 400 "must be object" instead of 415; form bodies are parsed only by the token
-  // endpoint (registered in oidcRoutes).
-  app.removeContentTypeParser('text/plain');
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Keystate', description: 'Mosaic-compatible backend authentication API', version: '0.1.0' },
-      components: {
-        securitySchemes: {
-          ClientAccessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          UserAccessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          AdminToken: { type: 'http', scheme: 'bearer' },
-        },
-      },
-    },
-  });
-  // The UI plugin serves /docs and /docs/json; DOCS_ENABLED=false leaves both to the 404 handler.
-  if (config.docsEnabled) await app.register(swaggerUi, { routePrefix: '/docs' });
+  const app = await createServer(deps, (log) => createDatabaseOutage({ clock, log, nextChangeCommitted: () => storage.nextChangeCommitted() }));
+  const { databaseOutage } = app;
 
   const hasher = boot.keys.hasher;
   const tokens = createTokenService({ issuer: config.issuer, clock, keys: boot.keys });
@@ -184,17 +127,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(readinessRoutes, { probes: [databaseProbe(() => storage.probeWrite(), databaseOutage), ...redisProbe] });
   await app.register(oidcRoutes, { apps, tokens, config, limiter });
   await app.register(linkRedirectRoutes, { magicLinks });
-  const guard = adminGuard({ adminToken: config.adminToken, limiter, limit: limits.adminAuth });
-  await app.register(adminRoutes, { apps, guard });
-  await app.register(adminKeyRoutes, { keys: boot.keys, guard });
-  const views = createInstanceViews({ db: storage.db, machines });
-  await app.register(adminInstanceRoutes, { views, guard });
-  const graphs = new Map(machines.all.map((machine) => [machine.definition.name, machineGraph(machine.definition)] as const));
-  await app.register(visualizerDataRoutes, { graphs, config, guard });
-  const simulate = createSimulator(machines.all.map((machine) => machine.definition), MACHINE_SAMPLES);
-  await app.register(visualizerInstanceRoutes, { views, simulate, config, guard });
-  // The page itself is public: it carries no data, and asks for the admin token the data needs.
-  await app.register(visualizerPageRoutes);
+  await registerAdminFaces(app, { apps, keys: boot.keys, machines, db: storage.db, config, guard: adminGuard({ adminToken: config.adminToken, limiter, limit: limits.adminAuth }) });
   // Registering an authenticator app takes the user's own access token instead.
   const loadApp = (appId: string) => boot.apps.cache.get(appId, (id) => findAppById(storage.db, id));
   const totp = createTotpService({ storage, clock, runner, totp: machines.totp, sessions, loadApp, overrideWithinMs: config.totpOverrideWindowMs });
@@ -218,3 +151,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   return app as unknown as FastifyInstance;
 }
+
+/** The admin API, instance views and the visualizer (its page is public: it carries no data). */
+async function registerAdminFaces(app: Server, faces: AdminFaces): Promise<void> {
+  const { apps, keys, machines, db, config, guard } = faces;
+  await app.register(adminRoutes, { apps, guard });
+  await app.register(adminKeyRoutes, { keys, guard });
+  const views = createInstanceViews({ db, machines });
+  await app.register(adminInstanceRoutes, { views, guard });
+  const graphs = new Map(machines.all.map((machine) => [machine.definition.name, machineGraph(machine.definition)] as const));
+  await app.register(visualizerDataRoutes, { graphs, config, guard });
+  const simulate = createSimulator(machines.all.map((machine) => machine.definition), MACHINE_SAMPLES);
+  await app.register(visualizerInstanceRoutes, { views, simulate, config, guard });
+  // The page itself is public: it carries no data, and asks for the admin token the data needs.
+  await app.register(visualizerPageRoutes);
+}
+

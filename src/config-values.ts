@@ -1,3 +1,4 @@
+import { isOneOf } from './fields.js';
 // Parsers for single environment values, shared by loadConfig (src/config.ts). Each one records a
 // problem naming its variable instead of throwing, so the start reports every problem at once.
 
@@ -54,11 +55,11 @@ export function valueReader(env: Env, problems: string[]): ValueReader {
     },
     oneOf(name, fallback, allowed) {
       const raw = text(name) ?? fallback;
-      if (!(allowed as readonly string[]).includes(raw)) {
+      if (!isOneOf(allowed, raw)) {
         problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${raw}"`);
         return fallback;
       }
-      return raw as typeof fallback;
+      return raw;
     },
   };
 }

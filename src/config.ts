@@ -1,7 +1,8 @@
 import type { Argon2Params } from './credentials/argon2-params.js';
 import { type MasterKeySource, masterKeySource } from './config-master-key.js';
 import { type PasswordWork, readPasswordSettings } from './config-passwords.js';
-import { deepFreeze, type Env, isLoopbackHost, type RateLimit, rateLimit, retryDelays, valueReader } from './config-values.js';
+import { type RateLimits, readListening, readRateLimits, readTimeouts, readTwilio, type Timeouts, type TwilioConfig } from './config-sections.js';
+import { deepFreeze, type Env, type RateLimit, retryDelays, valueReader } from './config-values.js';
 
 export type { MasterKeySource, RateLimit };
 
@@ -25,12 +26,7 @@ export interface Config {
   readonly redisUrl: string | null;
   readonly smtpUrl: string | null;
   readonly emailFrom: string;
-  readonly twilio: {
-    readonly accountSid: string;
-    readonly authToken: string;
-    readonly from: string | null;
-    readonly apiBaseUrl: string | null;
-  } | null;
+  readonly twilio: TwilioConfig | null;
   /** Waits before each retry of a transiently failed delivery (bounded backoff). */
   readonly deliveryRetryDelaysMs: readonly number[];
   /** How often the delivery worker looks for due messages (tests drive it instead: they do not run main.ts). */
@@ -57,13 +53,7 @@ export interface Config {
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   readonly docsEnabled: boolean;
-  readonly timeouts: {
-    /** Whole request (headers and body) must arrive within this. */
-    readonly requestMs: number;
-    readonly headersMs: number;
-    /** An idle keep-alive connection is closed after this. */
-    readonly keepAliveMs: number;
-  };
+  readonly timeouts: Timeouts;
   readonly retention: {
     /** How often the purge job runs; 0 = never. */
     readonly purgeIntervalMs: number;
@@ -72,21 +62,7 @@ export interface Config {
     /** Expired or used codes, refresh tokens, lockouts and dev-outbox messages are kept this long. */
     readonly graceMs: number;
   };
-  readonly rateLimits: {
-    /** Client-credentials token endpoint, per client_id. */
-    readonly clientToken: RateLimit;
-    /** Magic-link and OTP sends, per app and user (or normalised identifier). */
-    readonly send: RateLimit;
-    /** Sends per app, whatever the user (caps what one app can cost in SMS and email); magic
-     * links and passcodes count separately. */
-    readonly sendPerApp: RateLimit;
-    /** Authenticate calls, per app and user (or normalised identifier / code). */
-    readonly authenticate: RateLimit;
-    /** Silent authentication, per session. */
-    readonly silentAuth: RateLimit;
-    /** Wrong admin tokens, per client address (src/http/routes/admin-guard.ts). */
-    readonly adminAuth: RateLimit;
-  };
+  readonly rateLimits: RateLimits;
 }
 
 export class ConfigError extends Error {
@@ -104,21 +80,9 @@ const HOUR_MS = 3_600_000;
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
   const read = valueReader(env, problems);
-  const limit = (prefix: string, max: number, windowSeconds: number): RateLimit => rateLimit(read, prefix, max, windowSeconds);
 
   const nodeEnv = read.oneOf<NodeEnv>('NODE_ENV', 'development', NODE_ENVS);
-  const host = read.text('HOST') ?? '127.0.0.1';
-  if (nodeEnv !== 'production' && !isLoopbackHost(host)) {
-    problems.push(
-      `HOST: "${host}" is not a loopback address, and ${nodeEnv} mode (generated admin token, Dev App, /dev/outbox) only listens on ` +
-        '127.0.0.1, ::1 or localhost. To serve other hosts, run in production: NODE_ENV=production with KEYSTATE_ADMIN_TOKEN and KEYSTATE_MASTER_KEY set.',
-    );
-  }
-  const port = read.integer('PORT', 3000, 0, 65_535);
-  const bareHost = host.replace(/^\[(.*)\]$/, '$1');
-  const publicUrl = read.url('PUBLIC_URL', `http://${bareHost.includes(':') ? `[${bareHost}]` : bareHost}:${port}`, ['http:', 'https:']);
-  const issuer = read.url('ISSUER', publicUrl, ['http:', 'https:']);
-
+  const { host, port, publicUrl, issuer } = readListening(read, nodeEnv, problems);
   const databaseUrl = read.text('DATABASE_URL') ?? 'file:./data/keystate.db';
   if (!/^(file:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
     problems.push('DATABASE_URL: expected file:<path> (SQLite) or postgres://… / postgresql://… (PostgreSQL)');
@@ -129,34 +93,14 @@ export function loadConfig(env: Env): Config {
   const redisRaw = read.text('REDIS_URL');
   const redisUrl = redisRaw === undefined ? null : read.url('REDIS_URL', redisRaw, ['redis:', 'rediss:']);
 
-  const accountSid = read.text('TWILIO_ACCOUNT_SID');
-  const authToken = read.text('TWILIO_AUTH_TOKEN');
-  if ((accountSid === undefined) !== (authToken === undefined)) {
-    problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both or neither');
-  }
-  if (accountSid !== undefined && !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
-    problems.push('TWILIO_ACCOUNT_SID: expected "AC" followed by 32 hexadecimal characters');
-  }
-  const twilioBase = read.text('TWILIO_API_BASE_URL');
-  const twilio =
-    accountSid !== undefined && authToken !== undefined
-      ? {
-          accountSid,
-          authToken,
-          from: read.text('TWILIO_FROM') ?? null,
-          apiBaseUrl: twilioBase === undefined ? null : read.url('TWILIO_API_BASE_URL', twilioBase, ['http:', 'https:']),
-        }
-      : null;
-
+  const twilio = readTwilio(read, problems);
   const adminToken = read.text('KEYSTATE_ADMIN_TOKEN') ?? null;
   if (adminToken !== null && adminToken.length < 16) {
     problems.push('KEYSTATE_ADMIN_TOKEN: must be at least 16 characters');
   }
   const masterKey = masterKeySource(read.text('KEYSTATE_MASTER_KEY'), read.text('KEYSTATE_MASTER_KEY_FILE'), nodeEnv === 'production', problems);
+  const timeouts = readTimeouts(read, problems);
 
-  const request = read.integer('REQUEST_TIMEOUT_MS', 30_000, 100, 600_000);
-  const headers = read.integer('HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
-  if (headers > request) problems.push('HEADERS_TIMEOUT_MS: must not be longer than REQUEST_TIMEOUT_MS');
 
   const config: Config = {
     nodeEnv,
@@ -180,7 +124,7 @@ export function loadConfig(env: Env): Config {
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     docsEnabled: read.boolean('DOCS_ENABLED', true),
-    timeouts: { requestMs: request, headersMs: headers, keepAliveMs: read.integer('KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000) },
+    timeouts,
     deliveryRetryDelaysMs: retryDelays(read.text('DELIVERY_RETRY_DELAYS_MS'), problems),
     deliveryPollMs: read.integer('DELIVERY_POLL_MS', 1000, 50, 60_000),
     // Past this a send answers 200 with its message kept; 30 s is as long as any attempt can last.
@@ -190,14 +134,7 @@ export function loadConfig(env: Env): Config {
       auditMs: read.integer('AUDIT_RETENTION_DAYS', 30, 1, 3650) * 24 * HOUR_MS,
       graceMs: read.integer('RETENTION_HOURS', 24, 1, 24 * 365) * HOUR_MS,
     },
-    rateLimits: {
-      clientToken: limit('RATE_LIMIT_CLIENT_TOKEN', 60, 60),
-      send: limit('RATE_LIMIT_SEND', 5, 60),
-      sendPerApp: limit('RATE_LIMIT_SEND_PER_APP', 600, 60),
-      authenticate: limit('RATE_LIMIT_AUTHENTICATE', 20, 60),
-      silentAuth: limit('RATE_LIMIT_SILENT_AUTH', 60, 60),
-      adminAuth: limit('RATE_LIMIT_ADMIN_AUTH', 10, 300),
-    },
+    rateLimits: readRateLimits(read),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -1,4 +1,5 @@
 import type { AppRecord } from '../repositories/app-repository.js';
+import { oldestKey } from '../fields.js';
 
 // The apps that callers' client tokens speak for, kept in memory so that a request does not read
 // its caller's app from the database (issue 8 §6). Keyed by the app id of the token's claims; the
@@ -37,7 +38,7 @@ export function createAppCache(options: { maxEntries: number }): AppCache {
     const app = await load(key);
     if (app !== null && generation === startedAt) {
       // Bounded: past the limit the entry cached first goes (Map keeps insertion order).
-      if (entries.size >= options.maxEntries) forget(entries.keys().next().value as string);
+      if (entries.size >= options.maxEntries) forget(oldestKey(entries) ?? '');
       forget(app.id);
       entries.set(app.id, app);
       appIdOfClient.set(app.clientId, app.id);

@@ -2,11 +2,9 @@ import { AuthError } from '../errors.js';
 import {
   type AppRecord,
   bumpAppRevision,
-  findAppByClientId,
   findAppById,
   insertApp,
   type LoginPreferences,
-  rehashClientSecret,
   replaceClientSecret,
   updateApp,
 } from '../repositories/app-repository.js';
@@ -17,6 +15,7 @@ import type { Storage, Tx } from '../storage/prisma.js';
 import type { TokenService } from '../tokens/token-service.js';
 import type { AppCache } from './app-cache.js';
 import { clientSecretHashOf } from './client-secret.js';
+import { type ClientCredentials, createClientCredentials } from './client-credentials.js';
 
 // Tenants, apps and their OIDC clients (keystate-server.md §4), the client-credentials grant, and
 // the caller of every /cis/v1 request: the app its client token speaks for.
@@ -39,7 +38,7 @@ export interface NewApp {
   readonly loginPreferences: LoginPreferences;
 }
 
-export interface AppService {
+export interface AppService extends ClientCredentials {
   createTenant(name: string): Promise<TenantRecord>;
   createApp(app: NewApp): Promise<AppView & { client_secret: string }>;
   getApp(appId: string): Promise<AppView>;
@@ -47,11 +46,6 @@ export interface AppService {
   /** A new secret; client tokens issued under the old one stop working at once on this instance,
    * and on every other one when it next reads the apps' revision (app-revision.ts). */
   rotateSecret(appId: string): Promise<{ client_secret: string }>;
-  /** client_credentials grant: the secret is compared in constant time against its stored HMAC. */
-  issueClientToken(clientId: string, clientSecret: string, resource: string | null): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }>;
-  /** The app a client access token speaks for (cached): a deleted app, another tenant or a token
-   * from before the last secret rotation is TOKEN_INVALID. */
-  authorizeCaller(token: string): Promise<AppRecord>;
 }
 
 const view = (app: AppRecord): AppView => ({
@@ -67,8 +61,6 @@ const view = (app: AppRecord): AppView => ({
 export function createAppService(deps: { storage: Storage; hasher: SecretHasher; tokens: TokenService; defaultTenantId: string; cache: AppCache }): AppService {
   const { storage, hasher, tokens, cache } = deps;
   const db = storage.db;
-  const load = (appId: string) => findAppById(db, appId);
-  const loadByClientId = (clientId: string) => findAppByClientId(db, clientId);
 
   /** An admin change: written with a bump of the apps' revision, so every instance drops the app. */
   const changeApp = async (appId: string, change: (tx: Tx) => Promise<AppRecord | null>): Promise<AppRecord> => {
@@ -125,42 +117,6 @@ export function createAppService(deps: { storage: Storage; hasher: SecretHasher;
       await changeApp(appId, (tx) => replaceClientSecret(tx, appId, clientSecretHashOf(hasher, clientSecret)));
       return { client_secret: clientSecret };
     },
-
-    async issueClientToken(clientId, clientSecret, resource) {
-      let app = await cache.getByClientId(clientId, loadByClientId);
-      // A secret that does not match the cached app may be one rotated in on another instance
-      // since: read the app again once before refusing.
-      if (app !== null && !hasher.matches(clientSecret, app.clientSecretHash)) {
-        cache.invalidate(app.id);
-        app = await cache.getByClientId(clientId, loadByClientId);
-      }
-      // Unknown client and wrong secret answer alike (RFC 6749 invalid_client).
-      if (app === null || !hasher.matches(clientSecret, app.clientSecretHash)) {
-        throw new AuthError('CLIENT_AUTH_FAILED', { extraBody: { error: 'invalid_client', error_description: 'Client authentication failed' } });
-      }
-      if (resource !== null && !app.resources.includes(resource)) {
-        throw new AuthError('BAD_REQUEST', { extraBody: { error: 'invalid_target', error_description: 'resource is not configured for this client' } });
-      }
-      // Hashed under a key that has since rotated out: re-hash now, so that key can be retired.
-      if (app.clientSecretKeyId !== hasher.currentKeyId()) {
-        await rehashClientSecret(db, app.id, app.clientSecretHash, clientSecretHashOf(hasher, clientSecret));
-        cache.invalidate(app.id);
-      }
-      const token = await tokens.issueClientToken(app, resource);
-      return { access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn, scope: token.scope };
-    },
-
-    async authorizeCaller(token) {
-      const principal = await tokens.verifyClientToken(token);
-      let app = await cache.get(principal.appId, load);
-      // A token newer than the cached app: its secret was rotated on another instance since.
-      if (app !== null && app.secretVersion < principal.secretVersion) {
-        cache.invalidate(app.id);
-        app = await cache.get(principal.appId, load);
-      }
-      if (app === null || app.tenantId !== principal.tenantId) throw new AuthError('TOKEN_INVALID', { details: { reason: 'app' } });
-      if (app.secretVersion !== principal.secretVersion) throw new AuthError('TOKEN_INVALID', { details: { reason: 'secret_rotated' } });
-      return app;
-    },
+    ...createClientCredentials({ db, hasher, tokens, cache }),
   };
 }

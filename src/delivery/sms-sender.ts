@@ -14,6 +14,7 @@ import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { DeliveryError } from './delivery-error.js';
 import { checkPhoneNumber, checkSenderId, type SmsSender } from './sms-message.js';
+import { errorCodeOf, fieldOf } from '../fields.js';
 
 export interface TwilioSmsSenderOptions {
   readonly accountSid: string;
@@ -164,7 +165,7 @@ const TLS_CODES = new Set([
  */
 export function toSmsDeliveryError(err: unknown, customSender = false): DeliveryError {
   if (err instanceof DeliveryError) return err;
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { status?: unknown; code?: unknown; cause?: unknown };
+  const e = { status: fieldOf(err, 'status'), code: fieldOf(err, 'code'), cause: fieldOf(err, 'cause') };
   if (typeof e.status === 'number') {
     const status = e.status;
     const code = typeof e.code === 'number' ? e.code : null;
@@ -191,7 +192,7 @@ export function toSmsDeliveryError(err: unknown, customSender = false): Delivery
 
 function networkCode(e: { code?: unknown; cause?: unknown }): string {
   if (typeof e.code === 'string' && e.code !== 'ERR_NETWORK') return e.code;
-  const cause = e.cause as { code?: unknown } | null | undefined;
-  if (typeof cause === 'object' && cause !== null && typeof cause.code === 'string') return cause.code;
+  const causeCode = errorCodeOf(e.cause);
+  if (causeCode !== undefined) return causeCode;
   return typeof e.code === 'string' ? e.code : '';
 }

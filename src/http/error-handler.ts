@@ -1,9 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, type ErrorCode } from '../errors.js';
+import { CorruptRowError } from '../corrupt-row.js';
 import type { DatabaseOutage } from '../storage/database-outage.js';
+import { fieldOf } from '../fields.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -19,7 +21,9 @@ declare module 'fastify' {
 // HTTP parser raises before Fastify sees a request (malformed HTTP, a client too slow to send its
 // request). A database that cannot answer (unreachable, restarting, read-only, full, too slow),
 // whichever code path met it, is a 503 DATABASE_UNAVAILABLE with Retry-After, recorded in the
-// outage (which logs its start and end once) instead of a stack per request. Anything else is a
+// outage (which logs its start and end once) instead of a stack per request. A stored row that
+// does not fit its shape (CorruptRowError) is the server's fault: logged by table, shape and where
+// it departs, never by value or stack, answered with the generic INTERNAL body. Anything else is a
 // 500 with a generic body, logged with its stack, never sent.
 
 /** How long a caller refused for a database outage is asked to wait (a restart takes seconds). */
@@ -40,7 +44,8 @@ const FASTIFY_ERRORS: Readonly<Record<string, { code: ErrorCode; message?: strin
 
 export function toAuthError(error: FastifyError | Error, validationErrorCode: ErrorCode = 'VALIDATION_FAILED'): AuthError | null {
   if (error instanceof AuthError) return error;
-  const fastifyError = error as FastifyError;
+  // Fastify's own errors carry these fields; any other error simply lacks them.
+  const fastifyError: Partial<FastifyError> & Error = error;
   if (Array.isArray(fastifyError.validation)) {
     const messages = fastifyError.validation.map((issue) => {
       const where = `${fastifyError.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`;
@@ -75,7 +80,11 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
     }
     return reply.code(known.status).type('application/json').send(JSON.stringify(known.toBody()));
   }
-  request.log.error({ err: error }, 'unhandled error');
+  if (error instanceof CorruptRowError) {
+    request.log.error({ table: error.table, shape: error.shape, problems: error.problems }, 'stored row does not fit its shape');
+  } else {
+    request.log.error({ err: error }, 'unhandled error');
+  }
   return reply.code(500).type('application/json').send(JSON.stringify(new AuthError('INTERNAL').toBody()));
 }
 
@@ -119,8 +128,8 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
   this.log.info({ code: refusal.code, status: refusal.status, parserError: error.code }, 'connection refused');
   // As Node itself does: answer only if no response on this connection has started, or the
   // bytes would be spliced into the middle of it. (_httpMessage is the response in progress.)
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
-  if (socket.writable && inFlight?.headersSent !== true) {
+  const inFlight = fieldOf(socket, '_httpMessage');
+  if (socket.writable && !(inFlight instanceof ServerResponse && inFlight.headersSent)) {
     const body = JSON.stringify(refusal.toBody());
     const headers = Object.entries({ ...errorHeaders(body), connection: 'close' }).map(([name, value]) => `${name}: ${value}\r\n`);
     socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n${headers.join('')}\r\n${body}`);

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import type { ServerSecretRow, SigningKeyRow } from '../repositories/key-repository.js';
+import { type ServerSecretRow, type SigningKeyRow, sealedJwks } from '../repositories/key-repository.js';
 import { newSecret } from '../secrets/random.js';
 import type { Sealer } from '../secrets/sealer.js';
 import type { HmacKey } from '../secrets/secret-hasher.js';
@@ -14,7 +14,7 @@ export const serverSecretAad = (id: string): string => `server_secret:${id}`;
 export const sealPrivateJwk = (sealer: Sealer, kid: string, jwk: JWK): string => sealer.seal(JSON.stringify(jwk), signingKeyAad(kid));
 
 export function openPrivateJwk(sealer: Sealer, row: SigningKeyRow): JWK {
-  if (row.privateKeySealed !== null) return JSON.parse(sealer.open(row.privateKeySealed, signingKeyAad(row.kid))) as JWK;
+  if (row.privateKeySealed !== null) return sealedJwks.one(JSON.parse(sealer.open(row.privateKeySealed, signingKeyAad(row.kid))));
   if (row.legacyPrivateJwk !== null) return row.legacyPrivateJwk;
   throw new Error(`signing key ${row.kid} has no private key`);
 }

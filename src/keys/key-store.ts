@@ -62,7 +62,7 @@ export async function openKeyStore(deps: KeyStoreDeps): Promise<KeyStore> {
       const key =
         known !== undefined && known.row.retiredAt === row.retiredAt && known.row.activatesAt === row.activatesAt
           ? known.key
-          : await importSigningKey({ ...row, alg: row.alg as SigningAlg, privateJwk: openPrivateJwk(sealer, row) });
+          : await importSigningKey({ ...row, privateJwk: openPrivateJwk(sealer, row) });
       imported.set(row.kid, { row, key });
       keys.push(key);
     }

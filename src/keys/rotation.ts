@@ -1,4 +1,5 @@
 import type { KeyKind, KeyStore, RotationReport } from './key-store.js';
+import { isOneOf } from '../fields.js';
 
 // Key rotation as the operator asks for it: POST /admin/v1/keys/rotate, or
 // `npm run keys:rotate [-- signing|hmac]` at a shell. Without a choice both keys rotate.
@@ -7,7 +8,7 @@ export const KEY_KINDS: readonly KeyKind[] = ['signing', 'hmac'];
 
 export function parseKeyKinds(args: readonly string[]): KeyKind[] | null {
   if (args.length === 0) return [...KEY_KINDS];
-  return args.every((arg): arg is KeyKind => (KEY_KINDS as readonly string[]).includes(arg)) ? [...new Set(args as KeyKind[])] : null;
+  return args.every((arg) => isOneOf(KEY_KINDS, arg)) ? [...new Set(args)] : null;
 }
 
 /** What rotation did, in the admin API's words (the same JSON the endpoint answers). */

@@ -1,6 +1,8 @@
-import type { LoginPreferences } from '../apps/login-preferences.js';
+import { Type } from 'typebox';
+import { type LoginPreferences, LoginPreferencesSchema } from '../apps/login-preferences.js';
 import type { Tx } from '../storage/prisma.js';
-import { fromJson, toJson } from './json.js';
+import { toJson } from './json.js';
+import { reader } from './row-reader.js';
 
 export interface AppRecord {
   readonly id: string;
@@ -33,6 +35,10 @@ type AppRow = {
   loginPreferences: unknown;
 };
 
+const redirectUris = reader('app', 'app.redirect_uris', Type.Array(Type.String()));
+const resources = reader('app', 'app.resources', Type.Array(Type.String()));
+const loginPreferences = reader('app', 'app.login_preferences', LoginPreferencesSchema);
+
 const toRecord = (row: AppRow): AppRecord => ({
   id: row.id,
   tenantId: row.tenantId,
@@ -41,9 +47,9 @@ const toRecord = (row: AppRow): AppRecord => ({
   clientSecretHash: row.clientSecretHash,
   clientSecretKeyId: row.clientSecretKeyId,
   secretVersion: row.secretVersion,
-  redirectUris: fromJson<string[]>(row.redirectUris),
-  resources: fromJson<string[]>(row.resources),
-  loginPreferences: fromJson<LoginPreferences>(row.loginPreferences),
+  redirectUris: redirectUris.one(row.redirectUris),
+  resources: resources.one(row.resources),
+  loginPreferences: loginPreferences.one(row.loginPreferences),
 });
 
 export async function findAppById(db: Tx, id: string): Promise<AppRecord | null> {

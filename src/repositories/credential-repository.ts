@@ -1,10 +1,11 @@
+import { type Static, Type } from 'typebox';
 import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
 import type { Provider } from '../storage/database-url.js';
-import { Prisma } from '../storage/generated/sqlite/client.js';
+import { empty, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
 import { appendCredentialLog, readCredentialLog } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
-import { fromJson } from './json.js';
+import { Column, CredentialKindShape, InstanceColumns, LoggedEvents, machineContext, reader } from './row-reader.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
 // Credential rows (prisma/schema.prisma, Credential): instances of the password and TOTP machines,
@@ -41,26 +42,26 @@ export interface CredentialTypes extends MachineTypes {
   readonly patch: { readonly secret: string; readonly miss: string };
 }
 
-interface RawCredential {
-  id: string;
-  tenantId: string;
-  appId: string;
-  userId: string;
-  kind: string;
-  secret: string;
-  params: unknown;
-  label: string | null;
-  miss: string | null;
-  machineVersion: number;
-  stateValue: string;
-  context: unknown;
-  version: number;
-}
+const RawCredential = Type.Object({
+  ...InstanceColumns,
+  tenantId: Type.String(),
+  appId: Type.String(),
+  userId: Type.String(),
+  kind: CredentialKindShape,
+  secret: Type.String(),
+  params: Column.object,
+  label: Column.nullable(Type.String()),
+  miss: Column.nullable(Type.String()),
+});
+type RawCredential = Static<typeof RawCredential>;
+const credentialRows = reader('credential', 'a credential row', RawCredential);
+const contextRows = reader('credential', 'credential.context', Type.Object({ context: Column.object }));
+const loggedRows = reader('credential', 'a credential row with its log', Type.Object({ ...RawCredential.properties, input: Column.json, events: LoggedEvents }));
 
-const COLUMNS = Prisma.sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "secret", "params", "label", "miss",
+const COLUMNS = sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "secret", "params", "label", "miss",
   "machine_version" AS "machineVersion", "state_value" AS "stateValue", "context", "version"`;
 
-const lock = (provider: Provider) => (provider === 'postgresql' ? Prisma.sql`FOR UPDATE` : Prisma.empty);
+const lock = (provider: Provider) => (provider === 'postgresql' ? sql`FOR UPDATE` : empty);
 const liveKey = (appId: string, userId: string, kind: CredentialKind) => `${appId}:${userId}:${kind}`;
 /** A revoked credential no longer holds its user's and app's slot for its kind. */
 const isRevoked = (stateValue: string) => stateValue === 'revoked' || stateValue.startsWith('revoked.');
@@ -70,33 +71,33 @@ const toInstance = <T extends CredentialTypes>(raw: RawCredential): Instance<T> 
   machineVersion: raw.machineVersion,
   version: raw.version,
   stateValue: raw.stateValue,
-  context: fromJson<T['context']>(raw.context),
-  row: { tenantId: raw.tenantId, appId: raw.appId, userId: raw.userId, kind: raw.kind as CredentialKind, secret: raw.secret, params: fromJson(raw.params), label: raw.label, miss: raw.miss },
+  context: machineContext<T['context']>(raw.context),
+  row: { tenantId: raw.tenantId, appId: raw.appId, userId: raw.userId, kind: raw.kind, secret: raw.secret, params: raw.params, label: raw.label, miss: raw.miss },
 });
 
 /** The user's credential of this kind for the app, if one is live (locked on PostgreSQL). */
 export async function findLiveCredential<T extends CredentialTypes>(tx: Tx, provider: Provider, scope: { appId: string; userId: string; kind: CredentialKind }): Promise<Instance<T> | null> {
-  const rows = await tx.$queryRaw<RawCredential[]>`SELECT ${COLUMNS} FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)} ${lock(provider)}`;
+  const rows = credentialRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)} ${lock(provider)}`);
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
 export async function findCredentialById<T extends CredentialTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
-  const rows = await tx.$queryRaw<RawCredential[]>`SELECT ${COLUMNS} FROM "credential" WHERE "id" = ${id} ${lock(provider)}`;
+  const rows = credentialRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "credential" WHERE "id" = ${id} ${lock(provider)}`);
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
 /** The context of the user's live credential of this kind for the app, for reading (no lock). */
-export async function liveCredentialContext<C>(db: Tx, scope: { appId: string; userId: string; kind: CredentialKind }): Promise<C | null> {
-  const rows = await db.$queryRaw<{ context: unknown }[]>`SELECT "context" FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)}`;
-  return rows[0] === undefined ? null : fromJson<C>(rows[0].context);
+export async function liveCredentialContext<C extends object>(db: Tx, scope: { appId: string; userId: string; kind: CredentialKind }): Promise<C | null> {
+  const rows = contextRows.all(await db.$queryRaw`SELECT "context" FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)}`);
+  return rows[0] === undefined ? null : machineContext<C>(rows[0].context);
 }
 
 /** A credential with its input and whole log (creation entry first): what replays and views read. */
 export async function readCredential(db: Tx, id: string): Promise<(Instance<CredentialTypes> & { kind: CredentialKind; input: unknown; events: LoggedEvent[] }) | null> {
-  const rows = await db.$queryRaw<(RawCredential & { input: unknown; events: unknown })[]>`SELECT ${COLUMNS}, "input", "events" FROM "credential" WHERE "id" = ${id}`;
+  const rows = loggedRows.all(await db.$queryRaw`SELECT ${COLUMNS}, "input", "events" FROM "credential" WHERE "id" = ${id}`);
   const raw = rows[0];
   if (raw === undefined) return null;
-  return { ...toInstance<CredentialTypes>(raw), kind: raw.kind as CredentialKind, input: fromJson(raw.input), events: [...fromJson<LoggedEvent[]>(raw.events), ...(await readCredentialLog(db, id))] };
+  return { ...toInstance<CredentialTypes>(raw), kind: raw.kind, input: raw.input, events: [...raw.events, ...(await readCredentialLog(db, id))] };
 }
 
 export function credentialStore<T extends CredentialTypes>(kind: CredentialKind, provider: Provider): InstanceStore<T> {
@@ -111,9 +112,9 @@ export function credentialStore<T extends CredentialTypes>(kind: CredentialKind,
     },
     async update(tx, instance, next) {
       const at = timeValue(provider, new Date(next.events[0]?.at ?? 0));
-      const secret = next.patch.secret === undefined ? Prisma.empty : Prisma.sql`, "secret" = ${next.patch.secret}`;
-      const miss = next.patch.miss === undefined ? Prisma.empty : Prisma.sql`, "miss" = ${next.patch.miss}`;
-      const ended = isRevoked(next.stateValue) && !isRevoked(instance.stateValue) ? Prisma.sql`, "live_key" = NULL, "ended_at" = ${at}` : Prisma.empty;
+      const secret = next.patch.secret === undefined ? empty : sql`, "secret" = ${next.patch.secret}`;
+      const miss = next.patch.miss === undefined ? empty : sql`, "miss" = ${next.patch.miss}`;
+      const ended = isRevoked(next.stateValue) && !isRevoked(instance.stateValue) ? sql`, "live_key" = NULL, "ended_at" = ${at}` : empty;
       const count = await tx.$executeRaw`UPDATE "credential" SET ${stepAssignments(provider, instance, next)}${secret}${miss}${ended} ${atVersion(instance)}`;
       if (count !== 1) return false;
       await appendCredentialLog(tx, provider, instance.id, next.appId, next.events);

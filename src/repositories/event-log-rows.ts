@@ -1,8 +1,8 @@
 import type { LoggedEvent } from '../engine/definition.js';
 import type { Provider } from '../storage/database-url.js';
-import { Prisma } from '../storage/generated/sqlite/client.js';
+import { join, rawSql, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
-import { fromJson } from './json.js';
+import { Column, reader } from './row-reader.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
 // The logs of long-lived instances (sessions, refresh-token families, credentials) after their creation: one
@@ -16,20 +16,24 @@ export interface SessionLogEntry extends LoggedEvent {
   readonly appId: string;
 }
 
+const sessionFields = reader('session_event', 'session_event.fields', Column.object);
+const familyFields = reader('refresh_family_event', 'refresh_family_event.fields', Column.object);
+const credentialFields = { credential_event: reader('credential_event', 'credential_event.fields', Column.object), shadow_credential_event: reader('shadow_credential_event', 'shadow_credential_event.fields', Column.object) };
+
 /** Appends a session's events (one statement). */
 export async function appendSessionLog(tx: Tx, provider: Provider, sessionId: string, appId: string, events: readonly LoggedEvent[]): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map(
-    (event) => Prisma.sql`(${sessionId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`,
+    (event) => sql`(${sessionId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`,
   );
-  await tx.$executeRaw`INSERT INTO "session_event" ("session_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${Prisma.join(rows)}`;
+  await tx.$executeRaw`INSERT INTO "session_event" ("session_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${join(rows)}`;
 }
 
 /** Appends a family's events (one statement). */
 export async function appendFamilyLog(tx: Tx, provider: Provider, familyId: string, events: readonly LoggedEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map((event) => Prisma.sql`(${familyId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${jsonValue(provider, event.fields)})`);
-  await tx.$executeRaw`INSERT INTO "refresh_family_event" ("family_id", "seq", "type", "at", "state", "fields") VALUES ${Prisma.join(rows)}`;
+  const rows = events.map((event) => sql`(${familyId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${jsonValue(provider, event.fields)})`);
+  await tx.$executeRaw`INSERT INTO "refresh_family_event" ("family_id", "seq", "type", "at", "state", "fields") VALUES ${join(rows)}`;
 }
 
 /** The tables keeping the logs of credentials: real ones, and stand-ins (shadow-credential-repository.ts). */
@@ -39,26 +43,26 @@ export type CredentialLogTable = 'credential_event' | 'shadow_credential_event';
 export async function appendCredentialLog(tx: Tx, provider: Provider, credentialId: string, appId: string, events: readonly LoggedEvent[], table: CredentialLogTable = 'credential_event'): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map(
-    (event) => Prisma.sql`(${credentialId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`,
+    (event) => sql`(${credentialId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`,
   );
-  await tx.$executeRaw`INSERT INTO ${Prisma.raw(`"${table}"`)} ("credential_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${Prisma.join(rows)}`;
+  await tx.$executeRaw`INSERT INTO ${rawSql(`"${table}"`)} ("credential_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${join(rows)}`;
 }
 
 /** A session's log after its creation entry, in order. */
 export async function readSessionLog(db: Tx, sessionId: string): Promise<SessionLogEntry[]> {
   const rows = await db.sessionEvent.findMany({ where: { sessionId }, orderBy: { seq: 'asc' } });
-  return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, appId: row.appId, fields: fromJson<Record<string, unknown>>(row.fields) }));
+  return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, appId: row.appId, fields: sessionFields.one(row.fields) }));
 }
 
 /** A family's log after its creation entry, in order. */
 export async function readFamilyLog(db: Tx, familyId: string): Promise<LoggedEvent[]> {
   const rows = await db.refreshFamilyEvent.findMany({ where: { familyId }, orderBy: { seq: 'asc' } });
-  return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, fields: fromJson<Record<string, unknown>>(row.fields) }));
+  return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, fields: familyFields.one(row.fields) }));
 }
 
 /** A credential's log after its creation entry, in order (a stand-in's, from its own table). */
 export async function readCredentialLog(db: Tx, credentialId: string, table: CredentialLogTable = 'credential_event'): Promise<LoggedEvent[]> {
   const where = { where: { credentialId }, orderBy: { seq: 'asc' as const } };
   const rows = table === 'credential_event' ? await db.credentialEvent.findMany(where) : await db.shadowCredentialEvent.findMany(where);
-  return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, fields: fromJson<Record<string, unknown>>(row.fields) }));
+  return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.at.getTime(), state: row.state, fields: credentialFields[table].one(row.fields) }));
 }

@@ -1,9 +1,10 @@
+import { type Static, Type } from 'typebox';
 import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
 import type { Provider } from '../storage/migrate.js';
-import { Prisma } from '../storage/generated/sqlite/client.js';
+import { empty, join, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
 import { atVersion, CREATED_COLUMNS, createdValues, writtenAssignments } from './instance-columns.js';
-import { fromJson } from './json.js';
+import { Column, InstanceColumns, LoggedEvents, machineContext, reader } from './row-reader.js';
 import { timeValue } from './sql-values.js';
 
 // Flow rows: one statechart instance each (magic link, passcode), with its input, its state value
@@ -47,73 +48,71 @@ export interface FlowTypes extends MachineTypes {
   readonly patch: FlowPatch;
 }
 
-interface RawFlow {
-  id: string;
-  tenantId: string;
-  appId: string;
-  userId: string;
-  kind: string;
-  machineVersion: number;
-  subject: string | null;
-  secretHash: string | null;
-  input: unknown;
-  stateValue: string;
-  context: unknown;
-  events: unknown;
-  version: number;
-  expiresAt: Date;
-  createdAt: Date;
-}
+const RawFlow = Type.Object({
+  ...InstanceColumns,
+  tenantId: Type.String(),
+  appId: Type.String(),
+  userId: Type.String(),
+  kind: Type.Union([Type.Literal('magic-link'), Type.Literal('otp')]),
+  subject: Column.nullable(Type.String()),
+  secretHash: Column.nullable(Type.String()),
+  input: Column.json,
+  events: LoggedEvents,
+  expiresAt: Column.date,
+  createdAt: Column.date,
+});
+type RawFlow = Static<typeof RawFlow>;
+const flowRows = reader('flow', 'a flow row', RawFlow);
 
-const COLUMNS = Prisma.sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "machine_version" AS "machineVersion",
+const COLUMNS = sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "machine_version" AS "machineVersion",
   "subject", "secret_hash" AS "secretHash", "input", "state_value" AS "stateValue", "context", "events", "version", "expires_at" AS "expiresAt", "created_at" AS "createdAt"`;
 
 /** PostgreSQL takes the row lock with the read: a second request on the same flow waits for the
  * first to commit (SQLite serialises every transaction anyway). `null`: a plain read. */
-const lock = (provider: Provider | null) => (provider === 'postgresql' ? Prisma.sql`FOR UPDATE` : Prisma.empty);
+const lock = (provider: Provider | null) => (provider === 'postgresql' ? sql`FOR UPDATE` : empty);
 
 export const toFlowInstance = <T extends FlowTypes>(raw: RawFlow): Instance<T> => ({
   id: raw.id,
   machineVersion: raw.machineVersion,
   version: raw.version,
   stateValue: raw.stateValue,
-  context: fromJson<T['context']>(raw.context),
+  context: machineContext<T['context']>(raw.context),
   row: {
     tenantId: raw.tenantId,
     appId: raw.appId,
     userId: raw.userId,
-    kind: raw.kind as FlowKind,
+    kind: raw.kind,
     subject: raw.subject,
     secretHash: raw.secretHash,
     expiresAt: raw.expiresAt.getTime(),
     createdAt: raw.createdAt.getTime(),
-    events: fromJson<LoggedEvent[]>(raw.events),
+    events: raw.events,
   },
 });
 
 /** The newest flow of this kind the app started for the user (the one an authenticate call means). */
 export async function findLatestFlow<T extends FlowTypes>(tx: Tx, provider: Provider, scope: { appId: string; userId: string; kind: FlowKind }): Promise<Instance<T> | null> {
-  const rows = await tx.$queryRaw<RawFlow[]>`SELECT ${COLUMNS} FROM "flow"
+  const rows = flowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
     WHERE "app_id" = ${scope.appId} AND "user_id" = ${scope.userId} AND "kind" = ${scope.kind}
-    ORDER BY "created_at" DESC, "id" DESC LIMIT 1 ${lock(provider)}`;
+    ORDER BY "created_at" DESC, "id" DESC LIMIT 1 ${lock(provider)}`);
   return rows[0] === undefined ? null : toFlowInstance<T>(rows[0]);
 }
 
 /** The flow that issued a code, found by the code's HMAC (one candidate per HMAC key). */
 export async function findFlowBySecret<T extends FlowTypes>(tx: Tx, provider: Provider | null, kind: FlowKind, hashes: readonly string[]): Promise<Instance<T> | null> {
-  const rows = await tx.$queryRaw<RawFlow[]>`SELECT ${COLUMNS} FROM "flow"
-    WHERE "secret_hash" IN (${Prisma.join([...hashes])}) AND "kind" = ${kind} LIMIT 1 ${lock(provider)}`;
+  const rows = flowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
+    WHERE "secret_hash" IN (${join([...hashes])}) AND "kind" = ${kind} LIMIT 1 ${lock(provider)}`);
   return rows[0] === undefined ? null : toFlowInstance<T>(rows[0]);
 }
 
 export async function findFlowById<T extends FlowTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
-  const rows = await tx.$queryRaw<RawFlow[]>`SELECT ${COLUMNS} FROM "flow" WHERE "id" = ${id} ${lock(provider)}`;
+  const rows = flowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow" WHERE "id" = ${id} ${lock(provider)}`);
   return rows[0] === undefined ? null : toFlowInstance<T>(rows[0]);
 }
 
 /** A flow with its input and log, as the admin view and replay read it. */
 export async function readFlow(db: Tx, id: string): Promise<(Instance<FlowTypes> & { input: unknown; createdAt: number }) | null> {
-  const rows = await db.$queryRaw<RawFlow[]>`SELECT ${COLUMNS} FROM "flow" WHERE "id" = ${id}`;
+  const rows = flowRows.all(await db.$queryRaw`SELECT ${COLUMNS} FROM "flow" WHERE "id" = ${id}`);
   const raw = rows[0];
   return raw === undefined ? null : { ...toFlowInstance<FlowTypes>(raw), input: raw.input, createdAt: raw.createdAt.getTime() };
 }
@@ -128,7 +127,7 @@ export function flowStore<T extends FlowTypes>(kind: FlowKind, provider: Provide
           ${timeValue(provider, new Date(create.expiresAt))}, ${now}, ${now}, ${createdValues(provider, created)})`;
     },
     async update(tx, instance, next) {
-      const secretHash = next.patch.secretHash === undefined ? Prisma.empty : Prisma.sql`, "secret_hash" = ${next.patch.secretHash}`;
+      const secretHash = next.patch.secretHash === undefined ? empty : sql`, "secret_hash" = ${next.patch.secretHash}`;
       const count = await tx.$executeRaw`UPDATE "flow" SET ${writtenAssignments(provider, instance, instance.row.events, next)}${secretHash} ${atVersion(instance)}`;
       return count === 1;
     },

@@ -1,6 +1,6 @@
 import type { Created, Instance, LoggedEvent, MachineTypes, Written } from '../engine/definition.js';
 import type { Provider } from '../storage/database-url.js';
-import { Prisma } from '../storage/generated/sqlite/client.js';
+import { rawSql, sql, type Sql } from '../storage/sql.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
 // The columns every statechart instance row shares (flows, sessions, refresh-token families), as
@@ -10,24 +10,24 @@ import { jsonValue, timeValue } from './sql-values.js';
 // these writes are on every login.
 
 /** The shared columns of a new row, in the order `createdValues` gives them. */
-export const CREATED_COLUMNS = Prisma.raw(`"machine_version", "input", "state_value", "context", "events", "version"`);
+export const CREATED_COLUMNS = rawSql(`"machine_version", "input", "state_value", "context", "events", "version"`);
 
 /** The values of `CREATED_COLUMNS`; `events` is the creation's log as the row keeps it. */
-export function createdValues<T extends MachineTypes>(provider: Provider, created: Created<T>, events: readonly unknown[] = created.events): Prisma.Sql {
-  return Prisma.sql`${created.machineVersion}, ${jsonValue(provider, created.input)}, ${created.stateValue}, ${jsonValue(provider, created.context)}, ${jsonValue(provider, events)}, ${created.events.length}`;
+export function createdValues<T extends MachineTypes>(provider: Provider, created: Created<T>, events: readonly unknown[] = created.events): Sql {
+  return sql`${created.machineVersion}, ${jsonValue(provider, created.input)}, ${created.stateValue}, ${jsonValue(provider, created.context)}, ${jsonValue(provider, events)}, ${created.events.length}`;
 }
 
 /** The SET list of a step, its log aside (instances whose log has a table of its own). */
-export function stepAssignments<T extends MachineTypes>(provider: Provider, instance: Instance<T>, next: Written<T>): Prisma.Sql {
-  return Prisma.sql`"state_value" = ${next.stateValue}, "context" = ${jsonValue(provider, next.context)}, "version" = ${instance.version + next.events.length},
+export function stepAssignments<T extends MachineTypes>(provider: Provider, instance: Instance<T>, next: Written<T>): Sql {
+  return sql`"state_value" = ${next.stateValue}, "context" = ${jsonValue(provider, next.context)}, "version" = ${instance.version + next.events.length},
     "updated_at" = ${timeValue(provider, new Date(next.events[0]?.at ?? 0))}`;
 }
 
 /** The SET list of a step of an instance that keeps its whole log in its row (flows: a few events
  * each): `log` is the log as loaded, to which the step's events are added. */
-export function writtenAssignments<T extends MachineTypes>(provider: Provider, instance: Instance<T>, log: readonly LoggedEvent[], next: Written<T>): Prisma.Sql {
-  return Prisma.sql`${stepAssignments(provider, instance, next)}, "events" = ${jsonValue(provider, [...log, ...next.events])}`;
+export function writtenAssignments<T extends MachineTypes>(provider: Provider, instance: Instance<T>, log: readonly LoggedEvent[], next: Written<T>): Sql {
+  return sql`${stepAssignments(provider, instance, next)}, "events" = ${jsonValue(provider, [...log, ...next.events])}`;
 }
 
 /** The version check every step's UPDATE ends with: a lost race matches no row. */
-export const atVersion = (instance: { id: string; version: number }): Prisma.Sql => Prisma.sql`WHERE "id" = ${instance.id} AND "version" = ${instance.version}`;
+export const atVersion = (instance: { id: string; version: number }): Sql => sql`WHERE "id" = ${instance.id} AND "version" = ${instance.version}`;

@@ -2,7 +2,10 @@ import { DbNull } from '@prisma/client/runtime/client';
 import type { JWK } from 'jose';
 import type { Provider } from '../storage/database-url.js';
 import type { Tx } from '../storage/prisma.js';
-import { fromJson, toJson } from './json.js';
+import { toJson } from './json.js';
+import { Type } from 'typebox';
+import { reader } from './row-reader.js';
+import type { SigningAlg } from '../config.js';
 
 // Signing keys and server secrets (the HMAC key ring), shared by every instance through the
 // database. Private material is stored only sealed (src/secrets/sealer.ts); rows written before
@@ -10,7 +13,7 @@ import { fromJson, toJson } from './json.js';
 
 export interface SigningKeyRow {
   readonly kid: string;
-  readonly alg: string;
+  readonly alg: SigningAlg;
   readonly privateKeySealed: string | null;
   /** Plaintext from before encryption at rest; null once sealed. */
   readonly legacyPrivateJwk: JWK | null;
@@ -29,6 +32,14 @@ export interface ServerSecretRow {
   readonly activatesAt: number;
   readonly retiredAt: number | null;
 }
+
+/** A JWK as jose reads it: its members are checked by jose's importJWK when the key is used. */
+const Jwk = Type.Object({ kty: Type.String() });
+/** An opened sealed private key (src/keys/key-sealing.ts). */
+export const sealedJwks = reader('signing_key', 'signing_key.private_key_sealed (opened)', Jwk);
+const algs = reader('signing_key', 'signing_key.alg', Type.Union([Type.Literal('RS256'), Type.Literal('ES256'), Type.Literal('EdDSA')]));
+const publicJwks = reader('signing_key', 'signing_key.public_jwk', Jwk);
+const legacyJwks = reader('signing_key', 'signing_key.private_jwk', Jwk);
 
 const time = (date: Date | null): number | null => date?.getTime() ?? null;
 
@@ -60,10 +71,10 @@ export async function listSigningKeys(db: Tx): Promise<SigningKeyRow[]> {
   const rows = await db.signingKey.findMany({ orderBy: [{ activatesAt: 'asc' }, { kid: 'asc' }] });
   return rows.map((row) => ({
     kid: row.kid,
-    alg: row.alg,
+    alg: algs.one(row.alg),
     privateKeySealed: row.privateKeySealed,
-    legacyPrivateJwk: row.privateJwk === null ? null : fromJson<JWK>(row.privateJwk),
-    publicJwk: fromJson<JWK>(row.publicJwk),
+    legacyPrivateJwk: row.privateJwk === null ? null : legacyJwks.one(row.privateJwk),
+    publicJwk: publicJwks.one(row.publicJwk),
     createdAt: row.createdAt.getTime(),
     activatesAt: row.activatesAt.getTime(),
     retiredAt: time(row.retiredAt),

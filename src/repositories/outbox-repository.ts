@@ -1,4 +1,6 @@
 import type { Tx } from '../storage/prisma.js';
+import { Type } from 'typebox';
+import { reader } from './row-reader.js';
 
 // The dev outbox: what a channel without a real provider would have sent. Bodies are stored
 // sealed (src/delivery/outbox.ts seals and opens them); only the recipient is plain, to filter by.
@@ -19,9 +21,11 @@ export async function insertOutboxMessage(db: Tx, message: OutboxRow): Promise<v
   await db.delivery.create({ data: { ...message, createdAt: new Date(message.createdAt) } });
 }
 
+const channels = reader('delivery', 'delivery.channel', Type.Union([Type.Literal('email'), Type.Literal('sms')]));
+
 const toRow = (row: { id: string; channel: string; to: string; subject: string | null; text: string; html: string | null; createdAt: Date }): OutboxRow => ({
   id: row.id,
-  channel: row.channel as OutboxRow['channel'],
+  channel: channels.one(row.channel),
   to: row.to,
   subject: row.subject,
   text: row.text,

@@ -2,7 +2,7 @@
 
 type PrismaErrorShape = { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
 
-const shapeOf = (error: unknown): PrismaErrorShape | null => (typeof error === 'object' && error !== null ? (error as PrismaErrorShape) : null);
+const shapeOf = (error: unknown): PrismaErrorShape | null => (typeof error === 'object' && error !== null ? error : null);
 
 /** The driver adapter's error kind a raw statement's error carries (P2010's meta), if any. */
 const adapterKindOf = (error: PrismaErrorShape): unknown => error.meta?.driverAdapterError?.cause?.kind;

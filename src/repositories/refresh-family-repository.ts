@@ -1,13 +1,14 @@
+import { type Static, Type } from 'typebox';
 import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
 import type { Provider } from '../storage/migrate.js';
-import { Prisma } from '../storage/generated/sqlite/client.js';
+import { empty, join, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
 import type { UserGrant } from '../tokens/token-service.js';
 import { appendFamilyLog, readFamilyLog } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
-import { fromJson } from './json.js';
+import { Column, InstanceColumns, LoggedEvents, machineContext, reader } from './row-reader.js';
 import { jsonValue, timeValue } from './sql-values.js';
-import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
+import { RawUserColumns, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 
 // Refresh-token families: instances of machines/refresh-family.machine.ts. The family row holds the
 // HMAC of its current token; the hashes of the tokens it rotated out stay in refresh_token, so a
@@ -43,21 +44,32 @@ export interface RefreshFamilyTypes extends MachineTypes {
   readonly patch: RefreshFamilyPatch;
 }
 
-interface RawFamily {
-  id: string;
-  tenantId: string;
-  appId: string;
-  userId: string;
-  sessionId: string | null;
-  currentHash: string;
-  grant: unknown;
-  machineVersion: number;
-  stateValue: string;
-  context: unknown;
-  version: number;
-}
+const ClaimOption = Type.Union([Type.Null(), Type.Object({ fields: Type.Optional(Type.Array(Type.String())) })]);
+const ClaimsForTarget = Type.Optional(Type.Record(Type.String(), ClaimOption));
+/** The grant a family keeps (token-service.ts UserGrant). */
+const UserGrantShape = Type.Object({
+  methods: Type.Array(Type.String()),
+  authTime: Type.Number(),
+  resource: Column.nullable(Type.String()),
+  claims: Column.nullable(Type.Object({ id_token: ClaimsForTarget, access_token: ClaimsForTarget, userinfo: ClaimsForTarget })),
+  approvalData: Type.Optional(Column.nullable(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])))),
+});
 
-const FAMILY_COLUMNS = Prisma.sql`f."id", f."tenant_id" AS "tenantId", f."app_id" AS "appId", f."user_id" AS "userId", f."session_id" AS "sessionId",
+const RawFamily = Type.Object({
+  ...InstanceColumns,
+  tenantId: Type.String(),
+  appId: Type.String(),
+  userId: Type.String(),
+  sessionId: Column.nullable(Type.String()),
+  currentHash: Type.String(),
+  grant: UserGrantShape,
+});
+type RawFamily = Static<typeof RawFamily>;
+const familyRows = reader('refresh_family', 'a refresh family row', RawFamily);
+const presentedRows = reader('refresh_family', 'a presented token row', Type.Object({ ...RawFamily.properties, ...RawUserColumns, rotatedOut: Column.flag, sessionState: Column.nullable(Type.String()) }));
+const loggedRows = reader('refresh_family', 'a refresh family row with its log', Type.Object({ ...RawFamily.properties, input: Column.json, events: LoggedEvents }));
+
+const FAMILY_COLUMNS = sql`f."id", f."tenant_id" AS "tenantId", f."app_id" AS "appId", f."user_id" AS "userId", f."session_id" AS "sessionId",
   f."current_hash" AS "currentHash", f."grant", f."machine_version" AS "machineVersion", f."state_value" AS "stateValue", f."context", f."version"`;
 
 const toInstance = <T extends RefreshFamilyTypes>(raw: RawFamily): Instance<T> => ({
@@ -65,14 +77,14 @@ const toInstance = <T extends RefreshFamilyTypes>(raw: RawFamily): Instance<T> =
   machineVersion: raw.machineVersion,
   version: raw.version,
   stateValue: raw.stateValue,
-  context: fromJson<T['context']>(raw.context),
+  context: machineContext<T['context']>(raw.context),
   row: {
     tenantId: raw.tenantId,
     appId: raw.appId,
     userId: raw.userId,
     sessionId: raw.sessionId,
     currentHash: raw.currentHash,
-    grant: fromJson<UserGrant>(raw.grant),
+    grant: raw.grant,
   },
 });
 
@@ -91,9 +103,9 @@ export interface PresentedToken<T extends RefreshFamilyTypes> {
  * refresh is ordered wholly before or after a logout of the same session.
  */
 export async function findPresentedToken<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, appId: string, hashes: readonly string[]): Promise<PresentedToken<T> | null> {
-  const candidates = Prisma.join([...hashes]);
-  const lock = provider === 'postgresql' ? Prisma.sql`FOR UPDATE OF f` : Prisma.empty;
-  const rows = await tx.$queryRaw<(RawFamily & RawUser & { rotatedOut: number | boolean; sessionState: string | null })[]>`SELECT ${FAMILY_COLUMNS}, ${USER_COLUMNS},
+  const candidates = join([...hashes]);
+  const lock = provider === 'postgresql' ? sql`FOR UPDATE OF f` : empty;
+  const rows = presentedRows.all(await tx.$queryRaw`SELECT ${FAMILY_COLUMNS}, ${USER_COLUMNS},
       CASE WHEN f."current_hash" IN (${candidates}) THEN 0 ELSE 1 END AS "rotatedOut", s."state" AS "sessionState"
     FROM "refresh_family" f
     JOIN "user" u ON u."id" = f."user_id"
@@ -101,7 +113,7 @@ export async function findPresentedToken<T extends RefreshFamilyTypes>(tx: Tx, p
     LEFT JOIN "session" s ON s."id" = f."session_id"
     WHERE f."app_id" = ${appId}
       AND (f."current_hash" IN (${candidates}) OR f."id" IN (SELECT t."family_id" FROM "refresh_token" t WHERE t."token_hash" IN (${candidates})))
-    LIMIT 1 ${lock}`;
+    LIMIT 1 ${lock}`);
   const raw = rows[0];
   if (raw === undefined) return null;
   return { family: toInstance<T>(raw), token: Number(raw.rotatedOut) === 1 ? 'rotatedOut' : 'current', sessionEnded: raw.sessionState === 'terminated', user: userFromRaw(raw) };
@@ -114,17 +126,17 @@ export async function keepRotatedOutToken(tx: Tx, provider: Provider, token: { t
 }
 
 export async function reloadFamily<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
-  const lock = provider === 'postgresql' ? Prisma.sql`FOR UPDATE` : Prisma.empty;
-  const rows = await tx.$queryRaw<RawFamily[]>`SELECT ${FAMILY_COLUMNS} FROM "refresh_family" f WHERE f."id" = ${id} ${lock}`;
+  const lock = provider === 'postgresql' ? sql`FOR UPDATE` : empty;
+  const rows = familyRows.all(await tx.$queryRaw`SELECT ${FAMILY_COLUMNS} FROM "refresh_family" f WHERE f."id" = ${id} ${lock}`);
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
 /** A family with its input and log, as the admin view and replay read it. */
 export async function readFamily(db: Tx, id: string): Promise<(Instance<RefreshFamilyTypes> & { input: unknown; events: LoggedEvent[] }) | null> {
-  const rows = await db.$queryRaw<(RawFamily & { input: unknown; events: unknown })[]>`SELECT ${FAMILY_COLUMNS}, f."input", f."events" FROM "refresh_family" f WHERE f."id" = ${id}`;
+  const rows = loggedRows.all(await db.$queryRaw`SELECT ${FAMILY_COLUMNS}, f."input", f."events" FROM "refresh_family" f WHERE f."id" = ${id}`);
   const raw = rows[0];
   if (raw === undefined) return null;
-  return { ...toInstance<RefreshFamilyTypes>(raw), input: fromJson(raw.input), events: [...fromJson<LoggedEvent[]>(raw.events), ...(await readFamilyLog(db, id))] };
+  return { ...toInstance<RefreshFamilyTypes>(raw), input: raw.input, events: [...raw.events, ...(await readFamilyLog(db, id))] };
 }
 
 export function refreshFamilyStore<T extends RefreshFamilyTypes>(provider: Provider): InstanceStore<T> {
@@ -137,8 +149,8 @@ export function refreshFamilyStore<T extends RefreshFamilyTypes>(provider: Provi
           ${timeValue(provider, new Date(create.expiresAt))}, ${at}, ${at}, ${createdValues(provider, created)})`;
     },
     async update(tx, instance, next) {
-      const ended = instance.stateValue === 'active' && next.stateValue !== 'active' ? Prisma.sql`, "ended_at" = ${timeValue(provider, new Date(next.events[0]?.at ?? 0))}` : Prisma.empty;
-      const rotated = next.patch.currentHash === undefined ? Prisma.empty : Prisma.sql`, "current_hash" = ${next.patch.currentHash}`;
+      const ended = instance.stateValue === 'active' && next.stateValue !== 'active' ? sql`, "ended_at" = ${timeValue(provider, new Date(next.events[0]?.at ?? 0))}` : empty;
+      const rotated = next.patch.currentHash === undefined ? empty : sql`, "current_hash" = ${next.patch.currentHash}`;
       const count = await tx.$executeRaw`UPDATE "refresh_family" SET ${stepAssignments(provider, instance, next)}${ended}${rotated} ${atVersion(instance)}`;
       if (count !== 1) return false;
       await appendFamilyLog(tx, provider, instance.id, next.events);

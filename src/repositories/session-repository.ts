@@ -1,12 +1,13 @@
+import { type Static, Type } from 'typebox';
 import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
 import type { Provider } from '../storage/migrate.js';
-import { Prisma } from '../storage/generated/sqlite/client.js';
+import { empty, join, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
 import { appendSessionLog, readSessionLog, type SessionLogEntry } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
 import { jsonValue, timeValue } from './sql-values.js';
-import { fromJson } from './json.js';
-import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
+import { Column, InstanceColumns, LoggedEventShape, machineContext, reader } from './row-reader.js';
+import { RawUserColumns, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 
 // Session rows: instances of the session statechart, found by the hash of the public session_id (a
 // bearer secret). The row carries the creation entry of the log; every later event is a row of
@@ -35,30 +36,33 @@ export interface SessionTypes extends MachineTypes {
   readonly patch: Record<string, never>;
 }
 
-interface RawSession {
-  id: string;
-  idHash: string;
-  tenantId: string;
-  userId: string;
-  createdByAppId: string;
-  machineVersion: number;
-  stateValue: string;
-  context: unknown;
-  version: number;
-  createdAt: Date;
-}
+const RawSession = Type.Object({
+  ...InstanceColumns,
+  idHash: Type.String(),
+  tenantId: Type.String(),
+  userId: Type.String(),
+  createdByAppId: Type.String(),
+  createdAt: Column.date,
+});
+type RawSession = Static<typeof RawSession>;
+const sessionRows = reader('session', 'a session row', RawSession);
+const sessionUserRows = reader('session', 'a session row with its user', Type.Object({ ...RawSession.properties, ...RawUserColumns, associated: Column.flag }));
+/** What the queries below read of every session's context (SessionTypes). */
+const sessionContexts = reader('session', 'session.context', Type.Object({ expiresAt: Type.Number() }));
+/** A session's creation entry, kept in its row (later entries: session_event). */
+const creationEntries = reader('session', 'session.events', Type.Array(Type.Object({ ...LoggedEventShape.properties, appId: Type.String() })));
 
-const SESSION_COLUMNS = Prisma.sql`s."id", s."id_hash" AS "idHash", s."tenant_id" AS "tenantId", s."user_id" AS "userId", s."created_by_app_id" AS "createdByAppId",
+const SESSION_COLUMNS = sql`s."id", s."id_hash" AS "idHash", s."tenant_id" AS "tenantId", s."user_id" AS "userId", s."created_by_app_id" AS "createdByAppId",
   s."machine_version" AS "machineVersion", s."state_value" AS "stateValue", s."context", s."version", s."created_at" AS "createdAt"`;
 
-const lockSession = (provider: Provider) => (provider === 'postgresql' ? Prisma.sql`FOR UPDATE OF s` : Prisma.empty);
+const lockSession = (provider: Provider) => (provider === 'postgresql' ? sql`FOR UPDATE OF s` : empty);
 
 const toInstance = <T extends SessionTypes>(raw: RawSession): Instance<T> => ({
   id: raw.id,
   machineVersion: raw.machineVersion,
   version: raw.version,
   stateValue: raw.stateValue,
-  context: fromJson<T['context']>(raw.context),
+  context: machineContext<T['context']>(raw.context),
   row: { idHash: raw.idHash, tenantId: raw.tenantId, userId: raw.userId, createdByAppId: raw.createdByAppId, createdAt: raw.createdAt.getTime() },
 });
 
@@ -66,14 +70,14 @@ const topState = (stateValue: string) => stateValue.split('.')[0] ?? stateValue;
 
 /** The session of this tenant stored under any of these hashes (one per HMAC key), locked. */
 export async function findSession<T extends SessionTypes>(tx: Tx, provider: Provider, tenantId: string, hashes: readonly string[]): Promise<Instance<T> | null> {
-  const rows = await tx.$queryRaw<RawSession[]>`SELECT ${SESSION_COLUMNS} FROM "session" s
-    WHERE s."id_hash" IN (${Prisma.join([...hashes])}) AND s."tenant_id" = ${tenantId} LIMIT 1 ${lockSession(provider)}`;
+  const rows = sessionRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s
+    WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${tenantId} LIMIT 1 ${lockSession(provider)}`);
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
 /** The session of this tenant with this internal id (the `sid` a user access token names), locked. */
 export async function findSessionById<T extends SessionTypes>(tx: Tx, provider: Provider, tenantId: string, id: string): Promise<Instance<T> | null> {
-  const rows = await tx.$queryRaw<RawSession[]>`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} AND s."tenant_id" = ${tenantId} ${lockSession(provider)}`;
+  const rows = sessionRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} AND s."tenant_id" = ${tenantId} ${lockSession(provider)}`);
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
@@ -85,17 +89,17 @@ export async function findSessionWithUser<T extends SessionTypes>(
   scope: { tenantId: string; appId: string },
   hashes: readonly string[],
 ): Promise<{ session: Instance<T>; user: UserRecord; associated: boolean } | null> {
-  const rows = await tx.$queryRaw<(RawSession & RawUser & { associated: number | boolean })[]>`SELECT ${SESSION_COLUMNS}, ${USER_COLUMNS},
+  const rows = sessionUserRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS}, ${USER_COLUMNS},
       CASE WHEN ua."user_id" IS NULL THEN 0 ELSE 1 END AS "associated"
     FROM "session" s JOIN "user" u ON u."id" = s."user_id"
     LEFT JOIN "user_app" ua ON ua."user_id" = s."user_id" AND ua."app_id" = ${scope.appId}
-    WHERE s."id_hash" IN (${Prisma.join([...hashes])}) AND s."tenant_id" = ${scope.tenantId} LIMIT 1 ${lockSession(provider)}`;
+    WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${scope.tenantId} LIMIT 1 ${lockSession(provider)}`);
   const raw = rows[0];
   return raw === undefined ? null : { session: toInstance<T>(raw), user: userFromRaw(raw), associated: Number(raw.associated) === 1 };
 }
 
 export async function reloadSession<T extends SessionTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
-  const rows = await tx.$queryRaw<RawSession[]>`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} ${lockSession(provider)}`;
+  const rows = sessionRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} ${lockSession(provider)}`);
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
@@ -118,7 +122,7 @@ export function sessionStore<T extends SessionTypes>(provider: Provider): Instan
     async update(tx, instance, next) {
       const state = topState(next.stateValue);
       const at = new Date(next.events[0]?.at ?? 0);
-      const ended = state === 'terminated' && topState(instance.stateValue) !== 'terminated' ? Prisma.sql`, "ended_at" = ${time(provider, at)}` : Prisma.empty;
+      const ended = state === 'terminated' && topState(instance.stateValue) !== 'terminated' ? sql`, "ended_at" = ${time(provider, at)}` : empty;
       const count = await tx.$executeRaw`UPDATE "session" SET ${stepAssignments(provider, instance, next)}, "state" = ${state},
         "expires_at" = ${time(provider, new Date(next.context.expiresAt))}${ended} ${atVersion(instance)}`;
       if (count !== 1) return false;
@@ -132,9 +136,9 @@ export function sessionStore<T extends SessionTypes>(provider: Provider): Instan
 
 /** The user's sessions in this tenant that are not terminated, newest first, at most `limit`. */
 export async function listOpenSessions<T extends SessionTypes>(db: Tx, scope: { tenantId: string; userId: string }, limit: number): Promise<Instance<T>[]> {
-  const rows = await db.$queryRaw<RawSession[]>`SELECT ${SESSION_COLUMNS} FROM "session" s
+  const rows = sessionRows.all(await db.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s
     WHERE s."tenant_id" = ${scope.tenantId} AND s."user_id" = ${scope.userId} AND s."state" <> 'terminated'
-    ORDER BY s."created_at" DESC, s."id" DESC LIMIT ${limit}`;
+    ORDER BY s."created_at" DESC, s."id" DESC LIMIT ${limit}`);
   return rows.map((raw) => toInstance<T>(raw));
 }
 
@@ -154,12 +158,12 @@ export async function moveSessions(
   if (sessions.length === 0) return true;
   const state = topState(step.stateValue);
   const at = new Date(step.event.at);
-  const loaded = Prisma.join(sessions.map((session) => Prisma.sql`(${session.id}, CAST(${session.version} AS INTEGER))`));
+  const loaded = join(sessions.map((session) => sql`(${session.id}, CAST(${session.version} AS INTEGER))`));
   const count = await tx.$executeRaw`UPDATE "session" SET "state" = ${state}, "state_value" = ${step.stateValue}, "version" = "version" + 1, "updated_at" = ${time(provider, at)}
-      ${state === 'terminated' ? Prisma.sql`, "ended_at" = ${time(provider, at)}` : Prisma.empty}
+      ${state === 'terminated' ? sql`, "ended_at" = ${time(provider, at)}` : empty}
     WHERE ("id", "version") IN (VALUES ${loaded})`;
   if (count !== sessions.length) return false;
-  const ids = Prisma.join(sessions.map((session) => session.id));
+  const ids = join(sessions.map((session) => session.id));
   await tx.$executeRaw`INSERT INTO "session_event" ("session_id", "seq", "type", "at", "state", "app_id", "fields")
     SELECT "id", "version", ${step.event.type}, ${time(provider, at)}, ${step.event.state}, ${step.appId}, ${json(provider, step.event.fields)} FROM "session" WHERE "id" IN (${ids})`;
   return true;
@@ -174,10 +178,10 @@ export async function readSession(db: Tx, id: string): Promise<(Instance<Session
     machineVersion: row.machineVersion,
     version: row.version,
     stateValue: row.stateValue,
-    context: fromJson<SessionTypes['context']>(row.context),
+    context: sessionContexts.one(row.context),
     row: { idHash: row.idHash, tenantId: row.tenantId, userId: row.userId, createdByAppId: row.createdByAppId, createdAt: row.createdAt.getTime() },
     input: row.input,
-    events: [...fromJson<SessionLogEntry[]>(row.events), ...(await readSessionLog(db, id))],
+    events: [...creationEntries.one(row.events), ...(await readSessionLog(db, id))],
   };
 }
 

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
+import { type Static, Type } from 'typebox';
 import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
 import type { Provider } from '../storage/database-url.js';
-import { Prisma } from '../storage/generated/sqlite/client.js';
+import { empty, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
 import type { CredentialKind } from './credential-repository.js';
 import { appendCredentialLog, readCredentialLog } from './event-log-rows.js';
 import { atVersion, stepAssignments } from './instance-columns.js';
-import { fromJson } from './json.js';
+import { Column, CredentialKindShape, InstanceColumns, LoggedEvents, machineContext, reader } from './row-reader.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
 // Stand-in rows (prisma/schema.prisma, ShadowCredential): instances of the password and TOTP
@@ -41,24 +42,23 @@ export interface ShadowTypes {
 
 type ShadowMachineTypes = MachineTypes & ShadowTypes;
 
-interface RawShadow {
-  id: string;
-  tenantId: string;
-  appId: string;
-  kind: string;
-  key: string;
-  miss: string | null;
-  input: unknown;
-  machineVersion: number;
-  stateValue: string;
-  context: unknown;
-  version: number;
-}
+const RawShadow = Type.Object({
+  ...InstanceColumns,
+  tenantId: Type.String(),
+  appId: Type.String(),
+  kind: CredentialKindShape,
+  key: Type.String(),
+  miss: Column.nullable(Type.String()),
+  input: Column.object,
+});
+type RawShadow = Static<typeof RawShadow>;
+const shadowRows = reader('shadow_credential', 'a stand-in row', RawShadow);
+const loggedRows = reader('shadow_credential', 'a stand-in row with its log', Type.Object({ ...RawShadow.properties, events: LoggedEvents }));
 
-const COLUMNS = Prisma.sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "kind", "key", "miss", "input",
+const COLUMNS = sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "kind", "key", "miss", "input",
   "machine_version" AS "machineVersion", "state_value" AS "stateValue", "context", "version"`;
 
-const lock = (provider: Provider) => (provider === 'postgresql' ? Prisma.sql`FOR UPDATE` : Prisma.empty);
+const lock = (provider: Provider) => (provider === 'postgresql' ? sql`FOR UPDATE` : empty);
 
 /** Where a stand-in is found: the app, the kind and the machine's version (a stand-in of a retired
  * version is never found again, and settles), and the subject the login named (the user when the
@@ -71,23 +71,23 @@ const toInstance = <T extends ShadowMachineTypes>(raw: RawShadow): Instance<T> =
   machineVersion: raw.machineVersion,
   version: raw.version,
   stateValue: raw.stateValue,
-  context: fromJson<T['context']>(raw.context),
-  row: { tenantId: raw.tenantId, appId: raw.appId, kind: raw.kind as CredentialKind, key: raw.key, miss: raw.miss, input: fromJson<object>(raw.input), stored: true },
+  context: machineContext<T['context']>(raw.context),
+  row: { tenantId: raw.tenantId, appId: raw.appId, kind: raw.kind, key: raw.key, miss: raw.miss, input: raw.input, stored: true },
 });
 
 /** The stand-in with this key, if one is stored (locked on PostgreSQL). */
 export async function findShadow<T extends ShadowMachineTypes>(tx: Tx, provider: Provider, key: string): Promise<Instance<T> | null> {
-  const rows = await tx.$queryRaw<RawShadow[]>`SELECT ${COLUMNS} FROM "shadow_credential" WHERE "key" = ${key} ${lock(provider)}`;
+  const rows = shadowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "shadow_credential" WHERE "key" = ${key} ${lock(provider)}`);
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
 /** A stand-in with its input and whole log (creation entry first): what replays read. */
 export async function readShadow(db: Tx, id: string): Promise<(Instance<ShadowMachineTypes> & { kind: CredentialKind; input: unknown; events: LoggedEvent[] }) | null> {
-  const rows = await db.$queryRaw<(RawShadow & { events: unknown })[]>`SELECT ${COLUMNS}, "events" FROM "shadow_credential" WHERE "id" = ${id}`;
+  const rows = loggedRows.all(await db.$queryRaw`SELECT ${COLUMNS}, "events" FROM "shadow_credential" WHERE "id" = ${id}`);
   const raw = rows[0];
   if (raw === undefined) return null;
-  const events = [...fromJson<LoggedEvent[]>(raw.events), ...(await readCredentialLog(db, id, 'shadow_credential_event'))];
-  return { ...toInstance<ShadowMachineTypes>(raw), kind: raw.kind as CredentialKind, input: fromJson(raw.input), events };
+  const events = [...raw.events, ...(await readCredentialLog(db, id, 'shadow_credential_event'))];
+  return { ...toInstance<ShadowMachineTypes>(raw), kind: raw.kind, input: raw.input, events };
 }
 
 /** `settlesAt`: the machine's own reading of its context (from when it answers as a new one would). */
@@ -119,7 +119,7 @@ export function shadowStore<T extends ShadowMachineTypes>(provider: Provider, se
       return true;
     },
     async reload(tx, reloadProvider, id) {
-      const rows = await tx.$queryRaw<RawShadow[]>`SELECT ${COLUMNS} FROM "shadow_credential" WHERE "id" = ${id} ${lock(reloadProvider)}`;
+      const rows = shadowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "shadow_credential" WHERE "id" = ${id} ${lock(reloadProvider)}`);
       return rows[0] === undefined ? null : toInstance<T>(rows[0]);
     },
   };

@@ -1,8 +1,10 @@
-import { Prisma } from '../storage/generated/sqlite/client.js';
+import { empty, sql, type Sql } from '../storage/sql.js';
 import type { Provider } from '../storage/database-url.js';
 import type { Tx } from '../storage/prisma.js';
 import type { LockableMethod } from './lockout-repository.js';
-import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
+import { Type } from 'typebox';
+import { RawUserColumns, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
+import { Column, reader } from './row-reader.js';
 import { toJson } from './json.js';
 import { isUniqueViolation } from './prisma-errors.js';
 import { timeValue } from './sql-values.js';
@@ -31,12 +33,14 @@ export interface AppLink {
 }
 
 /** Which column an identifier type names (a username is per app, on the association). */
-const IDENTIFIER_COLUMN: Readonly<Record<IdentifierType, Prisma.Sql>> = {
-  user_id: Prisma.sql`u."id"`,
-  email: Prisma.sql`u."email"`,
-  phone_number: Prisma.sql`u."phone_number"`,
-  username: Prisma.sql`ua."username"`,
+const IDENTIFIER_COLUMN: Readonly<Record<IdentifierType, Sql>> = {
+  user_id: sql`u."id"`,
+  email: sql`u."email"`,
+  phone_number: sql`u."phone_number"`,
+  username: sql`ua."username"`,
 };
+
+const appUserRows = reader('user', 'a user row with its lockout', Type.Object({ ...RawUserColumns, lockedUntil: Column.nullable(Column.date) }));
 
 /** The user with this (normalised) identifier, if it is associated with the app, with the user's
  * lockout from `lockoutMethod` for this app when asked: one statement. */
@@ -47,10 +51,10 @@ export async function findAppUser(
   value: string,
   lockoutMethod: LockableMethod | null = null,
 ): Promise<{ user: UserRecord; lockedUntil: number | null } | null> {
-  const rows = await db.$queryRaw<(RawUser & { lockedUntil: Date | null })[]>`SELECT ${USER_COLUMNS}, l."locked_until" AS "lockedUntil"
+  const rows = appUserRows.all(await db.$queryRaw`SELECT ${USER_COLUMNS}, l."locked_until" AS "lockedUntil"
     FROM "user" u JOIN "user_app" ua ON ua."user_id" = u."id" AND ua."app_id" = ${scope.appId}
     LEFT JOIN "lockout" l ON l."app_id" = ${scope.appId} AND l."user_id" = u."id" AND l."method" = ${lockoutMethod ?? ''}
-    WHERE u."tenant_id" = ${scope.tenantId} AND ${IDENTIFIER_COLUMN[type]} = ${value} LIMIT 1`;
+    WHERE u."tenant_id" = ${scope.tenantId} AND ${IDENTIFIER_COLUMN[type]} = ${value} LIMIT 1`);
   const raw = rows[0];
   return raw === undefined ? null : { user: userFromRaw(raw), lockedUntil: raw.lockedUntil?.getTime() ?? null };
 }
@@ -115,13 +119,13 @@ export async function associateUser(db: Tx, userId: string, appId: string, link:
 export async function recordLogin(db: Tx, provider: Provider, user: UserRecord, at: number, verified: 'email' | 'phone' | null): Promise<void> {
   // SQL rather than the model's `update`: on every login, and the model reads the row back.
   const now = timeValue(provider, new Date(at));
-  const activated = user.status === 'Pending' ? Prisma.sql`, "status" = ${'Active'}, "status_changed_at" = ${now}` : Prisma.empty;
+  const activated = user.status === 'Pending' ? sql`, "status" = ${'Active'}, "status_changed_at" = ${now}` : empty;
   const verifiedNow =
     verified === 'email' && user.emailVerifiedAt === null
-      ? Prisma.sql`, "email_verified_at" = ${now}`
+      ? sql`, "email_verified_at" = ${now}`
       : verified === 'phone' && user.phoneVerifiedAt === null
-        ? Prisma.sql`, "phone_verified_at" = ${now}`
-        : Prisma.empty;
+        ? sql`, "phone_verified_at" = ${now}`
+        : empty;
   await db.$executeRaw`UPDATE "user" SET "last_auth_at" = ${now}, "updated_at" = ${now}${activated}${verifiedNow} WHERE "id" = ${user.id}`;
 }
 

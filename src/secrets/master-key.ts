@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { MasterKeySource } from '../config.js';
+import { errorCodeOf } from '../fields.js';
 
 // The key-encryption key (KEK): from KEYSTATE_MASTER_KEY, from KEYSTATE_MASTER_KEY_FILE (e.g. a
 // mounted secret), or, in development only (loadConfig refuses production without one), generated
@@ -48,7 +49,7 @@ function writeGeneratedKey(path: string): void {
     // wx: never overwrite a key another process wrote in between.
     writeFileSync(path, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const code = errorCodeOf(error) ?? 'error';
     if (code === 'EEXIST') return;
     // A full disk can leave the file created and empty: the next start would take it for a bad key.
     if (code === 'ENOSPC') rmSync(path, { force: true });
@@ -62,7 +63,7 @@ function readKeyFile(path: string, what: string): Buffer {
   try {
     text = readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new MasterKeyError(`${what}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new MasterKeyError(`${what}: cannot read ${path} (${errorCodeOf(error) ?? 'error'})`);
   }
   const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) ? Buffer.from(text.replaceAll('-', '+').replaceAll('_', '/'), 'base64') : Buffer.alloc(0);
   if (key.length !== 32) throw new MasterKeyError(`${what}: ${path} must hold 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);

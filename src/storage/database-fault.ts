@@ -100,7 +100,7 @@ const PG_CONNECTION_MESSAGES: readonly [RegExp, DatabaseFaultReason][] = [
 /** What is read of an error (and of an adapter error's `cause`, a MappedError). */
 type Shape = { code?: unknown; message?: unknown; meta?: { driverAdapterError?: unknown }; cause?: unknown; severity?: unknown; syscall?: unknown; name?: unknown; kind?: unknown; originalCode?: unknown };
 
-const shapeOf = (value: unknown): Shape | null => (typeof value === 'object' && value !== null ? (value as Shape) : null);
+const shapeOf = (value: unknown): Shape | null => (typeof value === 'object' && value !== null ? value : null);
 
 /** The database fault an error stands for, or null when it is not one (a bug, a constraint…). */
 export function databaseFaultOf(error: unknown): DatabaseFault | null {

@@ -50,7 +50,7 @@ export function readMigrations(dir: string): MigrationList {
         try {
           content = { tag: 'ok', value: readFileSync(join(dir, name, 'migration.sql'), 'utf8') };
         } catch (error) {
-          content = { tag: 'error', value: (error as Error).message };
+          content = { tag: 'error', value: error instanceof Error ? error.message : String(error) };
         }
         return { path: name, migrationFile: { path: 'migration.sql', content } };
       }),

@@ -13,6 +13,7 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
+import { fieldOf } from '../fields.js';
 
 /** The part of the global WebAssembly API used here (the project's `lib` has no WebAssembly types). */
 const wasmApi = (
@@ -70,7 +71,8 @@ async function schemaEngineRuntime(): Promise<WasmRuntime> {
       const bytes = await readFile(join(dirname(glue), 'schema_engine_bg.wasm'));
       const { instance } = await wasmApi.instantiate(bytes, { './schema_engine_bg.js': imports });
       bindings.__wbg_set_wasm(instance.exports);
-      (instance.exports.__wbindgen_start as () => void)();
+      const start = instance.exports.__wbindgen_start;
+      if (typeof start === 'function') start();
     })();
     runtime = { bindings, ready, timers, queue: Promise.resolve() };
     registry.set(bindings, runtime);
@@ -132,7 +134,7 @@ function engineError(error: unknown, registry: ErrorRegistry): Error {
   const id = /External error id#(\d+)/.exec(error.message)?.[1];
   const driverError = id === undefined ? undefined : registry.consumeError(Number(id))?.error;
   if (driverError instanceof Error) return new Error(`Schema engine error: ${driverError.message}`, { cause: driverError });
-  const code = (error as Error & { code?: unknown }).code;
+  const code = fieldOf(error, 'code');
   if (typeof code === 'string' && !error.message.startsWith(code)) {
     return new Error(`Schema engine error ${code}: ${error.message}`, { cause: error });
   }

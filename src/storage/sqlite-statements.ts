@@ -1,4 +1,5 @@
 import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
+import { oldestKey } from '../fields.js';
 
 // Prisma's better-sqlite3 adapter prepares every statement on every call (`client.prepare(sql)
 // .bind(args)`), and SQLite's prepare is most of a simple query's cost (measured: `prepare` was the
@@ -61,7 +62,7 @@ export function reusePreparedStatements(adapter: SqlDriverAdapter): void {
     let statement = cache.get(sql);
     if (statement === undefined) {
       statement = reusable(prepare(sql));
-      if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value as string);
+      if (cache.size >= MAX_STATEMENTS) cache.delete(oldestKey(cache) ?? '');
       cache.set(sql, statement);
     }
     return statement;

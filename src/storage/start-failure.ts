@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DatabaseFaultReason, databaseFaultOf } from './database-fault.js';
 import { providerOf, sqliteFilePath } from './database-url.js';
+import { errorCodeOf } from '../fields.js';
 
 export class StorageStartError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -52,7 +53,7 @@ function placeProblem(file: string): string | null {
   try {
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCodeOf(error);
     return code === 'EROFS' ? `${dir} is on a read-only filesystem` : `${dir} is not writable by this process (${code})`;
   }
   const { bavail, bsize } = statfsSync(dir);
@@ -61,7 +62,7 @@ function placeProblem(file: string): string | null {
     try {
       accessSync(file, constants.W_OK);
     } catch (error) {
-      return `${file} is not writable by this process (${(error as NodeJS.ErrnoException).code})`;
+      return `${file} is not writable by this process (${errorCodeOf(error)})`;
     }
   }
   return null;

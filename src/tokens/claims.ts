@@ -1,3 +1,4 @@
+import { fieldOf } from '../fields.js';
 // Which claims go into a user's ID and access tokens (mosaic-backend-api.md §4.1, §4.2).
 // Defaults are always present; everything else only when the app asks through `claims`.
 
@@ -32,7 +33,7 @@ type Resolver = (user: UserClaimsSource, option: ClaimOption) => unknown;
 // Object.hasOwn, so a name like "constructor", "__proto__" or "toString" never reaches an
 // inherited property (an object's prototype is not a claim).
 const own = (data: unknown, key: string): unknown =>
-  data !== null && typeof data === 'object' && !Array.isArray(data) && Object.hasOwn(data, key) ? (data as Record<string, unknown>)[key] : undefined;
+  data !== null && typeof data === 'object' && !Array.isArray(data) && Object.hasOwn(data, key) ? fieldOf(data, key) : undefined;
 
 const pickFields = (data: Readonly<Record<string, unknown>> | null, option: ClaimOption): unknown => {
   if (data === null) return undefined;

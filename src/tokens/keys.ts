@@ -49,14 +49,21 @@ export async function generateSigningKey(alg: SigningAlg): Promise<{ kid: string
   };
 }
 
+/** jose imports an `oct` JWK as bytes: a signing key's JWK is never one. */
+async function importAsymmetric(jwk: JWK, alg: SigningAlg): Promise<CryptoKey> {
+  const key = await importJWK(jwk, alg);
+  if (key instanceof Uint8Array) throw new Error(`a ${alg} signing key cannot be a symmetric JWK`);
+  return key;
+}
+
 export async function importSigningKey(
   stored: { kid: string; alg: SigningAlg; privateJwk: JWK; publicJwk: JWK; activatesAt: number; retiredAt: number | null },
 ): Promise<SigningKey> {
   return {
     kid: stored.kid,
     alg: stored.alg,
-    privateKey: (await importJWK(stored.privateJwk, stored.alg)) as CryptoKey,
-    publicKey: (await importJWK(stored.publicJwk, stored.alg)) as CryptoKey,
+    privateKey: await importAsymmetric(stored.privateJwk, stored.alg),
+    publicKey: await importAsymmetric(stored.publicJwk, stored.alg),
     publicJwk: stored.publicJwk,
     activatesAt: stored.activatesAt,
     retiredAt: stored.retiredAt,

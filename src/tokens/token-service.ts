@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { Clock } from '../clock.js';
 import { toSeconds } from '../clock.js';
 import { AuthError } from '../errors.js';
-import { newId } from '../secrets/random.js';
 import { amrOf, type ClaimsRequest, requestedClaims, type UserClaimsSource } from './claims.js';
 import type { KeyStore } from '../keys/key-store.js';
+import { oldestKey } from '../fields.js';
+import { createJwtCodec } from './jwt-codec.js';
 
 // Signs and verifies every JWT this server issues. One algorithm signs (TOKEN_SIGNING_ALG), every
 // token carries `kid`, `iss`, `iat`, `exp` and `jti`, and verification pins algorithm, issuer,
@@ -102,41 +103,7 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
   // secret rotation) is checked on every request against the caller's app, not here.
   const verified = new Map<string, ClientPrincipal>();
 
-  const sign = (payload: JWTPayload, typ: string, ttlSeconds: number, signer = keys.signing().signerAt(clock.now())): Promise<string> => {
-    const now = toSeconds(clock.now());
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ })
-      .setIssuer(issuer)
-      .setIssuedAt(now)
-      .setExpirationTime(now + ttlSeconds)
-      .setJti(newId())
-      .sign(signer.key);
-  };
-
-  /** A token this server signed, of this `typ` (so one kind never passes as another), unexpired. */
-  async function verifyJwt(token: string, typ: string, requiredClaims: string[]): Promise<JWTPayload> {
-    try {
-      const { payload } = await jwtVerify(
-        token,
-        async (header) => {
-          if (header.kid === undefined) throw new joseErrors.JWKSNoMatchingKey();
-          const now = clock.now();
-          let verifier = keys.signing().verifierAt(header.kid, now);
-          // A key rotated in on another instance: re-read the keys (at most once a second, so
-          // forged kids cannot turn into a database load).
-          if (verifier === undefined && (await keys.refreshIfIdle())) verifier = keys.signing().verifierAt(header.kid, now);
-          if (verifier === undefined || verifier.alg !== header.alg) throw new joseErrors.JWKSNoMatchingKey();
-          return verifier.key;
-        },
-        { issuer, typ, algorithms: [...keys.signing().algorithms], currentDate: new Date(clock.now()), requiredClaims },
-      );
-      return payload;
-    } catch (error) {
-      // jose's messages stay here: the caller only learns "Invalid token".
-      const reason = error instanceof joseErrors.JOSEError ? error.code : 'malformed';
-      throw new AuthError('TOKEN_INVALID', { details: { reason } });
-    }
-  }
+  const { sign, verifyJwt } = createJwtCodec({ issuer, clock, keys });
 
   return {
     get algorithm() {
@@ -167,51 +134,19 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
       const known = verified.get(token);
       if (known !== undefined && known.expiresAt > clock.now()) return known;
       verified.delete(token);
-      const payload = await verifyJwt(token, CLIENT_TOKEN_TYP, ['exp', 'iat', 'client_id', 'app_id', 'tid']);
-      const { app_id: appId, tid: tenantId, client_id: clientId, [SECRET_VERSION_CLAIM]: secretVersion = 1 } = payload;
-      if (typeof appId !== 'string' || typeof tenantId !== 'string' || typeof clientId !== 'string' || payload.sub !== clientId || !Number.isInteger(secretVersion)) {
-        throw new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
-      }
-      const principal = { appId, tenantId, clientId, secretVersion: secretVersion as number, expiresAt: (payload.exp ?? 0) * 1000 };
-      if (verified.size >= VERIFIED_CLIENT_TOKENS) verified.delete(verified.keys().next().value as string);
+      const principal = clientPrincipalOf(await verifyJwt(token, CLIENT_TOKEN_TYP, ['exp', 'iat', 'client_id', 'app_id', 'tid']));
+      if (verified.size >= VERIFIED_CLIENT_TOKENS) verified.delete(oldestKey(verified) ?? '');
       verified.set(token, principal);
       return principal;
     },
 
     async verifyUserAccessToken(token) {
-      const payload = await verifyJwt(token, USER_ACCESS_TOKEN_TYP, ['exp', 'iat', 'sub', 'app_id', 'tid', SESSION_CLAIM]);
-      const { sub: userId, app_id: appId, tid: tenantId, [SESSION_CLAIM]: sessionId } = payload;
-      if (typeof userId !== 'string' || typeof appId !== 'string' || typeof tenantId !== 'string' || typeof sessionId !== 'string') {
-        throw new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
-      }
+      const { sub: userId, app_id: appId, tid: tenantId, [SESSION_CLAIM]: sessionId } = await verifyJwt(token, USER_ACCESS_TOKEN_TYP, ['exp', 'iat', 'sub', 'app_id', 'tid', SESSION_CLAIM]);
+      if (typeof userId !== 'string' || typeof appId !== 'string' || typeof tenantId !== 'string' || typeof sessionId !== 'string') throw invalidClaims();
       return { userId, appId, tenantId, sessionId };
     },
 
-    prepareUserTokens(app, user, grant, sessionId) {
-      return {
-        access: {
-          sub: user.id,
-          ...(sessionId === null ? {} : { [SESSION_CLAIM]: sessionId }),
-          aud: grant.resource ?? DEFAULT_AUDIENCE,
-          scope: 'openid offline_access',
-          roles: [],
-          tid: app.tenantId,
-          client_id: app.clientId,
-          app_id: app.id,
-          app_name: app.name,
-          ...requestedClaims(user, grant.claims?.access_token),
-        },
-        id: {
-          ...requestedClaims(user, grant.claims?.id_token),
-          sub: user.id,
-          tid: app.tenantId,
-          aud: app.clientId,
-          auth_time: toSeconds(grant.authTime),
-          amr: amrOf(grant.methods),
-          ...(grant.approvalData ? { approval_data: grant.approvalData } : {}),
-        },
-      };
-    },
+    prepareUserTokens: userTokenPayloads,
 
     async signUserTokens(prepared) {
       // Both tokens of a set come from one key, so at_hash is computed for the right algorithm.
@@ -222,6 +157,43 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
     },
 
     jwks: () => keys.signing().jwksAt(clock.now()),
+  };
+}
+
+const invalidClaims = () => new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
+
+/** The caller a verified client token names; its claims are checked, not trusted. */
+function clientPrincipalOf(payload: JWTPayload): ClientPrincipal {
+  const { app_id: appId, tid: tenantId, client_id: clientId, [SECRET_VERSION_CLAIM]: secretVersion = 1 } = payload;
+  if (typeof appId !== 'string' || typeof tenantId !== 'string' || typeof clientId !== 'string' || payload.sub !== clientId) throw invalidClaims();
+  if (typeof secretVersion !== 'number' || !Number.isInteger(secretVersion)) throw invalidClaims();
+  return { appId, tenantId, clientId, secretVersion, expiresAt: (payload.exp ?? 0) * 1000 };
+}
+
+/** The claims of a user's access and ID tokens (signed later, in one go: signUserTokens). */
+function userTokenPayloads(app: AppIdentity, user: UserClaimsSource, grant: UserGrant, sessionId: string | null): PreparedUserTokens {
+  return {
+    access: {
+      sub: user.id,
+      ...(sessionId === null ? {} : { [SESSION_CLAIM]: sessionId }),
+      aud: grant.resource ?? DEFAULT_AUDIENCE,
+      scope: 'openid offline_access',
+      roles: [],
+      tid: app.tenantId,
+      client_id: app.clientId,
+      app_id: app.id,
+      app_name: app.name,
+      ...requestedClaims(user, grant.claims?.access_token),
+    },
+    id: {
+      ...requestedClaims(user, grant.claims?.id_token),
+      sub: user.id,
+      tid: app.tenantId,
+      aud: app.clientId,
+      auth_time: toSeconds(grant.authTime),
+      amr: amrOf(grant.methods),
+      ...(grant.approvalData ? { approval_data: grant.approvalData } : {}),
+    },
   };
 }
 

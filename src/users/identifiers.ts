@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { IdentifierType } from '../repositories/user-repository.js';
+import { isOneOf } from '../fields.js';
 
 // Identifiers are normalised once, the same way when stored and when looked up: emails
 // lower-cased, phone numbers in E.164.
@@ -7,7 +8,7 @@ import type { IdentifierType } from '../repositories/user-repository.js';
 export const IDENTIFIER_TYPES: readonly IdentifierType[] = ['email', 'phone_number', 'user_id', 'username'];
 
 export function isIdentifierType(value: string): value is IdentifierType {
-  return (IDENTIFIER_TYPES as readonly string[]).includes(value);
+  return isOneOf(IDENTIFIER_TYPES, value);
 }
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();

@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { Answer } from '../../machines/shared/answers.js';
 import type { MachineDefinition, MachineTypes } from '../engine/definition.js';
 import { leafStates } from '../engine/effect-check.js';
+import { fieldOf } from '../fields.js';
 
 // A statechart as nodes and edges, read from the machine definition itself (the same object the
 // runner runs): change a machine and its picture changes. What the visualizer lays out and draws,
@@ -55,7 +56,7 @@ const pathOf = (node: StateNode) => node.path.join('.');
 
 /** The name of an action as the chart refers to it; inline context updates read "assign". */
 function actionName(action: unknown): string {
-  const type = typeof action === 'string' ? action : (action as { type?: unknown } | null)?.type;
+  const type = typeof action === 'string' ? action : fieldOf(action, 'type');
   if (typeof type !== 'string') return 'inline';
   return type === 'xstate.assign' ? 'assign' : type;
 }
@@ -63,7 +64,7 @@ function actionName(action: unknown): string {
 function guardName(guard: unknown): string | null {
   if (guard === undefined || guard === null) return null;
   if (typeof guard === 'string') return guard;
-  const type = (guard as { type?: unknown }).type;
+  const type = fieldOf(guard, 'type');
   return typeof type === 'string' ? type : 'inline';
 }
 

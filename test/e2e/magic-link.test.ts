@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../src/engine/definition.js';
-import { fromJson } from '../../src/repositories/json.js';
+import { fromJson } from '../helpers/stored-json.js';
 import { readSession } from '../../src/repositories/session-repository.js';
 import { authenticate, client, codeByEmail, db, linkIn, MINUTE, newUser, REDIRECT, server, smtp, useMagicLinkFixture } from '../helpers/magic-link-fixture.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TotpContext } from '../../machines/totp.machine.js';
-import { fromJson } from '../../src/repositories/json.js';
+import { fromJson } from '../helpers/stored-json.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { goodCode, login, loginSubjects, wrongCodes } from '../helpers/login-subjects.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { instanceView } from '../../src/admin/instance-views.js';
 import { totpDefinition } from '../../src/credentials/definitions.js';
 import { readCredential } from '../../src/repositories/credential-repository.js';
-import { fromJson } from '../../src/repositories/json.js';
+import { fromJson } from '../helpers/stored-json.js';
 import { jsonValue, timeValue } from '../../src/repositories/sql-values.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { openStorage } from '../../src/storage/prisma.js';

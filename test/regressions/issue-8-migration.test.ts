@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../src/repositories/session-repository.js';
-import { fromJson } from '../../src/repositories/json.js';
+import { fromJson } from '../helpers/stored-json.js';
 import { newSecret } from '../../src/secrets/random.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { openStorage } from '../../src/storage/prisma.js';

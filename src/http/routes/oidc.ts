@@ -8,6 +8,7 @@ import { AuthError } from '../../errors.js';
 import type { TokenService } from '../../tokens/token-service.js';
 import type { RateLimiter } from '../../limits/rate-limiter.js';
 import { MessageBody } from '../schemas/common.js';
+import { fieldOf } from '../../fields.js';
 
 // The client-credentials token endpoint (§1.3, served at /oidc/token and /cis/oidc/token), the
 // JWKS and the discovery document (§2.13).
@@ -24,6 +25,13 @@ const TokenBody = Type.Object(
 );
 
 export const TOKEN_PATHS = ['/oidc/token', '/cis/oidc/token'] as const;
+
+/** The credentials a body names, read before validation (the rate limit runs first). */
+function bodyCredentials(body: unknown): { client_id?: string; client_secret?: string } {
+  const clientId = fieldOf(body, 'client_id');
+  const clientSecret = fieldOf(body, 'client_secret');
+  return { ...(typeof clientId === 'string' ? { client_id: clientId } : {}), ...(typeof clientSecret === 'string' ? { client_secret: clientSecret } : {}) };
+}
 
 /** client_secret_basic (RFC 6749 §2.3.1: both parts form-urlencoded) or client_secret_post. */
 export function clientCredentials(request: FastifyRequest, body: { client_id?: string; client_secret?: string }): { clientId: string; clientSecret: string } {
@@ -54,7 +62,7 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; tokens: T
   const limitPerClient = async (request: FastifyRequest): Promise<void> => {
     let subject: string;
     try {
-      subject = `client:${clientCredentials(request, (request.body ?? {}) as { client_id?: string }).clientId}`;
+      subject = `client:${clientCredentials(request, bodyCredentials(request.body)).clientId}`;
     } catch {
       subject = `ip:${request.ip}`;
     }
