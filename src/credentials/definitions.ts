@@ -6,7 +6,7 @@ import type { MachineDefinition } from '../engine/definition.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import type { CredentialTypes } from '../repositories/credential-repository.js';
 import type { ShadowTypes } from '../repositories/shadow-credential-repository.js';
-import type { AuthenticationRequest, FactorVerdict } from '../flows/session/post-login.js';
+import type { AuthenticationRequest, LoginVerdict } from '../flows/session/post-login.js';
 
 // The credential machines as the runner sees them: their types, versions and log policies. Never
 // a secret in a logged field: a password or a code travels with the request, to the effect that
@@ -40,7 +40,7 @@ export interface PasswordTypes extends CredentialTypes {
   readonly effects: PasswordEffects;
   readonly state: PasswordState;
   readonly request: CredentialRequest & { readonly hashing: PasswordHashing };
-  readonly outputs: { readonly comparePassword: PasswordComparison; readonly recordAuthentication: FactorVerdict };
+  readonly outputs: { readonly comparePassword: PasswordComparison; readonly recordAuthentication: LoginVerdict };
 }
 
 export interface TotpTypes extends CredentialTypes {
@@ -50,7 +50,7 @@ export interface TotpTypes extends CredentialTypes {
   readonly effects: TotpEffects;
   readonly state: TotpState;
   readonly request: CredentialRequest;
-  readonly outputs: { readonly recordAuthentication: FactorVerdict };
+  readonly outputs: { readonly recordAuthentication: LoginVerdict };
 }
 
 /** A credential kind's machine as a stand-in runs it (src/credentials/shadow-credentials.ts): the

@@ -72,7 +72,13 @@ async function within<R>(work: Promise<R>, ms: number): Promise<R | undefined> {
 
 interface DeliveringTypes extends MachineTypes {
   readonly effects: { holdDelivery: undefined; deliverChallenge: unknown; scheduleDelivery: { readonly afterMs: number; readonly attempts: number }; releaseDelivery: undefined };
+  readonly request: MachineTypes['request'] & KeptMessageRequest;
   readonly outputs: { readonly holdDelivery: KeptMessage };
+}
+
+/** What the delivery worker hands a flow with `delivery.due`: the kept message, opened. */
+export interface KeptMessageRequest {
+  readonly kept?: KeptMessage;
 }
 
 /** The effects of a flow's kept message; `render` makes the message from what the send holds. */
@@ -96,8 +102,9 @@ export function keptMessageHandlers<T extends DeliveringTypes>(deps: DeliveryDep
   const deliverChallenge: EffectHandler<T, unknown> = {
     phase: 'afterCommit',
     async run(_params, effect) {
-      const message: KeptMessage | undefined = effect.outputs.holdDelivery;
-      if (message === undefined) throw new Error('deliverChallenge ran without holdDelivery');
+      // The message this step kept, or the one the worker opened for a retry.
+      const message: KeptMessage | undefined = effect.outputs.holdDelivery ?? effect.request.kept;
+      if (message === undefined) throw new Error('deliverChallenge ran without a kept message');
       const flowId = effect.instanceId;
       const attempt = attemptDelivery(deps, flowId, message);
       const outcome = await within(attempt, deps.firstAttemptMs);

@@ -1,7 +1,7 @@
 import { MAGIC_LINK_EFFECTS, type MagicLinkContext, type MagicLinkEffects, type MagicLinkEvent, type MagicLinkInput, magicLinkMachine } from '../../../machines/magic-link.machine.js';
 import { magicLinkAnswers, type MagicLinkState } from '../../../machines/magic-link.answers.js';
 import type { Config } from '../../config.js';
-import { type DeliveryDeps, type KeptMessage, keptMessageHandlers } from '../../delivery/kept-messages.js';
+import { type DeliveryDeps, type KeptMessage, type KeptMessageRequest, keptMessageHandlers } from '../../delivery/kept-messages.js';
 import { type EmailContent, renderMagicLinkEmail } from '../../delivery/templates/magic-link-email.js';
 import type { EffectContext, MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
@@ -9,7 +9,7 @@ import type { Provider } from '../../storage/database-url.js';
 import { flowStore, type FlowTypes } from '../../repositories/flow-repository.js';
 import { newSecret } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import { type AuthenticationRequest, type FactorVerdict, recordAuthenticationHandler } from '../session/post-login.js';
+import { type AuthenticationRequest, type LoginVerdict, recordAuthenticationHandler } from '../session/post-login.js';
 
 // The magic-link flow as the runner runs it: its definition, store and effect handlers.
 
@@ -25,7 +25,7 @@ export interface MagicLinkSendRequest {
   readonly primaryColor: string | null;
 }
 
-export interface MagicLinkRequest {
+export interface MagicLinkRequest extends KeptMessageRequest {
   readonly app: AppRecord;
   readonly send?: MagicLinkSendRequest;
   readonly authentication?: AuthenticationRequest;
@@ -42,7 +42,7 @@ export interface MagicLinkTypes extends FlowTypes {
     /** The link with its plaintext code: it lives only in this request, for the message (or the direct answer). */
     readonly issueChallenge: { readonly link: string };
     readonly holdDelivery: KeptMessage;
-    readonly recordAuthentication: FactorVerdict;
+    readonly recordAuthentication: LoginVerdict;
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { OTP_EFFECTS, type OtpContext, type OtpEffects, type OtpEvent, type OtpInput, otpMachine } from '../../../machines/otp.machine.js';
 import { otpAnswers, type OtpState } from '../../../machines/otp.answers.js';
-import { type DeliveryDeps, type KeptMessage, keptMessageHandlers } from '../../delivery/kept-messages.js';
+import { type DeliveryDeps, type KeptMessage, type KeptMessageRequest, keptMessageHandlers } from '../../delivery/kept-messages.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { renderOtpEmail } from '../../delivery/templates/otp-email.js';
 import { renderOtpSms } from '../../delivery/templates/otp-sms.js';
@@ -11,7 +11,7 @@ import type { Provider } from '../../storage/database-url.js';
 import { flowStore, type FlowTypes } from '../../repositories/flow-repository.js';
 import { lock } from '../../repositories/lockout-repository.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import { type AuthenticationRequest, type FactorVerdict, recordAuthenticationHandler } from '../session/post-login.js';
+import { type AuthenticationRequest, type LoginVerdict, recordAuthenticationHandler } from '../session/post-login.js';
 
 // The passcode flow as the runner runs it: its definition, store and effect handlers.
 
@@ -24,7 +24,7 @@ export interface OtpSendRequest {
   readonly sms: { readonly customMessage: string | null; readonly senderId: string | null };
 }
 
-export interface OtpRequest {
+export interface OtpRequest extends KeptMessageRequest {
   readonly app: AppRecord;
   readonly send?: OtpSendRequest;
   readonly authentication?: AuthenticationRequest;
@@ -43,7 +43,7 @@ export interface OtpTypes extends FlowTypes {
     /** The plaintext code: it lives only in this request, for the message (or the direct answer). */
     readonly issueChallenge: { readonly code: string };
     readonly holdDelivery: KeptMessage;
-    readonly recordAuthentication: FactorVerdict;
+    readonly recordAuthentication: LoginVerdict;
   };
 }
 

@@ -16,6 +16,7 @@ import { findLoginSubject } from '../../users/login-user.js';
 import type { Argon2Gate } from '../../credentials/argon2-gate.js';
 import type { PasswordTypes, Shadowed } from '../../credentials/definitions.js';
 import { credentialLoginFacts, NOBODY } from '../../credentials/login-facts.js';
+import { sessionForFactor } from '../session/named-session.js';
 import type { PasswordCredentials } from './effects.js';
 import type { RefusalFloor } from '../../credentials/refusal-floor.js';
 import { passwordLoginPolicy } from './policy.js';
@@ -74,7 +75,8 @@ export function createPasswordLogin(deps: PostLoginDeps & {
     const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, { type: request.usernameType, identifier: request.username, bucket: 'password-authenticate', limit: deps.limits.authenticate });
     return runner.transaction(async (steps): Promise<Counted> => {
       const standInInput = { userId: user?.id ?? NOBODY, setAt: deps.clock.now(), temporary: false };
-      const { slot, named } = await credentialLoginFacts<PasswordTypes>(steps, deps, { app, user, countedAs, kind: 'password', method: PASSWORD_METHOD, sessionId: request.sessionId, standIns: deps.standIns, standInInput });
+      const { slot } = await credentialLoginFacts<PasswordTypes>(steps, { app, user, countedAs, kind: 'password', standIns: deps.standIns, standInInput });
+      const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user?.id ?? NOBODY, method: PASSWORD_METHOD });
       const event = { type: 'password.submit', session: named?.verdict ?? null, policy: passwordLoginPolicy(app) } as const;
       const login = { app, proof: request.password, hashing: {} };
       if (slot.kind === 'standIn') return { kind: 'standIn', step: await steps.send(deps.standIns, slot.instance, event, login) };

@@ -1,14 +1,14 @@
 import { REFRESH_FAMILY_EFFECTS, type RefreshFamilyContext, type RefreshFamilyEffects, type RefreshFamilyEvent, type RefreshFamilyInput, refreshFamilyMachine } from '../../../machines/refresh-family.machine.js';
 import { refreshFamilyAnswers, type RefreshFamilyState } from '../../../machines/refresh-family.answers.js';
-import type { MachineDefinition, RegisteredMachine, TxSteps } from '../../engine/definition.js';
+import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import { type PreparedTokens, signTokens, type TokenResponse } from '../session/token-results.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { keepRotatedOutToken, refreshFamilyStore, type RefreshFamilyTypes as FamilyRowTypes } from '../../repositories/refresh-family-repository.js';
 import type { UserRecord } from '../../repositories/user-repository.js';
-import { newId, newSecret } from '../../secrets/random.js';
+import { newSecret } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { Provider } from '../../storage/database-url.js';
-import type { TokenService, UserGrant } from '../../tokens/token-service.js';
+import type { TokenService } from '../../tokens/token-service.js';
 
 // The refresh-token family as the runner runs it: its definition, store and effect handlers.
 
@@ -69,29 +69,4 @@ export function createRefreshFamilies(deps: { hasher: SecretHasher; tokens: Toke
       },
     },
   };
-}
-
-/** Mints a family for a new authentication and returns its first token. */
-export async function mintRefreshFamily(
-  steps: TxSteps,
-  families: RefreshFamilies,
-  args: { hasher: SecretHasher; app: AppRecord; user: UserRecord; sessionId: string | null; grant: UserGrant; at: number },
-): Promise<string> {
-  const token = newSecret();
-  await steps.start(families, {
-    id: newId(),
-    appId: args.app.id,
-    input: { expiresAt: args.at + REFRESH_FAMILY_TTL_MS },
-    create: {
-      tenantId: args.app.tenantId,
-      appId: args.app.id,
-      userId: args.user.id,
-      sessionId: args.sessionId,
-      currentHash: args.hasher.hash(token),
-      grant: args.grant,
-      expiresAt: args.at + REFRESH_FAMILY_TTL_MS,
-    },
-    request: { app: args.app, user: args.user },
-  });
-  return token;
 }

@@ -1,10 +1,8 @@
 import { SESSION_EFFECTS, type SessionContext, type SessionEffects, type SessionEvent, type SessionInput, sessionMachine } from '../../../machines/session.machine.js';
 import { sessionAnswers, type SessionState } from '../../../machines/session.answers.js';
-import type { MachineDefinition, RegisteredMachine, TxSteps } from '../../engine/definition.js';
+import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { sessionStore, type SessionTypes as SessionRowTypes } from '../../repositories/session-repository.js';
-import { newId, newSecret } from '../../secrets/random.js';
-import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { Provider } from '../../storage/migrate.js';
 
 // The session as the runner runs it: its definition and store (it names no effect).
@@ -45,18 +43,4 @@ export type Sessions = RegisteredMachine<SessionMachineTypes>;
 export function createSessions(deps: { provider: Provider }): Sessions {
   // The session names no effect (machines/session.machine.ts): its follow-ups are the post-login step.
   return { definition: sessionDefinition, store: sessionStore<SessionMachineTypes>(deps.provider), handlers: {} };
-}
-
-/** Opens a session for a first authentication; returns the public session id (a bearer secret). */
-export async function openSession(steps: TxSteps, sessions: Sessions, args: { hasher: SecretHasher; app: AppRecord; userId: string; method: string; at: number }): Promise<{ sessionId: string; id: string; context: SessionContext }> {
-  const sessionId = newSecret();
-  const id = newId();
-  const step = await steps.start(sessions, {
-    id,
-    appId: args.app.id,
-    input: { tenantId: args.app.tenantId, userId: args.userId, method: args.method, at: args.at, ttlMs: SESSION_TTL_MS },
-    create: { idHash: args.hasher.hash(sessionId), tenantId: args.app.tenantId, userId: args.userId },
-    request: { app: args.app },
-  });
-  return { sessionId, id, context: step.context };
 }

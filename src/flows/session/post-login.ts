@@ -5,8 +5,11 @@ import { recordLogin, type UserRecord } from '../../repositories/user-repository
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
 import type { TokenService, UserGrant } from '../../tokens/token-service.js';
-import { mintRefreshFamily, type RefreshFamilies } from '../refresh/effects.js';
-import { openSession, type SessionMachineTypes, type Sessions } from './effects.js';
+import type { RefreshFamilies } from '../refresh/effects.js';
+import { mintRefreshFamily } from '../refresh/mint.js';
+import { newId, newSecret } from '../../secrets/random.js';
+import { SESSION_TTL_MS, type SessionMachineTypes, type Sessions } from './effects.js';
+import type { SessionContext } from '../../../machines/session.machine.js';
 import { loadSession } from './named-session.js';
 import type { PreparedTokens } from './token-results.js';
 
@@ -39,14 +42,14 @@ export interface RecordAuthenticationParams {
 
 /** A factor's verdict as its step hands it to the use case: what was proven, when, and the
  * approval data the flow carries into the tokens. */
-export interface FactorVerdict extends RecordAuthenticationParams {
+export interface LoginVerdict extends RecordAuthenticationParams {
   readonly at: number;
   readonly approvalData: UserGrant['approvalData'];
 }
 
 /** The `recordAuthentication` effect of every factor: performs nothing, returns the verdict for
  * the use case to hand to `postLogin` (an effect never calls the runner). */
-export function recordAuthenticationHandler<T extends MachineTypes & { readonly context: { readonly approvalData?: UserGrant['approvalData'] } }>(): EffectHandler<T, RecordAuthenticationParams, FactorVerdict> {
+export function recordAuthenticationHandler<T extends MachineTypes & { readonly context: { readonly approvalData?: UserGrant['approvalData'] } }>(): EffectHandler<T, RecordAuthenticationParams, LoginVerdict> {
   return {
     phase: 'transaction',
     run: (params, { context, at }) => ({ output: { method: params.method, verifies: params.verifies, at, approvalData: context.approvalData ?? null } }),
@@ -63,7 +66,7 @@ export interface PostLoginDeps {
 export interface Login {
   readonly app: AppRecord;
   readonly authentication: AuthenticationRequest;
-  readonly verdict: FactorVerdict;
+  readonly verdict: LoginVerdict;
 }
 
 interface LoginSession {
@@ -71,6 +74,20 @@ interface LoginSession {
   readonly id: string;
   readonly methods: readonly string[];
   readonly authTime: number;
+}
+
+/** Opens a session for a first authentication; returns the public session id (a bearer secret). */
+export async function openSession(steps: TxSteps, sessions: Sessions, args: { hasher: SecretHasher; app: AppRecord; userId: string; method: string; at: number }): Promise<{ sessionId: string; id: string; context: SessionContext }> {
+  const sessionId = newSecret();
+  const id = newId();
+  const step = await steps.start(sessions, {
+    id,
+    appId: args.app.id,
+    input: { tenantId: args.app.tenantId, userId: args.userId, method: args.method, at: args.at, ttlMs: SESSION_TTL_MS },
+    create: { idHash: args.hasher.hash(sessionId), tenantId: args.app.tenantId, userId: args.userId },
+    request: { app: args.app },
+  });
+  return { sessionId, id, context: step.context };
 }
 
 /** The session the factor opens, or the named one after the session machine took the factor. */

@@ -14,7 +14,8 @@ import type { ClaimsRequest } from '../../tokens/claims.js';
 import { loadSession } from './named-session.js';
 import type { SessionMachineTypes, Sessions } from './effects.js';
 import type { Step, TxSteps } from '../../engine/definition.js';
-import { mintRefreshFamily, type RefreshFamilies } from '../refresh/effects.js';
+import type { RefreshFamilies } from '../refresh/effects.js';
+import { mintRefreshFamily } from '../refresh/mint.js';
 import type { TokenService, UserGrant } from '../../tokens/token-service.js';
 
 // Silent authentication (SSO), logout, and listing/revoking a user's sessions (mosaic-backend-api.md

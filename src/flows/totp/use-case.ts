@@ -15,6 +15,7 @@ import type { ClaimsRequest } from '../../tokens/claims.js';
 import { findLoginSubject } from '../../users/login-user.js';
 import type { Shadowed, TotpTypes } from '../../credentials/definitions.js';
 import { credentialLoginFacts, NOBODY } from '../../credentials/login-facts.js';
+import { sessionForFactor } from '../session/named-session.js';
 import type { TotpCredentials } from './effects.js';
 import type { RefusalFloor } from '../../credentials/refusal-floor.js';
 import { totpLoginPolicy } from './policy.js';
@@ -58,7 +59,8 @@ export function createTotpLogin(deps: PostLoginDeps & {
       const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, { type: request.identifierType, identifier: request.identifier, bucket: 'totp-authenticate', limit: deps.limits.authenticate });
       const login = await runner.transaction(async (steps) => {
         const standInInput = { userId: user?.id ?? NOBODY, registeredAt: deps.clock.now() };
-        const { slot, named } = await credentialLoginFacts<TotpTypes>(steps, deps, { app, user, countedAs, kind: 'totp', method: TOTP_METHOD, sessionId: request.sessionId, standIns: deps.standIns, standInInput });
+        const { slot } = await credentialLoginFacts<TotpTypes>(steps, { app, user, countedAs, kind: 'totp', standIns: deps.standIns, standInInput });
+        const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user?.id ?? NOBODY, method: TOTP_METHOD });
         const event = { type: 'totp.submit', session: named?.verdict ?? null, policy: totpLoginPolicy(app) } as const;
         const proven = { app, proof: request.token };
         if (slot.kind === 'standIn') return { answer: (await steps.send(deps.standIns, slot.instance, event, proven)).answer, ready: null };
