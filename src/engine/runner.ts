@@ -1,11 +1,10 @@
-import type { AnyMachineSnapshot } from 'xstate';
-import type { Answer } from '../../machines/shared/answers.js';
 import type { Clock } from '../clock.js';
 import { AuthError } from '../errors.js';
 import { retriedTransaction, StaleInstanceError } from '../repositories/retried-transaction.js';
 import type { Storage, Tx } from '../storage/prisma.js';
-import type { EffectContext, EffectHandler, EventInput, Instance, LoggedEvent, MachineTypes, RegisteredMachine, StartArgs, Step, TxSteps } from './definition.js';
+import type { EffectContext, EventInput, Instance, LoggedEvent, MachineTypes, RegisteredMachine, StartArgs, Step, TxSteps } from './definition.js';
 import { loggedFields } from './event-log.js';
+import { answerOf, erase, handlerOf, type Outputs, stepOf } from './registered.js';
 import { apply, type NamedEffect, restore, start, stateOf, type Transition } from './transitions.js';
 
 // The one runner. A request opens a transaction and takes steps in it: start an instance, or apply
@@ -30,8 +29,6 @@ interface Deferred {
   readonly outputs: Outputs;
 }
 
-/** One step's effect outputs by effect name, filled by the runner only. */
-type Outputs = Record<string, unknown>;
 
 export interface Runner {
   /** Runs `work` in one transaction (again on a lost version race), then the after-commit effects
@@ -41,29 +38,8 @@ export interface Runner {
   evaluate<T extends MachineTypes>(machine: RegisteredMachine<T>, instance: Instance<T>, event: EventInput<T>): Pick<Step<T>, 'accepted' | 'state' | 'answer'>;
 }
 
-export function answerOf<T extends MachineTypes>(machine: RegisteredMachine<T>, state: string, context: T['context']): Answer {
-  const answer = (machine.definition.answers as Readonly<Record<string, Answer | ((context: T['context']) => Answer)>>)[state];
-  if (answer === undefined) throw new Error(`${machine.definition.name}: no answer declared for state ${state}`);
-  return typeof answer === 'function' ? answer(context) : answer;
-}
-
 export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
   const { storage, clock } = deps;
-  /** Inside the runner every machine is handled alike; the typed API is what callers see. */
-  const any = <T extends MachineTypes>(machine: RegisteredMachine<T>) => machine as unknown as RegisteredMachine<MachineTypes>;
-
-  function stepOf<T extends MachineTypes>(machine: RegisteredMachine<T>, id: string, accepted: boolean, snapshot: AnyMachineSnapshot, outputs: Outputs): Step<T> {
-    const state = stateOf(snapshot) as T['state'];
-    return { id, accepted, state, context: snapshot.context as T['context'], answer: answerOf(machine, state, snapshot.context), outputs };
-  }
-
-  function handlerOf(machine: RegisteredMachine<MachineTypes>, effect: NamedEffect): EffectHandler<MachineTypes, unknown> {
-    const handler = (machine.handlers as Readonly<Record<string, EffectHandler<MachineTypes, unknown>>>)[effect.type];
-    // Checked at start for every machine (src/engine/effect-check.ts): reaching this is a bug.
-    if (handler === undefined) throw new Error(`${machine.definition.name}: no handler for effect ${effect.type}`);
-    return handler;
-  }
-
   /** One transaction's steps; what runs after its commit is collected in `afterCommit`. */
   function stepsIn(tx: Tx, afterCommit: Deferred[], latest: Map<string, Step<MachineTypes>>): TxSteps {
     /** Performs the inline effects of a transition and applies what they report, until the
@@ -114,7 +90,7 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
       tx,
       provider: storage.provider,
       async start<T extends MachineTypes>(typed: RegisteredMachine<T>, args: StartArgs<T>): Promise<Step<T>> {
-        const machine = any(typed);
+        const machine = erase(typed);
         const at = clock.now();
         const first = start(machine.definition.machine, args.input);
         const init: LoggedEvent = { seq: 1, type: 'xstate.init', at, state: stateOf(first.snapshot), fields: {} };
@@ -137,7 +113,7 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
       },
 
       async send<T extends MachineTypes>(typed: RegisteredMachine<T>, instance: Instance<T>, input: EventInput<T>, request: T['request']): Promise<Step<T>> {
-        const machine = any(typed);
+        const machine = erase(typed);
         if (instance.machineVersion !== machine.definition.version) throw new AuthError('FLOW_VERSION_RETIRED', { details: { instanceId: instance.id } });
         const at = clock.now();
         const event = { ...(input as object), at } as MachineTypes['event'];
@@ -161,7 +137,7 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
       },
 
       async sendToAll<T extends MachineTypes>(typed: RegisteredMachine<T>, instances: readonly Instance<T>[], input: EventInput<T>, request: T['request']): Promise<number> {
-        const machine = any(typed);
+        const machine = erase(typed);
         const at = clock.now();
         const event = { ...(input as object), at } as MachineTypes['event'];
         const moves = instances.map((instance) => ({ instance, next: apply(machine.definition.machine, restore(machine.definition.machine, instance.stateValue, instance.context), event) }));
@@ -247,7 +223,7 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
     },
 
     evaluate(typed, instance, input) {
-      const machine = any(typed);
+      const machine = erase(typed);
       const current = restore(machine.definition.machine, instance.stateValue, instance.context);
       const next = apply(machine.definition.machine, current, { ...(input as object), at: clock.now() } as MachineTypes['event']);
       const state = stateOf(next.snapshot);
