@@ -48,13 +48,11 @@ export interface MagicLinkEffects extends DeliveryEffects, Record<string, unknow
   /** Make one attempt at emailing the kept message (after commit); reports the delivery. Later
    * attempts are the delivery worker's. */
   deliverChallenge: { readonly channel: 'email' };
-  /** Open or extend the session, record the login, mint the refresh token (in the transaction). */
+  /** The verdict, handed to the session flow's post-login step (src/flows/session/post-login.ts). */
   recordAuthentication: { readonly method: AuthMethod; readonly verifies: 'email' };
-  /** Sign the ID and access tokens (after commit). */
-  issueTokens: NoParams;
 }
 
-export const MAGIC_LINK_EFFECTS = ['issueChallenge', ...DELIVERY_EFFECTS, 'deliverChallenge', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof MagicLinkEffects)[];
+export const MAGIC_LINK_EFFECTS = ['issueChallenge', ...DELIVERY_EFFECTS, 'deliverChallenge', 'recordAuthentication'] as const satisfies readonly (keyof MagicLinkEffects)[];
 
 /** How a submitted code is judged wherever the flow waits for it. */
 const redeem = [
@@ -124,7 +122,7 @@ export const magicLinkMachine = setup({
     authenticated: {
       initial: 'redeemed',
       // The link only ever goes to the user's primary address: redeeming it proves that address.
-      entry: [{ type: 'recordAuthentication', params: { method: MAGIC_LINK_METHOD, verifies: 'email' as const } }, 'issueTokens'],
+      entry: [{ type: 'recordAuthentication', params: { method: MAGIC_LINK_METHOD, verifies: 'email' as const } }],
       states: { redeemed: {}, alreadyUsed: {} },
       on: { 'code.submit': '.alreadyUsed' },
     },

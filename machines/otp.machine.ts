@@ -89,13 +89,11 @@ export interface OtpEffects extends DeliveryEffects, Record<string, unknown> {
   comparePasscode: NoParams;
   /** Lock the user out of passcodes for this app until `until` (in the transaction). */
   lockIdentifier: { readonly until: number };
-  /** Open or extend the session, record the login, mint the refresh token (in the transaction). */
+  /** The verdict, handed to the session flow's post-login step (src/flows/session/post-login.ts). */
   recordAuthentication: { readonly method: AuthMethod; readonly verifies: 'email' | 'phone' | null };
-  /** Sign the ID and access tokens (after commit). */
-  issueTokens: NoParams;
 }
 
-export const OTP_EFFECTS = ['issueChallenge', ...DELIVERY_EFFECTS, 'deliverChallenge', 'comparePasscode', 'lockIdentifier', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof OtpEffects)[];
+export const OTP_EFFECTS = ['issueChallenge', ...DELIVERY_EFFECTS, 'deliverChallenge', 'comparePasscode', 'lockIdentifier', 'recordAuthentication'] as const satisfies readonly (keyof OtpEffects)[];
 
 /** How a submitted code is judged while one is pending (or still being verified). */
 const submit = [
@@ -215,7 +213,6 @@ export const otpMachine = setup({
       initial: 'redeemed',
       entry: [
         { type: 'recordAuthentication', params: ({ context }) => ({ method: OTP_METHOD[context.channel], verifies: context.verifies }) },
-        'issueTokens',
       ],
       states: { redeemed: {}, alreadyUsed: {} },
       on: { 'code.submit': '.alreadyUsed' },

@@ -75,13 +75,11 @@ export interface PasswordEffects extends Record<string, unknown> {
   storeRehash: NoParams;
   /** Store the new password's hash (in the transaction). */
   storeSecret: NoParams;
-  /** Open or extend the session, record the login, mint the refresh token (in the transaction). */
+  /** The verdict, handed to the session flow's post-login step (src/flows/session/post-login.ts). */
   recordAuthentication: { readonly method: AuthMethod; readonly verifies: null };
-  /** Sign the ID and access tokens (after commit). */
-  issueTokens: NoParams;
 }
 
-export const PASSWORD_EFFECTS = ['comparePassword', 'storeRehash', 'storeSecret', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof PasswordEffects)[];
+export const PASSWORD_EFFECTS = ['comparePassword', 'storeRehash', 'storeSecret', 'recordAuthentication'] as const satisfies readonly (keyof PasswordEffects)[];
 
 /** What the right password is worth at `at` under the policy: it logs in (`good`), or must be
  * replaced first, being temporary or expired (a temporary one expires after `temporaryValidityMs`;
@@ -195,7 +193,7 @@ export const passwordMachine = setup({
         // This login's verdict was about a password replaced since it was counted.
         replacedMeanwhile: {},
         authenticated: {
-          entry: [{ type: 'recordAuthentication', params: { method: PASSWORD_METHOD, verifies: null } }, 'issueTokens'],
+          entry: [{ type: 'recordAuthentication', params: { method: PASSWORD_METHOD, verifies: null } }],
         },
         // The right password, that logs nobody in until it is replaced.
         mustReplace: { initial: 'temporary', states: { temporary: {}, expired: {} } },

@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import { declareEffects, type NoParams } from './shared/effects.js';
+import { declareEffects } from './shared/effects.js';
 import type { Timed } from './shared/events.js';
 
 // The IDP session (mosaic-backend-api.md §3), and the one judge of everything about it:
@@ -59,15 +59,11 @@ export type SessionEvent =
   | ({ readonly type: 'session.logout' } & Timed)
   | ({ readonly type: 'session.revoke' } & Timed);
 
-export interface SessionEffects extends Record<string, unknown> {
-  /** For the app that signs in silently: associate the user (SSO, §6 item 16), mint a refresh
-   * token, resolve the claims (in the transaction). */
-  mintTokens: NoParams;
-  /** Sign the ID and access tokens (after commit). */
-  issueTokens: NoParams;
-}
+/** The session names no effect: what follows its verdicts (tokens minted for a silent
+ * authentication or a login) is the session flow's post-login step, which reads the state reached. */
+export type SessionEffects = Record<string, never>;
 
-export const SESSION_EFFECTS = ['mintTokens', 'issueTokens'] as const satisfies readonly (keyof SessionEffects)[];
+export const SESSION_EFFECTS = [] as const satisfies readonly (keyof SessionEffects)[];
 
 /** Two or more distinct methods make a session multi-factor (keystate-server.md §5 item 8). */
 export const isMultiFactor = (methods: readonly string[]): boolean => new Set(methods).size >= 2;
@@ -136,7 +132,7 @@ export const sessionMachine = setup({
         ],
         'session.silentAuthenticate': [
           { guard: 'isExpired', target: 'expired' },
-          { target: '.live', actions: ['slideExpiry', 'mintTokens', 'issueTokens'] },
+          { target: '.live', actions: 'slideExpiry' },
         ],
         'session.check': [
           { guard: 'isExpired', target: 'expired' },

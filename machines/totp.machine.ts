@@ -71,13 +71,11 @@ export interface TotpEffects extends Record<string, unknown> {
   compareTotp: NoParams;
   /** Forget the seed of a revoked authenticator (inline: part of the revoking write). */
   forgetSecret: NoParams;
-  /** Open or extend the session, record the login, mint the refresh token (in the transaction). */
+  /** The verdict, handed to the session flow's post-login step (src/flows/session/post-login.ts). */
   recordAuthentication: { readonly method: AuthMethod; readonly verifies: null };
-  /** Sign the ID and access tokens (after commit). */
-  issueTokens: NoParams;
 }
 
-export const TOTP_EFFECTS = ['compareTotp', 'forgetSecret', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof TotpEffects)[];
+export const TOTP_EFFECTS = ['compareTotp', 'forgetSecret', 'recordAuthentication'] as const satisfies readonly (keyof TotpEffects)[];
 
 /** A code of a step already used, or of an earlier one. */
 const isSpent = (context: TotpContext, event: TotpEvent): boolean => event.type === 'totp.matched' && context.lastUsedStep !== null && event.step <= context.lastUsedStep;
@@ -186,7 +184,7 @@ export const totpMachine = setup({
         sameWrongCode: {},
         replayed: {},
         authenticated: {
-          entry: [{ type: 'recordAuthentication', params: { method: TOTP_METHOD, verifies: null } }, 'issueTokens'],
+          entry: [{ type: 'recordAuthentication', params: { method: TOTP_METHOD, verifies: null } }],
         },
       },
     },

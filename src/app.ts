@@ -109,17 +109,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const decoys = createDecoyBudget({ hasher: passwordHasher, timing, limiter: deps.limiter, limit: config.passwordWork.decoysPerApp, clock });
   const machines = createMachines({ config, hasher, passwordHasher, decoys, tokens, delivery, provider: storage.provider });
   const { families, sessions } = machines;
+  // What every factor's use case hands its verdict to (src/flows/session/post-login.ts).
+  const postLoginDeps = { hasher, tokens, sessions, families };
   app.decorate('deliveries', createDeliveryWorker({ storage, runner, clock, otp: machines.otp, magicLink: machines.magicLink, delivery }));
 
   const limiter = deps.limiter;
   const limits = config.rateLimits;
   const apps = createAppService({ storage, hasher, tokens, defaultTenantId: boot.defaultTenant.id, cache: boot.apps.cache });
-  const magicLinks = createMagicLinkService({ storage, clock, runner, hasher, magicLinks: machines.magicLink, sessions, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
+  const magicLinks = createMagicLinkService({ ...postLoginDeps, storage, clock, runner, magicLinks: machines.magicLink, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const passwords = createPasswordService({ storage, clock, runner, passwords: machines.passwords, gate: argon2Gate });
   const users = createUserService({ storage, clock, runner, passwords });
-  const otp = createOtpService({ storage, clock, runner, hasher, otp: machines.otp, sessions, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
+  const otp = createOtpService({ ...postLoginDeps, storage, clock, runner, otp: machines.otp, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const refresh = createRefreshService({ runner, hasher, families });
-  const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, refresh, limiter, limits });
+  const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, families, tokens, refresh, limiter, limits });
 
   await app.register(healthRoutes, { ping: () => storage.ping(), outage: databaseOutage });
   // Redis, when the rate limits live there: a server that cannot count refuses the limited routes.
@@ -141,8 +143,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(sessionRoutes, { sessions: sessionRequests });
     // Refused logins answer no sooner than LOGIN_REFUSAL_FLOOR_MS: their timing tells nobody apart.
     const floor = refusalFloor(config.loginRefusalFloorMs);
-    await scope.register(totpLoginRoutes, { login: createTotpLogin({ storage, runner, hasher, sessions, totp: machines.totp, standIns: machines.standIns.totp, clock, limiter, limits, floor }), totp });
-    const passwordLogin = createPasswordLogin({ storage, runner, hasher, sessions, passwords: machines.passwords, standIns: machines.standIns.password, clock, limiter, limits, gate: argon2Gate, floor });
+    await scope.register(totpLoginRoutes, { login: createTotpLogin({ ...postLoginDeps, storage, runner, totp: machines.totp, standIns: machines.standIns.totp, clock, limiter, limits, floor }), totp });
+    const passwordLogin = createPasswordLogin({ ...postLoginDeps, storage, runner, passwords: machines.passwords, standIns: machines.standIns.password, clock, limiter, limits, gate: argon2Gate, floor });
     await scope.register(passwordRoutes, { login: passwordLogin, passwords });
   });
   if (config.nodeEnv !== 'production') {

@@ -112,4 +112,83 @@ describe('architecture', () => {
     for (const file of files) if (state.get(file) === undefined) visit(file);
     expect(cycles).toEqual([]);
   });
+
+  it('effect handlers never call the runner: their modules import no runner and take no runner steps (STYLE §2.2 rule 4)', () => {
+    // EffectContext hands a handler the transaction only (src/engine/definition.ts); this keeps the
+    // modules of handlers from reaching for the runner some other way.
+    const handlerModules = [...sources(join('src', 'flows')).filter((file) => file.endsWith('effects.ts')), join('src', 'delivery', 'kept-messages.ts'), join('src', 'credentials', 'shadow-credentials.ts')];
+    expect(handlerModules.length).toBeGreaterThanOrEqual(7);
+    for (const file of handlerModules) {
+      expect(allLocalImports(file).filter((module) => module === join('src', 'engine', 'runner.ts')), file).toEqual([]);
+      expect(readFileSync(join(ROOT, file), 'utf8'), file).not.toMatch(/\bTxSteps\b|\bsteps\.(start|send|sendToAll)\(/);
+    }
+  });
+
+  // Where a shared part still imports a flow (issue 16 §2 is not done until this list is empty).
+  const SHARED_TO_FLOW_LEFT = [
+    'src/credentials/definitions.ts -> src/flows/session/post-login.ts',
+    'src/credentials/shadow-credentials.ts -> src/flows/totp/codes.ts',
+    'src/credentials/shadow-credentials.ts -> src/flows/totp/policy.ts',
+    'src/credentials/shadow-credentials.ts -> src/flows/totp/repeated-miss.ts',
+    'src/credentials/shadow-credentials.ts -> src/flows/totp/strategy.ts',
+    'src/delivery/delivery-worker.ts -> src/flows/magic-link/effects.ts',
+    'src/delivery/delivery-worker.ts -> src/flows/otp/effects.ts',
+    'src/users/user-service.ts -> src/flows/password/enrolment.ts',
+    'src/users/user-service.ts -> src/flows/password/information.ts',
+  ];
+
+  it('a shared part imports no flow, type imports included (only the composition root and the registry do)', () => {
+    const root = ['app.ts', 'main.ts', 'bootstrap.ts', 'dev-bootstrap.ts', join('engine', 'machines.ts'), join('http', 'routes')].map((path) => join('src', path));
+    const shared = sources('src').filter((file) => !file.startsWith(join('src', 'flows')) && !root.some((path) => file.startsWith(path)));
+    const found = shared.flatMap((file) => allLocalImports(file).filter((module) => module.startsWith(join('src', 'flows'))).map((module) => `${file} -> ${module}`));
+    expect(found.sort()).toEqual(SHARED_TO_FLOW_LEFT);
+  });
+
+  it('no flow imports another, except the session flow every factor hands its verdict to (and refresh, which it mints)', () => {
+    const flowOf = (file: string) => file.split('/')[2];
+    for (const file of sources(join('src', 'flows'))) {
+      for (const module of allLocalImports(file).filter((path) => path.startsWith(join('src', 'flows')))) {
+        const other = flowOf(module);
+        if (other === flowOf(file)) continue;
+        expect(other === 'session' || (flowOf(file) === 'session' && other === 'refresh'), `${file} imports ${module}`).toBe(true);
+      }
+    }
+  });
+
+  /** The floors of src/ (STYLE §2.1), lowest first: an import may go down or sideways, not up. */
+  function floorOf(file: string): number {
+    if (file.startsWith('machines')) return 0;
+    if (['app.ts', 'main.ts', 'bootstrap.ts', 'dev-bootstrap.ts', join('engine', 'machines.ts')].some((top) => file === join('src', top))) return 6;
+    if (file.startsWith(join('src', 'http', 'routes'))) return 5;
+    if (file.startsWith(join('src', 'flows'))) return 4;
+    if (file.startsWith(join('src', 'repositories'))) return 2;
+    const ground = ['errors.ts', 'clock.ts', 'secrets', 'storage', join('engine', 'definition.ts'), join('engine', 'transitions.ts'), join('engine', 'event-log.ts')];
+    if (ground.some((path) => file.startsWith(join('src', path))) || /^src\/config[^/]*\.ts$/.test(file)) return 1;
+    return 3;
+  }
+
+  // Imports that still run back up a floor, each with why it is there (issue 16 §2 allows 2).
+  const UPWARD_LEFT: Record<string, string> = {
+    'src/admin/instance-views.ts -> src/engine/machines.ts': 'admin views read the registry (the Machines type)',
+    'src/config-passwords.ts -> src/credentials/argon2-params.ts': 'the Argon2 defaults live beside the hasher',
+    'src/config.ts -> src/credentials/argon2-params.ts': 'the Argon2 defaults live beside the hasher',
+    'src/repositories/app-repository.ts -> src/apps/login-preferences.ts': 'the login preferences JSON is parsed at the repository edge',
+    'src/repositories/refresh-family-repository.ts -> src/tokens/token-service.ts': 'a family keeps the grant (UserGrant) it mints from',
+    'src/repositories/user-rows.ts -> src/tokens/claims.ts': 'user rows carry the claim names',
+    'src/credentials/definitions.ts -> src/flows/session/post-login.ts': 'left: credential requests carry the login (move into the flows)',
+    'src/credentials/shadow-credentials.ts -> src/flows/totp/codes.ts': 'left: stand-in handlers belong to their flows',
+    'src/credentials/shadow-credentials.ts -> src/flows/totp/policy.ts': 'left: stand-in handlers belong to their flows',
+    'src/credentials/shadow-credentials.ts -> src/flows/totp/repeated-miss.ts': 'left: stand-in handlers belong to their flows',
+    'src/credentials/shadow-credentials.ts -> src/flows/totp/strategy.ts': 'left: stand-in handlers belong to their flows',
+    'src/delivery/delivery-worker.ts -> src/flows/magic-link/effects.ts': 'left: the worker should take the flows it serves from the registry',
+    'src/delivery/delivery-worker.ts -> src/flows/otp/effects.ts': 'left: the worker should take the flows it serves from the registry',
+    'src/users/user-service.ts -> src/flows/password/enrolment.ts': 'left: a user with a password is the password flow\'s',
+    'src/users/user-service.ts -> src/flows/password/information.ts': 'left: a user with a password is the password flow\'s',
+  };
+
+  it('imports that run back up a floor are counted, each listed with its reason', () => {
+    const files = [...sources('src'), ...sources('machines')];
+    const upward = files.flatMap((file) => allLocalImports(file).filter((module) => files.includes(module) && floorOf(module) > floorOf(file)).map((module) => `${file} -> ${module}`));
+    expect(upward.sort()).toEqual(Object.keys(UPWARD_LEFT).sort());
+  });
 });

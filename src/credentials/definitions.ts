@@ -6,8 +6,7 @@ import type { MachineDefinition } from '../engine/definition.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import type { CredentialTypes } from '../repositories/credential-repository.js';
 import type { ShadowTypes } from '../repositories/shadow-credential-repository.js';
-import type { AuthenticationRequest } from '../flows/session/authentication.js';
-import type { TokenResults } from '../flows/session/token-results.js';
+import type { AuthenticationRequest, LoginVerdict } from '../flows/session/post-login.js';
 
 // The credential machines as the runner sees them: their types, versions and log policies. Never
 // a secret in a logged field: a password or a code travels with the request, to the effect that
@@ -19,13 +18,19 @@ export interface CredentialRequest {
   readonly authentication?: AuthenticationRequest;
   /** The password or code a login submitted: only the comparing effect sees it. */
   readonly proof?: string;
-  readonly results: TokenResults;
 }
 
 /** The hash a password step stores: made before the step began (a new password), or by the
  * comparison (the same password under new parameters); never under a transaction. */
 export interface PasswordHashing {
-  hash?: string;
+  readonly hash?: string;
+}
+
+/** What comparing a password returns for the login's next step (taken in a new transaction by the
+ * use case): the verdict event, and the password hashed anew when the stored hash wants it. */
+export interface PasswordComparison {
+  readonly event: { readonly type: 'password.matched'; readonly generation: number; readonly attempt: number; readonly rehash: boolean } | { readonly type: 'password.mismatched'; readonly generation: number; readonly attempt: number };
+  readonly rehashed: string | null;
 }
 
 export interface PasswordTypes extends CredentialTypes {
@@ -35,6 +40,7 @@ export interface PasswordTypes extends CredentialTypes {
   readonly effects: PasswordEffects;
   readonly state: PasswordState;
   readonly request: CredentialRequest & { readonly hashing: PasswordHashing };
+  readonly outputs: { readonly comparePassword: PasswordComparison; readonly recordAuthentication: LoginVerdict };
 }
 
 export interface TotpTypes extends CredentialTypes {
@@ -44,6 +50,7 @@ export interface TotpTypes extends CredentialTypes {
   readonly effects: TotpEffects;
   readonly state: TotpState;
   readonly request: CredentialRequest;
+  readonly outputs: { readonly recordAuthentication: LoginVerdict };
 }
 
 /** A credential kind's machine as a stand-in runs it (src/credentials/shadow-credentials.ts): the
@@ -55,6 +62,7 @@ export interface Shadowed<T extends CredentialTypes> extends ShadowTypes {
   readonly effects: T['effects'];
   readonly state: T['state'];
   readonly request: T['request'];
+  readonly outputs: T['outputs'];
 }
 
 export const passwordDefinition: MachineDefinition<PasswordTypes> = {

@@ -1,12 +1,8 @@
 import type { Instance, RegisteredMachine, TxSteps } from '../engine/definition.js';
-import type { Runner } from '../engine/runner.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { type CredentialKind, type CredentialTypes, findLiveCredential } from '../repositories/credential-repository.js';
 import { findShadow } from '../repositories/shadow-credential-repository.js';
 import type { UserRecord } from '../repositories/user-rows.js';
-import type { SecretHasher } from '../secrets/secret-hasher.js';
-import { type FactorVerdict, sessionForFactor } from '../flows/session/named-session.js';
-import type { Sessions } from '../flows/session/effects.js';
 import type { Shadowed } from './definitions.js';
 import { standInKey, unstoredStandIn } from './shadow-credentials.js';
 
@@ -14,9 +10,9 @@ import { standInKey, unstoredStandIn } from './shadow-credentials.js';
 // (locked on PostgreSQL), or else the stand-in answering for it (src/credentials/shadow-credentials.ts),
 // and the session machine's verdict on the session it names. Answers and work must not tell who
 // holds a credential (issue 15), so every login takes the same steps whoever it names: it looks up
-// the credential and the stand-in (one statement each, for nobody too), judges the named session
-// (for nobody too: no session is theirs), and sends the same event to what it found, whose machine
-// answers and whose write and comparison cost the same.
+// the credential and the stand-in (one statement each, for nobody too); the login's use case then
+// has the session flow judge the named session (for nobody too: no session is theirs), and sends the
+// same event to what was found, whose machine answers and whose write and comparison cost the same.
 
 /** The user id of a login that names nobody: no credential's and no session's. */
 export const NOBODY = '';
@@ -27,7 +23,6 @@ export type CredentialSlot<T extends CredentialTypes> =
 
 export interface LoginFacts<T extends CredentialTypes> {
   readonly slot: CredentialSlot<T>;
-  readonly named: FactorVerdict | null;
 }
 
 export interface LoginNames<T extends CredentialTypes> {
@@ -37,24 +32,17 @@ export interface LoginNames<T extends CredentialTypes> {
   /** Whom the login's limit counted (src/users/login-user.ts findLoginSubject): its stand-in's key. */
   readonly countedAs: string;
   readonly kind: CredentialKind;
-  readonly method: string;
-  readonly sessionId: string | null;
   readonly standIns: RegisteredMachine<Shadowed<T>>;
   /** What a first stand-in for this login starts from. */
   readonly standInInput: T['input'];
 }
 
-export async function credentialLoginFacts<T extends CredentialTypes>(
-  steps: TxSteps,
-  deps: { runner: Runner; sessions: Sessions; hasher: SecretHasher },
-  args: LoginNames<T>,
-): Promise<LoginFacts<T>> {
+export async function credentialLoginFacts<T extends CredentialTypes>(steps: TxSteps, args: LoginNames<T>): Promise<LoginFacts<T>> {
   const { app, user, kind } = args;
   const userId = user?.id ?? NOBODY;
   const credential = await findLiveCredential<T>(steps.tx, steps.provider, { appId: app.id, userId, kind });
   const scope = { tenantId: app.tenantId, appId: app.id, subject: args.countedAs };
   const stored = await findShadow<Shadowed<T>>(steps.tx, steps.provider, standInKey(args.standIns, kind, scope));
-  const named = args.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: args.sessionId, userId, method: args.method });
-  if (credential !== null && user !== null) return { slot: { kind: 'credential', instance: credential, user }, named };
-  return { slot: { kind: 'standIn', instance: stored ?? unstoredStandIn(args.standIns, kind, scope, args.standInInput) }, named };
+  if (credential !== null && user !== null) return { slot: { kind: 'credential', instance: credential, user } };
+  return { slot: { kind: 'standIn', instance: stored ?? unstoredStandIn(args.standIns, kind, scope, args.standInInput) } };
 }

@@ -83,13 +83,12 @@ export function createShadowCredentials(deps: { decoys: DecoyBudget; hasher: Sec
             // The Argon2id work of a comparison, against a hash of a secret nobody knows (past the
             // app's decoy budget, a wait as long as one).
             await deps.decoys.verifyNothing(request.app.id, request.proof ?? '');
-            return { event: { type: 'password.mismatched', generation, attempt } };
+            return { output: { event: { type: 'password.mismatched', generation, attempt }, rehashed: null } };
           },
         },
         storeRehash: unreachable('inline', 'storeRehash'),
         storeSecret: unreachable('inline', 'storeSecret'),
         recordAuthentication: unreachable('transaction', 'recordAuthentication'),
-        issueTokens: unreachable('afterCommit', 'issueTokens'),
       },
     },
     totp: {
@@ -109,7 +108,6 @@ export function createShadowCredentials(deps: { decoys: DecoyBudget; hasher: Sec
         },
         forgetSecret: unreachable('inline', 'forgetSecret'),
         recordAuthentication: unreachable('transaction', 'recordAuthentication'),
-        issueTokens: unreachable('afterCommit', 'issueTokens'),
       },
     },
   };

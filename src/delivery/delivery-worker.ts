@@ -38,14 +38,14 @@ export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; c
   const { storage, runner, clock, delivery } = deps;
 
   /** One event to the flow of a message, in a transaction of its own. */
-  async function tell(flowId: string, event: WorkerEvent, results: { message?: KeptMessage }): Promise<void> {
+  async function tell(flowId: string, event: WorkerEvent, kept: KeptMessage | null): Promise<void> {
     await runner.transaction(async (steps) => {
       const flow = await findFlowById(steps.tx, storage.provider, flowId);
       // A purged flow took its message with it (the key cascades).
       if (flow === null) return;
       const app = await findAppById(steps.tx, flow.row.appId);
       if (app === null) return deleteDeliveryJob(steps.tx, flowId);
-      const request = { app, results };
+      const request = kept === null ? { app } : { app, kept };
       // The row says which machine the flow is an instance of.
       if (flow.row.kind === 'otp') await steps.send(deps.otp, flow as Instance<OtpTypes>, event, request);
       else await steps.send(deps.magicLink, flow as Instance<MagicLinkTypes>, event, request);
@@ -57,7 +57,7 @@ export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; c
     let handed = 0;
     for (const held of delivery.kept.ended()) {
       try {
-        await tell(held.flowId, held.outcome, {});
+        await tell(held.flowId, held.outcome, null);
         handed += 1;
       } catch (error) {
         // A refusal (the flow's machine version retired…) will not change; anything else (the
@@ -87,7 +87,7 @@ export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; c
         if (job === undefined) return handed;
         handed += 1;
         try {
-          await tell(job.flowId, { type: 'delivery.due' }, { message: openMessage(delivery.sealer, job.flowId, job.message) });
+          await tell(job.flowId, { type: 'delivery.due' }, openMessage(delivery.sealer, job.flowId, job.message));
         } catch (error) {
           // A flow of a retired machine version can no longer take the event: nothing will send
           // its message. Anything else keeps the message for the next holder once the lease ends.

@@ -72,17 +72,22 @@ async function within<R>(work: Promise<R>, ms: number): Promise<R | undefined> {
 
 interface DeliveringTypes extends MachineTypes {
   readonly effects: { holdDelivery: undefined; deliverChallenge: unknown; scheduleDelivery: { readonly afterMs: number; readonly attempts: number }; releaseDelivery: undefined };
-  readonly request: MachineTypes['request'] & { readonly results: { message?: KeptMessage } };
+  readonly request: MachineTypes['request'] & KeptMessageRequest;
+  readonly outputs: { readonly holdDelivery: KeptMessage };
+}
+
+/** What the delivery worker hands a flow with `delivery.due`: the kept message, opened. */
+export interface KeptMessageRequest {
+  readonly kept?: KeptMessage;
 }
 
 /** The effects of a flow's kept message; `render` makes the message from what the send holds. */
 export function keptMessageHandlers<T extends DeliveringTypes>(deps: DeliveryDeps, render: (effect: EffectContext<T>) => KeptMessage) {
-  const holdDelivery: EffectHandler<T, undefined> = {
+  const holdDelivery: EffectHandler<T, undefined, KeptMessage> = {
     phase: 'transaction',
     async run(_params, effect) {
       const message = render(effect);
-      effect.request.results.message = message;
-      await insertDeliveryJob(effect.steps.tx, deps.provider, {
+      await insertDeliveryJob(effect.tx, deps.provider, {
         flowId: effect.instanceId,
         channel: message.channel,
         message: sealMessage(deps.sealer, effect.instanceId, message),
@@ -90,13 +95,16 @@ export function keptMessageHandlers<T extends DeliveringTypes>(deps: DeliveryDep
         at: effect.at,
         leaseUntil: effect.at + DELIVERY_LEASE_MS,
       });
+      // For this step's first attempt, after the commit (deliverChallenge).
+      return { output: message };
     },
   };
   const deliverChallenge: EffectHandler<T, unknown> = {
     phase: 'afterCommit',
     async run(_params, effect) {
-      const message = effect.request.results.message;
-      if (message === undefined) throw new Error('deliverChallenge ran without holdDelivery');
+      // The message this step kept, or the one the worker opened for a retry.
+      const message: KeptMessage | undefined = effect.outputs.holdDelivery ?? effect.request.kept;
+      if (message === undefined) throw new Error('deliverChallenge ran without a kept message');
       const flowId = effect.instanceId;
       const attempt = attemptDelivery(deps, flowId, message);
       const outcome = await within(attempt, deps.firstAttemptMs);
@@ -116,13 +124,13 @@ export function keptMessageHandlers<T extends DeliveringTypes>(deps: DeliveryDep
   const scheduleDelivery: EffectHandler<T, { readonly afterMs: number; readonly attempts: number }> = {
     phase: 'transaction',
     async run({ afterMs, attempts }, effect) {
-      await rescheduleDeliveryJob(effect.steps.tx, deps.provider, effect.instanceId, { attempts, dueAt: effect.at + afterMs });
+      await rescheduleDeliveryJob(effect.tx, deps.provider, effect.instanceId, { attempts, dueAt: effect.at + afterMs });
     },
   };
   const releaseDelivery: EffectHandler<T, undefined> = {
     phase: 'transaction',
     async run(_params, effect) {
-      await deleteDeliveryJob(effect.steps.tx, effect.instanceId);
+      await deleteDeliveryJob(effect.tx, effect.instanceId);
     },
   };
   return { holdDelivery, deliverChallenge, scheduleDelivery, releaseDelivery };

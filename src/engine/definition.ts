@@ -6,7 +6,8 @@ import type { Tx } from '../storage/prisma.js';
 // The types the runner speaks. A machine is registered with its definition (the statechart, the
 // effects it names, what of each event the log keeps, the answer of each outcome), the store that
 // persists its instances, and the handlers that perform its effects. Everything between the runner
-// and a use case is typed per machine: no `unknown` extras, no maps of outputs.
+// and a use case is typed per machine: effects take typed params and return typed outputs, which
+// the runner hands back to the use case in the step (never a mutable results object).
 
 /** The type parameters of one machine, bundled. */
 export interface MachineTypes {
@@ -15,9 +16,12 @@ export interface MachineTypes {
   readonly event: { readonly type: string; readonly at: number };
   readonly effects: Record<string, unknown>;
   readonly state: string;
-  /** What a request hands to the effects: the calling app, request data the machine does not
-   * reason about, and the `results` object the effects fill for the response. */
+  /** What a request hands to the effects: the calling app and request data the machine does not
+   * reason about. Read-only: what effects produce comes back as their outputs. */
   readonly request: { readonly app: { readonly id: string } };
+  /** Per effect name, what its handler returns for the use case (and for the effects after it in
+   * the same step); an effect not named here returns nothing. */
+  readonly outputs: object;
   /** The store's own fields of a loaded instance (scope, lookup columns). */
   readonly row: object;
   /** What the use case gives the store to create an instance (scope, lookup columns). */
@@ -100,7 +104,8 @@ export interface InstanceStore<T extends MachineTypes> {
   moveMany?(tx: Tx, instances: readonly Instance<T>[], move: { readonly stateValue: string; readonly event: Omit<LoggedEvent, 'seq'>; readonly appId: string }): Promise<boolean>;
 }
 
-/** The transaction an effect runs in, and the runner steps it may take on other instances. */
+/** The runner steps a use case takes in one transaction (never an effect handler: handlers get the
+ * transaction only, so nothing they do calls back up into the runner). */
 export interface TxSteps {
   readonly tx: Tx;
   readonly provider: Provider;
@@ -120,7 +125,8 @@ export interface StartArgs<T extends MachineTypes> {
 }
 
 export interface EffectContext<T extends MachineTypes> {
-  readonly steps: TxSteps;
+  readonly tx: Tx;
+  readonly provider: Provider;
   readonly instanceId: string;
   /** The loaded row (null while the instance is being created). */
   readonly row: T['row'] | null;
@@ -129,14 +135,24 @@ export interface EffectContext<T extends MachineTypes> {
   /** The time stamped on the event being applied. */
   readonly at: number;
   readonly request: T['request'];
+  /** The outputs of the effects this step performed before this one. */
+  readonly outputs: EffectOutputs<T>;
 }
+
+/** What the effect `K` of machine `T` returns for the use case (the effects' index signature: anything). */
+export type OutputOf<T extends MachineTypes, K> = string extends K ? unknown : K extends keyof T['outputs'] ? T['outputs'][K] : undefined;
+
+/** The outputs of the effects one step (and the after-commit effects it led to) performed. */
+export type EffectOutputs<T extends MachineTypes> = { readonly [K in keyof T['outputs']]?: T['outputs'][K] };
 
 /** What an effect may report back: the event its outcome becomes, and row fields to write. An
  * after-commit effect whose outcome must not be lost also says who takes the event back when it
  * cannot be written (`unrecorded`: the database went away after the effect ran); the request then
  * answers the state already committed, and that owner records the event later. */
-export type EffectResult<T extends MachineTypes> = void | {
+export type EffectResult<T extends MachineTypes, O = undefined> = void | {
   readonly event?: EventInput<T>;
+  /** Handed to the use case in the step (`Step.outputs`) and to the effects after this one. */
+  readonly output?: O;
   readonly patch?: Partial<T['patch']>;
   readonly unrecorded?: (error: unknown) => void;
 };
@@ -152,12 +168,12 @@ export type EffectResult<T extends MachineTypes> = void | {
  */
 export type EffectPhase = 'inline' | 'transaction' | 'afterCommit';
 
-export interface EffectHandler<T extends MachineTypes, P> {
+export interface EffectHandler<T extends MachineTypes, P, O = undefined> {
   readonly phase: EffectPhase;
-  run(params: P, context: EffectContext<T>): Promise<EffectResult<T>> | EffectResult<T>;
+  run(params: P, context: EffectContext<T>): Promise<EffectResult<T, O>> | EffectResult<T, O>;
 }
 
-export type EffectHandlers<T extends MachineTypes> = { readonly [K in keyof T['effects']]: EffectHandler<T, T['effects'][K]> };
+export type EffectHandlers<T extends MachineTypes> = { readonly [K in keyof T['effects']]: EffectHandler<T, T['effects'][K], OutputOf<T, K>> };
 
 export interface RegisteredMachine<T extends MachineTypes> {
   readonly definition: MachineDefinition<T>;
@@ -173,4 +189,6 @@ export interface Step<T extends MachineTypes> {
   readonly state: T['state'];
   readonly context: T['context'];
   readonly answer: Answer;
+  /** What the effects of this step returned (after-commit ones included, once they have run). */
+  readonly outputs: EffectOutputs<T>;
 }

@@ -45,13 +45,13 @@ export function createMachines(deps: {
   delivery: DeliveryDeps;
   provider: Provider;
 }): Machines {
-  const { config, hasher, tokens, delivery } = deps;
-  const families = createRefreshFamilies({ hasher, tokens, provider: deps.provider });
-  const sessions = createSessions({ hasher, tokens, families, provider: deps.provider });
-  const otp = createOtpFlows({ hasher, tokens, sessions, families, delivery, provider: deps.provider });
-  const magicLink = createMagicLinkFlows({ config, hasher, tokens, sessions, families, delivery, provider: deps.provider });
-  const totp = createTotpCredentials({ sealer: delivery.sealer, hasher, tokens, sessions, families, provider: deps.provider });
-  const passwords = createPasswordCredentials({ passwords: deps.passwordHasher, hasher, tokens, sessions, families, provider: deps.provider });
+  const { config, hasher, tokens, delivery, provider } = deps;
+  const families = createRefreshFamilies({ hasher, tokens, provider });
+  const sessions = createSessions({ provider });
+  const otp = createOtpFlows({ hasher, delivery, provider });
+  const magicLink = createMagicLinkFlows({ config, hasher, delivery, provider });
+  const totp = createTotpCredentials({ sealer: delivery.sealer, hasher, provider });
+  const passwords = createPasswordCredentials({ passwords: deps.passwordHasher, provider });
   const standIns = createShadowCredentials({ decoys: deps.decoys, hasher, sealer: delivery.sealer, provider: deps.provider });
   const all = [families, sessions, otp, magicLink, totp, passwords].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
   // Stand-ins run machines of `all` under other registrations: checked alike, drawn once.

@@ -1,11 +1,10 @@
-import type { AnyMachineSnapshot } from 'xstate';
-import type { Answer } from '../../machines/shared/answers.js';
 import type { Clock } from '../clock.js';
 import { AuthError } from '../errors.js';
 import { retriedTransaction, StaleInstanceError } from '../repositories/retried-transaction.js';
 import type { Storage, Tx } from '../storage/prisma.js';
-import type { EffectContext, EffectHandler, EventInput, Instance, LoggedEvent, MachineTypes, RegisteredMachine, StartArgs, Step, TxSteps } from './definition.js';
+import type { EffectContext, EventInput, Instance, LoggedEvent, MachineTypes, RegisteredMachine, StartArgs, Step, TxSteps } from './definition.js';
 import { loggedFields } from './event-log.js';
+import { answerOf, erase, handlerOf, type Outputs, stepOf } from './registered.js';
 import { apply, type NamedEffect, restore, start, stateOf, type Transition } from './transitions.js';
 
 // The one runner. A request opens a transaction and takes steps in it: start an instance, or apply
@@ -26,7 +25,10 @@ interface Deferred {
   readonly machine: RegisteredMachine<MachineTypes>;
   readonly effect: NamedEffect;
   readonly context: EffectContext<MachineTypes>;
+  /** The step's outputs (the same record as `context.outputs`): where this effect's output goes. */
+  readonly outputs: Outputs;
 }
+
 
 export interface Runner {
   /** Runs `work` in one transaction (again on a lost version race), then the after-commit effects
@@ -36,29 +38,8 @@ export interface Runner {
   evaluate<T extends MachineTypes>(machine: RegisteredMachine<T>, instance: Instance<T>, event: EventInput<T>): Pick<Step<T>, 'accepted' | 'state' | 'answer'>;
 }
 
-export function answerOf<T extends MachineTypes>(machine: RegisteredMachine<T>, state: string, context: T['context']): Answer {
-  const answer = (machine.definition.answers as Readonly<Record<string, Answer | ((context: T['context']) => Answer)>>)[state];
-  if (answer === undefined) throw new Error(`${machine.definition.name}: no answer declared for state ${state}`);
-  return typeof answer === 'function' ? answer(context) : answer;
-}
-
 export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
   const { storage, clock } = deps;
-  /** Inside the runner every machine is handled alike; the typed API is what callers see. */
-  const any = <T extends MachineTypes>(machine: RegisteredMachine<T>) => machine as unknown as RegisteredMachine<MachineTypes>;
-
-  function stepOf<T extends MachineTypes>(machine: RegisteredMachine<T>, id: string, accepted: boolean, snapshot: AnyMachineSnapshot): Step<T> {
-    const state = stateOf(snapshot) as T['state'];
-    return { id, accepted, state, context: snapshot.context as T['context'], answer: answerOf(machine, state, snapshot.context) };
-  }
-
-  function handlerOf(machine: RegisteredMachine<MachineTypes>, effect: NamedEffect): EffectHandler<MachineTypes, unknown> {
-    const handler = (machine.handlers as Readonly<Record<string, EffectHandler<MachineTypes, unknown>>>)[effect.type];
-    // Checked at start for every machine (src/engine/effect-check.ts): reaching this is a bug.
-    if (handler === undefined) throw new Error(`${machine.definition.name}: no handler for effect ${effect.type}`);
-    return handler;
-  }
-
   /** One transaction's steps; what runs after its commit is collected in `afterCommit`. */
   function stepsIn(tx: Tx, afterCommit: Deferred[], latest: Map<string, Step<MachineTypes>>): TxSteps {
     /** Performs the inline effects of a transition and applies what they report, until the
@@ -66,23 +47,25 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
     async function settle(machine: RegisteredMachine<MachineTypes>, first: Transition, base: { id: string; row: object | null; version: number; at: number; request: MachineTypes['request'] }) {
       const events: LoggedEvent[] = [];
       const later: Deferred[] = [];
+      const outputs: Outputs = {};
       let patch: object = {};
       let transition = first;
       for (let chained = 0; ; chained++) {
-        const context: EffectContext<MachineTypes> = { steps, instanceId: base.id, row: base.row, context: transition.snapshot.context as object, at: base.at, request: base.request };
+        const context: EffectContext<MachineTypes> = { tx, provider: storage.provider, instanceId: base.id, row: base.row, context: transition.snapshot.context as object, at: base.at, request: base.request, outputs };
         const reported: EventInput<MachineTypes>[] = [];
         for (const effect of transition.effects) {
           const handler = handlerOf(machine, effect);
           if (handler.phase !== 'inline') {
-            later.push({ machine, effect, context });
+            later.push({ machine, effect, context, outputs });
             continue;
           }
           const result = await handler.run(effect.params, context);
           if (result?.patch !== undefined) patch = { ...patch, ...result.patch };
+          if (result?.output !== undefined) outputs[effect.type] = result.output;
           if (result?.event !== undefined) reported.push(result.event);
         }
         const next = reported.shift();
-        if (next === undefined) return { snapshot: transition.snapshot, events, patch, later };
+        if (next === undefined) return { snapshot: transition.snapshot, events, patch, later, outputs };
         if (chained >= MAX_CHAINED_EVENTS || reported.length > 0) throw new Error(`${machine.definition.name}: inline effects reported too many events`);
         const event = { ...next, at: base.at } as MachineTypes['event'];
         transition = apply(machine.definition.machine, transition.snapshot, event);
@@ -93,8 +76,13 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
 
     async function finish(machine: RegisteredMachine<MachineTypes>, later: readonly Deferred[]): Promise<void> {
       for (const deferred of later) {
-        if (handlerOf(machine, deferred.effect).phase === 'afterCommit') afterCommit.push(deferred);
-        else await handlerOf(machine, deferred.effect).run(deferred.effect.params, deferred.context);
+        const handler = handlerOf(machine, deferred.effect);
+        if (handler.phase === 'afterCommit') {
+          afterCommit.push(deferred);
+          continue;
+        }
+        const result = await handler.run(deferred.effect.params, deferred.context);
+        if (result?.output !== undefined) deferred.outputs[deferred.effect.type] = result.output;
       }
     }
 
@@ -102,7 +90,7 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
       tx,
       provider: storage.provider,
       async start<T extends MachineTypes>(typed: RegisteredMachine<T>, args: StartArgs<T>): Promise<Step<T>> {
-        const machine = any(typed);
+        const machine = erase(typed);
         const at = clock.now();
         const first = start(machine.definition.machine, args.input);
         const init: LoggedEvent = { seq: 1, type: 'xstate.init', at, state: stateOf(first.snapshot), fields: {} };
@@ -119,19 +107,19 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
           appId: args.appId,
         });
         await finish(machine, settled.later);
-        const step = stepOf(machine, args.id, true, settled.snapshot);
+        const step = stepOf(machine, args.id, true, settled.snapshot, settled.outputs);
         latest.set(args.id, step);
         return step as Step<T>;
       },
 
       async send<T extends MachineTypes>(typed: RegisteredMachine<T>, instance: Instance<T>, input: EventInput<T>, request: T['request']): Promise<Step<T>> {
-        const machine = any(typed);
+        const machine = erase(typed);
         if (instance.machineVersion !== machine.definition.version) throw new AuthError('FLOW_VERSION_RETIRED', { details: { instanceId: instance.id } });
         const at = clock.now();
         const event = { ...(input as object), at } as MachineTypes['event'];
         const current = restore(machine.definition.machine, instance.stateValue, instance.context);
         const first = apply(machine.definition.machine, current, event);
-        if (!first.accepted) return stepOf(machine, instance.id, false, current) as Step<T>;
+        if (!first.accepted) return stepOf(machine, instance.id, false, current, {}) as Step<T>;
         const logged: LoggedEvent = { seq: instance.version + 1, type: event.type, at, state: stateOf(first.snapshot), fields: loggedFields(machine.definition, event) };
         const settled = await settle(machine, first, { id: instance.id, row: instance.row, version: instance.version, at, request });
         const written = await machine.store.update(tx, instance as Instance<MachineTypes>, {
@@ -143,13 +131,13 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
         });
         if (!written) throw new StaleInstanceError(instance.id);
         await finish(machine, settled.later);
-        const step = stepOf(machine, instance.id, true, settled.snapshot);
+        const step = stepOf(machine, instance.id, true, settled.snapshot, settled.outputs);
         latest.set(instance.id, step);
         return step as Step<T>;
       },
 
       async sendToAll<T extends MachineTypes>(typed: RegisteredMachine<T>, instances: readonly Instance<T>[], input: EventInput<T>, request: T['request']): Promise<number> {
-        const machine = any(typed);
+        const machine = erase(typed);
         const at = clock.now();
         const event = { ...(input as object), at } as MachineTypes['event'];
         const moves = instances.map((instance) => ({ instance, next: apply(machine.definition.machine, restore(machine.definition.machine, instance.stateValue, instance.context), event) }));
@@ -198,6 +186,9 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
         if (instance === null) throw new AuthError('FLOW_NOT_FOUND', { details: { instanceId: followUp.id } });
         return steps.send(followUp.machine, instance, followUp.event, followUp.request);
       }, latest);
+      // The follow-up's step answers; what the effects before it returned stays with it.
+      const recorded = latest.get(followUp.id);
+      if (committed !== undefined && recorded !== undefined) latest.set(followUp.id, { ...recorded, outputs: { ...committed.outputs, ...recorded.outputs } });
       return next.afterCommit;
     } catch (error) {
       // The effect ran (a message went out): failing the request would deny it. Its owner keeps
@@ -219,6 +210,8 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
         const followUps: FollowUp[] = [];
         for (const deferred of afterCommit) {
           const outcome = await handlerOf(deferred.machine, deferred.effect).run(deferred.effect.params, deferred.context);
+          // The step's outputs record is the one `latest` holds: the use case sees this output too.
+          if (outcome?.output !== undefined) deferred.outputs[deferred.effect.type] = outcome.output;
           if (outcome?.event !== undefined) followUps.push({ machine: deferred.machine, id: deferred.context.instanceId, event: outcome.event, request: deferred.context.request, unrecorded: outcome.unrecorded });
         }
         afterCommit = [];
@@ -230,7 +223,7 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
     },
 
     evaluate(typed, instance, input) {
-      const machine = any(typed);
+      const machine = erase(typed);
       const current = restore(machine.definition.machine, instance.stateValue, instance.context);
       const next = apply(machine.definition.machine, current, { ...(input as object), at: clock.now() } as MachineTypes['event']);
       const state = stateOf(next.snapshot);

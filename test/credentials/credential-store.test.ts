@@ -25,7 +25,6 @@ const totp = (verdict: () => { type: 'totp.matched'; step: number } | { type: 't
     compareTotp: { phase: 'inline', run: () => ({ event: verdict() }) },
     forgetSecret: { phase: 'inline', run: () => ({ patch: { secret: '' } }) },
     recordAuthentication: { phase: 'transaction', run: () => {} },
-    issueTokens: { phase: 'afterCommit', run: () => {} },
   },
 });
 const password: () => RegisteredMachine<PasswordTypes> = () => ({
@@ -36,7 +35,6 @@ const password: () => RegisteredMachine<PasswordTypes> = () => ({
     storeRehash: { phase: 'inline', run: () => {} },
     storeSecret: { phase: 'inline', run: (_params, { request }) => (request.hashing.hash === undefined ? undefined : { patch: { secret: request.hashing.hash } }) },
     recordAuthentication: { phase: 'transaction', run: () => {} },
-    issueTokens: { phase: 'afterCommit', run: () => {} },
   },
 });
 
@@ -61,13 +59,13 @@ describe('credential store', () => {
     const userId = await newUser();
     const machine = totp(() => ({ type: 'totp.matched', step: 100 }));
     const create = { tenantId: 'tenant-1', userId, secret: 'sealed-seed', params: { algorithm: 'sha1', digits: 6, period: 30 }, label: 'ada@example.com' };
-    await runner.transaction((steps) => steps.start(machine, { id: 'totp-1', appId: 'app-1', input: { userId, registeredAt: T0 }, create, request: { app, results: {} } }));
+    await runner.transaction((steps) => steps.start(machine, { id: 'totp-1', appId: 'app-1', input: { userId, registeredAt: T0 }, create, request: { app } }));
     clock.advance(MINUTE);
     const step = await runner.transaction(async (steps) => {
       const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: 'app-1', userId, kind: 'totp' });
       if (live === null) throw new Error('no live credential');
       expect(live.row).toMatchObject({ kind: 'totp', secret: 'sealed-seed', label: 'ada@example.com', params: { digits: 6 } });
-      return steps.send(machine, live, { type: 'totp.submit', session: null, resource: null, allowedResources: [], userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 } }, { app, results: {} });
+      return steps.send(machine, live, { type: 'totp.submit', session: null, resource: null, allowedResources: [], userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 } }, { app });
     });
     expect(step.state).toBe('active.authenticated');
     expect(step.context.lastUsedStep).toBe(100);
@@ -79,16 +77,16 @@ describe('credential store', () => {
     expect(log[1]?.fields).toEqual({ step: 100 });
 
     // A second authenticator of the same user and app cannot be live at once.
-    await expect(runner.transaction((steps) => steps.start(machine, { id: 'totp-2', appId: 'app-1', input: { userId, registeredAt: T0 }, create, request: { app, results: {} } }))).rejects.toThrow();
+    await expect(runner.transaction((steps) => steps.start(machine, { id: 'totp-2', appId: 'app-1', input: { userId, registeredAt: T0 }, create, request: { app } }))).rejects.toThrow();
     await runner.transaction(async (steps) => {
       const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: 'app-1', userId, kind: 'totp' });
       if (live === null) throw new Error('no live credential');
-      return steps.send(machine, live, { type: 'totp.revoke' }, { app, results: {} });
+      return steps.send(machine, live, { type: 'totp.revoke' }, { app });
     });
     const revoked = await db.storage.db.credential.findUniqueOrThrow({ where: { id: 'totp-1' } });
     expect(revoked).toMatchObject({ stateValue: 'revoked.done', liveKey: null, secret: '' });
     expect(revoked.endedAt?.getTime()).toBe(T0 + MINUTE);
-    await runner.transaction((steps) => steps.start(machine, { id: 'totp-3', appId: 'app-1', input: { userId, registeredAt: T0 }, create, request: { app, results: {} } }));
+    await runner.transaction((steps) => steps.start(machine, { id: 'totp-3', appId: 'app-1', input: { userId, registeredAt: T0 }, create, request: { app } }));
     expect((await db.storage.db.credential.findUniqueOrThrow({ where: { id: 'totp-3' } })).liveKey).toBe(`app-1:${userId}:totp`);
   });
 
@@ -97,16 +95,16 @@ describe('credential store', () => {
     const userId = await newUser();
     const machine = password();
     const create = { tenantId: 'tenant-1', userId, secret: '$argon2id$old', params: {}, label: null };
-    await runner.transaction((steps) => steps.start(machine, { id: 'pwd-1', appId: 'app-1', input: { userId, setAt: T0, temporary: true }, create, request: { app, results: {}, hashing: {} } }));
+    await runner.transaction((steps) => steps.start(machine, { id: 'pwd-1', appId: 'app-1', input: { userId, setAt: T0, temporary: true }, create, request: { app, hashing: {} } }));
     const load = async (tx: Tx) => {
       const live = await findLiveCredential<PasswordTypes>(tx, db.storage.provider, { appId: 'app-1', userId, kind: 'password' });
       if (live === null) throw new Error('no live password');
       return live;
     };
-    await runner.transaction(async (steps) => steps.send(machine, await load(steps.tx), { type: 'password.replace', temporary: false }, { app, results: {}, hashing: { hash: '$argon2id$new' } }));
+    await runner.transaction(async (steps) => steps.send(machine, await load(steps.tx), { type: 'password.replace', temporary: false }, { app, hashing: { hash: '$argon2id$new' } }));
     expect((await db.storage.db.credential.findUniqueOrThrow({ where: { id: 'pwd-1' } })).secret).toBe('$argon2id$new');
     const policy = { maxFailures: 5, suspensionMs: 15 * MINUTE, failuresExpireMs: null, expiresAfterMs: null, temporaryValidityMs: null };
-    const wrong = await runner.transaction(async (steps) => steps.send(machine, await load(steps.tx), { type: 'password.submit', session: null, policy, resource: null, allowedResources: [] }, { app, results: {}, hashing: {} }));
+    const wrong = await runner.transaction(async (steps) => steps.send(machine, await load(steps.tx), { type: 'password.submit', session: null, policy, resource: null, allowedResources: [] }, { app, hashing: {} }));
     expect(wrong.state).toBe('active.wrongPassword');
     const log = await db.storage.db.credentialEvent.findMany({ where: { credentialId: 'pwd-1' }, orderBy: { seq: 'asc' } });
     // The attempt was written (verifying, attempts 1) before the comparison's verdict came back.

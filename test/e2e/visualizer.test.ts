@@ -126,7 +126,7 @@ describe('the visualizer page', () => {
     await page.click('#sim-choices [data-event="code.submit"][data-guard=""]');
     await currentIs('authenticated.redeemed');
     expect(await page.locator('#sim-history > li').count()).toBe(3);
-    expect(await page.locator('#sim-history').textContent()).toContain('simulated: issueTokens');
+    expect(await page.locator('#sim-history').textContent()).toContain('simulated: recordAuthentication');
     expect(await page.locator('#chart [data-state="awaitingCode.waiting"]').getAttribute('class')).toContain('visited');
     await shoot('simulator');
   });

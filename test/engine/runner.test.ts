@@ -56,7 +56,6 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
           if (options.failRecording) throw new AuthError('SESSION_NOT_FOUND');
         },
       },
-      issueTokens: { phase: 'afterCommit', run: () => void performed.push('issueTokens') },
     },
   };
   return { registered, performed };
@@ -64,7 +63,7 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
 
 const input = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email' as const, expiresAt: T0 + 15 * MINUTE, requestId: null, userStatus: 'Active' as const, retryDelaysMs: [] };
 const create = { tenantId: 'tenant-1', appId: 'app-1', userId: 'user-1', subject: null, expiresAt: T0 + 15 * MINUTE, replaces: null };
-const request = { app: { id: 'app-1' } as never, results: {} };
+const request = { app: { id: 'app-1' } as never };
 let counter = 0;
 
 async function started(runner: ReturnType<typeof createRunner>, registered: RegisteredMachine<MagicLinkTypes>) {
@@ -126,7 +125,6 @@ describe('runner', () => {
     const before = await load(id);
     await expect(submitTo(runner, registered, id)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
     expect(performed).toContain('recordAuthentication');
-    expect(performed).not.toContain('issueTokens');
     expect(await load(id)).toEqual(before);
   });
 

@@ -88,7 +88,7 @@ describe('tests generated from the charts', () => {
       const clock = manualClock(T0);
       const { machine: registered, instances, performed } = recording(sample.registered);
       const runner = createRunner({ storage: memoryStorage, clock });
-      const request = { app: { id: 'app-1' }, results: {} };
+      const request = { app: { id: 'app-1' } };
       for (const walk of walked.walks) {
         performed.length = 0;
         const id = `instance-${instances.size}`;

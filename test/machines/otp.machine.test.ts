@@ -203,7 +203,6 @@ describe('otp machine', () => {
       expect(stateOf(snapshot)).toBe('authenticated.redeemed');
       expect(effects(actions)).toEqual([
         { type: 'recordAuthentication', params: { method, verifies } },
-        { type: 'issueTokens', params: undefined },
       ]);
       // A redeemed code cannot be redeemed again.
       expect(stateOf(step(snapshot, submit())[0])).toBe('authenticated.alreadyUsed');

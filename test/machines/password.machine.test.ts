@@ -22,7 +22,6 @@ const submit = (at: number, extra: Partial<Extract<PasswordEvent, { type: 'passw
 const start = (overrides: Partial<PasswordInput> = {}) => initialTransition(passwordMachine, { ...input, ...overrides })[0];
 const RECORD = [
   { type: 'recordAuthentication', params: { method: 'pwd', verifies: null } },
-  { type: 'issueTokens', params: undefined },
 ];
 
 /** `count` wrong passwords, one after the other, from `snapshot`. */

@@ -30,7 +30,6 @@ describe('totp machine', () => {
     expect(authenticated.context).toMatchObject({ attempts: 0, lastUsedStep: 100 });
     expect(effects(done)).toEqual([
       { type: 'recordAuthentication', params: { method: 'totp', verifies: null } },
-      { type: 'issueTokens', params: undefined },
     ]);
   });
 

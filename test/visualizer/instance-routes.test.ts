@@ -96,7 +96,7 @@ describe('visualizer: simulator', () => {
     const redeemed = await run('magic-link', [delivered?.event ?? {}, redeem?.event ?? {}]);
     expect(redeemed.state).toBe('authenticated.redeemed');
     expect(redeemed.history.map((step) => step.state)).toEqual(['issuing', 'awaitingCode.waiting', 'authenticated.redeemed']);
-    expect(redeemed.history[2]?.effects.map((effect) => effect.type)).toEqual(['recordAuthentication', 'issueTokens']);
+    expect(redeemed.history[2]?.effects.map((effect) => effect.type)).toEqual(['recordAuthentication']);
   });
 
   it('refuses events it did not offer, events the state does not accept, and unknown machines', async () => {

@@ -1,19 +1,15 @@
 import { MAGIC_LINK_EFFECTS, type MagicLinkContext, type MagicLinkEffects, type MagicLinkEvent, type MagicLinkInput, magicLinkMachine } from '../../../machines/magic-link.machine.js';
 import { magicLinkAnswers, type MagicLinkState } from '../../../machines/magic-link.answers.js';
 import type { Config } from '../../config.js';
-import { type DeliveryDeps, type KeptMessage, keptMessageHandlers } from '../../delivery/kept-messages.js';
+import { type DeliveryDeps, type KeptMessage, type KeptMessageRequest, keptMessageHandlers } from '../../delivery/kept-messages.js';
 import { type EmailContent, renderMagicLinkEmail } from '../../delivery/templates/magic-link-email.js';
 import type { EffectContext, MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
-import type { RefreshFamilies } from '../refresh/effects.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import type { Provider } from '../../storage/database-url.js';
 import { flowStore, type FlowTypes } from '../../repositories/flow-repository.js';
 import { newSecret } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import type { Sessions } from '../session/effects.js';
-import type { TokenService } from '../../tokens/token-service.js';
-import { type AuthenticationRequest, recordAuthenticationHandler } from '../session/authentication.js';
-import { issueTokensHandler, type TokenResults } from '../session/token-results.js';
+import { type AuthenticationRequest, type LoginVerdict, recordAuthenticationHandler } from '../session/post-login.js';
 
 // The magic-link flow as the runner runs it: its definition, store and effect handlers.
 
@@ -29,11 +25,10 @@ export interface MagicLinkSendRequest {
   readonly primaryColor: string | null;
 }
 
-export interface MagicLinkRequest {
+export interface MagicLinkRequest extends KeptMessageRequest {
   readonly app: AppRecord;
   readonly send?: MagicLinkSendRequest;
   readonly authentication?: AuthenticationRequest;
-  readonly results: TokenResults & { link?: string; message?: KeptMessage };
 }
 
 export interface MagicLinkTypes extends FlowTypes {
@@ -43,6 +38,12 @@ export interface MagicLinkTypes extends FlowTypes {
   readonly effects: MagicLinkEffects;
   readonly state: MagicLinkState;
   readonly request: MagicLinkRequest;
+  readonly outputs: {
+    /** The link with its plaintext code: it lives only in this request, for the message (or the direct answer). */
+    readonly issueChallenge: { readonly link: string };
+    readonly holdDelivery: KeptMessage;
+    readonly recordAuthentication: LoginVerdict;
+  };
 }
 
 export const magicLinkDefinition: MachineDefinition<MagicLinkTypes> = {
@@ -64,19 +65,11 @@ export const magicLinkDefinition: MachineDefinition<MagicLinkTypes> = {
 
 export type MagicLinkFlows = RegisteredMachine<MagicLinkTypes>;
 
-export function createMagicLinkFlows(deps: {
-  config: Pick<Config, 'publicUrl'>;
-  hasher: SecretHasher;
-  tokens: TokenService;
-  sessions: Sessions;
-  families: RefreshFamilies;
-  delivery: DeliveryDeps;
-  provider: Provider;
-}): MagicLinkFlows {
+export function createMagicLinkFlows(deps: { config: Pick<Config, 'publicUrl'>; hasher: SecretHasher; delivery: DeliveryDeps; provider: Provider }): MagicLinkFlows {
   const linkFor = (code: string): string => `${deps.config.publicUrl}${MAGIC_LINK_PATH}?token=${encodeURIComponent(code)}`;
   /** The email of a send, as the send asked for it (the link only ever leaves sealed). */
-  function render({ context, at, request }: EffectContext<MagicLinkTypes>): KeptMessage {
-    const link = request.results.link;
+  function render({ context, at, request, outputs }: EffectContext<MagicLinkTypes>): KeptMessage {
+    const link = outputs.issueChallenge?.link;
     if (link === undefined || request.send === undefined) throw new Error('holdDelivery ran without issueChallenge');
     const { to, emailContent, fromName, primaryColor } = request.send;
     const message = renderMagicLinkEmail({ appName: request.app.name, link, expiresInMinutes: Math.max(1, Math.round((context.expiresAt - at) / 60_000)), content: emailContent, primaryColor });
@@ -88,16 +81,13 @@ export function createMagicLinkFlows(deps: {
     handlers: {
       issueChallenge: {
         phase: 'inline',
-        run(_params, { request }) {
+        run() {
           const code = newSecret();
-          // The plaintext lives only in this request, for the delivery after the commit.
-          request.results.link = linkFor(code);
-          return { patch: { secretHash: deps.hasher.hash(code) } };
+          return { patch: { secretHash: deps.hasher.hash(code) }, output: { link: linkFor(code) } };
         },
       },
       ...keptMessageHandlers<MagicLinkTypes>(deps.delivery, render),
-      recordAuthentication: recordAuthenticationHandler<MagicLinkTypes>(deps),
-      issueTokens: issueTokensHandler<MagicLinkTypes>(deps.tokens),
+      recordAuthentication: recordAuthenticationHandler<MagicLinkTypes>(),
     },
   };
 }

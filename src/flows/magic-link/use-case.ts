@@ -10,13 +10,12 @@ import type { AppRecord } from '../../repositories/app-repository.js';
 import { findFlowBySecret, findLatestFlow } from '../../repositories/flow-repository.js';
 import { findAppUser, findUserForApp, type IdentifierType } from '../../repositories/user-repository.js';
 import { newId } from '../../secrets/random.js';
-import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import { sessionForFactor } from '../session/named-session.js';
-import type { Sessions } from '../session/effects.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
 import { normalizeIdentifier } from '../../users/identifiers.js';
-import type { TokenResponse } from '../session/token-results.js';
+import { signTokens, type TokenResponse } from '../session/token-results.js';
+import { postLogin, type PostLoginDeps } from '../session/post-login.js';
 import type { MagicLinkFlows, MagicLinkTypes } from './effects.js';
 
 // The magic-link use cases behind the HTTP routes: load the facts, count the request against its
@@ -50,13 +49,11 @@ export interface MagicLinkService {
   redirectTarget(code: string): Promise<string>;
 }
 
-export interface MagicLinkServiceDeps {
+export interface MagicLinkServiceDeps extends PostLoginDeps {
   readonly storage: Storage;
   readonly clock: Clock;
   readonly runner: Runner;
-  readonly hasher: SecretHasher;
   readonly magicLinks: MagicLinkFlows;
-  readonly sessions: Sessions;
   readonly limiter: RateLimiter;
   readonly limits: Config['rateLimits'];
   /** The waits before each retry of a delivery that met an outage (DELIVERY_RETRY_DELAYS_MS). */
@@ -93,11 +90,10 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
         userStatus: user.status,
         retryDelaysMs: deps.retryDelaysMs,
       };
-      const results: MagicLinkTypes['request']['results'] = {};
       const step = await runner.transaction(async (steps) => {
         // A new send replaces the pending link (keystate-server.md §5 item 6).
         const previous = await findLatestFlow<MagicLinkTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'magic-link' });
-        if (previous !== null) await steps.send(magicLinks, previous, { type: 'challenge.superseded' }, { app, results: {} });
+        if (previous !== null) await steps.send(magicLinks, previous, { type: 'challenge.superseded' }, { app });
         return steps.start(magicLinks, {
           id: newId(),
           appId: app.id,
@@ -106,19 +102,17 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
           request: {
             app,
             send: { to: user.email ?? '', emailContent: request.emailContent, fromName: app.loginPreferences.email?.message?.from ?? app.name, primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null },
-            results,
           },
         });
       });
       acceptOrThrow(step.answer, LINK_ERRORS);
       const requestId = input.requestId === null ? {} : { request_id: input.requestId };
-      if (request.channel === 'direct') return { message: 'Magic link generated', link: results.link ?? '', ...requestId };
+      if (request.channel === 'direct') return { message: 'Magic link generated', link: step.outputs.issueChallenge?.link ?? '', ...requestId };
       return { message: 'Email sent successfully', ...requestId };
     },
 
     async authenticate(app, request) {
-      const results: MagicLinkTypes['request']['results'] = {};
-      const answer = await runner.transaction(async (steps) => {
+      const login = await runner.transaction(async (steps) => {
         const found = await findFlowBySecret<MagicLinkTypes>(steps.tx, steps.provider, 'magic-link', hasher.candidates(request.code));
         const flow = found !== null && found.row.appId === app.id ? found : null;
         // Counted per user when the code names one: a user's retries are bounded, and guessing
@@ -129,17 +123,17 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
         if (user === null) return null;
         const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.user.id, method: MAGIC_LINK_METHOD });
         const session = named?.session ?? null;
-        const step = await steps.send(magicLinks, flow, { type: 'code.submit', requestId: request.requestId, session: named?.verdict ?? null, userStatus: user.user.status, resource: request.resource, allowedResources: app.resources }, {
-          app,
-          authentication: { user: user.user, session, resource: request.resource, claims: request.claims },
-          results,
-        });
-        return step.answer;
+        const authentication = { user: user.user, session, resource: request.resource, claims: request.claims };
+        const step = await steps.send(magicLinks, flow, { type: 'code.submit', requestId: request.requestId, session: named?.verdict ?? null, userStatus: user.user.status, resource: request.resource, allowedResources: app.resources }, { app, authentication });
+        // The verdict goes to the session flow in this same transaction: a session step that fails
+        // leaves the link redeemable.
+        const verdict = step.outputs.recordAuthentication;
+        return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
       });
-      if (answer === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      acceptOrThrow(answer, LINK_ERRORS);
-      if (results.tokens === undefined) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      return results.tokens;
+      if (login === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
+      acceptOrThrow(login.answer, LINK_ERRORS);
+      if (login.ready === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
+      return signTokens(deps.tokens, login.ready);
     },
 
     async redirectTarget(code) {

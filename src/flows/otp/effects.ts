@@ -1,21 +1,17 @@
 import { randomInt } from 'node:crypto';
 import { OTP_EFFECTS, type OtpContext, type OtpEffects, type OtpEvent, type OtpInput, otpMachine } from '../../../machines/otp.machine.js';
 import { otpAnswers, type OtpState } from '../../../machines/otp.answers.js';
-import { type DeliveryDeps, type KeptMessage, keptMessageHandlers } from '../../delivery/kept-messages.js';
+import { type DeliveryDeps, type KeptMessage, type KeptMessageRequest, keptMessageHandlers } from '../../delivery/kept-messages.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { renderOtpEmail } from '../../delivery/templates/otp-email.js';
 import { renderOtpSms } from '../../delivery/templates/otp-sms.js';
 import type { EffectContext, MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
-import type { RefreshFamilies } from '../refresh/effects.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import type { Provider } from '../../storage/database-url.js';
 import { flowStore, type FlowTypes } from '../../repositories/flow-repository.js';
 import { lock } from '../../repositories/lockout-repository.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import type { Sessions } from '../session/effects.js';
-import type { TokenService } from '../../tokens/token-service.js';
-import { type AuthenticationRequest, recordAuthenticationHandler } from '../session/authentication.js';
-import { issueTokensHandler, type TokenResults } from '../session/token-results.js';
+import { type AuthenticationRequest, type LoginVerdict, recordAuthenticationHandler } from '../session/post-login.js';
 
 // The passcode flow as the runner runs it: its definition, store and effect handlers.
 
@@ -28,13 +24,12 @@ export interface OtpSendRequest {
   readonly sms: { readonly customMessage: string | null; readonly senderId: string | null };
 }
 
-export interface OtpRequest {
+export interface OtpRequest extends KeptMessageRequest {
   readonly app: AppRecord;
   readonly send?: OtpSendRequest;
   readonly authentication?: AuthenticationRequest;
   /** The code the authenticate call submitted: only `comparePasscode` sees it. */
   readonly passcode?: string;
-  readonly results: TokenResults & { code?: string; message?: KeptMessage };
 }
 
 export interface OtpTypes extends FlowTypes {
@@ -44,6 +39,12 @@ export interface OtpTypes extends FlowTypes {
   readonly effects: OtpEffects;
   readonly state: OtpState;
   readonly request: OtpRequest;
+  readonly outputs: {
+    /** The plaintext code: it lives only in this request, for the message (or the direct answer). */
+    readonly issueChallenge: { readonly code: string };
+    readonly holdDelivery: KeptMessage;
+    readonly recordAuthentication: LoginVerdict;
+  };
 }
 
 export const otpDefinition: MachineDefinition<OtpTypes> = {
@@ -78,19 +79,12 @@ export function generatePasscode(length: number): string {
  * collide and a stored hash reveals nothing without the key. */
 export const passcodeHashInput = (flowId: string, code: string): string => `${flowId}:${code}`;
 
-export function createOtpFlows(deps: {
-  hasher: SecretHasher;
-  tokens: TokenService;
-  sessions: Sessions;
-  families: RefreshFamilies;
-  delivery: DeliveryDeps;
-  provider: Provider;
-}): OtpFlows {
+export function createOtpFlows(deps: { hasher: SecretHasher; delivery: DeliveryDeps; provider: Provider }): OtpFlows {
   const { hasher } = deps;
 
   /** The passcode message of a send, as the send asked for it (the code only ever leaves sealed). */
-  function render({ context, at, request }: EffectContext<OtpTypes>): KeptMessage {
-    const code = request.results.code;
+  function render({ context, at, request, outputs }: EffectContext<OtpTypes>): KeptMessage {
+    const code = outputs.issueChallenge?.code;
     if (code === undefined || request.send === undefined) throw new Error('holdDelivery ran without issueChallenge');
     const { app, send } = request;
     const to = send.to ?? '';
@@ -106,11 +100,9 @@ export function createOtpFlows(deps: {
     handlers: {
       issueChallenge: {
         phase: 'inline',
-        run(_params, { instanceId, context, request }) {
+        run(_params, { instanceId, context }) {
           const code = generatePasscode(context.codeLength);
-          // The plaintext lives only in this request, for the delivery after the commit.
-          request.results.code = code;
-          return { patch: { secretHash: hasher.hash(passcodeHashInput(instanceId, code)) } };
+          return { patch: { secretHash: hasher.hash(passcodeHashInput(instanceId, code)) }, output: { code } };
         },
       },
       ...keptMessageHandlers<OtpTypes>(deps.delivery, render),
@@ -125,13 +117,12 @@ export function createOtpFlows(deps: {
       },
       lockIdentifier: {
         phase: 'transaction',
-        async run({ until }, { steps, row, at }) {
+        async run({ until }, { tx, row, at }) {
           if (row === null) throw new Error('lockIdentifier needs the flow');
-          await lock(steps.tx, { appId: row.appId, userId: row.userId, method: 'otp' }, until, at);
+          await lock(tx, { appId: row.appId, userId: row.userId, method: 'otp' }, until, at);
         },
       },
-      recordAuthentication: recordAuthenticationHandler<OtpTypes>(deps),
-      issueTokens: issueTokensHandler<OtpTypes>(deps.tokens),
+      recordAuthentication: recordAuthenticationHandler<OtpTypes>(),
     },
   };
 }

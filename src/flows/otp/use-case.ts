@@ -10,13 +10,12 @@ import type { AppRecord } from '../../repositories/app-repository.js';
 import { findLatestFlow } from '../../repositories/flow-repository.js';
 import type { IdentifierType } from '../../repositories/user-repository.js';
 import { newId } from '../../secrets/random.js';
-import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import { sessionForFactor } from '../session/named-session.js';
-import type { Sessions } from '../session/effects.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
 import { findLoginUser } from '../../users/login-user.js';
-import type { TokenResponse } from '../session/token-results.js';
+import { signTokens, type TokenResponse } from '../session/token-results.js';
+import { postLogin, type PostLoginDeps } from '../session/post-login.js';
 import { type OtpFlows, type OtpTypes } from './effects.js';
 import { otpPolicy } from './policy.js';
 import { deliveryTarget } from './target.js';
@@ -60,13 +59,11 @@ export interface OtpService {
   authenticate(caller: AppRecord, request: AuthenticateOtpRequest): Promise<TokenResponse>;
 }
 
-export interface OtpServiceDeps {
+export interface OtpServiceDeps extends PostLoginDeps {
   readonly storage: Storage;
   readonly clock: Clock;
   readonly runner: Runner;
-  readonly hasher: SecretHasher;
   readonly otp: OtpFlows;
-  readonly sessions: Sessions;
   readonly limiter: RateLimiter;
   readonly limits: Config['rateLimits'];
   /** The waits before each retry of a delivery that met an outage (DELIVERY_RETRY_DELAYS_MS). */
@@ -91,12 +88,11 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
       const policy = otpPolicy(app.loginPreferences, request.channel);
       const now = clock.now();
       const expiresAt = now + (request.expiresInMinutes ?? policy.expiresInMinutes) * 60_000;
-      const results: OtpTypes['request']['results'] = {};
       const step = await runner.transaction(async (steps) => {
         // A new send replaces the pending code (keystate-server.md §5 item 6); the machine decides
         // whether the wrong guesses spent on it carry over (sending new codes buys no new guesses).
         const previous = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
-        const superseded = previous === null ? null : await steps.send(otp, previous, { type: 'challenge.superseded' }, { app, results: {} });
+        const superseded = previous === null ? null : await steps.send(otp, previous, { type: 'challenge.superseded' }, { app });
         const replaced = superseded?.accepted && previous !== null ? { attempts: previous.context.attempts, expiresAt: previous.context.expiresAt } : null;
         const input: OtpInput = {
           userId: user.id,
@@ -123,7 +119,6 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
           request: {
             app,
             send: { to, emailContent: request.emailContent, primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null, sms: request.customSms },
-            results,
           },
         });
       });
@@ -131,7 +126,7 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
       return {
         message: 'OTP sent',
         ...(request.approvalData === null ? {} : { approval_data: request.approvalData }),
-        ...(request.channel === 'direct' && results.code !== undefined ? { code: results.code } : {}),
+        ...(request.channel === 'direct' && step.outputs.issueChallenge !== undefined ? { code: step.outputs.issueChallenge.code } : {}),
         ...(step.context.requestId === null ? {} : { request_id: step.context.requestId }),
       };
     },
@@ -141,8 +136,7 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
       // An unknown user and a user without a code answer alike: nothing to enumerate.
       if (found === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
       const { user } = found;
-      const results: OtpTypes['request']['results'] = {};
-      const answer = await runner.transaction(async (steps) => {
+      const login = await runner.transaction(async (steps) => {
         const flow = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
         if (flow === null) return null;
         const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: OTP_METHOD[flow.context.channel] });
@@ -157,18 +151,17 @@ export function createOtpService(deps: OtpServiceDeps): OtpService {
           resource: request.resource,
           allowedResources: app.resources,
         } as const;
-        const step = await steps.send(otp, flow, event, {
-          app,
-          authentication: { user, session, resource: request.resource, claims: request.claims },
-          passcode: request.passcode,
-          results,
-        });
-        return step.answer;
+        const authentication = { user, session, resource: request.resource, claims: request.claims };
+        const step = await steps.send(otp, flow, event, { app, authentication, passcode: request.passcode });
+        // The flow's verdict goes to the session flow in this same transaction: a session step that
+        // fails rolls the redeemed code back with it.
+        const verdict = step.outputs.recordAuthentication;
+        return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
       });
-      if (answer === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
-      acceptOrThrow(answer);
-      if (results.tokens === undefined) throw new AuthError('OTP_INVALID_CREDENTIALS');
-      return results.tokens;
+      if (login === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
+      acceptOrThrow(login.answer);
+      if (login.ready === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
+      return signTokens(deps.tokens, login.ready);
     },
   };
 }

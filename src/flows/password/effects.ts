@@ -1,12 +1,7 @@
 import type { EffectHandler, RegisteredMachine } from '../../engine/definition.js';
-import { recordAuthenticationHandler } from '../session/authentication.js';
-import { issueTokensHandler } from '../session/token-results.js';
-import type { RefreshFamilies } from '../refresh/effects.js';
+import { recordAuthenticationHandler } from '../session/post-login.js';
 import { credentialStore } from '../../repositories/credential-repository.js';
-import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import type { Sessions } from '../session/effects.js';
 import type { Provider } from '../../storage/database-url.js';
-import type { TokenService } from '../../tokens/token-service.js';
 import { type PasswordTypes, passwordDefinition } from '../../credentials/definitions.js';
 import type { PasswordHasher } from '../../credentials/password-hasher.js';
 import { type PasswordStrategy, passwordStrategy } from './strategy.js';
@@ -14,18 +9,12 @@ import { type PasswordStrategy, passwordStrategy } from './strategy.js';
 // Passwords as the runner runs them: the password machine, its credential rows and its effects.
 // The comparison runs after the attempt's count has committed, outside any transaction: an Argon2id
 // verify takes tens of milliseconds, and on SQLite every statement of the server waits for an open
-// transaction. Its verdict is the next step, taken on the credential reloaded in a new one.
+// transaction. Its verdict is returned to the login (use-case.ts), which takes it as the next step,
+// on the credential reloaded in a new transaction, with the post-login step in that same one.
 
 export type PasswordCredentials = RegisteredMachine<PasswordTypes> & { readonly strategy: PasswordStrategy };
 
-export function createPasswordCredentials(deps: {
-  passwords: PasswordHasher;
-  hasher: SecretHasher;
-  tokens: TokenService;
-  sessions: Sessions;
-  families: RefreshFamilies;
-  provider: Provider;
-}): PasswordCredentials {
+export function createPasswordCredentials(deps: { passwords: PasswordHasher; provider: Provider }): PasswordCredentials {
   const strategy = passwordStrategy(deps.passwords);
   return {
     definition: passwordDefinition,
@@ -38,16 +27,14 @@ export function createPasswordCredentials(deps: {
           const { proof } = request;
           if (row === null || proof === undefined) throw new Error('comparePassword needs the stored credential and the submitted password');
           const verdict = await strategy.verify({ id: instanceId, ...row }, proof, {});
-          if (!verdict.matched) return { event: { type: 'password.mismatched', generation, attempt } };
-          if (verdict.rehashed !== null) request.hashing.hash = verdict.rehashed;
-          return { event: { type: 'password.matched', generation, attempt, rehash: verdict.rehashed !== null } };
+          if (!verdict.matched) return { output: { event: { type: 'password.mismatched', generation, attempt }, rehashed: null } };
+          return { output: { event: { type: 'password.matched', generation, attempt, rehash: verdict.rehashed !== null }, rehashed: verdict.rehashed } };
         },
       },
       // Both store a hash made before the step began: no Argon2 work under a transaction.
       storeRehash: storeHash,
       storeSecret: storeHash,
-      recordAuthentication: recordAuthenticationHandler<PasswordTypes>(deps),
-      issueTokens: issueTokensHandler<PasswordTypes>(deps.tokens),
+      recordAuthentication: recordAuthenticationHandler<PasswordTypes>(),
     },
   };
 }

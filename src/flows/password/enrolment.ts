@@ -68,7 +68,7 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
 
     async enroll(steps, app, userId, prepared) {
       const create = { tenantId: app.tenantId, userId, secret: prepared.hash, params: {}, label: null };
-      const request: PasswordTypes['request'] = { app, results: {}, hashing: {} };
+      const request: PasswordTypes['request'] = { app, hashing: {} };
       await steps.start(passwords, { id: prepared.id, appId: app.id, input: { userId, setAt: deps.clock.now(), temporary: prepared.temporary }, create, request });
     },
 
@@ -92,7 +92,7 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
       const write = () => runner.transaction(async (steps) => {
         const live = await findLiveCredential<PasswordTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'password' });
         if (live === null) return service.enroll(steps, app, userId, prepared);
-        await steps.send(passwords, live, { type: 'password.replace', temporary: prepared.temporary }, { app, results: {}, hashing: { hash: prepared.hash } });
+        await steps.send(passwords, live, { type: 'password.replace', temporary: prepared.temporary }, { app, hashing: { hash: prepared.hash } });
       });
       // A first password set at once by another request: replace it.
       await claimingLiveSlot(write, write);

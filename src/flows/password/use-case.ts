@@ -2,20 +2,21 @@ import { PASSWORD_METHOD } from '../../../machines/password.machine.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { acceptOrThrow } from '../../engine/answer.js';
-import type { RegisteredMachine } from '../../engine/definition.js';
+import type { RegisteredMachine, Step } from '../../engine/definition.js';
 import type { Runner } from '../../engine/runner.js';
 import { AuthError } from '../../errors.js';
-import type { TokenResponse } from '../session/token-results.js';
+import { type PreparedTokens, signTokens, type TokenResponse } from '../session/token-results.js';
+import { type AuthenticationRequest, postLogin, type PostLoginDeps } from '../session/post-login.js';
+import type { Answer } from '../../../machines/shared/answers.js';
 import type { RateLimiter } from '../../limits/rate-limiter.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
-import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import type { Sessions } from '../session/effects.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
 import { findLoginSubject } from '../../users/login-user.js';
 import type { Argon2Gate } from '../../credentials/argon2-gate.js';
 import type { PasswordTypes, Shadowed } from '../../credentials/definitions.js';
 import { credentialLoginFacts, NOBODY } from '../../credentials/login-facts.js';
+import { sessionForFactor } from '../session/named-session.js';
 import type { PasswordCredentials } from './effects.js';
 import type { RefusalFloor } from '../../credentials/refusal-floor.js';
 import { passwordLoginPolicy } from './policy.js';
@@ -45,11 +46,18 @@ export interface PasswordLogin {
   authenticate(app: AppRecord, request: AuthenticatePasswordRequest): Promise<TokenResponse>;
 }
 
-export function createPasswordLogin(deps: {
+/** A login's counted attempt: on the user's credential (with what the post-login step needs) or on a stand-in. */
+type Counted =
+  | { readonly kind: 'credential'; readonly step: Step<PasswordTypes>; readonly authentication: AuthenticationRequest }
+  | { readonly kind: 'standIn'; readonly step: Step<Shadowed<PasswordTypes>> };
+
+const raise = (error: Error): never => {
+  throw error;
+};
+
+export function createPasswordLogin(deps: PostLoginDeps & {
   storage: Storage;
   runner: Runner;
-  hasher: SecretHasher;
-  sessions: Sessions;
   passwords: PasswordCredentials;
   /** The stand-ins answering for passwords nobody holds. */
   standIns: RegisteredMachine<Shadowed<PasswordTypes>>;
@@ -61,25 +69,50 @@ export function createPasswordLogin(deps: {
 }): PasswordLogin {
   const { storage, runner, passwords } = deps;
 
+  /** The login's first step: the attempt counted (and committed) before the comparison runs. */
+  async function count(app: AppRecord, request: AuthenticatePasswordRequest): Promise<Counted> {
+    const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, { type: request.usernameType, identifier: request.username, bucket: 'password-authenticate', limit: deps.limits.authenticate });
+    return runner.transaction(async (steps): Promise<Counted> => {
+      const standInInput = { userId: user?.id ?? NOBODY, setAt: deps.clock.now(), temporary: false };
+      const { slot } = await credentialLoginFacts<PasswordTypes>(steps, { app, user, countedAs, kind: 'password', standIns: deps.standIns, standInInput });
+      const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user?.id ?? NOBODY, method: PASSWORD_METHOD });
+      const event = { type: 'password.submit', session: named?.verdict ?? null, policy: passwordLoginPolicy(app), resource: request.resource, allowedResources: app.resources } as const;
+      const login = { app, proof: request.password, hashing: {} };
+      if (slot.kind === 'standIn') return { kind: 'standIn', step: await steps.send(deps.standIns, slot.instance, event, login) };
+      // The verdict, and the factor's recording, come after this transaction commits: the session
+      // is loaded again then (`instance: null`), as it may have changed meanwhile.
+      const session = named?.session == null ? null : { publicId: named.session.publicId, instance: null };
+      const authentication = { user: slot.user, session, resource: request.resource, claims: request.claims };
+      return { kind: 'credential', step: await steps.send(passwords, slot.instance, event, { ...login, authentication }), authentication };
+    });
+  }
+
+  /** The comparison's verdict, taken as the next step of the reloaded credential (or stand-in),
+   * with the post-login step in the same transaction. */
+  async function settle(app: AppRecord, counted: Counted): Promise<{ answer: Answer; ready: PreparedTokens | null }> {
+    const compared = counted.step.outputs.comparePassword;
+    if (compared === undefined) return { answer: counted.step.answer, ready: null };
+    const hashing = compared.rehashed === null ? {} : { hash: compared.rehashed };
+    return runner.transaction(async (steps) => {
+      const gone = () => new AuthError('FLOW_NOT_FOUND', { details: { instanceId: counted.step.id } });
+      if (counted.kind === 'standIn') {
+        const instance = (await deps.standIns.store.reload(steps.tx, steps.provider, counted.step.id)) ?? raise(gone());
+        return { answer: (await steps.send(deps.standIns, instance, compared.event, { app, hashing })).answer, ready: null };
+      }
+      const instance = (await passwords.store.reload(steps.tx, steps.provider, counted.step.id)) ?? raise(gone());
+      const { authentication } = counted;
+      const step = await steps.send(passwords, instance, compared.event, { app, hashing, authentication });
+      const verdict = step.outputs.recordAuthentication;
+      return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
+    });
+  }
+
   const login: PasswordLogin = {
     async authenticate(app, request) {
-      const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, { type: request.usernameType, identifier: request.username, bucket: 'password-authenticate', limit: deps.limits.authenticate });
-      const results: PasswordTypes['request']['results'] = {};
-      // The step comes back as it stands after the comparison's verdict (the runner's latest).
-      const step = await runner.transaction(async (steps) => {
-        const standInInput = { userId: user?.id ?? NOBODY, setAt: deps.clock.now(), temporary: false };
-        const { slot, named } = await credentialLoginFacts<PasswordTypes>(steps, deps, { app, user, countedAs, kind: 'password', method: PASSWORD_METHOD, sessionId: request.sessionId, standIns: deps.standIns, standInInput });
-        const event = { type: 'password.submit', session: named?.verdict ?? null, policy: passwordLoginPolicy(app), resource: request.resource, allowedResources: app.resources } as const;
-        const login = { app, proof: request.password, results, hashing: {} };
-        if (slot.kind === 'standIn') return steps.send(deps.standIns, slot.instance, event, login);
-        // The comparison, and the factor's recording, come after this transaction commits: the
-        // session is loaded again then (`instance: null`), as it may have changed meanwhile.
-        const session = named?.session == null ? null : { publicId: named.session.publicId, instance: null };
-        return steps.send(passwords, slot.instance, event, { ...login, authentication: { user: slot.user, session, resource: request.resource, claims: request.claims } });
-      });
-      acceptOrThrow(step.answer);
-      if (results.tokens === undefined) throw new AuthError('PASSWORD_INVALID_CREDENTIALS');
-      return results.tokens;
+      const { answer, ready } = await settle(app, await count(app, request));
+      acceptOrThrow(answer);
+      if (ready === null) throw new AuthError('PASSWORD_INVALID_CREDENTIALS');
+      return signTokens(deps.tokens, ready);
     },
   };
   return {

@@ -1,14 +1,14 @@
 import { REFRESH_FAMILY_EFFECTS, type RefreshFamilyContext, type RefreshFamilyEffects, type RefreshFamilyEvent, type RefreshFamilyInput, refreshFamilyMachine } from '../../../machines/refresh-family.machine.js';
 import { refreshFamilyAnswers, type RefreshFamilyState } from '../../../machines/refresh-family.answers.js';
-import type { MachineDefinition, RegisteredMachine, TxSteps } from '../../engine/definition.js';
-import { issueTokensHandler, type TokenResults } from '../session/token-results.js';
+import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
+import { type PreparedTokens, signTokens, type TokenResponse } from '../session/token-results.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { keepRotatedOutToken, refreshFamilyStore, type RefreshFamilyTypes as FamilyRowTypes } from '../../repositories/refresh-family-repository.js';
 import type { UserRecord } from '../../repositories/user-repository.js';
-import { newId, newSecret } from '../../secrets/random.js';
+import { newSecret } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { Provider } from '../../storage/database-url.js';
-import type { TokenService, UserGrant } from '../../tokens/token-service.js';
+import type { TokenService } from '../../tokens/token-service.js';
 
 // The refresh-token family as the runner runs it: its definition, store and effect handlers.
 
@@ -18,7 +18,6 @@ export interface RefreshRequest {
   readonly app: AppRecord;
   /** The user the tokens are minted for (loaded with the presented token). */
   readonly user: UserRecord;
-  readonly results: TokenResults;
 }
 
 export interface RefreshFamilyTypes extends FamilyRowTypes {
@@ -28,6 +27,7 @@ export interface RefreshFamilyTypes extends FamilyRowTypes {
   readonly effects: RefreshFamilyEffects;
   readonly state: RefreshFamilyState;
   readonly request: RefreshRequest;
+  readonly outputs: { readonly rotateToken: PreparedTokens; readonly issueTokens: TokenResponse };
 }
 
 export const refreshFamilyDefinition: MachineDefinition<RefreshFamilyTypes> = {
@@ -49,43 +49,24 @@ export function createRefreshFamilies(deps: { hasher: SecretHasher; tokens: Toke
     handlers: {
       rotateToken: {
         phase: 'inline',
-        async run(_params, { steps, instanceId, row, context, at, request }) {
+        async run(_params, { tx, provider, instanceId, row, context, at, request }) {
           if (row === null) throw new Error('rotateToken needs the family');
           // The token just presented is rotated out: kept (hashed) so that presenting it again is
           // recognised as reuse. A refresh keeps the original claims (§2.6) and the family's session.
-          await keepRotatedOutToken(steps.tx, steps.provider, { tokenHash: row.currentHash, familyId: instanceId, generation: context.generation - 1, at });
+          await keepRotatedOutToken(tx, provider, { tokenHash: row.currentHash, familyId: instanceId, generation: context.generation - 1, at });
           const refreshToken = newSecret();
-          request.results.refreshToken = refreshToken;
-          request.results.prepared = tokens.prepareUserTokens(request.app, request.user, row.grant, row.sessionId);
-          return { patch: { currentHash: hasher.hash(refreshToken) } };
+          const prepared = tokens.prepareUserTokens(request.app, request.user, row.grant, row.sessionId);
+          // A refresh answers no session_id (§2.6).
+          return { patch: { currentHash: hasher.hash(refreshToken) }, output: { prepared, refreshToken, sessionId: '' } };
         },
       },
-      issueTokens: issueTokensHandler<RefreshFamilyTypes>(tokens),
+      issueTokens: {
+        phase: 'afterCommit',
+        async run(_params, { outputs }) {
+          if (outputs.rotateToken === undefined) throw new Error('issueTokens ran before rotateToken');
+          return { output: await signTokens(tokens, outputs.rotateToken) };
+        },
+      },
     },
   };
-}
-
-/** Mints a family for a new authentication and returns its first token. */
-export async function mintRefreshFamily(
-  steps: TxSteps,
-  families: RefreshFamilies,
-  args: { hasher: SecretHasher; app: AppRecord; user: UserRecord; sessionId: string | null; grant: UserGrant; at: number },
-): Promise<string> {
-  const token = newSecret();
-  await steps.start(families, {
-    id: newId(),
-    appId: args.app.id,
-    input: { expiresAt: args.at + REFRESH_FAMILY_TTL_MS },
-    create: {
-      tenantId: args.app.tenantId,
-      appId: args.app.id,
-      userId: args.user.id,
-      sessionId: args.sessionId,
-      currentHash: args.hasher.hash(token),
-      grant: args.grant,
-      expiresAt: args.at + REFRESH_FAMILY_TTL_MS,
-    },
-    request: { app: args.app, user: args.user, results: {} },
-  });
-  return token;
 }

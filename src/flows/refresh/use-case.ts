@@ -5,7 +5,7 @@ import type { TokenResponse } from '../session/token-results.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { findPresentedToken } from '../../repositories/refresh-family-repository.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import type { RefreshFamilies, RefreshFamilyTypes, RefreshRequest } from './effects.js';
+import type { RefreshFamilies, RefreshFamilyTypes } from './effects.js';
 
 // POST /cis/v1/auth/token/refresh (§2.6): find the family the presented token belongs to (with its
 // session's standing and the user), hand the presentation to the family's machine, answer what its
@@ -20,18 +20,17 @@ export function createRefreshService(deps: { runner: Runner; hasher: SecretHashe
   const { runner, hasher, families } = deps;
   return {
     async refresh(app, presented) {
-      const results: RefreshRequest['results'] = {};
-      const answer = await runner.transaction(async (steps) => {
+      const step = await runner.transaction(async (steps) => {
         // A token only works for the app it was issued to: another app presenting it finds nothing.
         const found = await findPresentedToken<RefreshFamilyTypes>(steps.tx, steps.provider, app.id, hasher.candidates(presented));
         if (found === null) return null;
-        const step = await steps.send(families, found.family, { type: 'token.presented', token: found.token, sessionEnded: found.sessionEnded }, { app, user: found.user, results });
-        return step.answer;
+        return steps.send(families, found.family, { type: 'token.presented', token: found.token, sessionEnded: found.sessionEnded }, { app, user: found.user });
       });
-      if (answer === null) throw new AuthError('REFRESH_TOKEN_INVALID');
-      acceptOrThrow(answer);
-      if (results.tokens === undefined) throw new AuthError('REFRESH_TOKEN_INVALID');
-      const { session_id: _, ...tokens } = results.tokens;
+      if (step === null) throw new AuthError('REFRESH_TOKEN_INVALID');
+      acceptOrThrow(step.answer);
+      const issued = step.outputs.issueTokens;
+      if (issued === undefined) throw new AuthError('REFRESH_TOKEN_INVALID');
+      const { session_id: _, ...tokens } = issued;
       return tokens;
     },
   };

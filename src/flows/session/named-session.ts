@@ -42,6 +42,6 @@ export async function sessionForFactor(
   const event = { type: 'session.authenticate', userId: args.userId, method: args.method } as const;
   const asked = deps.runner.evaluate(deps.sessions, instance, event);
   if (asked.accepted && asked.answer.kind === 'ok') return { verdict: 'usable', session: { publicId: args.sessionId, instance } };
-  if (asked.accepted) await steps.send(deps.sessions, instance, event, { app: args.app, results: {} });
+  if (asked.accepted) await steps.send(deps.sessions, instance, event, { app: args.app });
   return { verdict: 'refused', session: null };
 }

@@ -1,10 +1,8 @@
-import type { EffectHandler, MachineTypes } from '../../engine/definition.js';
 import type { PreparedUserTokens, TokenService } from '../../tokens/token-service.js';
 
-// How a request that ends in tokens carries them: the effect that records the authentication
-// resolves every claim inside the transaction (`prepared`: a claims request that cannot be served
-// fails there, before anything commits) and mints the refresh token; `issueTokens`, after the
-// commit, only signs.
+// How a request that ends in tokens carries them: every claim is resolved inside the transaction
+// (`prepared`: a claims request that cannot be served fails there, before anything commits) and
+// the refresh token is minted there; after the commit the tokens are only signed.
 
 /** The response of every successful authenticate call (§1.6); refresh answers it without session_id. */
 export interface TokenResponse {
@@ -16,31 +14,23 @@ export interface TokenResponse {
   readonly session_id: string;
 }
 
-export interface TokenResults {
-  prepared?: PreparedUserTokens;
-  refreshToken?: string;
+/** Tokens ready to sign: what a login (or a refresh) prepared in its transaction. */
+export interface PreparedTokens {
+  readonly prepared: PreparedUserTokens;
+  readonly refreshToken: string;
   /** The public session id to answer with (the one the caller named, or a new one). */
-  sessionId?: string;
-  tokens?: TokenResponse;
+  readonly sessionId: string;
 }
 
-export type TokenIssuingTypes = MachineTypes & { readonly request: { readonly results: TokenResults } };
-
-export function issueTokensHandler<T extends TokenIssuingTypes>(tokens: TokenService): EffectHandler<T, undefined> {
+/** Signs prepared tokens (after the commit: signing writes nothing). */
+export async function signTokens(tokens: TokenService, ready: PreparedTokens): Promise<TokenResponse> {
+  const signed = await tokens.signUserTokens(ready.prepared);
   return {
-    phase: 'afterCommit',
-    async run(_params, { request }) {
-      const { prepared, refreshToken, sessionId } = request.results;
-      if (prepared === undefined || refreshToken === undefined) throw new Error('issueTokens ran before the tokens were prepared');
-      const signed = await tokens.signUserTokens(prepared);
-      request.results.tokens = {
-        access_token: signed.accessToken,
-        id_token: signed.idToken,
-        refresh_token: refreshToken,
-        token_type: 'Bearer',
-        expires_in: signed.expiresIn,
-        session_id: sessionId ?? '',
-      };
-    },
+    access_token: signed.accessToken,
+    id_token: signed.idToken,
+    refresh_token: ready.refreshToken,
+    token_type: 'Bearer',
+    expires_in: signed.expiresIn,
+    session_id: ready.sessionId,
   };
 }

@@ -2,17 +2,21 @@ import type { Config } from '../../config.js';
 import { acceptOrThrow } from '../../engine/answer.js';
 import type { Runner } from '../../engine/runner.js';
 import { AuthError } from '../../errors.js';
-import type { TokenResponse, TokenResults } from './token-results.js';
+import { type PreparedTokens, signTokens, type TokenResponse } from './token-results.js';
 import type { RateLimiter } from '../../limits/rate-limiter.js';
 import type { RefreshService } from '../refresh/use-case.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { findSessionWithUser, listOpenSessions, rehashSessionId } from '../../repositories/session-repository.js';
-import { findUserForApp } from '../../repositories/user-repository.js';
+import { ensureAssociated, findUserForApp, type UserRecord } from '../../repositories/user-repository.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
 import { loadSession } from './named-session.js';
 import type { SessionMachineTypes, Sessions } from './effects.js';
+import type { Step, TxSteps } from '../../engine/definition.js';
+import type { RefreshFamilies } from '../refresh/effects.js';
+import { mintRefreshFamily } from '../refresh/mint.js';
+import type { TokenService, UserGrant } from '../../tokens/token-service.js';
 
 // Silent authentication (SSO), logout, and listing/revoking a user's sessions (mosaic-backend-api.md
 // §2.5–2.9): each loads the session(s) it names and hands the event to the session machine, which
@@ -43,6 +47,8 @@ export interface SessionRequestsDeps {
   readonly runner: Runner;
   readonly hasher: SecretHasher;
   readonly sessions: Sessions;
+  readonly families: RefreshFamilies;
+  readonly tokens: TokenService;
   readonly refresh: RefreshService;
   readonly limiter: RateLimiter;
   readonly limits: Config['rateLimits'];
@@ -57,27 +63,37 @@ export function createSessionRequests(deps: SessionRequestsDeps): SessionRequest
     if ((await findUserForApp(db, app.id, app.tenantId, 'user_id', userId)) === null) throw new AuthError('USER_NOT_FOUND');
   }
 
+  /** What a session that stood for a silent authentication gives the calling app: the user
+   * associated with it (SSO, §6 item 16), a refresh family, the claims resolved (in the transaction). */
+  async function silentTokens(steps: TxSteps, step: Step<SessionMachineTypes>, silent: { app: AppRecord; user: UserRecord; associated: boolean; sessionId: string; resource: string | null; claims: ClaimsRequest | null }): Promise<PreparedTokens> {
+    const { app, user } = silent;
+    // The time stamped on the step: `slideExpiry` set the expiry to it plus the session's TTL.
+    const at = step.context.expiresAt - step.context.ttlMs;
+    if (!silent.associated) await ensureAssociated(steps.tx, user.id, app.id, at);
+    const grant: UserGrant = { methods: step.context.methods, authTime: step.context.authTime, resource: silent.resource, claims: silent.claims, approvalData: null };
+    const refreshToken = await mintRefreshFamily(steps, deps.families, { hasher, app, user, sessionId: step.id, grant, at });
+    return { prepared: deps.tokens.prepareUserTokens(app, user, grant, step.id), refreshToken, sessionId: silent.sessionId };
+  }
+
   return {
     async silentAuthenticate(app, request) {
       // Polling a session is unsupported (§2.5): excessive silent authentication is throttled per session.
       await limiter.hit('silent-auth', limits.silentAuth, `${app.tenantId}:${request.sessionId}`);
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
-      const results: TokenResults = { sessionId: request.sessionId };
-      const step = await runner.transaction(async (steps) => {
+      const silent = await runner.transaction(async (steps) => {
         const found = await findSessionWithUser<SessionMachineTypes>(steps.tx, steps.provider, { tenantId: app.tenantId, appId: app.id }, hasher.candidates(request.sessionId));
         if (found === null) return null;
         const current = hasher.hash(request.sessionId);
         if (found.session.row.idHash !== current) await rehashSessionId(steps.tx, found.session.id, found.session.row.idHash, current);
-        return steps.send(sessions, found.session, { type: 'session.silentAuthenticate', mfa: app.loginPreferences.mfa ?? null }, {
-          app,
-          silent: { user: found.user, associated: found.associated, resource: request.resource, claims: request.claims },
-          results,
-        });
+        const step = await steps.send(sessions, found.session, { type: 'session.silentAuthenticate', mfa: app.loginPreferences.mfa ?? null }, { app });
+        if (!step.accepted || step.answer.kind !== 'ok') return { step, ready: null };
+        const ready = await silentTokens(steps, step, { app, user: found.user, associated: found.associated, sessionId: request.sessionId, resource: request.resource, claims: request.claims });
+        return { step, ready };
       });
-      if (step === null) throw new AuthError('SESSION_NOT_FOUND');
-      acceptOrThrow(step.answer);
-      if (results.tokens === undefined) throw new AuthError('SESSION_NOT_FOUND');
-      return { ...results.tokens, step_up_required: step.context.stepUpRequired };
+      if (silent === null) throw new AuthError('SESSION_NOT_FOUND');
+      acceptOrThrow(silent.step.answer);
+      if (silent.ready === null) throw new AuthError('SESSION_NOT_FOUND');
+      return { ...(await signTokens(deps.tokens, silent.ready)), step_up_required: silent.step.context.stepUpRequired };
     },
 
     refresh: (app, token) => deps.refresh.refresh(app, token),
@@ -85,7 +101,7 @@ export function createSessionRequests(deps: SessionRequestsDeps): SessionRequest
     async logout(app, sessionId) {
       const step = await runner.transaction(async (steps) => {
         const session = await loadSession(steps, hasher, app.tenantId, sessionId);
-        return session === null ? null : steps.send(sessions, session, { type: 'session.logout' }, { app, results: {} });
+        return session === null ? null : steps.send(sessions, session, { type: 'session.logout' }, { app });
       });
       if (step === null) throw new AuthError('SESSION_NOT_FOUND');
       acceptOrThrow(step.answer);
@@ -110,7 +126,7 @@ export function createSessionRequests(deps: SessionRequestsDeps): SessionRequest
       await mustFindAppUser(app, userId);
       await runner.transaction(async (steps) => {
         const open = await listOpenSessions<SessionMachineTypes>(steps.tx, { tenantId: app.tenantId, userId }, Number.MAX_SAFE_INTEGER);
-        await steps.sendToAll(sessions, open, { type: 'session.revoke' }, { app, results: {} });
+        await steps.sendToAll(sessions, open, { type: 'session.revoke' }, { app });
       });
     },
   };

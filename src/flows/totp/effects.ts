@@ -1,13 +1,9 @@
 import type { RegisteredMachine } from '../../engine/definition.js';
-import { recordAuthenticationHandler } from '../session/authentication.js';
-import { issueTokensHandler } from '../session/token-results.js';
-import type { RefreshFamilies } from '../refresh/effects.js';
+import { recordAuthenticationHandler } from '../session/post-login.js';
 import { credentialStore } from '../../repositories/credential-repository.js';
 import type { Sealer } from '../../secrets/sealer.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import type { Sessions } from '../session/effects.js';
 import type { Provider } from '../../storage/database-url.js';
-import type { TokenService } from '../../tokens/token-service.js';
 import { type TotpTypes, totpDefinition } from '../../credentials/definitions.js';
 import { judgeMiss } from './repeated-miss.js';
 import { storedTotpParams, type TotpStrategy, totpStrategy } from './strategy.js';
@@ -22,7 +18,7 @@ export type TotpCredentials = RegisteredMachine<TotpTypes> & { readonly strategy
 
 export { totpSeedAad } from './strategy.js';
 
-export function createTotpCredentials(deps: { sealer: Sealer; hasher: SecretHasher; tokens: TokenService; sessions: Sessions; families: RefreshFamilies; provider: Provider }): TotpCredentials {
+export function createTotpCredentials(deps: { sealer: Sealer; hasher: SecretHasher; provider: Provider }): TotpCredentials {
   const strategy = totpStrategy(deps.sealer);
   return {
     definition: totpDefinition,
@@ -44,8 +40,7 @@ export function createTotpCredentials(deps: { sealer: Sealer; hasher: SecretHash
         phase: 'inline',
         run: (_params, { instanceId, row }) => (row === null ? undefined : { patch: strategy.revoke({ id: instanceId, ...row }) }),
       },
-      recordAuthentication: recordAuthenticationHandler<TotpTypes>(deps),
-      issueTokens: issueTokensHandler<TotpTypes>(deps.tokens),
+      recordAuthentication: recordAuthenticationHandler<TotpTypes>(),
     },
   };
 }

@@ -67,7 +67,7 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
   /** Hands `event` to the user's live authenticator for the app, if there is one. */
   async function sendToLive(steps: TxSteps, app: AppRecord, userId: string, event: { readonly type: 'totp.revoke' } | { readonly type: 'totp.unlock' }): Promise<void> {
     const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'totp' });
-    if (live !== null) await steps.send(totp, live, event, { app, results: {} });
+    if (live !== null) await steps.send(totp, live, event, { app });
   }
 
   /** In the transaction that acts for a user token: its session must stand, and a live
@@ -81,7 +81,7 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
     if (live === null) return;
     refuseLive();
     if (!session.proves({ method: TOTP_METHOD, withinMs: deps.overrideWithinMs })) throw new AuthError('TOTP_OVERRIDE_UNPROVEN');
-    await steps.send(totp, live, { type: 'totp.revoke' }, { app, results: {} });
+    await steps.send(totp, live, { type: 'totp.revoke' }, { app });
   }
 
   async function usersOf(app: AppRecord, userId: string): Promise<string> {
@@ -114,7 +114,7 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
           if (!request.allowOverride) throw new AuthError('TOTP_EXISTS');
         });
         const create = { tenantId: app.tenantId, userId: user.id, secret: enrolled.secret, params: enrolled.params, label };
-        return steps.start(totp, { id, appId: app.id, input: { userId: user.id, registeredAt: deps.clock.now() }, create, request: { app, results: {} } });
+        return steps.start(totp, { id, appId: app.id, input: { userId: user.id, registeredAt: deps.clock.now() }, create, request: { app } });
       });
       // Another registration at once took the slot: this one overrides it, or is refused, as it would be second.
       await claimingLiveSlot(write, write);

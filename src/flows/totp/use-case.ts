@@ -5,17 +5,17 @@ import { acceptOrThrow } from '../../engine/answer.js';
 import type { RegisteredMachine } from '../../engine/definition.js';
 import type { Runner } from '../../engine/runner.js';
 import { AuthError } from '../../errors.js';
-import type { TokenResponse } from '../session/token-results.js';
+import { signTokens, type TokenResponse } from '../session/token-results.js';
+import { postLogin, type PostLoginDeps } from '../session/post-login.js';
 import type { RateLimiter } from '../../limits/rate-limiter.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import type { IdentifierType } from '../../repositories/user-repository.js';
-import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import type { Sessions } from '../session/effects.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
 import { findLoginSubject } from '../../users/login-user.js';
 import type { Shadowed, TotpTypes } from '../../credentials/definitions.js';
 import { credentialLoginFacts, NOBODY } from '../../credentials/login-facts.js';
+import { sessionForFactor } from '../session/named-session.js';
 import type { TotpCredentials } from './effects.js';
 import type { RefusalFloor } from '../../credentials/refusal-floor.js';
 import { totpLoginPolicy } from './policy.js';
@@ -40,11 +40,9 @@ export interface TotpLogin {
   authenticate(app: AppRecord, request: AuthenticateTotpRequest): Promise<TokenResponse>;
 }
 
-export function createTotpLogin(deps: {
+export function createTotpLogin(deps: PostLoginDeps & {
   storage: Storage;
   runner: Runner;
-  hasher: SecretHasher;
-  sessions: Sessions;
   totp: TotpCredentials;
   /** The stand-ins answering for authenticators nobody holds. */
   standIns: RegisteredMachine<Shadowed<TotpTypes>>;
@@ -58,19 +56,23 @@ export function createTotpLogin(deps: {
   const login: TotpLogin = {
     async authenticate(app, request) {
       const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, { type: request.identifierType, identifier: request.identifier, bucket: 'totp-authenticate', limit: deps.limits.authenticate });
-      const results: TotpTypes['request']['results'] = {};
-      const answer = await runner.transaction(async (steps) => {
+      const login = await runner.transaction(async (steps) => {
         const standInInput = { userId: user?.id ?? NOBODY, registeredAt: deps.clock.now() };
-        const { slot, named } = await credentialLoginFacts<TotpTypes>(steps, deps, { app, user, countedAs, kind: 'totp', method: TOTP_METHOD, sessionId: request.sessionId, standIns: deps.standIns, standInInput });
+        const { slot } = await credentialLoginFacts<TotpTypes>(steps, { app, user, countedAs, kind: 'totp', standIns: deps.standIns, standInInput });
+        const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user?.id ?? NOBODY, method: TOTP_METHOD });
         const event = { type: 'totp.submit', session: named?.verdict ?? null, policy: totpLoginPolicy(app), resource: request.resource, allowedResources: app.resources, userStatus: user?.status ?? 'Active' } as const;
-        const login = { app, proof: request.token, results };
-        if (slot.kind === 'standIn') return (await steps.send(deps.standIns, slot.instance, event, login)).answer;
+        const proven = { app, proof: request.token };
+        if (slot.kind === 'standIn') return { answer: (await steps.send(deps.standIns, slot.instance, event, proven)).answer, ready: null };
         const authentication = { user: slot.user, session: named?.session ?? null, resource: request.resource, claims: request.claims };
-        return (await steps.send(totp, slot.instance, event, { ...login, authentication })).answer;
+        const step = await steps.send(totp, slot.instance, event, { ...proven, authentication });
+        // The verdict goes to the session flow in this same transaction (a failed session step
+        // leaves the code unspent).
+        const verdict = step.outputs.recordAuthentication;
+        return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
       });
-      acceptOrThrow(answer);
-      if (results.tokens === undefined) throw new AuthError('OTP_INVALID_CREDENTIALS');
-      return results.tokens;
+      acceptOrThrow(login.answer);
+      if (login.ready === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
+      return signTokens(deps.tokens, login.ready);
     },
   };
   return { authenticate: (app, request) => deps.floor(() => login.authenticate(app, request)) };

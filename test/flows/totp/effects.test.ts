@@ -39,20 +39,20 @@ describe('TOTP credentials', () => {
     const clock = manualClock(T0);
     const ring = [{ id: 'k1', key: randomBytes(32), activatesAt: 0 }];
     const hasher = createSecretHasher(() => ring, clock);
-    const real = createTotpCredentials({ sealer, hasher, tokens: {} as never, sessions: {} as never, families: {} as never, provider: db.storage.provider });
+    const real = createTotpCredentials({ sealer, hasher, provider: db.storage.provider });
     const machine: RegisteredMachine<TotpTypes> = {
       ...real,
-      handlers: { ...real.handlers, recordAuthentication: { phase: 'transaction', run: () => {} }, issueTokens: { phase: 'afterCommit', run: () => {} } },
+      handlers: { ...real.handlers, recordAuthentication: { phase: 'transaction', run: () => {} } },
     };
     const runner = createRunner({ storage: db.storage, clock });
     const seed = newTotpSeed('sha1');
     const create = { tenantId: 'tenant-1', userId: 'user-1', secret: sealer.seal(seed, totpSeedAad('totp-1')), params: { ...PARAMS }, label: null };
-    await runner.transaction((steps) => steps.start(machine, { id: 'totp-1', appId: 'app-1', input: { userId: 'user-1', registeredAt: T0 }, create, request: { app, results: {} } }));
+    await runner.transaction((steps) => steps.start(machine, { id: 'totp-1', appId: 'app-1', input: { userId: 'user-1', registeredAt: T0 }, create, request: { app } }));
     const submit = (proof: string) =>
       runner.transaction(async (steps) => {
         const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: 'app-1', userId: 'user-1', kind: 'totp' });
         if (live === null) throw new Error('no live credential');
-        return steps.send(machine, live, { type: 'totp.submit', session: null, policy: POLICY, resource: null, allowedResources: [], userStatus: 'Active' }, { app, proof, results: {} });
+        return steps.send(machine, live, { type: 'totp.submit', session: null, policy: POLICY, resource: null, allowedResources: [], userStatus: 'Active' }, { app, proof });
       });
     // The code of the previous step is still in the window.
     clock.advance(45_000);
