@@ -162,7 +162,7 @@ describe('architecture', () => {
     if (file.startsWith(join('src', 'http', 'routes'))) return 5;
     if (file.startsWith(join('src', 'flows'))) return 4;
     if (file.startsWith(join('src', 'repositories'))) return 2;
-    const ground = ['errors.ts', 'clock.ts', 'secrets', 'storage', join('engine', 'definition.ts'), join('engine', 'transitions.ts'), join('engine', 'event-log.ts')];
+    const ground = ['errors.ts', 'clock.ts', 'fields.ts', 'corrupt-row.ts', 'secrets', 'storage', join('engine', 'definition.ts'), join('engine', 'transitions.ts'), join('engine', 'event-log.ts')];
     if (ground.some((path) => file.startsWith(join('src', path))) || /^src\/config[^/]*\.ts$/.test(file)) return 1;
     return 3;
   }
