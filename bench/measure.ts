@@ -45,7 +45,8 @@ async function drive(run: RunContext, scenario: ScenarioName, urls: readonly str
   const results = await Promise.all(
     urls.map(async (url, index) => {
       const share = Math.floor(connections / urls.length) + (index < connections % urls.length ? 1 : 0);
-      const principals = prepared.principals.slice(offset, (offset += share));
+      const principals = prepared.principals.slice(offset, offset + share);
+      offset += share;
       return runLoad(run, { ...prepared, principals, scenario, url, connections: share, durationSeconds: run.durationSeconds }, `${label}-${index}`);
     }),
   );

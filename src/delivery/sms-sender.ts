@@ -65,7 +65,7 @@ interface SenderParams {
 }
 
 function senderParams(from: string | null, senderId: string | null): SenderParams {
-  const service = from !== null && from.startsWith('MG') ? from : null;
+  const service = from?.startsWith('MG') ? from : null;
   // With a Messaging Service the sender ID is picked from its pool (Twilio accepts both
   // parameters), so the service's features stay on; otherwise the sender ID is the sender.
   if (senderId !== null) return service === null ? { from: senderId } : { messagingServiceSid: service, from: senderId };

@@ -135,6 +135,7 @@ export interface EffectContext<T extends MachineTypes> {
  * after-commit effect whose outcome must not be lost also says who takes the event back when it
  * cannot be written (`unrecorded`: the database went away after the effect ran); the request then
  * answers the state already committed, and that owner records the event later. */
+// biome-ignore lint/suspicious/noConfusingVoidType: void lets a handler that reports nothing be a plain function returning nothing
 export type EffectResult<T extends MachineTypes> = void | {
   readonly event?: EventInput<T>;
   readonly patch?: Partial<T['patch']>;

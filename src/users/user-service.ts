@@ -58,7 +58,7 @@ export function createUserService(deps: { storage: Storage; clock: Clock; runner
       const holders = await findTenantUsersByIdentity(db, caller.tenantId, { email, phoneNumber, externalUserId: request.externalUserId });
       if (holders.length > 1) throw userConflict('The identifiers belong to different users');
       const holder = holders[0];
-      if (holder !== undefined && holder.appIds.includes(caller.id)) throw userConflict('A user with this identifier already exists');
+      if (holder?.appIds.includes(caller.id)) throw userConflict('A user with this identifier already exists');
       const userId = holder?.id ?? newId();
       // Checked and hashed before anything is written: a password the app's rules refuse creates nobody.
       const password = request.password === null ? null : await deps.passwords.prepare(caller, { ...request.password, enforceComplexity: true }, { username: request.username, email });

@@ -31,7 +31,11 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
     definition: magicLinkDefinition,
     store: flowStore<MagicLinkTypes>('magic-link', db.storage.provider),
     handlers: {
-      issueChallenge: { phase: 'inline', run: () => (performed.push('issueChallenge'), { patch: { secretHash: `hash-${performed.length}-${Math.random()}` } }) },
+      issueChallenge: { phase: 'inline', run: () => {
+          performed.push('issueChallenge');
+          return { patch: { secretHash: `hash-${performed.length}-${Math.random()}` } };
+        },
+      },
       deliverChallenge: {
         phase: 'afterCommit',
         run: () => {

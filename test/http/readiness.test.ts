@@ -63,7 +63,9 @@ describe('the database probe', () => {
     let writes = 0;
     let failing = false;
     const outage: DatabaseOutage = { failed: () => {}, refuse: () => null, absorb: () => true, wrote: () => {}, get failing() { return failing; } };
-    const probe = databaseProbe(async () => void (writes += 1), outage, () => nowMs);
+    const probe = databaseProbe(async () => {
+      writes += 1;
+    }, outage, () => nowMs);
     await probe.check();
     await probe.check();
     expect(writes).toBe(1);

@@ -74,7 +74,7 @@ describe('purge job', () => {
     expect(log.lines).toHaveLength(1);
     expect(log.lines[0]).toMatchObject({ level: 'error', fields: { job: 'purge' } });
     expect(Object.keys(log.lines[0]?.fields ?? {}).sort()).toEqual(['err', 'job']);
-    expect((log.lines[0]?.fields.err as Error).message).toBe('connection reset');
+    expect((log.lines[0]?.fields.err as Error | undefined)?.message).toBe('connection reset');
     expect(timers.pending()).toBe(1);
 
     await timers.fire();

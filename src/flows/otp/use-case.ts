@@ -17,7 +17,7 @@ import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../tokens/claims.js';
 import { findLoginUser } from '../../users/login-user.js';
 import type { TokenResponse } from '../session/token-results.js';
-import { type OtpFlows, type OtpTypes } from './effects.js';
+import type { OtpFlows, OtpTypes } from './effects.js';
 import { otpPolicy } from './policy.js';
 import { deliveryTarget } from './target.js';
 

@@ -98,6 +98,7 @@ export function attachViewport(svg) {
     /** A new chart of this size: fit it into view, or as much of it around `start` as stays legible. */
     show(next, start) {
       content = next;
+      // biome-ignore lint/suspicious/noFocusedTests: our fit() fits the chart into view; no test runner's focused `fit`
       fit();
       if (view.units <= READABLE_UNITS || start === undefined) return;
       // Too big to read whole: the start at the left edge, centred as far as the chart allows.
