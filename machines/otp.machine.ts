@@ -18,7 +18,7 @@ import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Tim
 
 export type OtpChannel = 'sms' | 'email' | 'direct';
 /** The channels a code is sent on (a direct one is handed back in the answer). */
-export type OtpDeliveryChannel = Exclude<OtpChannel, 'direct'>;
+type OtpDeliveryChannel = Exclude<OtpChannel, 'direct'>;
 
 export interface OtpInput extends DeliveryInput {
   readonly userId: string;

@@ -70,7 +70,7 @@ export interface SessionEffects extends Record<string, unknown> {
 export const SESSION_EFFECTS = ['mintTokens', 'issueTokens'] as const satisfies readonly (keyof SessionEffects)[];
 
 /** Two or more distinct methods make a session multi-factor (keystate-server.md §5 item 8). */
-export const isMultiFactor = (methods: readonly string[]): boolean => new Set(methods).size >= 2;
+const isMultiFactor = (methods: readonly string[]): boolean => new Set(methods).size >= 2;
 
 /** The policy is met when the session is multi-factor and, if the app names the methods it
  * accepts, holds at least one of them. */

@@ -89,7 +89,7 @@ export interface AppDeps {
 }
 
 /** Never log these, wherever they appear (STYLE §2.7). */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   '*.code',

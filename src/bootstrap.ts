@@ -25,7 +25,7 @@ export interface Bootstrapped {
 /** Apps in use at once on one instance, at most (past it, the app cached first is read again). */
 const APP_CACHE_ENTRIES = 10_000;
 
-export class BootstrapError extends Error {
+class BootstrapError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'BootstrapError';

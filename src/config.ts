@@ -9,7 +9,7 @@ export type { MasterKeySource, RateLimit };
 // and its check live here. It reports every problem at once; src/main.ts exits before listening.
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
-export type NodeEnv = 'development' | 'production' | 'test';
+type NodeEnv = 'development' | 'production' | 'test';
 
 export interface Config {
   readonly nodeEnv: NodeEnv;

@@ -6,7 +6,7 @@ import type { LoadJob, Principal } from './job.js';
 // loop; the state lives here, in a closure, because autocannon resets a connection's `context`
 // every time its request list wraps around.
 
-export interface Request {
+interface Request {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly body?: string;
@@ -65,7 +65,7 @@ const keep = (value: string | undefined | null, what: string, set: (value: strin
 };
 
 /** The passcode in a dev-outbox email: the one paragraph of the text that is a single code. */
-export function codeInEmail(text: string): string | undefined {
+function codeInEmail(text: string): string | undefined {
   return text.split(/\n\s*\n/).map((paragraph) => paragraph.trim()).find((paragraph) => /^[A-Za-z0-9-]{4,32}$/.test(paragraph));
 }
 

@@ -21,7 +21,7 @@ import { clientSecretHashOf } from './client-secret.js';
 // Tenants, apps and their OIDC clients (keystate-server.md §4), the client-credentials grant, and
 // the caller of every /cis/v1 request: the app its client token speaks for.
 
-export type AppView = {
+type AppView = {
   readonly app_id: string;
   readonly tenant_id: string;
   readonly name: string;
@@ -31,7 +31,7 @@ export type AppView = {
   readonly login_preferences: LoginPreferences;
 };
 
-export interface NewApp {
+interface NewApp {
   readonly name: string;
   readonly redirectUris: readonly string[];
   readonly tenantId: string | null;

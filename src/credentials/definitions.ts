@@ -13,7 +13,7 @@ import type { TokenResults } from '../flows/session/token-results.js';
 // a secret in a logged field: a password or a code travels with the request, to the effect that
 // compares it; the events carry verdicts (and the TOTP time step, a counter, not a secret).
 
-export interface CredentialRequest {
+interface CredentialRequest {
   readonly app: AppRecord;
   /** What the login brings besides the proof (user, named session, claims, resource). */
   readonly authentication?: AuthenticationRequest;
@@ -24,7 +24,7 @@ export interface CredentialRequest {
 
 /** The hash a password step stores: made before the step began (a new password), or by the
  * comparison (the same password under new parameters); never under a transaction. */
-export interface PasswordHashing {
+interface PasswordHashing {
   hash?: string;
 }
 

@@ -32,7 +32,7 @@ export type EventInput<T extends MachineTypes> = T['event'] extends infer E ? (E
 /** Per event type, the fields the event log keeps: every field that feeds a guard or an assign,
  * never a secret (a secret never enters an event; where one feeds a decision, the event carries
  * the verdict). */
-export type LogPolicy<E extends { readonly type: string }> = {
+type LogPolicy<E extends { readonly type: string }> = {
   readonly [K in E['type']]: readonly Exclude<keyof Extract<E, { readonly type: K }>, 'type' | 'at'>[];
 };
 
@@ -136,7 +136,7 @@ export interface EffectContext<T extends MachineTypes> {
  * cannot be written (`unrecorded`: the database went away after the effect ran); the request then
  * answers the state already committed, and that owner records the event later. */
 // biome-ignore lint/suspicious/noConfusingVoidType: void lets a handler that reports nothing be a plain function returning nothing
-export type EffectResult<T extends MachineTypes> = void | {
+type EffectResult<T extends MachineTypes> = void | {
   readonly event?: EventInput<T>;
   readonly patch?: Partial<T['patch']>;
   readonly unrecorded?: (error: unknown) => void;
@@ -151,14 +151,14 @@ export type EffectResult<T extends MachineTypes> = void | {
  * - `afterCommit`: talks to the outside world once the step is durable; its event comes back as
  *   the next step.
  */
-export type EffectPhase = 'inline' | 'transaction' | 'afterCommit';
+type EffectPhase = 'inline' | 'transaction' | 'afterCommit';
 
 export interface EffectHandler<T extends MachineTypes, P> {
   readonly phase: EffectPhase;
   run(params: P, context: EffectContext<T>): Promise<EffectResult<T>> | EffectResult<T>;
 }
 
-export type EffectHandlers<T extends MachineTypes> = { readonly [K in keyof T['effects']]: EffectHandler<T, T['effects'][K]> };
+type EffectHandlers<T extends MachineTypes> = { readonly [K in keyof T['effects']]: EffectHandler<T, T['effects'][K]> };
 
 export interface RegisteredMachine<T extends MachineTypes> {
   readonly definition: MachineDefinition<T>;

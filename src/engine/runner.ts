@@ -36,7 +36,7 @@ export interface Runner {
   evaluate<T extends MachineTypes>(machine: RegisteredMachine<T>, instance: Instance<T>, event: EventInput<T>): Pick<Step<T>, 'accepted' | 'state' | 'answer'>;
 }
 
-export function answerOf<T extends MachineTypes>(machine: RegisteredMachine<T>, state: string, context: T['context']): Answer {
+function answerOf<T extends MachineTypes>(machine: RegisteredMachine<T>, state: string, context: T['context']): Answer {
   const answer = (machine.definition.answers as Readonly<Record<string, Answer | ((context: T['context']) => Answer)>>)[state];
   if (answer === undefined) throw new Error(`${machine.definition.name}: no answer declared for state ${state}`);
   return typeof answer === 'function' ? answer(context) : answer;

@@ -38,7 +38,7 @@ const FASTIFY_ERRORS: Readonly<Record<string, { code: ErrorCode; message?: strin
   FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG' },
 };
 
-export function toAuthError(error: FastifyError | Error, validationErrorCode: ErrorCode = 'VALIDATION_FAILED'): AuthError | null {
+function toAuthError(error: FastifyError | Error, validationErrorCode: ErrorCode = 'VALIDATION_FAILED'): AuthError | null {
   if (error instanceof AuthError) return error;
   const fastifyError = error as FastifyError;
   if (Array.isArray(fastifyError.validation)) {

@@ -11,7 +11,7 @@ export function parseKeyKinds(args: readonly string[]): KeyKind[] | null {
 }
 
 /** What rotation did, in the admin API's words (the same JSON the endpoint answers). */
-export function rotationView(report: RotationReport) {
+function rotationView(report: RotationReport) {
   return {
     ...(report.signing
       ? { signing: { kid: report.signing.kid, alg: report.signing.alg, activates_at: new Date(report.signing.activatesAt).toISOString(), retiring: report.signing.retiring } }

@@ -9,7 +9,7 @@ interface Log {
 }
 
 /** A URL as a log may show it: its password replaced. */
-export function withoutPassword(url: string): string {
+function withoutPassword(url: string): string {
   const parsed = new URL(url);
   if (parsed.password !== '') parsed.password = '***';
   return parsed.href;

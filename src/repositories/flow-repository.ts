@@ -14,7 +14,7 @@ import { timeValue } from './sql-values.js';
 export type FlowKind = 'magic-link' | 'otp';
 
 /** The row's own fields, as the runner hands them to effects. */
-export interface FlowRow {
+interface FlowRow {
   readonly tenantId: string;
   readonly appId: string;
   readonly userId: string;
@@ -26,7 +26,7 @@ export interface FlowRow {
   readonly events: readonly LoggedEvent[];
 }
 
-export interface FlowCreate {
+interface FlowCreate {
   readonly tenantId: string;
   readonly appId: string;
   readonly userId: string;
@@ -37,7 +37,7 @@ export interface FlowCreate {
   readonly replaces: { readonly createdAt: number } | null;
 }
 
-export interface FlowPatch {
+interface FlowPatch {
   readonly secretHash: string;
 }
 
@@ -72,7 +72,7 @@ const COLUMNS = Prisma.sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId",
  * first to commit (SQLite serialises every transaction anyway). `null`: a plain read. */
 const lock = (provider: Provider | null) => (provider === 'postgresql' ? Prisma.sql`FOR UPDATE` : Prisma.empty);
 
-export const toFlowInstance = <T extends FlowTypes>(raw: RawFlow): Instance<T> => ({
+const toFlowInstance = <T extends FlowTypes>(raw: RawFlow): Instance<T> => ({
   id: raw.id,
   machineVersion: raw.machineVersion,
   version: raw.version,

@@ -14,7 +14,7 @@ import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user
 // presented token is found whichever it is, and a rotated-out one is recognised as reuse. The row
 // carries the creation entry of the log; each later event is a row of refresh_family_event.
 
-export interface RefreshFamilyRow {
+interface RefreshFamilyRow {
   readonly tenantId: string;
   readonly appId: string;
   readonly userId: string;
@@ -23,7 +23,7 @@ export interface RefreshFamilyRow {
   readonly grant: UserGrant;
 }
 
-export interface RefreshFamilyCreate {
+interface RefreshFamilyCreate {
   readonly tenantId: string;
   readonly appId: string;
   readonly userId: string;
@@ -33,7 +33,7 @@ export interface RefreshFamilyCreate {
   readonly expiresAt: number;
 }
 
-export interface RefreshFamilyPatch {
+interface RefreshFamilyPatch {
   readonly currentHash: string;
 }
 
@@ -113,7 +113,7 @@ export async function keepRotatedOutToken(tx: Tx, provider: Provider, token: { t
     VALUES (${token.tokenHash}, ${token.familyId}, ${token.generation}, ${timeValue(provider, new Date(token.at))})`;
 }
 
-export async function reloadFamily<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+async function reloadFamily<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
   const lock = provider === 'postgresql' ? Prisma.sql`FOR UPDATE` : Prisma.empty;
   const rows = await tx.$queryRaw<RawFamily[]>`SELECT ${FAMILY_COLUMNS} FROM "refresh_family" f WHERE f."id" = ${id} ${lock}`;
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);

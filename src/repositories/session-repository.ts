@@ -14,7 +14,7 @@ import { type RawUser, USER_COLUMNS, type UserRecord, userFromRaw } from './user
 // `expires_at` repeat the state value and the context, for the queries that list, revoke and purge
 // sessions.
 
-export interface SessionRow {
+interface SessionRow {
   readonly idHash: string;
   readonly tenantId: string;
   readonly userId: string;
@@ -22,7 +22,7 @@ export interface SessionRow {
   readonly createdAt: number;
 }
 
-export interface SessionCreate {
+interface SessionCreate {
   readonly idHash: string;
   readonly tenantId: string;
   readonly userId: string;
@@ -94,7 +94,7 @@ export async function findSessionWithUser<T extends SessionTypes>(
   return raw === undefined ? null : { session: toInstance<T>(raw), user: userFromRaw(raw), associated: Number(raw.associated) === 1 };
 }
 
-export async function reloadSession<T extends SessionTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+async function reloadSession<T extends SessionTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
   const rows = await tx.$queryRaw<RawSession[]>`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} ${lockSession(provider)}`;
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
@@ -145,7 +145,7 @@ export async function listOpenSessions<T extends SessionTypes>(db: Tx, scope: { 
  * reported as false so the runner rolls back and retries. Only for events that change no context
  * (revocation).
  */
-export async function moveSessions(
+async function moveSessions(
   tx: Tx,
   provider: Provider,
   sessions: readonly { id: string; version: number }[],

@@ -10,7 +10,7 @@ import { timeValue } from './sql-values.js';
 // Users are tenant-level identities; an app only ever sees the users associated with it
 // (UserApp), so every read here is scoped by app.
 
-export type { UserRecord, UserStatus } from './user-rows.js';
+export type { UserRecord } from './user-rows.js';
 
 export type IdentifierType = 'email' | 'phone_number' | 'user_id' | 'username';
 

@@ -6,8 +6,8 @@ import type { SigningAlg } from '../config.js';
 // for our own client tokens) until every token it signed has expired.
 
 /** Tokens live at most this long (access, ID and client tokens: 1 h), plus clock skew. */
-export const TOKEN_LIFETIME_MS = 3600_000;
-export const CLOCK_SKEW_MS = 60_000;
+const TOKEN_LIFETIME_MS = 3600_000;
+const CLOCK_SKEW_MS = 60_000;
 
 export interface SigningKey {
   readonly kid: string;
@@ -19,7 +19,7 @@ export interface SigningKey {
   readonly retiredAt: number | null;
 }
 
-export interface Signer {
+interface Signer {
   readonly kid: string;
   readonly alg: SigningAlg;
   readonly key: CryptoKey;

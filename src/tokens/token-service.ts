@@ -11,15 +11,15 @@ import type { KeyStore } from '../keys/key-store.js';
 // token carries `kid`, `iss`, `iat`, `exp` and `jti`, and verification pins algorithm, issuer,
 // type and the injected clock.
 
-export const ACCESS_TOKEN_TTL_SECONDS = 3600;
-export const ID_TOKEN_TTL_SECONDS = 3600;
-export const CLIENT_TOKEN_TTL_SECONDS = 3600;
-export const DEFAULT_AUDIENCE = 'userid-api';
+const ACCESS_TOKEN_TTL_SECONDS = 3600;
+const ID_TOKEN_TTL_SECONDS = 3600;
+const CLIENT_TOKEN_TTL_SECONDS = 3600;
+const DEFAULT_AUDIENCE = 'userid-api';
 /** Client access tokens carry their own `typ`, so a user's access token can never pass as one. */
 const CLIENT_TOKEN_TYP = 'client+jwt';
 const USER_ACCESS_TOKEN_TYP = 'at+jwt';
 
-export interface AppIdentity {
+interface AppIdentity {
   readonly id: string;
   readonly tenantId: string;
   readonly clientId: string;
@@ -34,7 +34,7 @@ const SECRET_VERSION_CLAIM = 'sv';
 const SESSION_CLAIM = 'sid';
 
 /** Who is calling a /cis/v1 endpoint, as proven by its client access token. */
-export interface ClientPrincipal {
+interface ClientPrincipal {
   readonly appId: string;
   readonly tenantId: string;
   readonly clientId: string;
@@ -58,7 +58,7 @@ export interface UserGrant {
   readonly approvalData?: Readonly<Record<string, string | number | boolean>> | null;
 }
 
-export interface UserTokens {
+interface UserTokens {
   readonly accessToken: string;
   readonly idToken: string;
   readonly expiresIn: number;

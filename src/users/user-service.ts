@@ -15,7 +15,7 @@ import type { UserView } from './user-view.js';
 // an app sees only users associated with it. Creating a user that already exists in the tenant
 // but not in the app associates it with the app and changes nothing else.
 
-export interface CreateUserRequest {
+interface CreateUserRequest {
   readonly email: string | null;
   readonly phoneNumber: string | null;
   readonly username: string | null;

@@ -137,7 +137,7 @@ function paragraph(value: string, size: string, color: string): string {
 }
 
 /** Escaped, with the caller's line breaks kept as <br>. */
-export function htmlText(value: string): string {
+function htmlText(value: string): string {
   return escapeHtml(normalizeNewlines(value)).replace(/\n/g, '<br>');
 }
 

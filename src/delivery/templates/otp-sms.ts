@@ -3,7 +3,7 @@
 // app name), and stay within 140 characters. The API checks it with checkCustomSmsMessage() and
 // answers 400 before anything is generated or sent.
 
-export const CUSTOM_SMS_MAX_CHARS = 140;
+const CUSTOM_SMS_MAX_CHARS = 140;
 
 export interface OtpSmsInput {
   readonly appName: string;

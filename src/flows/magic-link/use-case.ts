@@ -22,9 +22,9 @@ import type { MagicLinkFlows, MagicLinkTypes } from './effects.js';
 // The magic-link use cases behind the HTTP routes: load the facts, count the request against its
 // limits, hand them to the magic-link machine, answer what its state says.
 
-export const DEFAULT_LINK_TTL_MINUTES = 15;
+const DEFAULT_LINK_TTL_MINUTES = 15;
 
-export interface SendMagicLinkRequest {
+interface SendMagicLinkRequest {
   readonly identifierType: IdentifierType;
   readonly identifier: string;
   readonly redirectUri: string;
@@ -35,7 +35,7 @@ export interface SendMagicLinkRequest {
   readonly generateRequestId: boolean;
 }
 
-export interface AuthenticateMagicLinkRequest {
+interface AuthenticateMagicLinkRequest {
   readonly code: string;
   readonly requestId: string | null;
   readonly sessionId: string | null;

@@ -25,7 +25,7 @@ import { deliveryTarget } from './target.js';
 // (the user with the lockout in force, the newest passcode flow, the session named), count the
 // request against its limits, hand the facts to the OTP machine, and answer what its state says.
 
-export interface SendOtpRequest {
+interface SendOtpRequest {
   readonly channel: OtpChannel;
   readonly identifierType: IdentifierType;
   readonly identifier: string;
@@ -38,7 +38,7 @@ export interface SendOtpRequest {
   readonly generateRequestId: boolean;
 }
 
-export interface AuthenticateOtpRequest {
+interface AuthenticateOtpRequest {
   readonly passcode: string;
   readonly identifierType: IdentifierType;
   readonly identifier: string;
@@ -48,7 +48,7 @@ export interface AuthenticateOtpRequest {
   readonly claims: ClaimsRequest | null;
 }
 
-export interface SendOtpResponse {
+interface SendOtpResponse {
   readonly message: string;
   readonly approval_data?: Readonly<Record<string, string | number | boolean>>;
   readonly code?: string;

@@ -40,7 +40,7 @@ export interface PasswordService {
   replace(app: AppRecord, userId: string, request: NewPassword): Promise<UserView>;
 }
 
-export interface PreparedPassword {
+interface PreparedPassword {
   /** The id the credential takes if this password starts one. */
   readonly id: string;
   readonly hash: string;

@@ -28,9 +28,9 @@ import { passwordLoginPolicy } from './policy.js';
 // without a password, is handed to a stand-in of the same machine (login-facts.ts): the same
 // statements, the same Argon2id work, the same answers, through a lockout too.
 
-export type UsernameType = 'username' | 'email' | 'phone_number';
+type UsernameType = 'username' | 'email' | 'phone_number';
 
-export interface AuthenticatePasswordRequest {
+interface AuthenticatePasswordRequest {
   readonly username: string;
   readonly usernameType: UsernameType;
   readonly password: string;

@@ -12,7 +12,7 @@ import type { TokenService, UserGrant } from '../../tokens/token-service.js';
 
 // The refresh-token family as the runner runs it: its definition, store and effect handlers.
 
-export const REFRESH_FAMILY_TTL_MS = 14 * 24 * 60 * 60 * 1000;
+const REFRESH_FAMILY_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 
 export interface RefreshRequest {
   readonly app: AppRecord;

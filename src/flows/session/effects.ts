@@ -14,9 +14,9 @@ import type { TokenService, UserGrant } from '../../tokens/token-service.js';
 
 // The session as the runner runs it: its definition, store and effect handlers.
 
-export const SESSION_TTL_MS = 14 * 24 * 60 * 60 * 1000;
+const SESSION_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 
-export interface SessionRequest {
+interface SessionRequest {
   readonly app: AppRecord;
   /** Silent authentication: the user (loaded with the session), whether the app knows them yet,
    * and what the caller asked the tokens to carry. */

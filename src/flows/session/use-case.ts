@@ -19,16 +19,16 @@ import type { SessionMachineTypes, Sessions } from './effects.js';
 // judges; the answer is what the state it reached says.
 
 /** The session list answers at most this many sessions, newest first. */
-export const SESSION_LIST_MAX = 100;
+const SESSION_LIST_MAX = 100;
 
-export interface SessionListItem {
+interface SessionListItem {
   readonly session_id: string;
   readonly start_time: string;
   readonly expiration_time: string;
 }
 
-export type SilentAuthResponse = TokenResponse & { readonly step_up_required: boolean };
-export type RefreshResponse = Omit<TokenResponse, 'session_id'>;
+type SilentAuthResponse = TokenResponse & { readonly step_up_required: boolean };
+type RefreshResponse = Omit<TokenResponse, 'session_id'>;
 
 export interface SessionRequests {
   silentAuthenticate(caller: AppRecord, request: { sessionId: string; resource: string | null; claims: ClaimsRequest | null }): Promise<SilentAuthResponse>;

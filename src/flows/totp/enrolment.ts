@@ -30,7 +30,7 @@ import type { TotpReveal } from './strategy.js';
 // a session that never proved the authenticator cannot swap in the thief's own. A user who lost
 // theirs has the app revoke it (POST /cis/v1/users/{user_id}/totp/revoke), then registers anew.
 
-export type TotpRegistration = TotpReveal;
+type TotpRegistration = TotpReveal;
 
 export interface TotpService {
   register(principal: UserPrincipal, request: { readonly label: string | null; readonly allowOverride: boolean }): Promise<TotpRegistration>;

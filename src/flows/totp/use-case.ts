@@ -27,7 +27,7 @@ import { totpLoginPolicy } from './policy.js';
 // authenticator, is handed to a stand-in of the same machine (login-facts.ts): the same statements,
 // the same comparison work, the same answers, through a lockout too.
 
-export interface AuthenticateTotpRequest {
+interface AuthenticateTotpRequest {
   readonly token: string;
   readonly identifierType: IdentifierType;
   readonly identifier: string;

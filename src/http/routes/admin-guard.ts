@@ -51,7 +51,7 @@ export function adminGuard({ adminToken, limiter, limit }: AdminGuardDeps): Admi
 }
 
 /** Whose guesses a call counts among: an IPv4 address itself, an IPv6 address's /64. */
-export function guessingAddress(ip: string): string {
+function guessingAddress(ip: string): string {
   if (!isIPv6(ip) || ip.toLowerCase().startsWith('::ffff:')) return ip;
   const [head = '', tail] = ip.toLowerCase().split('::');
   const left = head === '' ? [] : head.split(':');

@@ -23,10 +23,10 @@ const TokenBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const TOKEN_PATHS = ['/oidc/token', '/cis/oidc/token'] as const;
+const TOKEN_PATHS = ['/oidc/token', '/cis/oidc/token'] as const;
 
 /** client_secret_basic (RFC 6749 §2.3.1: both parts form-urlencoded) or client_secret_post. */
-export function clientCredentials(request: FastifyRequest, body: { client_id?: string; client_secret?: string }): { clientId: string; clientSecret: string } {
+function clientCredentials(request: FastifyRequest, body: { client_id?: string; client_secret?: string }): { clientId: string; clientSecret: string } {
   const header = request.headers.authorization;
   if (header !== undefined && /^Basic\s+/i.test(header)) {
     const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');

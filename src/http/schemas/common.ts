@@ -13,7 +13,7 @@ export const ClientAttributes = Type.Object(
 
 const ClaimOption = Type.Union([Type.Null(), Type.Object({ fields: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 100 })) })]);
 const ClaimSet = Type.Record(Type.String({ maxLength: 128 }), ClaimOption);
-export const ClaimsRequest = Type.Object(
+const ClaimsRequest = Type.Object(
   { id_token: Type.Optional(ClaimSet), access_token: Type.Optional(ClaimSet), userinfo: Type.Optional(ClaimSet) },
   closed,
 );

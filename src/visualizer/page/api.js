@@ -44,7 +44,7 @@ function askForToken(refused) {
 }
 
 /** fetch() with the admin token; on a 401 asks for a token (once) and tries again. */
-export async function request(path, init = {}) {
+async function request(path, init = {}) {
   for (;;) {
     const token = sessionStorage.getItem(TOKEN_KEY);
     const headers = new Headers(init.headers);

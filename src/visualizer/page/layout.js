@@ -10,20 +10,20 @@ const LABEL_LINE = 13;
 const canvas = document.createElement('canvas');
 const pen = canvas.getContext('2d');
 
-export function textWidth(text, font) {
+function textWidth(text, font) {
   pen.font = font;
   return Math.ceil(pen.measureText(text).width);
 }
 
 /** "event [guard] / actions", one part a line: narrower labels keep the chart compact. */
-export function edgeLabel(edge) {
+function edgeLabel(edge) {
   const lines = [edge.event];
   if (edge.guard !== null) lines.push(`[${edge.guard}]`);
   if (edge.actions.length > 0) lines.push(`/ ${edge.actions.join(', ')}`);
   return lines;
 }
 
-export function answerText(answer) {
+function answerText(answer) {
   if (answer === null) return null;
   if (answer.kind === 'ok') return '↳ ok';
   if (answer.kind === 'refused') return `↳ ${answer.error}`;
@@ -31,7 +31,7 @@ export function answerText(answer) {
 }
 
 /** The text lines a state shows: its name, what it does on entry, and what a request ending there answers. */
-export function stateLines(node) {
+function stateLines(node) {
   const lines = [{ text: node.key, font: FONT.name, role: 'name' }];
   if (node.transient) lines.push({ text: 'transient', font: FONT.note, role: 'note' });
   if (node.entry.length > 0) lines.push({ text: `entry / ${node.entry.join(', ')}`, font: FONT.small, role: 'entry' });
@@ -148,4 +148,4 @@ export async function layout(graph) {
   return flatten(laidOut, graph, items);
 }
 
-export { FONT, LABEL_LINE, LINE, PAD };
+export { LABEL_LINE, LINE, PAD };
