@@ -99,7 +99,11 @@ export async function measureIdeal(run: RunContext, scenario: ScenarioName, alg:
     const server = spawnChild(process.execPath, args, { cwd: run.root });
     try {
       await waitForHealth(url, server);
-      const response = await fetch(`${url}/bench/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: connections, sessions: needsSessions(scenario) }) });
+      const response = await fetch(`${url}/bench/seed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ count: connections, sessions: needsSessions(scenario) }),
+      });
       if (response.status !== 200) throw new Error(`ideal seed answered ${response.status}: ${await response.text()}`);
       const prepared = (await response.json()) as Prepared;
       return await measured(run, [server.pid], () => drive(run, scenario, [url], prepared, connections, label));

@@ -84,7 +84,15 @@ export interface OtpEffects extends DeliveryEffects, Record<string, unknown> {
   issueTokens: NoParams;
 }
 
-export const OTP_EFFECTS = ['issueChallenge', ...DELIVERY_EFFECTS, 'deliverChallenge', 'comparePasscode', 'lockIdentifier', 'recordAuthentication', 'issueTokens'] as const satisfies readonly (keyof OtpEffects)[];
+export const OTP_EFFECTS = [
+  'issueChallenge',
+  ...DELIVERY_EFFECTS,
+  'deliverChallenge',
+  'comparePasscode',
+  'lockIdentifier',
+  'recordAuthentication',
+  'issueTokens',
+] as const satisfies readonly (keyof OtpEffects)[];
 
 /** How a submitted code is judged while one is pending (or still being verified). */
 const submit = [
@@ -182,19 +190,13 @@ export const otpMachine = setup({
     },
     authenticated: {
       initial: 'redeemed',
-      entry: [
-        { type: 'recordAuthentication', params: ({ context }) => ({ method: OTP_METHOD[context.channel], verifies: context.verifies }) },
-        'issueTokens',
-      ],
+      entry: [{ type: 'recordAuthentication', params: ({ context }) => ({ method: OTP_METHOD[context.channel], verifies: context.verifies }) }, 'issueTokens'],
       states: { redeemed: {}, alreadyUsed: {} },
       on: { 'code.submit': '.alreadyUsed' },
     },
     locked: {
       initial: 'holding',
-      entry: [
-        assign({ lockedUntil: ({ context, event }) => event.at + context.lockoutMs }),
-        { type: 'lockIdentifier', params: ({ context, event }) => ({ until: event.at + context.lockoutMs }) },
-      ],
+      entry: [assign({ lockedUntil: ({ context, event }) => event.at + context.lockoutMs }), { type: 'lockIdentifier', params: ({ context, event }) => ({ until: event.at + context.lockoutMs }) }],
       states: { holding: {}, refusing: {}, over: {} },
       on: { 'code.submit': [{ guard: 'isLockInForce', target: '.refusing' }, { target: '.over' }] },
     },

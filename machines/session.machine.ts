@@ -138,12 +138,7 @@ export const sessionMachine = setup({
           { guard: 'isExpired', target: 'expired' },
           { target: '.live', actions: ['slideExpiry', 'mintTokens', 'issueTokens'] },
         ],
-        'session.check': [
-          { guard: 'isExpired', target: 'expired' },
-          { guard: 'isOtherUser', target: '.refused' },
-          { guard: 'lacksRecentFactor', target: '.refused' },
-          { target: '.live' },
-        ],
+        'session.check': [{ guard: 'isExpired', target: 'expired' }, { guard: 'isOtherUser', target: '.refused' }, { guard: 'lacksRecentFactor', target: '.refused' }, { target: '.live' }],
         // Logging out or revoking ends the session for good, at once.
         'session.logout': [{ guard: 'isExpired', target: 'expired.refused' }, { target: 'terminated.loggedOut' }],
         'session.revoke': { target: 'terminated.revoked' },

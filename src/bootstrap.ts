@@ -34,10 +34,7 @@ class BootstrapError extends Error {
 
 export async function bootstrap(storage: Storage, config: Pick<Config, 'tokenSigningAlg' | 'keyRefreshMs' | 'appRefreshMs'>, clock: Clock, kek: Buffer): Promise<Bootstrapped> {
   const { db } = storage;
-  const defaultTenant =
-    (await findTenantByName(db, DEFAULT_TENANT_NAME)) ??
-    (await insertTenant(db, { id: newId(), name: DEFAULT_TENANT_NAME })) ??
-    (await findTenantByName(db, DEFAULT_TENANT_NAME));
+  const defaultTenant = (await findTenantByName(db, DEFAULT_TENANT_NAME)) ?? (await insertTenant(db, { id: newId(), name: DEFAULT_TENANT_NAME })) ?? (await findTenantByName(db, DEFAULT_TENANT_NAME));
   if (defaultTenant === null) throw new BootstrapError('the default tenant could not be created');
 
   const sealer = createSealer(kek);

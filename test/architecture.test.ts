@@ -31,7 +31,7 @@ describe('architecture', () => {
   it('machines import only xstate and each other, and read no clock or randomness', () => {
     for (const file of sources('machines')) {
       for (const module of valueImports(file)) {
-        expect(module === 'xstate' || module.startsWith('./') || module.startsWith('../') && !module.includes('src/'), `${file} imports ${module}`).toBe(true);
+        expect(module === 'xstate' || module.startsWith('./') || (module.startsWith('../') && !module.includes('src/')), `${file} imports ${module}`).toBe(true);
       }
       const text = readFileSync(join(ROOT, file), 'utf8');
       expect(text, file).not.toMatch(/Date\.now\(|Math\.random\(|new Date\(\)|process\.env|node:/);
@@ -45,7 +45,10 @@ describe('architecture', () => {
     for (const file of sources('src')) {
       for (const module of valueImports(file)) {
         if (module in owners) expect(file, `${file} imports ${module}`).toBe(owners[module]);
-        expect(ownerModules.some((owner) => module.endsWith(owner)), `${file} imports ${module} statically`).toBe(false);
+        expect(
+          ownerModules.some((owner) => module.endsWith(owner)),
+          `${file} imports ${module} statically`,
+        ).toBe(false);
       }
     }
   });
@@ -95,7 +98,11 @@ describe('architecture', () => {
   it('no import cycles in src/ and machines/, type imports included, and machines import nothing of src/ (STYLE §2.2)', () => {
     const files = [...sources('src'), ...sources('machines')];
     const graph = new Map(files.map((file) => [file, allLocalImports(file).filter((module) => files.includes(module))]));
-    for (const file of sources('machines')) expect((graph.get(file) ?? []).filter((module) => module.startsWith('src')), file).toEqual([]);
+    for (const file of sources('machines'))
+      expect(
+        (graph.get(file) ?? []).filter((module) => module.startsWith('src')),
+        file,
+      ).toEqual([]);
     const cycles: string[] = [];
     const state = new Map<string, 'open' | 'done'>();
     const path: string[] = [];

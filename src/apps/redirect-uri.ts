@@ -27,8 +27,7 @@ const EVERY_CONTROL_OR_SPACE = new RegExp(CONTROL_OR_SPACE.source, 'g');
 const uriFormat = ajvFormats.default.get('uri');
 const isRfc3986Uri = (value: string): boolean => typeof uriFormat === 'function' && uriFormat(value) === true;
 
-const isLoopbackHost = (hostname: string): boolean =>
-  hostname === 'localhost' || hostname === '[::1]' || (isIPv4(hostname) && hostname.startsWith('127.'));
+const isLoopbackHost = (hostname: string): boolean => hostname === 'localhost' || hostname === '[::1]' || (isIPv4(hostname) && hostname.startsWith('127.'));
 
 /** Why `uri` may not be registered as a redirect URI, or null when it may. */
 export function redirectUriProblem(uri: string): string | null {

@@ -44,11 +44,7 @@ export interface LoginNames<T extends CredentialTypes> {
   readonly standInInput: T['input'];
 }
 
-export async function credentialLoginFacts<T extends CredentialTypes>(
-  steps: TxSteps,
-  deps: { runner: Runner; sessions: Sessions; hasher: SecretHasher },
-  args: LoginNames<T>,
-): Promise<LoginFacts<T>> {
+export async function credentialLoginFacts<T extends CredentialTypes>(steps: TxSteps, deps: { runner: Runner; sessions: Sessions; hasher: SecretHasher }, args: LoginNames<T>): Promise<LoginFacts<T>> {
   const { app, user, kind } = args;
   const userId = user?.id ?? NOBODY;
   const credential = await findLiveCredential<T>(steps.tx, steps.provider, { appId: app.id, userId, kind });

@@ -160,11 +160,15 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
         );
         if (target === null) return 0;
         if (uniform && machine.store.moveMany !== undefined) {
-          const moved = await machine.store.moveMany(tx, accepted.map((move) => move.instance as Instance<MachineTypes>), {
-            stateValue: target,
-            event: { type: event.type, at, state: target, fields: loggedFields(machine.definition, event) },
-            appId: request.app.id,
-          });
+          const moved = await machine.store.moveMany(
+            tx,
+            accepted.map((move) => move.instance as Instance<MachineTypes>),
+            {
+              stateValue: target,
+              event: { type: event.type, at, state: target, fields: loggedFields(machine.definition, event) },
+              appId: request.app.id,
+            },
+          );
           if (!moved) throw new StaleInstanceError(accepted.map((move) => move.instance.id).join(','));
           return accepted.length;
         }
@@ -219,7 +223,8 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
         const followUps: FollowUp[] = [];
         for (const deferred of afterCommit) {
           const outcome = await handlerOf(deferred.machine, deferred.effect).run(deferred.effect.params, deferred.context);
-          if (outcome?.event !== undefined) followUps.push({ machine: deferred.machine, id: deferred.context.instanceId, event: outcome.event, request: deferred.context.request, unrecorded: outcome.unrecorded });
+          if (outcome?.event !== undefined)
+            followUps.push({ machine: deferred.machine, id: deferred.context.instanceId, event: outcome.event, request: deferred.context.request, unrecorded: outcome.unrecorded });
         }
         afterCommit = [];
         for (const followUp of followUps) afterCommit.push(...(await record(followUp, latest)));

@@ -76,7 +76,10 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
     return reply.code(known.status).type('application/json').send(JSON.stringify(known.toBody()));
   }
   request.log.error({ err: error }, 'unhandled error');
-  return reply.code(500).type('application/json').send(JSON.stringify(new AuthError('INTERNAL').toBody()));
+  return reply
+    .code(500)
+    .type('application/json')
+    .send(JSON.stringify(new AuthError('INTERNAL').toBody()));
 }
 
 /** A database fault as the caller's 503, counted as refused by the outage; null for anything else. */

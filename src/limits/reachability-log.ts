@@ -20,6 +20,10 @@ export function logLimiterReachability(limiter: RateLimiter, redisUrl: string | 
   const shown = withoutPassword(redisUrl);
   limiter.watch((change) => {
     if (change.reachable) log.info({ redisUrl: shown, refused: change.refused }, `Redis at REDIS_URL=${shown} is reachable again: rate limits are counted again`);
-    else log.warn({ redisUrl: shown, reason: change.reason }, `Redis at REDIS_URL=${shown} cannot be reached: rate-limited routes and the admin API answer 503 with Retry-After until it is back (retrying)`);
+    else
+      log.warn(
+        { redisUrl: shown, reason: change.reason },
+        `Redis at REDIS_URL=${shown} cannot be reached: rate-limited routes and the admin API answer 503 with Retry-After until it is back (retrying)`,
+      );
   });
 }

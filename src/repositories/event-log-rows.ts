@@ -36,7 +36,14 @@ export async function appendFamilyLog(tx: Tx, provider: Provider, familyId: stri
 export type CredentialLogTable = 'credential_event' | 'shadow_credential_event';
 
 /** Appends a credential's events (one statement); each names the app whose request caused it. */
-export async function appendCredentialLog(tx: Tx, provider: Provider, credentialId: string, appId: string, events: readonly LoggedEvent[], table: CredentialLogTable = 'credential_event'): Promise<void> {
+export async function appendCredentialLog(
+  tx: Tx,
+  provider: Provider,
+  credentialId: string,
+  appId: string,
+  events: readonly LoggedEvent[],
+  table: CredentialLogTable = 'credential_event',
+): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map(
     (event) => Prisma.sql`(${credentialId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`,

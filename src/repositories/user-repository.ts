@@ -88,7 +88,9 @@ export async function insertUser(db: Tx, user: NewUser, appId: string, link: App
         statusChangedAt: now,
         profile: toJson(user.profile),
         customData: user.customData === null ? undefined : toJson(user.customData),
-        apps: { create: { appId, createdAt: now, username: link.username, externalAccountId: link.externalAccountId, customAppData: link.customAppData === null ? undefined : toJson(link.customAppData) } },
+        apps: {
+          create: { appId, createdAt: now, username: link.username, externalAccountId: link.externalAccountId, customAppData: link.customAppData === null ? undefined : toJson(link.customAppData) },
+        },
       },
     });
     return true;
@@ -102,7 +104,14 @@ export async function insertUser(db: Tx, user: NewUser, appId: string, link: App
 export async function associateUser(db: Tx, userId: string, appId: string, link: AppLink, at: number): Promise<boolean> {
   try {
     await db.userApp.create({
-      data: { userId, appId, createdAt: new Date(at), username: link.username, externalAccountId: link.externalAccountId, customAppData: link.customAppData === null ? undefined : toJson(link.customAppData) },
+      data: {
+        userId,
+        appId,
+        createdAt: new Date(at),
+        username: link.username,
+        externalAccountId: link.externalAccountId,
+        customAppData: link.customAppData === null ? undefined : toJson(link.customAppData),
+      },
     });
     return true;
   } catch (error) {

@@ -49,9 +49,7 @@ export async function generateSigningKey(alg: SigningAlg): Promise<{ kid: string
   };
 }
 
-export async function importSigningKey(
-  stored: { kid: string; alg: SigningAlg; privateJwk: JWK; publicJwk: JWK; activatesAt: number; retiredAt: number | null },
-): Promise<SigningKey> {
+export async function importSigningKey(stored: { kid: string; alg: SigningAlg; privateJwk: JWK; publicJwk: JWK; activatesAt: number; retiredAt: number | null }): Promise<SigningKey> {
   return {
     kid: stored.kid,
     alg: stored.alg,
@@ -64,8 +62,7 @@ export async function importSigningKey(
 }
 
 /** True while a token signed by this key may still be presented. */
-export const isPublishedAt = (key: Pick<SigningKey, 'retiredAt'>, now: number): boolean =>
-  key.retiredAt === null || key.retiredAt + TOKEN_LIFETIME_MS + CLOCK_SKEW_MS > now;
+export const isPublishedAt = (key: Pick<SigningKey, 'retiredAt'>, now: number): boolean => key.retiredAt === null || key.retiredAt + TOKEN_LIFETIME_MS + CLOCK_SKEW_MS > now;
 
 export function buildSigningKeyring(keys: readonly SigningKey[], alg: SigningAlg): SigningKeyring {
   const byKid = new Map(keys.map((key) => [key.kid, key]));

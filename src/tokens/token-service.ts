@@ -227,6 +227,8 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
 
 /** OIDC Core §3.1.3.6: left half of the hash of the access token (SHA-512 for Ed25519). */
 function atHash(accessToken: string, alg: string): string {
-  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256').update(accessToken, 'ascii').digest();
+  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256')
+    .update(accessToken, 'ascii')
+    .digest();
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }

@@ -44,7 +44,14 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
   [
     'otp',
     {
-      inputs: [otpInput, { ...otpInput, lockedOutUntil: T0 + MINUTE }, { ...otpInput, carriedAttempts: 3 }, { ...otpInput, carriedAttempts: 2 }, { ...otpInput, channel: 'direct', verifies: null }, { ...otpInput, retryDelaysMs: [] }],
+      inputs: [
+        otpInput,
+        { ...otpInput, lockedOutUntil: T0 + MINUTE },
+        { ...otpInput, carriedAttempts: 3 },
+        { ...otpInput, carriedAttempts: 2 },
+        { ...otpInput, channel: 'direct', verifies: null },
+        { ...otpInput, retryDelaysMs: [] },
+      ],
       events: [
         { type: 'challenge.delivered', at: T0 + 1 },
         { type: 'challenge.undeliverable', reason: 'sms_unavailable', fault: 'outage', at: T0 + 1 },

@@ -60,7 +60,9 @@ describe('comparison timing', () => {
 
   it('forgets comparisons older than ten seconds: a flood that made them slow leaves no slow figure behind', async () => {
     let clockMs = 0;
-    const slow: PasswordHasher = { ...stopwatchHasher(0).hasher, verify: async () => {
+    const slow: PasswordHasher = {
+      ...stopwatchHasher(0).hasher,
+      verify: async () => {
         clockMs += 90;
         return 'mismatch';
       },

@@ -167,7 +167,7 @@ describe('Twilio SMS sender (real twilio client against a loopback stub)', () =>
     expectNoLeak(err);
   });
 
-  it('fails transiently during an outage and delivers once it is over (the retries are the delivery worker\'s)', async () => {
+  it("fails transiently during an outage and delivers once it is over (the retries are the delivery worker's)", async () => {
     const sender = twilioSender();
     stub.setFailure({ failNext: 2 });
     for (let attempt = 0; attempt < 2; attempt++) expect(await deliveryFailure(sender.send(message()))).toMatchObject({ transient: true });
@@ -191,9 +191,7 @@ describe('Twilio SMS sender (real twilio client against a loopback stub)', () =>
     expect(make({ accountSid: 'SK123' })).toThrow(TypeError);
     expect(make({ authToken: '' })).toThrow(TypeError);
     expect(make({ apiBaseUrl: 'ftp://twilio.test' })).toThrow(TypeError);
-    expect(make({ apiBaseUrl: 'http://user:hunter2@twilio.test' })).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
-    );
+    expect(make({ apiBaseUrl: 'http://user:hunter2@twilio.test' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
   });
 });
 

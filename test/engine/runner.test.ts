@@ -31,7 +31,9 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
     definition: magicLinkDefinition,
     store: flowStore<MagicLinkTypes>('magic-link', db.storage.provider),
     handlers: {
-      issueChallenge: { phase: 'inline', run: () => {
+      issueChallenge: {
+        phase: 'inline',
+        run: () => {
           performed.push('issueChallenge');
           return { patch: { secretHash: `hash-${performed.length}-${Math.random()}` } };
         },
@@ -183,7 +185,12 @@ describe('runner', () => {
   });
 
   it.skipIf(process.env.KEYSTATE_TEST_ENGINE !== 'postgresql')('a deadlock PostgreSQL breaks runs the losing transaction again: both succeed (review finding, issue 15)', async () => {
-    await db.storage.db.tenant.createMany({ data: [{ id: 'lock-a', name: 'Lock A' }, { id: 'lock-b', name: 'Lock B' }] });
+    await db.storage.db.tenant.createMany({
+      data: [
+        { id: 'lock-a', name: 'Lock A' },
+        { id: 'lock-b', name: 'Lock B' },
+      ],
+    });
     const runner = createRunner({ storage: db.storage, clock: manualClock(T0) });
     // Each transaction locks one row, waits until the other holds its own, then locks the other's:
     // opposite orders, as a login and an authenticator registration once took them.

@@ -43,7 +43,6 @@ export interface SmtpCatcherOptions {
   readonly pass?: string;
 }
 
-
 const DEFAULT_WAIT_MS = 5_000;
 
 function smtpError(message: string, responseCode: number): Error {

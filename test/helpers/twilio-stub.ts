@@ -46,7 +46,6 @@ export interface TwilioStubOptions {
   readonly authToken: string;
 }
 
-
 const DEFAULT_WAIT_MS = 5_000;
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 

@@ -41,7 +41,9 @@ describe('rate limiter', () => {
     const clock = manualClock();
     const store = createMemoryCounterStore(clock);
     const seen: string[] = [];
-    const limiter = createRateLimiter({ ...store, increment: (key, windowMs) => {
+    const limiter = createRateLimiter({
+      ...store,
+      increment: (key, windowMs) => {
         seen.push(key);
         return store.increment(key, windowMs);
       },

@@ -10,7 +10,15 @@ import { effectsOf as effects } from '../helpers/machine-effects.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 const MINUTE = 60_000;
-const input: MagicLinkInput = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: 'xyz', channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: null, retryDelaysMs: [2_000, 10_000] };
+const input: MagicLinkInput = {
+  userId: 'user-1',
+  redirectUri: 'https://app.example/verify',
+  state: 'xyz',
+  channel: 'email',
+  expiresAt: T0 + 15 * MINUTE,
+  requestId: null,
+  retryDelaysMs: [2_000, 10_000],
+};
 type Snapshot = ReturnType<typeof magicLinkMachine.resolveState>;
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
 const step = (snapshot: Snapshot, event: MagicLinkEvent) => transition(magicLinkMachine, snapshot, event);

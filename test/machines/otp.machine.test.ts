@@ -34,7 +34,15 @@ function waiting(overrides: Partial<OtpInput> = {}): Snapshot {
   const [start] = initialTransition(otpMachine, { ...input, ...overrides });
   return transition(otpMachine, start, { type: 'challenge.delivered', at: T0 + 1 })[0];
 }
-const submit = (at = T0 + MINUTE, extra: Partial<Extract<OtpEvent, { type: 'code.submit' }>> = {}): OtpEvent => ({ type: 'code.submit', at, subject: SUBJECT, requestId: null, lockedOutUntil: null, session: null, ...extra });
+const submit = (at = T0 + MINUTE, extra: Partial<Extract<OtpEvent, { type: 'code.submit' }>> = {}): OtpEvent => ({
+  type: 'code.submit',
+  at,
+  subject: SUBJECT,
+  requestId: null,
+  lockedOutUntil: null,
+  session: null,
+  ...extra,
+});
 const accepted = (at = T0 + MINUTE): OtpEvent => ({ type: 'code.accepted', at });
 const rejected = (at = T0 + MINUTE): OtpEvent => ({ type: 'code.rejected', at });
 const step = (snapshot: Snapshot, event: OtpEvent) => transition(otpMachine, snapshot, event);
@@ -86,7 +94,7 @@ describe('otp machine', () => {
     }
   });
 
-  it('an outage is retried on the flow\'s schedule, then fails; the code stays redeemable meanwhile', () => {
+  it("an outage is retried on the flow's schedule, then fails; the code stays redeemable meanwhile", () => {
     const outage = (at: number): OtpEvent => ({ type: 'challenge.undeliverable', reason: 'sms_unavailable', fault: 'outage', at });
     const [start] = initialTransition(otpMachine, input);
     const [first, firstActions] = step(start, outage(T0));

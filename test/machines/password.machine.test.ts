@@ -98,8 +98,12 @@ describe('password machine', () => {
     // A temporary password past tempPasswordValidityHours answers as expired.
     const oneHour = { ...POLICY, temporaryValidityMs: 60 * MINUTE };
     const late = T0 + 60 * MINUTE;
-    expect(stateOf(step(step(start({ temporary: true }), submit(late, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late })[0])).toBe('active.mustReplace.expired');
-    expect(stateOf(step(step(start({ temporary: true }), submit(late - 1, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late - 1 })[0])).toBe('active.mustReplace.temporary');
+    expect(stateOf(step(step(start({ temporary: true }), submit(late, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late })[0])).toBe(
+      'active.mustReplace.expired',
+    );
+    expect(stateOf(step(step(start({ temporary: true }), submit(late - 1, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late - 1 })[0])).toBe(
+      'active.mustReplace.temporary',
+    );
   });
 
   it('a verdict that finds the password replaced or locked authenticates nothing', () => {

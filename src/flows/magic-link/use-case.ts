@@ -105,7 +105,12 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
           create: { tenantId: app.tenantId, appId: app.id, userId: user.id, subject: null, expiresAt, replaces: previous?.row ?? null },
           request: {
             app,
-            send: { to: user.email ?? '', emailContent: request.emailContent, fromName: app.loginPreferences.email?.message?.from ?? app.name, primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null },
+            send: {
+              to: user.email ?? '',
+              emailContent: request.emailContent,
+              fromName: app.loginPreferences.email?.message?.from ?? app.name,
+              primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null,
+            },
             results,
           },
         });
@@ -130,11 +135,16 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
         if (user === null) return null;
         const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.user.id, method: MAGIC_LINK_METHOD });
         const session = named?.session ?? null;
-        const step = await steps.send(magicLinks, flow, { type: 'code.submit', requestId: request.requestId, session: named?.verdict ?? null }, {
-          app,
-          authentication: { user: user.user, session, resource: request.resource, claims: request.claims },
-          results,
-        });
+        const step = await steps.send(
+          magicLinks,
+          flow,
+          { type: 'code.submit', requestId: request.requestId, session: named?.verdict ?? null },
+          {
+            app,
+            authentication: { user: user.user, session, resource: request.resource, claims: request.claims },
+            results,
+          },
+        );
         return step.answer;
       });
       if (answer === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');

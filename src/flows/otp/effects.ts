@@ -76,14 +76,7 @@ function generatePasscode(length: number): string {
  * collide and a stored hash reveals nothing without the key. */
 const passcodeHashInput = (flowId: string, code: string): string => `${flowId}:${code}`;
 
-export function createOtpFlows(deps: {
-  hasher: SecretHasher;
-  tokens: TokenService;
-  sessions: Sessions;
-  families: RefreshFamilies;
-  delivery: DeliveryDeps;
-  provider: Provider;
-}): OtpFlows {
+export function createOtpFlows(deps: { hasher: SecretHasher; tokens: TokenService; sessions: Sessions; families: RefreshFamilies; delivery: DeliveryDeps; provider: Provider }): OtpFlows {
   const { hasher } = deps;
 
   /** The passcode message of a send, as the send asked for it (the code only ever leaves sealed). */

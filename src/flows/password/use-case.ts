@@ -64,12 +64,26 @@ export function createPasswordLogin(deps: {
   const login: PasswordLogin = {
     async authenticate(app, request) {
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
-      const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, { type: request.usernameType, identifier: request.username, bucket: 'password-authenticate', limit: deps.limits.authenticate });
+      const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, {
+        type: request.usernameType,
+        identifier: request.username,
+        bucket: 'password-authenticate',
+        limit: deps.limits.authenticate,
+      });
       const results: PasswordTypes['request']['results'] = {};
       // The step comes back as it stands after the comparison's verdict (the runner's latest).
       const step = await runner.transaction(async (steps) => {
         const standInInput = { userId: user?.id ?? NOBODY, setAt: deps.clock.now(), temporary: false };
-        const { slot, named } = await credentialLoginFacts<PasswordTypes>(steps, deps, { app, user, countedAs, kind: 'password', method: PASSWORD_METHOD, sessionId: request.sessionId, standIns: deps.standIns, standInInput });
+        const { slot, named } = await credentialLoginFacts<PasswordTypes>(steps, deps, {
+          app,
+          user,
+          countedAs,
+          kind: 'password',
+          method: PASSWORD_METHOD,
+          sessionId: request.sessionId,
+          standIns: deps.standIns,
+          standInInput,
+        });
         const event = { type: 'password.submit', session: named?.verdict ?? null, policy: passwordLoginPolicy(app) } as const;
         const login = { app, proof: request.password, results, hashing: {} };
         if (slot.kind === 'standIn') return steps.send(deps.standIns, slot.instance, event, login);

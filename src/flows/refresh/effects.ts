@@ -1,4 +1,11 @@
-import { REFRESH_FAMILY_EFFECTS, type RefreshFamilyContext, type RefreshFamilyEffects, type RefreshFamilyEvent, type RefreshFamilyInput, refreshFamilyMachine } from '../../../machines/refresh-family.machine.js';
+import {
+  REFRESH_FAMILY_EFFECTS,
+  type RefreshFamilyContext,
+  type RefreshFamilyEffects,
+  type RefreshFamilyEvent,
+  type RefreshFamilyInput,
+  refreshFamilyMachine,
+} from '../../../machines/refresh-family.machine.js';
 import { refreshFamilyAnswers, type RefreshFamilyState } from '../../../machines/refresh-family.answers.js';
 import type { MachineDefinition, RegisteredMachine, TxSteps } from '../../engine/definition.js';
 import { issueTokensHandler, type TokenResults } from '../session/token-results.js';

@@ -80,7 +80,11 @@ export function createSessions(deps: { hasher: SecretHasher; tokens: TokenServic
 }
 
 /** Opens a session for a first authentication; returns the public session id (a bearer secret). */
-export async function openSession(steps: TxSteps, sessions: Sessions, args: { hasher: SecretHasher; app: AppRecord; userId: string; method: string; at: number }): Promise<{ sessionId: string; id: string; context: SessionContext }> {
+export async function openSession(
+  steps: TxSteps,
+  sessions: Sessions,
+  args: { hasher: SecretHasher; app: AppRecord; userId: string; method: string; at: number },
+): Promise<{ sessionId: string; id: string; context: SessionContext }> {
   const sessionId = newSecret();
   const id = newId();
   const step = await steps.start(sessions, {

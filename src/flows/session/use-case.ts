@@ -68,11 +68,16 @@ export function createSessionRequests(deps: SessionRequestsDeps): SessionRequest
         if (found === null) return null;
         const current = hasher.hash(request.sessionId);
         if (found.session.row.idHash !== current) await rehashSessionId(steps.tx, found.session.id, found.session.row.idHash, current);
-        return steps.send(sessions, found.session, { type: 'session.silentAuthenticate', mfa: app.loginPreferences.mfa ?? null }, {
-          app,
-          silent: { user: found.user, associated: found.associated, resource: request.resource, claims: request.claims },
-          results,
-        });
+        return steps.send(
+          sessions,
+          found.session,
+          { type: 'session.silentAuthenticate', mfa: app.loginPreferences.mfa ?? null },
+          {
+            app,
+            silent: { user: found.user, associated: found.associated, resource: request.resource, claims: request.claims },
+            results,
+          },
+        );
       });
       if (step === null) throw new AuthError('SESSION_NOT_FOUND');
       acceptOrThrow(step.answer);

@@ -58,11 +58,25 @@ export function createTotpLogin(deps: {
   const login: TotpLogin = {
     async authenticate(app, request) {
       if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
-      const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, { type: request.identifierType, identifier: request.identifier, bucket: 'totp-authenticate', limit: deps.limits.authenticate });
+      const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, {
+        type: request.identifierType,
+        identifier: request.identifier,
+        bucket: 'totp-authenticate',
+        limit: deps.limits.authenticate,
+      });
       const results: TotpTypes['request']['results'] = {};
       const answer = await runner.transaction(async (steps) => {
         const standInInput = { userId: user?.id ?? NOBODY, registeredAt: deps.clock.now() };
-        const { slot, named } = await credentialLoginFacts<TotpTypes>(steps, deps, { app, user, countedAs, kind: 'totp', method: TOTP_METHOD, sessionId: request.sessionId, standIns: deps.standIns, standInInput });
+        const { slot, named } = await credentialLoginFacts<TotpTypes>(steps, deps, {
+          app,
+          user,
+          countedAs,
+          kind: 'totp',
+          method: TOTP_METHOD,
+          sessionId: request.sessionId,
+          standIns: deps.standIns,
+          standInInput,
+        });
         const event = { type: 'totp.submit', session: named?.verdict ?? null, policy: totpLoginPolicy(app) } as const;
         const login = { app, proof: request.token, results };
         if (slot.kind === 'standIn') return (await steps.send(deps.standIns, slot.instance, event, login)).answer;

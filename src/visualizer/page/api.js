@@ -111,10 +111,13 @@ export function listMachines() {
 /** One machine's graph (nodes and edges), fetched once per page. */
 export function machineGraph(name) {
   if (!graphs.has(name)) {
-    graphs.set(name, getJson(`/visualizer/machines/${encodeURIComponent(name)}.json`).catch((error) => {
-      graphs.delete(name);
-      throw error;
-    }));
+    graphs.set(
+      name,
+      getJson(`/visualizer/machines/${encodeURIComponent(name)}.json`).catch((error) => {
+        graphs.delete(name);
+        throw error;
+      }),
+    );
   }
   return graphs.get(name);
 }

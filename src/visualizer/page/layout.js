@@ -77,21 +77,22 @@ function elkGraph(graph) {
   for (const node of graph.nodes) {
     const lines = stateLines(node);
     const box = boxOf(lines);
-    const item = node.kind === 'compound'
-      ? {
-          id: node.id,
-          children: [],
-          layoutOptions: {
-            'elk.padding': `[top=${box.height + 6},left=14,bottom=14,right=14]`,
-            'elk.nodeSize.constraints': 'MINIMUM_SIZE',
-            'elk.nodeSize.minimum': `(${box.width + 8}, ${box.height + 20})`,
-          },
-        }
-      : { id: node.id, width: Math.max(box.width, 64), height: Math.max(box.height, 34) };
+    const item =
+      node.kind === 'compound'
+        ? {
+            id: node.id,
+            children: [],
+            layoutOptions: {
+              'elk.padding': `[top=${box.height + 6},left=14,bottom=14,right=14]`,
+              'elk.nodeSize.constraints': 'MINIMUM_SIZE',
+              'elk.nodeSize.minimum': `(${box.width + 8}, ${box.height + 20})`,
+            },
+          }
+        : { id: node.id, width: Math.max(box.width, 64), height: Math.max(box.height, 34) };
     items.set(node.id, { item, node, lines });
   }
   for (const { item, node } of items.values()) {
-    const parent = node.parent === null ? root : items.get(node.parent)?.item ?? root;
+    const parent = node.parent === null ? root : (items.get(node.parent)?.item ?? root);
     parent.children.push(item);
   }
   addInitial(root, '', graph.initial);

@@ -46,10 +46,14 @@ export function attachViewport(svg) {
     return { x: view.x + (event.clientX - left) * view.units, y: view.y + (event.clientY - top) * view.units };
   };
 
-  svg.addEventListener('wheel', (event) => {
-    event.preventDefault();
-    zoomTo(view.units * Math.exp(event.deltaY * 0.0015), toChart(event));
-  }, { passive: false });
+  svg.addEventListener(
+    'wheel',
+    (event) => {
+      event.preventDefault();
+      zoomTo(view.units * Math.exp(event.deltaY * 0.0015), toChart(event));
+    },
+    { passive: false },
+  );
 
   let drag = null;
   svg.addEventListener('pointerdown', (event) => {
@@ -104,9 +108,7 @@ export function attachViewport(svg) {
       // Too big to read whole: the start at the left edge, centred as far as the chart allows.
       const { height } = size();
       const shown = height * READABLE_UNITS;
-      const y = content.height + 2 * MARGIN <= shown
-        ? (content.height - shown) / 2
-        : Math.min(Math.max(start.y + start.height / 2 - shown / 2, -MARGIN), content.height + MARGIN - shown);
+      const y = content.height + 2 * MARGIN <= shown ? (content.height - shown) / 2 : Math.min(Math.max(start.y + start.height / 2 - shown / 2, -MARGIN), content.height + MARGIN - shown);
       view = { x: start.x - MARGIN, y, units: READABLE_UNITS };
       apply();
     },
