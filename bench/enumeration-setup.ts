@@ -31,7 +31,10 @@ export interface Client {
 
 export async function createClient(url: string, adminToken: string): Promise<Client> {
   const preferences = { password: { maxPasswordFailures: MAX_FAILURES, passwordSuspensionDuration: 60, failuresExpireIn: 60 }, totp: { maxFailures: MAX_FAILURES, lockoutDuration: 60 } };
-  const app = await call(url, '/admin/v1/applications', 201, { bearer: adminToken, body: { name: 'Enumeration bench', redirect_uris: ['http://127.0.0.1/bench/callback'], login_preferences: preferences } });
+  const app = await call(url, '/admin/v1/applications', 201, {
+    bearer: adminToken,
+    body: { name: 'Enumeration bench', redirect_uris: ['http://127.0.0.1/bench/callback'], login_preferences: preferences },
+  });
   const form = { grant_type: 'client_credentials', client_id: text(app.client_id, 'client_id'), client_secret: text(app.client_secret, 'client_secret') };
   return { url, token: text((await call(url, '/oidc/token', 200, { form })).access_token, 'access_token') };
 }

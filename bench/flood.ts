@@ -42,13 +42,22 @@ export async function measureFlood(run: RunContext, alg: Alg): Promise<FloodMeas
       // One user with a session: the silent-authentication probe's.
       const prepared = await prepareReal(url, servers.adminToken, 'silent-auth', 1);
       const probe = async (label: string): Promise<Record<Probe, LoadResult>> => {
-        const [token, silent] = await Promise.all(PROBES.map((scenario) => runLoad(run, { ...prepared, scenario, url, connections: 1, durationSeconds: run.durationSeconds }, `${alg}-${label}-${scenario}`)));
+        const [token, silent] = await Promise.all(
+          PROBES.map((scenario) => runLoad(run, { ...prepared, scenario, url, connections: 1, durationSeconds: run.durationSeconds }, `${alg}-${label}-${scenario}`)),
+        );
         if (token === undefined || silent === undefined) throw new Error('a probe measured nothing');
         return { 'client-token': token, 'silent-auth': silent };
       };
       const idle = await probe('idle');
       const attackers: Principal[] = Array.from({ length: FLOOD_CONNECTIONS }, (_, index) => ({ userId: `attacker-${index}`, email: `attacker-${index}@example.com` }));
-      const floodJob = { ...prepared, principals: attackers, scenario: 'password-flood' as const, url, connections: FLOOD_CONNECTIONS, durationSeconds: run.durationSeconds + 2 * FLOOD_MARGIN_SECONDS };
+      const floodJob = {
+        ...prepared,
+        principals: attackers,
+        scenario: 'password-flood' as const,
+        url,
+        connections: FLOOD_CONNECTIONS,
+        durationSeconds: run.durationSeconds + 2 * FLOOD_MARGIN_SECONDS,
+      };
       const usage = sampleUsage(servers.pids, null);
       const flood = runLoad(run, floodJob, `${alg}-password-flood`);
       // Sleeping here is the bench's own pacing (its load processes start the same way), not a test.
@@ -69,7 +78,10 @@ export async function measureFlood(run: RunContext, alg: Alg): Promise<FloodMeas
 
 const ms = (value: number) => (value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : String(Math.round(value)));
 export const p99Ratio = (measured: FloodMeasured, probe: Probe): number => measured.flooded[probe].latencyMs.p99 / Math.max(measured.idle[probe].latencyMs.p99, 1e-9);
-const statuses = (load: LoadResult) => Object.entries(load.statuses).map(([status, count]) => `${status} ×${count.toLocaleString('en-US')}`).join(', ');
+const statuses = (load: LoadResult) =>
+  Object.entries(load.statuses)
+    .map(([status, count]) => `${status} ×${count.toLocaleString('en-US')}`)
+    .join(', ');
 
 /** What flags the scenario: a probe answered an unexpected status or failed to connect; the flood
  * answered other than 400 or 503, or lost connections otherwise than by waiting past autocannon's
@@ -78,7 +90,10 @@ export function floodProblems(measured: FloodMeasured | Error): string[] {
   if (measured instanceof Error) return [`failed: ${measured.message.split('\n')[0] ?? ''}`];
   const { flood } = measured;
   return [
-    ...PROBES.flatMap((probe) => [...problemsOf(measured.idle[probe]).map((problem) => `${probe} idle: ${problem}`), ...problemsOf(measured.flooded[probe]).map((problem) => `${probe} under the flood: ${problem}`)]),
+    ...PROBES.flatMap((probe) => [
+      ...problemsOf(measured.idle[probe]).map((problem) => `${probe} idle: ${problem}`),
+      ...problemsOf(measured.flooded[probe]).map((problem) => `${probe} under the flood: ${problem}`),
+    ]),
     ...problemsOf({ ...flood, errors: flood.errors - flood.timeouts }).map((problem) => `the flood: ${problem}`),
   ];
 }

@@ -61,7 +61,9 @@ async function main(options: Options): Promise<boolean> {
       const sections: string[] = [];
       for (const scenario of options.scenarios) {
         if (scenario === FLOOD_SCENARIO) {
-          console.log(`[${engineLabel} ${alg}] ${scenario}, ${FLOOD_CONNECTIONS} connections of password logins, probes of 1 connection, ${options.durationSeconds} s idle and ${options.durationSeconds} s under the flood`);
+          console.log(
+            `[${engineLabel} ${alg}] ${scenario}, ${FLOOD_CONNECTIONS} connections of password logins, probes of 1 connection, ${options.durationSeconds} s idle and ${options.durationSeconds} s under the flood`,
+          );
           const flood = await attempt(() => measureFlood(run, alg));
           sections.push(...renderFlood(flood), '');
           if (floodProblems(flood).length > 0) clean = false;
@@ -75,7 +77,14 @@ async function main(options: Options): Promise<boolean> {
         const row: ScenarioRow = { scenario, connections, login: isLoginScenario(scenario), real, floor, ideal };
         console.log(oneLine(row));
         for (const failure of [real, floor, ideal]) {
-          if (failure instanceof Error) console.log(failure.message.split('\n').slice(-30).map((line) => `    ${line}`).join('\n'));
+          if (failure instanceof Error)
+            console.log(
+              failure.message
+                .split('\n')
+                .slice(-30)
+                .map((line) => `    ${line}`)
+                .join('\n'),
+            );
         }
         rows.push(row);
       }
@@ -102,7 +111,8 @@ async function main(options: Options): Promise<boolean> {
     }
     if (profileRoot !== null) {
       console.log('\nCPU profiles of the real server (Chrome DevTools > Performance, or `npx tsx bench/profile-top.ts DIR/*.cpuprofile`):');
-      for (const folder of readdirSync(profileRoot)) console.log(`  ${relative(root, join(profileRoot, folder))}/: ${readdirSync(join(profileRoot, folder)).filter((name) => name.endsWith('.cpuprofile')).length} .cpuprofile`);
+      for (const folder of readdirSync(profileRoot))
+        console.log(`  ${relative(root, join(profileRoot, folder))}/: ${readdirSync(join(profileRoot, folder)).filter((name) => name.endsWith('.cpuprofile')).length} .cpuprofile`);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -117,8 +127,7 @@ Promise.resolve()
     // Only the smoke turns a flagged scenario into a failure; a full run reports it in the table.
     if (!(await main(options)) && options.smoke) process.exitCode = 1;
   })
-  .catch(
-(error: unknown) => {
+  .catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;
   });

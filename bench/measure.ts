@@ -45,7 +45,8 @@ async function drive(run: RunContext, scenario: ScenarioName, urls: readonly str
   const results = await Promise.all(
     urls.map(async (url, index) => {
       const share = Math.floor(connections / urls.length) + (index < connections % urls.length ? 1 : 0);
-      const principals = prepared.principals.slice(offset, (offset += share));
+      const principals = prepared.principals.slice(offset, offset + share);
+      offset += share;
       return runLoad(run, { ...prepared, principals, scenario, url, connections: share, durationSeconds: run.durationSeconds }, `${label}-${index}`);
     }),
   );
@@ -98,7 +99,11 @@ export async function measureIdeal(run: RunContext, scenario: ScenarioName, alg:
     const server = spawnChild(process.execPath, args, { cwd: run.root });
     try {
       await waitForHealth(url, server);
-      const response = await fetch(`${url}/bench/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: connections, sessions: needsSessions(scenario) }) });
+      const response = await fetch(`${url}/bench/seed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ count: connections, sessions: needsSessions(scenario) }),
+      });
       if (response.status !== 200) throw new Error(`ideal seed answered ${response.status}: ${await response.text()}`);
       const prepared = (await response.json()) as Prepared;
       return await measured(run, [server.pid], () => drive(run, scenario, [url], prepared, connections, label));

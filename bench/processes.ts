@@ -72,7 +72,10 @@ export async function waitForHealth(url: string, child: Child, timeoutMs = 60_00
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (dead) throw new Error(`the server at ${url} exited before it was ready:\n${child.output()}`);
-    const ok = await fetch(`${url}/health`).then((response) => response.status === 200, () => false);
+    const ok = await fetch(`${url}/health`).then(
+      (response) => response.status === 200,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -69,7 +69,11 @@ function layerOf(owner: string): string {
   if (owner.startsWith('ours')) return 'ours (src/, machines/)';
   if (owner === 'xstate') return 'xstate';
   if (owner === 'jose') return 'jose';
-  if (['fastify', 'ajv', 'find-my-way', 'fast-json-stringify', 'secure-json-parse', 'light-my-request', 'avvio', 'pino', '@pinojs/redact', 'fast-uri', 'fast-querystring'].includes(owner) || owner.startsWith('@fastify/')) return 'Fastify (routing, validation, serialisation, logging)';
+  if (
+    ['fastify', 'ajv', 'find-my-way', 'fast-json-stringify', 'secure-json-parse', 'light-my-request', 'avvio', 'pino', '@pinojs/redact', 'fast-uri', 'fast-querystring'].includes(owner) ||
+    owner.startsWith('@fastify/')
+  )
+    return 'Fastify (routing, validation, serialisation, logging)';
   if (owner === 'node internals' || owner === '(native)' || owner === '(program)') return 'Node and V8 (HTTP, crypto, timers)';
   if (owner === '(garbage collector)' || owner === '(idle)') return owner;
   return 'other packages';

@@ -33,7 +33,9 @@ const firstLine = (error: Error) => error.message.split('\n')[0] ?? '';
 export function problemsOf(load: LoadResult): string[] {
   const problems: string[] = [];
   if (load.unexpected > 0) {
-    const statuses = Object.entries(load.statuses).map(([status, count]) => `${status} ×${count}`).join(', ');
+    const statuses = Object.entries(load.statuses)
+      .map(([status, count]) => `${status} ×${count}`)
+      .join(', ');
     problems.push(`${load.unexpected} unexpected answers (all statuses: ${statuses}); e.g. ${load.samples.join(' | ')}`);
   }
   if (load.errors > 0) problems.push(`${load.errors} connection errors (of which ${load.timeouts} timeouts)`);
@@ -88,16 +90,35 @@ function ratio(row: ScenarioRow, reference: Measured | Error | null): string {
 
 export function renderTable(rows: readonly ScenarioRow[]): string {
   const header = [
-    'scenario', 'conns',
-    'req/s', 'logins/s', 'p50 / p99 ms', 'non-2xx / errors', 'RSS MB (load / HWM)', 'other CPU',
-    'floor req/s', 'floor logins/s', 'floor p50 / p99 ms', 'floor non-2xx / errors', 'floor RSS MB (load / HWM)', 'other CPU',
-    'ideal req/s', 'ideal logins/s', 'ideal p50 / p99 ms', 'ideal non-2xx / errors', 'ideal RSS MB (load / HWM)', 'other CPU',
-    'ratio to floor', 'ratio to ideal',
+    'scenario',
+    'conns',
+    'req/s',
+    'logins/s',
+    'p50 / p99 ms',
+    'non-2xx / errors',
+    'RSS MB (load / HWM)',
+    'other CPU',
+    'floor req/s',
+    'floor logins/s',
+    'floor p50 / p99 ms',
+    'floor non-2xx / errors',
+    'floor RSS MB (load / HWM)',
+    'other CPU',
+    'ideal req/s',
+    'ideal logins/s',
+    'ideal p50 / p99 ms',
+    'ideal non-2xx / errors',
+    'ideal RSS MB (load / HWM)',
+    'other CPU',
+    'ratio to floor',
+    'ratio to ideal',
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, index) => (index < 2 ? '---' : '---:')).join('|')}|`];
   for (const row of rows) {
     const flag = rowProblems(row).length > 0 ? ' ⚠' : '';
-    lines.push(`| ${row.scenario}${flag} | ${row.connections} | ${[...cells(row.real, row.login), ...cells(row.floor, row.login), ...cells(row.ideal, row.login), ratio(row, row.floor), ratio(row, row.ideal)].join(' | ')} |`);
+    lines.push(
+      `| ${row.scenario}${flag} | ${row.connections} | ${[...cells(row.real, row.login), ...cells(row.floor, row.login), ...cells(row.ideal, row.login), ratio(row, row.floor), ratio(row, row.ideal)].join(' | ')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -107,7 +128,11 @@ export function renderNotes(rows: readonly ScenarioRow[]): string[] {
   const notes: string[] = [];
   for (const row of rows) {
     for (const problem of rowProblems(row)) notes.push(`- ⚠ ${row.scenario}, ${problem}`);
-    for (const [name, measured] of [['keystate', row.real], ['prisma floor', row.floor], ['ideal', row.ideal]] as const) {
+    for (const [name, measured] of [
+      ['keystate', row.real],
+      ['prisma floor', row.floor],
+      ['ideal', row.ideal],
+    ] as const) {
       if (measured !== null && !(measured instanceof Error) && measured.load.stalePolls > 0) {
         notes.push(`- ${row.scenario}, ${name}: the dev outbox was read ${measured.load.stalePolls} times before the new message was there (those reads are in req/s)`);
       }
@@ -129,7 +154,7 @@ export function renderReport(meta: RunMeta, rows: readonly ScenarioRow[], sectio
     'req/s counts every response; logins/s counts completed login sequences; latencies are per request.',
     'RSS: the largest VmRSS sampled during the load, and VmHWM (peak since the process started) at its end.',
     'other CPU: share of all cores used by neither the server(s) nor the load process nor PostgreSQL (db, when the engine is PostgreSQL) during the load. Above ~10% the machine was not quiet and the row is unreliable.',
-    'floor: the ideal endpoint sending the same SQL through Prisma (the project\'s fixed data layer), on the server\'s own Prisma set-up; the gap from floor to ideal is Prisma\'s cost.',
+    "floor: the ideal endpoint sending the same SQL through Prisma (the project's fixed data layer), on the server's own Prisma set-up; the gap from floor to ideal is Prisma's cost.",
     'ratio to floor / to ideal: Keystate / floor and Keystate / ideal, on logins/s for login scenarios and req/s otherwise.',
     ...(notes.length === 0 ? [] : ['', '## Flagged', '', ...notes]),
     ...(sections.length === 0 ? [] : ['', ...sections]),

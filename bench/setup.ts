@@ -54,15 +54,19 @@ export async function prepareReal(url: string, adminToken: string, scenario: Sce
   const client = { id: text(app.client_id, 'client_id'), secret: text(app.client_secret, 'client_secret') };
   const token = await call(url, '/oidc/token', 200, { form: { grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret } });
   const clientToken = text(token.access_token, 'access_token');
-  const principals = await mapLimit(Array.from({ length: count }, (_, index) => index), SETUP_PARALLELISM, async (index): Promise<Principal> => {
-    const email = benchEmail(index);
-    const created = await call(url, '/cis/v1/users', 201, { bearer: clientToken, body: { email } });
-    const userId = text((created.result as Record<string, unknown> | undefined)?.user_id, 'user_id');
-    if (!needsSessions(scenario)) return { userId, email };
-    const asUser = { identifier_type: 'user_id', identifier: userId };
-    const sent = await call(url, '/cis/v1/auth/otp/send', 200, { bearer: clientToken, body: { channel: 'direct', ...asUser } });
-    const login = await call(url, '/cis/v1/auth/otp/authenticate', 200, { bearer: clientToken, body: { passcode: text(sent.code, 'code'), ...asUser } });
-    return { userId, email, sessionId: text(login.session_id, 'session_id'), refreshToken: text(login.refresh_token, 'refresh_token') };
-  });
+  const principals = await mapLimit(
+    Array.from({ length: count }, (_, index) => index),
+    SETUP_PARALLELISM,
+    async (index): Promise<Principal> => {
+      const email = benchEmail(index);
+      const created = await call(url, '/cis/v1/users', 201, { bearer: clientToken, body: { email } });
+      const userId = text((created.result as Record<string, unknown> | undefined)?.user_id, 'user_id');
+      if (!needsSessions(scenario)) return { userId, email };
+      const asUser = { identifier_type: 'user_id', identifier: userId };
+      const sent = await call(url, '/cis/v1/auth/otp/send', 200, { bearer: clientToken, body: { channel: 'direct', ...asUser } });
+      const login = await call(url, '/cis/v1/auth/otp/authenticate', 200, { bearer: clientToken, body: { passcode: text(sent.code, 'code'), ...asUser } });
+      return { userId, email, sessionId: text(login.session_id, 'session_id'), refreshToken: text(login.refresh_token, 'refresh_token') };
+    },
+  );
   return { clientToken, client, redirectUri: REDIRECT_URI, principals };
 }

@@ -20,12 +20,5 @@ export const ALL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   totp: totpMachine,
 };
 
-export { magicLinkMachine, otpMachine, passwordMachine, refreshFamilyMachine, sessionMachine, totpMachine };
-export type { MagicLinkContext, MagicLinkEvent, MagicLinkInput } from './magic-link.machine.js';
-export type { OtpChannel, OtpContext, OtpEvent, OtpInput } from './otp.machine.js';
-export { OTP_METHOD } from './otp.machine.js';
-export type { MfaPolicy, SessionContext, SessionEvent, SessionInput } from './session.machine.js';
-export { meetsMfaPolicy } from './session.machine.js';
-export type { RefreshFamilyContext, RefreshFamilyEvent, RefreshFamilyInput } from './refresh-family.machine.js';
-export { stateValueToString } from './shared/state-value.js';
+export type { OtpChannel } from './otp.machine.js';
 export type { AuthMethod } from './shared/events.js';

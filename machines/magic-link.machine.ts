@@ -69,7 +69,11 @@ const redeem = [
 
 /** How the outcome of a delivery attempt moves a flow that is issuing or retrying its link. */
 const deliver = { type: 'deliverChallenge', params: { channel: 'email' as const } } as const;
-const delivery = deliveryChart({ delivered: '#magic-link.awaitingCode', retrying: '#magic-link.retrying', failed: '#magic-link.deliveryFailed', superseded: '#magic-link.superseded', expired: '#magic-link.expired' }, deliver, redeem);
+const delivery = deliveryChart(
+  { delivered: '#magic-link.awaitingCode', retrying: '#magic-link.retrying', failed: '#magic-link.deliveryFailed', superseded: '#magic-link.superseded', expired: '#magic-link.expired' },
+  deliver,
+  redeem,
+);
 
 export const magicLinkMachine = setup({
   types: { input: {} as MagicLinkInput, context: {} as MagicLinkContext, events: {} as MagicLinkEvent },

@@ -69,11 +69,7 @@ export const otpAnswers: Answers<OtpState, OtpContext> = {
   'expired.lapsed': refused('OTP_EXPIRED'),
   'expired.refused': refused('OTP_EXPIRED'),
   'deliveryFailed.undelivered': (context) =>
-    context.deliveryFault === 'configuration'
-      ? refused('OTP_PROVIDER_CONFIGURATION')
-      : context.deliveryFault === 'recipient'
-        ? refused('OTP_RECIPIENT_REJECTED')
-        : refused('OTP_PROVIDER_UNAVAILABLE'),
+    context.deliveryFault === 'configuration' ? refused('OTP_PROVIDER_CONFIGURATION') : context.deliveryFault === 'recipient' ? refused('OTP_RECIPIENT_REJECTED') : refused('OTP_PROVIDER_UNAVAILABLE'),
   'deliveryFailed.refused': invalidCredentials,
   'superseded.replaced': invalidCredentials,
   'superseded.refused': invalidCredentials,

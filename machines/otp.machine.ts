@@ -23,7 +23,7 @@ import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } 
 
 export type OtpChannel = 'sms' | 'email' | 'direct';
 /** The channels a code is sent on (a direct one is handed back in the answer). */
-export type OtpDeliveryChannel = Exclude<OtpChannel, 'direct'>;
+type OtpDeliveryChannel = Exclude<OtpChannel, 'direct'>;
 
 export interface OtpInput extends DeliveryInput {
   readonly userId: string;
@@ -115,7 +115,7 @@ const deliver = { type: 'deliverChallenge', params: ({ context }: { context: Otp
 const delivery = deliveryChart({ delivered: '#otp.pending', retrying: '#otp.retrying', failed: '#otp.deliveryFailed', superseded: '#otp.superseded', expired: '#otp.expired' }, deliver, submit);
 
 /** Wrong guesses carried from the replaced code, while it would still have been live at this send. */
-export const carriedAttempts = (input: OtpInput): number => (input.replaced !== null && input.replaced.expiresAt > input.requestedAt ? input.replaced.attempts : 0);
+const carriedAttempts = (input: OtpInput): number => (input.replaced !== null && input.replaced.expiresAt > input.requestedAt ? input.replaced.attempts : 0);
 
 /** The attempt is counted on entry, before the code is compared. */
 const countAndCompare = ['countAttempt', 'comparePasscode'] as const;
@@ -211,18 +211,13 @@ export const otpMachine = setup({
     },
     authenticated: {
       initial: 'redeemed',
-      entry: [
-        { type: 'recordAuthentication', params: ({ context }) => ({ method: OTP_METHOD[context.channel], verifies: context.verifies }) },
-      ],
+      entry: [{ type: 'recordAuthentication', params: ({ context }) => ({ method: OTP_METHOD[context.channel], verifies: context.verifies }) }],
       states: { redeemed: {}, alreadyUsed: {} },
       on: { 'code.submit': '.alreadyUsed' },
     },
     locked: {
       initial: 'holding',
-      entry: [
-        assign({ lockedUntil: ({ context, event }) => event.at + context.lockoutMs }),
-        { type: 'lockIdentifier', params: ({ context, event }) => ({ until: event.at + context.lockoutMs }) },
-      ],
+      entry: [assign({ lockedUntil: ({ context, event }) => event.at + context.lockoutMs }), { type: 'lockIdentifier', params: ({ context, event }) => ({ until: event.at + context.lockoutMs }) }],
       states: { holding: {}, refusing: {}, over: {} },
       on: { 'code.submit': [{ guard: 'isLockInForce', target: '.refusing' }, { target: '.over' }] },
     },

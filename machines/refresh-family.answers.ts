@@ -4,14 +4,7 @@ import type { RefreshFamilyContext } from './refresh-family.machine.js';
 // The HTTP answer of every outcome of a refresh (mosaic-backend-api.md §2.6): anything but a
 // rotation is "Invalid refresh token", reuse included (the caller learns nothing more).
 
-export type RefreshFamilyState =
-  | 'active'
-  | 'revoked.reuseDetected'
-  | 'revoked.refused'
-  | 'expired.lapsed'
-  | 'expired.refused'
-  | 'sessionEnded.ended'
-  | 'sessionEnded.refused';
+export type RefreshFamilyState = 'active' | 'revoked.reuseDetected' | 'revoked.refused' | 'expired.lapsed' | 'expired.refused' | 'sessionEnded.ended' | 'sessionEnded.refused';
 
 const invalid = refused('REFRESH_TOKEN_INVALID');
 

@@ -66,7 +66,7 @@ export type SessionEffects = Record<string, never>;
 export const SESSION_EFFECTS = [] as const satisfies readonly (keyof SessionEffects)[];
 
 /** Two or more distinct methods make a session multi-factor (keystate-server.md §5 item 8). */
-export const isMultiFactor = (methods: readonly string[]): boolean => new Set(methods).size >= 2;
+const isMultiFactor = (methods: readonly string[]): boolean => new Set(methods).size >= 2;
 
 /** The policy is met when the session is multi-factor and, if the app names the methods it
  * accepts, holds at least one of them. */
@@ -134,12 +134,7 @@ export const sessionMachine = setup({
           { guard: 'isExpired', target: 'expired' },
           { target: '.live', actions: 'slideExpiry' },
         ],
-        'session.check': [
-          { guard: 'isExpired', target: 'expired' },
-          { guard: 'isOtherUser', target: '.refused' },
-          { guard: 'lacksRecentFactor', target: '.refused' },
-          { target: '.live' },
-        ],
+        'session.check': [{ guard: 'isExpired', target: 'expired' }, { guard: 'isOtherUser', target: '.refused' }, { guard: 'lacksRecentFactor', target: '.refused' }, { target: '.live' }],
         // Logging out or revoking ends the session for good, at once.
         'session.logout': [{ guard: 'isExpired', target: 'expired.refused' }, { target: 'terminated.loggedOut' }],
         'session.revoke': { target: 'terminated.revoked' },

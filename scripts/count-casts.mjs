@@ -30,7 +30,10 @@ function castsIn(path) {
   return lines;
 }
 
-const counts = roots.flatMap(sourceFiles).map((path) => ({ path, lines: castsIn(path) })).filter((entry) => entry.lines.length > 0);
+const counts = roots
+  .flatMap(sourceFiles)
+  .map((path) => ({ path, lines: castsIn(path) }))
+  .filter((entry) => entry.lines.length > 0);
 counts.sort((a, b) => b.lines.length - a.lines.length || a.path.localeCompare(b.path));
 for (const { path, lines } of counts) console.log(`${String(lines.length).padStart(4)}  ${path}  (lines ${lines.join(', ')})`);
 const total = counts.reduce((sum, entry) => sum + entry.lines.length, 0);

@@ -136,15 +136,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(totpRoutes, { totp, verifyUser: (token) => tokens.verifyUserAccessToken(token) });
   // Everything else under /cis/v1 but the emailed link needs the caller's client access token.
   await app.register(async (scope) => {
-    scope.addHook('onRequest', clientAuthHook((token) => apps.authorizeCaller(token)));
+    scope.addHook(
+      'onRequest',
+      clientAuthHook((token) => apps.authorizeCaller(token)),
+    );
     await scope.register(magicLinkRoutes, { magicLinks });
     await scope.register(userRoutes, { users });
     await scope.register(otpRoutes, { otp });
     await scope.register(sessionRoutes, { sessions: sessionRequests });
     // Refused logins answer no sooner than LOGIN_REFUSAL_FLOOR_MS: their timing tells nobody apart.
     const floor = refusalFloor(config.loginRefusalFloorMs);
-    await scope.register(totpLoginRoutes, { login: createTotpLogin({ ...postLoginDeps, storage, runner, totp: machines.totp, standIns: machines.standIns.totp, clock, limiter, limits, floor }), totp });
-    const passwordLogin = createPasswordLogin({ ...postLoginDeps, storage, runner, passwords: machines.passwords, standIns: machines.standIns.password, clock, limiter, limits, gate: argon2Gate, floor });
+    await scope.register(totpLoginRoutes, {
+      login: createTotpLogin({ ...postLoginDeps, storage, runner, totp: machines.totp, standIns: machines.standIns.totp, clock, limiter, limits, floor }),
+      totp,
+    });
+    const passwordLogin = createPasswordLogin({
+      ...postLoginDeps,
+      storage,
+      runner,
+      passwords: machines.passwords,
+      standIns: machines.standIns.password,
+      clock,
+      limiter,
+      limits,
+      gate: argon2Gate,
+      floor,
+    });
     await scope.register(passwordRoutes, { login: passwordLogin, passwords });
   });
   if (config.nodeEnv !== 'production') {
@@ -163,9 +180,11 @@ async function registerAdminFaces(app: Server, faces: AdminFaces): Promise<void>
   await app.register(adminInstanceRoutes, { views, guard });
   const graphs = new Map(machines.all.map((machine) => [machine.definition.name, machineGraph(machine.definition)] as const));
   await app.register(visualizerDataRoutes, { graphs, config, guard });
-  const simulate = createSimulator(machines.all.map((machine) => machine.definition), MACHINE_SAMPLES);
+  const simulate = createSimulator(
+    machines.all.map((machine) => machine.definition),
+    MACHINE_SAMPLES,
+  );
   await app.register(visualizerInstanceRoutes, { views, simulate, config, guard });
   // The page itself is public: it carries no data, and asks for the admin token the data needs.
   await app.register(visualizerPageRoutes);
 }
-

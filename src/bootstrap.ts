@@ -25,7 +25,7 @@ export interface Bootstrapped {
 /** Apps in use at once on one instance, at most (past it, the app cached first is read again). */
 const APP_CACHE_ENTRIES = 10_000;
 
-export class BootstrapError extends Error {
+class BootstrapError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'BootstrapError';
@@ -34,10 +34,7 @@ export class BootstrapError extends Error {
 
 export async function bootstrap(storage: Storage, config: Pick<Config, 'tokenSigningAlg' | 'keyRefreshMs' | 'appRefreshMs'>, clock: Clock, kek: Buffer): Promise<Bootstrapped> {
   const { db } = storage;
-  const defaultTenant =
-    (await findTenantByName(db, DEFAULT_TENANT_NAME)) ??
-    (await insertTenant(db, { id: newId(), name: DEFAULT_TENANT_NAME })) ??
-    (await findTenantByName(db, DEFAULT_TENANT_NAME));
+  const defaultTenant = (await findTenantByName(db, DEFAULT_TENANT_NAME)) ?? (await insertTenant(db, { id: newId(), name: DEFAULT_TENANT_NAME })) ?? (await findTenantByName(db, DEFAULT_TENANT_NAME));
   if (defaultTenant === null) throw new BootstrapError('the default tenant could not be created');
 
   const sealer = createSealer(kek);

@@ -21,8 +21,7 @@ export function masterKeySource(value: string | undefined, file: string | undefi
   if (file !== undefined) return { kind: 'file', path: file };
   if (production) {
     problems.push(
-      'KEYSTATE_MASTER_KEY: required in production (or KEYSTATE_MASTER_KEY_FILE): 32 random bytes in base64, e.g. `openssl rand -base64 32`; ' +
-        'it encrypts signing keys and HMAC keys at rest',
+      'KEYSTATE_MASTER_KEY: required in production (or KEYSTATE_MASTER_KEY_FILE): 32 random bytes in base64, e.g. `openssl rand -base64 32`; ' + 'it encrypts signing keys and HMAC keys at rest',
     );
   }
   return { kind: 'generated' };

@@ -78,7 +78,7 @@ export function isLoopbackHost(host: string): boolean {
 
 /** The waits before each background retry of a delivery that met an outage (a passcode lives 5
  * minutes by default: the last retry comes well before). */
-export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = Object.freeze([2_000, 15_000, 60_000]);
+const DEFAULT_RETRY_DELAYS_MS: readonly number[] = Object.freeze([2_000, 15_000, 60_000]);
 
 /** "2000,15000" → [2000, 15000]: one wait per retry; "none" → no retries. */
 export function retryDelays(raw: string | undefined, problems: string[]): number[] {

@@ -10,7 +10,7 @@ export type { MasterKeySource, RateLimit };
 // and its check live here. It reports every problem at once; src/main.ts exits before listening.
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
-export type NodeEnv = 'development' | 'production' | 'test';
+type NodeEnv = 'development' | 'production' | 'test';
 
 export interface Config {
   readonly nodeEnv: NodeEnv;
@@ -100,7 +100,6 @@ export function loadConfig(env: Env): Config {
   }
   const masterKey = masterKeySource(read.text('KEYSTATE_MASTER_KEY'), read.text('KEYSTATE_MASTER_KEY_FILE'), nodeEnv === 'production', problems);
   const timeouts = readTimeouts(read, problems);
-
 
   const config: Config = {
     nodeEnv,

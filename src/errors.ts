@@ -137,7 +137,3 @@ export class AuthError extends Error {
     };
   }
 }
-
-export function isAuthError(error: unknown): error is AuthError {
-  return error instanceof AuthError;
-}

@@ -81,7 +81,8 @@ async function serve(): Promise<void> {
   const app = await buildApp({ config, storage, clock: systemClock, boot, senders, limiter });
   const log = app.log;
   if (config.nodeEnv === 'production' && config.adminToken === null) log.warn('KEYSTATE_ADMIN_TOKEN is not set: the admin API answers 401 to every call');
-  if (generatedKeyFile !== null) log.warn({ file: generatedKeyFile }, 'development: secrets at rest are sealed with a generated master key kept beside the database; set KEYSTATE_MASTER_KEY in production');
+  if (generatedKeyFile !== null)
+    log.warn({ file: generatedKeyFile }, 'development: secrets at rest are sealed with a generated master key kept beside the database; set KEYSTATE_MASTER_KEY in production');
   for (const channel of config.nodeEnv === 'production' ? unconfiguredChannels(senders) : []) {
     log.warn(`no provider for ${channel}: sends on this channel answer external_provider_configuration_error`);
   }
@@ -89,7 +90,10 @@ async function serve(): Promise<void> {
   // Redis down at start (or later) is an outage, not a failed start: a line when it begins and ends.
   logLimiterReachability(limiter, config.redisUrl, log);
   if (boot.sealed.signingKeys + boot.sealed.hmacKeys + boot.sealed.outboxMessages > 0) log.info(boot.sealed, 'sealed secrets an older version stored in plaintext');
-  log.info({ database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg, limits: limiter.shared ? 'redis' : 'memory', kek: boot.sealer.kekId }, 'keystate starting');
+  log.info(
+    { database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg, limits: limiter.shared ? 'redis' : 'memory', kek: boot.sealer.kekId },
+    'keystate starting',
+  );
   // A background run that meets a database outage is the outage's to log (once, with its end);
   // anything else is logged with its stack.
   const outage = app.databaseOutage;

@@ -31,7 +31,7 @@ describe('architecture', () => {
   it('machines import only xstate and each other, and read no clock or randomness', () => {
     for (const file of sources('machines')) {
       for (const module of valueImports(file)) {
-        expect(module === 'xstate' || module.startsWith('./') || module.startsWith('../') && !module.includes('src/'), `${file} imports ${module}`).toBe(true);
+        expect(module === 'xstate' || module.startsWith('./') || (module.startsWith('../') && !module.includes('src/')), `${file} imports ${module}`).toBe(true);
       }
       const text = readFileSync(join(ROOT, file), 'utf8');
       expect(text, file).not.toMatch(/Date\.now\(|Math\.random\(|new Date\(\)|process\.env|node:/);
@@ -45,7 +45,10 @@ describe('architecture', () => {
     for (const file of sources('src')) {
       for (const module of valueImports(file)) {
         if (module in owners) expect(file, `${file} imports ${module}`).toBe(owners[module]);
-        expect(ownerModules.some((owner) => module.endsWith(owner)), `${file} imports ${module} statically`).toBe(false);
+        expect(
+          ownerModules.some((owner) => module.endsWith(owner)),
+          `${file} imports ${module} statically`,
+        ).toBe(false);
       }
     }
   });
@@ -95,7 +98,11 @@ describe('architecture', () => {
   it('no import cycles in src/ and machines/, type imports included, and machines import nothing of src/ (STYLE §2.2)', () => {
     const files = [...sources('src'), ...sources('machines')];
     const graph = new Map(files.map((file) => [file, allLocalImports(file).filter((module) => files.includes(module))]));
-    for (const file of sources('machines')) expect((graph.get(file) ?? []).filter((module) => module.startsWith('src')), file).toEqual([]);
+    for (const file of sources('machines'))
+      expect(
+        (graph.get(file) ?? []).filter((module) => module.startsWith('src')),
+        file,
+      ).toEqual([]);
     const cycles: string[] = [];
     const state = new Map<string, 'open' | 'done'>();
     const path: string[] = [];
@@ -116,10 +123,17 @@ describe('architecture', () => {
   it('effect handlers never call the runner: their modules import no runner and take no runner steps (STYLE §2.2 rule 4)', () => {
     // EffectContext hands a handler the transaction only (src/engine/definition.ts); this keeps the
     // modules of handlers from reaching for the runner some other way.
-    const handlerModules = [...sources(join('src', 'flows')).filter((file) => file.endsWith('effects.ts')), join('src', 'delivery', 'kept-messages.ts'), join('src', 'credentials', 'shadow-credentials.ts')];
+    const handlerModules = [
+      ...sources(join('src', 'flows')).filter((file) => file.endsWith('effects.ts')),
+      join('src', 'delivery', 'kept-messages.ts'),
+      join('src', 'credentials', 'shadow-credentials.ts'),
+    ];
     expect(handlerModules.length).toBeGreaterThanOrEqual(7);
     for (const file of handlerModules) {
-      expect(allLocalImports(file).filter((module) => module === join('src', 'engine', 'runner.ts')), file).toEqual([]);
+      expect(
+        allLocalImports(file).filter((module) => module === join('src', 'engine', 'runner.ts')),
+        file,
+      ).toEqual([]);
       expect(readFileSync(join(ROOT, file), 'utf8'), file).not.toMatch(/\bTxSteps\b|\bsteps\.(start|send|sendToAll)\(/);
     }
   });
@@ -140,7 +154,11 @@ describe('architecture', () => {
   it('a shared part imports no flow, type imports included (only the composition root and the registry do)', () => {
     const root = ['app.ts', 'main.ts', 'bootstrap.ts', 'dev-bootstrap.ts', join('engine', 'machines.ts'), join('http', 'routes')].map((path) => join('src', path));
     const shared = sources('src').filter((file) => !file.startsWith(join('src', 'flows')) && !root.some((path) => file.startsWith(path)));
-    const found = shared.flatMap((file) => allLocalImports(file).filter((module) => module.startsWith(join('src', 'flows'))).map((module) => `${file} -> ${module}`));
+    const found = shared.flatMap((file) =>
+      allLocalImports(file)
+        .filter((module) => module.startsWith(join('src', 'flows')))
+        .map((module) => `${file} -> ${module}`),
+    );
     expect(found.sort()).toEqual(SHARED_TO_FLOW_LEFT);
   });
 
@@ -182,13 +200,17 @@ describe('architecture', () => {
     'src/credentials/shadow-credentials.ts -> src/flows/totp/strategy.ts': 'left: stand-in handlers belong to their flows',
     'src/delivery/delivery-worker.ts -> src/flows/magic-link/effects.ts': 'left: the worker should take the flows it serves from the registry',
     'src/delivery/delivery-worker.ts -> src/flows/otp/effects.ts': 'left: the worker should take the flows it serves from the registry',
-    'src/users/user-service.ts -> src/flows/password/enrolment.ts': 'left: a user with a password is the password flow\'s',
-    'src/users/user-service.ts -> src/flows/password/information.ts': 'left: a user with a password is the password flow\'s',
+    'src/users/user-service.ts -> src/flows/password/enrolment.ts': "left: a user with a password is the password flow's",
+    'src/users/user-service.ts -> src/flows/password/information.ts': "left: a user with a password is the password flow's",
   };
 
   it('imports that run back up a floor are counted, each listed with its reason', () => {
     const files = [...sources('src'), ...sources('machines')];
-    const upward = files.flatMap((file) => allLocalImports(file).filter((module) => files.includes(module) && floorOf(module) > floorOf(file)).map((module) => `${file} -> ${module}`));
+    const upward = files.flatMap((file) =>
+      allLocalImports(file)
+        .filter((module) => files.includes(module) && floorOf(module) > floorOf(file))
+        .map((module) => `${file} -> ${module}`),
+    );
     expect(upward.sort()).toEqual(Object.keys(UPWARD_LEFT).sort());
   });
 });

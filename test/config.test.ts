@@ -110,7 +110,10 @@ describe('loadConfig refuses invalid values', () => {
     });
     expect(problems).toHaveLength(6);
     for (const name of ['PORT', 'DATABASE_URL', 'SMTP_URL', 'TWILIO_ACCOUNT_SID', 'TOKEN_SIGNING_ALG', 'LOG_LEVEL']) {
-      expect(problems.filter((problem) => problem.includes(name)), name).toHaveLength(1);
+      expect(
+        problems.filter((problem) => problem.includes(name)),
+        name,
+      ).toHaveLength(1);
     }
     const error = (() => {
       try {
@@ -200,7 +203,14 @@ describe('loadConfig: modes and secrets (issue 7)', () => {
     expect(defaults).toMatchObject({ redisUrl: null, docsEnabled: true, keyRefreshMs: 30_000 });
     expect(defaults.timeouts).toEqual({ requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5_000 });
     expect(defaults.retention).toEqual({ purgeIntervalMs: 3_600_000, auditMs: 30 * 86_400_000, graceMs: 86_400_000 });
-    const set = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', DOCS_ENABLED: 'false', REQUEST_TIMEOUT_MS: '2000', HEADERS_TIMEOUT_MS: '1000', AUDIT_RETENTION_DAYS: '7', PURGE_INTERVAL_SECONDS: '0' });
+    const set = loadConfig({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DOCS_ENABLED: 'false',
+      REQUEST_TIMEOUT_MS: '2000',
+      HEADERS_TIMEOUT_MS: '1000',
+      AUDIT_RETENTION_DAYS: '7',
+      PURGE_INTERVAL_SECONDS: '0',
+    });
     expect(set).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', docsEnabled: false });
     expect(set.timeouts.requestMs).toBe(2000);
     expect(set.retention).toMatchObject({ purgeIntervalMs: 0, auditMs: 7 * 86_400_000 });

@@ -17,7 +17,11 @@ function* findUser(ctx: Ctx, by: 'id' | 'email', value: string, method: string):
        FROM "user" u JOIN user_app ua ON ua.user_id = u.id AND ua.app_id = ?
        LEFT JOIN lockout l ON l.app_id = ? AND l.user_id = u.id AND l.method = ?
       WHERE u.tenant_id = ? AND u.${by} = ?`,
-    ctx.appId, ctx.appId, method, ctx.tenantId, value,
+    ctx.appId,
+    ctx.appId,
+    method,
+    ctx.tenantId,
+    value,
   );
   return row;
 }
@@ -42,8 +46,18 @@ export function* startChallenge(ctx: Ctx, by: 'id' | 'email', value: string, cha
   yield sql(
     `INSERT INTO flow (id, tenant_id, app_id, user_id, kind, secret_hash, input, state_value, context, events, version, expires_at, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, 'challenged', ?, ?, 0, ?, ?, ?)`,
-    id, ctx.tenantId, ctx.appId, user.user_id, challenge.kind, challenge.secretHash(id), JSON.stringify({ userId: user.user_id, requestedAt: at }),
-    JSON.stringify({ ...challenge.context, attempts: 0, expiresAt }), `[${event('challenge.requested', at)}]`, expiresAt, at, at,
+    id,
+    ctx.tenantId,
+    ctx.appId,
+    user.user_id,
+    challenge.kind,
+    challenge.secretHash(id),
+    JSON.stringify({ userId: user.user_id, requestedAt: at }),
+    JSON.stringify({ ...challenge.context, attempts: 0, expiresAt }),
+    `[${event('challenge.requested', at)}]`,
+    expiresAt,
+    at,
+    at,
   );
   const message = challenge.message?.(user);
   if (message !== undefined) {
@@ -56,7 +70,11 @@ export function* startChallenge(ctx: Ctx, by: 'id' | 'email', value: string, cha
 function* redeem(ctx: Ctx, flow: Row, method: string, verifiesEmail: boolean, at: number): Work<Issued> {
   yield* versioned(
     `UPDATE flow SET state_value = 'redeemed', context = ?, version = version + 1, updated_at = ?, ${appendEvent(ctx.dialect)} WHERE id = ? AND version = ?`,
-    JSON.stringify({ ...jsonOf<object>(flow.context), redeemedAt: at }), at, event('challenge.redeemed', at), flow.id, flow.version,
+    JSON.stringify({ ...jsonOf<object>(flow.context), redeemedAt: at }),
+    at,
+    event('challenge.redeemed', at),
+    flow.id,
+    flow.version,
   );
   return yield* completeLogin(ctx, flow, method, verifiesEmail, at);
 }
@@ -67,10 +85,7 @@ const FLOW_WITH_USER = `SELECT f.id, f.version, f.secret_hash, f.state_value, f.
 /** OTP authenticate: the user's pending passcode flow; the code checked against its HMAC. */
 export function* redeemPasscode(ctx: Ctx, userId: string, passcode: string, matches: (value: string, stored: string) => boolean): Work<Issued | null> {
   const at = nowMicros();
-  const { row } = yield sql(
-    `${FLOW_WITH_USER} WHERE f.app_id = ? AND f.user_id = ? AND f.kind = 'otp' AND f.state_value = 'challenged' ORDER BY f.created_at DESC LIMIT 1`,
-    ctx.appId, userId,
-  );
+  const { row } = yield sql(`${FLOW_WITH_USER} WHERE f.app_id = ? AND f.user_id = ? AND f.kind = 'otp' AND f.state_value = 'challenged' ORDER BY f.created_at DESC LIMIT 1`, ctx.appId, userId);
   if (row === undefined || Number(row.expires_at) <= at || !matches(`${String(row.id)}:${passcode}`, String(row.secret_hash))) return null;
   return yield* redeem(ctx, row, 'otp', false, at);
 }

@@ -44,7 +44,18 @@ export function* startFamily(ctx: Ctx, grant: Grant, sessionRowId: string, at: n
   yield sql(
     `INSERT INTO refresh_family (id, tenant_id, app_id, user_id, session_id, current_hash, grant_claims, state_value, context, events, version, expires_at, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, 0, ?, ?, ?)`,
-    newId(), ctx.tenantId, ctx.appId, grant.userId, sessionRowId, ctx.hash(token), JSON.stringify({ resource: null, claims: null }), context, `[${event('family.started', at)}]`, at + FAMILY_TTL, at, at,
+    newId(),
+    ctx.tenantId,
+    ctx.appId,
+    grant.userId,
+    sessionRowId,
+    ctx.hash(token),
+    JSON.stringify({ resource: null, claims: null }),
+    context,
+    `[${event('family.started', at)}]`,
+    at + FAMILY_TTL,
+    at,
+    at,
   );
   return token;
 }
@@ -57,7 +68,17 @@ export function* openSession(ctx: Ctx, grant: Grant, at: number): Work<{ session
   yield sql(
     `INSERT INTO session (id, id_hash, tenant_id, user_id, created_by_app_id, state_value, input, context, events, version, expires_at, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, 0, ?, ?, ?)`,
-    rowId, ctx.hash(sessionId), ctx.tenantId, grant.userId, ctx.appId, JSON.stringify({ tenantId: ctx.tenantId, userId: grant.userId }), context, `[${event('session.opened', at)}]`, at + SESSION_TTL, at, at,
+    rowId,
+    ctx.hash(sessionId),
+    ctx.tenantId,
+    grant.userId,
+    ctx.appId,
+    JSON.stringify({ tenantId: ctx.tenantId, userId: grant.userId }),
+    context,
+    `[${event('session.opened', at)}]`,
+    at + SESSION_TTL,
+    at,
+    at,
   );
   return { sessionId, rowId };
 }
@@ -82,19 +103,29 @@ export function* silentAuthenticate(ctx: Ctx, sessionId: string): Work<Issued | 
     `SELECT s.id, s.version, s.context, s.expires_at, s.ended_at, u.id AS user_id, u.email, u.email_verified_at, u.status, ua.username
        FROM session s JOIN "user" u ON u.id = s.user_id LEFT JOIN user_app ua ON ua.user_id = s.user_id AND ua.app_id = ?
       WHERE s.id_hash = ? AND s.tenant_id = ?`,
-    ctx.appId, ctx.hash(sessionId), ctx.tenantId,
+    ctx.appId,
+    ctx.hash(sessionId),
+    ctx.tenantId,
   );
   if (row === undefined || row.ended_at !== null || num(row.expires_at) <= at || row.status === 'Disabled') return null;
   const context = jsonOf<{ methods: string[]; authTime: number; appIds: string[] }>(row.context);
   const next = { ...context, expiresAt: at + SESSION_TTL, appIds: context.appIds.includes(ctx.appId) ? context.appIds : [...context.appIds, ctx.appId] };
   yield* versioned(
     `UPDATE session SET state_value = 'active', context = ?, expires_at = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-    JSON.stringify(next), at + SESSION_TTL, at, row.id, row.version,
+    JSON.stringify(next),
+    at + SESSION_TTL,
+    at,
+    row.id,
+    row.version,
   );
   // The session's log: one appended row, as the real session write does.
   yield sql(
     `INSERT INTO session_event (session_id, seq, type, at, state, app_id, fields) VALUES (?, ?, 'session.silentAuthenticate', ?, 'active.live', ?, ?)`,
-    row.id, Number(row.version) + 1, at, ctx.appId, '{"mfa":null}',
+    row.id,
+    Number(row.version) + 1,
+    at,
+    ctx.appId,
+    '{"mfa":null}',
   );
   const grant: Grant = { userId: String(row.user_id), email: row.email as string | null, emailVerified: row.email_verified_at !== null, methods: context.methods, authTime: context.authTime };
   return { ...grant, sessionId, refreshToken: yield* startFamily(ctx, grant, String(row.id), at) };
@@ -109,7 +140,8 @@ export function* rotateRefreshToken(ctx: Ctx, token: string): Work<Issued | null
     `SELECT f.id, f.version, f.context, f.expires_at, f.ended_at, u.id AS user_id, u.email, u.email_verified_at, u.status, s.ended_at AS session_ended_at
        FROM refresh_family f JOIN "user" u ON u.id = f.user_id LEFT JOIN session s ON s.id = f.session_id
       WHERE f.current_hash = ? AND f.app_id = ?`,
-    presented, ctx.appId,
+    presented,
+    ctx.appId,
   );
   if (row === undefined || row.ended_at !== null || row.session_ended_at !== null || num(row.expires_at) <= at || row.status === 'Disabled') return null;
   const context = jsonOf<{ generation: number; methods: string[]; authTime: number }>(row.context);
@@ -117,12 +149,19 @@ export function* rotateRefreshToken(ctx: Ctx, token: string): Work<Issued | null
   const next = newSecret();
   yield* versioned(
     `UPDATE refresh_family SET current_hash = ?, context = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-    ctx.hash(next), JSON.stringify({ ...context, generation: context.generation + 1 }), at, row.id, row.version,
+    ctx.hash(next),
+    JSON.stringify({ ...context, generation: context.generation + 1 }),
+    at,
+    row.id,
+    row.version,
   );
   // The family's log: one appended row, as the real family write does.
   yield sql(
     `INSERT INTO refresh_family_event (family_id, seq, type, at, state, fields) VALUES (?, ?, 'token.presented', ?, 'active', ?)`,
-    row.id, Number(row.version) + 1, at, '{"token":"current","sessionEnded":false}',
+    row.id,
+    Number(row.version) + 1,
+    at,
+    '{"token":"current","sessionEnded":false}',
   );
   return { userId: String(row.user_id), email: row.email as string | null, emailVerified: row.email_verified_at !== null, methods: context.methods, authTime: context.authTime, refreshToken: next };
 }

@@ -59,5 +59,4 @@ export const schemaFor = (dialect: Dialect): string => (dialect === 'sqlite' ? D
 
 /** Appends one event to a JSON array column in the UPDATE itself, as the real flow write does
  * (sessions and refresh families append a row to their own log tables instead). */
-export const appendEvent = (dialect: Dialect): string =>
-  dialect === 'sqlite' ? `events = json_insert(events, '$[#]', json(?))` : `events = events || jsonb_build_array(?::jsonb)`;
+export const appendEvent = (dialect: Dialect): string => (dialect === 'sqlite' ? `events = json_insert(events, '$[#]', json(?))` : `events = events || jsonb_build_array(?::jsonb)`);

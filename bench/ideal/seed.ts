@@ -13,7 +13,13 @@ export function* createTenantAndApp(ctx: Ctx, clientId: string, redirectUri: str
   yield sql('INSERT INTO tenant (id, name) VALUES (?, ?)', ctx.tenantId, 'Bench tenant');
   yield sql(
     'INSERT INTO app (id, tenant_id, name, client_id, client_secret_hash, redirect_uris, login_preferences) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ctx.appId, ctx.tenantId, APP_NAME, clientId, ctx.hash(newId()), JSON.stringify([redirectUri]), '{}',
+    ctx.appId,
+    ctx.tenantId,
+    APP_NAME,
+    clientId,
+    ctx.hash(newId()),
+    JSON.stringify([redirectUri]),
+    '{}',
   );
 }
 
@@ -26,7 +32,12 @@ export function* seedPrincipals(ctx: Ctx, count: number, withSessions: boolean):
     const email = `bench-${index}@example.com`;
     yield sql(
       `INSERT INTO "user" (id, tenant_id, email, status, status_changed_at, profile, created_at, updated_at) VALUES (?, ?, ?, 'Pending', ?, '{}', ?, ?)`,
-      userId, ctx.tenantId, email, at, at, at,
+      userId,
+      ctx.tenantId,
+      email,
+      at,
+      at,
+      at,
     );
     yield sql('INSERT INTO user_app (user_id, app_id) VALUES (?, ?)', userId, ctx.appId);
     if (!withSessions) {

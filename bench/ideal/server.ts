@@ -17,8 +17,11 @@ import { openStore } from './store.js';
 // `--driver prisma` sends the same SQL through Prisma instead (./prisma-store.ts).
 //   node --import tsx bench/ideal/server.ts --port P --alg ES256 --database file:/tmp/x.db [--driver prisma]
 
-const { values } = parseArgs({ options: { port: { type: 'string' }, alg: { type: 'string', default: 'ES256' }, database: { type: 'string' }, redirect: { type: 'string' }, driver: { type: 'string', default: 'raw' } } });
-if (values.port === undefined || values.database === undefined || values.redirect === undefined) throw new Error('usage: server.ts --port P --alg ES256|RS256 --database URL --redirect URI [--driver raw|prisma]');
+const { values } = parseArgs({
+  options: { port: { type: 'string' }, alg: { type: 'string', default: 'ES256' }, database: { type: 'string' }, redirect: { type: 'string' }, driver: { type: 'string', default: 'raw' } },
+});
+if (values.port === undefined || values.database === undefined || values.redirect === undefined)
+  throw new Error('usage: server.ts --port P --alg ES256|RS256 --database URL --redirect URI [--driver raw|prisma]');
 const publicUrl = `http://127.0.0.1:${values.port}`;
 // The tables are made by the plain driver (a multi-statement script), whichever runs the load.
 const schemaStore = openStore(values.database);
@@ -39,7 +42,11 @@ type Body = Record<string, unknown>;
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 const refuse = (reply: FastifyReply, message: string) => reply.code(400).send({ message, error_code: 400 });
 const signClientToken = () =>
-  signer.sign({ sub: clientId, aud: 'userid-api', client_id: clientId, app_id: ctx.appId, app_name: APP_NAME, tid: ctx.tenantId, scope: 'openid offline_access', roles: [], sv: 1 }, 'client+jwt', 3600);
+  signer.sign(
+    { sub: clientId, aud: 'userid-api', client_id: clientId, app_id: ctx.appId, app_name: APP_NAME, tid: ctx.tenantId, scope: 'openid offline_access', roles: [], sv: 1 },
+    'client+jwt',
+    3600,
+  );
 
 /** The two signatures of every login: the access token, then the ID token carrying its at_hash. */
 async function tokenResponse(issued: Issued) {
@@ -53,7 +60,14 @@ async function tokenResponse(issued: Issued) {
     'JWT',
     3600,
   );
-  return { access_token: accessToken, id_token: idToken, refresh_token: issued.refreshToken, token_type: 'Bearer', expires_in: 3600, ...(issued.sessionId === undefined ? {} : { session_id: issued.sessionId }) };
+  return {
+    access_token: accessToken,
+    id_token: idToken,
+    refresh_token: issued.refreshToken,
+    token_type: 'Bearer',
+    expires_in: 3600,
+    ...(issued.sessionId === undefined ? {} : { session_id: issued.sessionId }),
+  };
 }
 const answer = async (reply: FastifyReply, issued: Issued | null, refusal: string) => (issued === null ? refuse(reply, refusal) : tokenResponse(issued));
 
@@ -121,8 +135,24 @@ app.get('/dev/outbox', async (request) => {
   const row = await store.run(newestMessage(str((request.query as Body).to)), false);
   if (row === undefined) return [];
   const aad = `delivery:${String(row.id)}`;
-  return [{ id: row.id, channel: row.channel, to: row.to, subject: seal.open(String(row.subject), aad), text: seal.open(String(row.text), aad), created_at: new Date(Number(row.created_at) / 1000).toISOString() }];
+  return [
+    {
+      id: row.id,
+      channel: row.channel,
+      to: row.to,
+      subject: seal.open(String(row.subject), aad),
+      text: seal.open(String(row.text), aad),
+      created_at: new Date(Number(row.created_at) / 1000).toISOString(),
+    },
+  ];
 });
 
-process.once('SIGTERM', () => void app.close().then(() => store.close()).then(() => process.exit(0)));
+process.once(
+  'SIGTERM',
+  () =>
+    void app
+      .close()
+      .then(() => store.close())
+      .then(() => process.exit(0)),
+);
 await app.listen({ host: '127.0.0.1', port: Number(values.port) });

@@ -43,7 +43,10 @@ function sqliteStore(file: string): Store {
   const prepared = new Map<string, Database.Statement>();
   const statement = (text: string) => {
     let found = prepared.get(text);
-    if (found === undefined) prepared.set(text, (found = db.prepare(text)));
+    if (found === undefined) {
+      found = db.prepare(text);
+      prepared.set(text, found);
+    }
     return found;
   };
   const execute = (stmt: Stmt): Done => {
@@ -77,7 +80,8 @@ function postgresStore(url: string): Store {
     let found = named.get(stmt.sql);
     if (found === undefined) {
       let index = 0;
-      named.set(stmt.sql, (found = { name: `ideal_${named.size}`, text: stmt.sql.replace(/\?/g, () => `$${++index}`) }));
+      found = { name: `ideal_${named.size}`, text: stmt.sql.replace(/\?/g, () => `$${++index}`) };
+      named.set(stmt.sql, found);
     }
     return { ...found, values: stmt.params as unknown[] };
   };

@@ -6,7 +6,7 @@ import type { LoadJob, Principal } from './job.js';
 // loop; the state lives here, in a closure, because autocannon resets a connection's `context`
 // every time its request list wraps around.
 
-export interface Request {
+interface Request {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly body?: string;
@@ -65,8 +65,11 @@ const keep = (value: string | undefined | null, what: string, set: (value: strin
 };
 
 /** The passcode in a dev-outbox email: the one paragraph of the text that is a single code. */
-export function codeInEmail(text: string): string | undefined {
-  return text.split(/\n\s*\n/).map((paragraph) => paragraph.trim()).find((paragraph) => /^[A-Za-z0-9-]{4,32}$/.test(paragraph));
+function codeInEmail(text: string): string | undefined {
+  return text
+    .split(/\n\s*\n/)
+    .map((paragraph) => paragraph.trim())
+    .find((paragraph) => /^[A-Za-z0-9-]{4,32}$/.test(paragraph));
 }
 
 function stepsOf(job: LoadJob, who: Principal): Step[] {
@@ -82,7 +85,9 @@ function stepsOf(job: LoadJob, who: Principal): Step[] {
     case 'refresh': {
       // Each answer rotates the family: the next request must present the token just returned.
       let token = who.refreshToken ?? '';
-      return [{ build: () => post('/cis/v1/auth/token/refresh', { refresh_token: token }), expect: 200, accept: (body) => keep(field(body, 'refresh_token'), 'refresh_token', (value) => (token = value)) }];
+      return [
+        { build: () => post('/cis/v1/auth/token/refresh', { refresh_token: token }), expect: 200, accept: (body) => keep(field(body, 'refresh_token'), 'refresh_token', (value) => (token = value)) },
+      ];
     }
     case 'otp-login':
       return [
@@ -114,7 +119,11 @@ function stepsOf(job: LoadJob, who: Principal): Step[] {
       return [
         { build: () => post('/cis/v1/auth/link/email/send', send), expect: 200, accept: (body) => keep(linkOf(field(body, 'link')), 'link', (value) => (linkPath = value)) },
         // The link is public (a browser follows it); it goes to this connection's server.
-        { build: () => ({ method: 'GET', path: linkPath, bearer: false }), expect: 302, accept: (_body, headers) => keep(codeOf(header(headers, 'location')), 'code in Location', (value) => (code = value)) },
+        {
+          build: () => ({ method: 'GET', path: linkPath, bearer: false }),
+          expect: 302,
+          accept: (_body, headers) => keep(codeOf(header(headers, 'location')), 'code in Location', (value) => (code = value)),
+        },
         { build: () => post('/cis/v1/auth/link/email/authenticate', { code }), expect: 200 },
       ];
     }

@@ -26,9 +26,7 @@ export type Refusal =
   | 'SESSION_NOT_FOUND'
   | 'USER_NOT_ACTIVE';
 
-export type Answer =
-  | { readonly kind: 'ok' }
-  | { readonly kind: 'refused'; readonly error: Refusal; readonly details?: Readonly<Record<string, unknown>> };
+export type Answer = { readonly kind: 'ok' } | { readonly kind: 'refused'; readonly error: Refusal; readonly details?: Readonly<Record<string, unknown>> };
 
 /** One answer per leaf state (a function of the context where the answer depends on a fact). */
 export type Answers<TState extends string, TContext> = { readonly [S in TState]: Answer | ((context: TContext) => Answer) };

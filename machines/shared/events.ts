@@ -10,9 +10,7 @@ export interface Timed {
 export type DeliveryFault = 'configuration' | 'recipient' | 'outage';
 
 /** The outcome of a delivery effect, fed back by the runner. */
-export type DeliveryEvent =
-  | ({ readonly type: 'challenge.delivered' } & Timed)
-  | ({ readonly type: 'challenge.undeliverable'; readonly reason: string; readonly fault: DeliveryFault } & Timed);
+export type DeliveryEvent = ({ readonly type: 'challenge.delivered' } & Timed) | ({ readonly type: 'challenge.undeliverable'; readonly reason: string; readonly fault: DeliveryFault } & Timed);
 
 /** The session an authentication names (MFA step-up), as the session machine judged it before the
  * flow was asked: it can take this factor, or it cannot (unknown, of another tenant or user, expired

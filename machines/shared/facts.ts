@@ -17,5 +17,4 @@ export const isDisabled = (status: UserStatus): boolean => status === 'Disabled'
 /** A resource the app does not list cannot become a token's audience. An event logged before
  * these facts were handed in (a long-lived credential's or session's log, replayed) has neither
  * field: it asked for no resource, as the use case then checked. */
-export const isResourceRefused = (request: ResourceRequest): boolean =>
-  typeof request.resource === 'string' && !(request.allowedResources ?? []).includes(request.resource);
+export const isResourceRefused = (request: ResourceRequest): boolean => typeof request.resource === 'string' && !(request.allowedResources ?? []).includes(request.resource);

@@ -1,13 +1,5 @@
 import { AuthError } from '../errors.js';
-import {
-  type AppRecord,
-  bumpAppRevision,
-  findAppById,
-  insertApp,
-  type LoginPreferences,
-  replaceClientSecret,
-  updateApp,
-} from '../repositories/app-repository.js';
+import { type AppRecord, bumpAppRevision, findAppById, insertApp, type LoginPreferences, replaceClientSecret, updateApp } from '../repositories/app-repository.js';
 import { findTenantById, insertTenant, type TenantRecord } from '../repositories/tenant-repository.js';
 import { newId, newSecret } from '../secrets/random.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
@@ -20,7 +12,7 @@ import { type ClientCredentials, createClientCredentials } from './client-creden
 // Tenants, apps and their OIDC clients (keystate-server.md §4), the client-credentials grant, and
 // the caller of every /cis/v1 request: the app its client token speaks for.
 
-export type AppView = {
+type AppView = {
   readonly app_id: string;
   readonly tenant_id: string;
   readonly name: string;
@@ -30,7 +22,7 @@ export type AppView = {
   readonly login_preferences: LoginPreferences;
 };
 
-export interface NewApp {
+interface NewApp {
   readonly name: string;
   readonly redirectUris: readonly string[];
   readonly tenantId: string | null;

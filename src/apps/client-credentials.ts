@@ -30,41 +30,41 @@ export function createClientCredentials(deps: ClientCredentialsDeps): ClientCred
   const loadByClientId = (clientId: string) => findAppByClientId(db, clientId);
 
   return {
-  async issueClientToken(clientId, clientSecret, resource) {
-    let app = await cache.getByClientId(clientId, loadByClientId);
-    // A secret that does not match the cached app may be one rotated in on another instance
-    // since: read the app again once before refusing.
-    if (app !== null && !hasher.matches(clientSecret, app.clientSecretHash)) {
-      cache.invalidate(app.id);
-      app = await cache.getByClientId(clientId, loadByClientId);
-    }
-    // Unknown client and wrong secret answer alike (RFC 6749 invalid_client).
-    if (app === null || !hasher.matches(clientSecret, app.clientSecretHash)) {
-      throw new AuthError('CLIENT_AUTH_FAILED', { extraBody: { error: 'invalid_client', error_description: 'Client authentication failed' } });
-    }
-    if (resource !== null && !app.resources.includes(resource)) {
-      throw new AuthError('BAD_REQUEST', { extraBody: { error: 'invalid_target', error_description: 'resource is not configured for this client' } });
-    }
-    // Hashed under a key that has since rotated out: re-hash now, so that key can be retired.
-    if (app.clientSecretKeyId !== hasher.currentKeyId()) {
-      await rehashClientSecret(db, app.id, app.clientSecretHash, clientSecretHashOf(hasher, clientSecret));
-      cache.invalidate(app.id);
-    }
-    const token = await tokens.issueClientToken(app, resource);
-    return { access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn, scope: token.scope };
-  },
+    async issueClientToken(clientId, clientSecret, resource) {
+      let app = await cache.getByClientId(clientId, loadByClientId);
+      // A secret that does not match the cached app may be one rotated in on another instance
+      // since: read the app again once before refusing.
+      if (app !== null && !hasher.matches(clientSecret, app.clientSecretHash)) {
+        cache.invalidate(app.id);
+        app = await cache.getByClientId(clientId, loadByClientId);
+      }
+      // Unknown client and wrong secret answer alike (RFC 6749 invalid_client).
+      if (app === null || !hasher.matches(clientSecret, app.clientSecretHash)) {
+        throw new AuthError('CLIENT_AUTH_FAILED', { extraBody: { error: 'invalid_client', error_description: 'Client authentication failed' } });
+      }
+      if (resource !== null && !app.resources.includes(resource)) {
+        throw new AuthError('BAD_REQUEST', { extraBody: { error: 'invalid_target', error_description: 'resource is not configured for this client' } });
+      }
+      // Hashed under a key that has since rotated out: re-hash now, so that key can be retired.
+      if (app.clientSecretKeyId !== hasher.currentKeyId()) {
+        await rehashClientSecret(db, app.id, app.clientSecretHash, clientSecretHashOf(hasher, clientSecret));
+        cache.invalidate(app.id);
+      }
+      const token = await tokens.issueClientToken(app, resource);
+      return { access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn, scope: token.scope };
+    },
 
-  async authorizeCaller(token) {
-    const principal = await tokens.verifyClientToken(token);
-    let app = await cache.get(principal.appId, load);
-    // A token newer than the cached app: its secret was rotated on another instance since.
-    if (app !== null && app.secretVersion < principal.secretVersion) {
-      cache.invalidate(app.id);
-      app = await cache.get(principal.appId, load);
-    }
-    if (app === null || app.tenantId !== principal.tenantId) throw new AuthError('TOKEN_INVALID', { details: { reason: 'app' } });
-    if (app.secretVersion !== principal.secretVersion) throw new AuthError('TOKEN_INVALID', { details: { reason: 'secret_rotated' } });
-    return app;
-  },
+    async authorizeCaller(token) {
+      const principal = await tokens.verifyClientToken(token);
+      let app = await cache.get(principal.appId, load);
+      // A token newer than the cached app: its secret was rotated on another instance since.
+      if (app !== null && app.secretVersion < principal.secretVersion) {
+        cache.invalidate(app.id);
+        app = await cache.get(principal.appId, load);
+      }
+      if (app === null || app.tenantId !== principal.tenantId) throw new AuthError('TOKEN_INVALID', { details: { reason: 'app' } });
+      if (app.secretVersion !== principal.secretVersion) throw new AuthError('TOKEN_INVALID', { details: { reason: 'secret_rotated' } });
+      return app;
+    },
   };
 }

@@ -17,6 +17,7 @@ const REVERSE_DNS_SCHEME = /^[a-z][a-z0-9+-]*(?:\.[a-z0-9+-]+)+$/i;
 /** The raw authority of a `scheme://authority…` URI, before any parser normalises it. */
 const AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i;
 // Space, C0 controls and DEL: browsers strip or skip them, so `\tjavascript:` still runs.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's job
 const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
 const EVERY_CONTROL_OR_SPACE = new RegExp(CONTROL_OR_SPACE.source, 'g');
 
@@ -26,8 +27,7 @@ const EVERY_CONTROL_OR_SPACE = new RegExp(CONTROL_OR_SPACE.source, 'g');
 const uriFormat = ajvFormats.default.get('uri');
 const isRfc3986Uri = (value: string): boolean => typeof uriFormat === 'function' && uriFormat(value) === true;
 
-const isLoopbackHost = (hostname: string): boolean =>
-  hostname === 'localhost' || hostname === '[::1]' || (isIPv4(hostname) && hostname.startsWith('127.'));
+const isLoopbackHost = (hostname: string): boolean => hostname === 'localhost' || hostname === '[::1]' || (isIPv4(hostname) && hostname.startsWith('127.'));
 
 /** Why `uri` may not be registered as a redirect URI, or null when it may. */
 export function redirectUriProblem(uri: string): string | null {

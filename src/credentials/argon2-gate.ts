@@ -67,13 +67,19 @@ export function createArgon2Gate(options: GateOptions): Argon2Gate {
 
   function admitNext(): void {
     const turn = queues.entries().next();
-    if (turn.done === true) return calm();
+    if (turn.done === true) {
+      calm();
+      return;
+    }
     const [appId, queue] = turn.value;
     const waiter = queue.shift();
     // Served: the app goes to the back of the turn order, if it still has requests waiting.
     queues.delete(appId);
     if (queue.length > 0) queues.set(appId, queue);
-    if (waiter === undefined) return admitNext();
+    if (waiter === undefined) {
+      admitNext();
+      return;
+    }
     waiting--;
     running++;
     waiter.admit(slot());
@@ -126,8 +132,14 @@ export function createArgon2Gate(options: GateOptions): Argon2Gate {
         };
         const settled = () => abandoned?.removeEventListener('abort', leave);
         const waiter: Waiter = {
-          admit: (slot) => (settled(), resolve(slot)),
-          refuse: (error) => (settled(), reject(error)),
+          admit: (slot) => {
+            settled();
+            resolve(slot);
+          },
+          refuse: (error) => {
+            settled();
+            reject(error);
+          },
         };
         const queue = queues.get(appId);
         if (queue === undefined) queues.set(appId, [waiter]);

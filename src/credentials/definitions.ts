@@ -12,7 +12,7 @@ import type { AuthenticationRequest, LoginVerdict } from '../flows/session/post-
 // a secret in a logged field: a password or a code travels with the request, to the effect that
 // compares it; the events carry verdicts (and the TOTP time step, a counter, not a secret).
 
-export interface CredentialRequest {
+interface CredentialRequest {
   readonly app: AppRecord;
   /** What the login brings besides the proof (user, named session, claims, resource). */
   readonly authentication?: AuthenticationRequest;
@@ -22,14 +22,16 @@ export interface CredentialRequest {
 
 /** The hash a password step stores: made before the step began (a new password), or by the
  * comparison (the same password under new parameters); never under a transaction. */
-export interface PasswordHashing {
+interface PasswordHashing {
   readonly hash?: string;
 }
 
 /** What comparing a password returns for the login's next step (taken in a new transaction by the
  * use case): the verdict event, and the password hashed anew when the stored hash wants it. */
-export interface PasswordComparison {
-  readonly event: { readonly type: 'password.matched'; readonly generation: number; readonly attempt: number; readonly rehash: boolean } | { readonly type: 'password.mismatched'; readonly generation: number; readonly attempt: number };
+interface PasswordComparison {
+  readonly event:
+    | { readonly type: 'password.matched'; readonly generation: number; readonly attempt: number; readonly rehash: boolean }
+    | { readonly type: 'password.mismatched'; readonly generation: number; readonly attempt: number };
   readonly rehashed: string | null;
 }
 

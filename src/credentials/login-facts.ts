@@ -17,7 +17,7 @@ import { standInKey, unstoredStandIn } from './shadow-credentials.js';
 /** The user id of a login that names nobody: no credential's and no session's. */
 export const NOBODY = '';
 
-export type CredentialSlot<T extends CredentialTypes> =
+type CredentialSlot<T extends CredentialTypes> =
   | { readonly kind: 'credential'; readonly instance: Instance<T>; readonly user: UserRecord }
   | { readonly kind: 'standIn'; readonly instance: Instance<Shadowed<T>> };
 

@@ -15,7 +15,7 @@ export { type Argon2Params, DEFAULT_ARGON2_PARAMS };
 
 /** How a submitted password compares with a stored hash. `matchAsTyped`: only in the form it was
  * typed, not its NFC form (a hash stored before passwords were normalised): store it again. */
-export type PasswordComparison = 'mismatch' | 'match' | 'matchAsTyped';
+type PasswordComparison = 'mismatch' | 'match' | 'matchAsTyped';
 
 export interface PasswordHasher {
   /** Hashes the password's NFC form. */

@@ -15,7 +15,7 @@ export interface StoredCredential {
   readonly params: Readonly<Record<string, unknown>>;
 }
 
-export interface Enrolled<Reveal> {
+interface Enrolled<Reveal> {
   /** Kept in the row: a hash, or a value sealed under the key-encryption key. */
   readonly secret: string;
   readonly params: Readonly<Record<string, unknown>>;

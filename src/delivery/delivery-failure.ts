@@ -5,7 +5,7 @@ import { DeliveryError } from './delivery-error.js';
 // was; the flow's answers table turns that into Mosaic's error (the operator's fault is
 // `external_provider_configuration_error`, an outage is worth retrying later).
 
-export function faultOf(error: DeliveryError): DeliveryFault {
+function faultOf(error: DeliveryError): DeliveryFault {
   if (error.configuration) return 'configuration';
   return error.transient ? 'outage' : 'recipient';
 }

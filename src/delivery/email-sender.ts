@@ -115,19 +115,7 @@ function displayName(value: string | null | undefined): string | null {
   return name === '' ? null : name;
 }
 
-const UNREACHABLE_CODES = new Set([
-  'ECONNECTION',
-  'ESOCKET',
-  'EDNS',
-  'EPROXY',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-]);
+const UNREACHABLE_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS', 'EPROXY', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
 /** nodemailer error → DeliveryError, keeping only the code, the reply code and the command. */
 export function toDeliveryError(err: unknown): DeliveryError {

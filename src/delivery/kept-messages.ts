@@ -15,7 +15,7 @@ import type { SmsMessage, SmsSender } from './sms-message.js';
 
 export type KeptMessage = { readonly channel: 'email'; readonly email: EmailMessage } | { readonly channel: 'sms'; readonly sms: SmsMessage };
 
-export interface DeliveryLog {
+interface DeliveryLog {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
 }
@@ -37,11 +37,11 @@ export interface DeliveryDeps {
 export const DELIVERY_LEASE_MS = 60_000;
 
 const aad = (flowId: string) => `delivery-job:${flowId}`;
-export const sealMessage = (sealer: Sealer, flowId: string, message: KeptMessage): string => sealer.seal(JSON.stringify(message), aad(flowId));
+const sealMessage = (sealer: Sealer, flowId: string, message: KeptMessage): string => sealer.seal(JSON.stringify(message), aad(flowId));
 export const openMessage = (sealer: Sealer, flowId: string, sealed: string): KeptMessage => JSON.parse(sealer.open(sealed, aad(flowId))) as KeptMessage;
 
 /** One attempt at a kept message; what it reports to its flow. Never the message in a log line. */
-export async function attemptDelivery(deps: DeliveryDeps, flowId: string, message: KeptMessage): Promise<DeliveryOutcome> {
+async function attemptDelivery(deps: DeliveryDeps, flowId: string, message: KeptMessage): Promise<DeliveryOutcome> {
   const sender = message.channel === 'sms' ? deps.senders.sms : deps.senders.email;
   const fields = { flowId, channel: message.channel, via: sender.kind, to: maskAddress(message.channel === 'sms' ? message.sms.to : message.email.to) };
   try {

@@ -11,7 +11,7 @@ import type { DeliveryFault } from '../../machines/shared/events.js';
 /** What an attempt reports to its flow (machines/shared/events.ts, DeliveryEvent). */
 export type DeliveryOutcome = { readonly type: 'challenge.delivered' } | { readonly type: 'challenge.undeliverable'; readonly reason: string; readonly fault: DeliveryFault };
 
-export interface KeptOutcome {
+interface KeptOutcome {
   readonly flowId: string;
   readonly outcome: DeliveryOutcome;
 }

@@ -27,7 +27,13 @@ export async function createSenders(config: Pick<Config, 'nodeEnv' | 'smtpUrl' |
         : createOutboxEmailSender(outbox);
   const sms: SmsSender =
     config.twilio !== null
-      ? (await import('./sms-sender.js')).createTwilioSmsSender({ accountSid: config.twilio.accountSid, authToken: config.twilio.authToken, from: config.twilio.from, apiBaseUrl: config.twilio.apiBaseUrl, ...timeout })
+      ? (await import('./sms-sender.js')).createTwilioSmsSender({
+          accountSid: config.twilio.accountSid,
+          authToken: config.twilio.authToken,
+          from: config.twilio.from,
+          apiBaseUrl: config.twilio.apiBaseUrl,
+          ...timeout,
+        })
       : production
         ? unconfigured('sms_not_configured')
         : createOutboxSmsSender(outbox);

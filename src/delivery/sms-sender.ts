@@ -66,7 +66,7 @@ interface SenderParams {
 }
 
 function senderParams(from: string | null, senderId: string | null): SenderParams {
-  const service = from !== null && from.startsWith('MG') ? from : null;
+  const service = from?.startsWith('MG') ? from : null;
   // With a Messaging Service the sender ID is picked from its pool (Twilio accepts both
   // parameters), so the service's features stay on; otherwise the sender ID is the sender.
   if (senderId !== null) return service === null ? { from: senderId } : { messagingServiceSid: service, from: senderId };
@@ -137,17 +137,7 @@ const INVALID_FROM = new Set([21212, 21606, 21659]);
 /** Geo permissions (21408) and Messaging Service setup (21703–21705): the operator's to fix. */
 const MISCONFIGURED = new Set([21408, 21703, 21704, 21705]);
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'ERR_NETWORK',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ERR_NETWORK', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 const TLS_CODES = new Set([
   'EPROTO',
   'CERT_HAS_EXPIRED',

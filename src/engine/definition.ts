@@ -36,7 +36,7 @@ export type EventInput<T extends MachineTypes> = T['event'] extends infer E ? (E
 /** Per event type, the fields the event log keeps: every field that feeds a guard or an assign,
  * never a secret (a secret never enters an event; where one feeds a decision, the event carries
  * the verdict). */
-export type LogPolicy<E extends { readonly type: string }> = {
+type LogPolicy<E extends { readonly type: string }> = {
   readonly [K in E['type']]: readonly Exclude<keyof Extract<E, { readonly type: K }>, 'type' | 'at'>[];
 };
 
@@ -140,16 +140,17 @@ export interface EffectContext<T extends MachineTypes> {
 }
 
 /** What the effect `K` of machine `T` returns for the use case (the effects' index signature: anything). */
-export type OutputOf<T extends MachineTypes, K> = string extends K ? unknown : K extends keyof T['outputs'] ? T['outputs'][K] : undefined;
+type OutputOf<T extends MachineTypes, K> = string extends K ? unknown : K extends keyof T['outputs'] ? T['outputs'][K] : undefined;
 
 /** The outputs of the effects one step (and the after-commit effects it led to) performed. */
-export type EffectOutputs<T extends MachineTypes> = { readonly [K in keyof T['outputs']]?: T['outputs'][K] };
+type EffectOutputs<T extends MachineTypes> = { readonly [K in keyof T['outputs']]?: T['outputs'][K] };
 
 /** What an effect may report back: the event its outcome becomes, and row fields to write. An
  * after-commit effect whose outcome must not be lost also says who takes the event back when it
  * cannot be written (`unrecorded`: the database went away after the effect ran); the request then
  * answers the state already committed, and that owner records the event later. */
-export type EffectResult<T extends MachineTypes, O = undefined> = void | {
+// biome-ignore lint/suspicious/noConfusingVoidType: void lets a handler that reports nothing be a plain function returning nothing
+type EffectResult<T extends MachineTypes, O = undefined> = void | {
   readonly event?: EventInput<T>;
   /** Handed to the use case in the step (`Step.outputs`) and to the effects after this one. */
   readonly output?: O;
@@ -166,14 +167,14 @@ export type EffectResult<T extends MachineTypes, O = undefined> = void | {
  * - `afterCommit`: talks to the outside world once the step is durable; its event comes back as
  *   the next step.
  */
-export type EffectPhase = 'inline' | 'transaction' | 'afterCommit';
+type EffectPhase = 'inline' | 'transaction' | 'afterCommit';
 
 export interface EffectHandler<T extends MachineTypes, P, O = undefined> {
   readonly phase: EffectPhase;
   run(params: P, context: EffectContext<T>): Promise<EffectResult<T, O>> | EffectResult<T, O>;
 }
 
-export type EffectHandlers<T extends MachineTypes> = { readonly [K in keyof T['effects']]: EffectHandler<T, T['effects'][K], OutputOf<T, K>> };
+type EffectHandlers<T extends MachineTypes> = { readonly [K in keyof T['effects']]: EffectHandler<T, T['effects'][K], OutputOf<T, K>> };
 
 export interface RegisteredMachine<T extends MachineTypes> {
   readonly definition: MachineDefinition<T>;

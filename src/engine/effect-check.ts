@@ -17,7 +17,7 @@ type StateNode = AnyStateMachine['root'];
 const allNodes = (node: StateNode): StateNode[] => [node, ...Object.values(node.states).flatMap(allNodes)];
 
 /** Action names the chart refers to (entry, exit, transitions, eventless transitions). */
-export function referencedActions(machine: AnyStateMachine): Set<string> {
+function referencedActions(machine: AnyStateMachine): Set<string> {
   const names = new Set<string>();
   const add = (actions: readonly unknown[] | undefined) => {
     for (const action of actions ?? []) {

@@ -29,7 +29,6 @@ interface Deferred {
   readonly outputs: Outputs;
 }
 
-
 export interface Runner {
   /** Runs `work` in one transaction (again on a lost version race), then the after-commit effects
    * and the steps their events lead to. A `Step` returned by `work` comes back as its latest state. */
@@ -51,7 +50,16 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
       let patch: object = {};
       let transition = first;
       for (let chained = 0; ; chained++) {
-        const context: EffectContext<MachineTypes> = { tx, provider: storage.provider, instanceId: base.id, row: base.row, context: transition.snapshot.context as object, at: base.at, request: base.request, outputs };
+        const context: EffectContext<MachineTypes> = {
+          tx,
+          provider: storage.provider,
+          instanceId: base.id,
+          row: base.row,
+          context: transition.snapshot.context as object,
+          at: base.at,
+          request: base.request,
+          outputs,
+        };
         const reported: EventInput<MachineTypes>[] = [];
         for (const effect of transition.effects) {
           const handler = handlerOf(machine, effect);
@@ -148,11 +156,15 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
         );
         if (target === null) return 0;
         if (uniform && machine.store.moveMany !== undefined) {
-          const moved = await machine.store.moveMany(tx, accepted.map((move) => move.instance as Instance<MachineTypes>), {
-            stateValue: target,
-            event: { type: event.type, at, state: target, fields: loggedFields(machine.definition, event) },
-            appId: request.app.id,
-          });
+          const moved = await machine.store.moveMany(
+            tx,
+            accepted.map((move) => move.instance as Instance<MachineTypes>),
+            {
+              stateValue: target,
+              event: { type: event.type, at, state: target, fields: loggedFields(machine.definition, event) },
+              appId: request.app.id,
+            },
+          );
           if (!moved) throw new StaleInstanceError(accepted.map((move) => move.instance.id).join(','));
           return accepted.length;
         }
@@ -212,7 +224,8 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
           const outcome = await handlerOf(deferred.machine, deferred.effect).run(deferred.effect.params, deferred.context);
           // The step's outputs record is the one `latest` holds: the use case sees this output too.
           if (outcome?.output !== undefined) deferred.outputs[deferred.effect.type] = outcome.output;
-          if (outcome?.event !== undefined) followUps.push({ machine: deferred.machine, id: deferred.context.instanceId, event: outcome.event, request: deferred.context.request, unrecorded: outcome.unrecorded });
+          if (outcome?.event !== undefined)
+            followUps.push({ machine: deferred.machine, id: deferred.context.instanceId, event: outcome.event, request: deferred.context.request, unrecorded: outcome.unrecorded });
         }
         afterCommit = [];
         for (const followUp of followUps) afterCommit.push(...(await record(followUp, latest)));

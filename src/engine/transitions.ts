@@ -25,7 +25,7 @@ const effectsOf = (actions: readonly { type: string; params?: unknown }[]): Name
 export const stateOf = (snapshot: AnyMachineSnapshot): string => stateValueToString(snapshot.value);
 
 /** "pending.verifying" → { pending: 'verifying' }: the form XState resolves. */
-export function parseStateValue(value: string): StateValue {
+function parseStateValue(value: string): StateValue {
   const [head, ...rest] = value.split('.');
   return rest.length === 0 ? (head ?? value) : { [head ?? '']: parseStateValue(rest.join('.')) };
 }

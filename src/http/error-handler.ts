@@ -42,7 +42,7 @@ const FASTIFY_ERRORS: Readonly<Record<string, { code: ErrorCode; message?: strin
   FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG' },
 };
 
-export function toAuthError(error: FastifyError | Error, validationErrorCode: ErrorCode = 'VALIDATION_FAILED'): AuthError | null {
+function toAuthError(error: FastifyError | Error, validationErrorCode: ErrorCode = 'VALIDATION_FAILED'): AuthError | null {
   if (error instanceof AuthError) return error;
   // Fastify's own errors carry these fields; any other error simply lacks them.
   const fastifyError: Partial<FastifyError> & Error = error;
@@ -85,7 +85,10 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
   } else {
     request.log.error({ err: error }, 'unhandled error');
   }
-  return reply.code(500).type('application/json').send(JSON.stringify(new AuthError('INTERNAL').toBody()));
+  return reply
+    .code(500)
+    .type('application/json')
+    .send(JSON.stringify(new AuthError('INTERNAL').toBody()));
 }
 
 /** A database fault as the caller's 503, counted as refused by the outage; null for anything else. */

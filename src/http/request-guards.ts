@@ -32,7 +32,7 @@ function checkUrl(request: FastifyRequest): void {
 
 /** True when a string (value or key) anywhere in a parsed body holds a NUL character. Iterative:
  * a deeply nested body must not exhaust the stack. */
-export function containsNul(body: unknown): boolean {
+function containsNul(body: unknown): boolean {
   const pending: unknown[] = [body];
   while (pending.length > 0) {
     const value = pending.pop();

@@ -16,7 +16,7 @@ import { registerTransportHooks, transportOptions } from './transport.js';
 // database outage tracker and the OpenAPI document.
 
 /** Never log these, wherever they appear (STYLE §2.7). */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   '*.code',

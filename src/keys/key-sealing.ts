@@ -8,8 +8,8 @@ import type { HmacKey } from '../secrets/secret-hasher.js';
 
 export const HMAC_PURPOSE = 'secret-hmac';
 
-export const signingKeyAad = (kid: string): string => `signing_key:${kid}`;
-export const serverSecretAad = (id: string): string => `server_secret:${id}`;
+const signingKeyAad = (kid: string): string => `signing_key:${kid}`;
+const serverSecretAad = (id: string): string => `server_secret:${id}`;
 
 export const sealPrivateJwk = (sealer: Sealer, kid: string, jwk: JWK): string => sealer.seal(JSON.stringify(jwk), signingKeyAad(kid));
 

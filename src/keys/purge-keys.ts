@@ -11,7 +11,7 @@ import { HMAC_PURPOSE } from './key-sealing.js';
 //   they are used) and no app's client secret still names it.
 
 /** Refresh-token families and magic links live at most this long after their key retired. */
-export const HMAC_OVERLAP_MS = 14 * 24 * 60 * 60 * 1000;
+const HMAC_OVERLAP_MS = 14 * 24 * 60 * 60 * 1000;
 
 export const keyPurgeStep: PurgeStep = {
   async run({ storage, at }) {

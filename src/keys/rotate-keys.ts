@@ -1,14 +1,6 @@
 import type { JWK } from 'jose';
 import type { SigningAlg } from '../config.js';
-import {
-  insertServerSecret,
-  insertSigningKey,
-  latestSecretActivation,
-  latestSigningActivation,
-  lockKeyRotation,
-  retireServerSecrets,
-  retireSigningKeys,
-} from '../repositories/key-repository.js';
+import { insertServerSecret, insertSigningKey, latestSecretActivation, latestSigningActivation, lockKeyRotation, retireServerSecrets, retireSigningKeys } from '../repositories/key-repository.js';
 import { newId } from '../secrets/random.js';
 import type { Sealer } from '../secrets/sealer.js';
 import type { Provider } from '../storage/database-url.js';

@@ -12,11 +12,9 @@ export function parseKeyKinds(args: readonly string[]): KeyKind[] | null {
 }
 
 /** What rotation did, in the admin API's words (the same JSON the endpoint answers). */
-export function rotationView(report: RotationReport) {
+function rotationView(report: RotationReport) {
   return {
-    ...(report.signing
-      ? { signing: { kid: report.signing.kid, alg: report.signing.alg, activates_at: new Date(report.signing.activatesAt).toISOString(), retiring: report.signing.retiring } }
-      : {}),
+    ...(report.signing ? { signing: { kid: report.signing.kid, alg: report.signing.alg, activates_at: new Date(report.signing.activatesAt).toISOString(), retiring: report.signing.retiring } } : {}),
     ...(report.hmac ? { hmac: { key_id: report.hmac.keyId, activates_at: new Date(report.hmac.activatesAt).toISOString(), retiring: report.hmac.retiring } } : {}),
   };
 }

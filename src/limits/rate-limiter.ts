@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RateLimit } from '../config.js';
 import { AuthError } from '../errors.js';
-import { type CounterStore, UNREACHABLE_RETRY_MS } from './counter-store.js';
+import { type Count, type CounterStore, UNREACHABLE_RETRY_MS } from './counter-store.js';
 
 // Rate limits keyed on what they protect. Use cases call `hit` once they know the subject: the
 // user when the identifier names one (so an email in any case, a phone number in any format and
@@ -52,7 +52,7 @@ export function createRateLimiter(store: CounterStore): RateLimiter {
   return {
     shared: store.shared,
     async hit(bucket, limit, subject) {
-      let count;
+      let count: Count;
       try {
         count = await store.increment(keyOf(bucket, subject), limit.windowMs);
       } catch (error) {

@@ -9,7 +9,7 @@ interface Log {
 }
 
 /** A URL as a log may show it: its password replaced. */
-export function withoutPassword(url: string): string {
+function withoutPassword(url: string): string {
   const parsed = new URL(url);
   if (parsed.password !== '') parsed.password = '***';
   return parsed.href;
@@ -20,6 +20,10 @@ export function logLimiterReachability(limiter: RateLimiter, redisUrl: string | 
   const shown = withoutPassword(redisUrl);
   limiter.watch((change) => {
     if (change.reachable) log.info({ redisUrl: shown, refused: change.refused }, `Redis at REDIS_URL=${shown} is reachable again: rate limits are counted again`);
-    else log.warn({ redisUrl: shown, reason: change.reason }, `Redis at REDIS_URL=${shown} cannot be reached: rate-limited routes and the admin API answer 503 with Retry-After until it is back (retrying)`);
+    else
+      log.warn(
+        { redisUrl: shown, reason: change.reason },
+        `Redis at REDIS_URL=${shown} cannot be reached: rate-limited routes and the admin API answer 503 with Retry-After until it is back (retrying)`,
+      );
   });
 }

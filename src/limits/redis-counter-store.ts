@@ -1,9 +1,8 @@
-import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
-import { type CounterStore, type Reachability, UNREACHABLE_RETRY_MS } from './counter-store.js';
+import { type Count, type CounterStore, type Reachability, UNREACHABLE_RETRY_MS } from './counter-store.js';
 
-// Counters shared by every instance through Redis, with @fastify/rate-limit's own Redis store (an
-// atomic INCR + PEXPIRE script per request). Counters expire with their window in Redis itself.
+// Counters shared by every instance through Redis, one fixed window per key: the first request
+// creates the counter with the window as its expiry, and Redis drops it when the window ends.
 //
 // Opening waits for the first connection attempt only: a server whose Redis is down at start
 // starts anyway, and its limited routes answer 503 until the client connects (ioredis retries the
@@ -11,15 +10,18 @@ import { type CounterStore, type Reachability, UNREACHABLE_RETRY_MS } from './co
 // queued while disconnected (`enableOfflineQueue: false`): a request meets the outage at once
 // instead of hanging. Each change of reachability is reported, for the log.
 
-interface FastifyRedisStore {
-  incr(key: string, callback: (error: Error | null, result: { current: number; ttl: number } | null) => void, timeWindow: number, max: number): void;
-}
-type FastifyRedisStoreClass = new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, namespace: string) => FastifyRedisStore;
-
-// The plugin ships the store as CommonJS without types or an exports map.
-const RedisStore = createRequire(import.meta.url)('@fastify/rate-limit/store/RedisStore.js') as FastifyRedisStoreClass;
-
 const NAMESPACE = 'keystate:limit:';
+
+/** One request counted, in one script so that no other instance runs between the INCR and the
+ * expiry: the first request of a window sets it; a counter found without one (a crash between two
+ * commands of an older store) gets it too, or it would never start over. Answers {count, ttl ms}. */
+const INCREMENT = `local current = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if current == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {current, ttl}`;
 
 /** One request given back: only a counter still in its window, never below zero (a DECR on an
  * expired key would create one that never expires). */
@@ -91,13 +93,10 @@ async function connectRedis(url: string): Promise<RedisConnection> {
 export async function openRedisCounterStore(url: string): Promise<CounterStore> {
   const connection = await connectRedis(url);
   const { redis } = connection;
-  const store = new RedisStore(false, false, redis, NAMESPACE);
   return {
     shared: true,
-    increment(key, windowMs) {
-      return new Promise((resolve, reject) => {
-        store.incr(key, (error, result) => (error || result === null ? reject(error ?? new Error('no result')) : resolve({ count: result.current, ttlMs: Math.max(0, result.ttl) })), windowMs, Number.MAX_SAFE_INTEGER);
-      });
+    async increment(key, windowMs) {
+      return readCount(await redis.eval(INCREMENT, 1, `${NAMESPACE}${key}`, Math.max(1, Math.ceil(windowMs))));
     },
     async decrement(key) {
       await redis.eval(DECREMENT_LIVE, 1, `${NAMESPACE}${key}`);
@@ -110,4 +109,13 @@ export async function openRedisCounterStore(url: string): Promise<CounterStore> 
       connection.close();
     },
   };
+}
+
+/** The script's answer, checked rather than asserted: a reply of another shape is a failure to
+ * count (the limiter answers 503), never a count of zero. */
+function readCount(reply: unknown): Count {
+  if (!Array.isArray(reply) || reply.length !== 2) throw new Error('unexpected reply from the Redis counter');
+  const [count, ttl] = reply;
+  if (typeof count !== 'number' || typeof ttl !== 'number') throw new Error('unexpected reply from the Redis counter');
+  return { count, ttlMs: Math.max(0, ttl) };
 }

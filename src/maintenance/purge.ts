@@ -42,7 +42,7 @@ export type Retention = Pick<Config['retention'], 'auditMs' | 'graceMs'>;
 export type PurgeCounts = Readonly<Record<string, number>>;
 
 /** What every step gets for one run. */
-export interface PurgeRun {
+interface PurgeRun {
   readonly storage: Storage;
   /** The time of the run: every cutoff is measured back from it. */
   readonly at: number;
@@ -71,13 +71,13 @@ export interface PurgeOptions {
   readonly signal?: AbortSignal;
 }
 
-export const DEFAULT_PURGE_BATCH_SIZE = 500;
+const DEFAULT_PURGE_BATCH_SIZE = 500;
 
 /** Repeats one batch until a batch finds fewer rows than it may take, or the run is stopped. A
  * full batch that deleted nothing (another instance purging the same rows) also stops it: the next
  * run picks up the rest, and no disagreement between the read and the delete can spin this loop.
  * Exported for extra steps. */
-export async function inBatches(run: PurgeRun, batch: (limit: number) => Promise<BatchResult>): Promise<number> {
+async function inBatches(run: PurgeRun, batch: (limit: number) => Promise<BatchResult>): Promise<number> {
   let deleted = 0;
   while (!run.signal.aborted) {
     const result = await batch(run.batchSize);

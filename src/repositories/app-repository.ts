@@ -74,11 +74,7 @@ export async function insertApp(db: Tx, app: Omit<AppRecord, 'secretVersion'>): 
   return toRecord(row);
 }
 
-export async function updateApp(
-  db: Tx,
-  id: string,
-  changes: Partial<Pick<AppRecord, 'name' | 'redirectUris' | 'resources' | 'loginPreferences'>>,
-): Promise<AppRecord | null> {
+export async function updateApp(db: Tx, id: string, changes: Partial<Pick<AppRecord, 'name' | 'redirectUris' | 'resources' | 'loginPreferences'>>): Promise<AppRecord | null> {
   const data = {
     ...(changes.name === undefined ? {} : { name: changes.name }),
     ...(changes.redirectUris === undefined ? {} : { redirectUris: toJson(changes.redirectUris) }),

@@ -16,7 +16,7 @@ import { jsonValue, timeValue } from './sql-values.js';
 
 export type CredentialKind = 'password' | 'totp';
 
-export interface CredentialRow {
+interface CredentialRow {
   readonly tenantId: string;
   readonly appId: string;
   readonly userId: string;
@@ -28,7 +28,7 @@ export interface CredentialRow {
   readonly miss: string | null;
 }
 
-export interface CredentialCreate {
+interface CredentialCreate {
   readonly tenantId: string;
   readonly userId: string;
   readonly secret: string;
@@ -81,7 +81,7 @@ export async function findLiveCredential<T extends CredentialTypes>(tx: Tx, prov
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
-export async function findCredentialById<T extends CredentialTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+async function findCredentialById<T extends CredentialTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
   const rows = credentialRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "credential" WHERE "id" = ${id} ${lock(provider)}`);
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }

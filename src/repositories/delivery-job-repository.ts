@@ -18,7 +18,11 @@ export interface DeliveryJob {
 }
 
 /** A due job as the claim reads it (`attempts` may come back as a bigint from SQLite's integer). */
-const dueRows = reader('delivery_job', 'a due delivery job', Type.Object({ flowId: Type.String(), channel: Type.String(), message: Type.String(), attempts: Type.Union([Type.Number(), Type.BigInt()]) }));
+const dueRows = reader(
+  'delivery_job',
+  'a due delivery job',
+  Type.Object({ flowId: Type.String(), channel: Type.String(), message: Type.String(), attempts: Type.Union([Type.Number(), Type.BigInt()]) }),
+);
 
 export async function insertDeliveryJob(tx: Tx, provider: Provider, job: DeliveryJob & { at: number; leaseUntil: number }): Promise<void> {
   const at = timeValue(provider, new Date(job.at));
@@ -41,8 +45,10 @@ export async function deleteDeliveryJob(tx: Tx, flowId: string): Promise<void> {
  * checks both again). */
 export async function claimDueDeliveryJobs(db: Tx, provider: Provider, now: number, leaseUntil: number, limit: number): Promise<DeliveryJob[]> {
   const at = timeValue(provider, new Date(now));
-  const due = dueRows.all(await db.$queryRaw`SELECT "flow_id" AS "flowId", "channel", "message", "attempts" FROM "delivery_job"
-    WHERE "due_at" <= ${at} AND ("lease_until" IS NULL OR "lease_until" <= ${at}) ORDER BY "due_at" LIMIT ${limit}`);
+  const due = dueRows.all(
+    await db.$queryRaw`SELECT "flow_id" AS "flowId", "channel", "message", "attempts" FROM "delivery_job"
+    WHERE "due_at" <= ${at} AND ("lease_until" IS NULL OR "lease_until" <= ${at}) ORDER BY "due_at" LIMIT ${limit}`,
+  );
   const claimed: DeliveryJob[] = [];
   for (const job of due) {
     const count = await db.$executeRaw`UPDATE "delivery_job" SET "lease_until" = ${timeValue(provider, new Date(leaseUntil))}

@@ -18,14 +18,15 @@ export interface SessionLogEntry extends LoggedEvent {
 
 const sessionFields = reader('session_event', 'session_event.fields', Column.object);
 const familyFields = reader('refresh_family_event', 'refresh_family_event.fields', Column.object);
-const credentialFields = { credential_event: reader('credential_event', 'credential_event.fields', Column.object), shadow_credential_event: reader('shadow_credential_event', 'shadow_credential_event.fields', Column.object) };
+const credentialFields = {
+  credential_event: reader('credential_event', 'credential_event.fields', Column.object),
+  shadow_credential_event: reader('shadow_credential_event', 'shadow_credential_event.fields', Column.object),
+};
 
 /** Appends a session's events (one statement). */
 export async function appendSessionLog(tx: Tx, provider: Provider, sessionId: string, appId: string, events: readonly LoggedEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map(
-    (event) => sql`(${sessionId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`,
-  );
+  const rows = events.map((event) => sql`(${sessionId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`);
   await tx.$executeRaw`INSERT INTO "session_event" ("session_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${join(rows)}`;
 }
 
@@ -40,11 +41,16 @@ export async function appendFamilyLog(tx: Tx, provider: Provider, familyId: stri
 export type CredentialLogTable = 'credential_event' | 'shadow_credential_event';
 
 /** Appends a credential's events (one statement); each names the app whose request caused it. */
-export async function appendCredentialLog(tx: Tx, provider: Provider, credentialId: string, appId: string, events: readonly LoggedEvent[], table: CredentialLogTable = 'credential_event'): Promise<void> {
+export async function appendCredentialLog(
+  tx: Tx,
+  provider: Provider,
+  credentialId: string,
+  appId: string,
+  events: readonly LoggedEvent[],
+  table: CredentialLogTable = 'credential_event',
+): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map(
-    (event) => sql`(${credentialId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`,
-  );
+  const rows = events.map((event) => sql`(${credentialId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`);
   await tx.$executeRaw`INSERT INTO ${rawSql(`"${table}"`)} ("credential_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${join(rows)}`;
 }
 

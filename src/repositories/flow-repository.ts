@@ -15,7 +15,7 @@ import { timeValue } from './sql-values.js';
 export type FlowKind = 'magic-link' | 'otp';
 
 /** The row's own fields, as the runner hands them to effects. */
-export interface FlowRow {
+interface FlowRow {
   readonly tenantId: string;
   readonly appId: string;
   readonly userId: string;
@@ -27,7 +27,7 @@ export interface FlowRow {
   readonly events: readonly LoggedEvent[];
 }
 
-export interface FlowCreate {
+interface FlowCreate {
   readonly tenantId: string;
   readonly appId: string;
   readonly userId: string;
@@ -38,7 +38,7 @@ export interface FlowCreate {
   readonly replaces: { readonly createdAt: number } | null;
 }
 
-export interface FlowPatch {
+interface FlowPatch {
   readonly secretHash: string;
 }
 
@@ -71,7 +71,7 @@ const COLUMNS = sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_
  * first to commit (SQLite serialises every transaction anyway). `null`: a plain read. */
 const lock = (provider: Provider | null) => (provider === 'postgresql' ? sql`FOR UPDATE` : empty);
 
-export const toFlowInstance = <T extends FlowTypes>(raw: RawFlow): Instance<T> => ({
+const toFlowInstance = <T extends FlowTypes>(raw: RawFlow): Instance<T> => ({
   id: raw.id,
   machineVersion: raw.machineVersion,
   version: raw.version,
@@ -92,16 +92,20 @@ export const toFlowInstance = <T extends FlowTypes>(raw: RawFlow): Instance<T> =
 
 /** The newest flow of this kind the app started for the user (the one an authenticate call means). */
 export async function findLatestFlow<T extends FlowTypes>(tx: Tx, provider: Provider, scope: { appId: string; userId: string; kind: FlowKind }): Promise<Instance<T> | null> {
-  const rows = flowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
+  const rows = flowRows.all(
+    await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
     WHERE "app_id" = ${scope.appId} AND "user_id" = ${scope.userId} AND "kind" = ${scope.kind}
-    ORDER BY "created_at" DESC, "id" DESC LIMIT 1 ${lock(provider)}`);
+    ORDER BY "created_at" DESC, "id" DESC LIMIT 1 ${lock(provider)}`,
+  );
   return rows[0] === undefined ? null : toFlowInstance<T>(rows[0]);
 }
 
 /** The flow that issued a code, found by the code's HMAC (one candidate per HMAC key). */
 export async function findFlowBySecret<T extends FlowTypes>(tx: Tx, provider: Provider | null, kind: FlowKind, hashes: readonly string[]): Promise<Instance<T> | null> {
-  const rows = flowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
-    WHERE "secret_hash" IN (${join([...hashes])}) AND "kind" = ${kind} LIMIT 1 ${lock(provider)}`);
+  const rows = flowRows.all(
+    await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
+    WHERE "secret_hash" IN (${join([...hashes])}) AND "kind" = ${kind} LIMIT 1 ${lock(provider)}`,
+  );
   return rows[0] === undefined ? null : toFlowInstance<T>(rows[0]);
 }
 

@@ -5,11 +5,6 @@ import type { Tx } from '../storage/prisma.js';
 
 export type LockableMethod = 'otp' | 'totp' | 'password';
 
-export async function lockedUntil(db: Tx, scope: { appId: string; userId: string; method: LockableMethod }): Promise<number | null> {
-  const row = await db.lockout.findUnique({ where: { appId_userId_method: scope }, select: { lockedUntil: true } });
-  return row?.lockedUntil.getTime() ?? null;
-}
-
 export async function lock(db: Tx, scope: { appId: string; userId: string; method: LockableMethod }, until: number, at: number): Promise<void> {
   await db.lockout.upsert({
     where: { appId_userId_method: scope },

@@ -15,7 +15,7 @@ import { RawUserColumns, USER_COLUMNS, type UserRecord, userFromRaw } from './us
 // presented token is found whichever it is, and a rotated-out one is recognised as reuse. The row
 // carries the creation entry of the log; each later event is a row of refresh_family_event.
 
-export interface RefreshFamilyRow {
+interface RefreshFamilyRow {
   readonly tenantId: string;
   readonly appId: string;
   readonly userId: string;
@@ -24,7 +24,7 @@ export interface RefreshFamilyRow {
   readonly grant: UserGrant;
 }
 
-export interface RefreshFamilyCreate {
+interface RefreshFamilyCreate {
   readonly tenantId: string;
   readonly appId: string;
   readonly userId: string;
@@ -34,7 +34,7 @@ export interface RefreshFamilyCreate {
   readonly expiresAt: number;
 }
 
-export interface RefreshFamilyPatch {
+interface RefreshFamilyPatch {
   readonly currentHash: string;
 }
 
@@ -66,7 +66,11 @@ const RawFamily = Type.Object({
 });
 type RawFamily = Static<typeof RawFamily>;
 const familyRows = reader('refresh_family', 'a refresh family row', RawFamily);
-const presentedRows = reader('refresh_family', 'a presented token row', Type.Object({ ...RawFamily.properties, ...RawUserColumns, rotatedOut: Column.flag, sessionState: Column.nullable(Type.String()) }));
+const presentedRows = reader(
+  'refresh_family',
+  'a presented token row',
+  Type.Object({ ...RawFamily.properties, ...RawUserColumns, rotatedOut: Column.flag, sessionState: Column.nullable(Type.String()) }),
+);
 const loggedRows = reader('refresh_family', 'a refresh family row with its log', Type.Object({ ...RawFamily.properties, input: Column.json, events: LoggedEvents }));
 
 const FAMILY_COLUMNS = sql`f."id", f."tenant_id" AS "tenantId", f."app_id" AS "appId", f."user_id" AS "userId", f."session_id" AS "sessionId",
@@ -105,7 +109,8 @@ export interface PresentedToken<T extends RefreshFamilyTypes> {
 export async function findPresentedToken<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, appId: string, hashes: readonly string[]): Promise<PresentedToken<T> | null> {
   const candidates = join([...hashes]);
   const lock = provider === 'postgresql' ? sql`FOR UPDATE OF f` : empty;
-  const rows = presentedRows.all(await tx.$queryRaw`SELECT ${FAMILY_COLUMNS}, ${USER_COLUMNS},
+  const rows = presentedRows.all(
+    await tx.$queryRaw`SELECT ${FAMILY_COLUMNS}, ${USER_COLUMNS},
       CASE WHEN f."current_hash" IN (${candidates}) THEN 0 ELSE 1 END AS "rotatedOut", s."state" AS "sessionState"
     FROM "refresh_family" f
     JOIN "user" u ON u."id" = f."user_id"
@@ -113,7 +118,8 @@ export async function findPresentedToken<T extends RefreshFamilyTypes>(tx: Tx, p
     LEFT JOIN "session" s ON s."id" = f."session_id"
     WHERE f."app_id" = ${appId}
       AND (f."current_hash" IN (${candidates}) OR f."id" IN (SELECT t."family_id" FROM "refresh_token" t WHERE t."token_hash" IN (${candidates})))
-    LIMIT 1 ${lock}`);
+    LIMIT 1 ${lock}`,
+  );
   const raw = rows[0];
   if (raw === undefined) return null;
   return { family: toInstance<T>(raw), token: Number(raw.rotatedOut) === 1 ? 'rotatedOut' : 'current', sessionEnded: raw.sessionState === 'terminated', user: userFromRaw(raw) };
@@ -125,7 +131,7 @@ export async function keepRotatedOutToken(tx: Tx, provider: Provider, token: { t
     VALUES (${token.tokenHash}, ${token.familyId}, ${token.generation}, ${timeValue(provider, new Date(token.at))})`;
 }
 
-export async function reloadFamily<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+async function reloadFamily<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
   const lock = provider === 'postgresql' ? sql`FOR UPDATE` : empty;
   const rows = familyRows.all(await tx.$queryRaw`SELECT ${FAMILY_COLUMNS} FROM "refresh_family" f WHERE f."id" = ${id} ${lock}`);
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);

@@ -13,7 +13,11 @@ const MAX_PROBLEMS = 5;
 /** Column types the drivers hand back, beyond JSON's own. */
 export const Column = {
   /** A timestamp column: both adapters answer a Date. */
-  date: Type.Refine(Type.Unsafe<Date>(Type.Unknown()), (value) => value instanceof Date, () => 'must be a Date'),
+  date: Type.Refine(
+    Type.Unsafe<Date>(Type.Unknown()),
+    (value) => value instanceof Date,
+    () => 'must be a Date',
+  ),
   /** A boolean computed in SQL (a CASE): SQLite answers 0n or 1n (an expression has no declared
    * type, so the adapter keeps SQLite's integer), PostgreSQL a number or a boolean. */
   flag: Type.Union([Type.Boolean(), Type.Number(), Type.BigInt()]),
@@ -41,7 +45,14 @@ export interface Reader<T> {
 export function reader<S extends TSchema>(table: string, shape: string, schema: S): Reader<StaticEncode<S>> {
   const validator = Compile(schema);
   const corrupt = (value: unknown, at = '') =>
-    new CorruptRowError(table, shape, validator.Errors(value).slice(0, MAX_PROBLEMS).map((error) => `${at}${error.instancePath || '/'} ${error.message}`));
+    new CorruptRowError(
+      table,
+      shape,
+      validator
+        .Errors(value)
+        .slice(0, MAX_PROBLEMS)
+        .map((error) => `${at}${error.instancePath || '/'} ${error.message}`),
+    );
   return {
     one(value) {
       if (validator.Check(value)) return value;

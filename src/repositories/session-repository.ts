@@ -15,7 +15,7 @@ import { RawUserColumns, USER_COLUMNS, type UserRecord, userFromRaw } from './us
 // `expires_at` repeat the state value and the context, for the queries that list, revoke and purge
 // sessions.
 
-export interface SessionRow {
+interface SessionRow {
   readonly idHash: string;
   readonly tenantId: string;
   readonly userId: string;
@@ -23,7 +23,7 @@ export interface SessionRow {
   readonly createdAt: number;
 }
 
-export interface SessionCreate {
+interface SessionCreate {
   readonly idHash: string;
   readonly tenantId: string;
   readonly userId: string;
@@ -70,8 +70,10 @@ const topState = (stateValue: string) => stateValue.split('.')[0] ?? stateValue;
 
 /** The session of this tenant stored under any of these hashes (one per HMAC key), locked. */
 export async function findSession<T extends SessionTypes>(tx: Tx, provider: Provider, tenantId: string, hashes: readonly string[]): Promise<Instance<T> | null> {
-  const rows = sessionRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s
-    WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${tenantId} LIMIT 1 ${lockSession(provider)}`);
+  const rows = sessionRows.all(
+    await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s
+    WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${tenantId} LIMIT 1 ${lockSession(provider)}`,
+  );
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
 
@@ -89,16 +91,18 @@ export async function findSessionWithUser<T extends SessionTypes>(
   scope: { tenantId: string; appId: string },
   hashes: readonly string[],
 ): Promise<{ session: Instance<T>; user: UserRecord; associated: boolean } | null> {
-  const rows = sessionUserRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS}, ${USER_COLUMNS},
+  const rows = sessionUserRows.all(
+    await tx.$queryRaw`SELECT ${SESSION_COLUMNS}, ${USER_COLUMNS},
       CASE WHEN ua."user_id" IS NULL THEN 0 ELSE 1 END AS "associated"
     FROM "session" s JOIN "user" u ON u."id" = s."user_id"
     LEFT JOIN "user_app" ua ON ua."user_id" = s."user_id" AND ua."app_id" = ${scope.appId}
-    WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${scope.tenantId} LIMIT 1 ${lockSession(provider)}`);
+    WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${scope.tenantId} LIMIT 1 ${lockSession(provider)}`,
+  );
   const raw = rows[0];
   return raw === undefined ? null : { session: toInstance<T>(raw), user: userFromRaw(raw), associated: Number(raw.associated) === 1 };
 }
 
-export async function reloadSession<T extends SessionTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+async function reloadSession<T extends SessionTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
   const rows = sessionRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} ${lockSession(provider)}`);
   return rows[0] === undefined ? null : toInstance<T>(rows[0]);
 }
@@ -136,9 +140,11 @@ export function sessionStore<T extends SessionTypes>(provider: Provider): Instan
 
 /** The user's sessions in this tenant that are not terminated, newest first, at most `limit`. */
 export async function listOpenSessions<T extends SessionTypes>(db: Tx, scope: { tenantId: string; userId: string }, limit: number): Promise<Instance<T>[]> {
-  const rows = sessionRows.all(await db.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s
+  const rows = sessionRows.all(
+    await db.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s
     WHERE s."tenant_id" = ${scope.tenantId} AND s."user_id" = ${scope.userId} AND s."state" <> 'terminated'
-    ORDER BY s."created_at" DESC, s."id" DESC LIMIT ${limit}`);
+    ORDER BY s."created_at" DESC, s."id" DESC LIMIT ${limit}`,
+  );
   return rows.map((raw) => toInstance<T>(raw));
 }
 
@@ -149,7 +155,7 @@ export async function listOpenSessions<T extends SessionTypes>(db: Tx, scope: { 
  * reported as false so the runner rolls back and retries. Only for events that change no context
  * (revocation).
  */
-export async function moveSessions(
+async function moveSessions(
   tx: Tx,
   provider: Provider,
   sessions: readonly { id: string; version: number }[],

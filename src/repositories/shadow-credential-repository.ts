@@ -109,7 +109,8 @@ export function shadowStore<T extends ShadowMachineTypes>(provider: Provider, se
         // Its creation entry, as `start` would have logged it, then the first login's events.
         const init: LoggedEvent = { seq: 1, type: 'xstate.init', at: at.getTime(), state: instance.stateValue, fields: {} };
         const { row } = instance;
-        count = await tx.$executeRaw`INSERT INTO "shadow_credential" ("id", "tenant_id", "app_id", "kind", "key", "miss", "machine_version", "input", "state_value", "context", "events", "version", "settles_at", "created_at", "updated_at")
+        count =
+          await tx.$executeRaw`INSERT INTO "shadow_credential" ("id", "tenant_id", "app_id", "kind", "key", "miss", "machine_version", "input", "state_value", "context", "events", "version", "settles_at", "created_at", "updated_at")
           VALUES (${instance.id}, ${row.tenantId}, ${row.appId}, ${row.kind}, ${row.key}, ${miss}, ${instance.machineVersion}, ${jsonValue(provider, row.input)}, ${next.stateValue},
             ${jsonValue(provider, next.context)}, ${jsonValue(provider, [init])}, ${version}, ${settlesValue}, ${timeValue(provider, at)}, ${timeValue(provider, at)})
           ON CONFLICT ("key") DO NOTHING`;

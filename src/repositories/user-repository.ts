@@ -12,7 +12,7 @@ import { timeValue } from './sql-values.js';
 // Users are tenant-level identities; an app only ever sees the users associated with it
 // (UserApp), so every read here is scoped by app.
 
-export type { UserRecord, UserStatus } from './user-rows.js';
+export type { UserRecord } from './user-rows.js';
 
 export type IdentifierType = 'email' | 'phone_number' | 'user_id' | 'username';
 
@@ -51,10 +51,12 @@ export async function findAppUser(
   value: string,
   lockoutMethod: LockableMethod | null = null,
 ): Promise<{ user: UserRecord; lockedUntil: number | null } | null> {
-  const rows = appUserRows.all(await db.$queryRaw`SELECT ${USER_COLUMNS}, l."locked_until" AS "lockedUntil"
+  const rows = appUserRows.all(
+    await db.$queryRaw`SELECT ${USER_COLUMNS}, l."locked_until" AS "lockedUntil"
     FROM "user" u JOIN "user_app" ua ON ua."user_id" = u."id" AND ua."app_id" = ${scope.appId}
     LEFT JOIN "lockout" l ON l."app_id" = ${scope.appId} AND l."user_id" = u."id" AND l."method" = ${lockoutMethod ?? ''}
-    WHERE u."tenant_id" = ${scope.tenantId} AND ${IDENTIFIER_COLUMN[type]} = ${value} LIMIT 1`);
+    WHERE u."tenant_id" = ${scope.tenantId} AND ${IDENTIFIER_COLUMN[type]} = ${value} LIMIT 1`,
+  );
   const raw = rows[0];
   return raw === undefined ? null : { user: userFromRaw(raw), lockedUntil: raw.lockedUntil?.getTime() ?? null };
 }
@@ -92,7 +94,9 @@ export async function insertUser(db: Tx, user: NewUser, appId: string, link: App
         statusChangedAt: now,
         profile: toJson(user.profile),
         customData: user.customData === null ? undefined : toJson(user.customData),
-        apps: { create: { appId, createdAt: now, username: link.username, externalAccountId: link.externalAccountId, customAppData: link.customAppData === null ? undefined : toJson(link.customAppData) } },
+        apps: {
+          create: { appId, createdAt: now, username: link.username, externalAccountId: link.externalAccountId, customAppData: link.customAppData === null ? undefined : toJson(link.customAppData) },
+        },
       },
     });
     return true;
@@ -106,7 +110,14 @@ export async function insertUser(db: Tx, user: NewUser, appId: string, link: App
 export async function associateUser(db: Tx, userId: string, appId: string, link: AppLink, at: number): Promise<boolean> {
   try {
     await db.userApp.create({
-      data: { userId, appId, createdAt: new Date(at), username: link.username, externalAccountId: link.externalAccountId, customAppData: link.customAppData === null ? undefined : toJson(link.customAppData) },
+      data: {
+        userId,
+        appId,
+        createdAt: new Date(at),
+        username: link.username,
+        externalAccountId: link.externalAccountId,
+        customAppData: link.customAppData === null ? undefined : toJson(link.customAppData),
+      },
     });
     return true;
   } catch (error) {
@@ -121,11 +132,7 @@ export async function recordLogin(db: Tx, provider: Provider, user: UserRecord, 
   const now = timeValue(provider, new Date(at));
   const activated = user.status === 'Pending' ? sql`, "status" = ${'Active'}, "status_changed_at" = ${now}` : empty;
   const verifiedNow =
-    verified === 'email' && user.emailVerifiedAt === null
-      ? sql`, "email_verified_at" = ${now}`
-      : verified === 'phone' && user.phoneVerifiedAt === null
-        ? sql`, "phone_verified_at" = ${now}`
-        : empty;
+    verified === 'email' && user.emailVerifiedAt === null ? sql`, "email_verified_at" = ${now}` : verified === 'phone' && user.phoneVerifiedAt === null ? sql`, "phone_verified_at" = ${now}` : empty;
   await db.$executeRaw`UPDATE "user" SET "last_auth_at" = ${now}, "updated_at" = ${now}${activated}${verifiedNow} WHERE "id" = ${user.id}`;
 }
 

@@ -7,7 +7,7 @@ import { Column } from './row-reader.js';
 // fields of its association with the app (table "user_app", alias ua), read in one statement by
 // the queries of the hot paths.
 
-export type UserStatus = 'Pending' | 'Active' | 'Disabled';
+type UserStatus = 'Pending' | 'Active' | 'Disabled';
 
 export interface UserRecord extends UserClaimsSource {
   readonly tenantId: string;

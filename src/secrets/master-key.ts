@@ -22,7 +22,7 @@ export class MasterKeyError extends Error {
 }
 
 /** Where development keeps its generated key: beside the SQLite file, else ./data. */
-export function devMasterKeyPath(dataDir: string): string {
+function devMasterKeyPath(dataDir: string): string {
   return join(dataDir, 'master.key');
 }
 

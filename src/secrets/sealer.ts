@@ -29,7 +29,7 @@ export interface Sealer {
 /** True when a stored value is in the sealed format (anything else is legacy plaintext). */
 export const isSealed = (value: string): boolean => value.startsWith(`${PREFIX}.`);
 
-export function kekIdOf(kek: Buffer): string {
+function kekIdOf(kek: Buffer): string {
   return createHash('sha256').update('keystate-kek-id').update(kek).digest('base64url').slice(0, 8);
 }
 

@@ -28,7 +28,7 @@ export interface SecretHasher {
 const hmac = (key: Buffer, secret: string): string => createHmac('sha256', key).update(secret, 'utf8').digest('base64url');
 
 /** The key that hashes at `now`: the latest activated one (ties broken by id, so every instance agrees). */
-export function currentHmacKey(ring: readonly HmacKey[], now: number): HmacKey {
+function currentHmacKey(ring: readonly HmacKey[], now: number): HmacKey {
   let current: HmacKey | undefined;
   for (const key of ring) {
     if (key.activatesAt > now) continue;

@@ -15,8 +15,7 @@ import { wrappedAdapterFactory } from './wrapped-adapter.js';
 /** What Prisma sends to end a transaction (a savepoint's ROLLBACK TO … does not end it). */
 const ENDS = new Set(['COMMIT', 'ROLLBACK']);
 
-const refused = (sql: string) =>
-  new DatabaseFaultError({ reason: 'too slow', code: 'P2028' }, `a statement arrived after its transaction had ended (it outlived its time limit): ${sql.slice(0, 40)}`);
+const refused = (sql: string) => new DatabaseFaultError({ reason: 'too slow', code: 'P2028' }, `a statement arrived after its transaction had ended (it outlived its time limit): ${sql.slice(0, 40)}`);
 
 function guarded(tx: Transaction): Transaction {
   let ended = false;

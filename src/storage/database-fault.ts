@@ -98,7 +98,17 @@ const PG_CONNECTION_MESSAGES: readonly [RegExp, DatabaseFaultReason][] = [
 ];
 
 /** What is read of an error (and of an adapter error's `cause`, a MappedError). */
-type Shape = { code?: unknown; message?: unknown; meta?: { driverAdapterError?: unknown }; cause?: unknown; severity?: unknown; syscall?: unknown; name?: unknown; kind?: unknown; originalCode?: unknown };
+type Shape = {
+  code?: unknown;
+  message?: unknown;
+  meta?: { driverAdapterError?: unknown };
+  cause?: unknown;
+  severity?: unknown;
+  syscall?: unknown;
+  name?: unknown;
+  kind?: unknown;
+  originalCode?: unknown;
+};
 
 const shapeOf = (value: unknown): Shape | null => (typeof value === 'object' && value !== null ? value : null);
 

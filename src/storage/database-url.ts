@@ -14,9 +14,7 @@ export function providerOf(databaseUrl: string): Provider {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1];
   throw new Error(
     `DATABASE_URL must be a SQLite URL (file:<path>, e.g. file:./data/keystate.db) or a PostgreSQL URL ` +
-      `(postgres://user:password@host:5432/database or postgresql://…); got ${
-        scheme ? `a URL with scheme "${scheme}:"` : databaseUrl === '' ? 'an empty string' : 'a value that is not a URL'
-      }`,
+      `(postgres://user:password@host:5432/database or postgresql://…); got ${scheme ? `a URL with scheme "${scheme}:"` : databaseUrl === '' ? 'an empty string' : 'a value that is not a URL'}`,
   );
 }
 

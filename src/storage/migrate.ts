@@ -35,7 +35,6 @@ export interface MigrateOptions {
   lockTimeoutMs?: number;
 }
 
-
 /**
  * Applies the unapplied migrations of `prisma/migrations/<provider>/` to the database, exactly as
  * `prisma migrate deploy` would (recorded in `_prisma_migrations`). Idempotent. For a `file:` URL

@@ -51,19 +51,13 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
   const provider = providerOf(databaseUrl);
   let db: Db;
   if (provider === 'sqlite') {
-    const [{ PrismaClient }, { PrismaBetterSqlite3 }] = await Promise.all([
-      import('./generated/sqlite/client.js'),
-      import('@prisma/adapter-better-sqlite3'),
-    ]);
+    const [{ PrismaClient }, { PrismaBetterSqlite3 }] = await Promise.all([import('./generated/sqlite/client.js'), import('@prisma/adapter-better-sqlite3')]);
     const file = sqliteFilePath(databaseUrl);
     mkdirSync(dirname(file), { recursive: true });
     const factory = new PrismaBetterSqlite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS });
     db = new PrismaClient({ adapter: serializedSqlite(observe(factory)) });
   } else {
-    const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
-      import('./generated/postgresql/client.js'),
-      import('@prisma/adapter-pg'),
-    ]);
+    const [{ PrismaClient }, { PrismaPg }] = await Promise.all([import('./generated/postgresql/client.js'), import('@prisma/adapter-pg')]);
     db = new PrismaClient({ adapter: observe(new PrismaPg({ connectionString: databaseUrl })) }) as unknown as Db;
   }
   const storage: Storage = {

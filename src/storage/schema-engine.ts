@@ -6,12 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import {
-  bindMigrationAwareSqlAdapterFactory,
-  type ErrorRegistry,
-  type SqlDriverAdapter,
-  type SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, type ErrorRegistry, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
 import { fieldOf } from '../fields.js';
 
@@ -19,10 +14,7 @@ import { fieldOf } from '../fields.js';
 const wasmApi = (
   globalThis as unknown as {
     WebAssembly: {
-      instantiate(
-        bytes: Uint8Array,
-        imports: Record<string, Record<string, unknown>>,
-      ): Promise<{ instance: { exports: Record<string, unknown> } }>;
+      instantiate(bytes: Uint8Array, imports: Record<string, Record<string, unknown>>): Promise<{ instance: { exports: Record<string, unknown> } }>;
     };
   }
 ).WebAssembly;
@@ -87,11 +79,7 @@ async function schemaEngineRuntime(): Promise<WasmRuntime> {
  * every connection it opened (including shadow databases). Calls are serialized per process.
  * `datamodels` are [path, content] pairs of Prisma schema files (only needed by some commands).
  */
-export async function withSchemaEngine<T>(
-  factory: SqlMigrationAwareDriverAdapterFactory,
-  fn: (engine: SchemaEngine) => Promise<T>,
-  datamodels?: [string, string][],
-): Promise<T> {
+export async function withSchemaEngine<T>(factory: SqlMigrationAwareDriverAdapterFactory, fn: (engine: SchemaEngine) => Promise<T>, datamodels?: [string, string][]): Promise<T> {
   const runtime = await schemaEngineRuntime();
   const run = runtime.queue.then(async () => {
     const opened: SqlDriverAdapter[] = [];

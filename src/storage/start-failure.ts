@@ -29,7 +29,7 @@ const MESSAGE_REASONS: readonly [RegExp, DatabaseFaultReason][] = [
 ];
 
 /** The first line of a message: the rest of an engine error is its WebAssembly stack. */
-export function firstLine(message: string): string {
+function firstLine(message: string): string {
   return message.split('\n', 1)[0]?.trim() ?? '';
 }
 

@@ -32,8 +32,7 @@ type Resolver = (user: UserClaimsSource, option: ClaimOption) => unknown;
 // Claim names and field names come from the caller: every lookup below goes through a Map or
 // Object.hasOwn, so a name like "constructor", "__proto__" or "toString" never reaches an
 // inherited property (an object's prototype is not a claim).
-const own = (data: unknown, key: string): unknown =>
-  data !== null && typeof data === 'object' && !Array.isArray(data) && Object.hasOwn(data, key) ? fieldOf(data, key) : undefined;
+const own = (data: unknown, key: string): unknown => (data !== null && typeof data === 'object' && !Array.isArray(data) && Object.hasOwn(data, key) ? fieldOf(data, key) : undefined);
 
 const pickFields = (data: Readonly<Record<string, unknown>> | null, option: ClaimOption): unknown => {
   if (data === null) return undefined;
@@ -41,41 +40,45 @@ const pickFields = (data: Readonly<Record<string, unknown>> | null, option: Clai
   if (!Array.isArray(fields)) return data;
   return Object.fromEntries(fields.filter((field): field is string => typeof field === 'string' && Object.hasOwn(data, field)).map((field) => [field, data[field]]));
 };
-const profileText = (path: readonly string[]) => (user: UserClaimsSource): unknown => {
-  let value: unknown = user.profile;
-  for (const key of path) value = own(value, key);
-  return value;
-};
+const profileText =
+  (path: readonly string[]) =>
+  (user: UserClaimsSource): unknown => {
+    let value: unknown = user.profile;
+    for (const key of path) value = own(value, key);
+    return value;
+  };
 
-const OPTIONAL_CLAIMS: ReadonlyMap<string, Resolver> = new Map<string, Resolver>(Object.entries({
-  email: (user) => user.email ?? undefined,
-  email_verified: (user) => (user.email === null ? undefined : user.emailVerified),
-  phone_number: (user) => user.phoneNumber ?? undefined,
-  phone_number_verified: (user) => (user.phoneNumber === null ? undefined : user.phoneVerified),
-  username: (user) => user.username ?? undefined,
-  fname: profileText(['name', 'first_name']),
-  lname: profileText(['name', 'last_name']),
-  mname: profileText(['name', 'middle_name']),
-  birthday: profileText(['birthday']),
-  address: profileText(['address']),
-  address_type: profileText(['address', 'type']),
-  street_address: profileText(['address', 'street_address']),
-  city: profileText(['address', 'city']),
-  country: profileText(['address', 'country']),
-  picture: profileText(['picture']),
-  language: profileText(['language']),
-  secondary_emails: profileText(['secondary_emails']),
-  secondary_phone_numbers: profileText(['secondary_phone_numbers']),
-  external_account_id: (user) => user.externalAccountId ?? undefined,
-  external_user_id: (user) => user.externalUserId ?? undefined,
-  created_at: (user) => user.createdAt,
-  last_auth: (user) => user.lastAuthAt ?? undefined,
-  custom_data: (user, option) => pickFields(user.customData, option),
-  custom_app_data: (user, option) => pickFields(user.customAppData, option),
-  groups: () => [],
-  roles: () => [],
-  new_user: () => false,
-} satisfies Record<string, Resolver>));
+const OPTIONAL_CLAIMS: ReadonlyMap<string, Resolver> = new Map<string, Resolver>(
+  Object.entries({
+    email: (user) => user.email ?? undefined,
+    email_verified: (user) => (user.email === null ? undefined : user.emailVerified),
+    phone_number: (user) => user.phoneNumber ?? undefined,
+    phone_number_verified: (user) => (user.phoneNumber === null ? undefined : user.phoneVerified),
+    username: (user) => user.username ?? undefined,
+    fname: profileText(['name', 'first_name']),
+    lname: profileText(['name', 'last_name']),
+    mname: profileText(['name', 'middle_name']),
+    birthday: profileText(['birthday']),
+    address: profileText(['address']),
+    address_type: profileText(['address', 'type']),
+    street_address: profileText(['address', 'street_address']),
+    city: profileText(['address', 'city']),
+    country: profileText(['address', 'country']),
+    picture: profileText(['picture']),
+    language: profileText(['language']),
+    secondary_emails: profileText(['secondary_emails']),
+    secondary_phone_numbers: profileText(['secondary_phone_numbers']),
+    external_account_id: (user) => user.externalAccountId ?? undefined,
+    external_user_id: (user) => user.externalUserId ?? undefined,
+    created_at: (user) => user.createdAt,
+    last_auth: (user) => user.lastAuthAt ?? undefined,
+    custom_data: (user, option) => pickFields(user.customData, option),
+    custom_app_data: (user, option) => pickFields(user.customAppData, option),
+    groups: () => [],
+    roles: () => [],
+    new_user: () => false,
+  } satisfies Record<string, Resolver>),
+);
 
 /** The requested optional claims that this server knows and the user has; unknown names are ignored
  * (OIDC: a claims request is a wish, not a contract). */

@@ -6,8 +6,8 @@ import type { SigningAlg } from '../config.js';
 // for our own client tokens) until every token it signed has expired.
 
 /** Tokens live at most this long (access, ID and client tokens: 1 h), plus clock skew. */
-export const TOKEN_LIFETIME_MS = 3600_000;
-export const CLOCK_SKEW_MS = 60_000;
+const TOKEN_LIFETIME_MS = 3600_000;
+const CLOCK_SKEW_MS = 60_000;
 
 export interface SigningKey {
   readonly kid: string;
@@ -19,7 +19,7 @@ export interface SigningKey {
   readonly retiredAt: number | null;
 }
 
-export interface Signer {
+interface Signer {
   readonly kid: string;
   readonly alg: SigningAlg;
   readonly key: CryptoKey;
@@ -56,9 +56,7 @@ async function importAsymmetric(jwk: JWK, alg: SigningAlg): Promise<CryptoKey> {
   return key;
 }
 
-export async function importSigningKey(
-  stored: { kid: string; alg: SigningAlg; privateJwk: JWK; publicJwk: JWK; activatesAt: number; retiredAt: number | null },
-): Promise<SigningKey> {
+export async function importSigningKey(stored: { kid: string; alg: SigningAlg; privateJwk: JWK; publicJwk: JWK; activatesAt: number; retiredAt: number | null }): Promise<SigningKey> {
   return {
     kid: stored.kid,
     alg: stored.alg,
@@ -71,8 +69,7 @@ export async function importSigningKey(
 }
 
 /** True while a token signed by this key may still be presented. */
-export const isPublishedAt = (key: Pick<SigningKey, 'retiredAt'>, now: number): boolean =>
-  key.retiredAt === null || key.retiredAt + TOKEN_LIFETIME_MS + CLOCK_SKEW_MS > now;
+export const isPublishedAt = (key: Pick<SigningKey, 'retiredAt'>, now: number): boolean => key.retiredAt === null || key.retiredAt + TOKEN_LIFETIME_MS + CLOCK_SKEW_MS > now;
 
 export function buildSigningKeyring(keys: readonly SigningKey[], alg: SigningAlg): SigningKeyring {
   const byKid = new Map(keys.map((key) => [key.kid, key]));

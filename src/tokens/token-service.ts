@@ -12,15 +12,15 @@ import { createJwtCodec } from './jwt-codec.js';
 // token carries `kid`, `iss`, `iat`, `exp` and `jti`, and verification pins algorithm, issuer,
 // type and the injected clock.
 
-export const ACCESS_TOKEN_TTL_SECONDS = 3600;
-export const ID_TOKEN_TTL_SECONDS = 3600;
-export const CLIENT_TOKEN_TTL_SECONDS = 3600;
-export const DEFAULT_AUDIENCE = 'userid-api';
+const ACCESS_TOKEN_TTL_SECONDS = 3600;
+const ID_TOKEN_TTL_SECONDS = 3600;
+const CLIENT_TOKEN_TTL_SECONDS = 3600;
+const DEFAULT_AUDIENCE = 'userid-api';
 /** Client access tokens carry their own `typ`, so a user's access token can never pass as one. */
 const CLIENT_TOKEN_TYP = 'client+jwt';
 const USER_ACCESS_TOKEN_TYP = 'at+jwt';
 
-export interface AppIdentity {
+interface AppIdentity {
   readonly id: string;
   readonly tenantId: string;
   readonly clientId: string;
@@ -35,7 +35,7 @@ const SECRET_VERSION_CLAIM = 'sv';
 const SESSION_CLAIM = 'sid';
 
 /** Who is calling a /cis/v1 endpoint, as proven by its client access token. */
-export interface ClientPrincipal {
+interface ClientPrincipal {
   readonly appId: string;
   readonly tenantId: string;
   readonly clientId: string;
@@ -59,7 +59,7 @@ export interface UserGrant {
   readonly approvalData?: Readonly<Record<string, string | number | boolean>> | null;
 }
 
-export interface UserTokens {
+interface UserTokens {
   readonly accessToken: string;
   readonly idToken: string;
   readonly expiresIn: number;
@@ -199,6 +199,8 @@ function userTokenPayloads(app: AppIdentity, user: UserClaimsSource, grant: User
 
 /** OIDC Core §3.1.3.6: left half of the hash of the access token (SHA-512 for Ed25519). */
 function atHash(accessToken: string, alg: string): string {
-  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256').update(accessToken, 'ascii').digest();
+  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256')
+    .update(accessToken, 'ascii')
+    .digest();
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }

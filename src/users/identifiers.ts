@@ -5,7 +5,7 @@ import { isOneOf } from '../fields.js';
 // Identifiers are normalised once, the same way when stored and when looked up: emails
 // lower-cased, phone numbers in E.164.
 
-export const IDENTIFIER_TYPES: readonly IdentifierType[] = ['email', 'phone_number', 'user_id', 'username'];
+const IDENTIFIER_TYPES: readonly IdentifierType[] = ['email', 'phone_number', 'user_id', 'username'];
 
 export function isIdentifierType(value: string): value is IdentifierType {
   return isOneOf(IDENTIFIER_TYPES, value);

@@ -40,4 +40,3 @@ async function lookUpAndCount(deps: { readonly db: Tx; readonly limiter: RateLim
   await deps.limiter.hit(request.bucket, request.limit, countedAs);
   return { found: found === null || identifier === null ? null : { ...found, subject: `${type}:${identifier}` }, countedAs };
 }
-

@@ -15,7 +15,7 @@ import type { UserView } from './user-view.js';
 // an app sees only users associated with it. Creating a user that already exists in the tenant
 // but not in the app associates it with the app and changes nothing else.
 
-export interface CreateUserRequest {
+interface CreateUserRequest {
   readonly email: string | null;
   readonly phoneNumber: string | null;
   readonly username: string | null;
@@ -58,7 +58,7 @@ export function createUserService(deps: { storage: Storage; clock: Clock; runner
       const holders = await findTenantUsersByIdentity(db, caller.tenantId, { email, phoneNumber, externalUserId: request.externalUserId });
       if (holders.length > 1) throw userConflict('The identifiers belong to different users');
       const holder = holders[0];
-      if (holder !== undefined && holder.appIds.includes(caller.id)) throw userConflict('A user with this identifier already exists');
+      if (holder?.appIds.includes(caller.id)) throw userConflict('A user with this identifier already exists');
       const userId = holder?.id ?? newId();
       // Checked and hashed before anything is written: a password the app's rules refuse creates nobody.
       const password = request.password === null ? null : await deps.passwords.prepare(caller, { ...request.password, enforceComplexity: true }, { username: request.username, email });

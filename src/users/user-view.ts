@@ -40,16 +40,8 @@ export function toUserView(user: UserRecord, password: PasswordInformation | nul
     created_at: user.createdAt,
     updated_at: user.updatedAt,
     ...present('last_auth', user.lastAuthAt),
-    ...present(
-      'email',
-      user.email === null ? null : { value: user.email, email_verified: user.emailVerified, ...present('verified_at', user.emailVerifiedAt) },
-    ),
-    ...present(
-      'phone_number',
-      user.phoneNumber === null
-        ? null
-        : { value: user.phoneNumber, phone_number_verified: user.phoneVerified, ...present('verified_at', user.phoneVerifiedAt) },
-    ),
+    ...present('email', user.email === null ? null : { value: user.email, email_verified: user.emailVerified, ...present('verified_at', user.emailVerifiedAt) }),
+    ...present('phone_number', user.phoneNumber === null ? null : { value: user.phoneNumber, phone_number_verified: user.phoneVerified, ...present('verified_at', user.phoneVerifiedAt) }),
     ...present('username', user.username),
     ...present('external_user_id', user.externalUserId),
     ...present('external_account_id', user.externalAccountId),

@@ -25,7 +25,7 @@ export interface GraphNode {
   readonly answer: AnswerLabel | null;
 }
 
-export type AnswerLabel = { readonly kind: 'ok' } | { readonly kind: 'refused'; readonly error: string } | { readonly kind: 'depends' };
+type AnswerLabel = { readonly kind: 'ok' } | { readonly kind: 'refused'; readonly error: string } | { readonly kind: 'depends' };
 
 export interface GraphEdge {
   readonly id: string;

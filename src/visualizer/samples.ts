@@ -41,13 +41,30 @@ const otpInput = {
 };
 const ASKED = { userStatus: 'Active', resource: null, allowedResources: ['https://api.example'] } as const;
 const NO_RESOURCE = { resource: null, allowedResources: ['https://api.example'] } as const;
-const submit = (at: number, extra: object = {}): SampleEvent => ({ type: 'code.submit', at, subject: 'email:a@example.com', requestId: 'req-1', lockedOutUntil: null, session: null, ...ASKED, ...extra });
+const submit = (at: number, extra: object = {}): SampleEvent => ({
+  type: 'code.submit',
+  at,
+  subject: 'email:a@example.com',
+  requestId: 'req-1',
+  lockedOutUntil: null,
+  session: null,
+  ...ASKED,
+  ...extra,
+});
 
 export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<string, MachineSamples>([
   [
     'otp',
     {
-      inputs: [otpInput, { ...otpInput, lockedOutUntil: T0 + MINUTE }, { ...otpInput, replaced: { attempts: 3, expiresAt: T0 + MINUTE } }, { ...otpInput, replaced: { attempts: 2, expiresAt: T0 + MINUTE } }, { ...otpInput, userStatus: 'Disabled' }, { ...otpInput, channel: 'direct', verifies: null }, { ...otpInput, retryDelaysMs: [] }],
+      inputs: [
+        otpInput,
+        { ...otpInput, lockedOutUntil: T0 + MINUTE },
+        { ...otpInput, replaced: { attempts: 3, expiresAt: T0 + MINUTE } },
+        { ...otpInput, replaced: { attempts: 2, expiresAt: T0 + MINUTE } },
+        { ...otpInput, userStatus: 'Disabled' },
+        { ...otpInput, channel: 'direct', verifies: null },
+        { ...otpInput, retryDelaysMs: [] },
+      ],
       events: [
         { type: 'challenge.delivered', at: T0 + 1 },
         { type: 'challenge.undeliverable', reason: 'sms_unavailable', fault: 'outage', at: T0 + 1 },
@@ -73,8 +90,26 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
     'magic-link',
     {
       inputs: [
-        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', userStatus: 'Active', retryDelaysMs: [2_000, 10_000] },
-        { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'direct', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', userStatus: 'Active', retryDelaysMs: [2_000, 10_000] },
+        {
+          userId: 'user-1',
+          redirectUri: 'https://app.example/verify',
+          state: null,
+          channel: 'email',
+          expiresAt: T0 + 15 * MINUTE,
+          requestId: 'req-1',
+          userStatus: 'Active',
+          retryDelaysMs: [2_000, 10_000],
+        },
+        {
+          userId: 'user-1',
+          redirectUri: 'https://app.example/verify',
+          state: null,
+          channel: 'direct',
+          expiresAt: T0 + 15 * MINUTE,
+          requestId: 'req-1',
+          userStatus: 'Active',
+          retryDelaysMs: [2_000, 10_000],
+        },
         { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', userStatus: 'Active', retryDelaysMs: [] },
         { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: 'req-1', userStatus: 'Disabled', retryDelaysMs: [] },
       ],
@@ -159,7 +194,15 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
       inputs: [{ userId: 'user-1', registeredAt: T0 }],
       events: [
         { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
-        { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Active', resource: 'https://elsewhere.example', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
+        {
+          type: 'totp.submit',
+          session: null,
+          ...NO_RESOURCE,
+          userStatus: 'Active',
+          resource: 'https://elsewhere.example',
+          policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 },
+          at: T0 + MINUTE,
+        },
         { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Disabled', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
         { type: 'totp.submit', session: 'refused', ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
         { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 1, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },

@@ -9,13 +9,13 @@ import type { MachineSamples, SampleEvent } from './samples.js';
 // nothing is sent and nothing is stored. Stateless: the caller sends every event it picked so far
 // and gets the state they lead to, each step's effects, and the choices of the state reached.
 
-export interface SimulatedStep {
+interface SimulatedStep {
   readonly event: { readonly type: string; readonly [field: string]: unknown };
   readonly state: string;
   readonly effects: readonly NamedEffect[];
 }
 
-export interface Choice {
+interface Choice {
   /** "code.submit [isRequestIdMismatch] → pending.requestIdRefused" */
   readonly label: string;
   readonly event: SampleEvent;
@@ -35,7 +35,7 @@ export interface Simulation {
 /** The most events one simulation replays (a request body stays small). */
 export const MAX_SIMULATED_EVENTS = 100;
 
-export function simulate<T extends MachineTypes>(definition: MachineDefinition<T>, samples: MachineSamples, picked: readonly unknown[]): Simulation {
+function simulate<T extends MachineTypes>(definition: MachineDefinition<T>, samples: MachineSamples, picked: readonly unknown[]): Simulation {
   const machine = definition.machine;
   const input = samples.inputs[0] ?? {};
   const started = start(machine, input);

@@ -28,7 +28,10 @@ describe('app cache', () => {
   it('loads an app once and serves it from memory after that', async () => {
     const cache = createAppCache({ maxEntries: 10 });
     const loads: string[] = [];
-    const load = async (id: string) => (loads.push(id), app(id));
+    const load = async (id: string) => {
+      loads.push(id);
+      return app(id);
+    };
     expect((await cache.get('a', load))?.name).toBe('a');
     expect((await cache.get('a', load))?.name).toBe('a');
     expect(loads).toEqual(['a']);
@@ -37,7 +40,10 @@ describe('app cache', () => {
   it('does not cache an unknown app', async () => {
     const cache = createAppCache({ maxEntries: 10 });
     let loads = 0;
-    const load = async () => (loads++, null);
+    const load = async () => {
+      loads++;
+      return null;
+    };
     expect(await cache.get('missing', load)).toBeNull();
     expect(await cache.get('missing', load)).toBeNull();
     expect(loads).toBe(2);
@@ -73,7 +79,10 @@ describe('app cache', () => {
   it('finds an app by its client id too, and forgets both keys together', async () => {
     const cache = createAppCache({ maxEntries: 10 });
     const loads: string[] = [];
-    const byClient = async (clientId: string) => (loads.push(clientId), app(clientId.replace('client-', '')));
+    const byClient = async (clientId: string) => {
+      loads.push(clientId);
+      return app(clientId.replace('client-', ''));
+    };
     expect((await cache.getByClientId('client-a', byClient))?.id).toBe('a');
     expect((await cache.get('a', async () => null))?.id).toBe('a');
     expect((await cache.getByClientId('client-a', byClient))?.id).toBe('a');
@@ -86,7 +95,10 @@ describe('app cache', () => {
   it('holds at most maxEntries apps, forgetting the one cached first', async () => {
     const cache = createAppCache({ maxEntries: 2 });
     const loads: string[] = [];
-    const load = async (id: string) => (loads.push(id), app(id));
+    const load = async (id: string) => {
+      loads.push(id);
+      return app(id);
+    };
     for (const id of ['a', 'b', 'c']) await cache.get(id, load);
     expect(cache.size).toBe(2);
     await cache.get('c', load);

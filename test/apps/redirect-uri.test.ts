@@ -16,7 +16,14 @@ describe('redirect URIs that may be registered', () => {
   });
 
   it('https: on any host, with port, path and query', () => {
-    for (const uri of ['https://shop.example', 'https://shop.example/', 'https://a.b.shop.example:8443/cb?tenant=1&x=y', 'HTTPS://Shop.Example/Verify', 'https://203.0.113.7/cb', 'https://[2001:db8::1]/cb']) {
+    for (const uri of [
+      'https://shop.example',
+      'https://shop.example/',
+      'https://a.b.shop.example:8443/cb?tenant=1&x=y',
+      'HTTPS://Shop.Example/Verify',
+      'https://203.0.113.7/cb',
+      'https://[2001:db8::1]/cb',
+    ]) {
       accepted(uri);
     }
   });
@@ -62,7 +69,14 @@ describe('redirect URIs that are refused', () => {
   });
 
   it('userinfo, even empty or on a loopback or private-use URI', () => {
-    for (const uri of ['https://user@shop.example/cb', 'https://user:pass@shop.example/cb', 'https://shop.example@evil.example/', 'https://@shop.example/', 'http://user@localhost/cb', 'com.example.app://user@host/cb']) {
+    for (const uri of [
+      'https://user@shop.example/cb',
+      'https://user:pass@shop.example/cb',
+      'https://shop.example@evil.example/',
+      'https://@shop.example/',
+      'http://user@localhost/cb',
+      'com.example.app://user@host/cb',
+    ]) {
       refused(uri, /must not contain userinfo/);
     }
   });

@@ -65,7 +65,12 @@ describe('credential store', () => {
       const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: 'app-1', userId, kind: 'totp' });
       if (live === null) throw new Error('no live credential');
       expect(live.row).toMatchObject({ kind: 'totp', secret: 'sealed-seed', label: 'ada@example.com', params: { digits: 6 } });
-      return steps.send(machine, live, { type: 'totp.submit', session: null, resource: null, allowedResources: [], userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 } }, { app });
+      return steps.send(
+        machine,
+        live,
+        { type: 'totp.submit', session: null, resource: null, allowedResources: [], userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 } },
+        { app },
+      );
     });
     expect(step.state).toBe('active.authenticated');
     expect(step.context.lastUsedStep).toBe(100);
@@ -104,7 +109,9 @@ describe('credential store', () => {
     await runner.transaction(async (steps) => steps.send(machine, await load(steps.tx), { type: 'password.replace', temporary: false }, { app, hashing: { hash: '$argon2id$new' } }));
     expect((await db.storage.db.credential.findUniqueOrThrow({ where: { id: 'pwd-1' } })).secret).toBe('$argon2id$new');
     const policy = { maxFailures: 5, suspensionMs: 15 * MINUTE, failuresExpireMs: null, expiresAfterMs: null, temporaryValidityMs: null };
-    const wrong = await runner.transaction(async (steps) => steps.send(machine, await load(steps.tx), { type: 'password.submit', session: null, policy, resource: null, allowedResources: [] }, { app, hashing: {} }));
+    const wrong = await runner.transaction(async (steps) =>
+      steps.send(machine, await load(steps.tx), { type: 'password.submit', session: null, policy, resource: null, allowedResources: [] }, { app, hashing: {} }),
+    );
     expect(wrong.state).toBe('active.wrongPassword');
     const log = await db.storage.db.credentialEvent.findMany({ where: { credentialId: 'pwd-1' }, orderBy: { seq: 'asc' } });
     // The attempt was written (verifying, attempts 1) before the comparison's verdict came back.

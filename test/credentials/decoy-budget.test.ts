@@ -60,7 +60,13 @@ describe('comparison timing', () => {
 
   it('forgets comparisons older than ten seconds: a flood that made them slow leaves no slow figure behind', async () => {
     let clockMs = 0;
-    const slow: PasswordHasher = { ...stopwatchHasher(0).hasher, verify: async () => ((clockMs += 90), 'mismatch') };
+    const slow: PasswordHasher = {
+      ...stopwatchHasher(0).hasher,
+      verify: async () => {
+        clockMs += 90;
+        return 'mismatch';
+      },
+    };
     const timing = timeComparisons(slow, () => clockMs);
     await timing.hasher.verify('stored', 'wrong');
     expect(timing.typicalMs('wrong')).toBe(90);

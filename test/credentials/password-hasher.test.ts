@@ -33,7 +33,11 @@ describe('password hashing (Argon2id)', () => {
   it('hashes and compares passwords in NFC: a character typed composed or decomposed is one password', async () => {
     const hasher = createPasswordHasher(CHEAP);
     expect(COMPOSED).not.toBe(DECOMPOSED);
-    for (const [set, typed] of [[COMPOSED, DECOMPOSED], [DECOMPOSED, COMPOSED], [DECOMPOSED, DECOMPOSED]] as const) {
+    for (const [set, typed] of [
+      [COMPOSED, DECOMPOSED],
+      [DECOMPOSED, COMPOSED],
+      [DECOMPOSED, DECOMPOSED],
+    ] as const) {
       expect(await hasher.verify(await hasher.hash(set), typed)).toBe('match');
     }
     expect(await hasher.verify(await hasher.hash(COMPOSED), 'Cafe-au-lait-42')).toBe('mismatch');

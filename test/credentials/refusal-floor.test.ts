@@ -19,7 +19,9 @@ function floorOf(floorMs: number) {
         timer.awaited = true;
         return elapsed;
       },
-      cancel: () => void (timer.cancelled = true),
+      cancel: () => {
+        timer.cancelled = true;
+      },
     };
   };
   return { floor: refusalFloor(floorMs, arm), armed };

@@ -167,9 +167,7 @@ describe('SMTP email sender', () => {
 
   it('never echoes SMTP_URL credentials when the URL is invalid', () => {
     expect(() => createSmtpEmailSender({ smtpUrl: 'http://user:hunter2@mail.test', from: FROM })).toThrow(TypeError);
-    expect(() => createSmtpEmailSender({ smtpUrl: 'smtp://user:hunter2@[bad', from: FROM })).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
-    );
+    expect(() => createSmtpEmailSender({ smtpUrl: 'smtp://user:hunter2@[bad', from: FROM })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
   });
 });
 

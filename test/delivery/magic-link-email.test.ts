@@ -131,12 +131,7 @@ describe('renderMagicLinkEmail', () => {
     });
 
     it('ignores a base64logo that is a data URI, not base64, or too long', () => {
-      for (const base64logo of [
-        'data:image/png;base64,iVBORw0KGgo=',
-        'iVBORw0KGgo="><script>alert(1)</script>',
-        'https://evil.test/logo.png',
-        'A'.repeat(20_001),
-      ]) {
+      for (const base64logo of ['data:image/png;base64,iVBORw0KGgo=', 'iVBORw0KGgo="><script>alert(1)</script>', 'https://evil.test/logo.png', 'A'.repeat(20_001)]) {
         const email = renderMagicLinkEmail(input({ content: { subject: 'Hi', base64logo } }));
         expect(email.html).not.toContain('<img');
         expect(email.html).not.toContain('evil.test');
@@ -144,9 +139,7 @@ describe('renderMagicLinkEmail', () => {
     });
 
     it('keeps subject and sender name on one line', () => {
-      const email = renderMagicLinkEmail(
-        input({ content: { subject: 'Hi\r\nBcc: attacker@evil.test', senderName: 'Acme\r\nX-Injected: 1' } }),
-      );
+      const email = renderMagicLinkEmail(input({ content: { subject: 'Hi\r\nBcc: attacker@evil.test', senderName: 'Acme\r\nX-Injected: 1' } }));
 
       expect(email.subject).toBe('Hi Bcc: attacker@evil.test');
       expect(email.fromName).toBe('Acme X-Injected: 1');

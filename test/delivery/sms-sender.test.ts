@@ -152,7 +152,12 @@ describe('Twilio SMS sender (real twilio client against a loopback stub)', () =>
     stub.setFailure('hang');
     // An order, not a wall-clock bound (issue 16 §5): the sender given 300 ms gives up while one
     // given a minute, sent first to the same silent server, is still waiting.
-    const patient = twilioSender({ timeoutMs: 60_000 }).send(message()).then(() => 'answered', () => 'gave up');
+    const patient = twilioSender({ timeoutMs: 60_000 })
+      .send(message())
+      .then(
+        () => 'answered',
+        () => 'gave up',
+      );
     const err = await Promise.race([deliveryFailure(twilioSender({ timeoutMs: 300 }).send(message())), patient]);
     expect(err).toMatchObject({ reason: 'sms_timeout', transient: true, configuration: false });
     expectNoLeak(err as DeliveryError);
@@ -169,7 +174,7 @@ describe('Twilio SMS sender (real twilio client against a loopback stub)', () =>
     expectNoLeak(err);
   });
 
-  it('fails transiently during an outage and delivers once it is over (the retries are the delivery worker\'s)', async () => {
+  it("fails transiently during an outage and delivers once it is over (the retries are the delivery worker's)", async () => {
     const sender = twilioSender();
     stub.setFailure({ failNext: 2 });
     for (let attempt = 0; attempt < 2; attempt++) expect(await deliveryFailure(sender.send(message()))).toMatchObject({ transient: true });
@@ -193,9 +198,7 @@ describe('Twilio SMS sender (real twilio client against a loopback stub)', () =>
     expect(make({ accountSid: 'SK123' })).toThrow(TypeError);
     expect(make({ authToken: '' })).toThrow(TypeError);
     expect(make({ apiBaseUrl: 'ftp://twilio.test' })).toThrow(TypeError);
-    expect(make({ apiBaseUrl: 'http://user:hunter2@twilio.test' })).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
-    );
+    expect(make({ apiBaseUrl: 'http://user:hunter2@twilio.test' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
   });
 });
 

@@ -73,7 +73,9 @@ describe.skipIf(testEngine() !== 'postgresql')('a PostgreSQL outage', () => {
 
       await cluster.stop('fast');
       stream.phase = 'down';
-      await stream.until((answers) => answers.filter((a) => a.phase === 'down' && a.status === 503 && isCreate(a)).length >= 3 && answers.some((a) => a.phase === 'down' && a.label === 'read' && a.status === 503));
+      await stream.until(
+        (answers) => answers.filter((a) => a.phase === 'down' && a.status === 503 && isCreate(a)).length >= 3 && answers.some((a) => a.phase === 'down' && a.label === 'read' && a.status === 503),
+      );
       // Liveness and readiness while it is down (neither counts as a refused request).
       expect(await probe(server, '/health')).toMatchObject({ status: 503, body: { status: 'unavailable' } });
       expect(await probe(server, '/ready')).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'failing' } }, retryAfter: '5' });
@@ -86,7 +88,10 @@ describe.skipIf(testEngine() !== 'postgresql')('a PostgreSQL outage', () => {
       expectOnlySuccessOrUnavailable(stream.answers);
       const refused = stream.answers.filter(answered(503));
       // Requests sent while the database was down wrote nothing.
-      await expectNotWritten(client, refused.filter((a) => a.phase === 'down'));
+      await expectNotWritten(
+        client,
+        refused.filter((a) => a.phase === 'down'),
+      );
       expect(await probe(server, '/ready')).toEqual({ status: 200, body: { status: 'ready', checks: { database: 'ok' } }, retryAfter: null });
       expectOneOutage(log, { reason: expect.stringMatching(/^(unreachable|connection lost)$/) }, { refused: refused.length });
     } finally {

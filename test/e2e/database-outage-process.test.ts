@@ -25,7 +25,14 @@ describe.skipIf(testEngine() !== 'postgresql')('a database outage seen by the se
     const databaseUrl = await cluster.createDatabase('process');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const server = start({ PORT: String(port), DATABASE_URL: databaseUrl, KEYSTATE_MASTER_KEY: randomBytes(32).toString('base64'), DELIVERY_POLL_MS: '50', APP_REFRESH_MS: '50', KEY_REFRESH_SECONDS: '1' });
+    const server = start({
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      KEYSTATE_MASTER_KEY: randomBytes(32).toString('base64'),
+      DELIVERY_POLL_MS: '50',
+      APP_REFRESH_MS: '50',
+      KEY_REFRESH_SECONDS: '1',
+    });
     await server.printed('Keystate listening');
 
     await cluster.stop('fast');
@@ -39,7 +46,10 @@ describe.skipIf(testEngine() !== 'postgresql')('a database outage seen by the se
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
 
-    const lines = server.output().split('\n').filter((line) => line.startsWith('{'));
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
     expect(lines.filter((line) => line.includes('"database":"unavailable"'))).toHaveLength(1);
     expect(lines.filter((line) => line.includes('"database":"available"'))).toHaveLength(1);
     expect(lines.filter((line) => line.includes('"level":50') || line.includes('"stack"'))).toEqual([]);

@@ -16,8 +16,15 @@ afterEach(cleanUp);
 
 async function client(url: string) {
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-  const created = (await (await fetch(`${url}/admin/v1/applications`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Durable', redirect_uris: ['https://app.example/verify'] }) })).json()) as Record<string, string>;
-  const token = (await (await fetch(`${url}/oidc/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: created.client_id ?? '', client_secret: created.client_secret ?? '' }) })).json()) as { access_token: string };
+  const created = (await (
+    await fetch(`${url}/admin/v1/applications`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Durable', redirect_uris: ['https://app.example/verify'] }) })
+  ).json()) as Record<string, string>;
+  const token = (await (
+    await fetch(`${url}/oidc/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: created.client_id ?? '', client_secret: created.client_secret ?? '' }),
+    })
+  ).json()) as { access_token: string };
   return async (base: string, path: string, body: object) => {
     const response = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };

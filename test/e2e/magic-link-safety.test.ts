@@ -43,7 +43,7 @@ describe('email magic link, end to end', () => {
     expect(sessions[0]?.expiresAt.getTime()).toBe(server.clock.now() + 14 * 24 * 60 * MINUTE);
     const flow = flows[0];
     expect(flow?.stateValue).toBe('authenticated.redeemed');
-    expect((flow?.events as { type: string; state: string }[]).map((event) => [event.type, event.state])).toEqual([
+    expect(((flow?.events ?? []) as { type: string; state: string }[]).map((event) => [event.type, event.state])).toEqual([
       ['xstate.init', 'issuing'],
       ['challenge.delivered', 'awaitingCode.waiting'],
       ['code.submit', 'authenticated.redeemed'],

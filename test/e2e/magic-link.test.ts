@@ -120,12 +120,20 @@ describe('email magic link, end to end', () => {
       expect(refused.body.message).toBe('Session not found');
     }
     const flow = await db.storage.db.flow.findFirstOrThrow({ where: { userId: bob.id, kind: 'magic-link' }, orderBy: { createdAt: 'desc' } });
-    expect(fromJson<LoggedEvent[]>(flow.events).filter((event) => event.type === 'code.submit').map((event) => [event.state, event.fields.session])).toEqual([
+    expect(
+      fromJson<LoggedEvent[]>(flow.events)
+        .filter((event) => event.type === 'code.submit')
+        .map((event) => [event.state, event.fields.session]),
+    ).toEqual([
       ['awaitingCode.sessionRefused', 'refused'],
       ['awaitingCode.sessionRefused', 'refused'],
     ]);
     const session = await db.storage.db.session.findFirstOrThrow({ where: { userId: alice.id } });
-    expect(((await readSession(db.storage.db, session.id))?.events ?? []).map((event) => [event.type, event.state, event.fields])).toContainEqual(['session.authenticate', 'active.refused', { userId: bob.id, method: 'eml' }]);
+    expect(((await readSession(db.storage.db, session.id))?.events ?? []).map((event) => [event.type, event.state, event.fields])).toContainEqual([
+      'session.authenticate',
+      'active.refused',
+      { userId: bob.id, method: 'eml' },
+    ]);
     expect((await authenticate({ code })).status).toBe(200);
   });
 

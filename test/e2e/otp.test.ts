@@ -110,7 +110,12 @@ describe('one-time passcodes, end to end', () => {
     const after = (await app.call('GET', `/cis/v1/users/${userId}`)).body.result;
     expect(after.phone_number.phone_number_verified).toBe(false);
 
-    const badTemplate = await app.call('POST', '/cis/v1/auth/otp/send', { channel: 'sms', identifier_type: 'email', identifier: 'custom@example.com', custom_sms_input: { custom_message: 'no placeholders' } });
+    const badTemplate = await app.call('POST', '/cis/v1/auth/otp/send', {
+      channel: 'sms',
+      identifier_type: 'email',
+      identifier: 'custom@example.com',
+      custom_sms_input: { custom_message: 'no placeholders' },
+    });
     expect(badTemplate.status).toBe(400);
     expect(badTemplate.body.error_code).toBe('system_invalid_input');
   });
@@ -185,7 +190,12 @@ describe('one-time passcodes, end to end', () => {
     const badChannel = await send({ channel: 'fax', identifier_type: 'email', identifier: 'x@example.com' });
     expect(badChannel.status).toBe(400);
     expect(badChannel.body.error_code).toBe('system_invalid_input');
-    const tooMany = await send({ channel: 'direct', identifier_type: 'email', identifier: 'nophone@example.com', approval_data: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, i])) });
+    const tooMany = await send({
+      channel: 'direct',
+      identifier_type: 'email',
+      identifier: 'nophone@example.com',
+      approval_data: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, i])),
+    });
     expect(tooMany.body.error_code).toBe('system_invalid_input');
   });
 });

@@ -47,7 +47,10 @@ describe('passwords under attack', () => {
     // 503: turned away before anything was counted, beyond the Argon2 gate's queue, or when every
     // database connection stayed busy for the whole wait (PostgreSQL, under a burst on one row);
     // never a 500.
-    expect([...statuses.keys()].filter((status) => status !== 400 && status !== 403 && status !== 503), 'statuses other than 400, 403 and 503').toEqual([]);
+    expect(
+      [...statuses.keys()].filter((status) => status !== 400 && status !== 403 && status !== 503),
+      'statuses other than 400, 403 and 503',
+    ).toEqual([]);
     for (const answer of answers.filter((answer) => answer.status === 503)) expect(answer.headers.get('retry-after')).toBe('1');
     expect(statuses.get(403) ?? 0).toBeGreaterThan(0);
     // Locked now: the right password is not compared either.

@@ -19,10 +19,7 @@ describe('password rules', () => {
     expect(weak.status).toBe(400);
     expect(weak.body).toEqual({
       error_code: 400,
-      message: [
-        'password must be at least 14 characters long',
-        'password must contain characters of at least 4 of these kinds: lowercase letters, uppercase letters, digits, symbols',
-      ],
+      message: ['password must be at least 14 characters long', 'password must contain characters of at least 4 of these kinds: lowercase letters, uppercase letters, digits, symbols'],
     });
     expect((await client.call('GET', `/cis/v1/users/email/weak${n}@example.com`)).status).toBe(404);
     // Level 5 (the default) also refuses a password containing the username or the email's name.

@@ -73,7 +73,9 @@ describe('password login', () => {
     expect(await login({ username: withOne.username, password: STRONG, session_id: sessionId })).toMatchObject(notFound);
     expect(await login({ username: withOne.username, password: 'wrong', session_id: sessionId })).toMatchObject(notFound);
     // With a session of their own, a user without a password gets the wrong-password answer.
-    const own = (await authenticate({ passcode: (await send({ channel: 'direct', identifier_type: 'email', identifier: withoutOne.email })).body.code, identifier_type: 'email', identifier: withoutOne.email })).body.session_id;
+    const own = (
+      await authenticate({ passcode: (await send({ channel: 'direct', identifier_type: 'email', identifier: withoutOne.email })).body.code, identifier_type: 'email', identifier: withoutOne.email })
+    ).body.session_id;
     expect(await login({ username: withoutOne.email, username_type: 'email', password: STRONG, session_id: own })).toMatchObject({ status: 400, body: { error_code: 'auth_invalid_credentials' } });
   });
 

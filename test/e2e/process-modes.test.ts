@@ -59,8 +59,15 @@ describe('production without providers', () => {
     else expect(server.output()).not.toContain('rate limits are counted per instance');
 
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-    const created = (await (await fetch(`${url}/admin/v1/applications`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Prod', redirect_uris: ['https://app.example/verify'] }) })).json()) as Record<string, string>;
-    const token = (await (await fetch(`${url}/oidc/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: created.client_id ?? '', client_secret: created.client_secret ?? '' }) })).json()) as { access_token: string };
+    const created = (await (
+      await fetch(`${url}/admin/v1/applications`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Prod', redirect_uris: ['https://app.example/verify'] }) })
+    ).json()) as Record<string, string>;
+    const token = (await (
+      await fetch(`${url}/oidc/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: created.client_id ?? '', client_secret: created.client_secret ?? '' }),
+      })
+    ).json()) as { access_token: string };
     const call = async (path: string, body: object) => {
       const response = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };

@@ -26,7 +26,10 @@ describe('the server process', () => {
     });
     expect(token.status).toBe(200);
     // The secret was shown once on stdout; the structured logs never carry it.
-    const logLines = server.output().split('\n').filter((line) => line.startsWith('{'));
+    const logLines = server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
     expect(logLines.join('\n')).not.toContain(clientSecret);
 
     server.child.kill('SIGTERM');

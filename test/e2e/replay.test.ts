@@ -9,7 +9,8 @@ import { startTestServer, type TestClient, type TestServer } from '../helpers/te
 let db: TestDatabase;
 let server: TestServer;
 let client: TestClient;
-const admin = (path: string) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${server.config.adminToken}` } }).then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
+const admin = (path: string) =>
+  fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${server.config.adminToken}` } }).then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
 
 beforeAll(async () => {
   db = await freshDatabase();

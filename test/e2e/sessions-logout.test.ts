@@ -27,12 +27,7 @@ describe('logout and revocation', () => {
     for (let round = 0; round < 5; round++) {
       const { tokens } = await login(shop);
       const sessionId = tokens.session_id ?? '';
-      const [loggedOut, ...racers] = await Promise.all([
-        logout(shop, sessionId),
-        silent(blog, sessionId),
-        refresh(shop, tokens.refresh_token ?? ''),
-        silent(shop, sessionId),
-      ]);
+      const [loggedOut, ...racers] = await Promise.all([logout(shop, sessionId), silent(blog, sessionId), refresh(shop, tokens.refresh_token ?? ''), silent(shop, sessionId)]);
       expect(loggedOut.status).toBe(204);
       for (const racer of racers) {
         expect([200, 400]).toContain(racer.status);

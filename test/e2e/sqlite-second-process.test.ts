@@ -76,7 +76,10 @@ describe.skipIf(testEngine() !== 'sqlite')('a second process on the same SQLite 
       holder.exec('BEGIN IMMEDIATE');
       const upgraded = start(serverEnv(databaseUrl, await freePort()));
       expect(await upgraded.exited).toBe(1);
-      const failure = upgraded.output().split('\n').filter((line) => line.startsWith('Keystate failed to start'));
+      const failure = upgraded
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('Keystate failed to start'));
       expect(failure).toEqual([expect.stringContaining(`the SQLite database ${file} is locked by another process`)]);
       expectNoEngineStack(upgraded.output());
     } finally {

@@ -36,7 +36,10 @@ afterAll(() => {
 async function failedStart(file: string): Promise<string> {
   const server = start({ PORT: String(await freePort()), DATABASE_URL: `file:${file}`, KEYSTATE_MASTER_KEY: MASTER_KEY });
   expect(await server.exited, server.output()).toBe(1);
-  const lines = server.output().split('\n').filter((line) => line.startsWith('Keystate failed to start'));
+  const lines = server
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('Keystate failed to start'));
   expect(lines, server.output()).toHaveLength(1);
   expect(server.output()).not.toMatch(/disk I\/O error|wasm|\n\s+at /);
   return lines[0] ?? '';

@@ -26,7 +26,9 @@ const codeNow = (seed: string) => totpCode(seed, PARAMS, totpStep(PARAMS, server
 function wrongCodes(seed: string, count: number): string[] {
   const step = totpStep(PARAMS, server.clock.now());
   const good = [totpCode(seed, PARAMS, step - 1), totpCode(seed, PARAMS, step)];
-  return Array.from({ length: count + 2 }, (_, i) => String(100_000 + i)).filter((code) => !good.includes(code)).slice(0, count);
+  return Array.from({ length: count + 2 }, (_, i) => String(100_000 + i))
+    .filter((code) => !good.includes(code))
+    .slice(0, count);
 }
 const login = (body: object) => client.call('POST', '/cis/v1/auth/totp/authenticate', body);
 

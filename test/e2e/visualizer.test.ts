@@ -66,7 +66,11 @@ describe('the visualizer page', () => {
     const csp = html.headers.get('content-security-policy') ?? '';
     for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "connect-src 'self'"]) expect(csp).toContain(directive);
     expect(await html.text()).not.toMatch(/https?:\/\/(?!github\.com\/kieler\/elkjs)/);
-    for (const [file, type] of [['main.js', /^text\/javascript/], ['elk.bundled.js', /^text\/javascript/], ['style.css', /^text\/css/]] as const) {
+    for (const [file, type] of [
+      ['main.js', /^text\/javascript/],
+      ['elk.bundled.js', /^text\/javascript/],
+      ['style.css', /^text\/css/],
+    ] as const) {
       const asset = await fetch(`${server.url}/visualizer/assets/${file}`);
       expect(asset.status, file).toBe(200);
       expect(asset.headers.get('content-type')).toMatch(type);
@@ -201,11 +205,13 @@ interface Box {
 
 /** Each element's owner (its edge or state) and its box on the screen. */
 const boxesOf = (target: Page, selector: string): Promise<Box[]> =>
-  target.locator(selector).evaluateAll((elements) => elements.map((element) => {
-    const { left, top, right, bottom } = element.getBoundingClientRect();
-    const owner = element.closest('[data-edge],[data-state]');
-    return { name: owner?.getAttribute('data-edge') ?? owner?.getAttribute('data-state') ?? '?', left, top, right, bottom };
-  }));
+  target.locator(selector).evaluateAll((elements) =>
+    elements.map((element) => {
+      const { left, top, right, bottom } = element.getBoundingClientRect();
+      const owner = element.closest('[data-edge],[data-state]');
+      return { name: owner?.getAttribute('data-edge') ?? owner?.getAttribute('data-state') ?? '?', left, top, right, bottom };
+    }),
+  );
 
 /** Pairs of edge labels, or an edge label and a state's box, that overlap on the drawn chart. */
 async function overlappingLabels(target: Page): Promise<string[]> {

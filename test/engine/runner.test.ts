@@ -31,7 +31,13 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
     definition: magicLinkDefinition,
     store: flowStore<MagicLinkTypes>('magic-link', db.storage.provider),
     handlers: {
-      issueChallenge: { phase: 'inline', run: () => (performed.push('issueChallenge'), { patch: { secretHash: `hash-${performed.length}-${Math.random()}` } }) },
+      issueChallenge: {
+        phase: 'inline',
+        run: () => {
+          performed.push('issueChallenge');
+          return { patch: { secretHash: `hash-${performed.length}-${Math.random()}` } };
+        },
+      },
       deliverChallenge: {
         phase: 'afterCommit',
         run: () => {
@@ -61,7 +67,16 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
   return { registered, performed };
 }
 
-const input = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: null, channel: 'email' as const, expiresAt: T0 + 15 * MINUTE, requestId: null, userStatus: 'Active' as const, retryDelaysMs: [] };
+const input = {
+  userId: 'user-1',
+  redirectUri: 'https://app.example/verify',
+  state: null,
+  channel: 'email' as const,
+  expiresAt: T0 + 15 * MINUTE,
+  requestId: null,
+  userStatus: 'Active' as const,
+  retryDelaysMs: [],
+};
 const create = { tenantId: 'tenant-1', appId: 'app-1', userId: 'user-1', subject: null, expiresAt: T0 + 15 * MINUTE, replaces: null };
 const request = { app: { id: 'app-1' } as never };
 let counter = 0;
@@ -75,7 +90,9 @@ async function started(runner: ReturnType<typeof createRunner>, registered: Regi
 const load = (id: string, tx: Tx = db.storage.db) => findFlowById<MagicLinkTypes>(tx, db.storage.provider, id) as Promise<Instance<MagicLinkTypes>>;
 /** Inside a transaction, reads go through its client (SQLite has one connection: see src/storage/prisma.ts). */
 const submitTo = (runner: ReturnType<typeof createRunner>, registered: RegisteredMachine<MagicLinkTypes>, id: string) =>
-  runner.transaction(async (steps) => steps.send(registered, await load(id, steps.tx), { type: 'code.submit', requestId: null, session: null, userStatus: 'Active', resource: null, allowedResources: [] }, request));
+  runner.transaction(async (steps) =>
+    steps.send(registered, await load(id, steps.tx), { type: 'code.submit', requestId: null, session: null, userStatus: 'Active', resource: null, allowedResources: [] }, request),
+  );
 
 describe('runner', () => {
   it('starts an instance, performs its effects in order, and applies what after-commit effects report', async () => {
@@ -177,7 +194,12 @@ describe('runner', () => {
   });
 
   it.skipIf(process.env.KEYSTATE_TEST_ENGINE !== 'postgresql')('a deadlock PostgreSQL breaks runs the losing transaction again: both succeed (review finding, issue 15)', async () => {
-    await db.storage.db.tenant.createMany({ data: [{ id: 'lock-a', name: 'Lock A' }, { id: 'lock-b', name: 'Lock B' }] });
+    await db.storage.db.tenant.createMany({
+      data: [
+        { id: 'lock-a', name: 'Lock A' },
+        { id: 'lock-b', name: 'Lock B' },
+      ],
+    });
     const runner = createRunner({ storage: db.storage, clock: manualClock(T0) });
     // Each transaction locks one row, waits until the other holds its own, then locks the other's:
     // opposite orders, as a login and an authenticator registration once took them.

@@ -28,7 +28,12 @@ export interface CapturedLog {
 
 export function captureLog(): CapturedLog {
   const raw: string[] = [];
-  const lines = () => raw.join('').split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogLine);
+  const lines = () =>
+    raw
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogLine);
   return {
     stream: { write: (line) => void raw.push(line) },
     lines,

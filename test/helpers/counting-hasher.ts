@@ -24,7 +24,10 @@ export function countingHasher(params?: Parameters<typeof createPasswordHasher>[
       return { reached, release };
     });
   const hasher: PasswordHasher = {
-    hash: (password) => (count.hash++, real.hash(password)),
+    hash: (password) => {
+      count.hash++;
+      return real.hash(password);
+    },
     async verify(stored, password) {
       count.verify++;
       const gate = waiting.shift();
@@ -35,7 +38,10 @@ export function countingHasher(params?: Parameters<typeof createPasswordHasher>[
       return real.verify(stored, password);
     },
     needsRehash: (stored) => real.needsRehash(stored),
-    verifyNothing: (password) => (count.verifyNothing++, real.verifyNothing(password)),
+    verifyNothing: (password) => {
+      count.verifyNothing++;
+      return real.verifyNothing(password);
+    },
   };
   return { hasher, count, hold };
 }

@@ -43,10 +43,14 @@ async function freshSqlite(migrated: boolean): Promise<TestDatabase> {
     remove();
     throw error;
   }
-  return { url, storage, drop: once(async () => {
-    await storage.close();
-    remove();
-  }) };
+  return {
+    url,
+    storage,
+    drop: once(async () => {
+      await storage.close();
+      remove();
+    }),
+  };
 }
 
 async function freshPostgres(migrated: boolean): Promise<TestDatabase> {
@@ -67,10 +71,14 @@ async function freshPostgres(migrated: boolean): Promise<TestDatabase> {
     await remove().catch(() => {});
     throw error;
   }
-  return { url: url.toString(), storage, drop: once(async () => {
-    await storage.close();
-    await remove();
-  }) };
+  return {
+    url: url.toString(),
+    storage,
+    drop: once(async () => {
+      await storage.close();
+      await remove();
+    }),
+  };
 }
 
 /** Runs one statement on its own connection (CREATE/DROP DATABASE, ALTER SYSTEM…). */

@@ -51,7 +51,9 @@ export const goodCode = (server: TestServer, seed: string): string => totpCode(s
 export function wrongCodes(server: TestServer, seed: string, count: number): string[] {
   const step = totpStep(TOTP_PARAMS, server.clock.now());
   const good = [totpCode(seed, TOTP_PARAMS, step - 1), totpCode(seed, TOTP_PARAMS, step)];
-  return Array.from({ length: count + 2 }, (_, i) => String(100_000 + i)).filter((code) => !good.includes(code)).slice(0, count);
+  return Array.from({ length: count + 2 }, (_, i) => String(100_000 + i))
+    .filter((code) => !good.includes(code))
+    .slice(0, count);
 }
 
 /** One login of `kind` naming `email` with `secret` (and a session, when given). */

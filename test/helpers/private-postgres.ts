@@ -46,7 +46,7 @@ const isRoot = () => process.getuid?.() === 0;
 
 /** Runs a server binary, as `postgres` when we are root. */
 async function asPostgres(bin: string, file: string, args: readonly string[]): Promise<void> {
-  const command = isRoot() ? ['runuser', ['-u', 'postgres', '--', join(bin, file), ...args]] as const : [join(bin, file), args] as const;
+  const command = isRoot() ? (['runuser', ['-u', 'postgres', '--', join(bin, file), ...args]] as const) : ([join(bin, file), args] as const);
   await run(command[0], [...command[1]], { timeout: 120_000 });
 }
 

@@ -79,4 +79,3 @@ export function start(env: Record<string, string>, args: readonly string[] = [])
     exited,
   };
 }
-

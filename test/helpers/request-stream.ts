@@ -21,11 +21,7 @@ export interface RequestStream<P extends string> {
 }
 
 /** `send(n)` makes the n-th request (labelled, so a test can tell its kinds apart). */
-export function startRequestStream<P extends string>(
-  first: P,
-  workers: number,
-  send: (n: number) => Promise<{ label: string; status: number; body: unknown; headers: Headers }>,
-): RequestStream<P> {
+export function startRequestStream<P extends string>(first: P, workers: number, send: (n: number) => Promise<{ label: string; status: number; body: unknown; headers: Headers }>): RequestStream<P> {
   const answers: Answer<P>[] = [];
   const waiters: { done: (answers: readonly Answer<P>[]) => boolean; resolve: () => void }[] = [];
   let stopped = false;

@@ -43,7 +43,6 @@ export interface SmtpCatcherOptions {
   readonly pass?: string;
 }
 
-
 /** How long a wait for something that will arrive may take: a guard against a hang, not a bound on
  * speed, generous for a loaded 2-core machine (issue 16 §5). */
 const DEFAULT_WAIT_MS = 30_000;

@@ -92,12 +92,29 @@ export async function startTestServer(options: {
     // A send waits for its first attempt (longer than the senders' 3 s timeouts allow it to
     // last), so tests read its outcome right after the send on a loaded machine too; tests of the
     // wait itself set DELIVERY_FIRST_ATTEMPT_MS.
-    const config = testConfig({ PORT: String(port), DATABASE_URL: options.databaseUrl, DELIVERY_RETRY_DELAYS_MS: '0,0', DELIVERY_FIRST_ATTEMPT_MS: '30000', ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...twilio, ...options.env });
+    const config = testConfig({
+      PORT: String(port),
+      DATABASE_URL: options.databaseUrl,
+      DELIVERY_RETRY_DELAYS_MS: '0,0',
+      DELIVERY_FIRST_ATTEMPT_MS: '30000',
+      ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}),
+      ...twilio,
+      ...options.env,
+    });
     const storage = await openStorage(config.databaseUrl, options.observe === undefined ? {} : { observe: options.observe });
     const boot = await bootstrap(storage, config, clock, masterKeyOf(config));
     const senders = await createSenders(config, createOutbox({ db: storage.db, clock, sealer: boot.sealer }), { timeoutMs: 3000 });
     const limiter = await openRateLimiter(config, clock);
-    const app = await buildApp({ config, storage, clock, boot, senders, limiter, ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}), ...(options.logStream ? { logStream: options.logStream } : { logger: false }) });
+    const app = await buildApp({
+      config,
+      storage,
+      clock,
+      boot,
+      senders,
+      limiter,
+      ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}),
+      ...(options.logStream ? { logStream: options.logStream } : { logger: false }),
+    });
     const release = async () => {
       await app.close();
       // Every instance this server's tests created must replay from its log (issue 8).

@@ -46,7 +46,6 @@ export interface TwilioStubOptions {
   readonly authToken: string;
 }
 
-
 /** How long a wait for something that will arrive may take: a guard against a hang, not a bound on
  * speed, generous for a loaded 2-core machine (issue 16 §5). */
 const DEFAULT_WAIT_MS = 30_000;
@@ -103,12 +102,22 @@ export async function startTwilioStub(options: TwilioStubOptions): Promise<Twili
     const from = form.get('From');
     const messagingServiceSid = form.get('MessagingServiceSid');
     const body = form.get('Body');
-    if (to === null) return reply(res, 400, twilioError(21604, "A 'To' phone number is required."));
-    if (from === null && messagingServiceSid === null) return reply(res, 400, twilioError(21603, "A 'From' phone number is required."));
-    if (body === null || body === '') return reply(res, 400, twilioError(21602, 'Message body is required.'));
+    if (to === null) {
+      reply(res, 400, twilioError(21604, "A 'To' phone number is required."));
+      return;
+    }
+    if (from === null && messagingServiceSid === null) {
+      reply(res, 400, twilioError(21603, "A 'From' phone number is required."));
+      return;
+    }
+    if (body === null || body === '') {
+      reply(res, 400, twilioError(21602, 'Message body is required.'));
+      return;
+    }
     if (mode === 'invalid-number') {
       // Like Twilio, the message echoes the number: the sender must not pass it on.
-      return reply(res, 400, twilioError(21211, `The 'To' number ${to} is not a valid phone number.`));
+      reply(res, 400, twilioError(21211, `The 'To' number ${to} is not a valid phone number.`));
+      return;
     }
 
     record({ accountSid, to, from, messagingServiceSid, body });

@@ -170,7 +170,14 @@ describe('applications', () => {
     const app = (await newApp({ name: 'Editable', resources: ['https://r.example'] })).body;
     const fetched = await adminCall('GET', `/admin/v1/applications/${app.app_id}`);
     expect(fetched.status).toBe(200);
-    expect(fetched.body).toMatchObject({ app_id: app.app_id, tenant_id: app.tenant_id, name: 'Editable', client_id: app.client_id, redirect_uris: app.redirect_uris, resources: ['https://r.example'] });
+    expect(fetched.body).toMatchObject({
+      app_id: app.app_id,
+      tenant_id: app.tenant_id,
+      name: 'Editable',
+      client_id: app.client_id,
+      redirect_uris: app.redirect_uris,
+      resources: ['https://r.example'],
+    });
     expect(fetched.body.client_secret).toBeUndefined();
     expect(JSON.stringify(fetched.body)).not.toContain(app.client_secret);
 

@@ -29,7 +29,11 @@ describe('the client access token', () => {
         expect(answer.status, bearer).toBe(401);
         expect(answer.body).toEqual({ message: 'Invalid token', error_code: 401 });
       }
-      const basic = await raw(path, { headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` }, body: JSON.stringify(validSend) }, null);
+      const basic = await raw(
+        path,
+        { headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` }, body: JSON.stringify(validSend) },
+        null,
+      );
       expect(basic.status).toBe(401);
     }
   });

@@ -42,7 +42,11 @@ function nonCanonicalSpellings(segment: string): string[] {
   return spellings;
 }
 
-const replaceSegment = (jws: string, index: number, segment: string) => jws.split('.').map((part, at) => (at === index ? segment : part)).join('.');
+const replaceSegment = (jws: string, index: number, segment: string) =>
+  jws
+    .split('.')
+    .map((part, at) => (at === index ? segment : part))
+    .join('.');
 
 describe('client access tokens over HTTP', () => {
   it('the token as issued is accepted', async () => {

@@ -209,7 +209,11 @@ describe('the log', () => {
       expect((await app.call('POST', '/cis/v1/auth/password/authenticate', { username: 'logged-pwd', password: `${password}-typo` })).status).toBe(400);
       const pwdTokens = await app.call('POST', '/cis/v1/auth/password/authenticate', { username: 'logged-pwd', password });
       expect(pwdTokens.status).toBe(200);
-      const registered = await fetch(`${logged.url}/cis/v1/auth/totp/register`, { method: 'POST', headers: { authorization: `Bearer ${pwdTokens.body.access_token}`, 'content-type': 'application/json' }, body: '{}' });
+      const registered = await fetch(`${logged.url}/cis/v1/auth/totp/register`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${pwdTokens.body.access_token}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(registered.status).toBe(201);
       const seed = ((await registered.json()) as { secret: string }).secret;
 

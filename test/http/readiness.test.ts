@@ -23,14 +23,22 @@ describe('GET /ready', () => {
   it('is 200 with every check ok', async () => {
     const app = await appWith([passing('database'), passing('redis')]);
     const ready = await app.inject({ method: 'GET', url: '/ready' });
-    expect({ status: ready.statusCode, body: ready.json(), retryAfter: ready.headers['retry-after'] }).toEqual({ status: 200, body: { status: 'ready', checks: { database: 'ok', redis: 'ok' } }, retryAfter: undefined });
+    expect({ status: ready.statusCode, body: ready.json(), retryAfter: ready.headers['retry-after'] }).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { database: 'ok', redis: 'ok' } },
+      retryAfter: undefined,
+    });
     await app.close();
   });
 
   it('is 503 with Retry-After, naming the failing probe', async () => {
     const app = await appWith([passing('database'), { name: 'redis', check: async () => Promise.reject(new Error('Connection is closed.')) }]);
     const ready = await app.inject({ method: 'GET', url: '/ready' });
-    expect({ status: ready.statusCode, body: ready.json(), retryAfter: ready.headers['retry-after'] }).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'ok', redis: 'failing' } }, retryAfter: '5' });
+    expect({ status: ready.statusCode, body: ready.json(), retryAfter: ready.headers['retry-after'] }).toEqual({
+      status: 503,
+      body: { status: 'unavailable', checks: { database: 'ok', redis: 'failing' } },
+      retryAfter: '5',
+    });
     await app.close();
   });
 
@@ -62,8 +70,22 @@ describe('the database probe', () => {
     let nowMs = 0;
     let writes = 0;
     let failing = false;
-    const outage: DatabaseOutage = { failed: () => {}, refuse: () => null, absorb: () => true, wrote: () => {}, get failing() { return failing; } };
-    const probe = databaseProbe(async () => void (writes += 1), outage, () => nowMs);
+    const outage: DatabaseOutage = {
+      failed: () => {},
+      refuse: () => null,
+      absorb: () => true,
+      wrote: () => {},
+      get failing() {
+        return failing;
+      },
+    };
+    const probe = databaseProbe(
+      async () => {
+        writes += 1;
+      },
+      outage,
+      () => nowMs,
+    );
     await probe.check();
     await probe.check();
     expect(writes).toBe(1);

@@ -89,7 +89,11 @@ describe('NUL characters, which PostgreSQL refuses in text, are a 400 (not a 500
   });
 
   it('on the OTP endpoints the refusal carries their own validation code', async () => {
-    const answer = await fetchAnswer('/cis/v1/auth/otp/send', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'direct', identifier: 'a\u0000@example.com', identifier_type: 'email' }) });
+    const answer = await fetchAnswer('/cis/v1/auth/otp/send', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'direct', identifier: 'a\u0000@example.com', identifier_type: 'email' }),
+    });
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body)).toEqual({ message: ['body must not contain NUL characters'], error_code: 'system_invalid_input' });
   });
@@ -113,7 +117,10 @@ describe("what Node's HTTP parser refuses, answered by our clientErrorHandler", 
     ['bare LF line endings', 'GET /health HTTP/1.1\nHost: test\n\n'],
     ['two Content-Length headers', 'POST /cis/v1/users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}'],
     ['a Content-Length that is no number', 'POST /cis/v1/users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}'],
-    ['Content-Length with chunked encoding', 'POST /cis/v1/users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'],
+    [
+      'Content-Length with chunked encoding',
+      'POST /cis/v1/users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
+    ],
     ['an invalid chunk size', 'POST /oidc/token HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'],
   ];
   for (const [what, request] of malformed) {
@@ -175,22 +182,30 @@ describe('routes, methods and bodies', () => {
       expectOurError(await rawExchange(server.url, `POST /cis/v1/users HTTP/1.1\r\nHost: test\r\nAuthorization: ${bearer}\r\n${headers}Content-Length: 2\r\nConnection: close\r\n\r\n{}`), 415);
     }
     const tooLarge = server.config.bodyLimitBytes + 1;
-    expectOurError(await rawExchange(server.url, `POST /cis/v1/users HTTP/1.1\r\nHost: test\r\nAuthorization: ${bearer}\r\nContent-Type: application/json\r\nContent-Length: ${tooLarge}\r\n\r\n`), 413);
+    expectOurError(
+      await rawExchange(server.url, `POST /cis/v1/users HTTP/1.1\r\nHost: test\r\nAuthorization: ${bearer}\r\nContent-Type: application/json\r\nContent-Length: ${tooLarge}\r\n\r\n`),
+      413,
+    );
     const chunk = 'a'.repeat(tooLarge);
     expectOurError(
-      await rawExchange(server.url, `POST /cis/v1/users HTTP/1.1\r\nHost: test\r\nAuthorization: ${bearer}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${tooLarge.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`),
+      await rawExchange(
+        server.url,
+        `POST /cis/v1/users HTTP/1.1\r\nHost: test\r\nAuthorization: ${bearer}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${tooLarge.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+      ),
       413,
     );
   });
 });
 
 describe('a graceful close', () => {
-  it('refuses requests still arriving on open connections with 503 in our shape (not Fastify\'s), and closes them', async () => {
+  it("refuses requests still arriving on open connections with 503 in our shape (not Fastify's), and closes them", async () => {
     const closingServer = await startTestServer({ databaseUrl: db.url, listen: true });
     const connection = await openRaw(closingServer.url);
     const body = JSON.stringify({ name: 'In flight while closing' });
     // Node answers 100 Continue once it has handed the request to Fastify: the request is in flight.
-    connection.write(`POST /admin/v1/tenants HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${closingServer.config.adminToken}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`);
+    connection.write(
+      `POST /admin/v1/tenants HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${closingServer.config.adminToken}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
+    );
     expect((await connection.nextResponse()).status).toBe(100);
     const closed = closingServer.close();
     await vi.waitFor(() => expect(closingServer.app.server.listening).toBe(false), { timeout: 5000, interval: 5 });

@@ -74,10 +74,7 @@ describe('POST /cis/v1/users', () => {
   });
 
   it('unknown users are 404 { message, error_code: 404 } for every lookup', async () => {
-    const paths = [
-      ...lookups({ user_id: 'no-such-user', email: 'nobody@example.com', phone: '+16502539999', username: 'nobody' }),
-      `/cis/v1/users/phone-number/${encodeURIComponent('not-a-number')}`,
-    ];
+    const paths = [...lookups({ user_id: 'no-such-user', email: 'nobody@example.com', phone: '+16502539999', username: 'nobody' }), `/cis/v1/users/phone-number/${encodeURIComponent('not-a-number')}`];
     for (const path of paths) {
       const missing = await shop.call('GET', path);
       expect(missing.status, path).toBe(404);

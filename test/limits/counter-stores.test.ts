@@ -41,7 +41,13 @@ describe('rate limiter', () => {
     const clock = manualClock();
     const store = createMemoryCounterStore(clock);
     const seen: string[] = [];
-    const limiter = createRateLimiter({ ...store, increment: (key, windowMs) => (seen.push(key), store.increment(key, windowMs)) });
+    const limiter = createRateLimiter({
+      ...store,
+      increment: (key, windowMs) => {
+        seen.push(key);
+        return store.increment(key, windowMs);
+      },
+    });
     const limit = { max: 2, windowMs: 30_000 };
     await limiter.hit('send', limit, 'user:abc@example.com');
     await limiter.hit('send', limit, 'user:abc@example.com');

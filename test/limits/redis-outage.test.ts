@@ -9,8 +9,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 // test's own redis-server is stopped and started again.
 
 /** The next report of `reachable` (at once if the limiter already is in that state's outage). */
-const reachability = (limiter: RateLimiter, reachable: boolean) =>
-  new Promise<LimiterReachability>((resolve) => limiter.watch((change) => change.reachable === reachable && resolve(change)));
+const reachability = (limiter: RateLimiter, reachable: boolean) => new Promise<LimiterReachability>((resolve) => limiter.watch((change) => change.reachable === reachable && resolve(change)));
 
 let redis: PrivateRedis;
 let db: TestDatabase;

@@ -43,7 +43,14 @@ function recording(registered: RegisteredMachine<MachineTypes>) {
   const performed: { type: string; params: unknown }[] = [];
   const store: InstanceStore<MachineTypes> = {
     async insert(_tx, created) {
-      instances.set(created.id, { id: created.id, machineVersion: created.machineVersion, version: created.events.length, stateValue: created.stateValue, context: created.context, row: { events: created.events } });
+      instances.set(created.id, {
+        id: created.id,
+        machineVersion: created.machineVersion,
+        version: created.events.length,
+        stateValue: created.stateValue,
+        context: created.context,
+        row: { events: created.events },
+      });
     },
     async update(_tx, instance, next) {
       const current = instances.get(instance.id);

@@ -10,16 +10,31 @@ import { effectsOf as effects } from '../helpers/machine-effects.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 const MINUTE = 60_000;
-const input: MagicLinkInput = { userId: 'user-1', redirectUri: 'https://app.example/verify', state: 'xyz', channel: 'email', expiresAt: T0 + 15 * MINUTE, requestId: null, userStatus: 'Active', retryDelaysMs: [2_000, 10_000] };
+const input: MagicLinkInput = {
+  userId: 'user-1',
+  redirectUri: 'https://app.example/verify',
+  state: 'xyz',
+  channel: 'email',
+  expiresAt: T0 + 15 * MINUTE,
+  requestId: null,
+  userStatus: 'Active',
+  retryDelaysMs: [2_000, 10_000],
+};
 type Snapshot = ReturnType<typeof magicLinkMachine.resolveState>;
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
 const step = (snapshot: Snapshot, event: MagicLinkEvent) => transition(magicLinkMachine, snapshot, event);
-const submit = (at = T0 + MINUTE, requestId: string | null = null, session: NamedSessionVerdict = null): MagicLinkEvent => ({ type: 'code.submit', requestId, session, userStatus: 'Active', resource: null, allowedResources: [], at });
+const submit = (at = T0 + MINUTE, requestId: string | null = null, session: NamedSessionVerdict = null): MagicLinkEvent => ({
+  type: 'code.submit',
+  requestId,
+  session,
+  userStatus: 'Active',
+  resource: null,
+  allowedResources: [],
+  at,
+});
 const start = (overrides: Partial<MagicLinkInput> = {}) => initialTransition(magicLinkMachine, { ...input, ...overrides })[0];
 const delivered = (overrides: Partial<MagicLinkInput> = {}) => step(start(overrides), { type: 'challenge.delivered', at: T0 + 1000 })[0];
-const RECORD = [
-  { type: 'recordAuthentication', params: { method: 'eml', verifies: 'email' } },
-];
+const RECORD = [{ type: 'recordAuthentication', params: { method: 'eml', verifies: 'email' } }];
 
 describe('magic-link machine', () => {
   it('starts issuing: a code, and its delivery by email', () => {

@@ -35,7 +35,18 @@ function waiting(overrides: Partial<OtpInput> = {}): Snapshot {
   const [start] = initialTransition(otpMachine, { ...input, ...overrides });
   return transition(otpMachine, start, { type: 'challenge.delivered', at: T0 + 1 })[0];
 }
-const submit = (at = T0 + MINUTE, extra: Partial<Extract<OtpEvent, { type: 'code.submit' }>> = {}): OtpEvent => ({ type: 'code.submit', at, subject: SUBJECT, requestId: null, lockedOutUntil: null, session: null, userStatus: 'Active', resource: null, allowedResources: [], ...extra });
+const submit = (at = T0 + MINUTE, extra: Partial<Extract<OtpEvent, { type: 'code.submit' }>> = {}): OtpEvent => ({
+  type: 'code.submit',
+  at,
+  subject: SUBJECT,
+  requestId: null,
+  lockedOutUntil: null,
+  session: null,
+  userStatus: 'Active',
+  resource: null,
+  allowedResources: [],
+  ...extra,
+});
 const accepted = (at = T0 + MINUTE): OtpEvent => ({ type: 'code.accepted', at });
 const rejected = (at = T0 + MINUTE): OtpEvent => ({ type: 'code.rejected', at });
 const step = (snapshot: Snapshot, event: OtpEvent) => transition(otpMachine, snapshot, event);
@@ -87,7 +98,7 @@ describe('otp machine', () => {
     }
   });
 
-  it('an outage is retried on the flow\'s schedule, then fails; the code stays redeemable meanwhile', () => {
+  it("an outage is retried on the flow's schedule, then fails; the code stays redeemable meanwhile", () => {
     const outage = (at: number): OtpEvent => ({ type: 'challenge.undeliverable', reason: 'sms_unavailable', fault: 'outage', at });
     const [start] = initialTransition(otpMachine, input);
     const [first, firstActions] = step(start, outage(T0));
@@ -201,9 +212,7 @@ describe('otp machine', () => {
     ] as const) {
       const [snapshot, actions] = step(verifying({ channel, verifies }), accepted());
       expect(stateOf(snapshot)).toBe('authenticated.redeemed');
-      expect(effects(actions)).toEqual([
-        { type: 'recordAuthentication', params: { method, verifies } },
-      ]);
+      expect(effects(actions)).toEqual([{ type: 'recordAuthentication', params: { method, verifies } }]);
       // A redeemed code cannot be redeemed again.
       expect(stateOf(step(snapshot, submit())[0])).toBe('authenticated.alreadyUsed');
     }

@@ -18,11 +18,17 @@ const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.va
 type Loose<E> = E extends { attempt: number } ? Omit<E, 'attempt'> & { attempt?: number } : E;
 const step = (snapshot: Snapshot, event: Loose<PasswordEvent>) =>
   transition(passwordMachine, snapshot, ('generation' in event && event.attempt === undefined ? { ...event, attempt: snapshot.context.submitted } : event) as PasswordEvent);
-const submit = (at: number, extra: Partial<Extract<PasswordEvent, { type: 'password.submit' }>> = {}): PasswordEvent => ({ type: 'password.submit', at, session: null, policy: POLICY, resource: null, allowedResources: [], ...extra });
+const submit = (at: number, extra: Partial<Extract<PasswordEvent, { type: 'password.submit' }>> = {}): PasswordEvent => ({
+  type: 'password.submit',
+  at,
+  session: null,
+  policy: POLICY,
+  resource: null,
+  allowedResources: [],
+  ...extra,
+});
 const start = (overrides: Partial<PasswordInput> = {}) => initialTransition(passwordMachine, { ...input, ...overrides })[0];
-const RECORD = [
-  { type: 'recordAuthentication', params: { method: 'pwd', verifies: null } },
-];
+const RECORD = [{ type: 'recordAuthentication', params: { method: 'pwd', verifies: null } }];
 
 /** `count` wrong passwords, one after the other, from `snapshot`. */
 function wrong(snapshot: Snapshot, count: number, at = T0 + MINUTE): Snapshot {
@@ -112,8 +118,12 @@ describe('password machine', () => {
     // A temporary password past tempPasswordValidityHours answers as expired.
     const oneHour = { ...POLICY, temporaryValidityMs: 60 * MINUTE };
     const late = T0 + 60 * MINUTE;
-    expect(stateOf(step(step(start({ temporary: true }), submit(late, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late })[0])).toBe('active.mustReplace.expired');
-    expect(stateOf(step(step(start({ temporary: true }), submit(late - 1, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late - 1 })[0])).toBe('active.mustReplace.temporary');
+    expect(stateOf(step(step(start({ temporary: true }), submit(late, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late })[0])).toBe(
+      'active.mustReplace.expired',
+    );
+    expect(stateOf(step(step(start({ temporary: true }), submit(late - 1, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late - 1 })[0])).toBe(
+      'active.mustReplace.temporary',
+    );
   });
 
   it('a verdict that finds the password replaced or locked authenticates nothing', () => {

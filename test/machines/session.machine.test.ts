@@ -48,7 +48,7 @@ describe('session machine', () => {
     expect(stateOf(step(refused, authenticate('sms', T0 + DAY))[0])).toBe('active.live');
   });
 
-  it('silent authentication slides the expiry and judges the app policy (the tokens are the post-login step\'s)', () => {
+  it("silent authentication slides the expiry and judges the app policy (the tokens are the post-login step's)", () => {
     const [snapshot, actions] = step(opened(), silent(T0 + DAY, { required: true }));
     expect(stateOf(snapshot)).toBe('active.live');
     expect(snapshot.context).toMatchObject({ expiresAt: T0 + DAY + TTL, authTime: T0, stepUpRequired: true });

@@ -28,9 +28,7 @@ describe('totp machine', () => {
     const [authenticated, done] = step(verifying, { type: 'totp.matched', step: 100, at: T0 + MINUTE });
     expect(stateOf(authenticated)).toBe('active.authenticated');
     expect(authenticated.context).toMatchObject({ attempts: 0, lastUsedStep: 100 });
-    expect(effects(done)).toEqual([
-      { type: 'recordAuthentication', params: { method: 'totp', verifies: null } },
-    ]);
+    expect(effects(done)).toEqual([{ type: 'recordAuthentication', params: { method: 'totp', verifies: null } }]);
   });
 
   it('a code accepted once is refused again within its window, and an earlier step too', () => {

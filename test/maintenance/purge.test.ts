@@ -18,8 +18,7 @@ afterAll(async () => {
 });
 
 /** The newest flow of this kind for the user (the one an authenticate call means). */
-const latestFlow = (userId: string, kind: 'otp' | 'magic-link' = 'otp') =>
-  f.db.flow.findFirstOrThrow({ where: { userId, kind }, orderBy: { createdAt: 'desc' } });
+const latestFlow = (userId: string, kind: 'otp' | 'magic-link' = 'otp') => f.db.flow.findFirstOrThrow({ where: { userId, kind }, orderBy: { createdAt: 'desc' } });
 /** A flow's event log (kept in its row). */
 const eventsOf = (flow: { events: unknown }) => flow.events as LoggedEvent[];
 

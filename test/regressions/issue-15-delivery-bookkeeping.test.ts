@@ -83,7 +83,8 @@ async function expectRecordedOnce({ server, userId, sent }: Sender): Promise<voi
   expect(sent()).toHaveLength(1);
 }
 
-const logOf = async (userId: string) => ((await outage.storage.db.flow.findFirstOrThrow({ where: { userId }, orderBy: { createdAt: 'desc' } })).events as { type: string }[]).map((event) => event.type);
+const logOf = async (userId: string) =>
+  ((await outage.storage.db.flow.findFirstOrThrow({ where: { userId }, orderBy: { createdAt: 'desc' } })).events as { type: string }[]).map((event) => event.type);
 
 describe('the database fails after the provider answered, within the first-attempt budget', () => {
   const sender = useSender('30000');

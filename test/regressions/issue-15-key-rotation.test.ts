@@ -138,7 +138,8 @@ describe('issue 15: concurrent rotations over HTTP', () => {
 
   it('an empty body means both kinds, with or without a JSON content type; elsewhere an empty JSON body is still refused', async () => {
     const authorization = `Bearer ${server.config.adminToken}`;
-    const rotate = (headers: Record<string, string>, payload?: string) => server.app.inject({ method: 'POST', url: '/admin/v1/keys/rotate', headers: { authorization, ...headers }, ...(payload === undefined ? {} : { payload }) });
+    const rotate = (headers: Record<string, string>, payload?: string) =>
+      server.app.inject({ method: 'POST', url: '/admin/v1/keys/rotate', headers: { authorization, ...headers }, ...(payload === undefined ? {} : { payload }) });
     for (const answer of [await rotate({}), await rotate({ 'content-type': 'application/json' }, ''), await rotate({ 'content-type': 'application/json; charset=utf-8' }, '')]) {
       expect(answer.statusCode, answer.body).toBe(200);
       expect(Object.keys(answer.json()).sort()).toEqual(['hmac', 'signing']);
@@ -150,7 +151,12 @@ describe('issue 15: concurrent rotations over HTTP', () => {
     expect((await rotate({ 'content-type': 'application/json' }, '{"__proto__":{"kinds":["hmac"]}}')).statusCode).toBe(400);
     // The other optional-body admin POST too; a route whose body is required still refuses an empty one.
     const app = await server.createApp({ name: 'Empty body' });
-    const rotateSecret = await server.app.inject({ method: 'POST', url: `/admin/v1/applications/${app.appId}/rotate-secret`, headers: { authorization, 'content-type': 'application/json' }, payload: '' });
+    const rotateSecret = await server.app.inject({
+      method: 'POST',
+      url: `/admin/v1/applications/${app.appId}/rotate-secret`,
+      headers: { authorization, 'content-type': 'application/json' },
+      payload: '',
+    });
     expect(rotateSecret.statusCode, rotateSecret.body).toBe(200);
     const tenant = await server.app.inject({ method: 'POST', url: '/admin/v1/tenants', headers: { authorization, 'content-type': 'application/json' }, payload: '' });
     expect(tenant.json()).toEqual({ message: ['body must be well-formed JSON'], error_code: 400 });

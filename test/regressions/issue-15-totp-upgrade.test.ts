@@ -32,11 +32,13 @@ describe('issue 15: authenticators of version 1 become version 2', () => {
     const { provider } = legacy;
     const at = (ms: number) => timeValue(provider, new Date(ms));
     await legacy.db.$executeRaw`INSERT INTO "tenant" ("id", "name", "created_at") VALUES ('tenant-1', 'default', ${at(t0)})`;
-    await legacy.db.$executeRaw`INSERT INTO "user" ("id", "tenant_id", "email", "status", "profile", "created_at", "updated_at") VALUES ('user-1', 'tenant-1', 'ada@example.com', 'Active', ${jsonValue(provider, {})}, ${at(t0)}, ${at(t0)})`;
+    await legacy.db
+      .$executeRaw`INSERT INTO "user" ("id", "tenant_id", "email", "status", "profile", "created_at", "updated_at") VALUES ('user-1', 'tenant-1', 'ada@example.com', 'Active', ${jsonValue(provider, {})}, ${at(t0)}, ${at(t0)})`;
     // Registered at t0, two wrong codes at t1 and t2 (each: the submit, then the verdict).
     const context = { userId: 'user-1', registeredAt: t0, attempts: 2, lockedUntil: null, lastUsedStep: null, policy: POLICY };
     const init = [{ seq: 1, type: 'xstate.init', at: t0, state: 'active.ready', fields: {} }];
-    await legacy.db.$executeRaw`INSERT INTO "credential" ("id", "tenant_id", "app_id", "user_id", "kind", "live_key", "secret", "params", "label", "machine_version", "input", "state_value", "context", "events", "version", "created_at", "updated_at")
+    await legacy.db
+      .$executeRaw`INSERT INTO "credential" ("id", "tenant_id", "app_id", "user_id", "kind", "live_key", "secret", "params", "label", "machine_version", "input", "state_value", "context", "events", "version", "created_at", "updated_at")
       VALUES ('totp-1', 'tenant-1', 'app-1', 'user-1', 'totp', 'app-1:user-1:totp', 'sealed', ${jsonValue(provider, { algorithm: 'sha1', digits: 6, period: 30 })}, NULL, 1,
         ${jsonValue(provider, { userId: 'user-1', registeredAt: t0 })}, 'active.wrongCode', ${jsonValue(provider, context)}, ${jsonValue(provider, init)}, 5, ${at(t0)}, ${at(t2)})`;
     const log: [number, string, number, string, object][] = [
@@ -46,7 +48,8 @@ describe('issue 15: authenticators of version 1 become version 2', () => {
       [5, 'totp.mismatched', t2, 'active.wrongCode', {}],
     ];
     for (const [seq, type, when, state, fields] of log) {
-      await legacy.db.$executeRaw`INSERT INTO "credential_event" ("credential_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ('totp-1', ${seq}, ${type}, ${at(when)}, ${state}, 'app-1', ${jsonValue(provider, fields)})`;
+      await legacy.db
+        .$executeRaw`INSERT INTO "credential_event" ("credential_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ('totp-1', ${seq}, ${type}, ${at(when)}, ${state}, 'app-1', ${jsonValue(provider, fields)})`;
     }
     await legacy.close();
 

@@ -11,10 +11,49 @@ import { startTestServer, type TestClient, type TestServer } from '../helpers/te
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
 /** Everything an ID or access token may carry: the defaults, the registered claims and the optional user claims. */
 const ALLOWED = new Set([
-  'sub', 'tid', 'aud', 'exp', 'iat', 'iss', 'jti', 'auth_time', 'amr', 'at_hash', 'scope', 'roles', 'client_id', 'app_id', 'app_name', 'approval_data', 'sid',
-  'email', 'email_verified', 'phone_number', 'phone_number_verified', 'username', 'fname', 'lname', 'mname', 'birthday', 'address', 'address_type',
-  'street_address', 'city', 'country', 'picture', 'language', 'secondary_emails', 'secondary_phone_numbers', 'external_account_id', 'external_user_id',
-  'created_at', 'last_auth', 'custom_data', 'custom_app_data', 'groups', 'new_user',
+  'sub',
+  'tid',
+  'aud',
+  'exp',
+  'iat',
+  'iss',
+  'jti',
+  'auth_time',
+  'amr',
+  'at_hash',
+  'scope',
+  'roles',
+  'client_id',
+  'app_id',
+  'app_name',
+  'approval_data',
+  'sid',
+  'email',
+  'email_verified',
+  'phone_number',
+  'phone_number_verified',
+  'username',
+  'fname',
+  'lname',
+  'mname',
+  'birthday',
+  'address',
+  'address_type',
+  'street_address',
+  'city',
+  'country',
+  'picture',
+  'language',
+  'secondary_emails',
+  'secondary_phone_numbers',
+  'external_account_id',
+  'external_user_id',
+  'created_at',
+  'last_auth',
+  'custom_data',
+  'custom_app_data',
+  'groups',
+  'new_user',
 ]);
 
 let db: TestDatabase;
@@ -85,7 +124,12 @@ describe('issue 7: claims requests reach own properties only', () => {
 
   it('silent authentication and refresh resolve claims the same way (no 500, nothing inherited)', async () => {
     const { email, code } = await directCode();
-    const login = await client.call('POST', '/cis/v1/auth/otp/authenticate', { passcode: code, identifier_type: 'email', identifier: email, claims: { id_token: { hasOwnProperty: null, valueOf: null } } });
+    const login = await client.call('POST', '/cis/v1/auth/otp/authenticate', {
+      passcode: code,
+      identifier_type: 'email',
+      identifier: email,
+      claims: { id_token: { hasOwnProperty: null, valueOf: null } },
+    });
     expect(login.status).toBe(200);
     const silent = await client.call('POST', '/cis/v1/auth/session/authenticate', { session_id: login.body.session_id, claims: { id_token: { constructor: null, toString: null } } });
     expect(silent.status).toBe(200);

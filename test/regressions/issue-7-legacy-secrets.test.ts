@@ -61,7 +61,10 @@ describe('issue 7: plaintext secrets of an older release are sealed at start', (
       at,
       at,
     );
-    await sql.$executeRawUnsafe(`INSERT INTO "delivery" ("id", "channel", "to", "subject", "text", "html", "created_at") VALUES ('legacy-mail', 'email', 'old@example.com', 'Old subject', 'Your old code 123456', NULL, ${p(1)})`, at);
+    await sql.$executeRawUnsafe(
+      `INSERT INTO "delivery" ("id", "channel", "to", "subject", "text", "html", "created_at") VALUES ('legacy-mail', 'email', 'old@example.com', 'Old subject', 'Your old code 123456', NULL, ${p(1)})`,
+      at,
+    );
 
     await legacy.close();
     // What `npm start` does after an upgrade: the remaining migrations, then the start.

@@ -35,8 +35,7 @@ async function newUser(): Promise<{ id: string; email: string }> {
 }
 const send = (body: object) => client.call('POST', '/cis/v1/auth/otp/send', body);
 const authenticate = (body: object) => client.call('POST', '/cis/v1/auth/otp/authenticate', body);
-const attemptsOf = async (userId: string) =>
-  ((await db.storage.db.flow.findFirstOrThrow({ where: { userId, kind: 'otp' }, orderBy: { createdAt: 'desc' } })).context as { attempts: number }).attempts;
+const attemptsOf = async (userId: string) => ((await db.storage.db.flow.findFirstOrThrow({ where: { userId, kind: 'otp' }, orderBy: { createdAt: 'desc' } })).context as { attempts: number }).attempts;
 
 describe('issue 7: lockout is consistent', () => {
   it('while locked out, an email send answers auth_locked and no mail leaves; after the lockout it sends again', async () => {

@@ -31,7 +31,10 @@ afterAll(async () => {
 async function databaseText(): Promise<string> {
   if (testEngine() === 'sqlite') {
     const file = sqliteFilePath(db.url);
-    return [file, `${file}-wal`].filter(existsSync).map((path) => readFileSync(path).toString('latin1')).join('\n');
+    return [file, `${file}-wal`]
+      .filter(existsSync)
+      .map((path) => readFileSync(path).toString('latin1'))
+      .join('\n');
   }
   const tables = await db.storage.db.$queryRawUnsafe<{ tablename: string }[]>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
   const rows: string[] = [];
@@ -86,9 +89,7 @@ describe('issue 7: secrets at rest', () => {
     expect(code).toMatch(/^\d{4}$/);
     const flow = await db.storage.db.flow.findFirstOrThrow({ where: { subject: 'email:pending@example.com' }, orderBy: { createdAt: 'desc' } });
     const crack = (key: Buffer) =>
-      Array.from({ length: 10_000 }, (_, n) => String(n).padStart(4, '0')).find(
-        (guess) => createHmac('sha256', key).update(`${flow.id}:${guess}`).digest('base64url') === flow.secretHash,
-      );
+      Array.from({ length: 10_000 }, (_, n) => String(n).padStart(4, '0')).find((guess) => createHmac('sha256', key).update(`${flow.id}:${guess}`).digest('base64url') === flow.secretHash);
     const [stored] = await db.storage.db.serverSecret.findMany();
     // What a copy of the database holds is not the key...
     expect(crack(Buffer.from(stored?.value ?? '', 'base64url'))).toBeUndefined();

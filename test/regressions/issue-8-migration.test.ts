@@ -50,7 +50,10 @@ describe('issue 8: sessions of the previous release become statechart instances'
     // Placeholders: `?` (and `?j` for a JSON value) become `$n` (`$n::jsonb`) on PostgreSQL.
     const run = (text: string, ...values: unknown[]) => {
       let n = 0;
-      return sql.$executeRawUnsafe(text.replace(/\?(j?)/g, (_, j: string) => (postgres ? `$${++n}${j ? '::jsonb' : ''}` : '?')), ...values);
+      return sql.$executeRawUnsafe(
+        text.replace(/\?(j?)/g, (_, j: string) => (postgres ? `$${++n}${j ? '::jsonb' : ''}` : '?')),
+        ...values,
+      );
     };
     const json = (value: unknown) => JSON.stringify(value);
     // Times with milliseconds, so the conversion to epoch milliseconds is checked to the unit.
@@ -63,17 +66,32 @@ describe('issue 8: sessions of the previous release become statechart instances'
     const before = new Date(t0 - 86_400_000);
     await run(`INSERT INTO "tenant" ("id", "name", "created_at") VALUES ('old-tenant', 'default', ?)`, before);
     await run(`INSERT INTO "server_secret" ("id", "purpose", "value", "created_at", "activates_at") VALUES ('old-hmac', 'secret-hmac', ?, ?, ?)`, hmacKey, before, before);
-    for (const [id, secret] of [['old-shop', secrets.shop], ['old-blog', secrets.blog]] as const) {
+    for (const [id, secret] of [
+      ['old-shop', secrets.shop],
+      ['old-blog', secrets.blog],
+    ] as const) {
       await run(
         `INSERT INTO "app" ("id", "tenant_id", "name", "client_id", "client_secret_hash", "client_secret_key_id", "redirect_uris", "resources", "login_preferences", "created_at", "updated_at")
          VALUES (?, 'old-tenant', ?, ?, ?, 'old-hmac', ?j, ?j, ?j, ?, ?)`,
-        id, id, `${id}-client`, hmac(hmacKey, secret), json(['https://app.example/verify']), json([]), json({}), before, before,
+        id,
+        id,
+        `${id}-client`,
+        hmac(hmacKey, secret),
+        json(['https://app.example/verify']),
+        json([]),
+        json({}),
+        before,
+        before,
       );
     }
     await run(
       `INSERT INTO "user" ("id", "tenant_id", "email", "email_verified_at", "status", "profile", "last_auth_at", "created_at", "updated_at")
        VALUES ('old-user', 'old-tenant', 'old@example.com', ?, 'Active', ?j, ?, ?, ?)`,
-      new Date(t0), json({}), new Date(t0), new Date(t0), new Date(t0),
+      new Date(t0),
+      json({}),
+      new Date(t0),
+      new Date(t0),
+      new Date(t0),
     );
     await run(`INSERT INTO "user_app" ("user_id", "app_id", "created_at") VALUES ('old-user', 'old-shop', ?)`, new Date(t0));
 
@@ -83,12 +101,28 @@ describe('issue 8: sessions of the previous release become statechart instances'
       await run(
         `INSERT INTO "session" ("id", "id_hash", "tenant_id", "user_id", "created_by_app_id", "state", "methods", "auth_time", "expires_at", "ended_at", "end_reason", "version", "created_at", "updated_at")
          VALUES (?, ?, 'old-tenant', 'old-user', 'old-shop', ?, ?j, ?, ?, ?, ?, ?, ?, ?)`,
-        id, hmac(hmacKey, publicId), row.state, json(row.methods), new Date(row.authTime), new Date(row.expiresAt), row.endedAt === null ? null : new Date(row.endedAt), row.endReason, events.length, new Date(events[0]?.at ?? t0), new Date(events.at(-1)?.at ?? t0),
+        id,
+        hmac(hmacKey, publicId),
+        row.state,
+        json(row.methods),
+        new Date(row.authTime),
+        new Date(row.expiresAt),
+        row.endedAt === null ? null : new Date(row.endedAt),
+        row.endReason,
+        events.length,
+        new Date(events[0]?.at ?? t0),
+        new Date(events.at(-1)?.at ?? t0),
       );
       for (const [index, event] of events.entries()) {
         await run(
           `INSERT INTO "session_event" ("session_id", "seq", "type", "at", "state", "app_id", "details") VALUES (?, ?, ?, ?, ?, ?, ?j)`,
-          id, index + 1, event.type, new Date(event.at), event.state, event.appId, event.details === null ? null : json(event.details),
+          id,
+          index + 1,
+          event.type,
+          new Date(event.at),
+          event.state,
+          event.appId,
+          event.details === null ? null : json(event.details),
         );
       }
     };
@@ -118,7 +152,9 @@ describe('issue 8: sessions of the previous release become statechart instances'
     await run(
       `INSERT INTO "refresh_token" ("id", "token_hash", "family_id", "session_id", "tenant_id", "app_id", "user_id", "grant", "expires_at", "created_at")
        VALUES ('old-rt', 'old-rt-hash', 'old-family', 'old-live', 'old-tenant', 'old-blog', 'old-user', ?j, ?, ?)`,
-      json({ methods: ['email_otp'], authTime: t0 }), new Date(t1 + TTL), new Date(t1),
+      json({ methods: ['email_otp'], authTime: t0 }),
+      new Date(t1 + TTL),
+      new Date(t1),
     );
     await legacy.close();
 

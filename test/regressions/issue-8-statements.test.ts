@@ -104,7 +104,12 @@ describe('issue 8: statements per request', () => {
     const seed = String(((await register.result.json()) as { secret: string }).secret);
     server.clock.advance(30_000);
     const params = { algorithm: 'sha1', digits: 6, period: 30 } as const;
-    const stepped = await client.call('POST', '/cis/v1/auth/totp/authenticate', { token: totpCode(seed, params, totpStep(params, server.clock.now())), identifier_type: 'user_id', identifier: user.id, session_id: tokens.session_id });
+    const stepped = await client.call('POST', '/cis/v1/auth/totp/authenticate', {
+      token: totpCode(seed, params, totpStep(params, server.clock.now())),
+      identifier_type: 'user_id',
+      identifier: user.id,
+      session_id: tokens.session_id,
+    });
     expect(stepped.status).toBe(200);
     const revoke = await counted(() => fetch(`${server.url}/cis/v1/users/me/totp/revoke`, { method: 'POST', headers: { authorization: `Bearer ${stepped.body.access_token}` } }));
     expect(revoke.result.status).toBe(204);

@@ -22,7 +22,17 @@ describe('rows that do not fit their shape', () => {
     database = await freshDatabase();
     const { db } = database.storage;
     await db.tenant.create({ data: { id: 't1', name: 'tenant' } });
-    await insertApp(db, { id: 'a1', tenantId: 't1', name: 'app', clientId: 'c1', clientSecretHash: 'h', clientSecretKeyId: null, redirectUris: ['https://app.example/cb'], resources: [], loginPreferences: {} });
+    await insertApp(db, {
+      id: 'a1',
+      tenantId: 't1',
+      name: 'app',
+      clientId: 'c1',
+      clientSecretHash: 'h',
+      clientSecretKeyId: null,
+      redirectUris: ['https://app.example/cb'],
+      resources: [],
+      loginPreferences: {},
+    });
   });
   afterAll(() => database.drop());
 
@@ -48,11 +58,22 @@ describe('a reader', () => {
 
   it('passes rows that fit, whatever each engine answers for a flag', () => {
     const at = new Date(0);
-    expect(rows.all([{ id: 'x', at, on: 1n }, { id: 'y', at, on: true }, { id: 'z', at, on: 0 }])).toHaveLength(3);
+    expect(
+      rows.all([
+        { id: 'x', at, on: 1n },
+        { id: 'y', at, on: true },
+        { id: 'z', at, on: 0 },
+      ]),
+    ).toHaveLength(3);
   });
 
   it('names the row and the column that departs', () => {
-    expect(() => rows.all([{ id: 'x', at: new Date(0), on: 1 }, { id: 'y', at: '1970-01-01', on: 1 }])).toThrow(/"thing" does not fit a thing row: row 1: \/at must be a Date/);
+    expect(() =>
+      rows.all([
+        { id: 'x', at: new Date(0), on: 1 },
+        { id: 'y', at: '1970-01-01', on: 1 },
+      ]),
+    ).toThrow(/"thing" does not fit a thing row: row 1: \/at must be a Date/);
     expect(() => rows.all({ id: 'x' })).toThrow(CorruptRowError);
   });
 });

@@ -14,7 +14,8 @@ import { Prisma } from '../../src/storage/generated/sqlite/client.js';
 
 const known = (code: string, message: string, meta: Record<string, unknown> = {}) => new Prisma.PrismaClientKnownRequestError(message, { code, clientVersion: '7.10.0', meta });
 const adapter = (cause: ConstructorParameters<typeof DriverAdapterError>[0]) => new DriverAdapterError(cause);
-const postgres = (code: string) => adapter({ kind: 'postgres', code, severity: 'FATAL', message: `state ${code}`, detail: undefined, column: undefined, hint: undefined, originalCode: code, originalMessage: `state ${code}` });
+const postgres = (code: string) =>
+  adapter({ kind: 'postgres', code, severity: 'FATAL', message: `state ${code}`, detail: undefined, column: undefined, hint: undefined, originalCode: code, originalMessage: `state ${code}` });
 const sqlite = (originalCode: string) => adapter({ kind: 'sqlite', extendedCode: 1, message: originalCode, originalCode, originalMessage: originalCode });
 const pgDatabaseError = (code: string) => Object.assign(new pg.DatabaseError('terminating connection due to administrator command', 0, 'error'), { code, severity: 'FATAL' });
 
@@ -33,14 +34,22 @@ describe('databaseFaultOf', () => {
     ['SQLite SQLITE_FULL (model query)', known('P2039', 'Database error', { driverAdapterError: sqlite('SQLITE_FULL') }), 'full'],
     ['SQLite SQLITE_READONLY_DBMOVED', sqlite('SQLITE_READONLY_DBMOVED'), 'read-only'],
     ['SQLite SQLITE_IOERR_WRITE', sqlite('SQLITE_IOERR_WRITE'), 'i/o error'],
-    ['SQLite SQLITE_BUSY, reported as SocketTimeout (P1008)', known('P1008', 'Operation has timed out', { driverAdapterError: adapter({ kind: 'SocketTimeout', originalCode: 'SQLITE_BUSY', originalMessage: 'database is locked' }) }), 'locked'],
+    [
+      'SQLite SQLITE_BUSY, reported as SocketTimeout (P1008)',
+      known('P1008', 'Operation has timed out', { driverAdapterError: adapter({ kind: 'SocketTimeout', originalCode: 'SQLITE_BUSY', originalMessage: 'database is locked' }) }),
+      'locked',
+    ],
     ['better-sqlite3 itself', new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), 'full'],
     ['pg itself (57P01)', pgDatabaseError('57P01'), 'connection lost'],
     ['a socket refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', syscall: 'connect', errno: -111 }), 'unreachable'],
     ["pg's broken client", new Error('Client has encountered a connection error and is not queryable'), 'connection lost'],
     ["pg's lost connection", new Error('Connection terminated unexpectedly'), 'connection lost'],
     ["pg-pool's connect timeout", new Error('timeout exceeded when trying to connect'), 'unreachable'],
-    ['an expired transaction (commit)', known('P2028', 'Transaction API error: Transaction already closed: A commit cannot be executed on an expired transaction. The timeout for this transaction was 5000 ms'), 'too slow'],
+    [
+      'an expired transaction (commit)',
+      known('P2028', 'Transaction API error: Transaction already closed: A commit cannot be executed on an expired transaction. The timeout for this transaction was 5000 ms'),
+      'too slow',
+    ],
     ['an expired transaction (query)', known('P2028', 'Transaction API error: Transaction already closed: A query cannot be executed on an expired transaction.'), 'too slow'],
     ['a statement sent after its transaction ended', new DatabaseFaultError({ reason: 'too slow', code: 'P2028' }, 'late'), 'too slow'],
     ['a fault wrapped as the cause of another error', new Error('while bootstrapping', { cause: known('P1001', "Can't reach database server") }), 'unreachable'],
@@ -50,7 +59,10 @@ describe('databaseFaultOf', () => {
 
   it.each([
     ['a unique violation (P2002)', known('P2002', 'Unique constraint failed', { driverAdapterError: adapter({ kind: 'UniqueConstraintViolation', constraint: { fields: ['email'] } }) })],
-    ['a foreign key violation', known('P2003', 'Foreign key constraint violated', { driverAdapterError: adapter({ kind: 'ForeignKeyConstraintViolation', constraint: { index: 'user_app_user_id_fkey' } }) })],
+    [
+      'a foreign key violation',
+      known('P2003', 'Foreign key constraint violated', { driverAdapterError: adapter({ kind: 'ForeignKeyConstraintViolation', constraint: { index: 'user_app_user_id_fkey' } }) }),
+    ],
     ['a syntax error (42601)', known('P2010', 'Raw query failed', { driverAdapterError: postgres('42601') })],
     ['a serialization failure (40001), retried elsewhere', postgres('40001')],
     ['SQLite SQLITE_CONSTRAINT', sqlite('SQLITE_CONSTRAINT_CHECK')],

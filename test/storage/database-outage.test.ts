@@ -14,7 +14,7 @@ function tracked() {
     info: (fields: object, message: string) => void lines.push({ level: 'info', fields: { ...fields }, message }),
   };
   // The database's committed changes, made by hand: `commit()` is one.
-  let waiting: (() => void)[] = [];
+  const waiting: (() => void)[] = [];
   const nextChangeCommitted = () => new Promise<void>((resolve) => waiting.push(resolve));
   const commit = async () => {
     for (const wake of waiting.splice(0)) wake();

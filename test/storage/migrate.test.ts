@@ -4,14 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  migrate,
-  migrationAdapterFactory,
-  migrationsDir,
-  projectRoot,
-  providerOf,
-  withSchemaEngine,
-} from '../../src/storage/migrate.js';
+import { migrate, migrationAdapterFactory, migrationsDir, projectRoot, providerOf, withSchemaEngine } from '../../src/storage/migrate.js';
 import { freshDatabase, type TestDatabase, testEngine } from '../helpers/db.js';
 
 const engine = testEngine();
@@ -59,9 +52,9 @@ describe(`storage on ${engine}`, () => {
     expect(await migrate(database.url)).toEqual({ applied: [] });
     expect(await migrate(database.url)).toEqual({ applied: [] });
 
-    const rows = await database.storage.db.$queryRawUnsafe<
-      { migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown; applied_steps_count: unknown }[]
-    >('SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name');
+    const rows = await database.storage.db.$queryRawUnsafe<{ migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown; applied_steps_count: unknown }[]>(
+      'SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
+    );
     const names = migrationNames();
     expect(names.length).toBeGreaterThan(0);
     expect(rows.map((row) => row.migration_name)).toEqual(names);
@@ -88,8 +81,7 @@ describe(`storage on ${engine}`, () => {
   });
 
   it('the migrations produce exactly prisma/schema.prisma (no migration missing)', async () => {
-    const schemaFile =
-      engine === 'sqlite' ? join(projectRoot(), 'prisma', 'schema.prisma') : join(projectRoot(), 'prisma', 'postgresql', 'schema.prisma');
+    const schemaFile = engine === 'sqlite' ? join(projectRoot(), 'prisma', 'schema.prisma') : join(projectRoot(), 'prisma', 'postgresql', 'schema.prisma');
     const content = readFileSync(schemaFile, 'utf8');
     const files = [{ path: schemaFile, content }];
     const result = await withSchemaEngine(
@@ -155,7 +147,22 @@ describe(`storage on ${engine}`, () => {
     const { db } = database.storage;
     const expiresAt = new Date(Date.now() + 600_000);
     await db.flow.create({
-      data: { id: 'flow-1', tenantId: 'tenant-1', appId: 'app-1', userId: 'user-1', kind: 'login', machineVersion: 1, input: {}, stateValue: 'start', context: {}, events: [], version: 0, expiresAt, createdAt: new Date(), updatedAt: new Date() },
+      data: {
+        id: 'flow-1',
+        tenantId: 'tenant-1',
+        appId: 'app-1',
+        userId: 'user-1',
+        kind: 'login',
+        machineVersion: 1,
+        input: {},
+        stateValue: 'start',
+        context: {},
+        events: [],
+        version: 0,
+        expiresAt,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      },
     });
     const loaded = await db.flow.findUniqueOrThrow({ where: { id: 'flow-1' } });
     // PostgreSQL: both transactions are open before either updates (each waits for the other).

@@ -20,7 +20,10 @@ beforeAll(async () => {
   adapter = await new PrismaBetterSqlite3({ url: join(folder, 'statements.db') }).connect();
   const client = (adapter as unknown as { client: { prepare(sql: string): unknown } }).client;
   const prepare = client.prepare.bind(client);
-  client.prepare = (sql: string) => (prepared.push(sql), prepare(sql));
+  client.prepare = (sql: string) => {
+    prepared.push(sql);
+    return prepare(sql);
+  };
   reusePreparedStatements(adapter);
   await adapter.executeScript('CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT)');
 });

@@ -25,8 +25,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const get = (path: string, token: string | null = server.config.adminToken) =>
-  fetch(`${server.url}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+const get = (path: string, token: string | null = server.config.adminToken) => fetch(`${server.url}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
 
 describe('visualizer exports', () => {
   it('lists every machine with its size', async () => {

@@ -90,7 +90,12 @@ describe('visualizer: simulator', () => {
     expect(delivered?.label).toBe('challenge.delivered → awaitingCode.waiting');
     const waiting = await run('magic-link', [delivered?.event ?? {}]);
     expect(waiting.choices.map((choice) => choice.label)).toEqual(
-      expect.arrayContaining(['code.submit → authenticated.redeemed', 'code.submit [isRequestIdMismatch] → awaitingCode.requestIdRefused', 'code.submit [isSessionRefused] → awaitingCode.sessionRefused', 'code.submit [isExpired] → expired.lapsed']),
+      expect.arrayContaining([
+        'code.submit → authenticated.redeemed',
+        'code.submit [isRequestIdMismatch] → awaitingCode.requestIdRefused',
+        'code.submit [isSessionRefused] → awaitingCode.sessionRefused',
+        'code.submit [isExpired] → expired.lapsed',
+      ]),
     );
     const redeem = waiting.choices.find((choice) => choice.target === 'authenticated.redeemed');
     const redeemed = await run('magic-link', [delivered?.event ?? {}, redeem?.event ?? {}]);

@@ -47,9 +47,7 @@ describe('machine graphs', () => {
       });
 
       it('leaves no state that is not final without an event it accepts', () => {
-        const stuck = graph.nodes
-          .filter((node) => node.kind === 'atomic')
-          .filter((node) => !graph.edges.some((edge) => edge.source === node.id || ancestorsOf(graph, node.id).includes(edge.source)));
+        const stuck = graph.nodes.filter((node) => node.kind === 'atomic').filter((node) => !graph.edges.some((edge) => edge.source === node.id || ancestorsOf(graph, node.id).includes(edge.source)));
         expect(stuck.map((node) => node.id)).toEqual([]);
       });
 

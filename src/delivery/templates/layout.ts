@@ -79,20 +79,10 @@ export function renderFrameHtml(frame: EmailFrame, actionRow: string): string {
   const color = frame.color;
   const rows: string[] = [];
   if (frame.logo !== null) {
-    rows.push(
-      row(
-        `<img src="data:image/png;base64,${frame.logo}" alt="" style="display:block;margin:0 auto;max-width:160px;max-height:80px;border:0;">`,
-        'padding:32px 32px 0;text-align:center;',
-      ),
-    );
+    rows.push(row(`<img src="data:image/png;base64,${frame.logo}" alt="" style="display:block;margin:0 auto;max-width:160px;max-height:80px;border:0;">`, 'padding:32px 32px 0;text-align:center;'));
   }
   if (frame.header !== '') {
-    rows.push(
-      row(
-        `<h1 style="margin:0;font-family:${FONT};font-size:22px;line-height:1.3;font-weight:600;color:#111827;">${htmlText(frame.header)}</h1>`,
-        'padding:32px 32px 0;',
-      ),
-    );
+    rows.push(row(`<h1 style="margin:0;font-family:${FONT};font-size:22px;line-height:1.3;font-weight:600;color:#111827;">${htmlText(frame.header)}</h1>`, 'padding:32px 32px 0;'));
   }
   if (frame.body !== '') {
     rows.push(row(paragraph(frame.body, '16px', '#374151'), 'padding:16px 32px 0;'));
@@ -137,7 +127,7 @@ function paragraph(value: string, size: string, color: string): string {
 }
 
 /** Escaped, with the caller's line breaks kept as <br>. */
-export function htmlText(value: string): string {
+function htmlText(value: string): string {
   return escapeHtml(normalizeNewlines(value)).replace(/\n/g, '<br>');
 }
 
@@ -148,8 +138,13 @@ export function contentText(value: unknown): string {
 
 /** For the subject, the sender name and the button label: no line breaks or other control characters. */
 export function singleLine(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  return (
+    value
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/ {2,}/g, ' ')
+      .trim()
+  );
 }
 
 function normalizeNewlines(value: string): string {

@@ -5,18 +5,7 @@
 // escaping and validation of caller-supplied texts, live in layout.ts (shared with the OTP email).
 
 import { escapeHtml } from './escape-html.js';
-import {
-  DEFAULT_COLOR,
-  FONT,
-  contentText,
-  customFrame,
-  formatDuration,
-  renderFrameHtml,
-  renderFrameText,
-  row,
-  singleLine,
-  validColor,
-} from './layout.js';
+import { DEFAULT_COLOR, FONT, contentText, customFrame, formatDuration, renderFrameHtml, renderFrameText, row, singleLine, validColor } from './layout.js';
 import type { EmailContent, EmailFrame, RenderedEmail } from './layout.js';
 
 export type { EmailContent, RenderedEmail } from './layout.js';

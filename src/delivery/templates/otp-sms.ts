@@ -3,7 +3,7 @@
 // app name), and stay within 140 characters. The API checks it with checkCustomSmsMessage() and
 // answers 400 before anything is generated or sent.
 
-export const CUSTOM_SMS_MAX_CHARS = 140;
+const CUSTOM_SMS_MAX_CHARS = 140;
 
 export interface OtpSmsInput {
   readonly appName: string;
@@ -34,6 +34,11 @@ export function checkCustomSmsMessage(message: string): string | null {
 
 /** The app name inside a text message: no line breaks or other control characters. */
 function plainText(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  return (
+    value
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/ {2,}/g, ' ')
+      .trim()
+  );
 }

@@ -14,10 +14,10 @@ import { type AuthenticationRequest, type LoginVerdict, recordAuthenticationHand
 // The magic-link flow as the runner runs it: its definition, store and effect handlers.
 
 /** The path of the emailed link: a GET there only redirects (keystate-server.md §5 item 4). */
-export const MAGIC_LINK_PATH = '/cis/v1/auth/link/email/redirect';
+const MAGIC_LINK_PATH = '/cis/v1/auth/link/email/redirect';
 
 /** Request data the send step needs and the machine does not reason about. */
-export interface MagicLinkSendRequest {
+interface MagicLinkSendRequest {
   readonly to: string;
   readonly emailContent: EmailContent | null;
   /** Sender display name when the template sets none (app preference, else the app's name). */
@@ -25,7 +25,7 @@ export interface MagicLinkSendRequest {
   readonly primaryColor: string | null;
 }
 
-export interface MagicLinkRequest extends KeptMessageRequest {
+interface MagicLinkRequest extends KeptMessageRequest {
   readonly app: AppRecord;
   readonly send?: MagicLinkSendRequest;
   readonly authentication?: AuthenticationRequest;

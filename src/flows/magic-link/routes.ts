@@ -26,10 +26,7 @@ const SendBody = Type.Object(
   closed,
 );
 
-const AuthenticateBody = Type.Object(
-  { code: Type.String({ minLength: 1, maxLength: 512 }), request_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), ...authenticateFields },
-  closed,
-);
+const AuthenticateBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 512 }), request_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), ...authenticateFields }, closed);
 
 export const magicLinkRoutes: FastifyPluginAsyncTypebox<{ magicLinks: MagicLinkService }> = async (app, { magicLinks }) => {
   app.post(

@@ -21,9 +21,9 @@ import type { MagicLinkFlows, MagicLinkTypes } from './effects.js';
 // The magic-link use cases behind the HTTP routes: load the facts, count the request against its
 // limits, hand them to the magic-link machine, answer what its state says.
 
-export const DEFAULT_LINK_TTL_MINUTES = 15;
+const DEFAULT_LINK_TTL_MINUTES = 15;
 
-export interface SendMagicLinkRequest {
+interface SendMagicLinkRequest {
   readonly identifierType: IdentifierType;
   readonly identifier: string;
   readonly redirectUri: string;
@@ -34,7 +34,7 @@ export interface SendMagicLinkRequest {
   readonly generateRequestId: boolean;
 }
 
-export interface AuthenticateMagicLinkRequest {
+interface AuthenticateMagicLinkRequest {
   readonly code: string;
   readonly requestId: string | null;
   readonly sessionId: string | null;
@@ -101,7 +101,12 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
           create: { tenantId: app.tenantId, appId: app.id, userId: user.id, subject: null, expiresAt, replaces: previous?.row ?? null },
           request: {
             app,
-            send: { to: user.email ?? '', emailContent: request.emailContent, fromName: app.loginPreferences.email?.message?.from ?? app.name, primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null },
+            send: {
+              to: user.email ?? '',
+              emailContent: request.emailContent,
+              fromName: app.loginPreferences.email?.message?.from ?? app.name,
+              primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null,
+            },
           },
         });
       });
@@ -124,7 +129,12 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
         const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.user.id, method: MAGIC_LINK_METHOD });
         const session = named?.session ?? null;
         const authentication = { user: user.user, session, resource: request.resource, claims: request.claims };
-        const step = await steps.send(magicLinks, flow, { type: 'code.submit', requestId: request.requestId, session: named?.verdict ?? null, userStatus: user.user.status, resource: request.resource, allowedResources: app.resources }, { app, authentication });
+        const step = await steps.send(
+          magicLinks,
+          flow,
+          { type: 'code.submit', requestId: request.requestId, session: named?.verdict ?? null, userStatus: user.user.status, resource: request.resource, allowedResources: app.resources },
+          { app, authentication },
+        );
         // The verdict goes to the session flow in this same transaction: a session step that fails
         // leaves the link redeemable.
         const verdict = step.outputs.recordAuthentication;

@@ -16,7 +16,7 @@ import { type AuthenticationRequest, type LoginVerdict, recordAuthenticationHand
 // The passcode flow as the runner runs it: its definition, store and effect handlers.
 
 /** Request data the send step needs and the machine does not reason about. */
-export interface OtpSendRequest {
+interface OtpSendRequest {
   /** The address or number the code goes to (none for direct). */
   readonly to: string | null;
   readonly emailContent: EmailContent | null;
@@ -24,7 +24,7 @@ export interface OtpSendRequest {
   readonly sms: { readonly customMessage: string | null; readonly senderId: string | null };
 }
 
-export interface OtpRequest extends KeptMessageRequest {
+interface OtpRequest extends KeptMessageRequest {
   readonly app: AppRecord;
   readonly send?: OtpSendRequest;
   readonly authentication?: AuthenticationRequest;
@@ -69,7 +69,7 @@ export const otpDefinition: MachineDefinition<OtpTypes> = {
 export type OtpFlows = RegisteredMachine<OtpTypes>;
 
 /** A passcode of `length` digits, each drawn uniformly by the CSPRNG (no modulo bias). */
-export function generatePasscode(length: number): string {
+function generatePasscode(length: number): string {
   return randomInt(0, 10 ** length)
     .toString()
     .padStart(length, '0');
@@ -77,7 +77,7 @@ export function generatePasscode(length: number): string {
 
 /** Passcodes are few digits: the HMAC binds them to their flow, so equal codes of two users never
  * collide and a stored hash reveals nothing without the key. */
-export const passcodeHashInput = (flowId: string, code: string): string => `${flowId}:${code}`;
+const passcodeHashInput = (flowId: string, code: string): string => `${flowId}:${code}`;
 
 export function createOtpFlows(deps: { hasher: SecretHasher; delivery: DeliveryDeps; provider: Provider }): OtpFlows {
   const { hasher } = deps;

@@ -12,7 +12,7 @@ export interface OtpPolicy {
   readonly lockoutMinutes: number;
 }
 
-export const OTP_DEFAULTS: OtpPolicy = { expiresInMinutes: 5, codeLength: 6, maxFailures: 3, lockoutMinutes: 15 };
+const OTP_DEFAULTS: OtpPolicy = { expiresInMinutes: 5, codeLength: 6, maxFailures: 3, lockoutMinutes: 15 };
 
 const PREFERENCE_KEY = { sms: 'sms', email: 'email_otp', direct: 'direct_otp' } as const satisfies Readonly<Record<OtpChannel, keyof LoginPreferences>>;
 

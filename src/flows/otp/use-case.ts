@@ -16,7 +16,7 @@ import type { ClaimsRequest } from '../../tokens/claims.js';
 import { findLoginUser } from '../../users/login-user.js';
 import { signTokens, type TokenResponse } from '../session/token-results.js';
 import { postLogin, type PostLoginDeps } from '../session/post-login.js';
-import { type OtpFlows, type OtpTypes } from './effects.js';
+import type { OtpFlows, OtpTypes } from './effects.js';
 import { otpPolicy } from './policy.js';
 import { deliveryTarget } from './target.js';
 
@@ -24,7 +24,7 @@ import { deliveryTarget } from './target.js';
 // (the user with the lockout in force, the newest passcode flow, the session named), count the
 // request against its limits, hand the facts to the OTP machine, and answer what its state says.
 
-export interface SendOtpRequest {
+interface SendOtpRequest {
   readonly channel: OtpChannel;
   readonly identifierType: IdentifierType;
   readonly identifier: string;
@@ -37,7 +37,7 @@ export interface SendOtpRequest {
   readonly generateRequestId: boolean;
 }
 
-export interface AuthenticateOtpRequest {
+interface AuthenticateOtpRequest {
   readonly passcode: string;
   readonly identifierType: IdentifierType;
   readonly identifier: string;
@@ -47,7 +47,7 @@ export interface AuthenticateOtpRequest {
   readonly claims: ClaimsRequest | null;
 }
 
-export interface SendOtpResponse {
+interface SendOtpResponse {
   readonly message: string;
   readonly approval_data?: Readonly<Record<string, string | number | boolean>>;
   readonly code?: string;

@@ -40,7 +40,7 @@ export interface PasswordService {
   replace(app: AppRecord, userId: string, request: NewPassword): Promise<UserView>;
 }
 
-export interface PreparedPassword {
+interface PreparedPassword {
   /** The id the credential takes if this password starts one. */
   readonly id: string;
   readonly hash: string;
@@ -75,13 +75,14 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
     async set(app, userId, request) {
       const user = await appUser(app, userId);
       const prepared = await service.prepare(app, request, { username: request.username ?? user.username, email: user.email });
-      const write = () => runner.transaction(async (steps) => {
-        if ((await findLiveCredential<PasswordTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'password' })) !== null) throw new AuthError('PASSWORD_EXISTS');
-        if (request.username !== null && !(await setAppUsername(steps.tx, userId, app.id, request.username))) {
-          throw userConflict('This username is already taken in this application');
-        }
-        await service.enroll(steps, app, userId, prepared);
-      });
+      const write = () =>
+        runner.transaction(async (steps) => {
+          if ((await findLiveCredential<PasswordTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'password' })) !== null) throw new AuthError('PASSWORD_EXISTS');
+          if (request.username !== null && !(await setAppUsername(steps.tx, userId, app.id, request.username))) {
+            throw userConflict('This username is already taken in this application');
+          }
+          await service.enroll(steps, app, userId, prepared);
+        });
       await claimingLiveSlot(write, () => Promise.reject(new AuthError('PASSWORD_EXISTS')));
       return userViewFor(storage.db, app, await appUser(app, userId), deps.clock.now());
     },
@@ -89,11 +90,12 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
     async replace(app, userId, request) {
       const user = await appUser(app, userId);
       const prepared = await service.prepare(app, { ...request, enforceComplexity: true }, { username: user.username, email: user.email });
-      const write = () => runner.transaction(async (steps) => {
-        const live = await findLiveCredential<PasswordTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'password' });
-        if (live === null) return service.enroll(steps, app, userId, prepared);
-        await steps.send(passwords, live, { type: 'password.replace', temporary: prepared.temporary }, { app, hashing: { hash: prepared.hash } });
-      });
+      const write = () =>
+        runner.transaction(async (steps) => {
+          const live = await findLiveCredential<PasswordTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'password' });
+          if (live === null) return service.enroll(steps, app, userId, prepared);
+          await steps.send(passwords, live, { type: 'password.replace', temporary: prepared.temporary }, { app, hashing: { hash: prepared.hash } });
+        });
       // A first password set at once by another request: replace it.
       await claimingLiveSlot(write, write);
       return userViewFor(storage.db, app, await appUser(app, userId), deps.clock.now());

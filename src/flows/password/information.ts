@@ -10,7 +10,7 @@ import { passwordLoginPolicy } from './policy.js';
 // user's password for the calling app is temporary or expired (judged as its machine judges a
 // login at that moment), and when it was set (epoch ms). Absent when the user has no password.
 
-export async function passwordInformation(db: Tx, app: AppRecord, userId: string, now: number): Promise<PasswordInformation | null> {
+async function passwordInformation(db: Tx, app: AppRecord, userId: string, now: number): Promise<PasswordInformation | null> {
   const password = await liveCredentialContext<PasswordContext>(db, { appId: app.id, userId, kind: 'password' });
   if (password === null) return null;
   return { expired: passwordStanding(password, passwordLoginPolicy(app), now) === 'expired', temporary: password.temporary, updated_at: password.setAt };

@@ -6,7 +6,7 @@ import type { CredentialStrategy } from '../../credentials/strategy.js';
 // cost parameters inside); a match made with parameters other than the current ones, or against a
 // hash of the password as typed (stored before passwords were normalised), comes with a new hash to store.
 
-export interface PasswordVerdict {
+interface PasswordVerdict {
   readonly matched: boolean;
   /** The same password hashed with the current parameters, when the stored hash used others. */
   readonly rehashed: string | null;

@@ -29,9 +29,9 @@ import { passwordLoginPolicy } from './policy.js';
 // without a password, is handed to a stand-in of the same machine (login-facts.ts): the same
 // statements, the same Argon2id work, the same answers, through a lockout too.
 
-export type UsernameType = 'username' | 'email' | 'phone_number';
+type UsernameType = 'username' | 'email' | 'phone_number';
 
-export interface AuthenticatePasswordRequest {
+interface AuthenticatePasswordRequest {
   readonly username: string;
   readonly usernameType: UsernameType;
   readonly password: string;
@@ -55,23 +55,30 @@ const raise = (error: Error): never => {
   throw error;
 };
 
-export function createPasswordLogin(deps: PostLoginDeps & {
-  storage: Storage;
-  runner: Runner;
-  passwords: PasswordCredentials;
-  /** The stand-ins answering for passwords nobody holds. */
-  standIns: RegisteredMachine<Shadowed<PasswordTypes>>;
-  clock: Clock;
-  limiter: RateLimiter;
-  limits: Config['rateLimits'];
-  gate: Argon2Gate;
-  floor: RefusalFloor;
-}): PasswordLogin {
+export function createPasswordLogin(
+  deps: PostLoginDeps & {
+    storage: Storage;
+    runner: Runner;
+    passwords: PasswordCredentials;
+    /** The stand-ins answering for passwords nobody holds. */
+    standIns: RegisteredMachine<Shadowed<PasswordTypes>>;
+    clock: Clock;
+    limiter: RateLimiter;
+    limits: Config['rateLimits'];
+    gate: Argon2Gate;
+    floor: RefusalFloor;
+  },
+): PasswordLogin {
   const { storage, runner, passwords } = deps;
 
   /** The login's first step: the attempt counted (and committed) before the comparison runs. */
   async function count(app: AppRecord, request: AuthenticatePasswordRequest): Promise<Counted> {
-    const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, { type: request.usernameType, identifier: request.username, bucket: 'password-authenticate', limit: deps.limits.authenticate });
+    const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, {
+      type: request.usernameType,
+      identifier: request.username,
+      bucket: 'password-authenticate',
+      limit: deps.limits.authenticate,
+    });
     return runner.transaction(async (steps): Promise<Counted> => {
       const standInInput = { userId: user?.id ?? NOBODY, setAt: deps.clock.now(), temporary: false };
       const { slot } = await credentialLoginFacts<PasswordTypes>(steps, { app, user, countedAs, kind: 'password', standIns: deps.standIns, standInInput });

@@ -1,4 +1,11 @@
-import { REFRESH_FAMILY_EFFECTS, type RefreshFamilyContext, type RefreshFamilyEffects, type RefreshFamilyEvent, type RefreshFamilyInput, refreshFamilyMachine } from '../../../machines/refresh-family.machine.js';
+import {
+  REFRESH_FAMILY_EFFECTS,
+  type RefreshFamilyContext,
+  type RefreshFamilyEffects,
+  type RefreshFamilyEvent,
+  type RefreshFamilyInput,
+  refreshFamilyMachine,
+} from '../../../machines/refresh-family.machine.js';
 import { refreshFamilyAnswers, type RefreshFamilyState } from '../../../machines/refresh-family.answers.js';
 import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import { type PreparedTokens, signTokens, type TokenResponse } from '../session/token-results.js';
@@ -14,7 +21,7 @@ import type { TokenService } from '../../tokens/token-service.js';
 
 export const REFRESH_FAMILY_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 
-export interface RefreshRequest {
+interface RefreshRequest {
   readonly app: AppRecord;
   /** The user the tokens are minted for (loaded with the presented token). */
   readonly user: UserRecord;

@@ -9,7 +9,7 @@ import type { Provider } from '../../storage/migrate.js';
 
 export const SESSION_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 
-export interface SessionRequest {
+interface SessionRequest {
   readonly app: AppRecord;
 }
 

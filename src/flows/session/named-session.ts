@@ -12,7 +12,7 @@ import type { SessionMachineTypes, Sessions } from './effects.js';
 // `code.submit` event, and the flow's machine refuses the authentication (its `sessionRefused`
 // state answers "Session not found"), before it counts or compares anything.
 
-export interface NamedSession {
+interface NamedSession {
   readonly publicId: string;
   readonly instance: Instance<SessionMachineTypes>;
 }

@@ -49,7 +49,11 @@ export interface LoginVerdict extends RecordAuthenticationParams {
 
 /** The `recordAuthentication` effect of every factor: performs nothing, returns the verdict for
  * the use case to hand to `postLogin` (an effect never calls the runner). */
-export function recordAuthenticationHandler<T extends MachineTypes & { readonly context: { readonly approvalData?: UserGrant['approvalData'] } }>(): EffectHandler<T, RecordAuthenticationParams, LoginVerdict> {
+export function recordAuthenticationHandler<T extends MachineTypes & { readonly context: { readonly approvalData?: UserGrant['approvalData'] } }>(): EffectHandler<
+  T,
+  RecordAuthenticationParams,
+  LoginVerdict
+> {
   return {
     phase: 'transaction',
     run: (params, { context, at }) => ({ output: { method: params.method, verifies: params.verifies, at, approvalData: context.approvalData ?? null } }),
@@ -77,7 +81,11 @@ interface LoginSession {
 }
 
 /** Opens a session for a first authentication; returns the public session id (a bearer secret). */
-export async function openSession(steps: TxSteps, sessions: Sessions, args: { hasher: SecretHasher; app: AppRecord; userId: string; method: string; at: number }): Promise<{ sessionId: string; id: string; context: SessionContext }> {
+async function openSession(
+  steps: TxSteps,
+  sessions: Sessions,
+  args: { hasher: SecretHasher; app: AppRecord; userId: string; method: string; at: number },
+): Promise<{ sessionId: string; id: string; context: SessionContext }> {
   const sessionId = newSecret();
   const id = newId();
   const step = await steps.start(sessions, {

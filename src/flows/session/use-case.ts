@@ -23,16 +23,16 @@ import type { TokenService, UserGrant } from '../../tokens/token-service.js';
 // judges; the answer is what the state it reached says.
 
 /** The session list answers at most this many sessions, newest first. */
-export const SESSION_LIST_MAX = 100;
+const SESSION_LIST_MAX = 100;
 
-export interface SessionListItem {
+interface SessionListItem {
   readonly session_id: string;
   readonly start_time: string;
   readonly expiration_time: string;
 }
 
-export type SilentAuthResponse = TokenResponse & { readonly step_up_required: boolean };
-export type RefreshResponse = Omit<TokenResponse, 'session_id'>;
+type SilentAuthResponse = TokenResponse & { readonly step_up_required: boolean };
+type RefreshResponse = Omit<TokenResponse, 'session_id'>;
 
 export interface SessionRequests {
   silentAuthenticate(caller: AppRecord, request: { sessionId: string; resource: string | null; claims: ClaimsRequest | null }): Promise<SilentAuthResponse>;
@@ -65,7 +65,11 @@ export function createSessionRequests(deps: SessionRequestsDeps): SessionRequest
 
   /** What a session that stood for a silent authentication gives the calling app: the user
    * associated with it (SSO, §6 item 16), a refresh family, the claims resolved (in the transaction). */
-  async function silentTokens(steps: TxSteps, step: Step<SessionMachineTypes>, silent: { app: AppRecord; user: UserRecord; associated: boolean; sessionId: string; resource: string | null; claims: ClaimsRequest | null }): Promise<PreparedTokens> {
+  async function silentTokens(
+    steps: TxSteps,
+    step: Step<SessionMachineTypes>,
+    silent: { app: AppRecord; user: UserRecord; associated: boolean; sessionId: string; resource: string | null; claims: ClaimsRequest | null },
+  ): Promise<PreparedTokens> {
     const { app, user } = silent;
     // The time stamped on the step: `slideExpiry` set the expiry to it plus the session's TTL.
     const at = step.context.expiresAt - step.context.ttlMs;

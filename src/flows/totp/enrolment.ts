@@ -30,7 +30,7 @@ import type { TotpReveal } from './strategy.js';
 // a session that never proved the authenticator cannot swap in the thief's own. A user who lost
 // theirs has the app revoke it (POST /cis/v1/users/{user_id}/totp/revoke), then registers anew.
 
-export type TotpRegistration = TotpReveal;
+type TotpRegistration = TotpReveal;
 
 export interface TotpService {
   register(principal: UserPrincipal, request: { readonly label: string | null; readonly allowOverride: boolean }): Promise<TotpRegistration>;
@@ -109,13 +109,14 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
       const label = request.label ?? user.email ?? user.username ?? user.phoneNumber ?? user.id;
       const id = newId();
       const enrolled = await totp.strategy.enroll(id, { params, issuer, label });
-      const write = () => runner.transaction(async (steps) => {
-        await revokeProven(steps, app, user.id, principal, () => {
-          if (!request.allowOverride) throw new AuthError('TOTP_EXISTS');
+      const write = () =>
+        runner.transaction(async (steps) => {
+          await revokeProven(steps, app, user.id, principal, () => {
+            if (!request.allowOverride) throw new AuthError('TOTP_EXISTS');
+          });
+          const create = { tenantId: app.tenantId, userId: user.id, secret: enrolled.secret, params: enrolled.params, label };
+          return steps.start(totp, { id, appId: app.id, input: { userId: user.id, registeredAt: deps.clock.now() }, create, request: { app } });
         });
-        const create = { tenantId: app.tenantId, userId: user.id, secret: enrolled.secret, params: enrolled.params, label };
-        return steps.start(totp, { id, appId: app.id, input: { userId: user.id, registeredAt: deps.clock.now() }, create, request: { app } });
-      });
       // Another registration at once took the slot: this one overrides it, or is refused, as it would be second.
       await claimingLiveSlot(write, write);
       return enrolled.reveal;

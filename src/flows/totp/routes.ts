@@ -52,7 +52,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<{ totp: TotpService; verifyUs
   }
   app.post(
     '/cis/v1/users/me/totp/revoke',
-    { schema: { summary: 'Revoke the calling user\'s authenticator app', tags: ['authenticator apps'], security: [{ UserAccessToken: [] }], response: { 204: Type.Null(), '4xx': MessageBody } } },
+    { schema: { summary: "Revoke the calling user's authenticator app", tags: ['authenticator apps'], security: [{ UserAccessToken: [] }], response: { 204: Type.Null(), '4xx': MessageBody } } },
     async (request, reply) => {
       await totp.revokeOwn(principalOf(request));
       return reply.code(204).send(null);
@@ -81,7 +81,15 @@ export const totpLoginRoutes: FastifyPluginAsyncTypebox<{ login: TotpLogin; totp
   ] as const) {
     app.post(
       `/cis/v1/users/:userId/totp/${action}`,
-      { schema: { summary: `${action === 'revoke' ? 'Revoke' : 'Unlock'} a user's authenticator app`, tags: ['authenticator apps'], security: clientSecurity, params: UserParams, response: { 204: Type.Null(), '4xx': MessageBody } } },
+      {
+        schema: {
+          summary: `${action === 'revoke' ? 'Revoke' : 'Unlock'} a user's authenticator app`,
+          tags: ['authenticator apps'],
+          security: clientSecurity,
+          params: UserParams,
+          response: { 204: Type.Null(), '4xx': MessageBody },
+        },
+      },
       async (request, reply) => {
         await run(callerOf(request), request.params.userId);
         return reply.code(204).send(null);

@@ -8,7 +8,7 @@ import type { CredentialStrategy, StoredCredential } from '../../credentials/str
 // the algorithm, digits and period fixed at enrolment (the authenticator app holds them too). The
 // seed is shown once, as itself, as the `otpauth://` URI apps scan and as that URI's QR code.
 
-export interface TotpEnrollment {
+interface TotpEnrollment {
   readonly params: TotpParams;
   readonly issuer: string;
   readonly label: string;

@@ -27,7 +27,7 @@ import { totpLoginPolicy } from './policy.js';
 // authenticator, is handed to a stand-in of the same machine (login-facts.ts): the same statements,
 // the same comparison work, the same answers, through a lockout too.
 
-export interface AuthenticateTotpRequest {
+interface AuthenticateTotpRequest {
   readonly token: string;
   readonly identifierType: IdentifierType;
   readonly identifier: string;
@@ -40,27 +40,41 @@ export interface TotpLogin {
   authenticate(app: AppRecord, request: AuthenticateTotpRequest): Promise<TokenResponse>;
 }
 
-export function createTotpLogin(deps: PostLoginDeps & {
-  storage: Storage;
-  runner: Runner;
-  totp: TotpCredentials;
-  /** The stand-ins answering for authenticators nobody holds. */
-  standIns: RegisteredMachine<Shadowed<TotpTypes>>;
-  clock: Clock;
-  limiter: RateLimiter;
-  limits: Config['rateLimits'];
-  /** Refusals answer no sooner than this (./refusal-floor.ts). */
-  floor: RefusalFloor;
-}): TotpLogin {
+export function createTotpLogin(
+  deps: PostLoginDeps & {
+    storage: Storage;
+    runner: Runner;
+    totp: TotpCredentials;
+    /** The stand-ins answering for authenticators nobody holds. */
+    standIns: RegisteredMachine<Shadowed<TotpTypes>>;
+    clock: Clock;
+    limiter: RateLimiter;
+    limits: Config['rateLimits'];
+    /** Refusals answer no sooner than this (./refusal-floor.ts). */
+    floor: RefusalFloor;
+  },
+): TotpLogin {
   const { storage, runner, totp } = deps;
   const login: TotpLogin = {
     async authenticate(app, request) {
-      const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, { type: request.identifierType, identifier: request.identifier, bucket: 'totp-authenticate', limit: deps.limits.authenticate });
+      const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, {
+        type: request.identifierType,
+        identifier: request.identifier,
+        bucket: 'totp-authenticate',
+        limit: deps.limits.authenticate,
+      });
       const login = await runner.transaction(async (steps) => {
         const standInInput = { userId: user?.id ?? NOBODY, registeredAt: deps.clock.now() };
         const { slot } = await credentialLoginFacts<TotpTypes>(steps, { app, user, countedAs, kind: 'totp', standIns: deps.standIns, standInInput });
         const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user?.id ?? NOBODY, method: TOTP_METHOD });
-        const event = { type: 'totp.submit', session: named?.verdict ?? null, policy: totpLoginPolicy(app), resource: request.resource, allowedResources: app.resources, userStatus: user?.status ?? 'Active' } as const;
+        const event = {
+          type: 'totp.submit',
+          session: named?.verdict ?? null,
+          policy: totpLoginPolicy(app),
+          resource: request.resource,
+          allowedResources: app.resources,
+          userStatus: user?.status ?? 'Active',
+        } as const;
         const proven = { app, proof: request.token };
         if (slot.kind === 'standIn') return { answer: (await steps.send(deps.standIns, slot.instance, event, proven)).answer, ready: null };
         const authentication = { user: slot.user, session: named?.session ?? null, resource: request.resource, claims: request.claims };

@@ -51,11 +51,14 @@ export function adminGuard({ adminToken, limiter, limit }: AdminGuardDeps): Admi
 }
 
 /** Whose guesses a call counts among: an IPv4 address itself, an IPv6 address's /64. */
-export function guessingAddress(ip: string): string {
+function guessingAddress(ip: string): string {
   if (!isIPv6(ip) || ip.toLowerCase().startsWith('::ffff:')) return ip;
   const [head = '', tail] = ip.toLowerCase().split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((group) => Number.parseInt(group, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
 }

@@ -12,7 +12,9 @@ import { acceptEmptyBody } from './admin-optional-body.js';
 // KEYSTATE_ADMIN_TOKEN (src/http/routes/admin-guard.ts). Without a configured token every call is 401.
 
 // The shape only; which URIs may be registered is checked by `checkRedirectUris` below.
-const RedirectUris = Type.Array(Type.String({ minLength: 1, maxLength: 2048, description: 'https:, http: on a loopback host, or a reverse-DNS private-use scheme; no userinfo, no fragment' }), { maxItems: 100 });
+const RedirectUris = Type.Array(Type.String({ minLength: 1, maxLength: 2048, description: 'https:, http: on a loopback host, or a reverse-DNS private-use scheme; no userinfo, no fragment' }), {
+  maxItems: 100,
+});
 const Resources = Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 100 });
 const AppBody = Type.Object(
   {
@@ -50,28 +52,42 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; guard: A
 
   app.post(
     '/admin/v1/tenants',
-    { schema: { summary: 'Create a tenant', tags: ['admin'], security, body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, closed), response: { 201: AnyObject, '4xx': MessageBody } } },
+    {
+      schema: {
+        summary: 'Create a tenant',
+        tags: ['admin'],
+        security,
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, closed),
+        response: { 201: AnyObject, '4xx': MessageBody },
+      },
+    },
     async (request, reply) => {
       const tenant = await apps.createTenant(request.body.name);
       return reply.code(201).send({ tenant_id: tenant.id, name: tenant.name });
     },
   );
 
-  app.post('/admin/v1/applications', { schema: { summary: 'Create an application and its client', tags: ['admin'], security, body: AppBody, response: { 201: AnyObject, '4xx': MessageBody } } }, async (request, reply) => {
-    const body = request.body;
-    checkRedirectUris(body.redirect_uris);
-    const created = await apps.createApp({
-      name: body.name,
-      redirectUris: body.redirect_uris,
-      tenantId: body.tenant_id ?? null,
-      resources: body.resources ?? [],
-      loginPreferences: body.login_preferences ?? {},
-    });
-    return reply.code(201).send(created);
-  });
+  app.post(
+    '/admin/v1/applications',
+    { schema: { summary: 'Create an application and its client', tags: ['admin'], security, body: AppBody, response: { 201: AnyObject, '4xx': MessageBody } } },
+    async (request, reply) => {
+      const body = request.body;
+      checkRedirectUris(body.redirect_uris);
+      const created = await apps.createApp({
+        name: body.name,
+        redirectUris: body.redirect_uris,
+        tenantId: body.tenant_id ?? null,
+        resources: body.resources ?? [],
+        loginPreferences: body.login_preferences ?? {},
+      });
+      return reply.code(201).send(created);
+    },
+  );
 
-  app.get('/admin/v1/applications/:app_id', { schema: { summary: 'Get an application', tags: ['admin'], security, params: AppParams, response: { 200: AnyObject, '4xx': MessageBody } } }, async (request) =>
-    apps.getApp(request.params.app_id),
+  app.get(
+    '/admin/v1/applications/:app_id',
+    { schema: { summary: 'Get an application', tags: ['admin'], security, params: AppParams, response: { 200: AnyObject, '4xx': MessageBody } } },
+    async (request) => apps.getApp(request.params.app_id),
   );
 
   app.patch(

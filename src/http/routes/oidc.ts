@@ -24,7 +24,7 @@ const TokenBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const TOKEN_PATHS = ['/oidc/token', '/cis/oidc/token'] as const;
+const TOKEN_PATHS = ['/oidc/token', '/cis/oidc/token'] as const;
 
 /** The credentials a body names, read before validation (the rate limit runs first). */
 function bodyCredentials(body: unknown): { client_id?: string; client_secret?: string } {
@@ -34,7 +34,7 @@ function bodyCredentials(body: unknown): { client_id?: string; client_secret?: s
 }
 
 /** client_secret_basic (RFC 6749 §2.3.1: both parts form-urlencoded) or client_secret_post. */
-export function clientCredentials(request: FastifyRequest, body: { client_id?: string; client_secret?: string }): { clientId: string; clientSecret: string } {
+function clientCredentials(request: FastifyRequest, body: { client_id?: string; client_secret?: string }): { clientId: string; clientSecret: string } {
   const header = request.headers.authorization;
   if (header !== undefined && /^Basic\s+/i.test(header)) {
     const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
@@ -113,6 +113,24 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; tokens: T
     subject_types_supported: ['public'],
     scopes_supported: ['openid', 'offline_access'],
     claims_parameter_supported: true,
-    claims_supported: ['sub', 'tid', 'aud', 'exp', 'iat', 'iss', 'auth_time', 'amr', 'at_hash', 'email', 'email_verified', 'phone_number', 'phone_number_verified', 'username', 'fname', 'lname', 'mname'],
+    claims_supported: [
+      'sub',
+      'tid',
+      'aud',
+      'exp',
+      'iat',
+      'iss',
+      'auth_time',
+      'amr',
+      'at_hash',
+      'email',
+      'email_verified',
+      'phone_number',
+      'phone_number_verified',
+      'username',
+      'fname',
+      'lname',
+      'mname',
+    ],
   }));
 };

@@ -46,7 +46,12 @@ function shared(probe: ReadinessProbe): () => Promise<Verdict> {
     const check = running;
     return new Promise<Verdict>((resolve) => {
       const timer = setTimeout(() => resolve('timeout'), PROBE_TIMEOUT_MS);
-      check.then(() => resolve('ok'), () => resolve('failing')).finally(() => clearTimeout(timer));
+      check
+        .then(
+          () => resolve('ok'),
+          () => resolve('failing'),
+        )
+        .finally(() => clearTimeout(timer));
     });
   };
 }
@@ -92,7 +97,10 @@ export const readinessRoutes: FastifyPluginAsyncTypebox<{ probes: readonly Readi
       const verdicts = await Promise.all(runs.map(async ({ name, run }) => [name, await run()] as const));
       const result = Object.fromEntries(verdicts);
       if (verdicts.every(([, verdict]) => verdict === 'ok')) return { status: 'ready' as const, checks: result };
-      return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send({ status: 'unavailable' as const, checks: result });
+      return reply
+        .code(503)
+        .header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+        .send({ status: 'unavailable' as const, checks: result });
     },
   );
 };

@@ -63,13 +63,19 @@ const lookupSchema = (summary: string, param: string) => ({
 export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService }> = async (app, { users }) => {
   app.post(
     '/cis/v1/users',
-    { schema: { summary: 'Create a user (or associate an existing tenant user with this app)', tags: ['users'], security: clientSecurity, body: CreateUserBody, response: { 201: UserResult, '4xx': MessageBody } } },
+    {
+      schema: {
+        summary: 'Create a user (or associate an existing tenant user with this app)',
+        tags: ['users'],
+        security: clientSecurity,
+        body: CreateUserBody,
+        response: { 201: UserResult, '4xx': MessageBody },
+      },
+    },
     async (request, reply) => {
       const body = request.body;
       const profile = Object.fromEntries(
-        (['secondary_emails', 'secondary_phone_numbers', 'birthday', 'address', 'name', 'picture', 'language'] as const)
-          .filter((key) => body[key] !== undefined)
-          .map((key) => [key, body[key]]),
+        (['secondary_emails', 'secondary_phone_numbers', 'birthday', 'address', 'name', 'picture', 'language'] as const).filter((key) => body[key] !== undefined).map((key) => [key, body[key]]),
       );
       const result = await users.create(callerOf(request), {
         email: body.email ?? null,

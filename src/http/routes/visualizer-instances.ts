@@ -12,11 +12,11 @@ import { visualizerGuard } from './visualizer.js';
 // step by step (the live view polls it; its `version` moves with every event), and the simulator.
 
 const Limit = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })) }, { additionalProperties: false });
-const InstanceParams = Type.Object({ kind: Type.Union([Type.Literal('flow'), Type.Literal('session'), Type.Literal('refresh-family'), Type.Literal('credential')]), id: Type.String({ minLength: 1, maxLength: 64 }) });
-const SimulateBody = Type.Object(
-  { machine: Type.String({ minLength: 1, maxLength: 64 }), events: Type.Array(AnyObject, { maxItems: MAX_SIMULATED_EVENTS }) },
-  { additionalProperties: false },
-);
+const InstanceParams = Type.Object({
+  kind: Type.Union([Type.Literal('flow'), Type.Literal('session'), Type.Literal('refresh-family'), Type.Literal('credential')]),
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+});
+const SimulateBody = Type.Object({ machine: Type.String({ minLength: 1, maxLength: 64 }), events: Type.Array(AnyObject, { maxItems: MAX_SIMULATED_EVENTS }) }, { additionalProperties: false });
 const Recent = Type.Object({ kind: Type.String(), id: Type.String(), machine: Type.String(), state: Type.String(), updated_at: Type.String() });
 
 export const visualizerInstanceRoutes: FastifyPluginAsyncTypebox<{
@@ -31,7 +31,15 @@ export const visualizerInstanceRoutes: FastifyPluginAsyncTypebox<{
 
   app.get(
     '/visualizer/instances',
-    { schema: { summary: 'The flows, sessions, refresh families and credentials that moved last, newest first', tags, security, querystring: Limit, response: { 200: Type.Array(Recent), '4xx': MessageBody } } },
+    {
+      schema: {
+        summary: 'The flows, sessions, refresh families and credentials that moved last, newest first',
+        tags,
+        security,
+        querystring: Limit,
+        response: { 200: Type.Array(Recent), '4xx': MessageBody },
+      },
+    },
     async (request) => {
       const limit = Math.min(100, Math.max(1, Number(request.query.limit ?? '20')));
       return (await views.recent(limit)).map((instance) => ({ kind: instance.kind, id: instance.id, machine: instance.machine, state: instance.state, updated_at: instance.updatedAt.toISOString() }));
@@ -40,7 +48,15 @@ export const visualizerInstanceRoutes: FastifyPluginAsyncTypebox<{
 
   app.get(
     '/visualizer/instances/:kind/:id',
-    { schema: { summary: 'One instance: state, redacted context, event log, and each step replayed through its machine', tags, security, params: InstanceParams, response: { 200: AnyObject, '4xx': MessageBody } } },
+    {
+      schema: {
+        summary: 'One instance: state, redacted context, event log, and each step replayed through its machine',
+        tags,
+        security,
+        params: InstanceParams,
+        response: { 200: AnyObject, '4xx': MessageBody },
+      },
+    },
     async (request) => {
       const view = await views.byKind(request.params.kind, request.params.id);
       if (view === null) throw new AuthError('FLOW_NOT_FOUND');

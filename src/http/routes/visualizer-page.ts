@@ -10,7 +10,7 @@ import { AuthError } from '../../errors.js';
 // data it draws comes from the guarded /visualizer/machines and /visualizer/instances endpoints.
 
 /** The only origin the page may load from or talk to; no inline script or style, no frames. */
-export const VISUALIZER_CSP = [
+const VISUALIZER_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
@@ -45,7 +45,7 @@ function pageFolder(): string {
 }
 
 /** The allow-list: the page folder's own files, plus ELK's browser bundle (the layout library). */
-export function loadVisualizerPage(folder: string = pageFolder()): { page: Asset; assets: ReadonlyMap<string, Asset> } {
+function loadVisualizerPage(folder: string = pageFolder()): { page: Asset; assets: ReadonlyMap<string, Asset> } {
   const assets = new Map<string, Asset>();
   for (const name of readdirSync(folder)) {
     const type = CONTENT_TYPES[extname(name)];

@@ -24,7 +24,10 @@ export function visualizerGuard(config: Pick<Config, 'nodeEnv'>, admin: AdminGua
 const MachineSummary = Type.Object({ name: Type.String(), version: Type.Integer(), states: Type.Integer(), transitions: Type.Integer() });
 const FileParams = Type.Object({ file: Type.String({ pattern: '^[a-z][a-z0-9-]{0,63}\\.(json|mmd)$' }) });
 
-export const visualizerDataRoutes: FastifyPluginAsyncTypebox<{ graphs: ReadonlyMap<string, MachineGraph>; config: Pick<Config, 'nodeEnv'>; guard: AdminGuard }> = async (app, { graphs, config, guard }) => {
+export const visualizerDataRoutes: FastifyPluginAsyncTypebox<{ graphs: ReadonlyMap<string, MachineGraph>; config: Pick<Config, 'nodeEnv'>; guard: AdminGuard }> = async (
+  app,
+  { graphs, config, guard },
+) => {
   app.addHook('onRequest', visualizerGuard(config, guard));
   const tags = ['visualizer'];
   const security = [{ AdminToken: [] }];

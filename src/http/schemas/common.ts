@@ -6,17 +6,11 @@ import type { ClaimsRequest as ClaimsRequestShape } from '../../tokens/claims.js
 
 export const closed = { additionalProperties: false } as const;
 
-export const ClientAttributes = Type.Object(
-  { user_agent: Type.Optional(Type.String({ maxLength: 1024 })), ip_address: Type.Optional(Type.String({ maxLength: 64 })) },
-  closed,
-);
+export const ClientAttributes = Type.Object({ user_agent: Type.Optional(Type.String({ maxLength: 1024 })), ip_address: Type.Optional(Type.String({ maxLength: 64 })) }, closed);
 
 const ClaimOption = Type.Union([Type.Null(), Type.Object({ fields: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 100 })) })]);
 const ClaimSet = Type.Record(Type.String({ maxLength: 128 }), ClaimOption);
-export const ClaimsRequest = Type.Object(
-  { id_token: Type.Optional(ClaimSet), access_token: Type.Optional(ClaimSet), userinfo: Type.Optional(ClaimSet) },
-  closed,
-);
+const ClaimsRequest = Type.Object({ id_token: Type.Optional(ClaimSet), access_token: Type.Optional(ClaimSet), userinfo: Type.Optional(ClaimSet) }, closed);
 
 /** Fields every authenticate call accepts. */
 export const authenticateFields = {
@@ -55,10 +49,7 @@ export const EmailContent = Type.Object(
 );
 
 /** Every error body: Mosaic's two fields, plus documented extras (`error`, `ts_error_code`). */
-export const MessageBody = Type.Object(
-  { message: Type.Union([Type.String(), Type.Array(Type.String())]), error_code: Type.Union([Type.Number(), Type.String()]) },
-  { additionalProperties: true },
-);
+export const MessageBody = Type.Object({ message: Type.Union([Type.String(), Type.Array(Type.String())]), error_code: Type.Union([Type.Number(), Type.String()]) }, { additionalProperties: true });
 
 /** A response object whose fields are documented in prose (admin views, Mosaic's User object). */
 export const AnyObject = Type.Record(Type.String(), Type.Unknown());

@@ -44,7 +44,7 @@ function askForToken(refused) {
 }
 
 /** fetch() with the admin token; on a 401 asks for a token (once) and tries again. */
-export async function request(path, init = {}) {
+async function request(path, init = {}) {
   for (;;) {
     const token = sessionStorage.getItem(TOKEN_KEY);
     const headers = new Headers(init.headers);
@@ -111,10 +111,13 @@ export function listMachines() {
 /** One machine's graph (nodes and edges), fetched once per page. */
 export function machineGraph(name) {
   if (!graphs.has(name)) {
-    graphs.set(name, getJson(`/visualizer/machines/${encodeURIComponent(name)}.json`).catch((error) => {
-      graphs.delete(name);
-      throw error;
-    }));
+    graphs.set(
+      name,
+      getJson(`/visualizer/machines/${encodeURIComponent(name)}.json`).catch((error) => {
+        graphs.delete(name);
+        throw error;
+      }),
+    );
   }
   return graphs.get(name);
 }

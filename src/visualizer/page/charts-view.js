@@ -19,18 +19,36 @@ export function chartsView(chart) {
 
   function describe(graph) {
     const compound = graph.nodes.filter((node) => node.kind === 'compound').length;
-    replaceChildren(byId('machine-facts'),
-      h('dt', {}, 'Starts in'), h('dd', {}, graph.initial),
-      h('dt', {}, 'States'), h('dd', {}, `${graph.nodes.length} (${compound} compound)`),
-      h('dt', {}, 'Transitions'), h('dd', {}, String(graph.edges.length)),
-      h('dt', {}, 'Effects'), h('dd', {}, graph.effects.length === 0 ? 'none' : graph.effects.join(', ')));
+    replaceChildren(
+      byId('machine-facts'),
+      h('dt', {}, 'Starts in'),
+      h('dd', {}, graph.initial),
+      h('dt', {}, 'States'),
+      h('dd', {}, `${graph.nodes.length} (${compound} compound)`),
+      h('dt', {}, 'Transitions'),
+      h('dd', {}, String(graph.edges.length)),
+      h('dt', {}, 'Effects'),
+      h('dd', {}, graph.effects.length === 0 ? 'none' : graph.effects.join(', ')),
+    );
   }
 
   async function loadList() {
     const machines = await listMachines();
-    replaceChildren(byId('machine-list'), machines.map((machine) =>
-      h('li', {}, h('button', { type: 'button', 'data-machine': machine.name, 'aria-pressed': 'false' },
-        h('strong', {}, machine.name), h('span', { class: 'meta' }, `v${machine.version} · ${machine.states} states · ${machine.transitions} transitions`)))));
+    replaceChildren(
+      byId('machine-list'),
+      machines.map((machine) =>
+        h(
+          'li',
+          {},
+          h(
+            'button',
+            { type: 'button', 'data-machine': machine.name, 'aria-pressed': 'false' },
+            h('strong', {}, machine.name),
+            h('span', { class: 'meta' }, `v${machine.version} · ${machine.states} states · ${machine.transitions} transitions`),
+          ),
+        ),
+      ),
+    );
     return machines;
   }
 

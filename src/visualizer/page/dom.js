@@ -39,7 +39,7 @@ export function replaceChildren(element, ...children) {
 export function timeOf(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return h('time', {}, String(iso));
-  const text = date.toLocaleTimeString([], { hour12: false }) + `.${String(date.getMilliseconds()).padStart(3, '0')}`;
+  const text = `${date.toLocaleTimeString([], { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`;
   return h('time', { datetime: iso, title: iso }, text);
 }
 

@@ -10,20 +10,20 @@ const LABEL_LINE = 13;
 const canvas = document.createElement('canvas');
 const pen = canvas.getContext('2d');
 
-export function textWidth(text, font) {
+function textWidth(text, font) {
   pen.font = font;
   return Math.ceil(pen.measureText(text).width);
 }
 
 /** "event [guard] / actions", one part a line: narrower labels keep the chart compact. */
-export function edgeLabel(edge) {
+function edgeLabel(edge) {
   const lines = [edge.event];
   if (edge.guard !== null) lines.push(`[${edge.guard}]`);
   if (edge.actions.length > 0) lines.push(`/ ${edge.actions.join(', ')}`);
   return lines;
 }
 
-export function answerText(answer) {
+function answerText(answer) {
   if (answer === null) return null;
   if (answer.kind === 'ok') return '↳ ok';
   if (answer.kind === 'refused') return `↳ ${answer.error}`;
@@ -31,7 +31,7 @@ export function answerText(answer) {
 }
 
 /** The text lines a state shows: its name, what it does on entry, and what a request ending there answers. */
-export function stateLines(node) {
+function stateLines(node) {
   const lines = [{ text: node.key, font: FONT.name, role: 'name' }];
   if (node.transient) lines.push({ text: 'transient', font: FONT.note, role: 'note' });
   if (node.entry.length > 0) lines.push({ text: `entry / ${node.entry.join(', ')}`, font: FONT.small, role: 'entry' });
@@ -77,21 +77,22 @@ function elkGraph(graph) {
   for (const node of graph.nodes) {
     const lines = stateLines(node);
     const box = boxOf(lines);
-    const item = node.kind === 'compound'
-      ? {
-          id: node.id,
-          children: [],
-          layoutOptions: {
-            'elk.padding': `[top=${box.height + 6},left=14,bottom=14,right=14]`,
-            'elk.nodeSize.constraints': 'MINIMUM_SIZE',
-            'elk.nodeSize.minimum': `(${box.width + 8}, ${box.height + 20})`,
-          },
-        }
-      : { id: node.id, width: Math.max(box.width, 64), height: Math.max(box.height, 34) };
+    const item =
+      node.kind === 'compound'
+        ? {
+            id: node.id,
+            children: [],
+            layoutOptions: {
+              'elk.padding': `[top=${box.height + 6},left=14,bottom=14,right=14]`,
+              'elk.nodeSize.constraints': 'MINIMUM_SIZE',
+              'elk.nodeSize.minimum': `(${box.width + 8}, ${box.height + 20})`,
+            },
+          }
+        : { id: node.id, width: Math.max(box.width, 64), height: Math.max(box.height, 34) };
     items.set(node.id, { item, node, lines });
   }
   for (const { item, node } of items.values()) {
-    const parent = node.parent === null ? root : items.get(node.parent)?.item ?? root;
+    const parent = node.parent === null ? root : (items.get(node.parent)?.item ?? root);
     parent.children.push(item);
   }
   addInitial(root, '', graph.initial);
@@ -148,4 +149,4 @@ export async function layout(graph) {
   return flatten(laidOut, graph, items);
 }
 
-export { FONT, LABEL_LINE, LINE, PAD };
+export { LABEL_LINE, LINE, PAD };

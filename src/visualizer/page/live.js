@@ -38,12 +38,19 @@ export function liveView(chart) {
   }
 
   function describe(instance) {
-    replaceChildren(byId('instance-facts'),
-      h('dt', {}, 'Instance'), h('dd', {}, `${instance.kind} ${instance.id}`),
-      h('dt', {}, 'Machine'), h('dd', {}, `${instance.machine} (started on version ${instance.machine_version})`),
-      h('dt', {}, 'State now'), h('dd', { id: 'instance-state' }, instance.state),
-      h('dt', {}, 'Version'), h('dd', { id: 'instance-version' }, String(instance.version)),
-      h('dt', {}, 'Replays'), h('dd', {}, instance.replays ? 'yes: its log replays to the stored state' : 'no: its log does not replay to the stored state'));
+    replaceChildren(
+      byId('instance-facts'),
+      h('dt', {}, 'Instance'),
+      h('dd', {}, `${instance.kind} ${instance.id}`),
+      h('dt', {}, 'Machine'),
+      h('dd', {}, `${instance.machine} (started on version ${instance.machine_version})`),
+      h('dt', {}, 'State now'),
+      h('dd', { id: 'instance-state' }, instance.state),
+      h('dt', {}, 'Version'),
+      h('dd', { id: 'instance-version' }, String(instance.version)),
+      h('dt', {}, 'Replays'),
+      h('dd', {}, instance.replays ? 'yes: its log replays to the stored state' : 'no: its log does not replay to the stored state'),
+    );
     showJson(byId('instance-input'), instance.input);
   }
 
@@ -104,19 +111,34 @@ export function liveView(chart) {
 
   async function loadRecent() {
     const instances = await getJson('/visualizer/instances?limit=20');
-    replaceChildren(byId('recent-list'), instances.length === 0 ? [h('li', { class: 'meta' }, 'No instances yet.')] : instances.map((instance) =>
-      h('li', {}, h('button', { type: 'button', 'data-instance': `${instance.kind}:${instance.id}` },
-        h('strong', {}, `${instance.kind} · ${instance.machine}`),
-        h('span', { class: 'meta' }, stateId(instance.state), ' · ', timeOf(instance.updated_at)),
-        h('span', { class: 'id' }, instance.id)))));
+    replaceChildren(
+      byId('recent-list'),
+      instances.length === 0
+        ? [h('li', { class: 'meta' }, 'No instances yet.')]
+        : instances.map((instance) =>
+            h(
+              'li',
+              {},
+              h(
+                'button',
+                { type: 'button', 'data-instance': `${instance.kind}:${instance.id}` },
+                h('strong', {}, `${instance.kind} · ${instance.machine}`),
+                h('span', { class: 'meta' }, stateId(instance.state), ' · ', timeOf(instance.updated_at)),
+                h('span', { class: 'id' }, instance.id),
+              ),
+            ),
+          ),
+    );
   }
 
   function refreshRecent() {
     clearTimeout(recentTimer);
     if (!active) return;
-    loadRecent().catch((error) => say(`Recent instances: ${error.message}`, 'error')).finally(() => {
-      if (active) recentTimer = setTimeout(refreshRecent, RECENT_MS);
-    });
+    loadRecent()
+      .catch((error) => say(`Recent instances: ${error.message}`, 'error'))
+      .finally(() => {
+        if (active) recentTimer = setTimeout(refreshRecent, RECENT_MS);
+      });
   }
 
   byId('open-instance').addEventListener('submit', (event) => {

@@ -3,7 +3,7 @@
 
 import { createChart } from './chart.js';
 import { chartsView } from './charts-view.js';
-import { byId, say } from './dom.js';
+import { say } from './dom.js';
 import { liveView } from './live.js';
 import { simulatorView } from './simulator.js';
 

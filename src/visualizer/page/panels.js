@@ -15,12 +15,18 @@ export function fieldsText(fields) {
 
 /** An instance's event log; the row of the step shown is marked, and a click picks a step. */
 export function showEvents(list, events, currentIndex, onPick) {
-  replaceChildren(list, events.map((event, index) =>
-    h('li', { class: index === currentIndex ? 'current' : undefined, 'data-step': index },
-      h('button', { type: 'button', 'data-step': index },
-        h('span', { class: 'seq' }, `#${event.seq}`), ' ', h('strong', {}, event.type), ' ', timeOf(event.at)),
-      h('div', { class: 'meta' }, `→ ${event.state}`),
-      fieldsText(event.fields) === '' ? null : h('div', { class: 'fields' }, fieldsText(event.fields)))));
+  replaceChildren(
+    list,
+    events.map((event, index) =>
+      h(
+        'li',
+        { class: index === currentIndex ? 'current' : undefined, 'data-step': index },
+        h('button', { type: 'button', 'data-step': index }, h('span', { class: 'seq' }, `#${event.seq}`), ' ', h('strong', {}, event.type), ' ', timeOf(event.at)),
+        h('div', { class: 'meta' }, `→ ${event.state}`),
+        fieldsText(event.fields) === '' ? null : h('div', { class: 'fields' }, fieldsText(event.fields)),
+      ),
+    ),
+  );
   list.onclick = (click) => {
     const button = click.target.closest('button[data-step]');
     if (button !== null) onPick(Number(button.dataset.step));

@@ -8,9 +8,11 @@ import { LABEL_LINE, LINE, PAD } from './layout.js';
 const ARROW_ID = 'keystate-arrow';
 
 function defs() {
-  return s('defs', {},
-    s('marker', { id: ARROW_ID, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
-      s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' })));
+  return s(
+    'defs',
+    {},
+    s('marker', { id: ARROW_ID, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' })),
+  );
 }
 
 const path = (points) => points.map((point, i) => `${i === 0 ? 'M' : 'L'}${point.x.toFixed(1)},${point.y.toFixed(1)}`).join(' ');
@@ -26,9 +28,12 @@ function tooltip(node) {
 function stateGroup(box) {
   const { node, lines } = box;
   const classes = ['state', node.kind, node.transient ? 'transient' : '', node.answer?.kind === 'refused' ? 'refusal' : ''].filter(Boolean).join(' ');
-  const group = s('g', { class: classes, 'data-state': node.id, transform: `translate(${box.x},${box.y})` },
+  const group = s(
+    'g',
+    { class: classes, 'data-state': node.id, transform: `translate(${box.x},${box.y})` },
     s('title', {}, tooltip(node)),
-    s('rect', { class: 'box', width: box.width, height: box.height, rx: node.kind === 'compound' ? 10 : 8 }));
+    s('rect', { class: 'box', width: box.width, height: box.height, rx: node.kind === 'compound' ? 10 : 8 }),
+  );
   // A final state gets a second, inner border (the usual statechart mark).
   if (node.kind === 'final') group.append(s('rect', { class: 'final-ring', x: 3, y: 3, width: box.width - 6, height: box.height - 6, rx: 6 }));
   lines.forEach((line, i) => {
@@ -40,14 +45,27 @@ function stateGroup(box) {
 
 function edgeGroup(laid) {
   const edge = laid.edge;
-  const group = s('g', { class: `edge${edge.event === 'always' ? ' eventless' : ''}${edge.guard === null ? '' : ' guarded'}`, 'data-edge': edge.id, 'data-event': edge.event, 'data-source': edge.source, 'data-target': edge.target },
+  const group = s(
+    'g',
+    {
+      class: `edge${edge.event === 'always' ? ' eventless' : ''}${edge.guard === null ? '' : ' guarded'}`,
+      'data-edge': edge.id,
+      'data-event': edge.event,
+      'data-source': edge.source,
+      'data-target': edge.target,
+    },
     s('title', {}, `${edge.source} → ${edge.target}\n${laid.label?.lines.join(' ') ?? edge.event}`),
-    s('path', { class: 'wire', d: path(laid.points), 'marker-end': `url(#${ARROW_ID})` }));
+    s('path', { class: 'wire', d: path(laid.points), 'marker-end': `url(#${ARROW_ID})` }),
+  );
   if (laid.label !== null) {
     const { x, y, width, height, lines } = laid.label;
     group.append(
       s('rect', { class: 'label-bg', x, y, width, height, rx: 3 }),
-      s('text', { class: 'label', 'text-anchor': 'middle' }, lines.map((line, i) => s('tspan', { class: i === 0 ? 'event' : 'detail', x: x + width / 2, y: y + LABEL_LINE * (i + 1) - 2 }, line))),
+      s(
+        'text',
+        { class: 'label', 'text-anchor': 'middle' },
+        lines.map((line, i) => s('tspan', { class: i === 0 ? 'event' : 'detail', x: x + width / 2, y: y + LABEL_LINE * (i + 1) - 2 }, line)),
+      ),
     );
   }
   return group;
@@ -55,9 +73,12 @@ function edgeGroup(laid) {
 
 function initialGroup(dot, edges) {
   const wire = edges.find((edge) => edge.id === `${dot.id}->`);
-  return s('g', { class: 'initial', 'data-initial': dot.id.slice('(initial)'.length) || '(machine)' },
+  return s(
+    'g',
+    { class: 'initial', 'data-initial': dot.id.slice('(initial)'.length) || '(machine)' },
     s('circle', { cx: dot.x + dot.width / 2, cy: dot.y + dot.height / 2, r: dot.width / 2 }),
-    wire === undefined ? null : s('path', { class: 'wire', d: path(wire.points), 'marker-end': `url(#${ARROW_ID})` }));
+    wire === undefined ? null : s('path', { class: 'wire', d: path(wire.points), 'marker-end': `url(#${ARROW_ID})` }),
+  );
 }
 
 /** Replaces the SVG's content with the chart; returns what highlight() needs. */
@@ -78,7 +99,11 @@ export function draw(svg, graph, laid) {
     edges.set(laidEdge.id, group);
     edgeLayer.append(group);
   }
-  const initialLayer = s('g', { class: 'initials' }, laid.initials.map((dot) => initialGroup(dot, laid.edges)));
+  const initialLayer = s(
+    'g',
+    { class: 'initials' },
+    laid.initials.map((dot) => initialGroup(dot, laid.edges)),
+  );
   svg.replaceChildren(defs(), stateLayer, initialLayer, edgeLayer);
   svg.dataset.machine = graph.name;
   return { states, edges, boxes: new Map(laid.states.map((box) => [box.node.id, box])), parents: new Map(graph.nodes.map((node) => [node.id, node.parent])) };

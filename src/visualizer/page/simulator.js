@@ -38,23 +38,46 @@ export function simulatorView(chart) {
     chart.highlight({ current, visited: history.map((entry) => entry.state), taken: takenEdges(graph, history) });
     byId('sim-state').textContent = current;
     byId('sim-state').dataset.state = current;
-    replaceChildren(byId('sim-choices'), result.choices.length === 0
-      ? [h('p', { class: 'meta' }, 'No event is accepted here: the flow has ended.')]
-      : result.choices.map((choice, index) => h('button', {
-          type: 'button',
-          class: 'choice',
-          'data-choice': index,
-          'data-event': choice.event.type,
-          'data-guard': choice.guard ?? '',
-          'data-target': choice.target,
-        }, choiceLabel(choice))));
+    replaceChildren(
+      byId('sim-choices'),
+      result.choices.length === 0
+        ? [h('p', { class: 'meta' }, 'No event is accepted here: the flow has ended.')]
+        : result.choices.map((choice, index) =>
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'choice',
+                'data-choice': index,
+                'data-event': choice.event.type,
+                'data-guard': choice.guard ?? '',
+                'data-target': choice.target,
+              },
+              choiceLabel(choice),
+            ),
+          ),
+    );
     showJson(byId('sim-context'), result.context);
     showJson(byId('sim-input'), result.input);
-    replaceChildren(byId('sim-history'), result.history.map((entry, index) =>
-      h('li', { 'data-step': index },
-        h('strong', {}, entry.event.type), fieldsText(entry.event) === '' ? null : h('span', { class: 'fields' }, ` (${fieldsText(entry.event)})`),
-        h('div', { class: 'meta' }, `→ ${stateId(entry.state)}`),
-        entry.effects.length === 0 ? null : h('ul', { class: 'effects' }, entry.effects.map((effect) => h('li', {}, `simulated: ${effectText(effect)}`))))));
+    replaceChildren(
+      byId('sim-history'),
+      result.history.map((entry, index) =>
+        h(
+          'li',
+          { 'data-step': index },
+          h('strong', {}, entry.event.type),
+          fieldsText(entry.event) === '' ? null : h('span', { class: 'fields' }, ` (${fieldsText(entry.event)})`),
+          h('div', { class: 'meta' }, `→ ${stateId(entry.state)}`),
+          entry.effects.length === 0
+            ? null
+            : h(
+                'ul',
+                { class: 'effects' },
+                entry.effects.map((effect) => h('li', {}, `simulated: ${effectText(effect)}`)),
+              ),
+        ),
+      ),
+    );
     byId('sim-back').disabled = events.length === 0;
   }
 
@@ -92,7 +115,10 @@ export function simulatorView(chart) {
       const select = byId('sim-machine');
       if (select.options.length === 0) {
         const machines = await listMachines();
-        replaceChildren(select, machines.map((entry) => h('option', { value: entry.name }, entry.name)));
+        replaceChildren(
+          select,
+          machines.map((entry) => h('option', { value: entry.name }, entry.name)),
+        );
       }
       if (result !== null) await render();
       else if (select.value !== '') await chart.show(await machineGraph(select.value)).then(() => chart.highlight({}));

@@ -46,10 +46,14 @@ export function attachViewport(svg) {
     return { x: view.x + (event.clientX - left) * view.units, y: view.y + (event.clientY - top) * view.units };
   };
 
-  svg.addEventListener('wheel', (event) => {
-    event.preventDefault();
-    zoomTo(view.units * Math.exp(event.deltaY * 0.0015), toChart(event));
-  }, { passive: false });
+  svg.addEventListener(
+    'wheel',
+    (event) => {
+      event.preventDefault();
+      zoomTo(view.units * Math.exp(event.deltaY * 0.0015), toChart(event));
+    },
+    { passive: false },
+  );
 
   let drag = null;
   svg.addEventListener('pointerdown', (event) => {
@@ -98,14 +102,13 @@ export function attachViewport(svg) {
     /** A new chart of this size: fit it into view, or as much of it around `start` as stays legible. */
     show(next, start) {
       content = next;
+      // biome-ignore lint/suspicious/noFocusedTests: our fit() fits the chart into view; no test runner's focused `fit`
       fit();
       if (view.units <= READABLE_UNITS || start === undefined) return;
       // Too big to read whole: the start at the left edge, centred as far as the chart allows.
       const { height } = size();
       const shown = height * READABLE_UNITS;
-      const y = content.height + 2 * MARGIN <= shown
-        ? (content.height - shown) / 2
-        : Math.min(Math.max(start.y + start.height / 2 - shown / 2, -MARGIN), content.height + MARGIN - shown);
+      const y = content.height + 2 * MARGIN <= shown ? (content.height - shown) / 2 : Math.min(Math.max(start.y + start.height / 2 - shown / 2, -MARGIN), content.height + MARGIN - shown);
       view = { x: start.x - MARGIN, y, units: READABLE_UNITS };
       apply();
     },
