@@ -114,8 +114,13 @@ const submit = [
 const deliver = { type: 'deliverChallenge', params: ({ context }: { context: OtpContext }) => ({ channel: context.channel as OtpDeliveryChannel }) } as const;
 const delivery = deliveryChart({ delivered: '#otp.pending', retrying: '#otp.retrying', failed: '#otp.deliveryFailed', superseded: '#otp.superseded', expired: '#otp.expired' }, deliver, submit);
 
-/** Wrong guesses carried from the replaced code, while it would still have been live at this send. */
-const carriedAttempts = (input: OtpInput): number => (input.replaced !== null && input.replaced.expiresAt > input.requestedAt ? input.replaced.attempts : 0);
+/** Wrong guesses carried from the replaced code, while it would still have been live at this send.
+ * A flow started before version 5 was handed the count itself (`carriedAttempts`): its input has no
+ * `replaced`, and it replays with the count it was given. */
+const carriedAttempts = (input: OtpInput & { readonly carriedAttempts?: number }): number => {
+  if (input.replaced == null) return input.carriedAttempts ?? 0;
+  return input.replaced.expiresAt > input.requestedAt ? input.replaced.attempts : 0;
+};
 
 /** The attempt is counted on entry, before the code is compared. */
 const countAndCompare = ['countAttempt', 'comparePasscode'] as const;

@@ -197,7 +197,8 @@ export const totpMachine = setup({
           { guard: 'isResourceRefused', target: '.resourceRefused' },
           { guard: 'isSessionRefused', target: '.sessionRefused' },
           { guard: 'isLockInForce', target: '.refusing' },
-          // The lockout is over: this attempt starts a new count.
+          // The lockout is over: this attempt starts a new count (judged like any, a disabled user too).
+          { guard: 'isUserDisabled', target: '#totp.active.verifyingForDisabledUser' },
           { target: '#totp.active.verifying' },
         ],
         'totp.unlock': { target: '#totp.active.ready', actions: 'unlock' },

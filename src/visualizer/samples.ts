@@ -207,6 +207,7 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
         { type: 'totp.submit', session: 'refused', ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
         { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 1, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
         { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + 20 * MINUTE },
+        { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Disabled', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + 20 * MINUTE },
         { type: 'totp.matched', step: 100, at: T0 + MINUTE },
         { type: 'totp.matched', step: 50, at: T0 + MINUTE },
         { type: 'totp.mismatched', repeated: false, at: T0 + MINUTE },

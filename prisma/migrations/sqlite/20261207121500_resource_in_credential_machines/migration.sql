@@ -5,3 +5,8 @@
 -- no longer found, and the purge removes them once they have settled.
 UPDATE "credential" SET "machine_version" = 2 WHERE "kind" = 'password' AND "machine_version" = 1;
 UPDATE "credential" SET "machine_version" = 3 WHERE "kind" = 'totp' AND "machine_version" = 2;
+-- The passcode and magic-link charts (versions 5 and 4) judge the user's status and the resource
+-- in states they only add, and their new context fields are read only in a state never saved: flows
+-- in progress carry over (a send supersedes the pending code, which it could not across versions).
+UPDATE "flow" SET "machine_version" = 5 WHERE "kind" = 'otp' AND "machine_version" = 4;
+UPDATE "flow" SET "machine_version" = 4 WHERE "kind" = 'magic-link' AND "machine_version" = 3;
