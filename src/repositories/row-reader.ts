@@ -4,7 +4,8 @@ import { CorruptRowError } from '../corrupt-row.js';
 
 // Rows are parsed where they enter: every raw query's rows and every JSON column go through a
 // schema of their shape, so the types the rest of the code relies on are checked, not asserted.
-// Each reader compiles its schema once, at module load; a check is a few comparisons per column.
+// Each reader compiles its schema once, at its first row (compiling every schema at module load
+// cost each process ~0.5 s at start); a check is then a few comparisons per column.
 // A row that does not fit throws CorruptRowError (which never carries a value).
 
 /** Most problems a CorruptRowError lists (a badly broken row would otherwise list every column). */
@@ -43,25 +44,27 @@ export interface Reader<T> {
 
 /** A reader of `schema` for rows of `table`; `shape` names it in errors (e.g. `flow row`). */
 export function reader<S extends TSchema>(table: string, shape: string, schema: S): Reader<StaticEncode<S>> {
-  const validator = Compile(schema);
+  const compile = () => Compile(schema);
+  let compiled: ReturnType<typeof compile> | undefined;
+  const validator = () => (compiled ??= compile());
   const corrupt = (value: unknown, at = '') =>
     new CorruptRowError(
       table,
       shape,
-      validator
+      validator()
         .Errors(value)
         .slice(0, MAX_PROBLEMS)
         .map((error) => `${at}${error.instancePath || '/'} ${error.message}`),
     );
   return {
     one(value) {
-      if (validator.Check(value)) return value;
+      if (validator().Check(value)) return value;
       throw corrupt(value);
     },
     all(rows) {
       if (!Array.isArray(rows)) throw new CorruptRowError(table, shape, ['the query did not answer rows']);
       return rows.map((row: unknown, index) => {
-        if (validator.Check(row)) return row;
+        if (validator().Check(row)) return row;
         throw corrupt(row, `row ${index}: `);
       });
     },
