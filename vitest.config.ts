@@ -4,6 +4,24 @@ import { defineConfig } from 'vitest/config';
 // role that may CREATE DATABASE (.ci/run starts one).
 const postgres = Boolean(process.env.TEST_POSTGRES_URL);
 
+// Tests that open no database (pure charts, unit tests over stubs, templates, the architecture):
+// they run once, in the SQLite project; on PostgreSQL they would only repeat themselves.
+const withoutDatabase = [
+  'test/architecture.test.ts',
+  'test/config.test.ts',
+  'test/machines/**',
+  'test/apps/{app-cache,redirect-uri}.test.ts',
+  'test/credentials/{argon2-gate,decoy-budget,password-hasher,refusal-floor,strategies}.test.ts',
+  'test/delivery/{email-sender,kept-outcomes,magic-link-email,otp-templates,sms-sender}.test.ts',
+  'test/engine/effect-check.test.ts',
+  'test/flows/totp/codes.test.ts',
+  'test/http/{client-gone,error-codes,readiness}.test.ts',
+  'test/maintenance/periodic-job.test.ts',
+  'test/secrets/**',
+  'test/storage/{database-fault,database-outage,sqlite-statements}.test.ts',
+  'test/visualizer/machine-graph.test.ts',
+];
+
 export default defineConfig({
   test: {
     allowOnly: !process.env.CI,
@@ -28,6 +46,7 @@ export default defineConfig({
               test: {
                 name: 'postgresql',
                 include: ['test/**/*.test.ts'],
+                exclude: withoutDatabase,
                 env: { KEYSTATE_TEST_ENGINE: 'postgresql' },
               },
             },
