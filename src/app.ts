@@ -21,6 +21,7 @@ import { createMachines, type Machines } from './engine/machines.js';
 import { createRunner } from './engine/runner.js';
 import { createMagicLinkService } from './flows/magic-link/use-case.js';
 import { createRefreshService } from './flows/refresh/use-case.js';
+import { refreshRoutes } from './flows/refresh/routes.js';
 import { createOtpService } from './flows/otp/use-case.js';
 import { clientAuthHook } from './http/client-auth.js';
 import { adminRoutes } from './http/routes/admin.js';
@@ -121,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const users = createUserService({ storage, clock, runner, passwords });
   const otp = createOtpService({ ...postLoginDeps, storage, clock, runner, otp: machines.otp, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const refresh = createRefreshService({ runner, hasher, families });
-  const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, families, tokens, refresh, limiter, limits });
+  const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, families, tokens, limiter, limits });
 
   await app.register(healthRoutes, { ping: () => storage.ping(), outage: databaseOutage });
   // Redis, when the rate limits live there: a server that cannot count refuses the limited routes.
@@ -144,6 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(userRoutes, { users });
     await scope.register(otpRoutes, { otp });
     await scope.register(sessionRoutes, { sessions: sessionRequests });
+    await scope.register(refreshRoutes, { refresh });
     // Refused logins answer no sooner than LOGIN_REFUSAL_FLOOR_MS: their timing tells nobody apart.
     const floor = refusalFloor(config.loginRefusalFloorMs);
     await scope.register(totpLoginRoutes, {

@@ -4,7 +4,8 @@ import type { SessionRequests } from './use-case.js';
 import { callerOf } from '../../http/client-auth.js';
 import { authenticateFields, authenticateOptions, clientSecurity, closed, MessageBody, TokenResponse } from '../../http/schemas/common.js';
 
-// Silent authentication, refresh, logout, and a user's sessions (mosaic-backend-api.md §2.5–2.9).
+// Silent authentication, logout, and a user's sessions (mosaic-backend-api.md §2.5, §2.7–2.9;
+// refresh, §2.6, is the refresh flow's: ../refresh/routes.ts).
 
 const SessionId = Type.String({ minLength: 1, maxLength: 256 });
 const UserParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -26,23 +27,6 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionRequest
       const { resource, claims } = authenticateOptions(body);
       return sessions.silentAuthenticate(callerOf(request), { sessionId: body.session_id, resource, claims });
     },
-  );
-
-  app.post(
-    '/cis/v1/auth/token/refresh',
-    {
-      schema: {
-        summary: 'Exchange a refresh token for new tokens (rotation; the session is not touched)',
-        tags: ['sessions'],
-        security: clientSecurity,
-        body: Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 512 }) }, closed),
-        response: {
-          200: Type.Object({ access_token: Type.String(), id_token: Type.String(), refresh_token: Type.String(), token_type: Type.Literal('Bearer'), expires_in: Type.Number() }),
-          '4xx': MessageBody,
-        },
-      },
-    },
-    async (request) => sessions.refresh(callerOf(request), request.body.refresh_token),
   );
 
   app.post(

@@ -4,7 +4,6 @@ import type { Runner } from '../../engine/runner.js';
 import { AuthError } from '../../errors.js';
 import { type PreparedTokens, signTokens, type TokenResponse } from './token-results.js';
 import type { RateLimiter } from '../../limits/rate-limiter.js';
-import type { RefreshService } from '../refresh/use-case.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { findSessionWithUser, listOpenSessions, rehashSessionId } from '../../repositories/session-repository.js';
 import { ensureAssociated, findUserForApp, type UserRecord } from '../../repositories/user-repository.js';
@@ -32,11 +31,9 @@ interface SessionListItem {
 }
 
 type SilentAuthResponse = TokenResponse & { readonly step_up_required: boolean };
-type RefreshResponse = Omit<TokenResponse, 'session_id'>;
 
 export interface SessionRequests {
   silentAuthenticate(caller: AppRecord, request: { sessionId: string; resource: string | null; claims: ClaimsRequest | null }): Promise<SilentAuthResponse>;
-  refresh(caller: AppRecord, refreshToken: string): Promise<RefreshResponse>;
   logout(caller: AppRecord, sessionId: string): Promise<void>;
   list(caller: AppRecord, userId: string): Promise<SessionListItem[]>;
   revokeAll(caller: AppRecord, userId: string): Promise<void>;
@@ -49,7 +46,6 @@ export interface SessionRequestsDeps {
   readonly sessions: Sessions;
   readonly families: RefreshFamilies;
   readonly tokens: TokenService;
-  readonly refresh: RefreshService;
   readonly limiter: RateLimiter;
   readonly limits: Config['rateLimits'];
 }
@@ -99,8 +95,6 @@ export function createSessionRequests(deps: SessionRequestsDeps): SessionRequest
       if (silent.ready === null) throw new AuthError('SESSION_NOT_FOUND');
       return { ...(await signTokens(deps.tokens, silent.ready)), step_up_required: silent.step.context.stepUpRequired };
     },
-
-    refresh: (app, token) => deps.refresh.refresh(app, token),
 
     async logout(app, sessionId) {
       const step = await runner.transaction(async (steps) => {
