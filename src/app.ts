@@ -9,6 +9,7 @@ import { createDecoyBudget } from './credentials/decoy-budget.js';
 import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
 import { createPasswordLogin } from './flows/password/use-case.js';
 import { createPasswordService } from './flows/password/enrolment.js';
+import { passwordInformation } from './flows/password/information.js';
 import { refusalFloor } from './credentials/refusal-floor.js';
 import { createTotpLogin } from './flows/totp/use-case.js';
 import { createTotpService } from './flows/totp/enrolment.js';
@@ -112,14 +113,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { families, sessions } = machines;
   // What every factor's use case hands its verdict to (src/flows/session/post-login.ts).
   const postLoginDeps = { hasher, tokens, sessions, families };
-  app.decorate('deliveries', createDeliveryWorker({ storage, runner, clock, otp: machines.otp, magicLink: machines.magicLink, delivery }));
+  app.decorate('deliveries', createDeliveryWorker({ storage, runner, clock, flows: machines.delivering, delivery }));
 
   const limiter = deps.limiter;
   const limits = config.rateLimits;
   const apps = createAppService({ storage, hasher, tokens, defaultTenantId: boot.defaultTenant.id, cache: boot.apps.cache });
   const magicLinks = createMagicLinkService({ ...postLoginDeps, storage, clock, runner, magicLinks: machines.magicLink, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const passwords = createPasswordService({ storage, clock, runner, passwords: machines.passwords, gate: argon2Gate });
-  const users = createUserService({ storage, clock, runner, passwords });
+  const users = createUserService({ storage, clock, runner, passwords, passwordInformation });
   const otp = createOtpService({ ...postLoginDeps, storage, clock, runner, otp: machines.otp, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const refresh = createRefreshService({ runner, hasher, families });
   const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, families, tokens, limiter, limits });
@@ -178,7 +179,7 @@ async function registerAdminFaces(app: Server, faces: AdminFaces): Promise<void>
   const { apps, keys, machines, db, config, guard } = faces;
   await app.register(adminRoutes, { apps, guard });
   await app.register(adminKeyRoutes, { keys, guard });
-  const views = createInstanceViews({ db, machines });
+  const views = createInstanceViews({ db, definitions: machines.all.map((machine) => machine.definition) });
   await app.register(adminInstanceRoutes, { views, guard });
   const graphs = new Map(machines.all.map((machine) => [machine.definition.name, machineGraph(machine.definition)] as const));
   await app.register(visualizerDataRoutes, { graphs, config, guard });

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { type Argon2Params, DEFAULT_ARGON2_PARAMS, defaultArgon2Concurrency, LIBUV_DEFAULT_THREADS } from './credentials/argon2-params.js';
+import { type Argon2Params, DEFAULT_ARGON2_PARAMS, defaultArgon2Concurrency, LIBUV_DEFAULT_THREADS } from './config-argon2.js';
 import { type RateLimit, rateLimit, type ValueReader } from './config-values.js';
 
 // The password settings of loadConfig (src/config.ts): what one Argon2id hash costs, and how much
@@ -23,7 +23,7 @@ export function readPasswordSettings(read: ValueReader, problems: string[]): { p
     problems.push(`ARGON2_CONCURRENCY: must be below UV_THREADPOOL_SIZE (${threadPool}), so token signing always finds a thread; raise UV_THREADPOOL_SIZE too`);
   }
   return {
-    // Defaults measured on a 2-vCPU machine (src/credentials/argon2-params.ts); never below
+    // Defaults measured on a 2-vCPU machine (src/config-argon2.ts); never below
     // OWASP's minimum for Argon2id (19 MiB, 2 passes).
     passwordHashing: {
       memoryKib: read.integer('ARGON2_MEMORY_KIB', DEFAULT_ARGON2_PARAMS.memoryKib, 19_456, 1_048_576),

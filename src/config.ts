@@ -1,4 +1,4 @@
-import type { Argon2Params } from './credentials/argon2-params.js';
+import type { Argon2Params } from './config-argon2.js';
 import { type MasterKeySource, masterKeySource } from './config-master-key.js';
 import { type PasswordWork, readPasswordSettings } from './config-passwords.js';
 import { type RateLimits, readListening, readRateLimits, readTimeouts, readTwilio, type Timeouts, type TwilioConfig } from './config-sections.js';

@@ -5,7 +5,6 @@ import { readCredential } from '../repositories/credential-repository.js';
 import { readFamily } from '../repositories/refresh-family-repository.js';
 import { readFlow } from '../repositories/flow-repository.js';
 import { readSession } from '../repositories/session-repository.js';
-import type { Machines } from '../engine/machines.js';
 import type { Tx } from '../storage/prisma.js';
 
 // What the operator sees of one statechart instance (GET /admin/v1/flows/{id}, /sessions/{id}, …):
@@ -85,18 +84,19 @@ export interface InstanceViews {
   recent(limit: number): Promise<RecentInstance[]>;
 }
 
-export function createInstanceViews(deps: { db: Tx; machines: Pick<Machines, 'flowDefinitions' | 'sessions' | 'families' | 'passwords' | 'totp'> }): InstanceViews {
-  const { db, machines } = deps;
-  const session = machines.sessions.definition as unknown as MachineDefinition<MachineTypes>;
-  const refreshFamily = machines.families.definition as unknown as MachineDefinition<MachineTypes>;
-  const credentials: Readonly<Record<string, MachineDefinition<MachineTypes>>> = {
-    password: machines.passwords.definition as unknown as MachineDefinition<MachineTypes>,
-    totp: machines.totp.definition as unknown as MachineDefinition<MachineTypes>,
-  };
+/** The views replay each instance through the registered definition its row names (a flow's and a
+ * credential's kind, `session`, `refresh-family`): the composition root hands them in (every
+ * machine the registry holds, src/engine/machines.ts), so the views know no flow. */
+export function createInstanceViews(deps: { db: Tx; definitions: readonly MachineDefinition<MachineTypes>[] }): InstanceViews {
+  const { db } = deps;
+  const byName = new Map(deps.definitions.map((definition) => [definition.name, definition] as const));
+  const session = byName.get('session');
+  const refreshFamily = byName.get('refresh-family');
+  if (session === undefined || refreshFamily === undefined) throw new Error('the instance views need the session and refresh-family machines');
   const views: InstanceViews = {
     async flow(id) {
       const flow = await readFlow(db, id);
-      const definition = flow === null ? undefined : machines.flowDefinitions[flow.row.kind];
+      const definition = flow === null ? undefined : byName.get(flow.row.kind);
       return flow === null || definition === undefined ? null : instanceView(definition, { ...flow, events: flow.row.events });
     },
     async session(id) {
@@ -109,7 +109,7 @@ export function createInstanceViews(deps: { db: Tx; machines: Pick<Machines, 'fl
     },
     async credential(id) {
       const found = await readCredential(db, id);
-      const definition = found === null ? undefined : credentials[found.kind];
+      const definition = found === null ? undefined : byName.get(found.kind);
       return found === null || definition === undefined ? null : instanceView(definition, found);
     },
     byKind(kind, id) {

@@ -3,7 +3,7 @@ import type { AppRecord } from '../repositories/app-repository.js';
 import { type CredentialKind, type CredentialTypes, findLiveCredential } from '../repositories/credential-repository.js';
 import { findShadow } from '../repositories/shadow-credential-repository.js';
 import type { UserRecord } from '../repositories/user-rows.js';
-import type { Shadowed } from './definitions.js';
+import type { Shadowed } from './credential-types.js';
 import { standInKey, unstoredStandIn } from './shadow-credentials.js';
 
 // What a password or authenticator login hands a machine: the user's live credential of the kind

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Argon2Params, DEFAULT_ARGON2_PARAMS } from './argon2-params.js';
+import { type Argon2Params, DEFAULT_ARGON2_PARAMS } from '../config-argon2.js';
 
 export { type Argon2Params, DEFAULT_ARGON2_PARAMS };
 

@@ -1,12 +1,10 @@
 import type { Clock } from '../clock.js';
-import type { Instance } from '../engine/definition.js';
+import type { Instance, TxSteps } from '../engine/definition.js';
 import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
-import type { MagicLinkFlows, MagicLinkTypes } from '../flows/magic-link/effects.js';
-import type { OtpFlows, OtpTypes } from '../flows/otp/effects.js';
-import { findAppById } from '../repositories/app-repository.js';
+import { type AppRecord, findAppById } from '../repositories/app-repository.js';
 import { claimDueDeliveryJobs, deleteDeliveryJob } from '../repositories/delivery-job-repository.js';
-import { findFlowById } from '../repositories/flow-repository.js';
+import { findFlowById, type FlowKind, type FlowTypes } from '../repositories/flow-repository.js';
 import type { Storage } from '../storage/prisma.js';
 import { DELIVERY_LEASE_MS, type DeliveryDeps, type KeptMessage, openMessage } from './kept-messages.js';
 import type { DeliveryOutcome } from './kept-outcomes.js';
@@ -32,9 +30,16 @@ export interface DeliveryWorker {
   drain(): Promise<void>;
 }
 
+/** What the worker tells a flow: an outcome this process holds, or that its kept message is due. */
 type WorkerEvent = DeliveryOutcome | { readonly type: 'delivery.due' };
 
-export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; clock: Clock; otp: OtpFlows; magicLink: MagicLinkFlows; delivery: DeliveryDeps }): DeliveryWorker {
+/** How a flow of one kind takes the worker's event (with its app, and for `delivery.due` the
+ * message opened), in the worker's transaction. The registry (src/engine/machines.ts) makes one
+ * per kind of flow whose machine keeps messages: the worker knows no flow (STYLE §2.2). */
+export type DeliveringFlow = (steps: TxSteps, flow: Instance<FlowTypes>, event: WorkerEvent, request: { readonly app: AppRecord; readonly kept?: KeptMessage }) => Promise<unknown>;
+
+/** `flows`: the flows the worker serves, by the kind their rows name. */
+export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; clock: Clock; flows: Readonly<Record<FlowKind, DeliveringFlow>>; delivery: DeliveryDeps }): DeliveryWorker {
   const { storage, runner, clock, delivery } = deps;
 
   /** One event to the flow of a message, in a transaction of its own. */
@@ -47,8 +52,7 @@ export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; c
       if (app === null) return deleteDeliveryJob(steps.tx, flowId);
       const request = kept === null ? { app } : { app, kept };
       // The row says which machine the flow is an instance of.
-      if (flow.row.kind === 'otp') await steps.send(deps.otp, flow as Instance<OtpTypes>, event, request);
-      else await steps.send(deps.magicLink, flow as Instance<MagicLinkTypes>, event, request);
+      await deps.flows[flow.row.kind](steps, flow, event, request);
     });
   }
 

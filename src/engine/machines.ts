@@ -1,18 +1,24 @@
 import type { Config } from '../config.js';
 import { createPasswordCredentials, type PasswordCredentials } from '../flows/password/effects.js';
+import type { PasswordTypes } from '../flows/password/definition.js';
+import { createPasswordStandIn } from '../flows/password/stand-in.js';
 import type { DecoyBudget } from '../credentials/decoy-budget.js';
 import type { PasswordHasher } from '../credentials/password-hasher.js';
-import { createShadowCredentials, type ShadowCredentials } from '../credentials/shadow-credentials.js';
+import type { Shadowed } from '../credentials/credential-types.js';
 import { createTotpCredentials, type TotpCredentials } from '../flows/totp/effects.js';
-import { createMagicLinkFlows, type MagicLinkFlows } from '../flows/magic-link/effects.js';
-import { createOtpFlows, type OtpFlows } from '../flows/otp/effects.js';
+import type { TotpTypes } from '../flows/totp/definition.js';
+import { createTotpStandIn } from '../flows/totp/stand-in.js';
+import { createMagicLinkFlows, type MagicLinkFlows, type MagicLinkTypes } from '../flows/magic-link/effects.js';
+import { createOtpFlows, type OtpFlows, type OtpTypes } from '../flows/otp/effects.js';
+import type { DeliveringFlow } from '../delivery/delivery-worker.js';
+import type { FlowKind } from '../repositories/flow-repository.js';
 import type { DeliveryDeps } from '../delivery/kept-messages.js';
 import { createRefreshFamilies, type RefreshFamilies } from '../flows/refresh/effects.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Provider } from '../storage/migrate.js';
 import { createSessions, type Sessions } from '../flows/session/effects.js';
 import type { TokenService } from '../tokens/token-service.js';
-import type { MachineDefinition, MachineTypes, RegisteredMachine } from './definition.js';
+import type { Instance, MachineTypes, RegisteredMachine } from './definition.js';
 import { assertRegistrations } from './effect-check.js';
 
 // Every machine the server runs, registered with the runner: its definition, the store of its
@@ -26,10 +32,12 @@ export interface Machines {
   readonly magicLink: MagicLinkFlows;
   readonly totp: TotpCredentials;
   readonly passwords: PasswordCredentials;
-  /** The same credential machines, answering logins that name no credential (stand-ins). */
-  readonly standIns: ShadowCredentials;
-  /** The flows by kind (the `kind` column of a flow row). */
-  readonly flowDefinitions: Readonly<Record<string, MachineDefinition<MachineTypes>>>;
+  /** The same credential machines, answering logins that name no credential (stand-ins:
+   * src/credentials/shadow-credentials.ts). */
+  readonly standIns: { readonly password: RegisteredMachine<Shadowed<PasswordTypes>>; readonly totp: RegisteredMachine<Shadowed<TotpTypes>> };
+  /** The flows whose machines keep messages, by kind (a flow row's `kind`): the delivery worker
+   * hands each its messages that are due and the outcomes it holds (src/delivery/delivery-worker.ts). */
+  readonly delivering: Readonly<Record<FlowKind, DeliveringFlow>>;
   readonly all: readonly RegisteredMachine<MachineTypes>[];
 }
 
@@ -52,7 +60,7 @@ export function createMachines(deps: {
   const magicLink = createMagicLinkFlows({ config, hasher, delivery, provider });
   const totp = createTotpCredentials({ sealer: delivery.sealer, hasher, provider });
   const passwords = createPasswordCredentials({ passwords: deps.passwordHasher, provider });
-  const standIns = createShadowCredentials({ decoys: deps.decoys, hasher, sealer: delivery.sealer, provider: deps.provider });
+  const standIns = { password: createPasswordStandIn({ decoys: deps.decoys, provider }), totp: createTotpStandIn({ hasher, sealer: delivery.sealer, provider }) };
   const all = [families, sessions, otp, magicLink, totp, passwords].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
   // Stand-ins run machines of `all` under other registrations: checked alike, drawn once.
   assertRegistrations([...all, ...[standIns.password, standIns.totp].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>)]);
@@ -64,7 +72,10 @@ export function createMachines(deps: {
     totp,
     passwords,
     standIns,
-    flowDefinitions: { otp: otp.definition, 'magic-link': magicLink.definition } as unknown as Readonly<Record<string, MachineDefinition<MachineTypes>>>,
+    delivering: {
+      otp: (steps, flow, event, request) => steps.send(otp, flow as Instance<OtpTypes>, event, request),
+      'magic-link': (steps, flow, event, request) => steps.send(magicLink, flow as Instance<MagicLinkTypes>, event, request),
+    },
     all,
   };
 }

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { type LoginPreferences, LoginPreferencesSchema } from '../apps/login-preferences.js';
+import { type LoginPreferences, LoginPreferencesSchema } from '../model/login-preferences.js';
 import type { Tx } from '../storage/prisma.js';
 import { toJson } from './json.js';
 import { reader } from './row-reader.js';
@@ -19,7 +19,7 @@ export interface AppRecord {
   readonly loginPreferences: LoginPreferences;
 }
 
-// The shape is the admin API's validated schema (src/apps/login-preferences.ts).
+// The shape is the admin API's validated schema (src/model/login-preferences.ts).
 export type { LoginPreferences };
 
 type AppRow = {

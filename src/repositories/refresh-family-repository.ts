@@ -3,7 +3,7 @@ import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engi
 import type { Provider } from '../storage/migrate.js';
 import { empty, join, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
-import type { UserGrant } from '../tokens/token-service.js';
+import type { UserGrant } from '../model/claims.js';
 import { appendFamilyLog, readFamilyLog } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
 import { Column, InstanceColumns, LoggedEvents, machineContext, reader } from './row-reader.js';
@@ -46,7 +46,7 @@ export interface RefreshFamilyTypes extends MachineTypes {
 
 const ClaimOption = Type.Union([Type.Null(), Type.Object({ fields: Type.Optional(Type.Array(Type.String())) })]);
 const ClaimsForTarget = Type.Optional(Type.Record(Type.String(), ClaimOption));
-/** The grant a family keeps (token-service.ts UserGrant). */
+/** The grant a family keeps (src/model/claims.ts UserGrant). */
 const UserGrantShape = Type.Object({
   methods: Type.Array(Type.String()),
   authTime: Type.Number(),

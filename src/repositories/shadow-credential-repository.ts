@@ -32,7 +32,7 @@ export interface ShadowRow {
   readonly stored: boolean;
 }
 
-/** The store's part of a stand-in's machine types (src/credentials/definitions.ts `Shadowed`). */
+/** The store's part of a stand-in's machine types (src/credentials/credential-types.ts `Shadowed`). */
 export interface ShadowTypes {
   readonly row: ShadowRow;
   /** Never started (see above). */

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { sql } from '../storage/sql.js';
-import type { UserClaimsSource } from '../tokens/claims.js';
+import type { UserClaimsSource } from '../model/claims.js';
 import { Column } from './row-reader.js';
 
 // A user as the app sees it: the tenant-level identity (table "user", alias u) and the app-level

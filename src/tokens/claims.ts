@@ -1,31 +1,7 @@
 import { fieldOf } from '../fields.js';
+import type { ClaimOption, UserClaimsSource } from '../model/claims.js';
 // Which claims go into a user's ID and access tokens (mosaic-backend-api.md §4.1, §4.2).
 // Defaults are always present; everything else only when the app asks through `claims`.
-
-/** `{ id_token: { email: null, custom_data: { fields: ['a'] } }, access_token: {…} }` */
-export interface ClaimsRequest {
-  readonly id_token?: Readonly<Record<string, ClaimOption>>;
-  readonly access_token?: Readonly<Record<string, ClaimOption>>;
-  readonly userinfo?: Readonly<Record<string, ClaimOption>>;
-}
-export type ClaimOption = null | { readonly fields?: readonly string[]; readonly [key: string]: unknown };
-
-/** The user facts a token may disclose. */
-export interface UserClaimsSource {
-  readonly id: string;
-  readonly email: string | null;
-  readonly emailVerified: boolean;
-  readonly phoneNumber: string | null;
-  readonly phoneVerified: boolean;
-  readonly username: string | null;
-  readonly profile: Readonly<Record<string, unknown>>;
-  readonly customData: Readonly<Record<string, unknown>> | null;
-  readonly customAppData: Readonly<Record<string, unknown>> | null;
-  readonly externalAccountId: string | null;
-  readonly externalUserId: string | null;
-  readonly createdAt: number;
-  readonly lastAuthAt: number | null;
-}
 
 type Resolver = (user: UserClaimsSource, option: ClaimOption) => unknown;
 

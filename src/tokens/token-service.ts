@@ -3,7 +3,8 @@ import type { JWTPayload } from 'jose';
 import type { Clock } from '../clock.js';
 import { toSeconds } from '../clock.js';
 import { AuthError } from '../errors.js';
-import { amrOf, type ClaimsRequest, requestedClaims, type UserClaimsSource } from './claims.js';
+import { amrOf, requestedClaims } from './claims.js';
+import type { UserClaimsSource, UserGrant } from '../model/claims.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { oldestKey } from '../fields.js';
 import { createJwtCodec } from './jwt-codec.js';
@@ -47,17 +48,6 @@ interface ClientPrincipal {
 
 /** Client tokens kept verified, at most (each is checked again once it leaves). */
 const VERIFIED_CLIENT_TOKENS = 5000;
-
-/** Everything a user token set is minted from; stored with refresh tokens so refreshes keep it. */
-export interface UserGrant {
-  readonly methods: readonly string[];
-  /** ms since epoch of the latest interactive authentication. */
-  readonly authTime: number;
-  readonly resource: string | null;
-  readonly claims: ClaimsRequest | null;
-  /** Transaction details the user approved with this authentication (OTP `approval_data`). */
-  readonly approvalData?: Readonly<Record<string, string | number | boolean>> | null;
-}
 
 interface UserTokens {
   readonly accessToken: string;

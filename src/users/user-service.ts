@@ -1,6 +1,4 @@
 import type { Clock } from '../clock.js';
-import { userViewFor } from '../flows/password/information.js';
-import type { NewPassword, PasswordService } from '../flows/password/enrolment.js';
 import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
 import { associateUser, findTenantUsersByIdentity, findUserForApp, insertUser, type IdentifierType, type UserRecord } from '../repositories/user-repository.js';
@@ -9,7 +7,8 @@ import type { Storage } from '../storage/prisma.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { normalizeEmail, normalizeIdentifier, normalizePhoneNumber } from './identifiers.js';
 import { userConflict } from './user-conflict.js';
-import type { UserView } from './user-view.js';
+import type { FirstPassword, NewPassword, PasswordInformationOf } from './user-password.js';
+import { toUserView, type UserView } from './user-view.js';
 
 // POST /cis/v1/users and the four lookups (mosaic-backend-api.md §2.12). Users are tenant-level;
 // an app sees only users associated with it. Creating a user that already exists in the tenant
@@ -34,7 +33,15 @@ export interface UserService {
   lookup(caller: AppRecord, type: IdentifierType, value: string): Promise<UserView>;
 }
 
-export function createUserService(deps: { storage: Storage; clock: Clock; runner: Runner; passwords: PasswordService }): UserService {
+export function createUserService<Prepared>(deps: {
+  storage: Storage;
+  clock: Clock;
+  runner: Runner;
+  /** The password flow's: a first password set with the user (src/flows/password/enrolment.ts). */
+  passwords: FirstPassword<Prepared>;
+  /** The password flow's: `password_information` (src/flows/password/information.ts). */
+  passwordInformation: PasswordInformationOf;
+}): UserService {
   const { db } = deps.storage;
 
   const lookupRecord = async (caller: AppRecord, type: IdentifierType, value: string): Promise<UserRecord | null> => {
@@ -42,7 +49,7 @@ export function createUserService(deps: { storage: Storage; clock: Clock; runner
     return normalized === null ? null : findUserForApp(db, caller.id, caller.tenantId, type, normalized);
   };
 
-  const viewOf = (caller: AppRecord, user: UserRecord): Promise<UserView> => userViewFor(db, caller, user, deps.clock.now());
+  const viewOf = async (caller: AppRecord, user: UserRecord): Promise<UserView> => toUserView(user, await deps.passwordInformation(db, caller, user.id, deps.clock.now()));
 
   return {
     async create(caller, request) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PasswordTypes, passwordDefinition, type TotpTypes, totpDefinition } from '../../src/credentials/definitions.js';
+import { type PasswordTypes, passwordDefinition } from '../../src/flows/password/definition.js';
+import { type TotpTypes, totpDefinition } from '../../src/flows/totp/definition.js';
 import type { RegisteredMachine } from '../../src/engine/definition.js';
 import { createRunner } from '../../src/engine/runner.js';
 import { credentialStore, findLiveCredential } from '../../src/repositories/credential-repository.js';

@@ -1,6 +1,7 @@
 import { instanceView } from '../../src/admin/instance-views.js';
 import type { MachineDefinition, MachineTypes } from '../../src/engine/definition.js';
-import { passwordDefinition, totpDefinition } from '../../src/credentials/definitions.js';
+import { passwordDefinition } from '../../src/flows/password/definition.js';
+import { totpDefinition } from '../../src/flows/totp/definition.js';
 import { magicLinkDefinition } from '../../src/flows/magic-link/effects.js';
 import { otpDefinition } from '../../src/flows/otp/effects.js';
 import { refreshFamilyDefinition } from '../../src/flows/refresh/effects.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { instanceView } from '../../src/admin/instance-views.js';
-import { totpDefinition } from '../../src/credentials/definitions.js';
+import { totpDefinition } from '../../src/flows/totp/definition.js';
 import { readCredential } from '../../src/repositories/credential-repository.js';
 import { fromJson } from '../helpers/stored-json.js';
 import { jsonValue, timeValue } from '../../src/repositories/sql-values.js';

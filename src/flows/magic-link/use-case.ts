@@ -12,7 +12,7 @@ import { findAppUser, findUserForApp, type IdentifierType } from '../../reposito
 import { newId } from '../../secrets/random.js';
 import { sessionForFactor } from '../session/named-session.js';
 import type { Storage } from '../../storage/prisma.js';
-import type { ClaimsRequest } from '../../tokens/claims.js';
+import type { ClaimsRequest } from '../../model/claims.js';
 import { normalizeIdentifier } from '../../users/identifiers.js';
 import { signTokens, type TokenResponse } from '../session/token-results.js';
 import { postLogin, type PostLoginDeps } from '../session/post-login.js';

@@ -1,5 +1,5 @@
 import type { OtpChannel } from '../../../machines/index.js';
-import { type LoginPreferences, OTP_RANGES } from '../../apps/login-preferences.js';
+import { type LoginPreferences, OTP_RANGES } from '../../model/login-preferences.js';
 
 // An app's passcode settings (Mosaic login preferences §5.2: `sms` and `email_otp`, and our
 // `direct_otp`), with the contract's defaults (keystate-server.md §5 item 5). The admin API refuses

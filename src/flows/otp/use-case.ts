@@ -12,7 +12,7 @@ import type { IdentifierType } from '../../repositories/user-repository.js';
 import { newId } from '../../secrets/random.js';
 import { sessionForFactor } from '../session/named-session.js';
 import type { Storage } from '../../storage/prisma.js';
-import type { ClaimsRequest } from '../../tokens/claims.js';
+import type { ClaimsRequest } from '../../model/claims.js';
 import { findLoginUser } from '../../users/login-user.js';
 import { signTokens, type TokenResponse } from '../session/token-results.js';
 import { postLogin, type PostLoginDeps } from '../session/post-login.js';

@@ -2,7 +2,7 @@ import type { EffectHandler, RegisteredMachine } from '../../engine/definition.j
 import { recordAuthenticationHandler } from '../session/post-login.js';
 import { credentialStore } from '../../repositories/credential-repository.js';
 import type { Provider } from '../../storage/database-url.js';
-import { type PasswordTypes, passwordDefinition } from '../../credentials/definitions.js';
+import { type PasswordTypes, passwordDefinition } from './definition.js';
 import type { PasswordHasher } from '../../credentials/password-hasher.js';
 import { type PasswordStrategy, passwordStrategy } from './strategy.js';
 

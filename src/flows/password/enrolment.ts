@@ -1,5 +1,4 @@
 import type { Clock } from '../../clock.js';
-import type { TxSteps } from '../../engine/definition.js';
 import type { Runner } from '../../engine/runner.js';
 import { AuthError } from '../../errors.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
@@ -8,9 +7,10 @@ import { findUserForApp, setAppUsername, type UserRecord } from '../../repositor
 import { newId } from '../../secrets/random.js';
 import type { Storage } from '../../storage/prisma.js';
 import { userConflict } from '../../users/user-conflict.js';
+import type { FirstPassword, NewPassword } from '../../users/user-password.js';
 import type { UserView } from '../../users/user-view.js';
 import type { Argon2Gate } from '../../credentials/argon2-gate.js';
-import type { PasswordTypes } from '../../credentials/definitions.js';
+import type { PasswordTypes } from './definition.js';
 import { claimingLiveSlot } from '../../credentials/live-slot.js';
 import type { PasswordCredentials } from './effects.js';
 import { userViewFor } from './information.js';
@@ -23,17 +23,10 @@ import { passwordProblems } from './policy.js';
 // credential is started (or told `password.replace`) in one transaction with whatever else the
 // request writes.
 
-export interface NewPassword {
-  readonly password: string;
-  /** Temporary: good only for being replaced (Mosaic's `force_replace`, true unless given). */
-  readonly forceReplace: boolean;
-}
-
-export interface PasswordService {
-  /** The checked and hashed password, ready for `enroll` (400 with Mosaic's messages if it breaks the app's rules). */
-  prepare(app: AppRecord, request: NewPassword & { readonly enforceComplexity: boolean }, identity: { readonly username: string | null; readonly email: string | null }): Promise<PreparedPassword>;
-  /** Starts the user's password credential for the app in the caller's transaction. */
-  enroll(steps: TxSteps, app: AppRecord, userId: string, prepared: PreparedPassword): Promise<void>;
+/** `prepare`: the checked and hashed password, ready for `enroll` (400 with Mosaic's messages if it
+ * breaks the app's rules); `enroll`: starts the user's password credential for the app in the
+ * caller's transaction (also what creating a user with `credentials` needs: src/users/user-password.ts). */
+export interface PasswordService extends FirstPassword<PreparedPassword> {
   /** POST …/password: 409 when the user has one for the app. */
   set(app: AppRecord, userId: string, request: NewPassword & { readonly username: string | null; readonly enforceComplexity: boolean }): Promise<UserView>;
   /** PUT …/password: replaces the password (sets it when there is none); clears failures and lockout. */

@@ -3,7 +3,7 @@ import type { AppRecord } from '../../repositories/app-repository.js';
 import type { UserRecord } from '../../repositories/user-repository.js';
 import { newId, newSecret } from '../../secrets/random.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import type { UserGrant } from '../../tokens/token-service.js';
+import type { UserGrant } from '../../model/claims.js';
 import { REFRESH_FAMILY_TTL_MS, type RefreshFamilies } from './effects.js';
 
 // A new refresh-token family, started by a login or a silent authentication (a runner step the

@@ -9,13 +9,13 @@ import { findSessionWithUser, listOpenSessions, rehashSessionId } from '../../re
 import { ensureAssociated, findUserForApp, type UserRecord } from '../../repositories/user-repository.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { Storage } from '../../storage/prisma.js';
-import type { ClaimsRequest } from '../../tokens/claims.js';
+import type { ClaimsRequest, UserGrant } from '../../model/claims.js';
 import { loadSession } from './named-session.js';
 import type { SessionMachineTypes, Sessions } from './effects.js';
 import type { Step, TxSteps } from '../../engine/definition.js';
 import type { RefreshFamilies } from '../refresh/effects.js';
 import { mintRefreshFamily } from '../refresh/mint.js';
-import type { TokenService, UserGrant } from '../../tokens/token-service.js';
+import type { TokenService } from '../../tokens/token-service.js';
 
 // Silent authentication (SSO), logout, and listing/revoking a user's sessions (mosaic-backend-api.md
 // §2.5–2.9): each loads the session(s) it names and hands the event to the session machine, which

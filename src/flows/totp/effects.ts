@@ -4,7 +4,7 @@ import { credentialStore } from '../../repositories/credential-repository.js';
 import type { Sealer } from '../../secrets/sealer.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { Provider } from '../../storage/database-url.js';
-import { type TotpTypes, totpDefinition } from '../../credentials/definitions.js';
+import { type TotpTypes, totpDefinition } from './definition.js';
 import { judgeMiss } from './repeated-miss.js';
 import { storedTotpParams, type TotpStrategy, totpStrategy } from './strategy.js';
 import { totpStep } from './codes.js';

@@ -11,7 +11,7 @@ import type { Sessions } from '../session/effects.js';
 import { tokenSession } from '../session/token-session.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { UserPrincipal } from '../../tokens/token-service.js';
-import type { TotpTypes } from '../../credentials/definitions.js';
+import type { TotpTypes } from './definition.js';
 import { totpRegistration } from './policy.js';
 import { claimingLiveSlot } from '../../credentials/live-slot.js';
 import type { TotpCredentials } from './effects.js';

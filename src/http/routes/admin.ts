@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppService } from '../../apps/app-service.js';
-import { LoginPreferencesSchema } from '../../apps/login-preferences.js';
+import { LoginPreferencesSchema } from '../../model/login-preferences.js';
 import { redirectUriProblem } from '../../apps/redirect-uri.js';
 import { AuthError } from '../../errors.js';
 import { AnyObject, closed, MessageBody } from '../schemas/common.js';

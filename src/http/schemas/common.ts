@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { ClaimsRequest as ClaimsRequestShape } from '../../tokens/claims.js';
+import type { ClaimsRequest as ClaimsRequestShape } from '../../model/claims.js';
 
 // Request fragments shared by several endpoints (mosaic-backend-api.md §1.5). Objects are closed
 // (`additionalProperties: false`): an unknown field is a 400, never silently ignored.

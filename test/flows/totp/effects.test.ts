@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TotpTypes } from '../../../src/credentials/definitions.js';
+import type { TotpTypes } from '../../../src/flows/totp/definition.js';
 import { createTotpCredentials, totpSeedAad } from '../../../src/flows/totp/effects.js';
 import { newTotpSeed, totpCode, type TotpParams, totpStep } from '../../../src/flows/totp/codes.js';
 import type { RegisteredMachine } from '../../../src/engine/definition.js';

@@ -1,5 +1,6 @@
-// Argon2id's cost parameters, apart from the binding: configuration reads the defaults without
-// loading the native module.
+// Argon2id's cost parameters and their defaults, with the configuration that reads them (defaults
+// live with the config, STYLE §2.6; a ground-floor module, so config needs nothing of the
+// credentials), apart from the binding: reading them never loads the native module.
 
 export interface Argon2Params {
   /** KiB of memory per hash. */

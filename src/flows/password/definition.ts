@@ -1,0 +1,51 @@
+import { passwordAnswers, type PasswordState } from '../../../machines/password.answers.js';
+import { PASSWORD_EFFECTS, type PasswordContext, type PasswordEffects, type PasswordEvent, type PasswordInput, passwordMachine } from '../../../machines/password.machine.js';
+import type { CredentialRequest } from '../../credentials/credential-types.js';
+import type { MachineDefinition } from '../../engine/definition.js';
+import type { CredentialTypes } from '../../repositories/credential-repository.js';
+import type { AuthenticationRequest, LoginVerdict } from '../session/post-login.js';
+
+// The password machine as the runner sees it: its types, version and log policy. Never a secret in
+// a logged field: the password travels with the request, to the effect that compares it; the
+// events carry verdicts.
+
+/** The hash a password step stores: made before the step began (a new password), or by the
+ * comparison (the same password under new parameters); never under a transaction. */
+interface PasswordHashing {
+  readonly hash?: string;
+}
+
+/** What comparing a password returns for the login's next step (taken in a new transaction by the
+ * use case): the verdict event, and the password hashed anew when the stored hash wants it. */
+interface PasswordComparison {
+  readonly event:
+    | { readonly type: 'password.matched'; readonly generation: number; readonly attempt: number; readonly rehash: boolean }
+    | { readonly type: 'password.mismatched'; readonly generation: number; readonly attempt: number };
+  readonly rehashed: string | null;
+}
+
+export interface PasswordTypes extends CredentialTypes {
+  readonly input: PasswordInput;
+  readonly context: PasswordContext;
+  readonly event: PasswordEvent;
+  readonly effects: PasswordEffects;
+  readonly state: PasswordState;
+  readonly request: CredentialRequest<AuthenticationRequest> & { readonly hashing: PasswordHashing };
+  readonly outputs: { readonly comparePassword: PasswordComparison; readonly recordAuthentication: LoginVerdict };
+}
+
+export const passwordDefinition: MachineDefinition<PasswordTypes> = {
+  name: 'password',
+  machine: passwordMachine,
+  // 2 (issue 16): the resource asked for and the app's allow-list are judged by the machine
+  // (`resourceRefused` states); version 1 instances are carried over by a migration (states only added).
+  version: 2,
+  effects: PASSWORD_EFFECTS,
+  logged: {
+    'password.submit': ['session', 'policy', 'resource', 'allowedResources'],
+    'password.matched': ['generation', 'attempt', 'rehash'],
+    'password.mismatched': ['generation', 'attempt'],
+    'password.replace': ['temporary'],
+  },
+  answers: passwordAnswers,
+};
