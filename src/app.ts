@@ -90,36 +90,6 @@ interface AdminFaces {
   readonly guard: ReturnType<typeof adminGuard>;
 }
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, storage, clock, boot } = deps;
-  const app = await createServer(deps, (log) => createDatabaseOutage({ clock, log, nextChangeCommitted: () => storage.nextChangeCommitted() }));
-  const { databaseOutage } = app;
-  const services = createServices(deps, app.log);
-  const { tokens, runner, delivery, machines, apps, magicLinks } = services;
-  app.decorate('deliveries', createDeliveryWorker({ storage, runner, clock, otp: machines.otp, magicLink: machines.magicLink, delivery }));
-
-  const limiter = deps.limiter;
-  const limits = config.rateLimits;
-  await app.register(healthRoutes, { ping: () => storage.ping(), outage: databaseOutage });
-  // Redis, when the rate limits live there: a server that cannot count refuses the limited routes.
-  const redisProbe = deps.limiter.shared ? [{ name: 'redis', check: () => deps.limiter.ping() }] : [];
-  await app.register(readinessRoutes, { probes: [databaseProbe(() => storage.probeWrite(), databaseOutage), ...redisProbe] });
-  await app.register(oidcRoutes, { apps, tokens, config, limiter });
-  await app.register(linkRedirectRoutes, { magicLinks });
-  await registerAdminFaces(app, { apps, keys: boot.keys, machines, db: storage.db, config, guard: adminGuard({ adminToken: config.adminToken, limiter, limit: limits.adminAuth }) });
-  // Registering an authenticator app takes the user's own access token instead.
-  const loadApp = (appId: string) => boot.apps.cache.get(appId, (id) => findAppById(storage.db, id));
-  const totp = createTotpService({ storage, clock, runner, totp: machines.totp, sessions: machines.sessions, loadApp, overrideWithinMs: config.totpOverrideWindowMs });
-  await app.register(totpRoutes, { totp, verifyUser: (token) => tokens.verifyUserAccessToken(token) });
-  await app.register(clientRoutes, { deps, services, totp });
-  if (config.nodeEnv !== 'production') {
-    const outbox = createOutbox({ db: storage.db, clock, sealer: boot.sealer });
-    await app.register(outboxRoutes, { listOutbox: (filter) => outbox.list(filter) });
-  }
-  // The TypeBox provider only types the routes: callers see a plain instance (the same object).
-  return app.withTypeProvider<FastifyTypeProviderDefault>();
-}
-
 /** The services the routes call, wired from the deps (no route registered here). */
 function createServices(deps: AppDeps, log: FastifyBaseLogger) {
   const { config, storage, clock, boot } = deps;
@@ -152,6 +122,36 @@ function createServices(deps: AppDeps, log: FastifyBaseLogger) {
 }
 
 type Services = ReturnType<typeof createServices>;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, storage, clock, boot } = deps;
+  const app = await createServer(deps, (log) => createDatabaseOutage({ clock, log, nextChangeCommitted: () => storage.nextChangeCommitted() }));
+  const { databaseOutage } = app;
+  const services = createServices(deps, app.log);
+  const { tokens, runner, delivery, machines, apps, magicLinks } = services;
+  app.decorate('deliveries', createDeliveryWorker({ storage, runner, clock, otp: machines.otp, magicLink: machines.magicLink, delivery }));
+
+  const limiter = deps.limiter;
+  const limits = config.rateLimits;
+  await app.register(healthRoutes, { ping: () => storage.ping(), outage: databaseOutage });
+  // Redis, when the rate limits live there: a server that cannot count refuses the limited routes.
+  const redisProbe = deps.limiter.shared ? [{ name: 'redis', check: () => deps.limiter.ping() }] : [];
+  await app.register(readinessRoutes, { probes: [databaseProbe(() => storage.probeWrite(), databaseOutage), ...redisProbe] });
+  await app.register(oidcRoutes, { apps, tokens, config, limiter });
+  await app.register(linkRedirectRoutes, { magicLinks });
+  await registerAdminFaces(app, { apps, keys: boot.keys, machines, db: storage.db, config, guard: adminGuard({ adminToken: config.adminToken, limiter, limit: limits.adminAuth }) });
+  // Registering an authenticator app takes the user's own access token instead.
+  const loadApp = (appId: string) => boot.apps.cache.get(appId, (id) => findAppById(storage.db, id));
+  const totp = createTotpService({ storage, clock, runner, totp: machines.totp, sessions: machines.sessions, loadApp, overrideWithinMs: config.totpOverrideWindowMs });
+  await app.register(totpRoutes, { totp, verifyUser: (token) => tokens.verifyUserAccessToken(token) });
+  await app.register(clientRoutes, { deps, services, totp });
+  if (config.nodeEnv !== 'production') {
+    const outbox = createOutbox({ db: storage.db, clock, sealer: boot.sealer });
+    await app.register(outboxRoutes, { listOutbox: (filter) => outbox.list(filter) });
+  }
+  // The TypeBox provider only types the routes: callers see a plain instance (the same object).
+  return app.withTypeProvider<FastifyTypeProviderDefault>();
+}
 
 /** Everything else under /cis/v1 but the emailed link needs the caller's client access token. */
 async function clientRoutes(scope: FastifyInstance, options: { deps: AppDeps; services: Services; totp: TotpService }): Promise<void> {

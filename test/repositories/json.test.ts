@@ -40,15 +40,9 @@ describe('values parsed when they are read', () => {
   });
 
   it('refuses a kept message of another shape, without its content in the error', () => {
-    const error = (() => {
-      try {
-        openMessage(sealer, 'f3', seal('f3', { channel: 'sms', email: { to: 'secret@example.com' } }));
-      } catch (caught) {
-        return caught;
-      }
-    })();
-    expect(error).toBeInstanceOf(CorruptRowError);
-    expect(String(error)).not.toContain('secret@example.com');
+    const open = () => openMessage(sealer, 'f3', seal('f3', { channel: 'sms', email: { to: 'secret@example.com' } }));
+    expect(open).toThrow(CorruptRowError);
+    expect(open).not.toThrow(/secret@example\.com/);
   });
 
   it("reads a TOTP credential's params, and refuses params of another shape", () => {
