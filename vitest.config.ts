@@ -17,6 +17,7 @@ const withoutDatabase = [
   'test/flows/totp/codes.test.ts',
   'test/http/{client-gone,error-codes,readiness}.test.ts',
   'test/maintenance/periodic-job.test.ts',
+  'test/repositories/json.test.ts',
   'test/secrets/**',
   'test/storage/{database-fault,database-outage,sqlite-statements}.test.ts',
   'test/visualizer/machine-graph.test.ts',

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyTypeProviderDefault } from 'fastify';
 import { type AppService, createAppService } from './apps/app-service.js';
 import type { Bootstrapped } from './bootstrap.js';
 import type { Clock } from './clock.js';
@@ -12,7 +12,7 @@ import { createPasswordService } from './flows/password/enrolment.js';
 import { passwordInformation } from './flows/password/information.js';
 import { refusalFloor } from './credentials/refusal-floor.js';
 import { createTotpLogin } from './flows/totp/use-case.js';
-import { createTotpService } from './flows/totp/enrolment.js';
+import { createTotpService, type TotpService } from './flows/totp/enrolment.js';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/delivery-worker.js';
 import { createKeptOutcomes } from './delivery/kept-outcomes.js';
 import { createOutbox } from './delivery/outbox.js';
@@ -92,28 +92,24 @@ interface AdminFaces {
   readonly guard: ReturnType<typeof adminGuard>;
 }
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  // (the TypeBox provider only types the routes; callers see a plain instance)
+/** The services the routes call, wired from the deps (no route registered here). */
+function createServices(deps: AppDeps, log: FastifyBaseLogger) {
   const { config, storage, clock, boot } = deps;
-  const app = await createServer(deps, (log) => createDatabaseOutage({ clock, log, nextChangeCommitted: () => storage.nextChangeCommitted() }));
-  const { databaseOutage } = app;
-
   const hasher = boot.keys.hasher;
   const tokens = createTokenService({ issuer: config.issuer, clock, keys: boot.keys });
   const runner = createRunner({ storage, clock });
-  const delivery = { senders: deps.senders, sealer: boot.sealer, provider: storage.provider, log: app.log, firstAttemptMs: config.deliveryFirstAttemptMs, kept: createKeptOutcomes(app.log) };
+  const delivery = { senders: deps.senders, sealer: boot.sealer, provider: storage.provider, log, firstAttemptMs: config.deliveryFirstAttemptMs, kept: createKeptOutcomes(log) };
   // Argon2 work is bounded (issue 15): timed, so a login past its app's decoy budget can wait as long
   // as a comparison takes; gated, so it never takes the whole thread pool.
   const timing = timeComparisons(deps.passwordHasher ?? createPasswordHasher(config.passwordHashing));
   const passwordHasher = timing.hasher;
-  const argon2Gate = createArgon2Gate({ ...config.passwordWork, onShedding: passwordSheddingLog(app.log) });
+  const argon2Gate = createArgon2Gate({ ...config.passwordWork, onShedding: passwordSheddingLog(log) });
   // A stand-in's comparison (a login for nobody) spends its app's decoy budget (./credentials/decoy-budget.ts).
   const decoys = createDecoyBudget({ hasher: passwordHasher, timing, limiter: deps.limiter, limit: config.passwordWork.decoysPerApp, clock });
   const machines = createMachines({ config, hasher, passwordHasher, decoys, tokens, delivery, provider: storage.provider });
   const { families, sessions } = machines;
   // What every factor's use case hands its verdict to (src/flows/session/post-login.ts).
   const postLoginDeps = { hasher, tokens, sessions, families };
-  app.decorate('deliveries', createDeliveryWorker({ storage, runner, clock, flows: machines.delivering, delivery }));
 
   const limiter = deps.limiter;
   const limits = config.rateLimits;
@@ -124,7 +120,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const otp = createOtpService({ ...postLoginDeps, storage, clock, runner, otp: machines.otp, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const refresh = createRefreshService({ runner, hasher, families });
   const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, families, tokens, limiter, limits });
+  return { tokens, runner, delivery, argon2Gate, machines, postLoginDeps, apps, magicLinks, passwords, users, otp, refresh, sessionRequests };
+}
 
+type Services = ReturnType<typeof createServices>;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, storage, clock, boot } = deps;
+  const app = await createServer(deps, (log) => createDatabaseOutage({ clock, log, nextChangeCommitted: () => storage.nextChangeCommitted() }));
+  const { databaseOutage } = app;
+  const services = createServices(deps, app.log);
+  const { tokens, runner, delivery, machines, apps, magicLinks } = services;
+  app.decorate('deliveries', createDeliveryWorker({ storage, runner, clock, flows: machines.delivering, delivery }));
+
+  const limiter = deps.limiter;
+  const limits = config.rateLimits;
   await app.register(healthRoutes, { ping: () => storage.ping(), outage: databaseOutage });
   // Redis, when the rate limits live there: a server that cannot count refuses the limited routes.
   const redisProbe = deps.limiter.shared ? [{ name: 'redis', check: () => deps.limiter.ping() }] : [];
@@ -134,44 +144,51 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerAdminFaces(app, { apps, keys: boot.keys, machines, db: storage.db, config, guard: adminGuard({ adminToken: config.adminToken, limiter, limit: limits.adminAuth }) });
   // Registering an authenticator app takes the user's own access token instead.
   const loadApp = (appId: string) => boot.apps.cache.get(appId, (id) => findAppById(storage.db, id));
-  const totp = createTotpService({ storage, clock, runner, totp: machines.totp, sessions, loadApp, overrideWithinMs: config.totpOverrideWindowMs });
+  const totp = createTotpService({ storage, clock, runner, totp: machines.totp, sessions: machines.sessions, loadApp, overrideWithinMs: config.totpOverrideWindowMs });
   await app.register(totpRoutes, { totp, verifyUser: (token) => tokens.verifyUserAccessToken(token) });
-  // Everything else under /cis/v1 but the emailed link needs the caller's client access token.
-  await app.register(async (scope) => {
-    scope.addHook(
-      'onRequest',
-      clientAuthHook((token) => apps.authorizeCaller(token)),
-    );
-    await scope.register(magicLinkRoutes, { magicLinks });
-    await scope.register(userRoutes, { users });
-    await scope.register(otpRoutes, { otp });
-    await scope.register(sessionRoutes, { sessions: sessionRequests });
-    await scope.register(refreshRoutes, { refresh });
-    // Refused logins answer no sooner than LOGIN_REFUSAL_FLOOR_MS: their timing tells nobody apart.
-    const floor = refusalFloor(config.loginRefusalFloorMs);
-    await scope.register(totpLoginRoutes, {
-      login: createTotpLogin({ ...postLoginDeps, storage, runner, totp: machines.totp, standIns: machines.standIns.totp, clock, limiter, limits, floor }),
-      totp,
-    });
-    const passwordLogin = createPasswordLogin({
-      ...postLoginDeps,
-      storage,
-      runner,
-      passwords: machines.passwords,
-      standIns: machines.standIns.password,
-      clock,
-      limiter,
-      limits,
-      gate: argon2Gate,
-      floor,
-    });
-    await scope.register(passwordRoutes, { login: passwordLogin, passwords });
-  });
+  await app.register(clientRoutes, { deps, services, totp });
   if (config.nodeEnv !== 'production') {
     const outbox = createOutbox({ db: storage.db, clock, sealer: boot.sealer });
     await app.register(outboxRoutes, { listOutbox: (filter) => outbox.list(filter) });
   }
-  return app as unknown as FastifyInstance;
+  // The TypeBox provider only types the routes: callers see a plain instance (the same object).
+  return app.withTypeProvider<FastifyTypeProviderDefault>();
+}
+
+/** Everything else under /cis/v1 but the emailed link needs the caller's client access token. */
+async function clientRoutes(scope: FastifyInstance, options: { deps: AppDeps; services: Services; totp: TotpService }): Promise<void> {
+  const { deps, services, totp } = options;
+  const { config, storage, clock, limiter } = deps;
+  const { runner, machines, postLoginDeps, apps, argon2Gate } = services;
+  const limits = config.rateLimits;
+  scope.addHook(
+    'onRequest',
+    clientAuthHook((token) => apps.authorizeCaller(token)),
+  );
+  await scope.register(magicLinkRoutes, { magicLinks: services.magicLinks });
+  await scope.register(userRoutes, { users: services.users });
+  await scope.register(otpRoutes, { otp: services.otp });
+  await scope.register(sessionRoutes, { sessions: services.sessionRequests });
+  await scope.register(refreshRoutes, { refresh: services.refresh });
+  // Refused logins answer no sooner than LOGIN_REFUSAL_FLOOR_MS: their timing tells nobody apart.
+  const floor = refusalFloor(config.loginRefusalFloorMs);
+  await scope.register(totpLoginRoutes, {
+    login: createTotpLogin({ ...postLoginDeps, storage, runner, totp: machines.totp, standIns: machines.standIns.totp, clock, limiter, limits, floor }),
+    totp,
+  });
+  const passwordLogin = createPasswordLogin({
+    ...postLoginDeps,
+    storage,
+    runner,
+    passwords: machines.passwords,
+    standIns: machines.standIns.password,
+    clock,
+    limiter,
+    limits,
+    gate: argon2Gate,
+    floor,
+  });
+  await scope.register(passwordRoutes, { login: passwordLogin, passwords: services.passwords });
 }
 
 /** The admin API, instance views and the visualizer (its page is public: it carries no data). */

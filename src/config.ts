@@ -2,7 +2,7 @@ import type { Argon2Params } from './config-argon2.js';
 import { type MasterKeySource, masterKeySource } from './config-master-key.js';
 import { type PasswordWork, readPasswordSettings } from './config-passwords.js';
 import { type RateLimits, readListening, readRateLimits, readTimeouts, readTwilio, type Timeouts, type TwilioConfig } from './config-sections.js';
-import { deepFreeze, type Env, type RateLimit, retryDelays, valueReader } from './config-values.js';
+import { deepFreeze, type Env, type RateLimit, retryDelays, type ValueReader, valueReader } from './config-values.js';
 
 export type { MasterKeySource, RateLimit };
 
@@ -83,22 +83,9 @@ export function loadConfig(env: Env): Config {
 
   const nodeEnv = read.oneOf<NodeEnv>('NODE_ENV', 'development', NODE_ENVS);
   const { host, port, publicUrl, issuer } = readListening(read, nodeEnv, problems);
-  const databaseUrl = read.text('DATABASE_URL') ?? 'file:./data/keystate.db';
-  if (!/^(file:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
-    problems.push('DATABASE_URL: expected file:<path> (SQLite) or postgres://… / postgresql://… (PostgreSQL)');
-  }
-
-  const smtpRaw = read.text('SMTP_URL');
-  const smtpUrl = smtpRaw === undefined ? null : read.url('SMTP_URL', smtpRaw, ['smtp:', 'smtps:']);
-  const redisRaw = read.text('REDIS_URL');
-  const redisUrl = redisRaw === undefined ? null : read.url('REDIS_URL', redisRaw, ['redis:', 'rediss:']);
-
+  const { databaseUrl, smtpUrl, redisUrl } = readConnections(read, problems);
   const twilio = readTwilio(read, problems);
-  const adminToken = read.text('KEYSTATE_ADMIN_TOKEN') ?? null;
-  if (adminToken !== null && adminToken.length < 16) {
-    problems.push('KEYSTATE_ADMIN_TOKEN: must be at least 16 characters');
-  }
-  const masterKey = masterKeySource(read.text('KEYSTATE_MASTER_KEY'), read.text('KEYSTATE_MASTER_KEY_FILE'), nodeEnv === 'production', problems);
+  const { adminToken, masterKey } = readSecrets(read, nodeEnv, problems);
   const timeouts = readTimeouts(read, problems);
 
   const config: Config = {
@@ -124,17 +111,50 @@ export function loadConfig(env: Env): Config {
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     docsEnabled: read.boolean('DOCS_ENABLED', true),
     timeouts,
-    deliveryRetryDelaysMs: retryDelays(read.text('DELIVERY_RETRY_DELAYS_MS'), problems),
-    deliveryPollMs: read.integer('DELIVERY_POLL_MS', 1000, 50, 60_000),
-    // Past this a send answers 200 with its message kept; 30 s is as long as any attempt can last.
-    deliveryFirstAttemptMs: read.integer('DELIVERY_FIRST_ATTEMPT_MS', 1500, 0, 30_000),
-    retention: {
-      purgeIntervalMs: read.integer('PURGE_INTERVAL_SECONDS', 3600, 0, 7 * 86_400) * 1000,
-      auditMs: read.integer('AUDIT_RETENTION_DAYS', 30, 1, 3650) * 24 * HOUR_MS,
-      graceMs: read.integer('RETENTION_HOURS', 24, 1, 24 * 365) * HOUR_MS,
-    },
+    ...readDelivery(read, problems),
+    retention: readRetention(read),
     rateLimits: readRateLimits(read),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** The database, and the SMTP and Redis servers when set. */
+function readConnections(read: ValueReader, problems: string[]): Pick<Config, 'databaseUrl' | 'smtpUrl' | 'redisUrl'> {
+  const databaseUrl = read.text('DATABASE_URL') ?? 'file:./data/keystate.db';
+  if (!/^(file:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
+    problems.push('DATABASE_URL: expected file:<path> (SQLite) or postgres://… / postgresql://… (PostgreSQL)');
+  }
+  const smtpRaw = read.text('SMTP_URL');
+  const smtpUrl = smtpRaw === undefined ? null : read.url('SMTP_URL', smtpRaw, ['smtp:', 'smtps:']);
+  const redisRaw = read.text('REDIS_URL');
+  const redisUrl = redisRaw === undefined ? null : read.url('REDIS_URL', redisRaw, ['redis:', 'rediss:']);
+  return { databaseUrl, smtpUrl, redisUrl };
+}
+
+/** The admin token and where the master key comes from (required in production). */
+function readSecrets(read: ValueReader, nodeEnv: NodeEnv, problems: string[]): Pick<Config, 'adminToken' | 'masterKey'> {
+  const adminToken = read.text('KEYSTATE_ADMIN_TOKEN') ?? null;
+  if (adminToken !== null && adminToken.length < 16) {
+    problems.push('KEYSTATE_ADMIN_TOKEN: must be at least 16 characters');
+  }
+  const masterKey = masterKeySource(read.text('KEYSTATE_MASTER_KEY'), read.text('KEYSTATE_MASTER_KEY_FILE'), nodeEnv === 'production', problems);
+  return { adminToken, masterKey };
+}
+
+function readDelivery(read: ValueReader, problems: string[]): Pick<Config, 'deliveryRetryDelaysMs' | 'deliveryPollMs' | 'deliveryFirstAttemptMs'> {
+  return {
+    deliveryRetryDelaysMs: retryDelays(read.text('DELIVERY_RETRY_DELAYS_MS'), problems),
+    deliveryPollMs: read.integer('DELIVERY_POLL_MS', 1000, 50, 60_000),
+    // Past this a send answers 200 with its message kept; 30 s is as long as any attempt can last.
+    deliveryFirstAttemptMs: read.integer('DELIVERY_FIRST_ATTEMPT_MS', 1500, 0, 30_000),
+  };
+}
+
+function readRetention(read: ValueReader): Config['retention'] {
+  return {
+    purgeIntervalMs: read.integer('PURGE_INTERVAL_SECONDS', 3600, 0, 7 * 86_400) * 1000,
+    auditMs: read.integer('AUDIT_RETENTION_DAYS', 30, 1, 3650) * 24 * HOUR_MS,
+    graceMs: read.integer('RETENTION_HOURS', 24, 1, 24 * 365) * HOUR_MS,
+  };
 }

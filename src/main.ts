@@ -65,21 +65,23 @@ async function rotate(args: readonly string[]): Promise<void> {
   }
 }
 
-async function serve(): Promise<void> {
-  let config = loadConfig(process.env);
-  let generatedAdminToken: string | null = null;
-  if (config.adminToken === null && config.nodeEnv !== 'production') {
-    generatedAdminToken = randomBytes(24).toString('base64url');
-    config = loadConfig({ ...process.env, KEYSTATE_ADMIN_TOKEN: generatedAdminToken });
-  }
+/** The config from the environment; in development without an admin token, with one generated
+ * for this run (printed once, never logged). */
+function serveConfig(): { config: Config; generatedAdminToken: string | null } {
+  const config = loadConfig(process.env);
+  if (config.adminToken !== null || config.nodeEnv === 'production') return { config, generatedAdminToken: null };
+  const generatedAdminToken = randomBytes(24).toString('base64url');
+  return { config: loadConfig({ ...process.env, KEYSTATE_ADMIN_TOKEN: generatedAdminToken }), generatedAdminToken };
+}
 
-  const { storage, boot, generatedKeyFile } = await open(config);
-  const devApp = config.nodeEnv === 'production' ? null : await createDevAppIfEmpty(storage, boot);
-  const senders = await createSenders(config, createOutbox({ db: storage.db, clock: systemClock, sealer: boot.sealer }));
-  const limiter = await openRateLimiter(config, systemClock);
+type Opened = Awaited<ReturnType<typeof open>>;
+type Senders = Awaited<ReturnType<typeof createSenders>>;
+type Limiter = Awaited<ReturnType<typeof openRateLimiter>>;
+type App = Awaited<ReturnType<typeof buildApp>>;
 
-  const app = await buildApp({ config, storage, clock: systemClock, boot, senders, limiter });
-  const log = app.log;
+/** What the operator should know before the first request: what is missing, and what runs. */
+function logStart(log: App['log'], config: Config, opened: Opened, senders: Senders, limiter: Limiter): void {
+  const { storage, boot, generatedKeyFile } = opened;
   if (config.nodeEnv === 'production' && config.adminToken === null) log.warn('KEYSTATE_ADMIN_TOKEN is not set: the admin API answers 401 to every call');
   if (generatedKeyFile !== null)
     log.warn({ file: generatedKeyFile }, 'development: secrets at rest are sealed with a generated master key kept beside the database; set KEYSTATE_MASTER_KEY in production');
@@ -94,6 +96,12 @@ async function serve(): Promise<void> {
     { database: storage.provider, email: senders.email.kind, sms: senders.sms.kind, signing: config.tokenSigningAlg, limits: limiter.shared ? 'redis' : 'memory', kek: boot.sealer.kekId },
     'keystate starting',
   );
+}
+
+/** The key and app refreshes, the purge and the delivery worker; what stops the two jobs. */
+function startBackground(app: App, config: Config, opened: Opened) {
+  const { storage, boot } = opened;
+  const log = app.log;
   // A background run that meets a database outage is the outage's to log (once, with its end);
   // anything else is logged with its stack.
   const outage = app.databaseOutage;
@@ -110,6 +118,21 @@ async function serve(): Promise<void> {
     run: async (signal) => void (await app.deliveries.runDue(signal)),
     onError: runFailed('delivery worker run failed'),
   });
+  return { purgeJob, deliveryJob };
+}
+
+async function serve(): Promise<void> {
+  const { config, generatedAdminToken } = serveConfig();
+  const opened = await open(config);
+  const { storage, boot } = opened;
+  const devApp = config.nodeEnv === 'production' ? null : await createDevAppIfEmpty(storage, boot);
+  const senders = await createSenders(config, createOutbox({ db: storage.db, clock: systemClock, sealer: boot.sealer }));
+  const limiter = await openRateLimiter(config, systemClock);
+
+  const app = await buildApp({ config, storage, clock: systemClock, boot, senders, limiter });
+  const log = app.log;
+  logStart(log, config, opened, senders, limiter);
+  const { purgeJob, deliveryJob } = startBackground(app, config, opened);
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');

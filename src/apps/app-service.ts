@@ -50,27 +50,47 @@ const view = (app: AppRecord): AppView => ({
   login_preferences: app.loginPreferences,
 });
 
+type Db = Storage['db'];
+
+/** An admin change: written with a bump of the apps' revision, so every instance drops the app. */
+async function changeApp(db: Db, cache: AppCache, appId: string, change: (tx: Tx) => Promise<AppRecord | null>): Promise<AppRecord> {
+  const app = await db.$transaction(async (tx) => {
+    const changed = await change(tx);
+    if (changed !== null) await bumpAppRevision(tx);
+    return changed;
+  });
+  cache.invalidate(appId);
+  if (app === null) throw new AuthError('APP_NOT_FOUND');
+  return app;
+}
+
+async function mustFind(db: Db, appId: string): Promise<AppRecord> {
+  const app = await findAppById(db, appId);
+  if (app === null) throw new AuthError('APP_NOT_FOUND');
+  return app;
+}
+
+/** A new app with its OIDC client; the secret is answered once and kept only as its hash. */
+async function createApp(db: Db, hasher: SecretHasher, defaultTenantId: string, input: NewApp): Promise<AppView & { client_secret: string }> {
+  const tenantId = input.tenantId ?? defaultTenantId;
+  if ((await findTenantById(db, tenantId)) === null) throw new AuthError('TENANT_NOT_FOUND');
+  const clientSecret = newSecret();
+  const app = await insertApp(db, {
+    id: newId(),
+    tenantId,
+    name: input.name,
+    clientId: newId(),
+    ...clientSecretHashOf(hasher, clientSecret),
+    redirectUris: input.redirectUris,
+    resources: input.resources,
+    loginPreferences: input.loginPreferences,
+  });
+  return { ...view(app), client_secret: clientSecret };
+}
+
 export function createAppService(deps: { storage: Storage; hasher: SecretHasher; tokens: TokenService; defaultTenantId: string; cache: AppCache }): AppService {
   const { storage, hasher, tokens, cache } = deps;
   const db = storage.db;
-
-  /** An admin change: written with a bump of the apps' revision, so every instance drops the app. */
-  const changeApp = async (appId: string, change: (tx: Tx) => Promise<AppRecord | null>): Promise<AppRecord> => {
-    const app = await db.$transaction(async (tx) => {
-      const changed = await change(tx);
-      if (changed !== null) await bumpAppRevision(tx);
-      return changed;
-    });
-    cache.invalidate(appId);
-    if (app === null) throw new AuthError('APP_NOT_FOUND');
-    return app;
-  };
-
-  const mustFind = async (appId: string): Promise<AppRecord> => {
-    const app = await findAppById(db, appId);
-    if (app === null) throw new AuthError('APP_NOT_FOUND');
-    return app;
-  };
 
   return {
     async createTenant(name) {
@@ -79,34 +99,19 @@ export function createAppService(deps: { storage: Storage; hasher: SecretHasher;
       return tenant;
     },
 
-    async createApp(input) {
-      const tenantId = input.tenantId ?? deps.defaultTenantId;
-      if ((await findTenantById(db, tenantId)) === null) throw new AuthError('TENANT_NOT_FOUND');
-      const clientSecret = newSecret();
-      const app = await insertApp(db, {
-        id: newId(),
-        tenantId,
-        name: input.name,
-        clientId: newId(),
-        ...clientSecretHashOf(hasher, clientSecret),
-        redirectUris: input.redirectUris,
-        resources: input.resources,
-        loginPreferences: input.loginPreferences,
-      });
-      return { ...view(app), client_secret: clientSecret };
-    },
+    createApp: (input) => createApp(db, hasher, deps.defaultTenantId, input),
 
     async getApp(appId) {
-      return view(await mustFind(appId));
+      return view(await mustFind(db, appId));
     },
 
     async updateApp(appId, changes) {
-      return view(await changeApp(appId, (tx) => updateApp(tx, appId, changes)));
+      return view(await changeApp(db, cache, appId, (tx) => updateApp(tx, appId, changes)));
     },
 
     async rotateSecret(appId) {
       const clientSecret = newSecret();
-      await changeApp(appId, (tx) => replaceClientSecret(tx, appId, clientSecretHashOf(hasher, clientSecret)));
+      await changeApp(db, cache, appId, (tx) => replaceClientSecret(tx, appId, clientSecretHashOf(hasher, clientSecret)));
       return { client_secret: clientSecret };
     },
     ...createClientCredentials({ db, hasher, tokens, cache }),

@@ -46,107 +46,117 @@ interface Waiter {
 
 const busy = () => new AuthError('PASSWORD_HASHING_BUSY', { details: { retryAfterSeconds: RETRY_AFTER_SECONDS } });
 
-export function createArgon2Gate(options: GateOptions): Argon2Gate {
-  let running = 0;
-  let waiting = 0;
+/** The gate's counts and queues, shared by the functions below (one per gate). */
+interface GateState {
+  readonly options: GateOptions;
+  running: number;
+  waiting: number;
   // The apps with requests waiting, in their turn order (a Map keeps insertion order).
-  const queues = new Map<string, Waiter[]>();
-  let shedSinceCalm: number | null = null;
+  readonly queues: Map<string, Waiter[]>;
+  shedSinceCalm: number | null;
+}
 
-  const slot = (): GateSlot => {
-    let released = false;
-    return {
-      release() {
-        if (released) return;
-        released = true;
-        running--;
-        admitNext();
+function slotOf(state: GateState): GateSlot {
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      state.running--;
+      admitNext(state);
+    },
+  };
+}
+
+function admitNext(state: GateState): void {
+  const turn = state.queues.entries().next();
+  if (turn.done === true) {
+    calm(state);
+    return;
+  }
+  const [appId, queue] = turn.value;
+  const waiter = queue.shift();
+  // Served: the app goes to the back of the turn order, if it still has requests waiting.
+  state.queues.delete(appId);
+  if (queue.length > 0) state.queues.set(appId, queue);
+  if (waiter === undefined) {
+    admitNext(state);
+    return;
+  }
+  state.waiting--;
+  state.running++;
+  waiter.admit(slotOf(state));
+  if (state.waiting === 0) calm(state);
+}
+
+function shed(state: GateState): AuthError {
+  if (state.shedSinceCalm === null) state.options.onShedding?.({ shedding: true });
+  state.shedSinceCalm = (state.shedSinceCalm ?? 0) + 1;
+  return busy();
+}
+
+function calm(state: GateState): void {
+  if (state.shedSinceCalm === null) return;
+  state.options.onShedding?.({ shedding: false, shed: state.shedSinceCalm });
+  state.shedSinceCalm = null;
+}
+
+/** Turns away the latest waiter of the app with the most waiting, when that leaves the queue fairer. */
+function makeRoomFor(state: GateState, appId: string): boolean {
+  const own = state.queues.get(appId)?.length ?? 0;
+  let most: Waiter[] = [];
+  for (const queue of state.queues.values()) if (queue.length > most.length) most = queue;
+  if (own + 1 >= most.length) return false;
+  most.pop()?.refuse(shed(state));
+  state.waiting--;
+  return true;
+}
+
+/** Joins `appId`'s queue; settles when admitted, turned away, or abandoned. */
+function waitInQueue(state: GateState, appId: string, abandoned: AbortSignal | undefined): Promise<GateSlot> {
+  return new Promise<GateSlot>((resolve, reject) => {
+    // A waiter whose client has gone leaves at once: its place would otherwise be held, and
+    // its comparison made, for nobody (and a queue of those turns away clients still there).
+    const leave = () => {
+      const queue = state.queues.get(appId);
+      const index = queue?.indexOf(waiter) ?? -1;
+      if (queue === undefined || index < 0) return;
+      queue.splice(index, 1);
+      if (queue.length === 0) state.queues.delete(appId);
+      state.waiting--;
+      reject(busy());
+      if (state.waiting === 0) calm(state);
+    };
+    const settled = () => abandoned?.removeEventListener('abort', leave);
+    const waiter: Waiter = {
+      admit: (slot) => {
+        settled();
+        resolve(slot);
+      },
+      refuse: (error) => {
+        settled();
+        reject(error);
       },
     };
-  };
+    const queue = state.queues.get(appId);
+    if (queue === undefined) state.queues.set(appId, [waiter]);
+    else queue.push(waiter);
+    state.waiting++;
+    abandoned?.addEventListener('abort', leave, { once: true });
+  });
+}
 
-  function admitNext(): void {
-    const turn = queues.entries().next();
-    if (turn.done === true) {
-      calm();
-      return;
-    }
-    const [appId, queue] = turn.value;
-    const waiter = queue.shift();
-    // Served: the app goes to the back of the turn order, if it still has requests waiting.
-    queues.delete(appId);
-    if (queue.length > 0) queues.set(appId, queue);
-    if (waiter === undefined) {
-      admitNext();
-      return;
-    }
-    waiting--;
-    running++;
-    waiter.admit(slot());
-    if (waiting === 0) calm();
-  }
-
-  function shed(): AuthError {
-    if (shedSinceCalm === null) options.onShedding?.({ shedding: true });
-    shedSinceCalm = (shedSinceCalm ?? 0) + 1;
-    return busy();
-  }
-
-  function calm(): void {
-    if (shedSinceCalm === null) return;
-    options.onShedding?.({ shedding: false, shed: shedSinceCalm });
-    shedSinceCalm = null;
-  }
-
-  /** Turns away the latest waiter of the app with the most waiting, when that leaves the queue fairer. */
-  function makeRoomFor(appId: string): boolean {
-    const own = queues.get(appId)?.length ?? 0;
-    let most: Waiter[] = [];
-    for (const queue of queues.values()) if (queue.length > most.length) most = queue;
-    if (own + 1 >= most.length) return false;
-    most.pop()?.refuse(shed());
-    waiting--;
-    return true;
-  }
-
+export function createArgon2Gate(options: GateOptions): Argon2Gate {
+  const state: GateState = { options, running: 0, waiting: 0, queues: new Map(), shedSinceCalm: null };
   const gate: Argon2Gate = {
     enter(appId, abandoned) {
       if (abandoned?.aborted === true) return Promise.reject(busy());
-      if (running < options.concurrency) {
-        running++;
-        return Promise.resolve(slot());
+      if (state.running < options.concurrency) {
+        state.running++;
+        return Promise.resolve(slotOf(state));
       }
-      if (waiting >= options.queueMax && !makeRoomFor(appId)) return Promise.reject(shed());
-      return new Promise<GateSlot>((resolve, reject) => {
-        // A waiter whose client has gone leaves at once: its place would otherwise be held, and
-        // its comparison made, for nobody (and a queue of those turns away clients still there).
-        const leave = () => {
-          const queue = queues.get(appId);
-          const index = queue?.indexOf(waiter) ?? -1;
-          if (queue === undefined || index < 0) return;
-          queue.splice(index, 1);
-          if (queue.length === 0) queues.delete(appId);
-          waiting--;
-          reject(busy());
-          if (waiting === 0) calm();
-        };
-        const settled = () => abandoned?.removeEventListener('abort', leave);
-        const waiter: Waiter = {
-          admit: (slot) => {
-            settled();
-            resolve(slot);
-          },
-          refuse: (error) => {
-            settled();
-            reject(error);
-          },
-        };
-        const queue = queues.get(appId);
-        if (queue === undefined) queues.set(appId, [waiter]);
-        else queue.push(waiter);
-        waiting++;
-        abandoned?.addEventListener('abort', leave, { once: true });
-      });
+      if (state.waiting >= options.queueMax && !makeRoomFor(state, appId)) return Promise.reject(shed(state));
+      return waitInQueue(state, appId, abandoned);
     },
     async run(appId, work, abandoned) {
       const held = await gate.enter(appId, abandoned);

@@ -56,58 +56,67 @@ export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; c
     });
   }
 
-  /** The held outcomes whose attempt ended, to their flows; false while the database refuses them. */
-  async function handOverKept(): Promise<{ handed: number; done: boolean }> {
-    let handed = 0;
-    for (const held of delivery.kept.ended()) {
-      try {
-        await tell(held.flowId, held.outcome, null);
-        handed += 1;
-      } catch (error) {
-        // A refusal (the flow's machine version retired…) will not change; anything else (the
-        // database still away, a race lost three times) is tried again at the next run.
-        const final = error instanceof AuthError && error.status < 500 && error.code !== 'FLOW_CONFLICT';
-        if (!final) {
-          delivery.log.warn({ flowId: held.flowId, err: error instanceof Error ? error.message : String(error) }, 'delivery outcome kept: not recorded yet');
-          return { handed, done: false };
-        }
-      }
-      delivery.kept.forget(held);
-    }
-    return { handed, done: true };
-  }
-
   return {
     async runDue(signal) {
       let handed = 0;
       while (signal?.aborted !== true) {
-        const kept = await handOverKept();
+        const kept = await handOverKept(delivery, tell);
         handed += kept.handed;
         // Claim nothing before this process's outcomes are recorded: one of them may be the
         // outcome of a message whose lease has ended.
         if (!kept.done) return handed;
-        const now = clock.now();
-        const [job] = await claimDueDeliveryJobs(storage.db, storage.provider, now, now + DELIVERY_LEASE_MS, 1);
-        if (job === undefined) return handed;
+        if (!(await handOverOneDue({ storage, clock, delivery }, tell))) return handed;
         handed += 1;
-        try {
-          await tell(job.flowId, { type: 'delivery.due' }, openMessage(delivery.sealer, job.flowId, job.message));
-        } catch (error) {
-          // A flow of a retired machine version can no longer take the event: nothing will send
-          // its message. Anything else keeps the message for the next holder once the lease ends.
-          if (error instanceof AuthError && error.code === 'FLOW_VERSION_RETIRED') await deleteDeliveryJob(storage.db, job.flowId);
-          delivery.log.warn({ flowId: job.flowId, err: error instanceof Error ? error.message : String(error) }, 'kept message not handed over');
-        }
-        // The worker waits for its own attempt, even one that outlasted the send's wait; the next
-        // turn hands its outcome over.
-        await delivery.kept.settled(job.flowId);
       }
       return handed;
     },
     settled: () => delivery.kept.settled(),
     async drain() {
       await delivery.kept.settled();
-      await handOverKept();
+      await handOverKept(delivery, tell);
     },
   };
+}
+
+type Tell = (flowId: string, event: WorkerEvent, kept: KeptMessage | null) => Promise<void>;
+
+/** The held outcomes whose attempt ended, to their flows; false while the database refuses them. */
+async function handOverKept(delivery: DeliveryDeps, tell: Tell): Promise<{ handed: number; done: boolean }> {
+  let handed = 0;
+  for (const held of delivery.kept.ended()) {
+    try {
+      await tell(held.flowId, held.outcome, null);
+      handed += 1;
+    } catch (error) {
+      // A refusal (the flow's machine version retired…) will not change; anything else (the
+      // database still away, a race lost three times) is tried again at the next run.
+      const final = error instanceof AuthError && error.status < 500 && error.code !== 'FLOW_CONFLICT';
+      if (!final) {
+        delivery.log.warn({ flowId: held.flowId, err: error instanceof Error ? error.message : String(error) }, 'delivery outcome kept: not recorded yet');
+        return { handed, done: false };
+      }
+    }
+    delivery.kept.forget(held);
+  }
+  return { handed, done: true };
+}
+
+/** Claims the next due message and hands it to its flow; false when none is due. */
+async function handOverOneDue(deps: { storage: Storage; clock: Clock; delivery: DeliveryDeps }, tell: Tell): Promise<boolean> {
+  const { storage, delivery } = deps;
+  const now = deps.clock.now();
+  const [job] = await claimDueDeliveryJobs(storage.db, storage.provider, now, now + DELIVERY_LEASE_MS, 1);
+  if (job === undefined) return false;
+  try {
+    await tell(job.flowId, { type: 'delivery.due' }, openMessage(delivery.sealer, job.flowId, job.message));
+  } catch (error) {
+    // A flow of a retired machine version can no longer take the event: nothing will send
+    // its message. Anything else keeps the message for the next holder once the lease ends.
+    if (error instanceof AuthError && error.code === 'FLOW_VERSION_RETIRED') await deleteDeliveryJob(storage.db, job.flowId);
+    delivery.log.warn({ flowId: job.flowId, err: error instanceof Error ? error.message : String(error) }, 'kept message not handed over');
+  }
+  // The worker waits for its own attempt, even one that outlasted the send's wait; the next
+  // turn hands its outcome over.
+  await delivery.kept.settled(job.flowId);
+  return true;
 }

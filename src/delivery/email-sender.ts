@@ -9,6 +9,7 @@
 import nodemailer from 'nodemailer';
 import type { NodemailerError, SMTPTransportOptions, Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import { errorCodeOf, fieldOf } from '../fields.js';
 import { DeliveryError } from './delivery-error.js';
 import { checkRecipient, type EmailSender } from './email-message.js';
 
@@ -120,9 +121,11 @@ const UNREACHABLE_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS', 'EPROXY', '
 /** nodemailer error → DeliveryError, keeping only the code, the reply code and the command. */
 export function toDeliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
-  const e = (typeof err === 'object' && err !== null ? err : {}) as NodemailerError;
-  const code = typeof e.code === 'string' ? e.code : '';
-  const smtpCode = typeof e.responseCode === 'number' ? e.responseCode : null;
+  // The fields of nodemailer's error (NodemailerError), each read and checked: `err` may be anything.
+  const field = (key: keyof NodemailerError): unknown => fieldOf(err, key);
+  const code = errorCodeOf(err) ?? '';
+  const responseCode = field('responseCode');
+  const smtpCode = typeof responseCode === 'number' ? responseCode : null;
   const replyClass = smtpCode === null ? null : Math.floor(smtpCode / 100);
 
   if (code === 'EAUTH' || code === 'ENOAUTH') {
@@ -139,14 +142,17 @@ export function toDeliveryError(err: unknown): DeliveryError {
   if (smtpCode === 421) return new DeliveryError('smtp_unavailable', true, smtpCode);
 
   if (smtpCode !== null && (replyClass === 4 || replyClass === 5)) {
-    const permanent = typeof e.permanent === 'boolean' ? e.permanent : replyClass === 5 && smtpCode !== 503;
+    const stated = field('permanent');
+    const permanent = typeof stated === 'boolean' ? stated : replyClass === 5 && smtpCode !== 503;
     if (!permanent) return new DeliveryError('smtp_temporary_failure', true, smtpCode);
-    const command = typeof e.command === 'string' ? e.command.toUpperCase() : '';
+    const sent = field('command');
+    const command = typeof sent === 'string' ? sent.toUpperCase() : '';
     if (command.startsWith('RCPT')) return new DeliveryError('smtp_rejected_recipient', false, smtpCode);
     if (command.startsWith('MAIL')) return new DeliveryError('smtp_rejected_sender', false, smtpCode);
     return new DeliveryError('smtp_rejected_message', false, smtpCode);
   }
-  const original = typeof e.originalCode === 'string' ? e.originalCode : '';
+  const originalCode = field('originalCode');
+  const original = typeof originalCode === 'string' ? originalCode : '';
   if (UNREACHABLE_CODES.has(code) || UNREACHABLE_CODES.has(original)) {
     return new DeliveryError('smtp_unreachable', true, smtpCode);
   }

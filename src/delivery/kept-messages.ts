@@ -1,6 +1,8 @@
+import { Type } from 'typebox';
 import type { EffectContext, EffectHandler, EventInput, MachineTypes } from '../engine/definition.js';
 import { undeliverable } from './delivery-failure.js';
 import { deleteDeliveryJob, insertDeliveryJob, rescheduleDeliveryJob } from '../repositories/delivery-job-repository.js';
+import { Column, reader } from '../repositories/row-reader.js';
 import type { Sealer } from '../secrets/sealer.js';
 import type { Provider } from '../storage/database-url.js';
 import type { EmailMessage, EmailSender } from './email-message.js';
@@ -38,7 +40,20 @@ export const DELIVERY_LEASE_MS = 60_000;
 
 const aad = (flowId: string) => `delivery-job:${flowId}`;
 const sealMessage = (sealer: Sealer, flowId: string, message: KeptMessage): string => sealer.seal(JSON.stringify(message), aad(flowId));
-export const openMessage = (sealer: Sealer, flowId: string, sealed: string): KeptMessage => JSON.parse(sealer.open(sealed, aad(flowId))) as KeptMessage;
+/** A kept message as its row holds it (sealed, so only this server wrote it; parsed all the same:
+ * a message kept by another version must not reach a sender in a shape it does not expect). */
+const keptMessages = reader(
+  'delivery_job',
+  'kept message',
+  Type.Union([
+    Type.Object({
+      channel: Type.Literal('email'),
+      email: Type.Object({ to: Type.String(), subject: Type.String(), text: Type.String(), html: Type.String(), fromName: Type.Optional(Column.nullable(Type.String())) }),
+    }),
+    Type.Object({ channel: Type.Literal('sms'), sms: Type.Object({ to: Type.String(), body: Type.String(), senderId: Type.Optional(Column.nullable(Type.String())) }) }),
+  ]),
+);
+export const openMessage = (sealer: Sealer, flowId: string, sealed: string): KeptMessage => keptMessages.one(JSON.parse(sealer.open(sealed, aad(flowId))));
 
 /** One attempt at a kept message; what it reports to its flow. Never the message in a log line. */
 async function attemptDelivery(deps: DeliveryDeps, flowId: string, message: KeptMessage): Promise<DeliveryOutcome> {

@@ -15,6 +15,10 @@ import { registerTransportHooks, transportOptions } from './transport.js';
 // them: logging (with redaction), error answers, request guards, no-store, transport limits, the
 // database outage tracker and the OpenAPI document.
 
+/** ajv-formats is CommonJS: under NodeNext its default import is the module object, whose own
+ * `default` is the plugin (the same function at run time). Called without options: every format. */
+const formatsPlugin: AjvPlugin<unknown> = (ajv) => ajvFormats.default(ajv);
+
 /** Never log these, wherever they appear (STYLE §2.7). */
 const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -53,7 +57,7 @@ export async function createServer(deps: ServerDeps, outageOf: (log: FastifyBase
     bodyLimit: config.bodyLimitBytes,
     // Request URLs of the emailed link carry the code: log the route, never the query string.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false }, plugins: [ajvFormats as unknown as AjvPlugin<unknown>] },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false }, plugins: [formatsPlugin] },
     forceCloseConnections: 'idle',
     ...transportOptions(config),
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { FastifyHttpOptions, FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { AuthError } from '../errors.js';
 import { clientErrorHandler, sendError } from './error-handler.js';
@@ -38,7 +38,8 @@ export function transportOptions(config: Pick<Config, 'timeouts'>): FastifyHttpO
     clientErrorHandler,
     // Fastify's own 503 while closing has its own body; registerTransportHooks answers ours.
     return503OnClosing: false,
-    frameworkErrors: sendError as FastifyServerOptions['frameworkErrors'],
+    // (a function of its own: the option's type is generic over the route's types, sendError is not)
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
   };
 }
 

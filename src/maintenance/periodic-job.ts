@@ -2,16 +2,16 @@
 // overlaps the next one), until stopped. A run that throws is reported and the schedule goes on:
 // one bad run (a database hiccup) must not end the job for the life of the process.
 
-/** One-shot timers; injected so tests fire them by hand. */
-export interface JobTimers {
-  set(fn: () => Promise<void>, ms: number): unknown;
-  clear(handle: unknown): void;
+/** One-shot timers; injected so tests fire them by hand. A handle is whatever `set` gave. */
+export interface JobTimers<Handle = unknown> {
+  set(fn: () => Promise<void>, ms: number): Handle;
+  clear(handle: Handle): void;
 }
 
 /** Node's timers, unref'ed: a pending run never keeps the process alive. */
-export const nodeTimers: JobTimers = {
+export const nodeTimers: JobTimers<ReturnType<typeof setTimeout>> = {
   set: (fn, ms) => setTimeout(fn, ms).unref(),
-  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  clear: (handle) => clearTimeout(handle),
 };
 
 export interface PeriodicJob {
@@ -20,7 +20,7 @@ export interface PeriodicJob {
   stop(): Promise<void>;
 }
 
-export interface PeriodicJobOptions {
+export interface PeriodicJobOptions<Handle = unknown> {
   /** Between the end of one run and the start of the next; 0 = never run. */
   readonly intervalMs: number;
   /** Before the first run (default: intervalMs). */
@@ -29,18 +29,21 @@ export interface PeriodicJobOptions {
   readonly run: (signal: AbortSignal) => Promise<void>;
   /** Called with what a failed run threw. */
   readonly onError: (error: unknown) => void;
-  readonly timers?: JobTimers;
+  readonly timers?: JobTimers<Handle>;
 }
 
-export function startPeriodicJob(options: PeriodicJobOptions): PeriodicJob {
-  const timers = options.timers ?? nodeTimers;
+export function startPeriodicJob<Handle>(options: PeriodicJobOptions<Handle>): PeriodicJob {
+  return options.timers === undefined ? runPeriodically(options, nodeTimers) : runPeriodically(options, options.timers);
+}
+
+function runPeriodically<Handle>(options: Omit<PeriodicJobOptions, 'timers'>, timers: JobTimers<Handle>): PeriodicJob {
   if (options.intervalMs <= 0) return { stop: async () => {} };
   const stopping = new AbortController();
-  let pending: unknown = null;
+  let pending: { readonly handle: Handle } | null = null;
   let running: Promise<void> | null = null;
 
   const schedule = (ms: number) => {
-    pending = timers.set(tick, ms);
+    pending = { handle: timers.set(tick, ms) };
   };
   async function tick(): Promise<void> {
     pending = null;
@@ -61,7 +64,7 @@ export function startPeriodicJob(options: PeriodicJobOptions): PeriodicJob {
   return {
     async stop() {
       stopping.abort();
-      if (pending !== null) timers.clear(pending);
+      if (pending !== null) timers.clear(pending.handle);
       pending = null;
       await running;
     },

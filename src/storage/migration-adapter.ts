@@ -35,20 +35,27 @@ export async function migrationAdapterFactory(databaseUrl: string, busyTimeoutMs
  * Applies to the schema engine's connections only; the Prisma client never reads such columns.
  */
 function readCharAsText<T extends object>(queryable: T): T {
-  type Fields = { fields?: { dataTypeID: number }[] };
-  const target = queryable as T & { performIO?: (query: unknown) => Promise<Fields> };
-  const performIO = target.performIO;
+  // Neither method is in the adapter's declared type: each is looked up, checked and replaced by name.
+  const performIO: unknown = Reflect.get(queryable, 'performIO');
   if (typeof performIO === 'function') {
-    target.performIO = async (query) => {
-      const result = await performIO.call(queryable, query);
-      for (const field of result.fields ?? []) if (field.dataTypeID === 18) field.dataTypeID = 25;
+    Reflect.set(queryable, 'performIO', async (query: unknown) => {
+      const result: unknown = await performIO.call(queryable, query);
+      for (const field of fieldsOf(result)) if (field.dataTypeID === 18) field.dataTypeID = 25;
       return result;
-    };
+    });
   }
-  const withTx = queryable as T & { startTransaction?: (...args: unknown[]) => Promise<object> };
-  const startTransaction = withTx.startTransaction;
+  const startTransaction: unknown = Reflect.get(queryable, 'startTransaction');
   if (typeof startTransaction === 'function') {
-    withTx.startTransaction = async (...args) => readCharAsText(await startTransaction.apply(queryable, args));
+    Reflect.set(queryable, 'startTransaction', async (...args: unknown[]) => {
+      const transaction: unknown = await startTransaction.apply(queryable, args);
+      return typeof transaction === 'object' && transaction !== null ? readCharAsText(transaction) : transaction;
+    });
   }
   return queryable;
+}
+
+/** The column descriptions of a pg result (`fields`), none when it has no such list. */
+function fieldsOf(result: unknown): { dataTypeID: unknown }[] {
+  if (typeof result !== 'object' || result === null || !('fields' in result) || !Array.isArray(result.fields)) return [];
+  return result.fields.filter((field: unknown): field is { dataTypeID: unknown } => typeof field === 'object' && field !== null && 'dataTypeID' in field);
 }

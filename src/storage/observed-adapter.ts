@@ -1,4 +1,4 @@
-import type { SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory, SqlQueryable } from '@prisma/driver-adapter-utils';
 import { wrappedAdapterFactory } from './wrapped-adapter.js';
 
 // Reports every SQL statement the driver adapter runs (inside transactions too) to `observe`,
@@ -7,14 +7,16 @@ import { wrappedAdapterFactory } from './wrapped-adapter.js';
 
 export type StatementObserver = (sql: string) => void;
 
-function observeQueryable<T extends { queryRaw(q: SqlQuery): Promise<unknown>; executeRaw(q: SqlQuery): Promise<number> }>(target: T, observe: StatementObserver): T {
-  const queryRaw = target.queryRaw.bind(target);
-  const executeRaw = target.executeRaw.bind(target);
-  target.queryRaw = ((query: SqlQuery) => {
+function observeQueryable<T extends SqlQueryable>(target: T, observe: StatementObserver): T {
+  // Replaced through the interface's view of the object: every method it declares is wrapped.
+  const queryable: SqlQueryable = target;
+  const queryRaw = queryable.queryRaw.bind(queryable);
+  const executeRaw = queryable.executeRaw.bind(queryable);
+  queryable.queryRaw = (query) => {
     observe(query.sql);
     return queryRaw(query);
-  }) as T['queryRaw'];
-  target.executeRaw = (query: SqlQuery) => {
+  };
+  queryable.executeRaw = (query) => {
     observe(query.sql);
     return executeRaw(query);
   };

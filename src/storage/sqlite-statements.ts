@@ -52,10 +52,16 @@ function reusable(statement: Statement): Statement & { bind(args: unknown[]): St
   };
 }
 
+/** What can be checked of a better-sqlite3 database: it prepares statements. */
+function isConnection(value: unknown): value is Connection {
+  return typeof value === 'object' && value !== null && 'prepare' in value && typeof value.prepare === 'function';
+}
+
 /** Makes the adapter's connection reuse prepared statements; a no-op for an adapter of another shape. */
 export function reusePreparedStatements(adapter: SqlDriverAdapter): void {
-  const connection = (adapter as unknown as { client?: Connection }).client;
-  if (connection === undefined || typeof connection.prepare !== 'function') return;
+  // The better-sqlite3 database is the adapter's `client`, a member its type does not declare.
+  const connection = 'client' in adapter ? adapter.client : undefined;
+  if (!isConnection(connection)) return;
   const prepare = connection.prepare.bind(connection);
   const cache = new Map<string, ReturnType<typeof reusable>>();
   connection.prepare = (sql: string) => {

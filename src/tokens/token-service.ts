@@ -88,11 +88,6 @@ export interface TokenService {
 
 export function createTokenService(deps: { issuer: string; clock: Clock; keys: Pick<KeyStore, 'signing' | 'refreshIfIdle'> }): TokenService {
   const { issuer, clock, keys } = deps;
-  // A client token is verified once, then recognised by its exact text until it expires: apps send
-  // the same token on every call for an hour, and its signature cannot change. What may change (a
-  // secret rotation) is checked on every request against the caller's app, not here.
-  const verified = new Map<string, ClientPrincipal>();
-
   const { sign, verifyJwt } = createJwtCodec({ issuer, clock, keys });
 
   return {
@@ -101,34 +96,11 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
     },
 
     async issueClientToken(app, resource) {
-      const scope = 'openid offline_access';
-      const accessToken = await sign(
-        {
-          sub: app.clientId,
-          aud: resource ?? DEFAULT_AUDIENCE,
-          client_id: app.clientId,
-          app_id: app.id,
-          app_name: app.name,
-          tid: app.tenantId,
-          scope,
-          roles: [],
-          [SECRET_VERSION_CLAIM]: app.secretVersion,
-        },
-        CLIENT_TOKEN_TYP,
-        CLIENT_TOKEN_TTL_SECONDS,
-      );
-      return { accessToken, expiresIn: CLIENT_TOKEN_TTL_SECONDS, scope };
+      const accessToken = await sign(clientTokenClaims(app, resource), CLIENT_TOKEN_TYP, CLIENT_TOKEN_TTL_SECONDS);
+      return { accessToken, expiresIn: CLIENT_TOKEN_TTL_SECONDS, scope: CLIENT_TOKEN_SCOPE };
     },
 
-    async verifyClientToken(token) {
-      const known = verified.get(token);
-      if (known !== undefined && known.expiresAt > clock.now()) return known;
-      verified.delete(token);
-      const principal = clientPrincipalOf(await verifyJwt(token, CLIENT_TOKEN_TYP, ['exp', 'iat', 'client_id', 'app_id', 'tid']));
-      if (verified.size >= VERIFIED_CLIENT_TOKENS) verified.delete(oldestKey(verified) ?? '');
-      verified.set(token, principal);
-      return principal;
-    },
+    verifyClientToken: clientTokenVerifier(clock, verifyJwt),
 
     async verifyUserAccessToken(token) {
       const { sub: userId, app_id: appId, tid: tenantId, [SESSION_CLAIM]: sessionId } = await verifyJwt(token, USER_ACCESS_TOKEN_TYP, ['exp', 'iat', 'sub', 'app_id', 'tid', SESSION_CLAIM]);
@@ -149,6 +121,40 @@ export function createTokenService(deps: { issuer: string; clock: Clock; keys: P
     jwks: () => keys.signing().jwksAt(clock.now()),
   };
 }
+
+const CLIENT_TOKEN_SCOPE = 'openid offline_access';
+
+function clientTokenClaims(app: AppIdentity & { readonly secretVersion: number }, resource: string | null): JWTPayload {
+  return {
+    sub: app.clientId,
+    aud: resource ?? DEFAULT_AUDIENCE,
+    client_id: app.clientId,
+    app_id: app.id,
+    app_name: app.name,
+    tid: app.tenantId,
+    scope: CLIENT_TOKEN_SCOPE,
+    roles: [],
+    [SECRET_VERSION_CLAIM]: app.secretVersion,
+  };
+}
+
+/** A client token is verified once, then recognised by its exact text until it expires: apps send
+ * the same token on every call for an hour, and its signature cannot change. What may change (a
+ * secret rotation) is checked on every request against the caller's app, not here. */
+function clientTokenVerifier(clock: Clock, verifyJwt: JwtCodec['verifyJwt']): TokenService['verifyClientToken'] {
+  const verified = new Map<string, ClientPrincipal>();
+  return async (token) => {
+    const known = verified.get(token);
+    if (known !== undefined && known.expiresAt > clock.now()) return known;
+    verified.delete(token);
+    const principal = clientPrincipalOf(await verifyJwt(token, CLIENT_TOKEN_TYP, ['exp', 'iat', 'client_id', 'app_id', 'tid']));
+    if (verified.size >= VERIFIED_CLIENT_TOKENS) verified.delete(oldestKey(verified) ?? '');
+    verified.set(token, principal);
+    return principal;
+  };
+}
+
+type JwtCodec = ReturnType<typeof createJwtCodec>;
 
 const invalidClaims = () => new AuthError('TOKEN_INVALID', { details: { reason: 'claims' } });
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import type { PasswordLogin } from './use-case.js';
 import type { PasswordService } from './enrolment.js';
 import { callerOf } from '../../http/client-auth.js';
@@ -38,7 +38,7 @@ const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength:
 const UserResult = Type.Object({ result: Type.Record(Type.String(), Type.Unknown()) });
 
 export const passwordRoutes: FastifyPluginAsyncTypebox<{ login: PasswordLogin; passwords: PasswordService }> = async (app, { login, passwords }) => {
-  const schema = (summary: string, body: typeof SetBody | typeof ReplaceBody, status: 200 | 201) => ({
+  const schema = <B extends typeof SetBody | typeof ReplaceBody>(summary: string, body: B, status: 200 | 201) => ({
     summary,
     tags: ['passwords'],
     security: clientSecurity,
@@ -48,7 +48,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ login: PasswordLogin; p
   });
 
   app.post('/cis/v1/users/:user_id/password', { schema: schema("Set a user's password (409 if one is set)", SetBody, 201) }, async (request, reply) => {
-    const body = request.body as Static<typeof SetBody>;
+    const body = request.body;
     const result = await passwords.set(callerOf(request), request.params.user_id, {
       password: body.password,
       forceReplace: body.force_replace ?? true,
@@ -59,7 +59,7 @@ export const passwordRoutes: FastifyPluginAsyncTypebox<{ login: PasswordLogin; p
   });
 
   app.put('/cis/v1/users/:user_id/password', { schema: schema("Replace a user's password (clears failures and lockout)", ReplaceBody, 200) }, async (request) => {
-    const body = request.body as Static<typeof ReplaceBody>;
+    const body = request.body;
     return { result: await passwords.replace(callerOf(request), request.params.user_id, { password: body.password, forceReplace: body.force_replace ?? true }) };
   });
 

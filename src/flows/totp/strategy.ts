@@ -1,7 +1,9 @@
+import { Type } from 'typebox';
 import { TOTP_METHOD } from '../../../machines/totp.machine.js';
 import type { Sealer } from '../../secrets/sealer.js';
 import { matchTotp, newTotpSeed, otpauthUri, type TotpParams } from './codes.js';
 import type { CredentialStrategy, StoredCredential } from '../../credentials/strategy.js';
+import { reader } from '../../repositories/row-reader.js';
 
 // Authenticator apps (RFC 6238) as a kind of credential: the row keeps the seed sealed under the
 // key-encryption key, bound to its credential (a seed moved to another row does not open), with
@@ -26,8 +28,14 @@ export type TotpStrategy = CredentialStrategy<TotpEnrollment, TotpReveal, { read
 
 export const totpSeedAad = (credentialId: string): string => `credential:${credentialId}:totp`;
 
+// Checked at each read: the column is every credential kind's, typed as a plain record.
+const totpParams = reader(
+  'credential',
+  'totp params',
+  Type.Object({ algorithm: Type.Union([Type.Literal('sha1'), Type.Literal('sha256'), Type.Literal('sha512')]), digits: Type.Integer(), period: Type.Integer() }),
+);
 /** The algorithm, digits and period the row keeps (written from `TotpParams` at enrolment). */
-export const storedTotpParams = (stored: StoredCredential): TotpParams => stored.params as unknown as TotpParams;
+export const storedTotpParams = (stored: StoredCredential): TotpParams => totpParams.one(stored.params);
 
 export function totpStrategy(sealer: Sealer): TotpStrategy {
   return {

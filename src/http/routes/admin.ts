@@ -67,6 +67,13 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; guard: A
     },
   );
 
+  await app.register(applicationRoutes, { apps });
+  await app.register(rotateSecretRoute, { apps });
+};
+
+// (registered inside adminRoutes: the admin guard holds for them)
+const applicationRoutes: FastifyPluginAsyncTypebox<{ apps: AppService }> = async (app, { apps }) => {
+  const security = [{ AdminToken: [] }];
   app.post(
     '/admin/v1/applications',
     { schema: { summary: 'Create an application and its client', tags: ['admin'], security, body: AppBody, response: { 201: AnyObject, '4xx': MessageBody } } },
@@ -104,8 +111,6 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; guard: A
       });
     },
   );
-
-  await app.register(rotateSecretRoute, { apps });
 };
 
 // Its body is optional (there is none to send): an empty one is accepted, JSON-typed or not.

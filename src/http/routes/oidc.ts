@@ -54,12 +54,10 @@ function clientCredentials(request: FastifyRequest, body: { client_id?: string; 
   return { clientId: body.client_id, clientSecret: body.client_secret };
 }
 
-export const oidcRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; tokens: TokenService; config: Config; limiter: RateLimiter }> = async (app, { apps, tokens, config, limiter }) => {
-  // Form bodies (§1.3) only here: every other endpoint takes JSON and answers 415 to anything else.
-  await app.register(formbody);
-  // One bucket for both token paths (a client alternating /oidc/token and /cis/oidc/token gets one
-  // limit), per claimed client, or per address when the request names none.
-  const limitPerClient = async (request: FastifyRequest): Promise<void> => {
+/** One bucket for both token paths (a client alternating /oidc/token and /cis/oidc/token gets one
+ * limit), per claimed client, or per address when the request names none. */
+function clientTokenLimit(limiter: RateLimiter, config: Config) {
+  return async (request: FastifyRequest): Promise<void> => {
     let subject: string;
     try {
       subject = `client:${clientCredentials(request, bodyCredentials(request.body)).clientId}`;
@@ -68,6 +66,12 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; tokens: T
     }
     await limiter.hit('client-token', config.rateLimits.clientToken, subject);
   };
+}
+
+export const oidcRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; tokens: TokenService; config: Config; limiter: RateLimiter }> = async (app, { apps, tokens, config, limiter }) => {
+  // Form bodies (§1.3) only here: every other endpoint takes JSON and answers 415 to anything else.
+  await app.register(formbody);
+  const limitPerClient = clientTokenLimit(limiter, config);
 
   for (const path of TOKEN_PATHS) {
     app.post(
@@ -102,13 +106,18 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; tokens: T
     return tokens.jwks();
   });
 
-  app.get('/cis/oidc/.well-known/openid-configuration', { schema: { summary: 'OIDC discovery', tags: ['oidc'] } }, async () => ({
+  app.get('/cis/oidc/.well-known/openid-configuration', { schema: { summary: 'OIDC discovery', tags: ['oidc'] } }, async () => discoveryDocument(config, tokens.algorithm));
+};
+
+/** The discovery document (§2.13): what a client may ask of this issuer. */
+function discoveryDocument(config: Config, algorithm: TokenService['algorithm']) {
+  return {
     issuer: config.issuer,
     jwks_uri: `${config.publicUrl}/cis/oidc/jwks`,
     token_endpoint: `${config.publicUrl}/oidc/token`,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
-    id_token_signing_alg_values_supported: [tokens.algorithm],
+    id_token_signing_alg_values_supported: [algorithm],
     response_types_supported: ['code'],
     subject_types_supported: ['public'],
     scopes_supported: ['openid', 'offline_access'],
@@ -132,5 +141,5 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; tokens: T
       'lname',
       'mname',
     ],
-  }));
-};
+  };
+}

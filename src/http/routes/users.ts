@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import type { UserService } from '../../users/user-service.js';
 import { callerOf } from '../client-auth.js';
 import { clientSecurity, closed, MessageBody } from '../schemas/common.js';
@@ -52,11 +52,17 @@ const CreateUserBody = Type.Object(
 );
 
 const UserResult = Type.Object({ result: Type.Record(Type.String(), Type.Unknown()) });
-const lookupSchema = (summary: string, param: string) => ({
+const LookupValue = Type.String({ minLength: 1, maxLength: 320 });
+// One params schema per lookup, so each route's handler knows its parameter's name and type.
+const UserIdParams = Type.Object({ user_id: LookupValue });
+const EmailParams = Type.Object({ email: LookupValue });
+const PhoneNumberParams = Type.Object({ phone_number: LookupValue });
+const UsernameParams = Type.Object({ username: LookupValue });
+const lookupSchema = <P extends TSchema>(summary: string, params: P) => ({
   summary,
   tags: ['users'],
   security: clientSecurity,
-  params: Type.Object({ [param]: Type.String({ minLength: 1, maxLength: 320 }) }),
+  params,
   response: { 200: UserResult, '4xx': MessageBody },
 });
 
@@ -92,18 +98,18 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService }> = asy
     },
   );
 
-  app.get('/cis/v1/users/:user_id', { schema: lookupSchema('Get a user by id', 'user_id') }, async (request) => ({
-    result: await users.lookup(callerOf(request), 'user_id', (request.params as { user_id: string }).user_id),
+  app.get('/cis/v1/users/:user_id', { schema: lookupSchema('Get a user by id', UserIdParams) }, async (request) => ({
+    result: await users.lookup(callerOf(request), 'user_id', request.params.user_id),
   }));
-  app.get('/cis/v1/users/email/:email', { schema: lookupSchema('Get a user by email', 'email') }, async (request) => ({
-    result: await users.lookup(callerOf(request), 'email', (request.params as { email: string }).email),
+  app.get('/cis/v1/users/email/:email', { schema: lookupSchema('Get a user by email', EmailParams) }, async (request) => ({
+    result: await users.lookup(callerOf(request), 'email', request.params.email),
   }));
   for (const path of ['/cis/v1/users/phone-number/:phone_number', '/cis/v1/users/phone/:phone_number']) {
-    app.get(path, { schema: lookupSchema('Get a user by phone number', 'phone_number') }, async (request) => ({
-      result: await users.lookup(callerOf(request), 'phone_number', (request.params as { phone_number: string }).phone_number),
+    app.get(path, { schema: lookupSchema('Get a user by phone number', PhoneNumberParams) }, async (request) => ({
+      result: await users.lookup(callerOf(request), 'phone_number', request.params.phone_number),
     }));
   }
-  app.get('/cis/v1/users/username/:username', { schema: lookupSchema('Get a user by username', 'username') }, async (request) => ({
-    result: await users.lookup(callerOf(request), 'username', (request.params as { username: string }).username),
+  app.get('/cis/v1/users/username/:username', { schema: lookupSchema('Get a user by username', UsernameParams) }, async (request) => ({
+    result: await users.lookup(callerOf(request), 'username', request.params.username),
   }));
 };

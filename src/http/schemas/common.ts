@@ -23,11 +23,11 @@ export const authenticateFields = {
 };
 
 /** The §1.5 fields of an authenticate body, as the flow services take them. */
-export function authenticateOptions(body: { session_id?: string; resource?: string; claims?: unknown }) {
+export function authenticateOptions(body: { session_id?: string; resource?: string; claims?: ClaimsRequestShape }) {
   return {
     sessionId: body.session_id ?? null,
     resource: body.resource ?? null,
-    claims: (body.claims as ClaimsRequestShape | undefined) ?? null,
+    claims: body.claims ?? null,
   };
 }
 
