@@ -1,4 +1,4 @@
-import type { LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { Chart, LoggedEvent } from '../engine/definition.js';
 import { replayLog, replayLogSteps, replayMatches } from '../engine/replay.js';
 import { type InstanceKind, type RecentInstance, recentInstances } from '../repositories/recent-instances.js';
 import { readCredential } from '../repositories/credential-repository.js';
@@ -49,7 +49,7 @@ interface Stored {
 }
 
 /** The log replayed step by step; null when the machine cannot apply it (another version). */
-function replayed<T extends MachineTypes>(definition: MachineDefinition<T>, stored: Stored) {
+function replayed(definition: Chart, stored: Stored) {
   if (stored.machineVersion !== definition.version) return null;
   try {
     return replayLogSteps(definition, stored.input, stored.events);
@@ -58,7 +58,7 @@ function replayed<T extends MachineTypes>(definition: MachineDefinition<T>, stor
   }
 }
 
-export function instanceView<T extends MachineTypes>(definition: MachineDefinition<T>, stored: Stored): InstanceView {
+export function instanceView(definition: Chart, stored: Stored): InstanceView {
   const steps = replayed(definition, stored);
   const last = steps?.at(-1) ?? (steps === null ? null : replayLog(definition, stored.input, []));
   return {
@@ -87,12 +87,9 @@ export interface InstanceViews {
 
 export function createInstanceViews(deps: { db: Tx; machines: Pick<Machines, 'flowDefinitions' | 'sessions' | 'families' | 'passwords' | 'totp'> }): InstanceViews {
   const { db, machines } = deps;
-  const session = machines.sessions.definition as unknown as MachineDefinition<MachineTypes>;
-  const refreshFamily = machines.families.definition as unknown as MachineDefinition<MachineTypes>;
-  const credentials: Readonly<Record<string, MachineDefinition<MachineTypes>>> = {
-    password: machines.passwords.definition as unknown as MachineDefinition<MachineTypes>,
-    totp: machines.totp.definition as unknown as MachineDefinition<MachineTypes>,
-  };
+  const session: Chart = machines.sessions.definition;
+  const refreshFamily: Chart = machines.families.definition;
+  const credentials: Readonly<Record<string, Chart>> = { password: machines.passwords.definition, totp: machines.totp.definition };
   const views: InstanceViews = {
     async flow(id) {
       const flow = await readFlow(db, id);

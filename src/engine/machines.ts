@@ -12,7 +12,7 @@ import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Provider } from '../storage/migrate.js';
 import { createSessions, type Sessions } from '../flows/session/effects.js';
 import type { TokenService } from '../tokens/token-service.js';
-import type { MachineDefinition, MachineTypes, RegisteredMachine } from './definition.js';
+import type { Chart, MachineRegistration } from './definition.js';
 import { assertRegistrations } from './effect-check.js';
 
 // Every machine the server runs, registered with the runner: its definition, the store of its
@@ -29,8 +29,9 @@ export interface Machines {
   /** The same credential machines, answering logins that name no credential (stand-ins). */
   readonly standIns: ShadowCredentials;
   /** The flows by kind (the `kind` column of a flow row). */
-  readonly flowDefinitions: Readonly<Record<string, MachineDefinition<MachineTypes>>>;
-  readonly all: readonly RegisteredMachine<MachineTypes>[];
+  readonly flowDefinitions: Readonly<Record<string, Chart>>;
+  /** Every registration, its types erased (each is a MachineRegistration as it is: nothing asserted). */
+  readonly all: readonly MachineRegistration[];
 }
 
 export function createMachines(deps: {
@@ -53,9 +54,9 @@ export function createMachines(deps: {
   const totp = createTotpCredentials({ sealer: delivery.sealer, hasher, provider });
   const passwords = createPasswordCredentials({ passwords: deps.passwordHasher, provider });
   const standIns = createShadowCredentials({ decoys: deps.decoys, hasher, sealer: delivery.sealer, provider: deps.provider });
-  const all = [families, sessions, otp, magicLink, totp, passwords].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
+  const all: readonly MachineRegistration[] = [families, sessions, otp, magicLink, totp, passwords];
   // Stand-ins run machines of `all` under other registrations: checked alike, drawn once.
-  assertRegistrations([...all, ...[standIns.password, standIns.totp].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>)]);
+  assertRegistrations([...all, standIns.password, standIns.totp]);
   return {
     families,
     sessions,
@@ -64,7 +65,7 @@ export function createMachines(deps: {
     totp,
     passwords,
     standIns,
-    flowDefinitions: { otp: otp.definition, 'magic-link': magicLink.definition } as unknown as Readonly<Record<string, MachineDefinition<MachineTypes>>>,
+    flowDefinitions: { otp: otp.definition, 'magic-link': magicLink.definition },
     all,
   };
 }
