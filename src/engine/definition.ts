@@ -188,6 +188,9 @@ type EffectPhase = 'inline' | 'transaction' | 'afterCommit';
 
 export interface EffectHandler<T extends MachineTypes, P, O = undefined> {
   readonly phase: EffectPhase;
+  /** A method, not a function-typed property: its parameters compare both ways, which is what lets
+   * src/engine/registered.ts see every machine's handlers as handlers of any params without an
+   * assertion (the params a handler gets come from its own machine's actions). */
   run(params: P, context: EffectContext<T>): Promise<EffectResult<T, O>> | EffectResult<T, O>;
 }
 
