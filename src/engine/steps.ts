@@ -47,7 +47,8 @@ async function sendToAllSteps<T extends MachineTypes>(scope: TxScope, machine: R
   const moved = await moveAlike(scope, erase(machine), instances, input, { at: scope.clock.now(), request });
   if (typeof moved === 'number') return moved;
   // Not alike: each instance takes the event as its own step (its effects, its own write).
-  for (const instance of instances.filter((one) => moved.includes(one))) await sendStep(scope, machine, instance, input, request);
+  const accepting = new Set(moved);
+  for (const instance of instances.filter((one) => accepting.has(one))) await sendStep(scope, machine, instance, input, request);
   return moved.length;
 }
 
