@@ -1,5 +1,4 @@
 import type { NoParams } from './effects.js';
-import type { DeliveryEvent } from './events.js';
 
 // What the flows that send a message (passcodes, magic links) share about its delivery. The send
 // keeps the rendered message beside the flow, in the flow's own transaction, before anything is
@@ -35,8 +34,7 @@ export const DELIVERY_EFFECTS = ['holdDelivery', 'scheduleDelivery', 'releaseDel
 /** An outage is worth another attempt while the schedule has one left (flows sent before the
  * schedule existed have none). */
 export function canRetryDelivery(context: DeliveryInput & DeliveryProgress, event: { type: string }): boolean {
-  const failed = event as Partial<Extract<DeliveryEvent, { type: 'challenge.undeliverable' }>>;
-  return event.type === 'challenge.undeliverable' && failed.fault === 'outage' && context.deliveryAttempts < (context.retryDelaysMs ?? []).length;
+  return event.type === 'challenge.undeliverable' && 'fault' in event && event.fault === 'outage' && context.deliveryAttempts < (context.retryDelaysMs ?? []).length;
 }
 
 /** The retry a failed attempt leads to. */

@@ -9,7 +9,10 @@ type Declared<P> = (_: unknown, params: P) => void;
 export type DeclaredEffects<TParams extends Record<string, unknown>> = { readonly [K in keyof TParams]: Declared<TParams[K]> };
 
 export function declareEffects<TParams extends Record<string, unknown>>(names: readonly (keyof TParams & string)[]): DeclaredEffects<TParams> {
-  return Object.fromEntries(names.map((name) => [name, () => {}])) as unknown as DeclaredEffects<TParams>;
+  // The one assertion: a record built from a list of names cannot be typed per name (every entry
+  // is the same empty function, whatever its params).
+  const declared: Readonly<Record<string, Declared<never>>> = Object.fromEntries(names.map((name) => [name, () => {}]));
+  return declared as DeclaredEffects<TParams>;
 }
 
 /** Effects without params declare `undefined`. */

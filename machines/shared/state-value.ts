@@ -4,7 +4,7 @@
 export function stateValueToString(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>)
+    return Object.entries(value)
       .map(([key, inner]) => `${key}.${stateValueToString(inner)}`)
       .join(',');
   }

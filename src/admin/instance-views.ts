@@ -1,4 +1,4 @@
-import type { LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { Chart, LoggedEvent } from '../engine/definition.js';
 import { replayLog, replayLogSteps, replayMatches } from '../engine/replay.js';
 import { type InstanceKind, type RecentInstance, recentInstances } from '../repositories/recent-instances.js';
 import { readCredential } from '../repositories/credential-repository.js';
@@ -48,7 +48,7 @@ interface Stored {
 }
 
 /** The log replayed step by step; null when the machine cannot apply it (another version). */
-function replayed<T extends MachineTypes>(definition: MachineDefinition<T>, stored: Stored) {
+function replayed(definition: Chart, stored: Stored) {
   if (stored.machineVersion !== definition.version) return null;
   try {
     return replayLogSteps(definition, stored.input, stored.events);
@@ -57,7 +57,7 @@ function replayed<T extends MachineTypes>(definition: MachineDefinition<T>, stor
   }
 }
 
-export function instanceView<T extends MachineTypes>(definition: MachineDefinition<T>, stored: Stored): InstanceView {
+export function instanceView(definition: Chart, stored: Stored): InstanceView {
   const steps = replayed(definition, stored);
   const last = steps?.at(-1) ?? (steps === null ? null : replayLog(definition, stored.input, []));
   return {
@@ -87,7 +87,7 @@ export interface InstanceViews {
 /** The views replay each instance through the registered definition its row names (a flow's and a
  * credential's kind, `session`, `refresh-family`): the composition root hands them in (every
  * machine the registry holds, src/engine/machines.ts), so the views know no flow. */
-export function createInstanceViews(deps: { db: Tx; definitions: readonly MachineDefinition<MachineTypes>[] }): InstanceViews {
+export function createInstanceViews(deps: { db: Tx; definitions: readonly Chart[] }): InstanceViews {
   const { db } = deps;
   const byName = new Map(deps.definitions.map((definition) => [definition.name, definition] as const));
   const session = byName.get('session');

@@ -30,8 +30,9 @@ export interface MachineTypes {
   readonly patch: object;
 }
 
-/** An event as a use case or effect hands it in: the runner stamps `at`. */
-export type EventInput<T extends MachineTypes> = T['event'] extends infer E ? (E extends { readonly at: number } ? Omit<E, 'at'> : never) : never;
+/** An event as a use case or effect hands it in: the runner stamps `at`. (The `extends` on `infer`
+ * lets the runner see any machine's event input as `{ type }` without asserting it.) */
+export type EventInput<T extends MachineTypes> = T['event'] extends infer E extends MachineTypes['event'] ? (E extends unknown ? Omit<E, 'at'> : never) : never;
 
 /** Per event type, the fields the event log keeps: every field that feeds a guard or an assign,
  * never a secret (a secret never enters an event; where one feeds a decision, the event carries
@@ -48,6 +49,22 @@ export interface MachineDefinition<T extends MachineTypes> {
   readonly effects: readonly (keyof T['effects'] & string)[];
   readonly logged: LogPolicy<T['event']>;
   readonly answers: Answers<T['state'], T['context']>;
+}
+
+/** A chart as start-time checks, the visualizer and the admin views read it: any machine's
+ * definition is one (no assertion: each field is a supertype of the typed one). */
+export interface Chart {
+  readonly name: string;
+  readonly machine: AnyStateMachine;
+  readonly version: number;
+  readonly effects: readonly string[];
+  readonly answers: Readonly<Record<string, Answer | ((context: never) => Answer)>>;
+}
+
+/** A registration with its types erased, for the checks at start: what each effect's handler is. */
+export interface MachineRegistration {
+  readonly definition: Chart;
+  readonly handlers: Readonly<Record<string, { readonly phase: EffectPhase }>>;
 }
 
 /** One entry of an instance's event log. `seq` 1 is the creation (`xstate.init`). */
@@ -171,6 +188,9 @@ type EffectPhase = 'inline' | 'transaction' | 'afterCommit';
 
 export interface EffectHandler<T extends MachineTypes, P, O = undefined> {
   readonly phase: EffectPhase;
+  /** A method, not a function-typed property: its parameters compare both ways, which is what lets
+   * src/engine/registered.ts see every machine's handlers as handlers of any params without an
+   * assertion (the params a handler gets come from its own machine's actions). */
   run(params: P, context: EffectContext<T>): Promise<EffectResult<T, O>> | EffectResult<T, O>;
 }
 

@@ -1,5 +1,6 @@
 import type { AnyStateMachine } from 'xstate';
-import type { MachineTypes, RegisteredMachine } from './definition.js';
+import { fieldOf } from '../fields.js';
+import type { MachineRegistration } from './definition.js';
 
 // Checked when the server starts, for every registered machine: every effect the machine names has
 // a handler, no handler is left without an effect, every action the chart references is either an
@@ -21,7 +22,7 @@ function referencedActions(machine: AnyStateMachine): Set<string> {
   const names = new Set<string>();
   const add = (actions: readonly unknown[] | undefined) => {
     for (const action of actions ?? []) {
-      const name = typeof action === 'string' ? action : (action as { type?: unknown }).type;
+      const name = typeof action === 'string' ? action : fieldOf(action, 'type');
       if (typeof name === 'string' && !name.startsWith('xstate.')) names.add(name);
     }
   };
@@ -43,7 +44,7 @@ export function leafStates(machine: AnyStateMachine): string[] {
     .map((node) => node.path.join('.'));
 }
 
-export function registrationProblems(machine: RegisteredMachine<MachineTypes>): string[] {
+export function registrationProblems(machine: MachineRegistration): string[] {
   const { definition, handlers } = machine;
   const name = definition.name;
   const effects = new Set<string>(definition.effects);
@@ -61,7 +62,7 @@ export function registrationProblems(machine: RegisteredMachine<MachineTypes>): 
   return problems;
 }
 
-export function assertRegistrations(machines: readonly RegisteredMachine<MachineTypes>[]): void {
+export function assertRegistrations(machines: readonly MachineRegistration[]): void {
   const problems = machines.flatMap(registrationProblems);
   if (problems.length > 0) throw new MachineRegistrationError(problems);
 }

@@ -4,7 +4,7 @@ import type { MachineDefinition, MachineTypes } from './definition.js';
 // nothing else (an event type without a policy keeps no fields).
 
 export function loggedFields<T extends MachineTypes>(definition: MachineDefinition<T>, event: { readonly type: string }): Record<string, unknown> {
-  const fields = (definition.logged as Readonly<Record<string, readonly string[]>>)[event.type] ?? [];
-  const source = event as Readonly<Record<string, unknown>>;
-  return Object.fromEntries(fields.filter((field) => Object.hasOwn(source, field)).map((field) => [field, source[field]]));
+  const policy: Readonly<Record<string, readonly PropertyKey[]>> = definition.logged;
+  const fields = policy[event.type] ?? [];
+  return Object.fromEntries(fields.filter((field) => Object.hasOwn(event, field)).map((field) => [field, Reflect.get(event, field)]));
 }

@@ -18,7 +18,7 @@ import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Provider } from '../storage/migrate.js';
 import { createSessions, type Sessions } from '../flows/session/effects.js';
 import type { TokenService } from '../tokens/token-service.js';
-import type { Instance, MachineTypes, RegisteredMachine } from './definition.js';
+import type { Instance, MachineRegistration, RegisteredMachine } from './definition.js';
 import { assertRegistrations } from './effect-check.js';
 
 // Every machine the server runs, registered with the runner: its definition, the store of its
@@ -38,7 +38,8 @@ export interface Machines {
   /** The flows whose machines keep messages, by kind (a flow row's `kind`): the delivery worker
    * hands each its messages that are due and the outcomes it holds (src/delivery/delivery-worker.ts). */
   readonly delivering: Readonly<Record<FlowKind, DeliveringFlow>>;
-  readonly all: readonly RegisteredMachine<MachineTypes>[];
+  /** Every registration, its types erased (each is a MachineRegistration as it is: nothing asserted). */
+  readonly all: readonly MachineRegistration[];
 }
 
 export function createMachines(deps: {
@@ -61,9 +62,9 @@ export function createMachines(deps: {
   const totp = createTotpCredentials({ sealer: delivery.sealer, hasher, provider });
   const passwords = createPasswordCredentials({ passwords: deps.passwordHasher, provider });
   const standIns = { password: createPasswordStandIn({ decoys: deps.decoys, provider }), totp: createTotpStandIn({ hasher, sealer: delivery.sealer, provider }) };
-  const all = [families, sessions, otp, magicLink, totp, passwords].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>);
+  const all: readonly MachineRegistration[] = [families, sessions, otp, magicLink, totp, passwords];
   // Stand-ins run machines of `all` under other registrations: checked alike, drawn once.
-  assertRegistrations([...all, ...[standIns.password, standIns.totp].map((machine) => machine as unknown as RegisteredMachine<MachineTypes>)]);
+  assertRegistrations([...all, standIns.password, standIns.totp]);
   return {
     families,
     sessions,

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { LoggedEvent, MachineDefinition, MachineTypes } from './definition.js';
+import type { Chart, LoggedEvent } from './definition.js';
 import { replay, replaySteps, stateOf } from './transitions.js';
 
 // A flow's log replays it: its input and its logged events, through its machine, rebuild its
@@ -10,7 +10,7 @@ export interface Replayed {
   readonly context: unknown;
 }
 
-export function replayLog<T extends MachineTypes>(definition: MachineDefinition<T>, input: unknown, events: readonly LoggedEvent[]): Replayed {
+export function replayLog(definition: Pick<Chart, 'machine'>, input: unknown, events: readonly LoggedEvent[]): Replayed {
   const snapshot = replay(definition.machine, input, events);
   return { stateValue: stateOf(snapshot), context: snapshot.context };
 }
@@ -28,9 +28,11 @@ export interface ReplayedStep extends Replayed {
 
 /** Where the instance stood after each event of its log, replayed through its machine (the
  * visualizer steps through these). */
-export function replayLogSteps<T extends MachineTypes>(definition: MachineDefinition<T>, input: unknown, events: readonly LoggedEvent[]): ReplayedStep[] {
-  return replaySteps(definition.machine, input, events).map((snapshot, index) => {
-    const event = events[index] as LoggedEvent;
-    return { seq: event.seq, type: event.type, at: event.at, stateValue: stateOf(snapshot), context: snapshot.context };
+export function replayLogSteps(definition: Pick<Chart, 'machine'>, input: unknown, events: readonly LoggedEvent[]): ReplayedStep[] {
+  // One snapshot per logged event, in the log's order.
+  const snapshots = replaySteps(definition.machine, input, events);
+  return events.flatMap((event, index) => {
+    const snapshot = snapshots[index];
+    return snapshot === undefined ? [] : [{ seq: event.seq, type: event.type, at: event.at, stateValue: stateOf(snapshot), context: snapshot.context }];
   });
 }

@@ -57,14 +57,15 @@ export async function lockKeyRotation(tx: Tx, provider: Provider): Promise<void>
 
 /** The latest activation of any signing key (null: none yet). */
 export async function latestSigningActivation(db: Tx): Promise<number | null> {
-  const { _max } = await db.signingKey.aggregate({ _max: { activatesAt: true } });
-  return time(_max.activatesAt);
+  // The newest row rather than an aggregate: aggregates type their results per engine (src/storage/prisma.ts).
+  const latest = await db.signingKey.findFirst({ orderBy: { activatesAt: 'desc' }, select: { activatesAt: true } });
+  return time(latest?.activatesAt ?? null);
 }
 
 /** The latest activation of any server secret of `purpose` (null: none yet). */
 export async function latestSecretActivation(db: Tx, purpose: string): Promise<number | null> {
-  const { _max } = await db.serverSecret.aggregate({ where: { purpose }, _max: { activatesAt: true } });
-  return time(_max.activatesAt);
+  const latest = await db.serverSecret.findFirst({ where: { purpose }, orderBy: { activatesAt: 'desc' }, select: { activatesAt: true } });
+  return time(latest?.activatesAt ?? null);
 }
 
 export async function listSigningKeys(db: Tx): Promise<SigningKeyRow[]> {

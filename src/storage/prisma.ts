@@ -1,23 +1,37 @@
 /**
  * The one place that constructs a Prisma client. DATABASE_URL picks the engine: `file:` → SQLite
  * (better-sqlite3 driver adapter), `postgres://` / `postgresql://` → PostgreSQL (pg pool). Each
- * provider has its own generated client (one schema has one provider); both expose the same model
- * API, so the PostgreSQL one is typed as the SQLite one. Migrations are applied separately, by
- * `migrate()` in ./migrate.ts.
+ * provider has its own generated client (one schema has one provider); the code sees either through
+ * `Tx`/`Db`, the part of their API both fit (checked by the compiler where each client is made, no
+ * assertion). Migrations are applied separately, by `migrate()` in ./migrate.ts.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
-import type { Prisma, PrismaClient } from './generated/sqlite/client.js';
+import type * as Sqlite from './generated/sqlite/client.js';
 import { refuseStatementsAfterTransactionEnd } from './closed-transactions.js';
 import { committedChanges } from './committed-changes.js';
 import { type Provider, providerOf, sqliteFilePath } from './migrate.js';
 import { observedAdapter, type StatementObserver } from './observed-adapter.js';
 import { reusePreparedStatements } from './sqlite-statements.js';
 
-export type Db = PrismaClient;
-/** The client handed to `db.$transaction(async (tx) => …)`. */
-export type Tx = Prisma.TransactionClient;
+type SqliteTx = Sqlite.Prisma.TransactionClient;
+
+/** A model's methods as both engines' clients type them alike: `aggregate` and `groupBy` type their
+ * results per provider, and the symbol-keyed type metadata differs (PostgreSQL's filters accept more). */
+type SharedDelegate<D> = Pick<D, Exclude<Extract<keyof D, string>, 'aggregate' | 'groupBy'>>;
+
+/** The client handed to `db.$transaction(async (tx) => …)`: what repositories use of either engine's
+ * client (models and raw queries), written from the SQLite client's types. Each engine's own client
+ * is assigned to it without an assertion, so the compiler checks that both fit. */
+export type Tx = {
+  readonly [K in Exclude<keyof SqliteTx, '$transaction' | '$extends'>]: SqliteTx[K] extends { aggregate: unknown } ? SharedDelegate<SqliteTx[K]> : SqliteTx[K];
+};
+
+export interface Db extends Tx {
+  $transaction<R>(work: (tx: Tx) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R>;
+  $disconnect(): Promise<void>;
+}
 
 export interface Storage {
   readonly db: Db;
@@ -58,7 +72,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     db = new PrismaClient({ adapter: serializedSqlite(observe(factory)) });
   } else {
     const [{ PrismaClient }, { PrismaPg }] = await Promise.all([import('./generated/postgresql/client.js'), import('@prisma/adapter-pg')]);
-    db = new PrismaClient({ adapter: observe(new PrismaPg({ connectionString: databaseUrl })) }) as unknown as Db;
+    db = new PrismaClient({ adapter: observe(new PrismaPg({ connectionString: databaseUrl })) });
   }
   const storage: Storage = {
     db,

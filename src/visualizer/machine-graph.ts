@@ -1,6 +1,6 @@
 import type { AnyStateMachine } from 'xstate';
 import type { Answer } from '../../machines/shared/answers.js';
-import type { MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { Chart } from '../engine/definition.js';
 import { leafStates } from '../engine/effect-check.js';
 import { fieldOf } from '../fields.js';
 
@@ -74,10 +74,10 @@ function answerLabel(answer: Answer | ((context: never) => Answer) | undefined):
   return answer.kind === 'ok' ? { kind: 'ok' } : { kind: 'refused', error: answer.error };
 }
 
-export function machineGraph<T extends MachineTypes>(definition: MachineDefinition<T>): MachineGraph {
+export function machineGraph(definition: Chart): MachineGraph {
   const machine = definition.machine;
   const resting = new Set(leafStates(machine));
-  const answers = definition.answers as Readonly<Record<string, Answer | ((context: never) => Answer)>>;
+  const answers = definition.answers;
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   for (const node of descendants(machine.root)) {

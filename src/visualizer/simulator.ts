@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { Chart } from '../engine/definition.js';
 import { apply, enabledTransition, type NamedEffect, start, stateOf } from '../engine/transitions.js';
 import { AuthError } from '../errors.js';
 import type { MachineSamples, SampleEvent } from './samples.js';
@@ -35,7 +35,7 @@ export interface Simulation {
 /** The most events one simulation replays (a request body stays small). */
 export const MAX_SIMULATED_EVENTS = 100;
 
-function simulate<T extends MachineTypes>(definition: MachineDefinition<T>, samples: MachineSamples, picked: readonly unknown[]): Simulation {
+function simulate(definition: Chart, samples: MachineSamples, picked: readonly unknown[]): Simulation {
   const machine = definition.machine;
   const input = samples.inputs[0] ?? {};
   const started = start(machine, input);
@@ -54,7 +54,7 @@ function simulate<T extends MachineTypes>(definition: MachineDefinition<T>, samp
 }
 
 /** The sample events the current state accepts, one per distinct transition they take. */
-function choicesFrom<T extends MachineTypes>(definition: MachineDefinition<T>, samples: MachineSamples, snapshot: ReturnType<typeof start>['snapshot']): Choice[] {
+function choicesFrom(definition: Chart, samples: MachineSamples, snapshot: ReturnType<typeof start>['snapshot']): Choice[] {
   const choices: Choice[] = [];
   for (const event of samples.events) {
     const applied = apply(definition.machine, snapshot, event);
@@ -68,7 +68,7 @@ function choicesFrom<T extends MachineTypes>(definition: MachineDefinition<T>, s
 }
 
 /** The simulator of every registered machine that has samples, by machine name. */
-export function createSimulator(definitions: readonly MachineDefinition<MachineTypes>[], samples: ReadonlyMap<string, MachineSamples>) {
+export function createSimulator(definitions: readonly Chart[], samples: ReadonlyMap<string, MachineSamples>) {
   // Maps: a caller-supplied machine name never reaches an inherited property.
   const byName = new Map(definitions.map((definition) => [definition.name, definition] as const));
   return (name: string, events: readonly unknown[]): Simulation => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
-import type { EffectHandler, Instance, InstanceStore, MachineTypes, RegisteredMachine } from '../../src/engine/definition.js';
+import type { Instance, InstanceStore, MachineRegistration, MachineTypes, RegisteredMachine } from '../../src/engine/definition.js';
 import { createMachines } from '../../src/engine/machines.js';
 import { createRunner } from '../../src/engine/runner.js';
 import { apply, restore, start, stateOf } from '../../src/engine/transitions.js';
@@ -23,7 +23,7 @@ const stub = {} as never;
 const machines = createMachines({ config: { publicUrl: 'http://keystate.test' }, hasher: stub, passwordHasher: stub, decoys: stub, tokens: stub, delivery: stub, provider: 'sqlite' });
 
 interface Sample {
-  readonly registered: RegisteredMachine<MachineTypes>;
+  readonly registered: MachineRegistration;
   readonly inputs: readonly unknown[];
   readonly events: readonly SampleEvent[];
 }
@@ -38,7 +38,7 @@ const SAMPLES: Readonly<Record<string, Sample>> = Object.fromEntries(
 );
 
 /** An in-memory store and recording handlers (with the real handlers' phases) for one machine. */
-function recording(registered: RegisteredMachine<MachineTypes>) {
+function recording(registered: MachineRegistration) {
   const instances = new Map<string, Instance<MachineTypes>>();
   const performed: { type: string; params: unknown }[] = [];
   const store: InstanceStore<MachineTypes> = {
@@ -60,13 +60,10 @@ function recording(registered: RegisteredMachine<MachineTypes>) {
     },
     reload: async (_tx, _provider, id) => instances.get(id) ?? null,
   };
-  const handlers = Object.fromEntries(
-    Object.entries(registered.handlers as Readonly<Record<string, EffectHandler<MachineTypes, unknown>>>).map(([type, handler]) => [
-      type,
-      { phase: handler.phase, run: (params: unknown) => void performed.push({ type, params }) },
-    ]),
-  ) as unknown as RegisteredMachine<MachineTypes>['handlers'];
-  return { machine: { definition: registered.definition, store, handlers }, instances, performed };
+  const handlers = Object.fromEntries(Object.entries(registered.handlers).map(([type, handler]) => [type, { phase: handler.phase, run: (params: unknown) => void performed.push({ type, params }) }]));
+  // The registration as the runner takes it back (its definition is the full one: machines.all erased only its type).
+  const machine = { definition: registered.definition, store, handlers } as unknown as RegisteredMachine<MachineTypes>;
+  return { machine, instances, performed };
 }
 
 const memoryStorage = { db: { $transaction: (work: (tx: never) => Promise<unknown>) => work({} as never) }, provider: 'sqlite' } as unknown as Storage;
