@@ -83,13 +83,20 @@ export function createSessionRequests(deps: SessionRequestsDeps): SessionRequest
     async silentAuthenticate(app, request) {
       // Polling a session is unsupported (§2.5): excessive silent authentication is throttled per session.
       await limiter.hit('silent-auth', limits.silentAuth, `${app.tenantId}:${request.sessionId}`);
-      if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
       const silent = await runner.transaction(async (steps) => {
         const found = await findSessionWithUser<SessionMachineTypes>(steps.tx, steps.provider, { tenantId: app.tenantId, appId: app.id }, hasher.candidates(request.sessionId));
         if (found === null) return null;
         const current = hasher.hash(request.sessionId);
         if (found.session.row.idHash !== current) await rehashSessionId(steps.tx, found.session.id, found.session.row.idHash, current);
-        const step = await steps.send(sessions, found.session, { type: 'session.silentAuthenticate', mfa: app.loginPreferences.mfa ?? null }, { app });
+        const silentEvent = {
+          type: 'session.silentAuthenticate',
+          mfa: app.loginPreferences.mfa ?? null,
+          // Facts the session machine judges: whose session it is now, and what the app asks for.
+          userStatus: found.user.status,
+          resource: request.resource,
+          allowedResources: app.resources,
+        } as const;
+        const step = await steps.send(sessions, found.session, silentEvent, { app });
         if (!step.accepted || step.answer.kind !== 'ok') return { step, ready: null };
         const ready = await silentTokens(steps, step, { app, user: found.user, associated: found.associated, sessionId: request.sessionId, resource: request.resource, claims: request.claims });
         return { step, ready };
@@ -114,9 +121,9 @@ export function createSessionRequests(deps: SessionRequestsDeps): SessionRequest
     async list(app, userId) {
       await mustFindAppUser(app, userId);
       const open = await listOpenSessions<SessionMachineTypes>(db, { tenantId: app.tenantId, userId }, SESSION_LIST_MAX);
-      // Live is what the session machine says: a session past its expiry would refuse silent
-      // authentication now (asked, not applied).
-      const live = open.filter((session) => runner.evaluate(sessions, session, { type: 'session.silentAuthenticate', mfa: null }).answer.kind === 'ok');
+      // Live is what the session machine says: a session past its expiry would refuse a token of
+      // its user now (asked, not applied).
+      const live = open.filter((session) => runner.evaluate(sessions, session, { type: 'session.check', userId, recent: null }).answer.kind === 'ok');
       // The public session_id is a bearer secret stored only as a hash, so the list names each
       // session by its internal id: enough to tell sessions apart, useless for authenticating.
       return live.map((session) => ({

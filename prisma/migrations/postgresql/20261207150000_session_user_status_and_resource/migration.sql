@@ -1,0 +1,5 @@
+-- Issue 16: silent authentication hands the session machine the user's status and the resource the
+-- app asks for, judged in states it only adds (session version 3): every stored state and context is
+-- one of the new machine's, and a logged silent authentication without those fields replays as it
+-- was judged (it asked for no resource; no status was judged). Sessions in progress carry over.
+UPDATE "session" SET "machine_version" = 3 WHERE "machine_version" = 2;
