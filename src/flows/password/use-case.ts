@@ -104,11 +104,15 @@ export function createPasswordLogin(
       const gone = () => new AuthError('FLOW_NOT_FOUND', { details: { instanceId: counted.step.id } });
       if (counted.kind === 'standIn') {
         const instance = (await deps.standIns.store.reload(steps.tx, steps.provider, counted.step.id)) ?? raise(gone());
-        return { answer: (await steps.send(deps.standIns, instance, compared.event, { app, hashing })).answer, ready: null };
+        // A stand-in answers for nobody: never disabled (and its comparison never matches).
+        const event = compared.event.type === 'password.matched' ? { ...compared.event, userStatus: 'Active' as const } : compared.event;
+        return { answer: (await steps.send(deps.standIns, instance, event, { app, hashing })).answer, ready: null };
       }
       const instance = (await passwords.store.reload(steps.tx, steps.provider, counted.step.id)) ?? raise(gone());
       const { authentication } = counted;
-      const step = await steps.send(passwords, instance, compared.event, { app, hashing, authentication });
+      // The user's status is a fact of the verdict: the machine judges it (a disabled user's right password logs nobody in).
+      const event = compared.event.type === 'password.matched' ? { ...compared.event, userStatus: authentication.user.status } : compared.event;
+      const step = await steps.send(passwords, instance, event, { app, hashing, authentication });
       const verdict = step.outputs.recordAuthentication;
       return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
     });

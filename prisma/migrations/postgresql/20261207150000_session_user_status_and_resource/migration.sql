@@ -3,3 +3,6 @@
 -- one of the new machine's, and a logged silent authentication without those fields replays as it
 -- was judged (it asked for no resource; no status was judged). Sessions in progress carry over.
 UPDATE "session" SET "machine_version" = 3 WHERE "machine_version" = 2;
+-- The password's right-password verdict carries the user's status (password version 3, state
+-- `userDisabled` only added; a logged verdict without it replays as the login it was).
+UPDATE "credential" SET "machine_version" = 3 WHERE "kind" = 'password' AND "machine_version" = 2;
