@@ -194,7 +194,10 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
   [
     'totp',
     {
-      inputs: [{ userId: 'user-1', registeredAt: T0 }],
+      inputs: [
+        { userId: 'user-1', registeredAt: T0, userStatus: 'Active' },
+        { userId: 'user-1', registeredAt: T0, userStatus: 'Disabled' },
+      ],
       events: [
         { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
         {

@@ -2,6 +2,7 @@ import { TOTP_METHOD } from '../../../machines/totp.machine.js';
 import type { Clock } from '../../clock.js';
 import type { TxSteps } from '../../engine/definition.js';
 import type { Runner } from '../../engine/runner.js';
+import { acceptOrThrow } from '../../engine/answer.js';
 import { AuthError } from '../../errors.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { findLiveCredential } from '../../repositories/credential-repository.js';
@@ -104,7 +105,6 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
     },
     async register(principal, request) {
       const { app, user } = await principalsUser(deps, principal);
-      if (user.status === 'Disabled') throw new AuthError('USER_NOT_ACTIVE');
       const { issuer, ...params } = totpRegistration(app);
       const label = request.label ?? user.email ?? user.username ?? user.phoneNumber ?? user.id;
       const id = newId();
@@ -115,7 +115,10 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
             if (!request.allowOverride) throw new AuthError('TOTP_EXISTS');
           });
           const create = { tenantId: app.tenantId, userId: user.id, secret: enrolled.secret, params: enrolled.params, label };
-          return steps.start(totp, { id, appId: app.id, input: { userId: user.id, registeredAt: deps.clock.now() }, create, request: { app } });
+          // The machine judges the user's status; a refused registration throws here, and nothing
+          // of this transaction (the authenticator it replaced included) is kept.
+          const step = await steps.start(totp, { id, appId: app.id, input: { userId: user.id, registeredAt: deps.clock.now(), userStatus: user.status }, create, request: { app } });
+          acceptOrThrow(step.answer);
         });
       // Another registration at once took the slot: this one overrides it, or is refused, as it would be second.
       await claimingLiveSlot(write, write);
