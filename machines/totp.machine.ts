@@ -143,7 +143,7 @@ export const totpMachine = setup({
   states: {
     registering: { always: [{ guard: 'isUserDisabledAtRegistration', target: 'refusedRegistration' }, { target: 'active' }] },
     // Never kept: the use case answers it and rolls the registration back.
-    refusedRegistration: {},
+    refusedRegistration: { type: 'final' },
     active: {
       initial: 'ready',
       on: {
