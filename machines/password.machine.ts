@@ -2,7 +2,7 @@ import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
 import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
-import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/failures.js';
+import { type FailureCount, failuresCounting, failuresSettleAt, isLockInForce } from './shared/failures.js';
 
 // A user's password for one app (mosaic-backend-api.md §2.10, §2.12), as a long-lived instance.
 // Read this machine and you know every outcome of a password login:
@@ -142,7 +142,7 @@ export const passwordMachine = setup({
     isResourceRefused: ({ event }) => event.type === 'password.submit' && isResourceRefused(event),
     isSessionRefused: ({ event }) => event.type === 'password.submit' && event.session === 'refused',
     isUserDisabled: ({ event }) => event.type === 'password.matched' && isDisabled(event.userStatus),
-    isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
+    isLockInForce: ({ context, event }) => isLockInForce(context.lockedUntil, event.at),
     hasNoAttemptLeft: ({ context, event }) => event.type === 'password.submit' && counting(context, event.at) >= event.policy.maxFailures,
     isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
     isExpired: ({ context, event }) => passwordStanding(context, context.policy, event.at) === 'expired',

@@ -2,7 +2,7 @@ import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
 import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
-import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/failures.js';
+import { type FailureCount, failuresCounting, failuresSettleAt, isLockInForce } from './shared/failures.js';
 
 // A user's authenticator app (TOTP, RFC 6238) for one app (mosaic-backend-api.md §2.11), as a
 // long-lived instance. Read this machine and you know every outcome of a TOTP login:
@@ -130,7 +130,7 @@ export const totpMachine = setup({
     isResourceRefused: ({ event }) => event.type === 'totp.submit' && isResourceRefused(event),
     isUserDisabled: ({ event }) => event.type === 'totp.submit' && isDisabled(event.userStatus),
     isSessionRefused: ({ event }) => event.type === 'totp.submit' && event.session === 'refused',
-    isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
+    isLockInForce: ({ context, event }) => isLockInForce(context.lockedUntil, event.at),
     hasNoAttemptLeft: ({ context, event }) => event.type === 'totp.submit' && counting(context, event.at) >= event.policy.maxFailures,
     isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
     isReplayed: ({ context, event }) => isSpent(context, event),
