@@ -3,6 +3,7 @@ import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type Delivery
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
 import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
+import { isLockInForce } from './shared/failures.js';
 
 // One-time passcodes by SMS, email or handed to the caller ("direct"; mosaic-backend-api.md
 // §2.3–2.4). Read this machine and you know every outcome of a passcode:
@@ -136,14 +137,14 @@ export const otpMachine = setup({
   },
   guards: {
     isUserDisabledAtSend: ({ context }) => isDisabled(context.userStatus),
-    isLockedOutAtSend: ({ context }) => context.lockedOutUntil !== null && context.lockedOutUntil > context.requestedAt,
+    isLockedOutAtSend: ({ context }) => isLockInForce(context.lockedOutUntil, context.requestedAt),
     isHandedToCaller: ({ context }) => context.channel === 'direct',
     canRetryDelivery: ({ context, event }) => canRetryDelivery(context, event),
-    isLockedOut: ({ event }) => event.type === 'code.submit' && event.lockedOutUntil !== null && event.lockedOutUntil > event.at,
+    isLockedOut: ({ event }) => event.type === 'code.submit' && isLockInForce(event.lockedOutUntil, event.at),
     isSessionRefused: ({ event }) => event.type === 'code.submit' && event.session === 'refused',
     isUserDisabled: ({ event }) => event.type === 'code.submit' && isDisabled(event.userStatus),
     isResourceRefused: ({ event }) => event.type === 'code.submit' && isResourceRefused(event),
-    isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
+    isLockInForce: ({ context, event }) => isLockInForce(context.lockedUntil, event.at),
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
     // The code was sent for one identifier: another one (even of the same user) does not redeem it.
     isOtherIdentifier: ({ context, event }) => event.type === 'code.submit' && event.subject !== context.subject,

@@ -11,6 +11,7 @@ export type PasswordState =
   | 'active.verifying'
   | 'active.wrongPassword'
   | 'active.replacedMeanwhile'
+  | 'active.userDisabled'
   | 'active.authenticated'
   | 'active.mustReplace.temporary'
   | 'active.mustReplace.expired'
@@ -31,6 +32,8 @@ export const passwordAnswers: Answers<PasswordState, PasswordContext> = {
   'active.wrongPassword': refused('PASSWORD_INVALID_CREDENTIALS'),
   // The login compared a password replaced since: what it typed is not the password.
   'active.replacedMeanwhile': refused('PASSWORD_INVALID_CREDENTIALS'),
+  // The generic error, as the login's end (the post-login step) answered before the machine judged it.
+  'active.userDisabled': refused('USER_NOT_ACTIVE'),
   'active.authenticated': ok,
   'active.mustReplace.temporary': refused('PASSWORD_TEMPORARY'),
   'active.mustReplace.expired': refused('PASSWORD_EXPIRED'),

@@ -1,8 +1,8 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
-import { isResourceRefused, type ResourceRequest } from './shared/facts.js';
-import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/failures.js';
+import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
+import { type FailureCount, failuresCounting, failuresSettleAt, isLockInForce } from './shared/failures.js';
 
 // A user's password for one app (mosaic-backend-api.md §2.10, §2.12), as a long-lived instance.
 // Read this machine and you know every outcome of a password login:
@@ -24,6 +24,9 @@ import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/
 //   failures counted before it, not the guesses counted while it was compared); one that finds the
 //   password locked changes nothing (the lock holds, even for the right password), and nothing
 //   leaves `locked` while the lock is in force;
+// - the right password of a user disabled meanwhile logs nobody in (`userDisabled`): the verdict
+//   carries the user's status as loaded for the login; it is no guess, so it clears the failures
+//   as a right password does;
 // - a replacement (the admin API) sets a new password and clears failures and lockout.
 
 export interface PasswordPolicy {
@@ -60,7 +63,9 @@ export interface PasswordContext extends PasswordInput {
 
 export type PasswordEvent =
   | ({ readonly type: 'password.submit'; readonly session: NamedSessionVerdict; readonly policy: PasswordPolicy } & ResourceRequest & Timed)
-  | ({ readonly type: 'password.matched'; readonly generation: number; readonly attempt: number; readonly rehash: boolean } & Timed)
+  /** `userStatus`: the user's status as loaded for this login (a stand-in's: nobody's, never
+   * disabled). A verdict logged before version 3 has none: it logged the user in, as it was judged. */
+  | ({ readonly type: 'password.matched'; readonly generation: number; readonly attempt: number; readonly rehash: boolean; readonly userStatus: UserStatus } & Timed)
   | ({ readonly type: 'password.mismatched'; readonly generation: number; readonly attempt: number } & Timed)
   | ({ readonly type: 'password.replace'; readonly temporary: boolean } & Timed);
 
@@ -136,7 +141,8 @@ export const passwordMachine = setup({
   guards: {
     isResourceRefused: ({ event }) => event.type === 'password.submit' && isResourceRefused(event),
     isSessionRefused: ({ event }) => event.type === 'password.submit' && event.session === 'refused',
-    isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
+    isUserDisabled: ({ event }) => event.type === 'password.matched' && isDisabled(event.userStatus),
+    isLockInForce: ({ context, event }) => isLockInForce(context.lockedUntil, event.at),
     hasNoAttemptLeft: ({ context, event }) => event.type === 'password.submit' && counting(context, event.at) >= event.policy.maxFailures,
     isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
     isExpired: ({ context, event }) => passwordStanding(context, context.policy, event.at) === 'expired',
@@ -172,6 +178,7 @@ export const passwordMachine = setup({
           { guard: 'isAboutAnotherPassword', target: '.replacedMeanwhile', reenter: true },
           { guard: 'isExpired', target: '.mustReplace.expired', actions: 'clearAttempts', reenter: true },
           { guard: 'isTemporary', target: '.mustReplace.temporary', actions: 'clearAttempts', reenter: true },
+          { guard: 'isUserDisabled', target: '.userDisabled', actions: 'clearAttempts', reenter: true },
           { guard: 'wantsRehash', target: '.authenticated', actions: ['clearAttempts', 'storeRehash'], reenter: true },
           { target: '.authenticated', actions: 'clearAttempts', reenter: true },
         ],
@@ -192,6 +199,8 @@ export const passwordMachine = setup({
         wrongPassword: {},
         // This login's verdict was about a password replaced since it was counted.
         replacedMeanwhile: {},
+        // The right password of a disabled user.
+        userDisabled: {},
         authenticated: {
           entry: [{ type: 'recordAuthentication', params: { method: PASSWORD_METHOD, verifies: null } }],
         },

@@ -1,6 +1,7 @@
 import { assign, setup } from 'xstate';
 import { declareEffects } from './shared/effects.js';
 import type { Timed } from './shared/events.js';
+import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
 
 // The IDP session (mosaic-backend-api.md §3), and the one judge of everything about it:
 // - opened by an interactive login; each later authentication that names it (MFA step-up) adds
@@ -9,6 +10,9 @@ import type { Timed } from './shared/events.js';
 //   the session meets that app's `login_preferences.mfa` policy (`step_up_required`);
 // - a user access token names its session and is good only while the session stands (live, of
 //   the token's user); replacing a factor asks more: that the session proved it recently;
+// - silent authentication hands in the session user's status and the resource the app asks for:
+//   a disabled user's session signs nobody in, and a resource the app does not list is refused
+//   (each in a state of its own, the session otherwise unchanged: no slide, no tokens);
 // - it ends by logout or revocation, or expires `ttlMs` after the last authentication. Expiry is
 //   data: every event is judged against `expiresAt` with the time it carries, so no timer has to
 //   be alive between requests;
@@ -52,7 +56,10 @@ export interface RecentFactor {
 export type SessionEvent =
   /** A factor was proven for `userId` (an authentication naming this session). */
   | ({ readonly type: 'session.authenticate'; readonly userId: string; readonly method: string } & Timed)
-  | ({ readonly type: 'session.silentAuthenticate'; readonly mfa: MfaPolicy | null } & Timed)
+  /** `userStatus`: the session user's status as loaded for this request. A silent authentication
+   * logged before version 3 has neither it nor the resource fields: it asked for no resource, and
+   * its user was judged by no one (replayed as it was). */
+  | ({ readonly type: 'session.silentAuthenticate'; readonly mfa: MfaPolicy | null; readonly userStatus: UserStatus } & ResourceRequest & Timed)
   /** A user access token of this session is presented (its `sid`). Only ever asked of the machine
    * (the runner's `evaluate`), never applied: presenting a token writes nothing. */
   | ({ readonly type: 'session.check'; readonly userId: string; readonly recent: RecentFactor | null } & Timed)
@@ -76,9 +83,12 @@ export function meetsMfaPolicy(methods: readonly string[], mfa: MfaPolicy | null
   return mfa.methods === undefined || mfa.methods.length === 0 || mfa.methods.some((method) => methods.includes(method));
 }
 
+/** A silent authentication of a session that no longer stands: its resource is judged first. */
+const silentRefusal = [{ guard: 'isResourceRefused', target: '.resourceRefused' }, { target: '.refused' }] as const;
+
 const terminatedRefusals = {
   'session.authenticate': '.refused',
-  'session.silentAuthenticate': '.refused',
+  'session.silentAuthenticate': silentRefusal,
   'session.check': '.refused',
   'session.logout': '.refused',
   'session.revoke': '.refused',
@@ -100,6 +110,8 @@ export const sessionMachine = setup({
   },
   guards: {
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
+    isResourceRefused: ({ event }) => event.type === 'session.silentAuthenticate' && isResourceRefused(event),
+    isUserDisabled: ({ event }) => event.type === 'session.silentAuthenticate' && isDisabled(event.userStatus),
     // Sessions of two users are never merged (keystate-server.md §5 item 7).
     // A token names its user too: a session of another user never vouches for it.
     isOtherUser: ({ context, event }) => (event.type === 'session.authenticate' || event.type === 'session.check') && event.userId !== context.userId,
@@ -123,15 +135,22 @@ export const sessionMachine = setup({
   states: {
     active: {
       initial: 'live',
-      states: { live: {}, refused: {} },
+      // `userDisabled` and `resourceRefused`: a silent authentication refused for what it brought;
+      // the session stands as it was (a later one, for another resource or once the user is
+      // enabled again, may pass).
+      states: { live: {}, refused: {}, userDisabled: {}, resourceRefused: {} },
       on: {
         'session.authenticate': [
           { guard: 'isExpired', target: 'expired' },
           { guard: 'isOtherUser', target: '.refused' },
           { target: '.live', actions: 'addMethod' },
         ],
+        // The resource first, whatever the session's standing (as the use case judged it before
+        // looking the session up); then the user, of a session that stands.
         'session.silentAuthenticate': [
+          { guard: 'isResourceRefused', target: '.resourceRefused' },
           { guard: 'isExpired', target: 'expired' },
+          { guard: 'isUserDisabled', target: '.userDisabled' },
           { target: '.live', actions: 'slideExpiry' },
         ],
         'session.check': [{ guard: 'isExpired', target: 'expired' }, { guard: 'isOtherUser', target: '.refused' }, { guard: 'lacksRecentFactor', target: '.refused' }, { target: '.live' }],
@@ -144,10 +163,10 @@ export const sessionMachine = setup({
     // tokens stop); natural expiry does not (keystate-server.md §5 item 12).
     expired: {
       initial: 'lapsed',
-      states: { lapsed: {}, refused: {} },
+      states: { lapsed: {}, refused: {}, resourceRefused: {} },
       on: {
         'session.authenticate': '.refused',
-        'session.silentAuthenticate': '.refused',
+        'session.silentAuthenticate': silentRefusal,
         'session.check': '.refused',
         'session.logout': '.refused',
         'session.revoke': 'terminated.revoked',
@@ -155,7 +174,7 @@ export const sessionMachine = setup({
     },
     terminated: {
       initial: 'loggedOut',
-      states: { loggedOut: {}, revoked: {}, refused: {} },
+      states: { loggedOut: {}, revoked: {}, refused: {}, resourceRefused: {} },
       on: terminatedRefusals,
     },
   },

@@ -5,6 +5,7 @@ import type { TotpContext } from './totp.machine.js';
 // undocumented: these are the passcodes' codes).
 
 export type TotpState =
+  | 'refusedRegistration'
   | 'active.ready'
   | 'active.resourceRefused'
   | 'active.sessionRefused'
@@ -26,6 +27,7 @@ const invalidCredentials = refused('OTP_INVALID_CREDENTIALS');
 const locked = (context: TotpContext) => refused('OTP_LOCKED', { lockedUntil: new Date(context.lockedUntil ?? 0).toISOString() });
 
 export const totpAnswers: Answers<TotpState, TotpContext> = {
+  refusedRegistration: refused('USER_NOT_ACTIVE'),
   'active.ready': ok,
   'active.resourceRefused': refused('RESOURCE_NOT_ALLOWED'),
   'active.sessionRefused': refused('SESSION_NOT_FOUND'),

@@ -2,7 +2,7 @@ import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
 import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
-import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/failures.js';
+import { type FailureCount, failuresCounting, failuresSettleAt, isLockInForce } from './shared/failures.js';
 
 // A user's authenticator app (TOTP, RFC 6238) for one app (mosaic-backend-api.md §2.11), as a
 // long-lived instance. Read this machine and you know every outcome of a TOTP login:
@@ -24,7 +24,9 @@ import { type FailureCount, failuresCounting, failuresSettleAt } from './shared/
 //   (src/credentials/shadow-credentials.ts), settles back to where a new one starts (`totpSettlesAt`);
 // - a right code of a user disabled meanwhile logs nobody in (`userDisabled`): told only to whoever
 //   proved the code, forgiven like a replay (it is no guess), its step left unspent;
-// - a revoked authenticator refuses every code; its seed is forgotten (nothing needs it again).
+// - a revoked authenticator refuses every code; its seed is forgotten (nothing needs it again);
+// - a disabled user registers no authenticator: the registration ends in `refusedRegistration`
+//   (its write is rolled back by the use case: nothing of it is kept).
 
 export interface TotpPolicy {
   readonly maxFailures: number;
@@ -36,6 +38,9 @@ export interface TotpPolicy {
 export interface TotpInput {
   readonly userId: string;
   readonly registeredAt: number;
+  /** The user's status when registering (a stand-in's: nobody's, never disabled). Instances
+   * registered before version 4 have none: they were registered, as they were judged then. */
+  readonly userStatus: UserStatus;
 }
 
 export interface TotpContext extends TotpInput {
@@ -121,10 +126,11 @@ export const totpMachine = setup({
     unlock: assign({ attempts: 0, lockedUntil: null }),
   },
   guards: {
+    isUserDisabledAtRegistration: ({ context }) => isDisabled(context.userStatus),
     isResourceRefused: ({ event }) => event.type === 'totp.submit' && isResourceRefused(event),
     isUserDisabled: ({ event }) => event.type === 'totp.submit' && isDisabled(event.userStatus),
     isSessionRefused: ({ event }) => event.type === 'totp.submit' && event.session === 'refused',
-    isLockInForce: ({ context, event }) => context.lockedUntil !== null && context.lockedUntil > event.at,
+    isLockInForce: ({ context, event }) => isLockInForce(context.lockedUntil, event.at),
     hasNoAttemptLeft: ({ context, event }) => event.type === 'totp.submit' && counting(context, event.at) >= event.policy.maxFailures,
     isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
     isReplayed: ({ context, event }) => isSpent(context, event),
@@ -133,8 +139,11 @@ export const totpMachine = setup({
 }).createMachine({
   id: 'totp',
   context: ({ input }) => ({ ...input, attempts: 0, lockedUntil: null, lastUsedStep: null, lastFailureAt: null, policy: null }),
-  initial: 'active',
+  initial: 'registering',
   states: {
+    registering: { always: [{ guard: 'isUserDisabledAtRegistration', target: 'refusedRegistration' }, { target: 'active' }] },
+    // Never kept: the use case answers it and rolls the registration back.
+    refusedRegistration: { type: 'final' },
     active: {
       initial: 'ready',
       on: {

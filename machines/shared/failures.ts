@@ -13,6 +13,10 @@ export interface FailureCount {
   readonly lapseMs: number | null;
 }
 
+/** Whether a lock ending at `lockedUntil` (null: none) still holds at `at`: one reading of every
+ * factor's lock (a passcode's, kept beside the user, and a credential's, kept in its context). */
+export const isLockInForce = (lockedUntil: number | null, at: number): boolean => lockedUntil !== null && lockedUntil > at;
+
 /** Failures still counting at `at`: none once a lock has ended, none once the latest has lapsed. */
 export function failuresCounting(count: FailureCount, at: number): number {
   if (count.lockedUntil !== null && count.lockedUntil <= at) return 0;

@@ -1,4 +1,5 @@
 import { AuthError } from '../errors.js';
+import { isResourceRefused } from '../../machines/shared/facts.js';
 import { type AppRecord, findAppByClientId, findAppById, rehashClientSecret } from '../repositories/app-repository.js';
 import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Db } from '../storage/prisma.js';
@@ -42,7 +43,9 @@ export function createClientCredentials(deps: ClientCredentialsDeps): ClientCred
       if (app === null || !hasher.matches(clientSecret, app.clientSecretHash)) {
         throw new AuthError('CLIENT_AUTH_FAILED', { extraBody: { error: 'invalid_client', error_description: 'Client authentication failed' } });
       }
-      if (resource !== null && !app.resources.includes(resource)) {
+      // The one allow-list rule every login's machine judges (machines/shared/facts.ts); a client
+      // token is no flow (one request, no state to keep), so it asks the same pure rule directly.
+      if (isResourceRefused({ resource, allowedResources: app.resources })) {
         throw new AuthError('BAD_REQUEST', { extraBody: { error: 'invalid_target', error_description: 'resource is not configured for this client' } });
       }
       // Hashed under a key that has since rotated out: re-hash now, so that key can be retired.

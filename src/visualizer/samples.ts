@@ -137,8 +137,10 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
         { type: 'session.authenticate', userId: 'user-1', method: 'sms', at: T0 + DAY },
         { type: 'session.authenticate', userId: 'user-2', method: 'sms', at: T0 + DAY },
         { type: 'session.authenticate', userId: 'user-1', method: 'sms', at: T0 + 30 * DAY },
-        { type: 'session.silentAuthenticate', mfa: { required: true }, at: T0 + DAY },
-        { type: 'session.silentAuthenticate', mfa: null, at: T0 + 30 * DAY },
+        { type: 'session.silentAuthenticate', mfa: { required: true }, userStatus: 'Active', ...NO_RESOURCE, at: T0 + DAY },
+        { type: 'session.silentAuthenticate', mfa: null, userStatus: 'Disabled', ...NO_RESOURCE, at: T0 + DAY },
+        { type: 'session.silentAuthenticate', mfa: null, userStatus: 'Active', ...NO_RESOURCE, resource: 'https://elsewhere.example', at: T0 + DAY },
+        { type: 'session.silentAuthenticate', mfa: null, userStatus: 'Active', ...NO_RESOURCE, at: T0 + 30 * DAY },
         { type: 'session.check', userId: 'user-1', recent: null, at: T0 + DAY },
         { type: 'session.check', userId: 'user-2', recent: null, at: T0 + DAY },
         { type: 'session.check', userId: 'user-1', recent: { method: 'totp', withinMs: 10 * MINUTE }, at: T0 + DAY },
@@ -175,14 +177,15 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
         { type: 'password.submit', session: null, ...NO_RESOURCE, policy: { ...passwordPolicy, maxFailures: 1 }, at: T0 + MINUTE },
         { type: 'password.submit', session: null, ...NO_RESOURCE, policy: passwordPolicy, at: T0 + 20 * MINUTE },
         { type: 'password.submit', session: null, ...NO_RESOURCE, policy: { ...passwordPolicy, temporaryValidityMs: 60 * MINUTE }, at: T0 + 2 * MINUTE },
-        { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + MINUTE },
+        { type: 'password.matched', generation: 1, attempt: 1, rehash: false, userStatus: 'Active', at: T0 + MINUTE },
         // Verdicts of logins long after the password was set: it has expired, or (temporary) lapsed.
-        { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + 100 * DAY },
-        { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + 2 * 60 * MINUTE },
-        { type: 'password.matched', generation: 1, attempt: 1, rehash: true, at: T0 + MINUTE },
+        { type: 'password.matched', generation: 1, attempt: 1, rehash: false, userStatus: 'Active', at: T0 + 100 * DAY },
+        { type: 'password.matched', generation: 1, attempt: 1, rehash: false, userStatus: 'Active', at: T0 + 2 * 60 * MINUTE },
+        { type: 'password.matched', generation: 1, attempt: 1, rehash: true, userStatus: 'Active', at: T0 + MINUTE },
+        { type: 'password.matched', generation: 1, attempt: 1, rehash: false, userStatus: 'Disabled', at: T0 + MINUTE },
         { type: 'password.mismatched', generation: 1, attempt: 1, at: T0 + MINUTE },
         // A verdict about the password a replacement set aside.
-        { type: 'password.matched', generation: 0, attempt: 1, rehash: false, at: T0 + MINUTE },
+        { type: 'password.matched', generation: 0, attempt: 1, rehash: false, userStatus: 'Active', at: T0 + MINUTE },
         { type: 'password.mismatched', generation: 0, attempt: 1, at: T0 + MINUTE },
         { type: 'password.replace', temporary: false, at: T0 + 2 * MINUTE },
       ],
@@ -191,7 +194,10 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
   [
     'totp',
     {
-      inputs: [{ userId: 'user-1', registeredAt: T0 }],
+      inputs: [
+        { userId: 'user-1', registeredAt: T0, userStatus: 'Active' },
+        { userId: 'user-1', registeredAt: T0, userStatus: 'Disabled' },
+      ],
       events: [
         { type: 'totp.submit', session: null, ...NO_RESOURCE, userStatus: 'Active', policy: { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 }, at: T0 + MINUTE },
         {

@@ -60,7 +60,7 @@ describe('credential store', () => {
     const userId = await newUser();
     const machine = totp(() => ({ type: 'totp.matched', step: 100 }));
     const create = { tenantId: 'tenant-1', userId, secret: 'sealed-seed', params: { algorithm: 'sha1', digits: 6, period: 30 }, label: 'ada@example.com' };
-    await runner.transaction((steps) => steps.start(machine, { id: 'totp-1', appId: 'app-1', input: { userId, registeredAt: T0 }, create, request: { app } }));
+    await runner.transaction((steps) => steps.start(machine, { id: 'totp-1', appId: 'app-1', input: { userId, registeredAt: T0, userStatus: 'Active' }, create, request: { app } }));
     clock.advance(MINUTE);
     const step = await runner.transaction(async (steps) => {
       const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: 'app-1', userId, kind: 'totp' });
@@ -83,7 +83,9 @@ describe('credential store', () => {
     expect(log[1]?.fields).toEqual({ step: 100 });
 
     // A second authenticator of the same user and app cannot be live at once.
-    await expect(runner.transaction((steps) => steps.start(machine, { id: 'totp-2', appId: 'app-1', input: { userId, registeredAt: T0 }, create, request: { app } }))).rejects.toThrow();
+    await expect(
+      runner.transaction((steps) => steps.start(machine, { id: 'totp-2', appId: 'app-1', input: { userId, registeredAt: T0, userStatus: 'Active' }, create, request: { app } })),
+    ).rejects.toThrow();
     await runner.transaction(async (steps) => {
       const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: 'app-1', userId, kind: 'totp' });
       if (live === null) throw new Error('no live credential');
@@ -92,7 +94,7 @@ describe('credential store', () => {
     const revoked = await db.storage.db.credential.findUniqueOrThrow({ where: { id: 'totp-1' } });
     expect(revoked).toMatchObject({ stateValue: 'revoked.done', liveKey: null, secret: '' });
     expect(revoked.endedAt?.getTime()).toBe(T0 + MINUTE);
-    await runner.transaction((steps) => steps.start(machine, { id: 'totp-3', appId: 'app-1', input: { userId, registeredAt: T0 }, create, request: { app } }));
+    await runner.transaction((steps) => steps.start(machine, { id: 'totp-3', appId: 'app-1', input: { userId, registeredAt: T0, userStatus: 'Active' }, create, request: { app } }));
     expect((await db.storage.db.credential.findUniqueOrThrow({ where: { id: 'totp-3' } })).liveKey).toBe(`app-1:${userId}:totp`);
   });
 

@@ -142,7 +142,7 @@ describe('passwords under attack', () => {
       expect((await login(again, { username: 'rehashed', password: STRONG })).status).toBe(200);
       expect(counted.count.hash - hashes).toBe(1);
       const log = await db.storage.db.credentialEvent.findMany({ where: { credentialId: rehashed.id }, orderBy: { seq: 'asc' } });
-      expect(log.map((event) => [event.type, event.fields])).toContainEqual(['password.matched', { generation: 1, attempt: 1, rehash: true }]);
+      expect(log.map((event) => [event.type, event.fields])).toContainEqual(['password.matched', { generation: 1, attempt: 1, rehash: true, userStatus: 'Pending' }]);
       expect(JSON.stringify(log)).not.toContain(STRONG);
     } finally {
       await before.close();

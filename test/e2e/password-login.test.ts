@@ -40,6 +40,18 @@ describe('password login', () => {
     expect((await login({ username: user.username, password: STRONG })).status).toBe(200);
   });
 
+  it("a disabled user's right password is 403 User is not active, judged by the password machine; a wrong one is a wrong password (issue 16)", async () => {
+    const user = await withPassword();
+    await server.storage.db.user.update({ where: { id: user.id }, data: { status: 'Disabled' } });
+    const refused = await login({ username: user.username, password: STRONG });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({ message: 'User is not active', error_code: 403 });
+    expect((await login({ username: user.username, password: 'not-the-password' })).status).toBe(400);
+    const credential = await server.storage.db.credential.findFirstOrThrow({ where: { userId: user.id, kind: 'password' } });
+    expect(credential.stateValue).toBe('active.wrongPassword');
+    expect(await server.storage.db.session.count({ where: { userId: user.id } })).toBe(0);
+  });
+
   it('logs in by username, email or phone number (amr pwd), honouring an ID-token username claim', async () => {
     const user = await withPassword();
     const tokens = await login({ username: user.username, password: STRONG, claims: { id_token: { username: null } } });

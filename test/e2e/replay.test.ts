@@ -72,7 +72,7 @@ describe('issue 8: a log replays its instance', () => {
     expect((await client.call('POST', '/cis/v1/auth/password/authenticate', { username: 'hopper', password })).status).toBe(200);
     const row = await db.storage.db.credential.findFirstOrThrow({ where: { userId: created.body.result.user_id } });
     const view = await admin(`/admin/v1/credentials/${row.id}`);
-    expect(view.body).toMatchObject({ machine: 'password', machine_version: 2, state: 'active.authenticated', replays: true, context: { attempts: 0 } });
+    expect(view.body).toMatchObject({ machine: 'password', machine_version: 3, state: 'active.authenticated', replays: true, context: { attempts: 0 } });
     expect(view.body.events.map((event: { type: string; state: string }) => [event.type, event.state])).toEqual([
       ['xstate.init', 'active.ready'],
       ['password.submit', 'active.verifying'],

@@ -46,6 +46,25 @@ describe('silent authentication and SSO', () => {
     expect((await verify(after.body.id_token, shop.clientId)).amr).toEqual(['otp', 'eml', 'mfa']);
   });
 
+  it("a disabled user's session signs nobody in silently, nor for a resource the app does not list; the session stands (issue 16)", async () => {
+    const { tokens, userId } = await login(shop);
+    const sessionId = tokens.session_id ?? '';
+    const elsewhere = await silent(blog, sessionId, { resource: 'https://elsewhere.example' });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body).toEqual({ message: 'resource is not one of the resources configured for this app', error_code: 400 });
+    await db.storage.db.user.update({ where: { id: userId }, data: { status: 'Disabled' } });
+    try {
+      const disabled = await silent(blog, sessionId);
+      expect(disabled.status).toBe(403);
+      expect(disabled.body).toEqual({ message: 'User is not active', error_code: 403 });
+      // Nothing was handed out: no refresh family for the refused requests.
+      expect(await db.storage.db.refreshFamily.count({ where: { sessionId: (await db.storage.db.session.findFirstOrThrow({ where: { userId } })).id } })).toBe(1);
+    } finally {
+      await db.storage.db.user.update({ where: { id: userId }, data: { status: 'Active' } });
+    }
+    expect((await silent(blog, sessionId)).status).toBe(200);
+  });
+
   it('slides the session: 14 days after the last authentication, not after the first', async () => {
     const { tokens, userId } = await login(shop);
     const sessionId = tokens.session_id ?? '';

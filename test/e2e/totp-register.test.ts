@@ -24,6 +24,18 @@ const register = async (path: string, token: string, body: object = {}) => {
 };
 
 describe('authenticator registration', () => {
+  it('a disabled user registers no authenticator (403 User is not active), judged by the TOTP machine; nothing is kept (issue 16)', async () => {
+    const { token, userId } = await userAccessToken();
+    await db.storage.db.user.update({ where: { id: userId }, data: { status: 'Disabled' } });
+    try {
+      expect(await register('/cis/v1/auth/totp/register', token)).toEqual({ status: 403, body: { message: 'User is not active', error_code: 403 } });
+      expect(await db.storage.db.credential.count({ where: { userId, kind: 'totp' } })).toBe(0);
+    } finally {
+      await db.storage.db.user.update({ where: { id: userId }, data: { status: 'Active' } });
+    }
+    expect((await register('/cis/v1/auth/totp/register', token)).status).toBe(201);
+  });
+
   it('registers with the user access token: secret, otpauth URI and QR code; the seed is stored sealed', async () => {
     const { token, userId, email } = await userAccessToken();
     const registered = await register('/cis/v1/auth/totp/register', token);

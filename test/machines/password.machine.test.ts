@@ -43,12 +43,15 @@ describe('password machine', () => {
     expect(stateOf(verifying)).toBe('active.verifying');
     expect(verifying.context.attempts).toBe(1);
     expect(effects(actions)).toEqual([{ type: 'comparePassword', params: { generation: 1, attempt: 1 } }]);
-    const [authenticated, done] = step(verifying, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE });
+    const [authenticated, done] = step(verifying, { type: 'password.matched', generation: 1, rehash: false, userStatus: 'Active', at: T0 + MINUTE });
     expect(stateOf(authenticated)).toBe('active.authenticated');
     expect(authenticated.context.attempts).toBe(0);
     expect(effects(done)).toEqual(RECORD);
     // A hash made with older parameters is stored again under the current ones.
-    expect(effects(step(verifying, { type: 'password.matched', generation: 1, rehash: true, at: T0 + MINUTE })[1])).toEqual([{ type: 'storeRehash', params: undefined }, ...RECORD]);
+    expect(effects(step(verifying, { type: 'password.matched', generation: 1, rehash: true, userStatus: 'Active', at: T0 + MINUTE })[1])).toEqual([
+      { type: 'storeRehash', params: undefined },
+      ...RECORD,
+    ]);
   });
 
   it('a resource the app does not list refuses the login before anything is counted, locked or not (issue 16)', () => {
@@ -104,26 +107,40 @@ describe('password machine', () => {
     expect(stillCounting.context.attempts).toBe(5);
   });
 
+  it("a disabled user's right password logs nobody in (USER_NOT_ACTIVE) and, no guess, clears the failures; a temporary one still answers as such", () => {
+    const twice = step(wrong(start(), 2, T0), submit(T0 + MINUTE))[0];
+    const [disabled, none] = step(twice, { type: 'password.matched', generation: 1, attempt: 3, rehash: false, userStatus: 'Disabled', at: T0 + MINUTE });
+    expect(stateOf(disabled)).toBe('active.userDisabled');
+    expect(disabled.context.attempts).toBe(0);
+    expect(effects(none)).toEqual([]);
+    expect(passwordAnswers['active.userDisabled']).toEqual({ kind: 'refused', error: 'USER_NOT_ACTIVE' });
+    const temporary = step(start({ temporary: true }), submit(T0 + MINUTE))[0];
+    expect(stateOf(step(temporary, { type: 'password.matched', generation: 1, rehash: false, userStatus: 'Disabled', at: T0 + MINUTE })[0])).toBe('active.mustReplace.temporary');
+    // A verdict logged before version 3 (no status) logged the user in, and replays so.
+    const old = { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + MINUTE } as unknown as PasswordEvent;
+    expect(stateOf(step(step(start(), submit(T0 + MINUTE))[0], old)[0])).toBe('active.authenticated');
+  });
+
   it('a temporary or expired password logs nobody in: it must be replaced (403)', () => {
-    const [temporary, none] = step(step(start({ temporary: true }), submit(T0 + MINUTE))[0], { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE });
+    const [temporary, none] = step(step(start({ temporary: true }), submit(T0 + MINUTE))[0], { type: 'password.matched', generation: 1, rehash: false, userStatus: 'Active', at: T0 + MINUTE });
     expect(stateOf(temporary)).toBe('active.mustReplace.temporary');
     expect(effects(none)).toEqual([]);
     expect(passwordAnswers['active.mustReplace.temporary']).toEqual({ kind: 'refused', error: 'PASSWORD_TEMPORARY' });
     const at = T0 + 90 * DAY;
-    const [expired] = step(step(start(), submit(at))[0], { type: 'password.matched', generation: 1, rehash: false, at });
+    const [expired] = step(step(start(), submit(at))[0], { type: 'password.matched', generation: 1, rehash: false, userStatus: 'Active', at });
     expect(stateOf(expired)).toBe('active.mustReplace.expired');
     // Without an expiry in the policy a password does not expire.
     const noExpiry = { ...POLICY, expiresAfterMs: null };
-    expect(stateOf(step(step(start(), submit(at, { policy: noExpiry }))[0], { type: 'password.matched', generation: 1, rehash: false, at })[0])).toBe('active.authenticated');
+    expect(stateOf(step(step(start(), submit(at, { policy: noExpiry }))[0], { type: 'password.matched', generation: 1, rehash: false, userStatus: 'Active', at })[0])).toBe('active.authenticated');
     // A temporary password past tempPasswordValidityHours answers as expired.
     const oneHour = { ...POLICY, temporaryValidityMs: 60 * MINUTE };
     const late = T0 + 60 * MINUTE;
-    expect(stateOf(step(step(start({ temporary: true }), submit(late, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late })[0])).toBe(
+    expect(stateOf(step(step(start({ temporary: true }), submit(late, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, userStatus: 'Active', at: late })[0])).toBe(
       'active.mustReplace.expired',
     );
-    expect(stateOf(step(step(start({ temporary: true }), submit(late - 1, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, at: late - 1 })[0])).toBe(
-      'active.mustReplace.temporary',
-    );
+    expect(
+      stateOf(step(step(start({ temporary: true }), submit(late - 1, { policy: oneHour }))[0], { type: 'password.matched', generation: 1, rehash: false, userStatus: 'Active', at: late - 1 })[0]),
+    ).toBe('active.mustReplace.temporary');
   });
 
   it('a verdict that finds the password replaced or locked authenticates nothing', () => {
@@ -131,12 +148,12 @@ describe('password machine', () => {
     const [replaced] = step(verifying, { type: 'password.replace', temporary: true, at: T0 + MINUTE });
     // The old password's comparison, arriving after the replacement, logs nobody in, and is not
     // told the new password is temporary: its login answers as a wrong password.
-    const [after, none] = step(replaced, { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + MINUTE });
+    const [after, none] = step(replaced, { type: 'password.matched', generation: 1, attempt: 1, rehash: false, userStatus: 'Active', at: T0 + MINUTE });
     expect(stateOf(after)).toBe('active.replacedMeanwhile');
     expect(effects(none)).toEqual([]);
     expect(passwordAnswers['active.replacedMeanwhile']).toEqual({ kind: 'refused', error: 'PASSWORD_INVALID_CREDENTIALS' });
     const locked = wrong(start(), 5);
-    expect(stateOf(step(locked, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE })[0])).toBe('locked.holding');
+    expect(stateOf(step(locked, { type: 'password.matched', generation: 1, rehash: false, userStatus: 'Active', at: T0 + MINUTE })[0])).toBe('locked.holding');
   });
 
   it('nothing leaves the lock while it is in force: a login naming a refused session stays locked, and the count starts again after it', () => {
@@ -152,7 +169,7 @@ describe('password machine', () => {
     expect(effects(none)).toEqual([]);
     expect(passwordAnswers['locked.sessionRefused']).toEqual({ kind: 'refused', error: 'SESSION_NOT_FOUND' });
     // The right password's verdict comes back during the lock: set aside.
-    const [stillLocked, nothing] = step(refused, { type: 'password.matched', generation: 1, attempt: 1, rehash: false, at: T0 + 3 * MINUTE });
+    const [stillLocked, nothing] = step(refused, { type: 'password.matched', generation: 1, attempt: 1, rehash: false, userStatus: 'Active', at: T0 + 3 * MINUTE });
     expect(stateOf(stillLocked)).toBe('locked.holding');
     expect(effects(nothing)).toEqual([]);
     // After the lock a login is compared, its count starting again.
@@ -167,7 +184,7 @@ describe('password machine', () => {
     current = step(current, submit(T0 + MINUTE))[0]; // a guess, attempt 4
     current = step(current, submit(T0 + MINUTE))[0]; // a guess, attempt 5
     expect(current.context.attempts).toBe(5);
-    const [authenticated] = step(current, { type: 'password.matched', generation: 1, attempt: 3, rehash: false, at: T0 + MINUTE });
+    const [authenticated] = step(current, { type: 'password.matched', generation: 1, attempt: 3, rehash: false, userStatus: 'Active', at: T0 + MINUTE });
     expect(stateOf(authenticated)).toBe('active.authenticated');
     expect(authenticated.context.attempts).toBe(2);
   });
@@ -178,11 +195,11 @@ describe('password machine', () => {
     expect(second.context.attempts).toBe(2);
     const [afterWrong] = step(second, { type: 'password.mismatched', generation: 1, at: T0 + MINUTE });
     expect(stateOf(afterWrong)).toBe('active.wrongPassword');
-    const [afterRight, actions] = step(afterWrong, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE });
+    const [afterRight, actions] = step(afterWrong, { type: 'password.matched', generation: 1, rehash: false, userStatus: 'Active', at: T0 + MINUTE });
     expect(stateOf(afterRight)).toBe('active.authenticated');
     expect(effects(actions)).toEqual(RECORD);
     // Two right passwords at once: each login is recorded (the state entered again).
-    expect(effects(step(afterRight, { type: 'password.matched', generation: 1, rehash: false, at: T0 + MINUTE })[1])).toEqual(RECORD);
+    expect(effects(step(afterRight, { type: 'password.matched', generation: 1, rehash: false, userStatus: 'Active', at: T0 + MINUTE })[1])).toEqual(RECORD);
   });
 
   it('a verdict about a replaced password never logs in, reports its state or stores its hash, even once a new attempt is under way', async () => {
@@ -194,13 +211,13 @@ describe('password machine', () => {
     expect(replaced.context.generation).toBe(2);
     const [second, compareSecond] = step(replaced, submit(T0 + 3 * MINUTE));
     expect(effects(compareSecond)).toEqual([{ type: 'comparePassword', params: { generation: 2, attempt: 2 } }]);
-    const [stale, none] = step(second, { type: 'password.matched', generation: 1, attempt: 1, rehash: true, at: T0 + 3 * MINUTE });
+    const [stale, none] = step(second, { type: 'password.matched', generation: 1, attempt: 1, rehash: true, userStatus: 'Active', at: T0 + 3 * MINUTE });
     expect(stateOf(stale)).toBe('active.replacedMeanwhile');
     expect(effects(none)).toEqual([]);
     expect(stale.context).toEqual(second.context);
     expect(stateOf(step(second, { type: 'password.mismatched', generation: 1, attempt: 1, at: T0 + 3 * MINUTE })[0])).toBe('active.replacedMeanwhile');
     // The second login's own verdict still counts.
-    expect(stateOf(step(stale, { type: 'password.matched', generation: 2, attempt: 2, rehash: false, at: T0 + 3 * MINUTE })[0])).toBe('active.authenticated');
+    expect(stateOf(step(stale, { type: 'password.matched', generation: 2, attempt: 2, rehash: false, userStatus: 'Active', at: T0 + 3 * MINUTE })[0])).toBe('active.authenticated');
     expect(passwordAnswers['active.verifying']).toEqual({ kind: 'refused', error: 'PASSWORD_INVALID_CREDENTIALS' });
   });
 

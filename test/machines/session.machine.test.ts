@@ -15,7 +15,15 @@ const input: SessionInput = { tenantId: 'tenant-1', userId: 'user-1', method: 'e
 type Snapshot = ReturnType<typeof sessionMachine.resolveState>;
 
 const authenticate = (method: string, at: number, userId = 'user-1'): SessionEvent => ({ type: 'session.authenticate', userId, method, at });
-const silent = (at: number, mfa: { required: boolean; methods?: string[] } | null = null): SessionEvent => ({ type: 'session.silentAuthenticate', mfa, at });
+const silent = (at: number, mfa: { required: boolean; methods?: string[] } | null = null, facts: Partial<{ userStatus: 'Active' | 'Disabled'; resource: string | null }> = {}): SessionEvent => ({
+  type: 'session.silentAuthenticate',
+  mfa,
+  userStatus: 'Active',
+  resource: null,
+  allowedResources: ['https://api.example'],
+  ...facts,
+  at,
+});
 const check = (at: number, recent: { method: string; withinMs: number } | null = null, userId = 'user-1'): SessionEvent => ({ type: 'session.check', userId, recent, at });
 const logout = (at: number): SessionEvent => ({ type: 'session.logout', at });
 const revoke = (at: number): SessionEvent => ({ type: 'session.revoke', at });
@@ -37,6 +45,35 @@ describe('session machine', () => {
     expect(second.context).toMatchObject({ methods: ['eml', 'sms'], authTime: T0 + DAY, expiresAt: T0 + DAY + TTL });
     const [again] = step(second, authenticate('eml', T0 + 2 * DAY));
     expect(again.context.methods).toEqual(['eml', 'sms']);
+  });
+
+  it("silent authentication of a disabled user's session is refused, the session unchanged, and passes once the user is enabled", () => {
+    const [disabled, actions] = step(opened(), silent(T0 + DAY, null, { userStatus: 'Disabled' }));
+    expect(stateOf(disabled)).toBe('active.userDisabled');
+    expect(disabled.context).toEqual(opened().context);
+    expect(effects(actions)).toEqual([]);
+    expect(stateOf(step(disabled, silent(T0 + DAY))[0])).toBe('active.live');
+    // A session past its expiry is not found, whoever its user is.
+    expect(stateOf(step(opened(), silent(T0 + 30 * DAY, null, { userStatus: 'Disabled' }))[0])).toBe('expired.lapsed');
+  });
+
+  it('silent authentication for a resource the app does not list is refused first, whatever the session', () => {
+    const elsewhere = { resource: 'https://elsewhere.example' };
+    const [refused] = step(opened(), silent(T0 + DAY, null, elsewhere));
+    expect(stateOf(refused)).toBe('active.resourceRefused');
+    expect(refused.context).toEqual(opened().context);
+    expect(stateOf(step(opened(), silent(T0 + DAY, null, { resource: 'https://api.example' }))[0])).toBe('active.live');
+    expect(stateOf(step(opened(), silent(T0 + DAY, null, { ...elsewhere, userStatus: 'Disabled' }))[0])).toBe('active.resourceRefused');
+    expect(stateOf(step(opened(), silent(T0 + 30 * DAY, null, elsewhere))[0])).toBe('active.resourceRefused');
+    const [expired] = step(opened(), check(T0 + 30 * DAY));
+    expect(stateOf(step(expired, silent(T0 + 30 * DAY, null, elsewhere))[0])).toBe('expired.resourceRefused');
+    const [ended] = step(opened(), logout(T0 + DAY));
+    expect(stateOf(step(ended, silent(T0 + DAY, null, elsewhere))[0])).toBe('terminated.resourceRefused');
+  });
+
+  it('a silent authentication logged before version 3 (no status, no resource) replays as it was judged', () => {
+    const old = { type: 'session.silentAuthenticate', mfa: null, at: T0 + DAY } as unknown as SessionEvent;
+    expect(stateOf(step(opened(), old)[0])).toBe('active.live');
   });
 
   it('a factor proven for another user is refused; the session is otherwise unchanged', () => {

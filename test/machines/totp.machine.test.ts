@@ -10,7 +10,7 @@ import { effectsOf as effects } from '../helpers/machine-effects.js';
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 const MINUTE = 60_000;
 const POLICY: TotpPolicy = { maxFailures: 3, lockoutMs: 15 * MINUTE, window: 1 };
-const input: TotpInput = { userId: 'user-1', registeredAt: T0 };
+const input: TotpInput = { userId: 'user-1', registeredAt: T0, userStatus: 'Active' };
 type Snapshot = ReturnType<typeof totpMachine.resolveState>;
 const stateOf = (snapshot: { value: unknown }) => stateValueToString(snapshot.value);
 const step = (snapshot: Snapshot, event: TotpEvent) => transition(totpMachine, snapshot, event);
@@ -20,6 +20,14 @@ const matched = (snapshot: Snapshot, stepNumber: number, at = T0 + MINUTE) => st
 const mismatched = (snapshot: Snapshot, at = T0 + MINUTE, repeated = false) => step(step(snapshot, submit(at))[0], { type: 'totp.mismatched', repeated, at })[0];
 
 describe('totp machine', () => {
+  it('a disabled user registers no authenticator: the start ends in refusedRegistration (USER_NOT_ACTIVE), which takes no code', () => {
+    const [refused, actions] = initialTransition(totpMachine, { ...input, userStatus: 'Disabled' });
+    expect(stateValueToString(refused.value)).toBe('refusedRegistration');
+    expect(effects(actions)).toEqual([]);
+    expect(totpAnswers.refusedRegistration).toEqual({ kind: 'refused', error: 'USER_NOT_ACTIVE' });
+    expect(stateValueToString(initialTransition(totpMachine, input)[0].value)).toBe('active.ready');
+  });
+
   it('counts the attempt, asks for the comparison, and logs in on a code of an unspent step', () => {
     const [verifying, actions] = step(start(), submit(T0 + MINUTE));
     expect(stateOf(verifying)).toBe('active.verifying');

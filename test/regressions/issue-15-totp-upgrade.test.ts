@@ -55,9 +55,9 @@ describe('issue 15: authenticators of version 1 become version 2', () => {
 
     await migrate(db.url);
     const upgraded = await readCredential(db.storage.db, 'totp-1');
-    // Version 3 since issue 16 (the resource judged by the machine: states only added): its log,
+    // Version 4 since issue 16 (the resource, then the status at registration, judged by the machine: states only added): its log,
     // whose submissions name no resource, replays under it all the same.
-    expect(upgraded).toMatchObject({ machineVersion: 3, stateValue: 'active.wrongCode', version: 5 });
+    expect(upgraded).toMatchObject({ machineVersion: 4, stateValue: 'active.wrongCode', version: 5 });
     expect(fromJson<object>(upgraded?.context)).toEqual({ ...context, lastFailureAt: t2 });
     expect(upgraded === null ? null : instanceView(totpDefinition, upgraded).replays).toBe(true);
   });

@@ -169,7 +169,7 @@ describe('issue 8: sessions of the previous release become statechart instances'
 
     // 1. The live session: a live instance whose context carries its old columns, its log in order.
     const live = await session('old-live');
-    expect(live).toMatchObject({ state: 'active', stateValue: 'active.live', machineVersion: 2, version: 2 });
+    expect(live).toMatchObject({ state: 'active', stateValue: 'active.live', machineVersion: 3, version: 2 });
     expect(live.context).toEqual({ tenantId: 'old-tenant', userId: 'old-user', methods: ['email_otp'], authTime: t0, expiresAt: t1 + TTL, ttlMs: TTL, stepUpRequired: false });
     expect(fromJson(live.input)).toEqual({ tenantId: 'old-tenant', userId: 'old-user', method: 'email_otp', at: t0, ttlMs: TTL });
     // The old top-level states become the machine's; an old silent authentication carried no MFA policy.

@@ -4,11 +4,12 @@ import type { Config } from '../../config.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { acceptOrThrow } from '../../engine/answer.js';
 import type { Runner } from '../../engine/runner.js';
+import type { Step } from '../../engine/definition.js';
 import { AuthError } from '../../errors.js';
 import { type RateLimiter, userSubject } from '../../limits/rate-limiter.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { findFlowBySecret, findLatestFlow } from '../../repositories/flow-repository.js';
-import { findAppUser, findUserForApp, type IdentifierType } from '../../repositories/user-repository.js';
+import { findAppUser, findUserForApp, type IdentifierType, type UserRecord } from '../../repositories/user-repository.js';
 import { newId } from '../../secrets/random.js';
 import { sessionForFactor } from '../session/named-session.js';
 import type { Storage } from '../../storage/prisma.js';
@@ -63,93 +64,101 @@ export interface MagicLinkServiceDeps extends PostLoginDeps {
 /** The magic-link endpoints quote their status in `error_code` (§2.1–2.2). */
 const LINK_ERRORS = { SESSION_NOT_FOUND: 'MAGIC_LINK_SESSION_NOT_FOUND', USER_NOT_FOUND: 'MAGIC_LINK_USER_NOT_FOUND', USER_NOT_ACTIVE: 'MAGIC_LINK_USER_NOT_ACTIVE' } as const;
 
+type SendResponse = Awaited<ReturnType<MagicLinkService['send']>>;
+
+/** The app's user the request names, both limits counted (per app, then per user or identifier). */
+async function findSendUser(deps: MagicLinkServiceDeps, app: AppRecord, request: SendMagicLinkRequest): Promise<UserRecord> {
+  const { limiter, limits } = deps;
+  await limiter.hit('link-send-app', limits.sendPerApp, app.id);
+  const identifier = normalizeIdentifier(request.identifierType, request.identifier);
+  const user = identifier === null ? null : await findUserForApp(deps.storage.db, app.id, app.tenantId, request.identifierType, identifier);
+  await limiter.hit('link-send', limits.send, userSubject(app.tenantId, user, identifier === null ? null : `${request.identifierType}:${identifier}`, request.identifier));
+  if (user === null) throw new AuthError('MAGIC_LINK_USER_NOT_FOUND');
+  return user;
+}
+
+/** Supersedes the user's pending link and starts the new flow, in one transaction. */
+function startSend(deps: MagicLinkServiceDeps, app: AppRecord, request: SendMagicLinkRequest, user: UserRecord): Promise<Step<MagicLinkTypes>> {
+  const ttlMinutes = request.expirationMinutes ?? app.loginPreferences.email?.expiresIn ?? DEFAULT_LINK_TTL_MINUTES;
+  const expiresAt = deps.clock.now() + ttlMinutes * 60_000;
+  const input: MagicLinkInput = {
+    userId: user.id,
+    redirectUri: request.redirectUri,
+    state: request.state,
+    channel: request.channel,
+    expiresAt,
+    requestId: request.generateRequestId ? newId() : null,
+    userStatus: user.status,
+    retryDelaysMs: deps.retryDelaysMs,
+  };
+  const send = {
+    to: user.email ?? '',
+    emailContent: request.emailContent,
+    fromName: app.loginPreferences.email?.message?.from ?? app.name,
+    primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null,
+  };
+  return deps.runner.transaction(async (steps) => {
+    // A new send replaces the pending link (keystate-server.md §5 item 6).
+    const previous = await findLatestFlow<MagicLinkTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'magic-link' });
+    if (previous !== null) await steps.send(deps.magicLinks, previous, { type: 'challenge.superseded' }, { app });
+    const create = { tenantId: app.tenantId, appId: app.id, userId: user.id, subject: null, expiresAt, replaces: previous?.row ?? null };
+    return steps.start(deps.magicLinks, { id: newId(), appId: app.id, input, create, request: { app, send } });
+  });
+}
+
+async function sendLink(deps: MagicLinkServiceDeps, app: AppRecord, request: SendMagicLinkRequest): Promise<SendResponse> {
+  // Exact match only: a prefix or pattern match would let an attacker-chosen path receive codes.
+  if (!app.redirectUris.includes(request.redirectUri)) throw new AuthError('REDIRECT_URI_NOT_ALLOWED');
+  const user = await findSendUser(deps, app, request);
+  if (user.email === null && request.channel === 'email') throw new AuthError('MAGIC_LINK_USER_EMAIL_MISSING');
+  const step = await startSend(deps, app, request, user);
+  acceptOrThrow(step.answer, LINK_ERRORS);
+  const requestId = step.context.requestId === null ? {} : { request_id: step.context.requestId };
+  if (request.channel === 'direct') return { message: 'Magic link generated', link: step.outputs.issueChallenge?.link ?? '', ...requestId };
+  return { message: 'Email sent successfully', ...requestId };
+}
+
+async function authenticateLink(deps: MagicLinkServiceDeps, app: AppRecord, request: AuthenticateMagicLinkRequest): Promise<TokenResponse> {
+  const login = await deps.runner.transaction(async (steps) => {
+    const found = await findFlowBySecret<MagicLinkTypes>(steps.tx, steps.provider, 'magic-link', deps.hasher.candidates(request.code));
+    const flow = found !== null && found.row.appId === app.id ? found : null;
+    // Counted per user when the code names one: a user's retries are bounded, and guessing
+    // codes cannot hide behind fresh ones.
+    await deps.limiter.hit('link-authenticate', deps.limits.authenticate, flow === null ? `${app.id}:code:${request.code}` : `user:${flow.row.userId}`);
+    if (flow === null) return null;
+    const user = await findAppUser(steps.tx, { appId: app.id, tenantId: app.tenantId }, 'user_id', flow.row.userId);
+    if (user === null) return null;
+    const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.user.id, method: MAGIC_LINK_METHOD });
+    const session = named?.session ?? null;
+    const authentication = { user: user.user, session, resource: request.resource, claims: request.claims };
+    const event = {
+      type: 'code.submit',
+      requestId: request.requestId,
+      session: named?.verdict ?? null,
+      userStatus: user.user.status,
+      resource: request.resource,
+      allowedResources: app.resources,
+    } as const;
+    const step = await steps.send(deps.magicLinks, flow, event, { app, authentication });
+    // The verdict goes to the session flow in this same transaction: a session step that fails
+    // leaves the link redeemable.
+    const verdict = step.outputs.recordAuthentication;
+    return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
+  });
+  if (login === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
+  acceptOrThrow(login.answer, LINK_ERRORS);
+  if (login.ready === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
+  return signTokens(deps.tokens, login.ready);
+}
+
 export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkService {
-  const { storage, clock, runner, hasher, magicLinks, limiter, limits } = deps;
-  const { db } = storage;
-
   return {
-    async send(app, request) {
-      // Exact match only: a prefix or pattern match would let an attacker-chosen path receive codes.
-      if (!app.redirectUris.includes(request.redirectUri)) throw new AuthError('REDIRECT_URI_NOT_ALLOWED');
-      await limiter.hit('link-send-app', limits.sendPerApp, app.id);
-      const identifier = normalizeIdentifier(request.identifierType, request.identifier);
-      const user = identifier === null ? null : await findUserForApp(db, app.id, app.tenantId, request.identifierType, identifier);
-      await limiter.hit('link-send', limits.send, userSubject(app.tenantId, user, identifier === null ? null : `${request.identifierType}:${identifier}`, request.identifier));
-      if (user === null) throw new AuthError('MAGIC_LINK_USER_NOT_FOUND');
-      if (user.email === null && request.channel === 'email') throw new AuthError('MAGIC_LINK_USER_EMAIL_MISSING');
-
-      const ttlMinutes = request.expirationMinutes ?? app.loginPreferences.email?.expiresIn ?? DEFAULT_LINK_TTL_MINUTES;
-      const expiresAt = clock.now() + ttlMinutes * 60_000;
-      const input: MagicLinkInput = {
-        userId: user.id,
-        redirectUri: request.redirectUri,
-        state: request.state,
-        channel: request.channel,
-        expiresAt,
-        requestId: request.generateRequestId ? newId() : null,
-        userStatus: user.status,
-        retryDelaysMs: deps.retryDelaysMs,
-      };
-      const step = await runner.transaction(async (steps) => {
-        // A new send replaces the pending link (keystate-server.md §5 item 6).
-        const previous = await findLatestFlow<MagicLinkTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'magic-link' });
-        if (previous !== null) await steps.send(magicLinks, previous, { type: 'challenge.superseded' }, { app });
-        return steps.start(magicLinks, {
-          id: newId(),
-          appId: app.id,
-          input,
-          create: { tenantId: app.tenantId, appId: app.id, userId: user.id, subject: null, expiresAt, replaces: previous?.row ?? null },
-          request: {
-            app,
-            send: {
-              to: user.email ?? '',
-              emailContent: request.emailContent,
-              fromName: app.loginPreferences.email?.message?.from ?? app.name,
-              primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null,
-            },
-          },
-        });
-      });
-      acceptOrThrow(step.answer, LINK_ERRORS);
-      const requestId = input.requestId === null ? {} : { request_id: input.requestId };
-      if (request.channel === 'direct') return { message: 'Magic link generated', link: step.outputs.issueChallenge?.link ?? '', ...requestId };
-      return { message: 'Email sent successfully', ...requestId };
-    },
-
-    async authenticate(app, request) {
-      const login = await runner.transaction(async (steps) => {
-        const found = await findFlowBySecret<MagicLinkTypes>(steps.tx, steps.provider, 'magic-link', hasher.candidates(request.code));
-        const flow = found !== null && found.row.appId === app.id ? found : null;
-        // Counted per user when the code names one: a user's retries are bounded, and guessing
-        // codes cannot hide behind fresh ones.
-        await limiter.hit('link-authenticate', limits.authenticate, flow === null ? `${app.id}:code:${request.code}` : `user:${flow.row.userId}`);
-        if (flow === null) return null;
-        const user = await findAppUser(steps.tx, { appId: app.id, tenantId: app.tenantId }, 'user_id', flow.row.userId);
-        if (user === null) return null;
-        const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.user.id, method: MAGIC_LINK_METHOD });
-        const session = named?.session ?? null;
-        const authentication = { user: user.user, session, resource: request.resource, claims: request.claims };
-        const step = await steps.send(
-          magicLinks,
-          flow,
-          { type: 'code.submit', requestId: request.requestId, session: named?.verdict ?? null, userStatus: user.user.status, resource: request.resource, allowedResources: app.resources },
-          { app, authentication },
-        );
-        // The verdict goes to the session flow in this same transaction: a session step that fails
-        // leaves the link redeemable.
-        const verdict = step.outputs.recordAuthentication;
-        return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
-      });
-      if (login === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      acceptOrThrow(login.answer, LINK_ERRORS);
-      if (login.ready === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-      return signTokens(deps.tokens, login.ready);
-    },
-
+    send: (app, request) => sendLink(deps, app, request),
+    authenticate: (app, request) => authenticateLink(deps, app, request),
     async redirectTarget(code) {
       // The emailed link only forwards the code to the app (link scanners must not burn it): the
       // flow is read, never advanced.
-      const flow = await findFlowBySecret<MagicLinkTypes>(db, null, 'magic-link', hasher.candidates(code));
+      const flow = await findFlowBySecret<MagicLinkTypes>(deps.storage.db, null, 'magic-link', deps.hasher.candidates(code));
       if (flow === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
       const target = new URL(flow.context.redirectUri);
       target.searchParams.set('code', code);

@@ -4,6 +4,7 @@ import type { Config } from '../../config.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { acceptOrThrow } from '../../engine/answer.js';
 import type { Runner } from '../../engine/runner.js';
+import type { Step } from '../../engine/definition.js';
 import { AuthError } from '../../errors.js';
 import type { RateLimiter } from '../../limits/rate-limiter.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
@@ -13,7 +14,7 @@ import { newId } from '../../secrets/random.js';
 import { sessionForFactor } from '../session/named-session.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../model/claims.js';
-import { findLoginUser } from '../../users/login-user.js';
+import { findLoginUser, type LoginUser } from '../../users/login-user.js';
 import { signTokens, type TokenResponse } from '../session/token-results.js';
 import { postLogin, type PostLoginDeps } from '../session/post-login.js';
 import type { OtpFlows, OtpTypes } from './effects.js';
@@ -70,98 +71,108 @@ export interface OtpServiceDeps extends PostLoginDeps {
   readonly retryDelaysMs: readonly number[];
 }
 
-export function createOtpService(deps: OtpServiceDeps): OtpService {
-  const { storage, clock, runner, otp, limiter, limits } = deps;
-  const { db } = storage;
+/** The app's user the identifier names (with the passcode lockout in force), the request counted. */
+const findUser = (deps: OtpServiceDeps, app: AppRecord, request: { readonly identifierType: IdentifierType; readonly identifier: string }, bucket: string, limit: Config['rateLimits']['send']) =>
+  findLoginUser({ db: deps.storage.db, limiter: deps.limiter }, app, { type: request.identifierType, identifier: request.identifier, bucket, limit, lockoutMethod: 'otp' });
 
-  /** The app's user the identifier names (with the passcode lockout in force), the request counted. */
-  const findUser = (app: AppRecord, type: IdentifierType, identifier: string, bucket: string, limit: Config['rateLimits']['send']) =>
-    findLoginUser({ db, limiter }, app, { type, identifier, bucket, limit, lockoutMethod: 'otp' });
-
+/** The facts and settings a send hands the machine (it judges status, lockout and carried guesses). */
+function sendInput(deps: OtpServiceDeps, app: AppRecord, request: SendOtpRequest, found: LoginUser, facts: { now: number; verifies: OtpInput['verifies']; replaced: OtpInput['replaced'] }): OtpInput {
+  const policy = otpPolicy(app.loginPreferences, request.channel);
   return {
-    async send(app, request) {
-      await limiter.hit('otp-send-app', limits.sendPerApp, app.id);
-      const found = await findUser(app, request.identifierType, request.identifier, 'otp-send', limits.send);
-      if (found === null) throw new AuthError('OTP_USER_NOT_FOUND');
-      const { user } = found;
-      const { to, verifies } = deliveryTarget(request, user);
-      const policy = otpPolicy(app.loginPreferences, request.channel);
-      const now = clock.now();
-      const expiresAt = now + (request.expiresInMinutes ?? policy.expiresInMinutes) * 60_000;
-      const step = await runner.transaction(async (steps) => {
-        // A new send replaces the pending code (keystate-server.md §5 item 6); the machine decides
-        // whether the wrong guesses spent on it carry over (sending new codes buys no new guesses).
-        const previous = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
-        const superseded = previous === null ? null : await steps.send(otp, previous, { type: 'challenge.superseded' }, { app });
-        const replaced = superseded?.accepted && previous !== null ? { attempts: previous.context.attempts, expiresAt: previous.context.expiresAt } : null;
-        const input: OtpInput = {
-          userId: user.id,
-          channel: request.channel,
-          subject: found.subject,
-          verifies,
-          expiresAt,
-          codeLength: policy.codeLength,
-          maxFailures: policy.maxFailures,
-          lockoutMs: policy.lockoutMinutes * 60_000,
-          requestId: request.generateRequestId ? newId() : null,
-          approvalData: request.approvalData,
-          requestedAt: now,
-          lockedOutUntil: found.lockedUntil,
-          userStatus: user.status,
-          replaced,
-          retryDelaysMs: deps.retryDelaysMs,
-        };
-        return steps.start(otp, {
-          id: newId(),
-          appId: app.id,
-          input,
-          create: { tenantId: app.tenantId, appId: app.id, userId: user.id, subject: found.subject, expiresAt, replaces: previous?.row ?? null },
-          request: {
-            app,
-            send: { to, emailContent: request.emailContent, primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null, sms: request.customSms },
-          },
-        });
-      });
-      acceptOrThrow(step.answer);
-      return {
-        message: 'OTP sent',
-        ...(request.approvalData === null ? {} : { approval_data: request.approvalData }),
-        ...(request.channel === 'direct' && step.outputs.issueChallenge !== undefined ? { code: step.outputs.issueChallenge.code } : {}),
-        ...(step.context.requestId === null ? {} : { request_id: step.context.requestId }),
-      };
-    },
+    userId: found.user.id,
+    channel: request.channel,
+    subject: found.subject,
+    verifies: facts.verifies,
+    expiresAt: facts.now + (request.expiresInMinutes ?? policy.expiresInMinutes) * 60_000,
+    codeLength: policy.codeLength,
+    maxFailures: policy.maxFailures,
+    lockoutMs: policy.lockoutMinutes * 60_000,
+    requestId: request.generateRequestId ? newId() : null,
+    approvalData: request.approvalData,
+    requestedAt: facts.now,
+    lockedOutUntil: found.lockedUntil,
+    userStatus: found.user.status,
+    replaced: facts.replaced,
+    retryDelaysMs: deps.retryDelaysMs,
+  };
+}
 
-    async authenticate(app, request) {
-      const found = await findUser(app, request.identifierType, request.identifier, 'otp-authenticate', limits.authenticate);
-      // An unknown user and a user without a code answer alike: nothing to enumerate.
-      if (found === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
-      const { user } = found;
-      const login = await runner.transaction(async (steps) => {
-        const flow = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
-        if (flow === null) return null;
-        const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: OTP_METHOD[flow.context.channel] });
-        const session = named?.session ?? null;
-        const event = {
-          type: 'code.submit',
-          subject: found.subject,
-          requestId: request.requestId,
-          lockedOutUntil: found.lockedUntil,
-          session: named?.verdict ?? null,
-          userStatus: user.status,
-          resource: request.resource,
-          allowedResources: app.resources,
-        } as const;
-        const authentication = { user, session, resource: request.resource, claims: request.claims };
-        const step = await steps.send(otp, flow, event, { app, authentication, passcode: request.passcode });
-        // The flow's verdict goes to the session flow in this same transaction: a session step that
-        // fails rolls the redeemed code back with it.
-        const verdict = step.outputs.recordAuthentication;
-        return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
-      });
-      if (login === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
-      acceptOrThrow(login.answer);
-      if (login.ready === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
-      return signTokens(deps.tokens, login.ready);
-    },
+/** Supersedes the user's pending code and starts the new flow, in one transaction. */
+function startSend(deps: OtpServiceDeps, app: AppRecord, request: SendOtpRequest, found: LoginUser, target: ReturnType<typeof deliveryTarget>): Promise<Step<OtpTypes>> {
+  const { otp } = deps;
+  const { user } = found;
+  const now = deps.clock.now();
+  return deps.runner.transaction(async (steps) => {
+    // A new send replaces the pending code (keystate-server.md §5 item 6); the machine decides
+    // whether the wrong guesses spent on it carry over (sending new codes buys no new guesses).
+    const previous = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
+    const superseded = previous === null ? null : await steps.send(otp, previous, { type: 'challenge.superseded' }, { app });
+    const replaced = superseded?.accepted && previous !== null ? { attempts: previous.context.attempts, expiresAt: previous.context.expiresAt } : null;
+    const input = sendInput(deps, app, request, found, { now, verifies: target.verifies, replaced });
+    return steps.start(otp, {
+      id: newId(),
+      appId: app.id,
+      input,
+      create: { tenantId: app.tenantId, appId: app.id, userId: user.id, subject: found.subject, expiresAt: input.expiresAt, replaces: previous?.row ?? null },
+      request: {
+        app,
+        send: { to: target.to, emailContent: request.emailContent, primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null, sms: request.customSms },
+      },
+    });
+  });
+}
+
+async function sendOtp(deps: OtpServiceDeps, app: AppRecord, request: SendOtpRequest): Promise<SendOtpResponse> {
+  await deps.limiter.hit('otp-send-app', deps.limits.sendPerApp, app.id);
+  const found = await findUser(deps, app, request, 'otp-send', deps.limits.send);
+  if (found === null) throw new AuthError('OTP_USER_NOT_FOUND');
+  // Checked before anything is written: a target the request cannot have refuses the send.
+  const step = await startSend(deps, app, request, found, deliveryTarget(request, found.user));
+  acceptOrThrow(step.answer);
+  return {
+    message: 'OTP sent',
+    ...(request.approvalData === null ? {} : { approval_data: request.approvalData }),
+    ...(request.channel === 'direct' && step.outputs.issueChallenge !== undefined ? { code: step.outputs.issueChallenge.code } : {}),
+    ...(step.context.requestId === null ? {} : { request_id: step.context.requestId }),
+  };
+}
+
+async function authenticateOtp(deps: OtpServiceDeps, app: AppRecord, request: AuthenticateOtpRequest): Promise<TokenResponse> {
+  const found = await findUser(deps, app, request, 'otp-authenticate', deps.limits.authenticate);
+  // An unknown user and a user without a code answer alike: nothing to enumerate.
+  if (found === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
+  const { user } = found;
+  const login = await deps.runner.transaction(async (steps) => {
+    const flow = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
+    if (flow === null) return null;
+    const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: OTP_METHOD[flow.context.channel] });
+    const session = named?.session ?? null;
+    const event = {
+      type: 'code.submit',
+      subject: found.subject,
+      requestId: request.requestId,
+      lockedOutUntil: found.lockedUntil,
+      session: named?.verdict ?? null,
+      userStatus: user.status,
+      resource: request.resource,
+      allowedResources: app.resources,
+    } as const;
+    const authentication = { user, session, resource: request.resource, claims: request.claims };
+    const step = await steps.send(deps.otp, flow, event, { app, authentication, passcode: request.passcode });
+    // The flow's verdict goes to the session flow in this same transaction: a session step that
+    // fails rolls the redeemed code back with it.
+    const verdict = step.outputs.recordAuthentication;
+    return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
+  });
+  if (login === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
+  acceptOrThrow(login.answer);
+  if (login.ready === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
+  return signTokens(deps.tokens, login.ready);
+}
+
+export function createOtpService(deps: OtpServiceDeps): OtpService {
+  return {
+    send: (app, request) => sendOtp(deps, app, request),
+    authenticate: (app, request) => authenticateOtp(deps, app, request),
   };
 }

@@ -39,11 +39,12 @@ export const passwordDefinition: MachineDefinition<PasswordTypes> = {
   machine: passwordMachine,
   // 2 (issue 16): the resource asked for and the app's allow-list are judged by the machine
   // (`resourceRefused` states); version 1 instances are carried over by a migration (states only added).
-  version: 2,
+  // 3 (issue 16): the right password's verdict carries the user's status (`userDisabled`).
+  version: 3,
   effects: PASSWORD_EFFECTS,
   logged: {
     'password.submit': ['session', 'policy', 'resource', 'allowedResources'],
-    'password.matched': ['generation', 'attempt', 'rehash'],
+    'password.matched': ['generation', 'attempt', 'rehash', 'userStatus'],
     'password.mismatched': ['generation', 'attempt'],
     'password.replace': ['temporary'],
   },

@@ -56,68 +56,72 @@ const raise = (error: Error): never => {
   throw error;
 };
 
-export function createPasswordLogin(
-  deps: PostLoginDeps & {
-    storage: Storage;
-    runner: Runner;
-    passwords: PasswordCredentials;
-    /** The stand-ins answering for passwords nobody holds. */
-    standIns: RegisteredMachine<Shadowed<PasswordTypes>>;
-    clock: Clock;
-    limiter: RateLimiter;
-    limits: Config['rateLimits'];
-    gate: Argon2Gate;
-    floor: RefusalFloor;
-  },
-): PasswordLogin {
+type PasswordLoginDeps = PostLoginDeps & {
+  storage: Storage;
+  runner: Runner;
+  passwords: PasswordCredentials;
+  /** The stand-ins answering for passwords nobody holds. */
+  standIns: RegisteredMachine<Shadowed<PasswordTypes>>;
+  clock: Clock;
+  limiter: RateLimiter;
+  limits: Config['rateLimits'];
+  gate: Argon2Gate;
+  floor: RefusalFloor;
+};
+
+/** The login's first step: the attempt counted (and committed) before the comparison runs. */
+async function count(deps: PasswordLoginDeps, app: AppRecord, request: AuthenticatePasswordRequest): Promise<Counted> {
   const { storage, runner, passwords } = deps;
+  const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, {
+    type: request.usernameType,
+    identifier: request.username,
+    bucket: 'password-authenticate',
+    limit: deps.limits.authenticate,
+  });
+  return runner.transaction(async (steps): Promise<Counted> => {
+    const standInInput = { userId: user?.id ?? NOBODY, setAt: deps.clock.now(), temporary: false };
+    const { slot } = await credentialLoginFacts<PasswordTypes>(steps, { app, user, countedAs, kind: 'password', standIns: deps.standIns, standInInput });
+    const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user?.id ?? NOBODY, method: PASSWORD_METHOD });
+    const event = { type: 'password.submit', session: named?.verdict ?? null, policy: passwordLoginPolicy(app), resource: request.resource, allowedResources: app.resources } as const;
+    const login = { app, proof: request.password, hashing: {} };
+    if (slot.kind === 'standIn') return { kind: 'standIn', step: await steps.send(deps.standIns, slot.instance, event, login) };
+    // The verdict, and the factor's recording, come after this transaction commits: the session
+    // is loaded again then (`instance: null`), as it may have changed meanwhile.
+    const session = named?.session == null ? null : { publicId: named.session.publicId, instance: null };
+    const authentication = { user: slot.user, session, resource: request.resource, claims: request.claims };
+    return { kind: 'credential', step: await steps.send(passwords, slot.instance, event, { ...login, authentication }), authentication };
+  });
+}
 
-  /** The login's first step: the attempt counted (and committed) before the comparison runs. */
-  async function count(app: AppRecord, request: AuthenticatePasswordRequest): Promise<Counted> {
-    const { user, countedAs } = await findLoginSubject({ db: storage.db, limiter: deps.limiter }, app, {
-      type: request.usernameType,
-      identifier: request.username,
-      bucket: 'password-authenticate',
-      limit: deps.limits.authenticate,
-    });
-    return runner.transaction(async (steps): Promise<Counted> => {
-      const standInInput = { userId: user?.id ?? NOBODY, setAt: deps.clock.now(), temporary: false };
-      const { slot } = await credentialLoginFacts<PasswordTypes>(steps, { app, user, countedAs, kind: 'password', standIns: deps.standIns, standInInput });
-      const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user?.id ?? NOBODY, method: PASSWORD_METHOD });
-      const event = { type: 'password.submit', session: named?.verdict ?? null, policy: passwordLoginPolicy(app), resource: request.resource, allowedResources: app.resources } as const;
-      const login = { app, proof: request.password, hashing: {} };
-      if (slot.kind === 'standIn') return { kind: 'standIn', step: await steps.send(deps.standIns, slot.instance, event, login) };
-      // The verdict, and the factor's recording, come after this transaction commits: the session
-      // is loaded again then (`instance: null`), as it may have changed meanwhile.
-      const session = named?.session == null ? null : { publicId: named.session.publicId, instance: null };
-      const authentication = { user: slot.user, session, resource: request.resource, claims: request.claims };
-      return { kind: 'credential', step: await steps.send(passwords, slot.instance, event, { ...login, authentication }), authentication };
-    });
-  }
+/** The comparison's verdict, taken as the next step of the reloaded credential (or stand-in),
+ * with the post-login step in the same transaction. */
+async function settle(deps: PasswordLoginDeps, app: AppRecord, counted: Counted): Promise<{ answer: Answer; ready: PreparedTokens | null }> {
+  const { runner, passwords } = deps;
+  const compared = counted.step.outputs.comparePassword;
+  if (compared === undefined) return { answer: counted.step.answer, ready: null };
+  const hashing = compared.rehashed === null ? {} : { hash: compared.rehashed };
+  return runner.transaction(async (steps) => {
+    const gone = () => new AuthError('FLOW_NOT_FOUND', { details: { instanceId: counted.step.id } });
+    if (counted.kind === 'standIn') {
+      const instance = (await deps.standIns.store.reload(steps.tx, steps.provider, counted.step.id)) ?? raise(gone());
+      // A stand-in answers for nobody: never disabled (and its comparison never matches).
+      const event = compared.event.type === 'password.matched' ? { ...compared.event, userStatus: 'Active' as const } : compared.event;
+      return { answer: (await steps.send(deps.standIns, instance, event, { app, hashing })).answer, ready: null };
+    }
+    const instance = (await passwords.store.reload(steps.tx, steps.provider, counted.step.id)) ?? raise(gone());
+    const { authentication } = counted;
+    // The user's status is a fact of the verdict: the machine judges it (a disabled user's right password logs nobody in).
+    const event = compared.event.type === 'password.matched' ? { ...compared.event, userStatus: authentication.user.status } : compared.event;
+    const step = await steps.send(passwords, instance, event, { app, hashing, authentication });
+    const verdict = step.outputs.recordAuthentication;
+    return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
+  });
+}
 
-  /** The comparison's verdict, taken as the next step of the reloaded credential (or stand-in),
-   * with the post-login step in the same transaction. */
-  async function settle(app: AppRecord, counted: Counted): Promise<{ answer: Answer; ready: PreparedTokens | null }> {
-    const compared = counted.step.outputs.comparePassword;
-    if (compared === undefined) return { answer: counted.step.answer, ready: null };
-    const hashing = compared.rehashed === null ? {} : { hash: compared.rehashed };
-    return runner.transaction(async (steps) => {
-      const gone = () => new AuthError('FLOW_NOT_FOUND', { details: { instanceId: counted.step.id } });
-      if (counted.kind === 'standIn') {
-        const instance = (await deps.standIns.store.reload(steps.tx, steps.provider, counted.step.id)) ?? raise(gone());
-        return { answer: (await steps.send(deps.standIns, instance, compared.event, { app, hashing })).answer, ready: null };
-      }
-      const instance = (await passwords.store.reload(steps.tx, steps.provider, counted.step.id)) ?? raise(gone());
-      const { authentication } = counted;
-      const step = await steps.send(passwords, instance, compared.event, { app, hashing, authentication });
-      const verdict = step.outputs.recordAuthentication;
-      return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
-    });
-  }
-
+export function createPasswordLogin(deps: PasswordLoginDeps): PasswordLogin {
   const login: PasswordLogin = {
     async authenticate(app, request) {
-      const { answer, ready } = await settle(app, await count(app, request));
+      const { answer, ready } = await settle(deps, app, await count(deps, app, request));
       acceptOrThrow(answer);
       if (ready === null) throw new AuthError('PASSWORD_INVALID_CREDENTIALS');
       return signTokens(deps.tokens, ready);

@@ -25,11 +25,13 @@ export interface SessionMachineTypes extends SessionRowTypes {
 export const sessionDefinition: MachineDefinition<SessionMachineTypes> = {
   name: 'session',
   machine: sessionMachine,
-  version: 2,
+  // 3 (issue 16): silent authentication hands in the user's status and the resource asked for,
+  // judged by the machine (states only added; version 2 sessions are carried over by a migration).
+  version: 3,
   effects: SESSION_EFFECTS,
   logged: {
     'session.authenticate': ['userId', 'method'],
-    'session.silentAuthenticate': ['mfa'],
+    'session.silentAuthenticate': ['mfa', 'userStatus', 'resource', 'allowedResources'],
     // Only ever evaluated (a presented user token writes nothing); declared for completeness.
     'session.check': ['userId'],
     'session.logout': [],

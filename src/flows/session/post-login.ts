@@ -121,7 +121,6 @@ export async function postLogin(steps: TxSteps, deps: PostLoginDeps, login: Logi
   const { app, authentication, verdict } = login;
   const { user } = authentication;
   const { at } = verdict;
-  if (user.status === 'Disabled') throw new AuthError('USER_NOT_ACTIVE');
   const session = await sessionOf(steps, deps, login);
   await recordLogin(steps.tx, steps.provider, user, at, verdict.verifies);
   const grant: UserGrant = { methods: session.methods, authTime: session.authTime, resource: authentication.resource, claims: authentication.claims, approvalData: verdict.approvalData };

@@ -46,6 +46,11 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionRequest
     },
   );
 
+  await userSessionRoutes(app, { sessions });
+};
+
+/** A user's sessions, as the app sees them: listed, or all revoked. */
+const userSessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionRequests }> = async (app, { sessions }) => {
   app.get(
     '/cis/v1/auth/users/:userId/sessions',
     {

@@ -33,7 +33,7 @@ interface SessionListItem {
 type SilentAuthResponse = TokenResponse & { readonly step_up_required: boolean };
 
 export interface SessionRequests {
-  silentAuthenticate(caller: AppRecord, request: { sessionId: string; resource: string | null; claims: ClaimsRequest | null }): Promise<SilentAuthResponse>;
+  silentAuthenticate(caller: AppRecord, request: SilentRequest): Promise<SilentAuthResponse>;
   logout(caller: AppRecord, sessionId: string): Promise<void>;
   list(caller: AppRecord, userId: string): Promise<SessionListItem[]>;
   revokeAll(caller: AppRecord, userId: string): Promise<void>;
@@ -50,51 +50,86 @@ export interface SessionRequestsDeps {
   readonly limits: Config['rateLimits'];
 }
 
+/** The user, if the calling app may look it up (same association rule as GET /cis/v1/users/{id}). */
+async function mustFindAppUser(deps: SessionRequestsDeps, app: AppRecord, userId: string): Promise<void> {
+  if ((await findUserForApp(deps.storage.db, app.id, app.tenantId, 'user_id', userId)) === null) throw new AuthError('USER_NOT_FOUND');
+}
+
+interface SilentRequest {
+  readonly sessionId: string;
+  readonly resource: string | null;
+  readonly claims: ClaimsRequest | null;
+}
+
+/** What a session that stood for a silent authentication gives the calling app: the user
+ * associated with it (SSO, §6 item 16), a refresh family, the claims resolved (in the transaction). */
+async function silentTokens(
+  deps: SessionRequestsDeps,
+  steps: TxSteps,
+  step: Step<SessionMachineTypes>,
+  silent: { app: AppRecord; user: UserRecord; associated: boolean; request: SilentRequest },
+): Promise<PreparedTokens> {
+  const { app, user, request } = silent;
+  // The time stamped on the step: `slideExpiry` set the expiry to it plus the session's TTL.
+  const at = step.context.expiresAt - step.context.ttlMs;
+  if (!silent.associated) await ensureAssociated(steps.tx, user.id, app.id, at);
+  const grant: UserGrant = { methods: step.context.methods, authTime: step.context.authTime, resource: request.resource, claims: request.claims, approvalData: null };
+  const refreshToken = await mintRefreshFamily(steps, deps.families, { hasher: deps.hasher, app, user, sessionId: step.id, grant, at });
+  return { prepared: deps.tokens.prepareUserTokens(app, user, grant, step.id), refreshToken, sessionId: request.sessionId };
+}
+
+/** The session the request names, its facts handed to the session machine, the tokens prepared
+ * when it stood; null when no session of the tenant has that id. */
+function silentStep(deps: SessionRequestsDeps, app: AppRecord, request: SilentRequest) {
+  const { hasher } = deps;
+  return deps.runner.transaction(async (steps) => {
+    const found = await findSessionWithUser<SessionMachineTypes>(steps.tx, steps.provider, { tenantId: app.tenantId, appId: app.id }, hasher.candidates(request.sessionId));
+    if (found === null) return null;
+    const current = hasher.hash(request.sessionId);
+    if (found.session.row.idHash !== current) await rehashSessionId(steps.tx, found.session.id, found.session.row.idHash, current);
+    const silentEvent = {
+      type: 'session.silentAuthenticate',
+      mfa: app.loginPreferences.mfa ?? null,
+      // Facts the session machine judges: whose session it is now, and what the app asks for.
+      userStatus: found.user.status,
+      resource: request.resource,
+      allowedResources: app.resources,
+    } as const;
+    const step = await steps.send(deps.sessions, found.session, silentEvent, { app });
+    if (!step.accepted || step.answer.kind !== 'ok') return { step, ready: null };
+    return { step, ready: await silentTokens(deps, steps, step, { app, user: found.user, associated: found.associated, request }) };
+  });
+}
+
+async function silentAuthenticate(deps: SessionRequestsDeps, app: AppRecord, request: SilentRequest): Promise<SilentAuthResponse> {
+  // Polling a session is unsupported (§2.5): excessive silent authentication is throttled per session.
+  await deps.limiter.hit('silent-auth', deps.limits.silentAuth, `${app.tenantId}:${request.sessionId}`);
+  const silent = await silentStep(deps, app, request);
+  if (silent === null) throw new AuthError('SESSION_NOT_FOUND');
+  acceptOrThrow(silent.step.answer);
+  if (silent.ready === null) throw new AuthError('SESSION_NOT_FOUND');
+  return { ...(await signTokens(deps.tokens, silent.ready)), step_up_required: silent.step.context.stepUpRequired };
+}
+
+async function listSessions(deps: SessionRequestsDeps, app: AppRecord, userId: string): Promise<SessionListItem[]> {
+  await mustFindAppUser(deps, app, userId);
+  const open = await listOpenSessions<SessionMachineTypes>(deps.storage.db, { tenantId: app.tenantId, userId }, SESSION_LIST_MAX);
+  // Live is what the session machine says: a session past its expiry would refuse a token of
+  // its user now (asked, not applied).
+  const live = open.filter((session) => deps.runner.evaluate(deps.sessions, session, { type: 'session.check', userId, recent: null }).answer.kind === 'ok');
+  // The public session_id is a bearer secret stored only as a hash, so the list names each
+  // session by its internal id: enough to tell sessions apart, useless for authenticating.
+  return live.map((session) => ({
+    session_id: session.id,
+    start_time: new Date(session.row.createdAt).toISOString(),
+    expiration_time: new Date(session.context.expiresAt).toISOString(),
+  }));
+}
+
 export function createSessionRequests(deps: SessionRequestsDeps): SessionRequests {
-  const { storage, runner, hasher, sessions, limiter, limits } = deps;
-  const { db } = storage;
-
-  /** The user, if the calling app may look it up (same association rule as GET /cis/v1/users/{id}). */
-  async function mustFindAppUser(app: AppRecord, userId: string): Promise<void> {
-    if ((await findUserForApp(db, app.id, app.tenantId, 'user_id', userId)) === null) throw new AuthError('USER_NOT_FOUND');
-  }
-
-  /** What a session that stood for a silent authentication gives the calling app: the user
-   * associated with it (SSO, §6 item 16), a refresh family, the claims resolved (in the transaction). */
-  async function silentTokens(
-    steps: TxSteps,
-    step: Step<SessionMachineTypes>,
-    silent: { app: AppRecord; user: UserRecord; associated: boolean; sessionId: string; resource: string | null; claims: ClaimsRequest | null },
-  ): Promise<PreparedTokens> {
-    const { app, user } = silent;
-    // The time stamped on the step: `slideExpiry` set the expiry to it plus the session's TTL.
-    const at = step.context.expiresAt - step.context.ttlMs;
-    if (!silent.associated) await ensureAssociated(steps.tx, user.id, app.id, at);
-    const grant: UserGrant = { methods: step.context.methods, authTime: step.context.authTime, resource: silent.resource, claims: silent.claims, approvalData: null };
-    const refreshToken = await mintRefreshFamily(steps, deps.families, { hasher, app, user, sessionId: step.id, grant, at });
-    return { prepared: deps.tokens.prepareUserTokens(app, user, grant, step.id), refreshToken, sessionId: silent.sessionId };
-  }
-
+  const { runner, hasher, sessions } = deps;
   return {
-    async silentAuthenticate(app, request) {
-      // Polling a session is unsupported (§2.5): excessive silent authentication is throttled per session.
-      await limiter.hit('silent-auth', limits.silentAuth, `${app.tenantId}:${request.sessionId}`);
-      if (request.resource !== null && !app.resources.includes(request.resource)) throw new AuthError('RESOURCE_NOT_ALLOWED');
-      const silent = await runner.transaction(async (steps) => {
-        const found = await findSessionWithUser<SessionMachineTypes>(steps.tx, steps.provider, { tenantId: app.tenantId, appId: app.id }, hasher.candidates(request.sessionId));
-        if (found === null) return null;
-        const current = hasher.hash(request.sessionId);
-        if (found.session.row.idHash !== current) await rehashSessionId(steps.tx, found.session.id, found.session.row.idHash, current);
-        const step = await steps.send(sessions, found.session, { type: 'session.silentAuthenticate', mfa: app.loginPreferences.mfa ?? null }, { app });
-        if (!step.accepted || step.answer.kind !== 'ok') return { step, ready: null };
-        const ready = await silentTokens(steps, step, { app, user: found.user, associated: found.associated, sessionId: request.sessionId, resource: request.resource, claims: request.claims });
-        return { step, ready };
-      });
-      if (silent === null) throw new AuthError('SESSION_NOT_FOUND');
-      acceptOrThrow(silent.step.answer);
-      if (silent.ready === null) throw new AuthError('SESSION_NOT_FOUND');
-      return { ...(await signTokens(deps.tokens, silent.ready)), step_up_required: silent.step.context.stepUpRequired };
-    },
+    silentAuthenticate: (app, request) => silentAuthenticate(deps, app, request),
 
     async logout(app, sessionId) {
       const step = await runner.transaction(async (steps) => {
@@ -105,23 +140,10 @@ export function createSessionRequests(deps: SessionRequestsDeps): SessionRequest
       acceptOrThrow(step.answer);
     },
 
-    async list(app, userId) {
-      await mustFindAppUser(app, userId);
-      const open = await listOpenSessions<SessionMachineTypes>(db, { tenantId: app.tenantId, userId }, SESSION_LIST_MAX);
-      // Live is what the session machine says: a session past its expiry would refuse silent
-      // authentication now (asked, not applied).
-      const live = open.filter((session) => runner.evaluate(sessions, session, { type: 'session.silentAuthenticate', mfa: null }).answer.kind === 'ok');
-      // The public session_id is a bearer secret stored only as a hash, so the list names each
-      // session by its internal id: enough to tell sessions apart, useless for authenticating.
-      return live.map((session) => ({
-        session_id: session.id,
-        start_time: new Date(session.row.createdAt).toISOString(),
-        expiration_time: new Date(session.context.expiresAt).toISOString(),
-      }));
-    },
+    list: (app, userId) => listSessions(deps, app, userId),
 
     async revokeAll(app, userId) {
-      await mustFindAppUser(app, userId);
+      await mustFindAppUser(deps, app, userId);
       await runner.transaction(async (steps) => {
         const open = await listOpenSessions<SessionMachineTypes>(steps.tx, { tenantId: app.tenantId, userId }, Number.MAX_SAFE_INTEGER);
         await steps.sendToAll(sessions, open, { type: 'session.revoke' }, { app });

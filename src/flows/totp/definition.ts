@@ -25,7 +25,8 @@ export const totpDefinition: MachineDefinition<TotpTypes> = {
   // 2 (issue 15): replays and the same wrong code again are forgiven, failures lapse (lastFailureAt).
   // 3 (issue 16): as the password's version 2 (the resource is judged by the machine), and the
   // user's status on `totp.submit` (`userDisabled`).
-  version: 3,
+  // 4 (issue 16): the user's status at registration (`registering`, `refusedRegistration`).
+  version: 4,
   effects: TOTP_EFFECTS,
   logged: {
     'totp.submit': ['session', 'policy', 'resource', 'allowedResources', 'userStatus'],

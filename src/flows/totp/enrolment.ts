@@ -2,6 +2,7 @@ import { TOTP_METHOD } from '../../../machines/totp.machine.js';
 import type { Clock } from '../../clock.js';
 import type { TxSteps } from '../../engine/definition.js';
 import type { Runner } from '../../engine/runner.js';
+import { acceptOrThrow } from '../../engine/answer.js';
 import { AuthError } from '../../errors.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { findLiveCredential } from '../../repositories/credential-repository.js';
@@ -52,36 +53,36 @@ export interface TotpServiceDeps {
   readonly overrideWithinMs: number;
 }
 
+/** The caller of a user access token, as it stands now. */
+async function principalsUser(deps: TotpServiceDeps, principal: UserPrincipal) {
+  const app = await deps.loadApp(principal.appId);
+  const user = app === null || app.tenantId !== principal.tenantId ? null : await findUserForApp(deps.storage.db, app.id, app.tenantId, 'user_id', principal.userId);
+  // A token of a user no longer associated with its app (or of an app gone) is no longer good.
+  if (app === null || user === null) throw new AuthError('TOKEN_INVALID', { details: { reason: 'subject' } });
+  return { app, user };
+}
+
+/** In the transaction that acts for a user token: its session must stand, and a live
+ * authenticator is revoked only for a session that proved it lately (revoking is half of
+ * replacing: a stolen token of a session that never proved it must not clear the way for the
+ * thief's own). `refuseLive` throws first when the caller did not ask to replace it. */
+async function revokeProven(deps: TotpServiceDeps, steps: TxSteps, app: AppRecord, userId: string, principal: UserPrincipal, refuseLive = (): void => {}): Promise<void> {
+  // The credential's row first, then the session's: the order logins lock them in (PostgreSQL).
+  const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'totp' });
+  const session = await tokenSession(steps, deps, principal);
+  if (live === null) return;
+  refuseLive();
+  if (!session.proves({ method: TOTP_METHOD, withinMs: deps.overrideWithinMs })) throw new AuthError('TOTP_OVERRIDE_UNPROVEN');
+  await steps.send(deps.totp, live, { type: 'totp.revoke' }, { app });
+}
+
 export function createTotpService(deps: TotpServiceDeps): TotpService {
   const { storage, runner, totp } = deps;
-
-  /** The caller of a user access token, as it stands now. */
-  async function principalsUser(principal: UserPrincipal) {
-    const app = await deps.loadApp(principal.appId);
-    const user = app === null || app.tenantId !== principal.tenantId ? null : await findUserForApp(storage.db, app.id, app.tenantId, 'user_id', principal.userId);
-    // A token of a user no longer associated with its app (or of an app gone) is no longer good.
-    if (app === null || user === null) throw new AuthError('TOKEN_INVALID', { details: { reason: 'subject' } });
-    return { app, user };
-  }
 
   /** Hands `event` to the user's live authenticator for the app, if there is one. */
   async function sendToLive(steps: TxSteps, app: AppRecord, userId: string, event: { readonly type: 'totp.revoke' } | { readonly type: 'totp.unlock' }): Promise<void> {
     const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'totp' });
     if (live !== null) await steps.send(totp, live, event, { app });
-  }
-
-  /** In the transaction that acts for a user token: its session must stand, and a live
-   * authenticator is revoked only for a session that proved it lately (revoking is half of
-   * replacing: a stolen token of a session that never proved it must not clear the way for the
-   * thief's own). `refuseLive` throws first when the caller did not ask to replace it. */
-  async function revokeProven(steps: TxSteps, app: AppRecord, userId: string, principal: UserPrincipal, refuseLive = (): void => {}): Promise<void> {
-    // The credential's row first, then the session's: the order logins lock them in (PostgreSQL).
-    const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: app.id, userId, kind: 'totp' });
-    const session = await tokenSession(steps, deps, principal);
-    if (live === null) return;
-    refuseLive();
-    if (!session.proves({ method: TOTP_METHOD, withinMs: deps.overrideWithinMs })) throw new AuthError('TOTP_OVERRIDE_UNPROVEN');
-    await steps.send(totp, live, { type: 'totp.revoke' }, { app });
   }
 
   async function usersOf(app: AppRecord, userId: string): Promise<string> {
@@ -91,8 +92,8 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
 
   return {
     async revokeOwn(principal) {
-      const { app, user } = await principalsUser(principal);
-      await runner.transaction((steps) => revokeProven(steps, app, user.id, principal));
+      const { app, user } = await principalsUser(deps, principal);
+      await runner.transaction((steps) => revokeProven(deps, steps, app, user.id, principal));
     },
     async revokeFor(app, userId) {
       const id = await usersOf(app, userId);
@@ -103,19 +104,21 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
       await runner.transaction((steps) => sendToLive(steps, app, id, { type: 'totp.unlock' }));
     },
     async register(principal, request) {
-      const { app, user } = await principalsUser(principal);
-      if (user.status === 'Disabled') throw new AuthError('USER_NOT_ACTIVE');
+      const { app, user } = await principalsUser(deps, principal);
       const { issuer, ...params } = totpRegistration(app);
       const label = request.label ?? user.email ?? user.username ?? user.phoneNumber ?? user.id;
       const id = newId();
       const enrolled = await totp.strategy.enroll(id, { params, issuer, label });
       const write = () =>
         runner.transaction(async (steps) => {
-          await revokeProven(steps, app, user.id, principal, () => {
+          await revokeProven(deps, steps, app, user.id, principal, () => {
             if (!request.allowOverride) throw new AuthError('TOTP_EXISTS');
           });
           const create = { tenantId: app.tenantId, userId: user.id, secret: enrolled.secret, params: enrolled.params, label };
-          return steps.start(totp, { id, appId: app.id, input: { userId: user.id, registeredAt: deps.clock.now() }, create, request: { app } });
+          // The machine judges the user's status; a refused registration throws here, and nothing
+          // of this transaction (the authenticator it replaced included) is kept.
+          const step = await steps.start(totp, { id, appId: app.id, input: { userId: user.id, registeredAt: deps.clock.now(), userStatus: user.status }, create, request: { app } });
+          acceptOrThrow(step.answer);
         });
       // Another registration at once took the slot: this one overrides it, or is refused, as it would be second.
       await claimingLiveSlot(write, write);

@@ -65,7 +65,7 @@ export function createTotpLogin(
         limit: deps.limits.authenticate,
       });
       const login = await runner.transaction(async (steps) => {
-        const standInInput = { userId: user?.id ?? NOBODY, registeredAt: deps.clock.now() };
+        const standInInput = { userId: user?.id ?? NOBODY, registeredAt: deps.clock.now(), userStatus: 'Active' } as const;
         const { slot } = await credentialLoginFacts<TotpTypes>(steps, { app, user, countedAs, kind: 'totp', standIns: deps.standIns, standInInput });
         const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user?.id ?? NOBODY, method: TOTP_METHOD });
         const event = {

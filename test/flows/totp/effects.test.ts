@@ -47,7 +47,7 @@ describe('TOTP credentials', () => {
     const runner = createRunner({ storage: db.storage, clock });
     const seed = newTotpSeed('sha1');
     const create = { tenantId: 'tenant-1', userId: 'user-1', secret: sealer.seal(seed, totpSeedAad('totp-1')), params: { ...PARAMS }, label: null };
-    await runner.transaction((steps) => steps.start(machine, { id: 'totp-1', appId: 'app-1', input: { userId: 'user-1', registeredAt: T0 }, create, request: { app } }));
+    await runner.transaction((steps) => steps.start(machine, { id: 'totp-1', appId: 'app-1', input: { userId: 'user-1', registeredAt: T0, userStatus: 'Active' }, create, request: { app } }));
     const submit = (proof: string) =>
       runner.transaction(async (steps) => {
         const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: 'app-1', userId: 'user-1', kind: 'totp' });
