@@ -61,7 +61,7 @@ describe('issue 15: passwords in Unicode NFC', () => {
     expect((await login('legacy', DECOMPOSED)).status).toBe(200);
     expect(await storedHash(userId)).not.toBe(legacy);
     const log = await server.storage.db.credentialEvent.findMany({ where: { credentialId: credential.id }, orderBy: { seq: 'asc' } });
-    expect(log.map((event) => [event.type, event.fields])).toContainEqual(['password.matched', { generation: 1, attempt: 2, rehash: true }]);
+    expect(log.map((event) => [event.type, event.fields])).toContainEqual(['password.matched', { generation: 1, attempt: 2, rehash: true, userStatus: 'Pending' }]);
     // Stored in NFC now: either form logs in, without storing it again.
     const rehashed = await storedHash(userId);
     expect((await login('legacy', COMPOSED)).status).toBe(200);
