@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -19,9 +20,9 @@ function newestUnder(path: string): number {
 }
 
 /** Builds dist/ (as `npm run build` does) unless it is newer than every source. */
-export function ensureBuilt(): void {
+export async function ensureBuilt(): Promise<void> {
   const newestSource = Math.max(...SOURCES.map((source) => newestUnder(join(ROOT, source))));
   if (existsSync(BUILT_ENTRY) && statSync(BUILT_ENTRY).mtimeMs >= newestSource) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT });
 }

@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 import { migrate } from '../../src/storage/migrate.js';
+import { admin } from './pg-admin.js';
+import { copySqliteTemplate } from './template-databases.js';
 import { openStorage, type Storage } from '../../src/storage/prisma.js';
 
 export interface TestDatabase {
@@ -37,7 +40,7 @@ async function freshSqlite(migrated: boolean): Promise<TestDatabase> {
   const remove = () => rmSync(dir, { recursive: true, force: true });
   let storage: Storage;
   try {
-    if (migrated) await migrate(url);
+    if (migrated) copySqliteTemplate(inject('sqliteTemplate'), join(dir, 'keystate.db'));
     storage = await openStorage(url);
   } catch (error) {
     remove();
@@ -61,11 +64,13 @@ async function freshPostgres(migrated: boolean): Promise<TestDatabase> {
   const name = `ks_${randomBytes(8).toString('hex')}`;
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  await admin(serverUrl, `CREATE DATABASE "${name}"`);
+  const template = inject('postgresTemplate');
+  // A copy of the migrated template (test/helpers/template-databases.ts), or an empty database.
+  await admin(serverUrl, migrated && template !== null ? `CREATE DATABASE "${name}" TEMPLATE "${template}"` : `CREATE DATABASE "${name}"`);
   const remove = () => admin(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   let storage: Storage;
   try {
-    if (migrated) await migrate(url.toString());
+    if (migrated && template === null) await migrate(url.toString());
     storage = await openStorage(url.toString());
   } catch (error) {
     await remove().catch(() => {});
@@ -79,18 +84,6 @@ async function freshPostgres(migrated: boolean): Promise<TestDatabase> {
       await remove();
     }),
   };
-}
-
-/** Runs one statement on its own connection (CREATE/DROP DATABASE, ALTER SYSTEM…). */
-export async function admin(serverUrl: string, sql: string): Promise<void> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

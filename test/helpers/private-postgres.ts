@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { admin } from './db.js';
+import { admin } from './pg-admin.js';
 import { freePort } from './process.js';
 
 // A throwaway PostgreSQL cluster of the test's own (initdb in a temp folder, its own port on
