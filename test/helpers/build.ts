@@ -24,5 +24,7 @@ export async function ensureBuilt(): Promise<void> {
   const newestSource = Math.max(...SOURCES.map((source) => newestUnder(join(ROOT, source))));
   if (existsSync(BUILT_ENTRY) && statSync(BUILT_ENTRY).mtimeMs >= newestSource) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT });
+  // Emit only: checking types is `npm run typecheck`'s job (its own step in .ci/run), and the emitted
+  // files are the same byte for byte (diff -r of both builds), in a quarter of the time (~6 s, not 24).
+  await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--noCheck'], { cwd: ROOT });
 }
