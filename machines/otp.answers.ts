@@ -1,4 +1,5 @@
 import { type Answers, ok, refused } from './shared/answers.js';
+import { locked } from './shared/lockout.js';
 import type { OtpContext } from './otp.machine.js';
 
 // The HTTP answer of every outcome of the passcode flow (mosaic-backend-api.md §2.3–2.4).
@@ -34,13 +35,14 @@ export type OtpState =
   | 'superseded.refused';
 
 const invalidCredentials = refused('OTP_INVALID_CREDENTIALS');
-const locked = (context: OtpContext) => refused('OTP_LOCKED', { lockedUntil: new Date(context.lockedUntil ?? context.lockedOutUntil ?? 0).toISOString() });
+// A lock this flow led to, or the one in force when it was sent: answered as every factor's lock is.
+const passcodeLocked = (context: OtpContext) => locked('OTP_LOCKED')({ lockedUntil: context.lockedUntil ?? context.lockedOutUntil });
 
 export const otpAnswers: Answers<OtpState, OtpContext> = {
   'userDisabled.refusedSend': refused('OTP_USER_NOT_ACTIVE'),
   'userDisabled.noCode': invalidCredentials,
-  'lockedOut.refusedSend': locked,
-  'lockedOut.refusingCode': locked,
+  'lockedOut.refusedSend': passcodeLocked,
+  'lockedOut.refusingCode': passcodeLocked,
   'lockedOut.noCode': invalidCredentials,
   // A send whose first attempt has no outcome yet: the provider did not answer within the send's
   // wait (DELIVERY_FIRST_ATTEMPT_MS), or its answer could not be saved, or the process stopped.
@@ -63,8 +65,8 @@ export const otpAnswers: Answers<OtpState, OtpContext> = {
   'pending.userDisabled': refused('USER_NOT_ACTIVE'),
   'authenticated.redeemed': ok,
   'authenticated.alreadyUsed': invalidCredentials,
-  'locked.holding': locked,
-  'locked.refusing': locked,
+  'locked.holding': passcodeLocked,
+  'locked.refusing': passcodeLocked,
   'locked.over': invalidCredentials,
   'expired.lapsed': refused('OTP_EXPIRED'),
   'expired.refused': refused('OTP_EXPIRED'),

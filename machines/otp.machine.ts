@@ -3,7 +3,7 @@ import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type Delivery
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
 import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
-import { isLockInForce } from './shared/failures.js';
+import { isLockInForce, lockout } from './shared/lockout.js';
 
 // One-time passcodes by SMS, email or handed to the caller ("direct"; mosaic-backend-api.md
 // §2.3–2.4). Read this machine and you know every outcome of a passcode:
@@ -123,6 +123,16 @@ const carriedAttempts = (input: OtpInput & { readonly carriedAttempts?: number }
   return input.replaced.expiresAt > input.requestedAt ? input.replaced.attempts : 0;
 };
 
+/** The code's lock, by the rule every factor's follows (machines/shared/lockout.ts): its count is
+ * this code's (and the replaced code's carried), never lapses while the code lives, and the
+ * `maxFailures`-th failure locks for `lockoutMs`. The lock outlives the flow beside the user
+ * (`lockIdentifier`), and comes back into every later flow as `lockedOutUntil`. */
+const passcodeLock = lockout<OtpContext, OtpEvent>({
+  failures: (context) => ({ attempts: context.attempts, lockedUntil: context.lockedUntil, latestAt: null, lapseMs: null }),
+  policy: (context) => ({ maxFailures: context.maxFailures, lockMs: context.lockoutMs }),
+  submitted: () => null,
+});
+
 /** The attempt is counted on entry, before the code is compared. */
 const countAndCompare = ['countAttempt', 'comparePasscode'] as const;
 
@@ -130,7 +140,8 @@ export const otpMachine = setup({
   types: { input: {} as OtpInput, context: {} as OtpContext, events: {} as OtpEvent },
   actions: {
     ...declareEffects<OtpEffects>(OTP_EFFECTS),
-    countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
+    countAttempt: assign(({ context, event }) => passcodeLock.counted(context, event.at)),
+    lock: assign(({ context, event }) => passcodeLock.locked(context, event.at)),
     recordDelivered: assign({ deliveredAt: ({ event }) => event.at }),
     countDeliveryAttempt: assign({ deliveryAttempts: ({ context }) => context.deliveryAttempts + 1 }),
     recordDeliveryFault: assign({ deliveryFault: ({ event }) => (event.type === 'challenge.undeliverable' ? event.fault : null) }),
@@ -144,15 +155,13 @@ export const otpMachine = setup({
     isSessionRefused: ({ event }) => event.type === 'code.submit' && event.session === 'refused',
     isUserDisabled: ({ event }) => event.type === 'code.submit' && isDisabled(event.userStatus),
     isResourceRefused: ({ event }) => event.type === 'code.submit' && isResourceRefused(event),
-    isLockInForce: ({ context, event }) => isLockInForce(context.lockedUntil, event.at),
     isExpired: ({ context, event }) => event.at >= context.expiresAt,
     // The code was sent for one identifier: another one (even of the same user) does not redeem it.
     isOtherIdentifier: ({ context, event }) => event.type === 'code.submit' && event.subject !== context.subject,
     // With generate_request_id the send returned a request id that authenticate must repeat
     // (keystate-server.md §5 item 2); a missing one is a mismatch too.
     isRequestIdMismatch: ({ context, event }) => event.type === 'code.submit' && context.requestId !== null && event.requestId !== context.requestId,
-    hasNoAttemptLeft: ({ context }) => context.attempts >= context.maxFailures,
-    isLastAttempt: ({ context }) => context.attempts >= context.maxFailures,
+    ...passcodeLock.guards,
   },
 }).createMachine({
   id: 'otp',
@@ -223,7 +232,7 @@ export const otpMachine = setup({
     },
     locked: {
       initial: 'holding',
-      entry: [assign({ lockedUntil: ({ context, event }) => event.at + context.lockoutMs }), { type: 'lockIdentifier', params: ({ context, event }) => ({ until: event.at + context.lockoutMs }) }],
+      entry: ['lock', { type: 'lockIdentifier', params: ({ context, event }) => ({ until: passcodeLock.locked(context, event.at).lockedUntil }) }],
       states: { holding: {}, refusing: {}, over: {} },
       on: { 'code.submit': [{ guard: 'isLockInForce', target: '.refusing' }, { target: '.over' }] },
     },

@@ -1,4 +1,5 @@
 import { type Answers, ok, refused } from './shared/answers.js';
+import { locked } from './shared/lockout.js';
 import type { PasswordContext } from './password.machine.js';
 
 // The HTTP answer of every outcome of a password login (mosaic-backend-api.md §2.10; its errors are
@@ -20,8 +21,6 @@ export type PasswordState =
   | 'locked.resourceRefused'
   | 'locked.sessionRefused';
 
-const locked = (context: PasswordContext) => refused('PASSWORD_LOCKED', { lockedUntil: new Date(context.lockedUntil ?? 0).toISOString() });
-
 export const passwordAnswers: Answers<PasswordState, PasswordContext> = {
   'active.ready': ok,
   'active.resourceRefused': refused('RESOURCE_NOT_ALLOWED'),
@@ -37,8 +36,8 @@ export const passwordAnswers: Answers<PasswordState, PasswordContext> = {
   'active.authenticated': ok,
   'active.mustReplace.temporary': refused('PASSWORD_TEMPORARY'),
   'active.mustReplace.expired': refused('PASSWORD_EXPIRED'),
-  'locked.holding': locked,
-  'locked.refusing': locked,
+  'locked.holding': locked('PASSWORD_LOCKED'),
+  'locked.refusing': locked('PASSWORD_LOCKED'),
   'locked.resourceRefused': refused('RESOURCE_NOT_ALLOWED'),
   'locked.sessionRefused': refused('SESSION_NOT_FOUND'),
 };

@@ -2,7 +2,7 @@ import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
 import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
-import { type FailureCount, failuresCounting, failuresSettleAt, isLockInForce } from './shared/failures.js';
+import { lockout } from './shared/lockout.js';
 
 // A user's password for one app (mosaic-backend-api.md §2.10, §2.12), as a long-lived instance.
 // Read this machine and you know every outcome of a password login:
@@ -95,32 +95,27 @@ export function passwordStanding(password: Pick<PasswordContext, 'setAt' | 'temp
   return password.temporary ? 'temporary' : 'good';
 }
 
-/** The failures as the shared reading sees them: they lapse `failuresExpireMs` after the latest attempt. */
-const failures = (context: PasswordContext): FailureCount => ({
-  attempts: context.attempts,
-  lockedUntil: context.lockedUntil,
-  latestAt: context.lastAttemptAt,
-  lapseMs: context.policy?.failuresExpireMs ?? null,
+/** The password's lock, by the rule every factor's follows (machines/shared/lockout.ts): failures
+ * lapse `failuresExpireMs` after the latest attempt, the `maxFailures`-th locks for `suspensionMs`. */
+const passwordLock = lockout<PasswordContext, PasswordEvent>({
+  failures: (context) => ({ attempts: context.attempts, lockedUntil: context.lockedUntil, latestAt: context.lastAttemptAt, lapseMs: context.policy?.failuresExpireMs ?? null }),
+  policy: (context) => ({ maxFailures: context.policy?.maxFailures ?? 1, lockMs: context.policy?.suspensionMs ?? 0 }),
+  submitted: (event) => (event.type === 'password.submit' ? { maxFailures: event.policy.maxFailures, lockMs: event.policy.suspensionMs } : null),
 });
-
-/** Failures still counting at `at`: none once a lock has ended (a new count begins), none once the
- * last is older than the policy's lapse. */
-const counting = (context: PasswordContext, at: number): number => failuresCounting(failures(context), at);
 
 /** From when the password answers every login as a new one would (no lock in force, no failure
  * still counting), whatever it is: what a stand-in for a login that names no password
  * (src/credentials/shadow-credentials.ts) may be forgotten after (null: not before a login clears it). */
-export const passwordSettlesAt = (context: PasswordContext): number | null => failuresSettleAt(failures(context), context.setAt);
+export const passwordSettlesAt = (context: PasswordContext): number | null => passwordLock.settlesAt(context, context.setAt);
 
 export const passwordMachine = setup({
   types: { input: {} as PasswordInput, context: {} as PasswordContext, events: {} as PasswordEvent },
   actions: {
     ...declareEffects<PasswordEffects>(PASSWORD_EFFECTS),
     countAttempt: assign(({ context, event }) => ({
-      attempts: counting(context, event.at) + 1,
+      ...passwordLock.counted(context, event.at),
       submitted: context.submitted + 1,
       lastAttemptAt: event.at,
-      lockedUntil: null,
       policy: event.type === 'password.submit' ? event.policy : context.policy,
     })),
     // The right password clears the failures counted before it; attempts counted after it (a guess
@@ -128,23 +123,20 @@ export const passwordMachine = setup({
     clearAttempts: assign(({ context, event }) => ({
       attempts: event.type === 'password.matched' ? Math.max(0, Math.min(context.attempts, context.submitted - event.attempt)) : 0,
     })),
-    lock: assign({ lockedUntil: ({ context, event }) => event.at + (context.policy?.suspensionMs ?? 0) }),
+    lock: assign(({ context, event }) => passwordLock.locked(context, event.at)),
     replace: assign(({ context, event }) => ({
       setAt: event.at,
       temporary: event.type === 'password.replace' && event.temporary,
       generation: context.generation + 1,
-      attempts: 0,
+      ...passwordLock.unlocked,
       lastAttemptAt: null,
-      lockedUntil: null,
     })),
   },
   guards: {
     isResourceRefused: ({ event }) => event.type === 'password.submit' && isResourceRefused(event),
     isSessionRefused: ({ event }) => event.type === 'password.submit' && event.session === 'refused',
     isUserDisabled: ({ event }) => event.type === 'password.matched' && isDisabled(event.userStatus),
-    isLockInForce: ({ context, event }) => isLockInForce(context.lockedUntil, event.at),
-    hasNoAttemptLeft: ({ context, event }) => event.type === 'password.submit' && counting(context, event.at) >= event.policy.maxFailures,
-    isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
+    ...passwordLock.guards,
     isExpired: ({ context, event }) => passwordStanding(context, context.policy, event.at) === 'expired',
     isTemporary: ({ context, event }) => passwordStanding(context, context.policy, event.at) === 'temporary',
     wantsRehash: ({ event }) => event.type === 'password.matched' && event.rehash,

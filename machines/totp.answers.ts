@@ -1,4 +1,5 @@
 import { type Answers, ok, refused } from './shared/answers.js';
+import { locked } from './shared/lockout.js';
 import type { TotpContext } from './totp.machine.js';
 
 // The HTTP answer of every outcome of a TOTP login (mosaic-backend-api.md §2.11; its errors are
@@ -24,7 +25,6 @@ export type TotpState =
   | 'revoked.refused';
 
 const invalidCredentials = refused('OTP_INVALID_CREDENTIALS');
-const locked = (context: TotpContext) => refused('OTP_LOCKED', { lockedUntil: new Date(context.lockedUntil ?? 0).toISOString() });
 
 export const totpAnswers: Answers<TotpState, TotpContext> = {
   refusedRegistration: refused('USER_NOT_ACTIVE'),
@@ -40,8 +40,8 @@ export const totpAnswers: Answers<TotpState, TotpContext> = {
   'active.sameWrongCode': invalidCredentials,
   'active.replayed': invalidCredentials,
   'active.authenticated': ok,
-  'locked.holding': locked,
-  'locked.refusing': locked,
+  'locked.holding': locked('OTP_LOCKED'),
+  'locked.refusing': locked('OTP_LOCKED'),
   'locked.resourceRefused': refused('RESOURCE_NOT_ALLOWED'),
   'locked.sessionRefused': refused('SESSION_NOT_FOUND'),
   'revoked.done': ok,

@@ -2,7 +2,7 @@ import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
 import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
-import { type FailureCount, failuresCounting, failuresSettleAt, isLockInForce } from './shared/failures.js';
+import { lockout } from './shared/lockout.js';
 
 // A user's authenticator app (TOTP, RFC 6238) for one app (mosaic-backend-api.md §2.11), as a
 // long-lived instance. Read this machine and you know every outcome of a TOTP login:
@@ -85,22 +85,18 @@ export const TOTP_EFFECTS = ['compareTotp', 'forgetSecret', 'recordAuthenticatio
 /** A code of a step already used, or of an earlier one. */
 const isSpent = (context: TotpContext, event: TotpEvent): boolean => event.type === 'totp.matched' && context.lastUsedStep !== null && event.step <= context.lastUsedStep;
 
-/** The failures as the shared reading sees them: they lapse `lockoutMs` after the latest. */
-const failures = (context: TotpContext): FailureCount => ({
-  attempts: context.attempts,
-  lockedUntil: context.lockedUntil,
-  latestAt: context.lastFailureAt,
-  lapseMs: context.policy?.lockoutMs ?? null,
+/** The authenticator's lock, by the rule every factor's follows (machines/shared/lockout.ts): the
+ * `maxFailures`-th failure locks for `lockoutMs`, and failures lapse `lockoutMs` after the latest. */
+const totpLock = lockout<TotpContext, TotpEvent>({
+  failures: (context) => ({ attempts: context.attempts, lockedUntil: context.lockedUntil, latestAt: context.lastFailureAt, lapseMs: context.policy?.lockoutMs ?? null }),
+  policy: (context) => ({ maxFailures: context.policy?.maxFailures ?? 1, lockMs: context.policy?.lockoutMs ?? 0 }),
+  submitted: (event) => (event.type === 'totp.submit' ? { maxFailures: event.policy.maxFailures, lockMs: event.policy.lockoutMs } : null),
 });
-
-/** Failures still counting at `at`: none once a lock has ended (a new count begins), none once the
- * latest is `lockoutMs` old. */
-const counting = (context: TotpContext, at: number): number => failuresCounting(failures(context), at);
 
 /** From when the authenticator answers every code as a new one would (no lock in force, no failure
  * still counting), whatever codes it accepted: what a stand-in may be forgotten after (null: not
  * before a login clears it). */
-export const totpSettlesAt = (context: TotpContext): number | null => failuresSettleAt(failures(context), context.registeredAt);
+export const totpSettlesAt = (context: TotpContext): number | null => totpLock.settlesAt(context, context.registeredAt);
 
 /** How a wrong code is judged, whoever sent it. */
 const mismatched = [
@@ -114,25 +110,22 @@ export const totpMachine = setup({
   actions: {
     ...declareEffects<TotpEffects>(TOTP_EFFECTS),
     countAttempt: assign(({ context, event }) => ({
-      attempts: counting(context, event.at) + 1,
-      lockedUntil: null,
+      ...totpLock.counted(context, event.at),
       policy: event.type === 'totp.submit' ? event.policy : context.policy,
     })),
     // A replay, or the same wrong code again: not a guess, so the attempt counted for it is not one.
-    forgiveAttempt: assign({ attempts: ({ context }) => Math.max(0, context.attempts - 1) }),
+    forgiveAttempt: assign(({ context }) => totpLock.forgiven(context)),
     noteFailure: assign({ lastFailureAt: ({ event }) => event.at }),
     useStep: assign(({ event }) => ({ attempts: 0, lastUsedStep: event.type === 'totp.matched' ? event.step : null })),
-    lock: assign({ lockedUntil: ({ context, event }) => event.at + (context.policy?.lockoutMs ?? 0) }),
-    unlock: assign({ attempts: 0, lockedUntil: null }),
+    lock: assign(({ context, event }) => totpLock.locked(context, event.at)),
+    unlock: assign(totpLock.unlocked),
   },
   guards: {
     isUserDisabledAtRegistration: ({ context }) => isDisabled(context.userStatus),
     isResourceRefused: ({ event }) => event.type === 'totp.submit' && isResourceRefused(event),
     isUserDisabled: ({ event }) => event.type === 'totp.submit' && isDisabled(event.userStatus),
     isSessionRefused: ({ event }) => event.type === 'totp.submit' && event.session === 'refused',
-    isLockInForce: ({ context, event }) => isLockInForce(context.lockedUntil, event.at),
-    hasNoAttemptLeft: ({ context, event }) => event.type === 'totp.submit' && counting(context, event.at) >= event.policy.maxFailures,
-    isLastAttempt: ({ context }) => context.attempts >= (context.policy?.maxFailures ?? 1),
+    ...totpLock.guards,
     isReplayed: ({ context, event }) => isSpent(context, event),
     isSameWrongCode: ({ event }) => event.type === 'totp.mismatched' && event.repeated,
   },
