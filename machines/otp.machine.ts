@@ -88,7 +88,9 @@ export interface OtpEffects extends DeliveryEffects, Record<string, unknown> {
   deliverChallenge: { readonly channel: OtpDeliveryChannel };
   /** Compare the submitted code with the kept HMAC in constant time (inline); reports the verdict. */
   comparePasscode: NoParams;
-  /** Lock the user out of passcodes for this app until `until` (in the transaction). */
+  /** Lock the user out of passcodes for this app until `until`: the handler returns `{ until }`,
+   * and the use case sends `lock` to the user's lock (machines/passcode-lock.machine.ts) in the
+   * same transaction. */
   lockIdentifier: { readonly until: number };
   /** The verdict, handed to the session flow's post-login step (src/flows/session/post-login.ts). */
   recordAuthentication: { readonly method: AuthMethod; readonly verifies: 'email' | 'phone' | null };
@@ -125,8 +127,8 @@ const carriedAttempts = (input: OtpInput & { readonly carriedAttempts?: number }
 
 /** The code's lock, by the rule every factor's follows (machines/shared/lockout.ts): its count is
  * this code's (and the replaced code's carried), never lapses while the code lives, and the
- * `maxFailures`-th failure locks for `lockoutMs`. The lock outlives the flow beside the user
- * (`lockIdentifier`), and comes back into every later flow as `lockedOutUntil`. */
+ * `maxFailures`-th failure locks for `lockoutMs`. The lock outlives the flow in the user's
+ * passcode lock (`lockIdentifier`, machines/passcode-lock.machine.ts), and comes back into every later flow as `lockedOutUntil`. */
 const passcodeLock = lockout<OtpContext, OtpEvent>({
   failures: (context) => ({ attempts: context.attempts, lockedUntil: context.lockedUntil, latestAt: null, lapseMs: null }),
   policy: (context) => ({ maxFailures: context.maxFailures, lockMs: context.lockoutMs }),

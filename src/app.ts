@@ -117,7 +117,7 @@ function createServices(deps: AppDeps, log: FastifyBaseLogger) {
   const magicLinks = createMagicLinkService({ ...postLoginDeps, storage, clock, runner, magicLinks: machines.magicLink, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const passwords = createPasswordService({ storage, clock, runner, passwords: machines.passwords, gate: argon2Gate });
   const users = createUserService({ storage, clock, runner, passwords, passwordInformation });
-  const otp = createOtpService({ ...postLoginDeps, storage, clock, runner, otp: machines.otp, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
+  const otp = createOtpService({ ...postLoginDeps, storage, clock, runner, otp: machines.otp, passcodeLocks: machines.passcodeLocks, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const refresh = createRefreshService({ runner, hasher, families });
   const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, families, tokens, limiter, limits });
   return { tokens, runner, delivery, argon2Gate, machines, postLoginDeps, apps, magicLinks, passwords, users, otp, refresh, sessionRequests };

@@ -7,7 +7,8 @@ import type { Timed } from './events.js';
 // lock and the guards that read them come from `lockout(rule)`, so "how many guesses, when does a
 // lock begin and end, when does a count stop mattering" has one answer. A credential keeps its
 // count for life, in its context; a passcode keeps it for one code, in its flow, and its lock
-// outlives the flow beside the user (handed back in as `lockedOutUntil`, read by `isLockInForce`).
+// outlives the flow in the user's passcode lock instance (machines/passcode-lock.machine.ts), handed
+// back into every later flow as `lockedOutUntil` and read by `isLockInForce`.
 
 /** The count of failures kept, and how it ends: with the lock it led to (once the lock is over a
  * new count begins), or `lapseMs` after the latest failure. */
@@ -48,7 +49,7 @@ interface Lockable {
 type Args<C, E> = { readonly context: C; readonly event: E };
 
 /** Whether a lock ending at `lockedUntil` (null: none) still holds at `at`: one reading of every
- * factor's lock (a passcode's, kept beside the user, and a credential's, kept in its context). */
+ * factor's lock (a passcode's, kept in the user's passcode lock, and a credential's, kept in its context). */
 export const isLockInForce = (lockedUntil: number | null, at: number): boolean => lockedUntil !== null && lockedUntil > at;
 
 /** Failures still counting at `at`: none once a lock has ended, none once the latest has lapsed. */

@@ -10,6 +10,7 @@ import type { TotpTypes } from '../flows/totp/definition.js';
 import { createTotpStandIn } from '../flows/totp/stand-in.js';
 import { createMagicLinkFlows, type MagicLinkFlows, type MagicLinkTypes } from '../flows/magic-link/effects.js';
 import { createOtpFlows, type OtpFlows, type OtpTypes } from '../flows/otp/effects.js';
+import { createPasscodeLocks, type PasscodeLocks } from '../flows/otp/lock.js';
 import type { DeliveringFlow } from '../delivery/delivery-worker.js';
 import type { FlowKind } from '../repositories/flow-repository.js';
 import type { DeliveryDeps } from '../delivery/kept-messages.js';
@@ -29,6 +30,8 @@ export interface Machines {
   readonly families: RefreshFamilies;
   readonly sessions: Sessions;
   readonly otp: OtpFlows;
+  /** Each user's lock out of passcodes for an app. */
+  readonly passcodeLocks: PasscodeLocks;
   readonly magicLink: MagicLinkFlows;
   readonly totp: TotpCredentials;
   readonly passwords: PasswordCredentials;
@@ -58,17 +61,19 @@ export function createMachines(deps: {
   const families = createRefreshFamilies({ hasher, tokens, provider });
   const sessions = createSessions({ provider });
   const otp = createOtpFlows({ hasher, delivery, provider });
+  const passcodeLocks = createPasscodeLocks({ provider });
   const magicLink = createMagicLinkFlows({ config, hasher, delivery, provider });
   const totp = createTotpCredentials({ sealer: delivery.sealer, hasher, provider });
   const passwords = createPasswordCredentials({ passwords: deps.passwordHasher, provider });
   const standIns = { password: createPasswordStandIn({ decoys: deps.decoys, provider }), totp: createTotpStandIn({ hasher, sealer: delivery.sealer, provider }) };
-  const all: readonly MachineRegistration[] = [families, sessions, otp, magicLink, totp, passwords];
+  const all: readonly MachineRegistration[] = [families, sessions, otp, passcodeLocks, magicLink, totp, passwords];
   // Stand-ins run machines of `all` under other registrations: checked alike, drawn once.
   assertRegistrations([...all, standIns.password, standIns.totp]);
   return {
     families,
     sessions,
     otp,
+    passcodeLocks,
     magicLink,
     totp,
     passwords,

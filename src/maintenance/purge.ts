@@ -5,7 +5,7 @@ import {
   deleteCredentialsRevokedBefore,
   deleteDeadRefreshFamilies,
   deleteFlowsExpiredBefore,
-  deleteLockoutsEndedBefore,
+  deletePasscodeLocksEndedBefore,
   deleteOutboxMessagesBefore,
   deleteSessionsEndedBefore,
   deleteStandInsSettledBefore,
@@ -33,7 +33,8 @@ import type { Storage } from '../storage/prisma.js';
 //                  once settled: no lock in force, no failure still counting, so they answer as a
 //                  new one would and nothing is lost; so identifiers an attacker makes up cannot
 //                  pile up beyond the lock and lapse periods
-//   lockouts       ended more than graceMs ago
+//   lockouts       users' passcode locks (credential instances of kind passcode-lock) whose lock
+//                  ended more than graceMs ago, with their event log (a later lock starts anew)
 //   deliveries     dev-outbox messages written more than graceMs ago
 
 export type Retention = Pick<Config['retention'], 'auditMs' | 'graceMs'>;
@@ -137,7 +138,7 @@ const standIns: PurgeStep = {
 const lockouts: PurgeStep = {
   async run(run) {
     const cutoff = run.at - run.retention.graceMs;
-    return { lockouts: await inBatches(run, (limit) => deleteLockoutsEndedBefore(run.storage.db, cutoff, limit)) };
+    return { lockouts: await inBatches(run, (limit) => deletePasscodeLocksEndedBefore(run.storage.db, run.storage.provider, cutoff, limit)) };
   },
 };
 

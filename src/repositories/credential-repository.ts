@@ -9,12 +9,13 @@ import { Column, CredentialKindShape, InstanceColumns, LoggedEvents, machineCont
 import { jsonValue, timeValue } from './sql-values.js';
 
 // Credential rows (prisma/schema.prisma, Credential): instances of the password and TOTP machines,
+// and users' passcode locks (src/flows/otp/lock.ts: no secret, never revoked, purged once lapsed),
 // one live credential of a kind per user and app (the unique `live_key`, cleared once revoked).
 // The row keeps the secret (an Argon2id hash, or a sealed seed) beside the instance: effects read
 // it from the loaded row and replace it through the step's patch. Later events are appended to
 // credential_event in the step's transaction.
 
-export type CredentialKind = 'password' | 'totp';
+export type CredentialKind = 'password' | 'totp' | 'passcode-lock';
 
 interface CredentialRow {
   readonly tenantId: string;

@@ -1,4 +1,8 @@
+import { Type } from 'typebox';
+import type { Provider } from '../storage/database-url.js';
+import { join, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
+import { reader } from './row-reader.js';
 
 // The statements of the purge (src/maintenance/purge.ts). Each function deletes at most `limit`
 // rows and reports how many it found, so the caller can loop in small batches: one statement never
@@ -68,12 +72,19 @@ export async function deleteSessionsEndedBefore(db: Tx, sessionIds: readonly str
   return count;
 }
 
-/** Lockouts that ended before `cutoff`. */
-export async function deleteLockoutsEndedBefore(db: Tx, cutoff: number, limit: number): Promise<BatchResult> {
-  const where = { lockedUntil: before(cutoff) };
-  const rows = await db.lockout.findMany({ where, select: { appId: true, userId: true, method: true }, take: limit });
+const idRows = reader('credential', 'a passcode lock id', Type.Object({ id: Type.String() }));
+
+/** Until when a passcode lock holds, read from its context (src/flows/otp/lock.ts): 0 if never. */
+const lockEnd = (provider: Provider) =>
+  provider === 'postgresql' ? sql`COALESCE(("context"->>'lockedUntil')::bigint, 0)` : sql`COALESCE(CAST(json_extract("context", '$.lockedUntil') AS INTEGER), 0)`;
+
+/** Passcode locks (credential instances of kind `passcode-lock`) whose lock ended before `cutoff`,
+ * with their event logs (cascade): a lapsed lock changes nothing, a later one starts anew. */
+export async function deletePasscodeLocksEndedBefore(db: Tx, provider: Provider, cutoff: number, limit: number): Promise<BatchResult> {
+  const where = sql`"kind" = 'passcode-lock' AND ${lockEnd(provider)} < ${cutoff}`;
+  const rows = idRows.all(await db.$queryRaw`SELECT "id" FROM "credential" WHERE ${where} LIMIT ${limit}`);
   if (rows.length === 0) return { found: 0, deleted: 0 };
-  const { count } = await db.lockout.deleteMany({ where: { OR: rows, ...where } });
+  const count = await db.$executeRaw`DELETE FROM "credential" WHERE "id" IN (${join(rows.map((row) => row.id))}) AND ${where}`;
   return { found: rows.length, deleted: count };
 }
 

@@ -83,4 +83,4 @@ export const machineContext = <C extends object>(stored: Readonly<Record<string,
 export const InstanceColumns = { id: Type.String(), machineVersion: Type.Number(), stateValue: Type.String(), context: Column.object, version: Type.Number() };
 
 /** A credential's kind (credential and shadow_credential rows). */
-export const CredentialKindShape = Type.Union([Type.Literal('password'), Type.Literal('totp')]);
+export const CredentialKindShape = Type.Union([Type.Literal('password'), Type.Literal('totp'), Type.Literal('passcode-lock')]);

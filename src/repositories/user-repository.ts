@@ -1,7 +1,6 @@
 import { empty, sql, type Sql } from '../storage/sql.js';
 import type { Provider } from '../storage/database-url.js';
 import type { Tx } from '../storage/prisma.js';
-import type { LockableMethod } from './lockout-repository.js';
 import { Type } from 'typebox';
 import { RawUserColumns, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 import { Column, reader } from './row-reader.js';
@@ -40,25 +39,29 @@ const IDENTIFIER_COLUMN: Readonly<Record<IdentifierType, Sql>> = {
   username: sql`ua."username"`,
 };
 
-const appUserRows = reader('user', 'a user row with its lockout', Type.Object({ ...RawUserColumns, lockedUntil: Column.nullable(Column.date) }));
+const appUserRows = reader('user', 'a user row with its passcode lock', Type.Object({ ...RawUserColumns, lock: Column.nullable(Column.object) }));
 
-/** The user with this (normalised) identifier, if it is associated with the app, with the user's
- * lockout from `lockoutMethod` for this app when asked: one statement. */
+/** Until when a passcode lock's context says the user is locked out (null: never locked). */
+const lockedUntilOf = (context: Readonly<Record<string, unknown>> | null): number | null => (typeof context?.lockedUntil === 'number' ? context.lockedUntil : null);
+
+/** The user with this (normalised) identifier, if it is associated with the app, with the lock of
+ * the user's passcode lock instance for this app when asked (src/flows/otp/lock.ts, by its live
+ * key; the key `<app>:<user>:` names nothing, so nothing joins when not asked): one statement. */
 export async function findAppUser(
   db: Tx,
   scope: { appId: string; tenantId: string },
   type: IdentifierType,
   value: string,
-  lockoutMethod: LockableMethod | null = null,
+  withPasscodeLock = false,
 ): Promise<{ user: UserRecord; lockedUntil: number | null } | null> {
   const rows = appUserRows.all(
-    await db.$queryRaw`SELECT ${USER_COLUMNS}, l."locked_until" AS "lockedUntil"
+    await db.$queryRaw`SELECT ${USER_COLUMNS}, l."context" AS "lock"
     FROM "user" u JOIN "user_app" ua ON ua."user_id" = u."id" AND ua."app_id" = ${scope.appId}
-    LEFT JOIN "lockout" l ON l."app_id" = ${scope.appId} AND l."user_id" = u."id" AND l."method" = ${lockoutMethod ?? ''}
+    LEFT JOIN "credential" l ON l."live_key" = ${`${scope.appId}:`} || u."id" || ${withPasscodeLock ? ':passcode-lock' : ':'}
     WHERE u."tenant_id" = ${scope.tenantId} AND ${IDENTIFIER_COLUMN[type]} = ${value} LIMIT 1`,
   );
   const raw = rows[0];
-  return raw === undefined ? null : { user: userFromRaw(raw), lockedUntil: raw.lockedUntil?.getTime() ?? null };
+  return raw === undefined ? null : { user: userFromRaw(raw), lockedUntil: withPasscodeLock ? lockedUntilOf(raw.lock) : null };
 }
 
 /** The user with this identifier, if it is associated with the app. */

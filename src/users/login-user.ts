@@ -1,7 +1,6 @@
 import type { Config } from '../config.js';
 import { type RateLimiter, userSubject } from '../limits/rate-limiter.js';
 import type { AppRecord } from '../repositories/app-repository.js';
-import type { LockableMethod } from '../repositories/lockout-repository.js';
 import { findAppUser, type IdentifierType, type UserRecord } from '../repositories/user-repository.js';
 import type { Tx } from '../storage/prisma.js';
 import { normalizeIdentifier } from './identifiers.js';
@@ -13,13 +12,13 @@ import { normalizeIdentifier } from './identifiers.js';
 
 export interface LoginUser {
   readonly user: UserRecord;
-  /** The lockout of `lockoutMethod` in force for this user and app, when one was asked for. */
+  /** Until when the user's passcode lock for the app holds (if ever locked), when it was asked for. */
   readonly lockedUntil: number | null;
   /** `<type>:<normalised identifier>`: what the login named. */
   readonly subject: string;
 }
 
-type LoginRequest = { readonly type: IdentifierType; readonly identifier: string; readonly bucket: string; readonly limit: Config['rateLimits']['send']; readonly lockoutMethod?: LockableMethod };
+type LoginRequest = { readonly type: IdentifierType; readonly identifier: string; readonly bucket: string; readonly limit: Config['rateLimits']['send']; readonly passcodeLock?: boolean };
 
 export async function findLoginUser(deps: { readonly db: Tx; readonly limiter: RateLimiter }, app: AppRecord, request: LoginRequest): Promise<LoginUser | null> {
   return (await lookUpAndCount(deps, app, request)).found;
@@ -35,7 +34,7 @@ export async function findLoginSubject(deps: { readonly db: Tx; readonly limiter
 async function lookUpAndCount(deps: { readonly db: Tx; readonly limiter: RateLimiter }, app: AppRecord, request: LoginRequest): Promise<{ found: LoginUser | null; countedAs: string }> {
   const { type } = request;
   const identifier = normalizeIdentifier(type, request.identifier);
-  const found = identifier === null ? null : await findAppUser(deps.db, { appId: app.id, tenantId: app.tenantId }, type, identifier, request.lockoutMethod ?? null);
+  const found = identifier === null ? null : await findAppUser(deps.db, { appId: app.id, tenantId: app.tenantId }, type, identifier, request.passcodeLock ?? false);
   const countedAs = userSubject(app.tenantId, found?.user ?? null, identifier === null ? null : `${type}:${identifier}`, request.identifier);
   await deps.limiter.hit(request.bucket, request.limit, countedAs);
   return { found: found === null || identifier === null ? null : { ...found, subject: `${type}:${identifier}` }, countedAs };

@@ -54,6 +54,18 @@ const submit = (at: number, extra: object = {}): SampleEvent => ({
 
 export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<string, MachineSamples>([
   [
+    'passcode-lock',
+    {
+      inputs: [{}],
+      events: [
+        { type: 'lock', at: T0, until: T0 + 15 * MINUTE },
+        { type: 'lock', at: T0 + 16 * MINUTE, until: T0 + 31 * MINUTE },
+        // A lock already over when asked for locks nothing.
+        { type: 'lock', at: T0 + 20 * MINUTE, until: T0 + 20 * MINUTE },
+      ],
+    },
+  ],
+  [
     'otp',
     {
       inputs: [

@@ -146,9 +146,9 @@ describe('purge: lockouts', () => {
       return user;
     };
     const locked = await lockOut();
-    const lockout = await f.db.lockout.findFirstOrThrow({ where: { userId: locked.id } });
-    const until = lockout.lockedUntil.getTime();
-    expect(until).toBe(t0 + 15 * MINUTE);
+    // The lock is the user's passcode lock instance (src/flows/otp/lock.ts), in state `locked`.
+    const until = t0 + 15 * MINUTE;
+    expect(await f.db.credential.findFirstOrThrow({ where: { userId: locked.id, kind: 'passcode-lock' } })).toMatchObject({ stateValue: 'locked', context: { lockedUntil: until } });
 
     f.at(until + grace - 1);
     expect((await f.purgeNow()).lockouts).toBe(0);
@@ -156,7 +156,7 @@ describe('purge: lockouts', () => {
     expect(await f.purgeNow()).toEqual(NOTHING);
     f.at(until + grace + 1);
     expect(await f.purgeNow()).toEqual({ ...NOTHING, lockouts: 1 });
-    expect(await f.db.lockout.count({ where: { userId: locked.id } })).toBe(0);
+    expect(await f.db.credential.count({ where: { userId: locked.id, kind: 'passcode-lock' } })).toBe(0);
     // Nothing of it is left in force: the user logs in again.
     expect((await f.authenticate(locked.email, await f.sendCode(locked.email))).status).toBe(200);
 
@@ -167,7 +167,7 @@ describe('purge: lockouts', () => {
     expect(refusedSend.body.code).toBeUndefined();
     expect(await latestFlow(stillLocked.id)).toMatchObject({ stateValue: 'lockedOut.refusedSend', secretHash: null });
     expect(await f.purgeNow()).toEqual(NOTHING);
-    expect(await f.db.lockout.count({ where: { userId: stillLocked.id } })).toBe(1);
+    expect(await f.db.credential.count({ where: { userId: stillLocked.id, kind: 'passcode-lock' } })).toBe(1);
     expect((await f.authenticate(stillLocked.email, '000000')).body.error_code).toBe('auth_locked');
   });
 });

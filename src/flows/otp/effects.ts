@@ -9,7 +9,6 @@ import type { EffectContext, MachineDefinition, RegisteredMachine } from '../../
 import type { AppRecord } from '../../repositories/app-repository.js';
 import type { Provider } from '../../storage/database-url.js';
 import { flowStore, type FlowTypes } from '../../repositories/flow-repository.js';
-import { lock } from '../../repositories/lockout-repository.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import { type AuthenticationRequest, type LoginVerdict, recordAuthenticationHandler } from '../session/post-login.js';
 
@@ -44,6 +43,8 @@ export interface OtpTypes extends FlowTypes {
     readonly issueChallenge: { readonly code: string };
     readonly holdDelivery: KeptMessage;
     readonly recordAuthentication: LoginVerdict;
+    /** Until when the user is to be locked out of passcodes for the app. */
+    readonly lockIdentifier: { readonly until: number };
   };
 }
 
@@ -117,10 +118,8 @@ export function createOtpFlows(deps: { hasher: SecretHasher; delivery: DeliveryD
       },
       lockIdentifier: {
         phase: 'transaction',
-        async run({ until }, { tx, row, at }) {
-          if (row === null) throw new Error('lockIdentifier needs the flow');
-          await lock(tx, { appId: row.appId, userId: row.userId, method: 'otp' }, until, at);
-        },
+        // The use case sends `lock` to the user's passcode lock (./lock.ts) in this transaction.
+        run: ({ until }) => ({ output: { until } }),
       },
       recordAuthentication: recordAuthenticationHandler<OtpTypes>(),
     },

@@ -18,12 +18,14 @@ import { findLoginUser, type LoginUser } from '../../users/login-user.js';
 import { signTokens, type TokenResponse } from '../session/token-results.js';
 import { postLogin, type PostLoginDeps } from '../session/post-login.js';
 import type { OtpFlows, OtpTypes } from './effects.js';
+import { lockPasscodes, type PasscodeLocks } from './lock.js';
 import { otpPolicy } from './policy.js';
 import { deliveryTarget } from './target.js';
 
 // The passcode use cases behind POST /cis/v1/auth/otp/send and /authenticate: load the facts
-// (the user with the lockout in force, the newest passcode flow, the session named), count the
-// request against its limits, hand the facts to the OTP machine, and answer what its state says.
+// (the user with the lock of their passcode lock, the newest passcode flow, the session named),
+// count the request against its limits, hand the facts to the OTP machine, and answer what its
+// state says; a flow that locks has the user's passcode lock (./lock.ts) take the lock with it.
 
 interface SendOtpRequest {
   readonly channel: OtpChannel;
@@ -65,6 +67,7 @@ export interface OtpServiceDeps extends PostLoginDeps {
   readonly clock: Clock;
   readonly runner: Runner;
   readonly otp: OtpFlows;
+  readonly passcodeLocks: PasscodeLocks;
   readonly limiter: RateLimiter;
   readonly limits: Config['rateLimits'];
   /** The waits before each retry of a delivery that met an outage (DELIVERY_RETRY_DELAYS_MS). */
@@ -73,7 +76,7 @@ export interface OtpServiceDeps extends PostLoginDeps {
 
 /** The app's user the identifier names (with the passcode lockout in force), the request counted. */
 const findUser = (deps: OtpServiceDeps, app: AppRecord, request: { readonly identifierType: IdentifierType; readonly identifier: string }, bucket: string, limit: Config['rateLimits']['send']) =>
-  findLoginUser({ db: deps.storage.db, limiter: deps.limiter }, app, { type: request.identifierType, identifier: request.identifier, bucket, limit, lockoutMethod: 'otp' });
+  findLoginUser({ db: deps.storage.db, limiter: deps.limiter }, app, { type: request.identifierType, identifier: request.identifier, bucket, limit, passcodeLock: true });
 
 /** The facts and settings a send hands the machine (it judges status, lockout and carried guesses). */
 function sendInput(deps: OtpServiceDeps, app: AppRecord, request: SendOtpRequest, found: LoginUser, facts: { now: number; verifies: OtpInput['verifies']; replaced: OtpInput['replaced'] }): OtpInput {
@@ -161,6 +164,9 @@ async function authenticateOtp(deps: OtpServiceDeps, app: AppRecord, request: Au
     const step = await steps.send(deps.otp, flow, event, { app, authentication, passcode: request.passcode });
     // The flow's verdict goes to the session flow in this same transaction: a session step that
     // fails rolls the redeemed code back with it.
+    // The last allowed wrong code locks the user out of passcodes, in this same transaction.
+    const lock = step.outputs.lockIdentifier;
+    if (lock !== undefined) await lockPasscodes(steps, deps.passcodeLocks, { tenantId: app.tenantId, appId: app.id, userId: user.id }, lock.until);
     const verdict = step.outputs.recordAuthentication;
     return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
   });

@@ -1,0 +1,57 @@
+import { passcodeLockAnswers, type PasscodeLockState } from '../../../machines/passcode-lock.answers.js';
+import {
+  PASSCODE_LOCK_EFFECTS,
+  type PasscodeLockContext,
+  type PasscodeLockEffects,
+  type PasscodeLockEvent,
+  type PasscodeLockInput,
+  passcodeLockMachine,
+} from '../../../machines/passcode-lock.machine.js';
+import type { MachineDefinition, RegisteredMachine, TxSteps } from '../../engine/definition.js';
+import { type CredentialTypes, credentialStore, findLiveCredential } from '../../repositories/credential-repository.js';
+import { newId } from '../../secrets/random.js';
+import type { Provider } from '../../storage/database-url.js';
+
+// A user's lock out of passcodes for one app, as the runner runs it: a long-lived instance kept in
+// the credential table (kind `passcode-lock`, one live per user and app by its `live_key`, no
+// secret), as the password's and the authenticator's locks are the state of their instances.
+
+interface PasscodeLockTypes extends CredentialTypes {
+  readonly input: PasscodeLockInput;
+  readonly context: PasscodeLockContext;
+  readonly event: PasscodeLockEvent;
+  readonly effects: PasscodeLockEffects;
+  readonly state: PasscodeLockState;
+  /** The app whose passcode flow locks (the log names it). */
+  readonly request: { readonly app: { readonly id: string } };
+  readonly outputs: Record<string, never>;
+}
+
+const passcodeLockDefinition: MachineDefinition<PasscodeLockTypes> = {
+  name: 'passcode-lock',
+  machine: passcodeLockMachine,
+  version: 1,
+  effects: PASSCODE_LOCK_EFFECTS,
+  logged: { lock: ['until'] },
+  answers: passcodeLockAnswers,
+};
+
+export type PasscodeLocks = RegisteredMachine<PasscodeLockTypes>;
+
+export function createPasscodeLocks(deps: { provider: Provider }): PasscodeLocks {
+  return { definition: passcodeLockDefinition, store: credentialStore<PasscodeLockTypes>('passcode-lock', deps.provider), handlers: {} };
+}
+
+/** Locks the user out of passcodes for the app until `until`, in the step's transaction: the
+ * user's lock instance takes `lock` (started first when the user has none). */
+export async function lockPasscodes(steps: TxSteps, locks: PasscodeLocks, scope: { tenantId: string; appId: string; userId: string }, until: number): Promise<void> {
+  const key = { appId: scope.appId, userId: scope.userId, kind: 'passcode-lock' } as const;
+  let instance = await findLiveCredential<PasscodeLockTypes>(steps.tx, steps.provider, key);
+  if (instance === null) {
+    const create = { tenantId: scope.tenantId, userId: scope.userId, secret: '', params: {}, label: null };
+    await steps.start(locks, { id: newId(), appId: scope.appId, input: {}, create, request: { app: { id: scope.appId } } });
+    instance = await findLiveCredential<PasscodeLockTypes>(steps.tx, steps.provider, key);
+  }
+  if (instance === null) throw new Error('the passcode lock was not started');
+  await steps.send(locks, instance, { type: 'lock', until }, { app: { id: scope.appId } });
+}
