@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUp, emptyDatabaseUrl, freePort, start } from '../helpers/process.js';
+import { processClient } from '../helpers/process-client.js';
 import { startSmtpCatcher } from '../helpers/smtp-catcher.js';
 
 // Issue 10: a send that answered 200 is delivered or recorded as failed, even if the process dies.
@@ -13,23 +14,6 @@ const ADMIN_TOKEN = 'an-admin-token-for-the-durability-test';
 const MASTER_KEY = randomBytes(32).toString('base64');
 
 afterEach(cleanUp);
-
-async function client(url: string) {
-  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-  const created = (await (
-    await fetch(`${url}/admin/v1/applications`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Durable', redirect_uris: ['https://app.example/verify'] }) })
-  ).json()) as Record<string, string>;
-  const token = (await (
-    await fetch(`${url}/oidc/token`, {
-      method: 'POST',
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: created.client_id ?? '', client_secret: created.client_secret ?? '' }),
-    })
-  ).json()) as { access_token: string };
-  return async (base: string, path: string, body: object) => {
-    const response = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
-}
 
 describe('durable deliveries', () => {
   it('a send answered before its process was killed is delivered by another process', async () => {
@@ -55,11 +39,11 @@ describe('durable deliveries', () => {
       const first = start(env(firstPort, '60000'));
       await first.printed('Keystate listening');
       const firstUrl = `http://127.0.0.1:${firstPort}`;
-      const call = await client(firstUrl);
-      expect((await call(firstUrl, '/cis/v1/users', { email: 'durable@example.com' })).status).toBe(201);
+      const call = await processClient(firstUrl, ADMIN_TOKEN, 'Durable');
+      expect((await call('/cis/v1/users', { email: 'durable@example.com' })).status).toBe(201);
 
       smtp.setFailure('temporary-failure');
-      const sent = await call(firstUrl, '/cis/v1/auth/otp/send', { channel: 'email', identifier_type: 'email', identifier: 'durable@example.com' });
+      const sent = await call('/cis/v1/auth/otp/send', { channel: 'email', identifier_type: 'email', identifier: 'durable@example.com' });
       expect(sent).toEqual({ status: 200, body: { message: 'OTP sent' } });
       first.child.kill('SIGKILL');
       await first.exited;
@@ -72,7 +56,7 @@ describe('durable deliveries', () => {
       expect(mail.to).toContain('durable@example.com');
       const code = /\b(\d{6})\b/.exec(mail.text)?.[1] ?? '';
       const secondUrl = `http://127.0.0.1:${secondPort}`;
-      const login = await call(secondUrl, '/cis/v1/auth/otp/authenticate', { passcode: code, identifier_type: 'email', identifier: 'durable@example.com' });
+      const login = await call('/cis/v1/auth/otp/authenticate', { passcode: code, identifier_type: 'email', identifier: 'durable@example.com' }, secondUrl);
       expect(login.status, JSON.stringify(login.body)).toBe(200);
     } finally {
       await smtp.close();

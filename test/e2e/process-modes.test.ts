@@ -5,6 +5,7 @@ import { sqliteFilePath } from '../../src/storage/migrate.js';
 import { openStorage } from '../../src/storage/prisma.js';
 import { testEngine } from '../helpers/db.js';
 import { cleanUp, emptyDatabaseUrl, freePort, start } from '../helpers/process.js';
+import { processClient } from '../helpers/process-client.js';
 
 // Issue 7 §3 and §5, as an operator meets them: development mode is never an accident, production
 // names every channel it cannot deliver on, and keys rotate from the command line.
@@ -58,20 +59,7 @@ describe('production without providers', () => {
     if (testEngine() === 'postgresql') expect(server.output()).toContain('rate limits are counted per instance');
     else expect(server.output()).not.toContain('rate limits are counted per instance');
 
-    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-    const created = (await (
-      await fetch(`${url}/admin/v1/applications`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'Prod', redirect_uris: ['https://app.example/verify'] }) })
-    ).json()) as Record<string, string>;
-    const token = (await (
-      await fetch(`${url}/oidc/token`, {
-        method: 'POST',
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: created.client_id ?? '', client_secret: created.client_secret ?? '' }),
-      })
-    ).json()) as { access_token: string };
-    const call = async (path: string, body: object) => {
-      const response = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    };
+    const call = await processClient(url, ADMIN_TOKEN, 'Prod');
     const user = await call('/cis/v1/users', { email: 'prod@example.com', phone_number: '+14155550123' });
     expect(user.status, JSON.stringify(user.body)).toBe(201);
     for (const channel of ['email', 'sms']) {
