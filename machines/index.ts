@@ -22,5 +22,5 @@ export const ALL_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   totp: totpMachine,
 };
 
-export type { OtpChannel } from './otp.machine.js';
+export type { OtpChannel } from './otp.context.js';
 export type { AuthMethod } from './shared/events.js';

@@ -1,5 +1,5 @@
 import { type Answers, ok, refused } from './shared/answers.js';
-import type { MagicLinkContext } from './magic-link.machine.js';
+import type { MagicLinkContext } from './magic-link.context.js';
 
 // The HTTP answer of every outcome of the magic-link flow (mosaic-backend-api.md §2.1–2.2).
 

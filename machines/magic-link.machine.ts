@@ -1,8 +1,10 @@
 import { assign, setup } from 'xstate';
-import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, deliveryChart, type DeliveryDueEvent } from './shared/delivery.js';
+import type { MagicLinkContext, MagicLinkInput } from './magic-link.context.js';
+import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, deliveryChart, type DeliveryDueEvent } from './shared/delivery.js';
 import { declareEffects, type NoParams } from './shared/effects.js';
-import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
-import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
+import type { AuthMethod, DeliveryEvent, NamedSessionVerdict, Timed } from './shared/events.js';
+import { isDisabled, isResourceRefused, type ResourceRequest } from './shared/facts.js';
+import type { UserStatus } from './shared/shapes.js';
 
 // The email magic-link flow (mosaic-backend-api.md §2.1–2.2). The send call creates the flow: its
 // effects issue a 256-bit code (only its HMAC is kept, beside the flow, so the code finds its
@@ -13,24 +15,6 @@ import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } 
 // refused, each in a named state kept in the flow's log. A disabled user is sent no link
 // (`userDisabled`); a code redeems nothing for a user disabled since, nor for a resource the app
 // does not list (the code stays redeemable by a right request).
-
-export interface MagicLinkInput extends DeliveryInput {
-  readonly userId: string;
-  readonly redirectUri: string;
-  readonly state: string | null;
-  /** `email` sends the link; `direct` returns it to the caller and sends nothing. */
-  readonly channel: 'email' | 'direct';
-  /** Link lifetime end, ms since epoch. */
-  readonly expiresAt: number;
-  readonly requestId: string | null;
-  /** The user's status when the send was asked for. */
-  readonly userStatus: UserStatus;
-}
-
-export interface MagicLinkContext extends MagicLinkInput, DeliveryProgress {
-  readonly deliveredAt: number | null;
-  readonly deliveryFault: DeliveryFault | null;
-}
 
 export type MagicLinkEvent =
   | DeliveryEvent
@@ -84,7 +68,8 @@ export const magicLinkMachine = setup({
     recordDeliveryFault: assign({ deliveryFault: ({ event }) => (event.type === 'challenge.undeliverable' ? event.fault : null) }),
   },
   guards: {
-    isUserDisabledAtSend: ({ context }) => isDisabled(context.userStatus),
+    // A flow carried over from version 3 was judged at its send, by the version of then.
+    isUserDisabledAtSend: ({ context }) => context.userStatus !== undefined && isDisabled(context.userStatus),
     isUserDisabled: ({ event }) => event.type === 'code.submit' && isDisabled(event.userStatus),
     isResourceRefused: ({ event }) => event.type === 'code.submit' && isResourceRefused(event),
     isHandedToCaller: ({ context }) => context.channel === 'direct',

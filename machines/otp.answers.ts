@@ -1,6 +1,6 @@
 import { type Answers, ok, refused } from './shared/answers.js';
 import { locked } from './shared/lockout.js';
-import type { OtpContext } from './otp.machine.js';
+import type { OtpContext } from './otp.context.js';
 
 // The HTTP answer of every outcome of the passcode flow (mosaic-backend-api.md §2.3–2.4).
 

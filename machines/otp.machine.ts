@@ -1,8 +1,10 @@
 import { assign, setup } from 'xstate';
-import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, type DeliveryInput, type DeliveryProgress, deliveryChart, type DeliveryDueEvent } from './shared/delivery.js';
+import type { OtpChannel, OtpContext, OtpInput } from './otp.context.js';
+import { canRetryDelivery, DELIVERY_EFFECTS, type DeliveryEffects, deliveryChart, type DeliveryDueEvent } from './shared/delivery.js';
 import { declareEffects, type NoParams } from './shared/effects.js';
-import type { AuthMethod, DeliveryEvent, DeliveryFault, NamedSessionVerdict, Timed } from './shared/events.js';
-import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
+import type { AuthMethod, DeliveryEvent, NamedSessionVerdict, Timed } from './shared/events.js';
+import { isDisabled, isResourceRefused, type ResourceRequest } from './shared/facts.js';
+import type { UserStatus } from './shared/shapes.js';
 import { isLockInForce, lockout } from './shared/lockout.js';
 
 // One-time passcodes by SMS, email or handed to the caller ("direct"; mosaic-backend-api.md
@@ -22,41 +24,8 @@ import { isLockInForce, lockout } from './shared/lockout.js';
 // - a code can be redeemed once, before it expires; every later submission is refused, and each
 //   refusal is a named state, kept in the flow's log.
 
-export type OtpChannel = 'sms' | 'email' | 'direct';
 /** The channels a code is sent on (a direct one is handed back in the answer). */
 type OtpDeliveryChannel = Exclude<OtpChannel, 'direct'>;
-
-export interface OtpInput extends DeliveryInput {
-  readonly userId: string;
-  readonly channel: OtpChannel;
-  /** What the authenticate call must name again: "<identifier_type>:<normalised identifier>". */
-  readonly subject: string;
-  /** The primary address this code proves when redeemed (none for custom targets and direct). */
-  readonly verifies: 'email' | 'phone' | null;
-  /** Code lifetime end, ms since epoch. */
-  readonly expiresAt: number;
-  readonly codeLength: number;
-  readonly maxFailures: number;
-  readonly lockoutMs: number;
-  readonly requestId: string | null;
-  readonly approvalData: Readonly<Record<string, string | number | boolean>> | null;
-  /** When the send was asked for, and until when the user is locked out of passcodes (if at all). */
-  readonly requestedAt: number;
-  readonly lockedOutUntil: number | null;
-  /** The user's status when the send was asked for. */
-  readonly userStatus: UserStatus;
-  /** The pending code this send replaced (its attempts and end), if any: a resend does not buy new
-   * guesses while the replaced code would still have been live. */
-  readonly replaced: { readonly attempts: number; readonly expiresAt: number } | null;
-}
-
-export interface OtpContext extends OtpInput, DeliveryProgress {
-  readonly deliveredAt: number | null;
-  /** Attempts counted so far, this code's and those carried from the replaced code. */
-  readonly attempts: number;
-  readonly lockedUntil: number | null;
-  readonly deliveryFault: DeliveryFault | null;
-}
 
 export type OtpEvent =
   | DeliveryEvent
@@ -120,7 +89,7 @@ const delivery = deliveryChart({ delivered: '#otp.pending', retrying: '#otp.retr
 /** Wrong guesses carried from the replaced code, while it would still have been live at this send.
  * A flow started before version 5 was handed the count itself (`carriedAttempts`): its input has no
  * `replaced`, and it replays with the count it was given. */
-const carriedAttempts = (input: OtpInput & { readonly carriedAttempts?: number }): number => {
+const carriedAttempts = (input: Pick<OtpContext, 'replaced' | 'carriedAttempts' | 'requestedAt'>): number => {
   if (input.replaced == null) return input.carriedAttempts ?? 0;
   return input.replaced.expiresAt > input.requestedAt ? input.replaced.attempts : 0;
 };
@@ -149,7 +118,8 @@ export const otpMachine = setup({
     recordDeliveryFault: assign({ deliveryFault: ({ event }) => (event.type === 'challenge.undeliverable' ? event.fault : null) }),
   },
   guards: {
-    isUserDisabledAtSend: ({ context }) => isDisabled(context.userStatus),
+    // A flow carried over from version 4 was judged at its send, by the version of then.
+    isUserDisabledAtSend: ({ context }) => context.userStatus !== undefined && isDisabled(context.userStatus),
     isLockedOutAtSend: ({ context }) => isLockInForce(context.lockedOutUntil, context.requestedAt),
     isHandedToCaller: ({ context }) => context.channel === 'direct',
     canRetryDelivery: ({ context, event }) => canRetryDelivery(context, event),

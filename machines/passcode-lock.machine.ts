@@ -1,4 +1,5 @@
 import { assign, setup } from 'xstate';
+import type { PasscodeLockContext, PasscodeLockInput } from './passcode-lock.context.js';
 import type { Timed } from './shared/events.js';
 import { isLockInForce } from './shared/lockout.js';
 
@@ -7,14 +8,6 @@ import { isLockInForce } from './shared/lockout.js';
 // that counts the last allowed wrong code names `lockIdentifier`; its use case sends `lock` here,
 // in the same transaction. A lock lapses by data, not timers: `lockedUntil` judged against each
 // event's `at` (and against the request's time by every later passcode flow, as `lockedOutUntil`).
-
-/** Nothing: a lock learns everything from its events. */
-export type PasscodeLockInput = Readonly<Record<never, never>>;
-
-export interface PasscodeLockContext {
-  /** Until when the user is locked out of passcodes (null: never locked). */
-  readonly lockedUntil: number | null;
-}
 
 export type PasscodeLockEvent = { readonly type: 'lock'; readonly until: number } & Timed;
 

@@ -1,6 +1,6 @@
 import { type Answers, ok, refused } from './shared/answers.js';
 import { locked } from './shared/lockout.js';
-import type { PasswordContext } from './password.machine.js';
+import type { PasswordContext } from './password.context.js';
 
 // The HTTP answer of every outcome of a password login (mosaic-backend-api.md §2.10; its errors are
 // undocumented: these follow §6 item 23 and the passcode flow's).

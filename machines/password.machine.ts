@@ -1,7 +1,9 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
-import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
+import type { PasswordContext, PasswordInput, PasswordPolicy } from './password.context.js';
+import { isDisabled, isResourceRefused, type ResourceRequest } from './shared/facts.js';
+import type { UserStatus } from './shared/shapes.js';
 import { lockout } from './shared/lockout.js';
 
 // A user's password for one app (mosaic-backend-api.md §2.10, §2.12), as a long-lived instance.
@@ -28,38 +30,6 @@ import { lockout } from './shared/lockout.js';
 //   carries the user's status as loaded for the login; it is no guess, so it clears the failures
 //   as a right password does;
 // - a replacement (the admin API) sets a new password and clears failures and lockout.
-
-export interface PasswordPolicy {
-  readonly maxFailures: number;
-  readonly suspensionMs: number;
-  /** A failure older than this no longer counts (null: failures never lapse). */
-  readonly failuresExpireMs: number | null;
-  /** A password older than this must be replaced (null: passwords do not expire). */
-  readonly expiresAfterMs: number | null;
-  /** A temporary password older than this answers as expired (null: no limit of its own). */
-  readonly temporaryValidityMs: number | null;
-}
-
-export interface PasswordInput {
-  readonly userId: string;
-  /** When the password was set. */
-  readonly setAt: number;
-  /** Set with force_replace: good only for replacing it. */
-  readonly temporary: boolean;
-}
-
-export interface PasswordContext extends PasswordInput {
-  /** How many times a password was set (1 for the first): verdicts name the one they compared. */
-  readonly generation: number;
-  /** Attempts counted and not yet cleared by a success (each counted before its comparison). */
-  readonly attempts: number;
-  /** Every attempt ever counted: the number of the latest. Verdicts name the attempt they answer. */
-  readonly submitted: number;
-  readonly lastAttemptAt: number | null;
-  readonly lockedUntil: number | null;
-  /** The policy the latest login named (its verdict is judged under it). */
-  readonly policy: PasswordPolicy | null;
-}
 
 export type PasswordEvent =
   | ({ readonly type: 'password.submit'; readonly session: NamedSessionVerdict; readonly policy: PasswordPolicy } & ResourceRequest & Timed)

@@ -1,5 +1,5 @@
 import { type Answers, ok, refused } from './shared/answers.js';
-import type { RefreshFamilyContext } from './refresh-family.machine.js';
+import type { RefreshFamilyContext } from './refresh-family.context.js';
 
 // The HTTP answer of every outcome of a refresh (mosaic-backend-api.md §2.6): anything but a
 // rotation is "Invalid refresh token", reuse included (the caller learns nothing more).

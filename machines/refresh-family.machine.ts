@@ -1,5 +1,6 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
+import type { RefreshFamilyContext, RefreshFamilyInput } from './refresh-family.context.js';
 import type { Timed } from './shared/events.js';
 
 // A refresh-token family (mosaic-backend-api.md §2.6, keystate-server.md §5 items 12–13): one
@@ -7,15 +8,6 @@ import type { Timed } from './shared/events.js';
 // same family (rotation) and never extends it past 14 days from the login. A token of an older
 // generation presented again was copied: the whole family is revoked (reuse detection). A family
 // whose session was logged out or revoked refuses; a session that merely expired does not stop it.
-
-export interface RefreshFamilyInput {
-  readonly expiresAt: number;
-}
-
-export interface RefreshFamilyContext extends RefreshFamilyInput {
-  /** The generation of the current token: 0 for the token the login minted. */
-  readonly generation: number;
-}
 
 export type RefreshFamilyEvent = {
   readonly type: 'token.presented';

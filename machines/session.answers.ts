@@ -1,5 +1,5 @@
 import { type Answers, ok, refused } from './shared/answers.js';
-import type { SessionContext } from './session.machine.js';
+import type { SessionContext } from './session.context.js';
 
 // The HTTP answer of every outcome of the session (keystate-server.md §5 items 7 and 14): whatever
 // cannot take the request is "Session not found".

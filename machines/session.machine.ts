@@ -1,7 +1,9 @@
 import { assign, setup } from 'xstate';
 import { declareEffects } from './shared/effects.js';
 import type { Timed } from './shared/events.js';
-import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
+import type { SessionContext, SessionInput } from './session.context.js';
+import { isDisabled, isResourceRefused, type ResourceRequest } from './shared/facts.js';
+import type { UserStatus } from './shared/shapes.js';
 
 // The IDP session (mosaic-backend-api.md §3), and the one judge of everything about it:
 // - opened by an interactive login; each later authentication that names it (MFA step-up) adds
@@ -19,31 +21,10 @@ import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } 
 // - a factor proven for another user, anything against an expired or ended session, a second
 //   logout: each is refused in a named state, the session otherwise unchanged, and kept in its log.
 
-export interface SessionInput {
-  readonly tenantId: string;
-  readonly userId: string;
-  readonly method: string;
-  readonly at: number;
-  readonly ttlMs: number;
-}
-
 /** The calling app's `login_preferences.mfa` (keystate-server.md §4). */
 export interface MfaPolicy {
   readonly required: boolean;
   readonly methods?: readonly string[];
-}
-
-export interface SessionContext {
-  readonly tenantId: string;
-  readonly userId: string;
-  /** Distinct methods, in the order first used. */
-  readonly methods: readonly string[];
-  /** Latest interactive authentication (the ID token's auth_time). */
-  readonly authTime: number;
-  readonly expiresAt: number;
-  readonly ttlMs: number;
-  /** Whether the session met the policy of the app of the latest silent authentication. */
-  readonly stepUpRequired: boolean;
 }
 
 /** What replacing a factor asks of the session on top of standing: that it holds `method` and

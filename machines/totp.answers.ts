@@ -1,6 +1,6 @@
 import { type Answers, ok, refused } from './shared/answers.js';
 import { locked } from './shared/lockout.js';
-import type { TotpContext } from './totp.machine.js';
+import type { TotpContext } from './totp.context.js';
 
 // The HTTP answer of every outcome of a TOTP login (mosaic-backend-api.md §2.11; its errors are
 // undocumented: these are the passcodes' codes).

@@ -1,7 +1,9 @@
 import { assign, setup } from 'xstate';
 import { declareEffects, type NoParams } from './shared/effects.js';
 import type { AuthMethod, NamedSessionVerdict, Timed } from './shared/events.js';
-import { isDisabled, isResourceRefused, type ResourceRequest, type UserStatus } from './shared/facts.js';
+import { isDisabled, isResourceRefused, type ResourceRequest } from './shared/facts.js';
+import type { UserStatus } from './shared/shapes.js';
+import type { TotpContext, TotpInput, TotpPolicy } from './totp.context.js';
 import { lockout } from './shared/lockout.js';
 
 // A user's authenticator app (TOTP, RFC 6238) for one app (mosaic-backend-api.md §2.11), as a
@@ -27,31 +29,6 @@ import { lockout } from './shared/lockout.js';
 // - a revoked authenticator refuses every code; its seed is forgotten (nothing needs it again);
 // - a disabled user registers no authenticator: the registration ends in `refusedRegistration`
 //   (its write is rolled back by the use case: nothing of it is kept).
-
-export interface TotpPolicy {
-  readonly maxFailures: number;
-  readonly lockoutMs: number;
-  /** Steps before the current one whose codes are still accepted (the comparison reads it). */
-  readonly window: number;
-}
-
-export interface TotpInput {
-  readonly userId: string;
-  readonly registeredAt: number;
-  /** The user's status when registering (a stand-in's: nobody's, never disabled). Instances
-   * registered before version 4 have none: they were registered, as they were judged then. */
-  readonly userStatus: UserStatus;
-}
-
-export interface TotpContext extends TotpInput {
-  readonly attempts: number;
-  readonly lockedUntil: number | null;
-  /** The time step of the last code accepted: it and every earlier step are spent. */
-  readonly lastUsedStep: number | null;
-  /** When the latest failure was counted: failures lapse `policy.lockoutMs` after it. */
-  readonly lastFailureAt: number | null;
-  readonly policy: TotpPolicy | null;
-}
 
 export type TotpEvent =
   | ({
@@ -121,7 +98,7 @@ export const totpMachine = setup({
     unlock: assign(totpLock.unlocked),
   },
   guards: {
-    isUserDisabledAtRegistration: ({ context }) => isDisabled(context.userStatus),
+    isUserDisabledAtRegistration: ({ context }) => context.userStatus !== undefined && isDisabled(context.userStatus),
     isResourceRefused: ({ event }) => event.type === 'totp.submit' && isResourceRefused(event),
     isUserDisabled: ({ event }) => event.type === 'totp.submit' && isDisabled(event.userStatus),
     isSessionRefused: ({ event }) => event.type === 'totp.submit' && event.session === 'refused',

@@ -1,4 +1,6 @@
+import type { Static } from 'typebox';
 import type { NoParams } from './effects.js';
+import type { DeliveryInputShape, DeliveryProgressShape, Frozen } from './shapes.js';
 
 // What the flows that send a message (passcodes, magic links) share about its delivery. The send
 // keeps the rendered message beside the flow, in the flow's own transaction, before anything is
@@ -11,14 +13,10 @@ import type { NoParams } from './effects.js';
 // delivery. Either end releases the kept message.
 
 /** In the flow's input: the waits before each retry (their number is the number of retries). */
-export interface DeliveryInput {
-  readonly retryDelaysMs: readonly number[];
-}
+export type DeliveryInput = Frozen<Static<typeof DeliveryInputShape>>;
 
-/** In the flow's context: the attempts that failed so far. */
-export interface DeliveryProgress {
-  readonly deliveryAttempts: number;
-}
+/** In the flow's context: the attempts that failed so far (and when it was delivered, or why not). */
+export type DeliveryProgress = Frozen<Static<typeof DeliveryProgressShape>>;
 
 export interface DeliveryEffects {
   /** Keep the rendered message beside the flow, sealed (in the transaction, after the flow's write). */

@@ -1,13 +1,11 @@
+import type { DeliveryFault } from './shapes.js';
+
 // Event shapes shared by the machines. Every event carries `at` (ms since epoch), stamped by the
 // runner from the injected clock: machines never read a clock themselves.
 
 export interface Timed {
   readonly at: number;
 }
-
-/** Whose fault an undelivered message was: the operator's (provider missing or misconfigured), the
- * recipient's (a refused address or number), or nobody's yet (an outage worth retrying later). */
-export type DeliveryFault = 'configuration' | 'recipient' | 'outage';
 
 /** The outcome of a delivery effect, fed back by the runner. */
 export type DeliveryEvent = ({ readonly type: 'challenge.delivered' } & Timed) | ({ readonly type: 'challenge.undeliverable'; readonly reason: string; readonly fault: DeliveryFault } & Timed);

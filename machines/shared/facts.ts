@@ -1,8 +1,7 @@
+import type { UserStatus } from './shapes.js';
+
 // Facts a use case loads and hands to a machine on its events (or input), judged here by the same
 // pure rules in every chart: who the user is now, and what the request asks for.
-
-/** The user's status as stored (mirrors the `User.status` column; machines import nothing of src/). */
-export type UserStatus = 'Pending' | 'Active' | 'Disabled';
 
 /** What a login asks for besides the proof: the audience it wants (`resource`, or none), and the
  * app's allow-list it is judged against. Neither is a secret: both may reach the log. */

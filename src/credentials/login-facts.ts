@@ -1,4 +1,4 @@
-import type { Instance, RegisteredMachine, TxSteps } from '../engine/definition.js';
+import type { Instance, MachineDefinition, RegisteredMachine, TxSteps } from '../engine/definition.js';
 import type { AppRecord } from '../repositories/app-repository.js';
 import { type CredentialKind, type CredentialTypes, findLiveCredential } from '../repositories/credential-repository.js';
 import { findShadow } from '../repositories/shadow-credential-repository.js';
@@ -32,6 +32,8 @@ export interface LoginNames<T extends CredentialTypes> {
   /** Whom the login's limit counted (src/users/login-user.ts findLoginSubject): its stand-in's key. */
   readonly countedAs: string;
   readonly kind: CredentialKind;
+  /** The credential's machine (its stored context is checked against it). */
+  readonly machine: MachineDefinition<T>;
   readonly standIns: RegisteredMachine<Shadowed<T>>;
   /** What a first stand-in for this login starts from. */
   readonly standInInput: T['input'];
@@ -40,9 +42,9 @@ export interface LoginNames<T extends CredentialTypes> {
 export async function credentialLoginFacts<T extends CredentialTypes>(steps: TxSteps, args: LoginNames<T>): Promise<LoginFacts<T>> {
   const { app, user, kind } = args;
   const userId = user?.id ?? NOBODY;
-  const credential = await findLiveCredential<T>(steps.tx, steps.provider, { appId: app.id, userId, kind });
+  const credential = await findLiveCredential(steps.tx, steps.provider, args.machine, { appId: app.id, userId, kind });
   const scope = { tenantId: app.tenantId, appId: app.id, subject: args.countedAs };
-  const stored = await findShadow<Shadowed<T>>(steps.tx, steps.provider, standInKey(args.standIns, kind, scope));
+  const stored = await findShadow(steps.tx, steps.provider, args.standIns.definition, standInKey(args.standIns, kind, scope));
   if (credential !== null && user !== null) return { slot: { kind: 'credential', instance: credential, user } };
   return { slot: { kind: 'standIn', instance: stored ?? unstoredStandIn(args.standIns, kind, scope, args.standInInput) } };
 }

@@ -1,4 +1,4 @@
-import type { DeliveryFault } from '../../machines/shared/events.js';
+import type { DeliveryFault } from '../../machines/shared/shapes.js';
 import { DeliveryError } from './delivery-error.js';
 
 // A delivery that failed is reported to its flow as `challenge.undeliverable` with whose fault it

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
-import type { Instance, TxSteps } from '../engine/definition.js';
+import type { TxSteps } from '../engine/definition.js';
+import type { UncheckedInstance } from '../engine/stored-context.js';
 import type { Runner } from '../engine/runner.js';
 import { AuthError } from '../errors.js';
 import { type AppRecord, findAppById } from '../repositories/app-repository.js';
@@ -36,7 +37,7 @@ type WorkerEvent = DeliveryOutcome | { readonly type: 'delivery.due' };
 /** How a flow of one kind takes the worker's event (with its app, and for `delivery.due` the
  * message opened), in the worker's transaction. The registry (src/engine/machines.ts) makes one
  * per kind of flow whose machine keeps messages: the worker knows no flow (STYLE §2.2). */
-export type DeliveringFlow = (steps: TxSteps, flow: Instance<FlowTypes>, event: WorkerEvent, request: { readonly app: AppRecord; readonly kept?: KeptMessage }) => Promise<unknown>;
+export type DeliveringFlow = (steps: TxSteps, flow: UncheckedInstance<FlowTypes>, event: WorkerEvent, request: { readonly app: AppRecord; readonly kept?: KeptMessage }) => Promise<unknown>;
 
 /** `flows`: the flows the worker serves, by the kind their rows name. */
 export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; clock: Clock; flows: Readonly<Record<FlowKind, DeliveringFlow>>; delivery: DeliveryDeps }): DeliveryWorker {

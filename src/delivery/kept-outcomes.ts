@@ -1,4 +1,4 @@
-import type { DeliveryFault } from '../../machines/shared/events.js';
+import type { DeliveryFault } from '../../machines/shared/shapes.js';
 
 // Outcomes of delivery attempts that this process holds and the flows do not know yet: an attempt
 // still running when the send stopped waiting for it (DELIVERY_FIRST_ATTEMPT_MS), or an outcome

@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { Answer, Answers } from '../../machines/shared/answers.js';
 import type { Provider } from '../storage/migrate.js';
 import type { Tx } from '../storage/prisma.js';
+import type { SchemaCheck } from '../corrupt-row.js';
 
 // The types the runner speaks. A machine is registered with its definition (the statechart, the
 // effects it names, what of each event the log keeps, the answer of each outcome), the store that
@@ -49,6 +50,8 @@ export interface MachineDefinition<T extends MachineTypes> {
   readonly effects: readonly (keyof T['effects'] & string)[];
   readonly logged: LogPolicy<T['event']>;
   readonly answers: Answers<T['state'], T['context']>;
+  /** The context its instances keep, checked before the machine sees a stored one (./stored-context.ts). */
+  readonly context: SchemaCheck<T['context']>;
 }
 
 /** A chart as start-time checks, the visualizer and the admin views read it: any machine's
@@ -59,6 +62,7 @@ export interface Chart {
   readonly version: number;
   readonly effects: readonly string[];
   readonly answers: Readonly<Record<string, Answer | ((context: never) => Answer)>>;
+  readonly context: SchemaCheck<unknown>;
 }
 
 /** A registration with its types erased, for the checks at start: what each effect's handler is. */

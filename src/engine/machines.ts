@@ -8,8 +8,8 @@ import type { Shadowed } from '../credentials/credential-types.js';
 import { createTotpCredentials, type TotpCredentials } from '../flows/totp/effects.js';
 import type { TotpTypes } from '../flows/totp/definition.js';
 import { createTotpStandIn } from '../flows/totp/stand-in.js';
-import { createMagicLinkFlows, type MagicLinkFlows, type MagicLinkTypes } from '../flows/magic-link/effects.js';
-import { createOtpFlows, type OtpFlows, type OtpTypes } from '../flows/otp/effects.js';
+import { createMagicLinkFlows, type MagicLinkFlows } from '../flows/magic-link/effects.js';
+import { createOtpFlows, type OtpFlows } from '../flows/otp/effects.js';
 import { createPasscodeLocks, type PasscodeLocks } from '../flows/otp/lock.js';
 import type { DeliveringFlow } from '../delivery/delivery-worker.js';
 import type { FlowKind } from '../repositories/flow-repository.js';
@@ -19,7 +19,8 @@ import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Provider } from '../storage/migrate.js';
 import { createSessions, type Sessions } from '../flows/session/effects.js';
 import type { TokenService } from '../tokens/token-service.js';
-import type { Instance, MachineRegistration, RegisteredMachine } from './definition.js';
+import type { MachineRegistration, RegisteredMachine } from './definition.js';
+import { checkedInstance } from './stored-context.js';
 import { assertRegistrations } from './effect-check.js';
 
 // Every machine the server runs, registered with the runner: its definition, the store of its
@@ -79,8 +80,8 @@ export function createMachines(deps: {
     passwords,
     standIns,
     delivering: {
-      otp: (steps, flow, event, request) => steps.send(otp, flow as Instance<OtpTypes>, event, request),
-      'magic-link': (steps, flow, event, request) => steps.send(magicLink, flow as Instance<MagicLinkTypes>, event, request),
+      otp: (steps, flow, event, request) => steps.send(otp, checkedInstance(otp.definition, 'flow', flow), event, request),
+      'magic-link': (steps, flow, event, request) => steps.send(magicLink, checkedInstance(magicLink.definition, 'flow', flow), event, request),
     },
     all,
   };

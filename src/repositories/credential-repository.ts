@@ -1,11 +1,12 @@
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
+import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import { checkedInstance, storedContext, type UncheckedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/database-url.js';
 import { empty, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
 import { appendCredentialLog, readCredentialLog } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
-import { Column, CredentialKindShape, InstanceColumns, LoggedEvents, machineContext, reader } from './row-reader.js';
+import { Column, CredentialKindShape, InstanceColumns, LoggedEvents, reader } from './row-reader.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
 // Credential rows (prisma/schema.prisma, Credential): instances of the password and TOTP machines,
@@ -56,7 +57,7 @@ const RawCredential = Type.Object({
 });
 type RawCredential = Static<typeof RawCredential>;
 const credentialRows = reader('credential', 'a credential row', RawCredential);
-const contextRows = reader('credential', 'credential.context', Type.Object({ context: Column.object }));
+const contextRows = reader('credential', 'credential.context', Type.Object({ id: Type.String(), machineVersion: Type.Number(), context: Column.object }));
 const loggedRows = reader('credential', 'a credential row with its log', Type.Object({ ...RawCredential.properties, input: Column.json, events: LoggedEvents }));
 
 const COLUMNS = sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "secret", "params", "label", "miss",
@@ -67,30 +68,43 @@ const liveKey = (appId: string, userId: string, kind: CredentialKind) => `${appI
 /** A revoked credential no longer holds its user's and app's slot for its kind. */
 const isRevoked = (stateValue: string) => stateValue === 'revoked' || stateValue.startsWith('revoked.');
 
-const toInstance = <T extends CredentialTypes>(raw: RawCredential): Instance<T> => ({
+/** A credential row as read, its context not yet checked by a machine. */
+const toInstance = (raw: RawCredential): UncheckedInstance<CredentialTypes> & { readonly context: Readonly<Record<string, unknown>> } => ({
   id: raw.id,
   machineVersion: raw.machineVersion,
   version: raw.version,
   stateValue: raw.stateValue,
-  context: machineContext<T['context']>(raw.context),
+  context: raw.context,
   row: { tenantId: raw.tenantId, appId: raw.appId, userId: raw.userId, kind: raw.kind, secret: raw.secret, params: raw.params, label: raw.label, miss: raw.miss },
 });
 
 /** The user's credential of this kind for the app, if one is live (locked on PostgreSQL). */
-export async function findLiveCredential<T extends CredentialTypes>(tx: Tx, provider: Provider, scope: { appId: string; userId: string; kind: CredentialKind }): Promise<Instance<T> | null> {
+/** The user's credential of this kind for the app, if one is live (locked on PostgreSQL). */
+export async function findLiveCredential<T extends CredentialTypes>(
+  tx: Tx,
+  provider: Provider,
+  machine: MachineDefinition<T>,
+  scope: { appId: string; userId: string; kind: CredentialKind },
+): Promise<Instance<T> | null> {
   const rows = credentialRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)} ${lock(provider)}`);
-  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+  return rows[0] === undefined ? null : checkedInstance(machine, 'credential', toInstance(rows[0]));
 }
 
-async function findCredentialById<T extends CredentialTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+async function findCredentialById<T extends CredentialTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, id: string): Promise<Instance<T> | null> {
   const rows = credentialRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "credential" WHERE "id" = ${id} ${lock(provider)}`);
-  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+  return rows[0] === undefined ? null : checkedInstance(machine, 'credential', toInstance(rows[0]));
 }
 
 /** The context of the user's live credential of this kind for the app, for reading (no lock). */
-export async function liveCredentialContext<C extends object>(db: Tx, scope: { appId: string; userId: string; kind: CredentialKind }): Promise<C | null> {
-  const rows = contextRows.all(await db.$queryRaw`SELECT "context" FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)}`);
-  return rows[0] === undefined ? null : machineContext<C>(rows[0].context);
+export async function liveCredentialContext<T extends CredentialTypes>(
+  db: Tx,
+  machine: MachineDefinition<T>,
+  scope: { appId: string; userId: string; kind: CredentialKind },
+): Promise<T['context'] | null> {
+  const rows = contextRows.all(
+    await db.$queryRaw`SELECT "id", "machine_version" AS "machineVersion", "context" FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)}`,
+  );
+  return rows[0] === undefined ? null : storedContext(machine, 'credential', rows[0]);
 }
 
 /** A credential with its input and whole log (creation entry first): what replays and views read. */
@@ -98,10 +112,10 @@ export async function readCredential(db: Tx, id: string): Promise<(Instance<Cred
   const rows = loggedRows.all(await db.$queryRaw`SELECT ${COLUMNS}, "input", "events" FROM "credential" WHERE "id" = ${id}`);
   const raw = rows[0];
   if (raw === undefined) return null;
-  return { ...toInstance<CredentialTypes>(raw), kind: raw.kind, input: raw.input, events: [...raw.events, ...(await readCredentialLog(db, id))] };
+  return { ...toInstance(raw), kind: raw.kind, input: raw.input, events: [...raw.events, ...(await readCredentialLog(db, id))] };
 }
 
-export function credentialStore<T extends CredentialTypes>(kind: CredentialKind, provider: Provider): InstanceStore<T> {
+export function credentialStore<T extends CredentialTypes>(machine: MachineDefinition<T>, kind: CredentialKind, provider: Provider): InstanceStore<T> {
   return {
     async insert(tx, created) {
       const create: CredentialCreate = created.create;
@@ -121,6 +135,6 @@ export function credentialStore<T extends CredentialTypes>(kind: CredentialKind,
       await appendCredentialLog(tx, provider, instance.id, next.appId, next.events);
       return true;
     },
-    reload: (tx, provider, id) => findCredentialById<T>(tx, provider, id),
+    reload: (tx, provider, id) => findCredentialById(tx, provider, machine, id),
   };
 }

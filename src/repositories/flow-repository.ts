@@ -1,10 +1,11 @@
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
+import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import { checkedInstance, type UncheckedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/migrate.js';
 import { empty, join, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
 import { atVersion, CREATED_COLUMNS, createdValues, writtenAssignments } from './instance-columns.js';
-import { Column, InstanceColumns, LoggedEvents, machineContext, reader } from './row-reader.js';
+import { Column, InstanceColumns, LoggedEvents, reader } from './row-reader.js';
 import { timeValue } from './sql-values.js';
 
 // Flow rows: one statechart instance each (magic link, passcode), with its input, its state value
@@ -71,12 +72,13 @@ const COLUMNS = sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_
  * first to commit (SQLite serialises every transaction anyway). `null`: a plain read. */
 const lock = (provider: Provider | null) => (provider === 'postgresql' ? sql`FOR UPDATE` : empty);
 
-const toFlowInstance = <T extends FlowTypes>(raw: RawFlow): Instance<T> => ({
+/** A flow row as read, its context not yet checked by a machine. */
+const toFlowInstance = (raw: RawFlow): UncheckedInstance<FlowTypes> & { readonly context: Readonly<Record<string, unknown>> } => ({
   id: raw.id,
   machineVersion: raw.machineVersion,
   version: raw.version,
   stateValue: raw.stateValue,
-  context: machineContext<T['context']>(raw.context),
+  context: raw.context,
   row: {
     tenantId: raw.tenantId,
     appId: raw.appId,
@@ -91,37 +93,44 @@ const toFlowInstance = <T extends FlowTypes>(raw: RawFlow): Instance<T> => ({
 });
 
 /** The newest flow of this kind the app started for the user (the one an authenticate call means). */
-export async function findLatestFlow<T extends FlowTypes>(tx: Tx, provider: Provider, scope: { appId: string; userId: string; kind: FlowKind }): Promise<Instance<T> | null> {
+export async function findLatestFlow<T extends FlowTypes>(
+  tx: Tx,
+  provider: Provider,
+  machine: MachineDefinition<T>,
+  scope: { appId: string; userId: string; kind: FlowKind },
+): Promise<Instance<T> | null> {
   const rows = flowRows.all(
     await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
     WHERE "app_id" = ${scope.appId} AND "user_id" = ${scope.userId} AND "kind" = ${scope.kind}
     ORDER BY "created_at" DESC, "id" DESC LIMIT 1 ${lock(provider)}`,
   );
-  return rows[0] === undefined ? null : toFlowInstance<T>(rows[0]);
+  return rows[0] === undefined ? null : checkedInstance(machine, 'flow', toFlowInstance(rows[0]));
 }
 
 /** The flow that issued a code, found by the code's HMAC (one candidate per HMAC key). */
-export async function findFlowBySecret<T extends FlowTypes>(tx: Tx, provider: Provider | null, kind: FlowKind, hashes: readonly string[]): Promise<Instance<T> | null> {
+export async function findFlowBySecret<T extends FlowTypes>(tx: Tx, provider: Provider | null, machine: MachineDefinition<T>, kind: FlowKind, hashes: readonly string[]): Promise<Instance<T> | null> {
   const rows = flowRows.all(
     await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
     WHERE "secret_hash" IN (${join([...hashes])}) AND "kind" = ${kind} LIMIT 1 ${lock(provider)}`,
   );
-  return rows[0] === undefined ? null : toFlowInstance<T>(rows[0]);
+  return rows[0] === undefined ? null : checkedInstance(machine, 'flow', toFlowInstance(rows[0]));
 }
 
-export async function findFlowById<T extends FlowTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+/** A flow by id, its context not yet checked: the row's kind says which machine reads it (the
+ * delivery worker serves every kind, and checks it with the kind's machine: stored-context.ts). */
+export async function findFlowById(tx: Tx, provider: Provider, id: string): Promise<UncheckedInstance<FlowTypes> | null> {
   const rows = flowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow" WHERE "id" = ${id} ${lock(provider)}`);
-  return rows[0] === undefined ? null : toFlowInstance<T>(rows[0]);
+  return rows[0] === undefined ? null : toFlowInstance(rows[0]);
 }
 
 /** A flow with its input and log, as the admin view and replay read it. */
 export async function readFlow(db: Tx, id: string): Promise<(Instance<FlowTypes> & { input: unknown; createdAt: number }) | null> {
   const rows = flowRows.all(await db.$queryRaw`SELECT ${COLUMNS} FROM "flow" WHERE "id" = ${id}`);
   const raw = rows[0];
-  return raw === undefined ? null : { ...toFlowInstance<FlowTypes>(raw), input: raw.input, createdAt: raw.createdAt.getTime() };
+  return raw === undefined ? null : { ...toFlowInstance(raw), input: raw.input, createdAt: raw.createdAt.getTime() };
 }
 
-export function flowStore<T extends FlowTypes>(kind: FlowKind, provider: Provider): InstanceStore<T> {
+export function flowStore<T extends FlowTypes>(machine: MachineDefinition<T>, kind: FlowKind, provider: Provider): InstanceStore<T> {
   return {
     async insert(tx, created) {
       const create: FlowCreate = created.create;
@@ -135,6 +144,9 @@ export function flowStore<T extends FlowTypes>(kind: FlowKind, provider: Provide
       const count = await tx.$executeRaw`UPDATE "flow" SET ${writtenAssignments(provider, instance, instance.row.events, next)}${secretHash} ${atVersion(instance)}`;
       return count === 1;
     },
-    reload: (tx, provider, id) => findFlowById<T>(tx, provider, id),
+    reload: async (tx, provider, id) => {
+      const flow = await findFlowById(tx, provider, id);
+      return flow === null ? null : checkedInstance(machine, 'flow', flow);
+    },
   };
 }

@@ -1,12 +1,13 @@
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
+import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import { checkedInstance, type UncheckedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/migrate.js';
 import { empty, join, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
 import type { UserGrant } from '../model/claims.js';
 import { appendFamilyLog, readFamilyLog } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
-import { Column, InstanceColumns, LoggedEvents, machineContext, reader } from './row-reader.js';
+import { Column, InstanceColumns, LoggedEvents, reader } from './row-reader.js';
 import { jsonValue, timeValue } from './sql-values.js';
 import { RawUserColumns, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 
@@ -76,12 +77,13 @@ const loggedRows = reader('refresh_family', 'a refresh family row with its log',
 const FAMILY_COLUMNS = sql`f."id", f."tenant_id" AS "tenantId", f."app_id" AS "appId", f."user_id" AS "userId", f."session_id" AS "sessionId",
   f."current_hash" AS "currentHash", f."grant", f."machine_version" AS "machineVersion", f."state_value" AS "stateValue", f."context", f."version"`;
 
-const toInstance = <T extends RefreshFamilyTypes>(raw: RawFamily): Instance<T> => ({
+/** A family row as read, its context not yet checked by a machine. */
+const toInstance = (raw: RawFamily): UncheckedInstance<RefreshFamilyTypes> & { readonly context: Readonly<Record<string, unknown>> } => ({
   id: raw.id,
   machineVersion: raw.machineVersion,
   version: raw.version,
   stateValue: raw.stateValue,
-  context: machineContext<T['context']>(raw.context),
+  context: raw.context,
   row: {
     tenantId: raw.tenantId,
     appId: raw.appId,
@@ -106,7 +108,13 @@ export interface PresentedToken<T extends RefreshFamilyTypes> {
  * association to the app: one statement. The family and its session are locked on PostgreSQL, so a
  * refresh is ordered wholly before or after a logout of the same session.
  */
-export async function findPresentedToken<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, appId: string, hashes: readonly string[]): Promise<PresentedToken<T> | null> {
+export async function findPresentedToken<T extends RefreshFamilyTypes>(
+  tx: Tx,
+  provider: Provider,
+  machine: MachineDefinition<T>,
+  appId: string,
+  hashes: readonly string[],
+): Promise<PresentedToken<T> | null> {
   const candidates = join([...hashes]);
   const lock = provider === 'postgresql' ? sql`FOR UPDATE OF f` : empty;
   const rows = presentedRows.all(
@@ -122,7 +130,12 @@ export async function findPresentedToken<T extends RefreshFamilyTypes>(tx: Tx, p
   );
   const raw = rows[0];
   if (raw === undefined) return null;
-  return { family: toInstance<T>(raw), token: Number(raw.rotatedOut) === 1 ? 'rotatedOut' : 'current', sessionEnded: raw.sessionState === 'terminated', user: userFromRaw(raw) };
+  return {
+    family: checkedInstance(machine, 'refresh_family', toInstance(raw)),
+    token: Number(raw.rotatedOut) === 1 ? 'rotatedOut' : 'current',
+    sessionEnded: raw.sessionState === 'terminated',
+    user: userFromRaw(raw),
+  };
 }
 
 /** Keeps the hash of a token the family just rotated out (presented again, it is reuse). */
@@ -131,10 +144,10 @@ export async function keepRotatedOutToken(tx: Tx, provider: Provider, token: { t
     VALUES (${token.tokenHash}, ${token.familyId}, ${token.generation}, ${timeValue(provider, new Date(token.at))})`;
 }
 
-async function reloadFamily<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+async function reloadFamily<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, id: string): Promise<Instance<T> | null> {
   const lock = provider === 'postgresql' ? sql`FOR UPDATE` : empty;
   const rows = familyRows.all(await tx.$queryRaw`SELECT ${FAMILY_COLUMNS} FROM "refresh_family" f WHERE f."id" = ${id} ${lock}`);
-  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+  return rows[0] === undefined ? null : checkedInstance(machine, 'refresh_family', toInstance(rows[0]));
 }
 
 /** A family with its input and log, as the admin view and replay read it. */
@@ -142,10 +155,10 @@ export async function readFamily(db: Tx, id: string): Promise<(Instance<RefreshF
   const rows = loggedRows.all(await db.$queryRaw`SELECT ${FAMILY_COLUMNS}, f."input", f."events" FROM "refresh_family" f WHERE f."id" = ${id}`);
   const raw = rows[0];
   if (raw === undefined) return null;
-  return { ...toInstance<RefreshFamilyTypes>(raw), input: raw.input, events: [...raw.events, ...(await readFamilyLog(db, id))] };
+  return { ...toInstance(raw), input: raw.input, events: [...raw.events, ...(await readFamilyLog(db, id))] };
 }
 
-export function refreshFamilyStore<T extends RefreshFamilyTypes>(provider: Provider): InstanceStore<T> {
+export function refreshFamilyStore<T extends RefreshFamilyTypes>(machine: MachineDefinition<T>, provider: Provider): InstanceStore<T> {
   return {
     async insert(tx, created) {
       const at = timeValue(provider, new Date(created.events[0]?.at ?? 0));
@@ -162,6 +175,6 @@ export function refreshFamilyStore<T extends RefreshFamilyTypes>(provider: Provi
       await appendFamilyLog(tx, provider, instance.id, next.events);
       return true;
     },
-    reload: (tx, provider, id) => reloadFamily<T>(tx, provider, id),
+    reload: (tx, provider, id) => reloadFamily(tx, provider, machine, id),
   };
 }

@@ -1,15 +1,12 @@
 import { type StaticEncode, type TSchema, Type } from 'typebox';
-import { Compile } from 'typebox/compile';
-import { CorruptRowError } from '../corrupt-row.js';
+import { CorruptRowError, schemaCheck } from '../corrupt-row.js';
 
 // Rows are parsed where they enter: every raw query's rows and every JSON column go through a
 // schema of their shape, so the types the rest of the code relies on are checked, not asserted.
-// Each reader compiles its schema once, at its first row (compiling every schema at module load
-// cost each process ~0.5 s at start); a check is then a few comparisons per column.
-// A row that does not fit throws CorruptRowError (which never carries a value).
-
-/** Most problems a CorruptRowError lists (a badly broken row would otherwise list every column). */
-const MAX_PROBLEMS = 5;
+// Each reader compiles its schema once, at its first row (src/corrupt-row.ts schemaCheck).
+// A row that does not fit throws CorruptRowError (which never carries a value). A machine's context
+// is read here as an object, then checked field by field against the schema of the machine that
+// will run it, by the version its row names (src/engine/stored-context.ts), before anything reads it.
 
 /** Column types the drivers hand back, beyond JSON's own. */
 export const Column = {
@@ -44,40 +41,27 @@ export interface Reader<T> {
 
 /** A reader of `schema` for rows of `table`; `shape` names it in errors (e.g. `flow row`). */
 export function reader<S extends TSchema>(table: string, shape: string, schema: S): Reader<StaticEncode<S>> {
-  const compile = () => Compile(schema);
-  let compiled: ReturnType<typeof compile> | undefined;
-  const validator = () => (compiled ??= compile());
+  const check = schemaCheck(schema);
   const corrupt = (value: unknown, at = '') =>
     new CorruptRowError(
       table,
       shape,
-      validator()
-        .Errors(value)
-        .slice(0, MAX_PROBLEMS)
-        .map((error) => `${at}${error.instancePath || '/'} ${error.message}`),
+      check.problems(value).map((problem) => `${at}${problem}`),
     );
   return {
     one(value) {
-      if (validator().Check(value)) return value;
+      if (check.fits(value)) return value;
       throw corrupt(value);
     },
     all(rows) {
       if (!Array.isArray(rows)) throw new CorruptRowError(table, shape, ['the query did not answer rows']);
       return rows.map((row: unknown, index) => {
-        if (validator().Check(row)) return row;
+        if (check.fits(row)) return row;
         throw corrupt(row, `row ${index}: `);
       });
     },
   };
 }
-
-/**
- * A machine's context as its row keeps it, checked above as a JSON object. Its fields are the
- * machine's own: the row's machine_version names the definition that wrote them, and the engine
- * refuses an instance of another version before the context reaches a machine. This is the one
- * place a stored shape is trusted rather than checked field by field.
- */
-export const machineContext = <C extends object>(stored: Readonly<Record<string, unknown>>): C => stored as C;
 
 /** The columns every instance row shares (instance-columns.ts), as a SELECT names them. */
 export const InstanceColumns = { id: Type.String(), machineVersion: Type.Number(), stateValue: Type.String(), context: Column.object, version: Type.Number() };

@@ -1,12 +1,13 @@
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
+import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import { checkedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/migrate.js';
 import { empty, join, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
 import { appendSessionLog, readSessionLog, type SessionLogEntry } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
 import { jsonValue, timeValue } from './sql-values.js';
-import { Column, InstanceColumns, LoggedEventShape, machineContext, reader } from './row-reader.js';
+import { Column, InstanceColumns, LoggedEventShape, reader } from './row-reader.js';
 import { RawUserColumns, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 
 // Session rows: instances of the session statechart, found by the hash of the public session_id (a
@@ -57,30 +58,32 @@ const SESSION_COLUMNS = sql`s."id", s."id_hash" AS "idHash", s."tenant_id" AS "t
 
 const lockSession = (provider: Provider) => (provider === 'postgresql' ? sql`FOR UPDATE OF s` : empty);
 
-const toInstance = <T extends SessionTypes>(raw: RawSession): Instance<T> => ({
-  id: raw.id,
-  machineVersion: raw.machineVersion,
-  version: raw.version,
-  stateValue: raw.stateValue,
-  context: machineContext<T['context']>(raw.context),
-  row: { idHash: raw.idHash, tenantId: raw.tenantId, userId: raw.userId, createdByAppId: raw.createdByAppId, createdAt: raw.createdAt.getTime() },
-});
+/** A session row as read, its context checked by the session machine. */
+const toInstance = <T extends SessionTypes>(machine: MachineDefinition<T>, raw: RawSession): Instance<T> =>
+  checkedInstance(machine, 'session', {
+    id: raw.id,
+    machineVersion: raw.machineVersion,
+    version: raw.version,
+    stateValue: raw.stateValue,
+    context: raw.context,
+    row: { idHash: raw.idHash, tenantId: raw.tenantId, userId: raw.userId, createdByAppId: raw.createdByAppId, createdAt: raw.createdAt.getTime() },
+  });
 
 const topState = (stateValue: string) => stateValue.split('.')[0] ?? stateValue;
 
 /** The session of this tenant stored under any of these hashes (one per HMAC key), locked. */
-export async function findSession<T extends SessionTypes>(tx: Tx, provider: Provider, tenantId: string, hashes: readonly string[]): Promise<Instance<T> | null> {
+export async function findSession<T extends SessionTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, tenantId: string, hashes: readonly string[]): Promise<Instance<T> | null> {
   const rows = sessionRows.all(
     await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s
     WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${tenantId} LIMIT 1 ${lockSession(provider)}`,
   );
-  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+  return rows[0] === undefined ? null : toInstance(machine, rows[0]);
 }
 
 /** The session of this tenant with this internal id (the `sid` a user access token names), locked. */
-export async function findSessionById<T extends SessionTypes>(tx: Tx, provider: Provider, tenantId: string, id: string): Promise<Instance<T> | null> {
+export async function findSessionById<T extends SessionTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, tenantId: string, id: string): Promise<Instance<T> | null> {
   const rows = sessionRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} AND s."tenant_id" = ${tenantId} ${lockSession(provider)}`);
-  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+  return rows[0] === undefined ? null : toInstance(machine, rows[0]);
 }
 
 /** The session, its user and the user's association with the app, in one statement (silent
@@ -88,6 +91,7 @@ export async function findSessionById<T extends SessionTypes>(tx: Tx, provider: 
 export async function findSessionWithUser<T extends SessionTypes>(
   tx: Tx,
   provider: Provider,
+  machine: MachineDefinition<T>,
   scope: { tenantId: string; appId: string },
   hashes: readonly string[],
 ): Promise<{ session: Instance<T>; user: UserRecord; associated: boolean } | null> {
@@ -99,12 +103,12 @@ export async function findSessionWithUser<T extends SessionTypes>(
     WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${scope.tenantId} LIMIT 1 ${lockSession(provider)}`,
   );
   const raw = rows[0];
-  return raw === undefined ? null : { session: toInstance<T>(raw), user: userFromRaw(raw), associated: Number(raw.associated) === 1 };
+  return raw === undefined ? null : { session: toInstance(machine, raw), user: userFromRaw(raw), associated: Number(raw.associated) === 1 };
 }
 
-async function reloadSession<T extends SessionTypes>(tx: Tx, provider: Provider, id: string): Promise<Instance<T> | null> {
+async function reloadSession<T extends SessionTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, id: string): Promise<Instance<T> | null> {
   const rows = sessionRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} ${lockSession(provider)}`);
-  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+  return rows[0] === undefined ? null : toInstance(machine, rows[0]);
 }
 
 export type { SessionLogEntry };
@@ -113,7 +117,7 @@ const entries = (appId: string, events: readonly LoggedEvent[]): SessionLogEntry
 const json = jsonValue;
 const time = timeValue;
 
-export function sessionStore<T extends SessionTypes>(provider: Provider): InstanceStore<T> {
+export function sessionStore<T extends SessionTypes>(machine: MachineDefinition<T>, provider: Provider): InstanceStore<T> {
   return {
     async insert(tx, created) {
       const at = time(provider, new Date(created.events[0]?.at ?? 0));
@@ -133,19 +137,19 @@ export function sessionStore<T extends SessionTypes>(provider: Provider): Instan
       await appendSessionLog(tx, provider, instance.id, next.appId, next.events);
       return true;
     },
-    reload: (tx, provider, id) => reloadSession<T>(tx, provider, id),
+    reload: (tx, provider, id) => reloadSession(tx, provider, machine, id),
     moveMany: (tx, instances, move) => moveSessions(tx, provider, instances, move),
   };
 }
 
 /** The user's sessions in this tenant that are not terminated, newest first, at most `limit`. */
-export async function listOpenSessions<T extends SessionTypes>(db: Tx, scope: { tenantId: string; userId: string }, limit: number): Promise<Instance<T>[]> {
+export async function listOpenSessions<T extends SessionTypes>(db: Tx, machine: MachineDefinition<T>, scope: { tenantId: string; userId: string }, limit: number): Promise<Instance<T>[]> {
   const rows = sessionRows.all(
     await db.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s
     WHERE s."tenant_id" = ${scope.tenantId} AND s."user_id" = ${scope.userId} AND s."state" <> 'terminated'
     ORDER BY s."created_at" DESC, s."id" DESC LIMIT ${limit}`,
   );
-  return rows.map((raw) => toInstance<T>(raw));
+  return rows.map((raw) => toInstance(machine, raw));
 }
 
 /**

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineTypes } from '../engine/definition.js';
+import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import { checkedInstance, type UncheckedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/database-url.js';
 import { empty, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
 import type { CredentialKind } from './credential-repository.js';
 import { appendCredentialLog, readCredentialLog } from './event-log-rows.js';
 import { atVersion, stepAssignments } from './instance-columns.js';
-import { Column, CredentialKindShape, InstanceColumns, LoggedEvents, machineContext, reader } from './row-reader.js';
+import { Column, CredentialKindShape, InstanceColumns, LoggedEvents, reader } from './row-reader.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
 // Stand-in rows (prisma/schema.prisma, ShadowCredential): instances of the password and TOTP
@@ -66,19 +67,20 @@ const lock = (provider: Provider) => (provider === 'postgresql' ? sql`FOR UPDATE
 export const shadowKey = (scope: { appId: string; kind: CredentialKind; machineVersion: number }, subject: string): string =>
   createHash('sha256').update(`${scope.appId}:${scope.kind}:v${scope.machineVersion}:${subject}`).digest('base64url');
 
-const toInstance = <T extends ShadowMachineTypes>(raw: RawShadow): Instance<T> => ({
+/** A stand-in row as read, its context not yet checked by a machine. */
+const toInstance = (raw: RawShadow): UncheckedInstance<ShadowMachineTypes> & { readonly context: Readonly<Record<string, unknown>> } => ({
   id: raw.id,
   machineVersion: raw.machineVersion,
   version: raw.version,
   stateValue: raw.stateValue,
-  context: machineContext<T['context']>(raw.context),
+  context: raw.context,
   row: { tenantId: raw.tenantId, appId: raw.appId, kind: raw.kind, key: raw.key, miss: raw.miss, input: raw.input, stored: true },
 });
 
 /** The stand-in with this key, if one is stored (locked on PostgreSQL). */
-export async function findShadow<T extends ShadowMachineTypes>(tx: Tx, provider: Provider, key: string): Promise<Instance<T> | null> {
+export async function findShadow<T extends ShadowMachineTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, key: string): Promise<Instance<T> | null> {
   const rows = shadowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "shadow_credential" WHERE "key" = ${key} ${lock(provider)}`);
-  return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+  return rows[0] === undefined ? null : checkedInstance(machine, 'shadow_credential', toInstance(rows[0]));
 }
 
 /** A stand-in with its input and whole log (creation entry first): what replays read. */
@@ -87,11 +89,11 @@ export async function readShadow(db: Tx, id: string): Promise<(Instance<ShadowMa
   const raw = rows[0];
   if (raw === undefined) return null;
   const events = [...raw.events, ...(await readCredentialLog(db, id, 'shadow_credential_event'))];
-  return { ...toInstance<ShadowMachineTypes>(raw), kind: raw.kind, input: raw.input, events };
+  return { ...toInstance(raw), kind: raw.kind, input: raw.input, events };
 }
 
 /** `settlesAt`: the machine's own reading of its context (from when it answers as a new one would). */
-export function shadowStore<T extends ShadowMachineTypes>(provider: Provider, settlesAt: (context: T['context']) => number | null): InstanceStore<T> {
+export function shadowStore<T extends ShadowMachineTypes>(machine: MachineDefinition<T>, provider: Provider, settlesAt: (context: T['context']) => number | null): InstanceStore<T> {
   return {
     insert() {
       throw new Error('a stand-in is created by its first step, never started');
@@ -121,7 +123,7 @@ export function shadowStore<T extends ShadowMachineTypes>(provider: Provider, se
     },
     async reload(tx, reloadProvider, id) {
       const rows = shadowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "shadow_credential" WHERE "id" = ${id} ${lock(reloadProvider)}`);
-      return rows[0] === undefined ? null : toInstance<T>(rows[0]);
+      return rows[0] === undefined ? null : checkedInstance(machine, 'shadow_credential', toInstance(rows[0]));
     },
   };
 }

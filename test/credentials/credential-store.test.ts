@@ -21,7 +21,7 @@ let counter = 0;
 
 const totp = (verdict: () => { type: 'totp.matched'; step: number } | { type: 'totp.mismatched'; repeated: boolean }): RegisteredMachine<TotpTypes> => ({
   definition: totpDefinition,
-  store: credentialStore<TotpTypes>('totp', db.storage.provider),
+  store: credentialStore(totpDefinition, 'totp', db.storage.provider),
   handlers: {
     compareTotp: { phase: 'inline', run: () => ({ event: verdict() }) },
     forgetSecret: { phase: 'inline', run: () => ({ patch: { secret: '' } }) },
@@ -30,7 +30,7 @@ const totp = (verdict: () => { type: 'totp.matched'; step: number } | { type: 't
 });
 const password: () => RegisteredMachine<PasswordTypes> = () => ({
   definition: passwordDefinition,
-  store: credentialStore<PasswordTypes>('password', db.storage.provider),
+  store: credentialStore(passwordDefinition, 'password', db.storage.provider),
   handlers: {
     comparePassword: { phase: 'afterCommit', run: ({ generation, attempt }) => ({ event: { type: 'password.mismatched', generation, attempt } }) },
     storeRehash: { phase: 'inline', run: () => {} },
@@ -63,7 +63,7 @@ describe('credential store', () => {
     await runner.transaction((steps) => steps.start(machine, { id: 'totp-1', appId: 'app-1', input: { userId, registeredAt: T0, userStatus: 'Active' }, create, request: { app } }));
     clock.advance(MINUTE);
     const step = await runner.transaction(async (steps) => {
-      const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: 'app-1', userId, kind: 'totp' });
+      const live = await findLiveCredential(steps.tx, steps.provider, totpDefinition, { appId: 'app-1', userId, kind: 'totp' });
       if (live === null) throw new Error('no live credential');
       expect(live.row).toMatchObject({ kind: 'totp', secret: 'sealed-seed', label: 'ada@example.com', params: { digits: 6 } });
       return steps.send(
@@ -87,7 +87,7 @@ describe('credential store', () => {
       runner.transaction((steps) => steps.start(machine, { id: 'totp-2', appId: 'app-1', input: { userId, registeredAt: T0, userStatus: 'Active' }, create, request: { app } })),
     ).rejects.toThrow();
     await runner.transaction(async (steps) => {
-      const live = await findLiveCredential<TotpTypes>(steps.tx, steps.provider, { appId: 'app-1', userId, kind: 'totp' });
+      const live = await findLiveCredential(steps.tx, steps.provider, totpDefinition, { appId: 'app-1', userId, kind: 'totp' });
       if (live === null) throw new Error('no live credential');
       return steps.send(machine, live, { type: 'totp.revoke' }, { app });
     });
@@ -105,7 +105,7 @@ describe('credential store', () => {
     const create = { tenantId: 'tenant-1', userId, secret: '$argon2id$old', params: {}, label: null };
     await runner.transaction((steps) => steps.start(machine, { id: 'pwd-1', appId: 'app-1', input: { userId, setAt: T0, temporary: true }, create, request: { app, hashing: {} } }));
     const load = async (tx: Tx) => {
-      const live = await findLiveCredential<PasswordTypes>(tx, db.storage.provider, { appId: 'app-1', userId, kind: 'password' });
+      const live = await findLiveCredential(tx, db.storage.provider, passwordDefinition, { appId: 'app-1', userId, kind: 'password' });
       if (live === null) throw new Error('no live password');
       return live;
     };

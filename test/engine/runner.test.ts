@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance, MachineTypes, RegisteredMachine } from '../../src/engine/definition.js';
 import { createRunner } from '../../src/engine/runner.js';
+import { checkedInstance } from '../../src/engine/stored-context.js';
 import { magicLinkDefinition, type MagicLinkTypes } from '../../src/flows/magic-link/effects.js';
 import { findFlowById, flowStore } from '../../src/repositories/flow-repository.js';
 import { AuthError } from '../../src/errors.js';
@@ -29,7 +30,7 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
   const performed: string[] = [];
   const registered: RegisteredMachine<MagicLinkTypes> = {
     definition: magicLinkDefinition,
-    store: flowStore<MagicLinkTypes>('magic-link', db.storage.provider),
+    store: flowStore(magicLinkDefinition, 'magic-link', db.storage.provider),
     handlers: {
       issueChallenge: {
         phase: 'inline',
@@ -87,7 +88,11 @@ async function started(runner: ReturnType<typeof createRunner>, registered: Regi
   const step = await runner.transaction((steps) => steps.start(registered, { id, appId: 'app-1', input, create, request }));
   return { id, step };
 }
-const load = (id: string, tx: Tx = db.storage.db) => findFlowById<MagicLinkTypes>(tx, db.storage.provider, id) as Promise<Instance<MagicLinkTypes>>;
+const load = async (id: string, tx: Tx = db.storage.db): Promise<Instance<MagicLinkTypes>> => {
+  const flow = await findFlowById(tx, db.storage.provider, id);
+  if (flow === null) throw new Error(`no flow ${id}`);
+  return checkedInstance(magicLinkDefinition, 'flow', flow);
+};
 /** Inside a transaction, reads go through its client (SQLite has one connection: see src/storage/prisma.ts). */
 const submitTo = (runner: ReturnType<typeof createRunner>, registered: RegisteredMachine<MagicLinkTypes>, id: string) =>
   runner.transaction(async (steps) =>

@@ -41,8 +41,12 @@ const SAMPLES: Readonly<Record<string, Sample>> = Object.fromEntries(
 function recording(registered: MachineRegistration) {
   const instances = new Map<string, Instance<MachineTypes>>();
   const performed: { type: string; params: unknown }[] = [];
+  // Every context the machine keeps fits its schema (machines/<name>.context.ts): what a row stores
+  // is what the repositories' check lets through.
+  const fits = (context: object) => expect(registered.definition.context.problems(context), `${registered.definition.name} context`).toEqual([]);
   const store: InstanceStore<MachineTypes> = {
     async insert(_tx, created) {
+      fits(created.context);
       instances.set(created.id, {
         id: created.id,
         machineVersion: created.machineVersion,
@@ -53,6 +57,7 @@ function recording(registered: MachineRegistration) {
       });
     },
     async update(_tx, instance, next) {
+      fits(next.context);
       const current = instances.get(instance.id);
       if (current === undefined || current.version !== instance.version) return false;
       instances.set(instance.id, { ...current, version: current.version + next.events.length, stateValue: next.stateValue, context: next.context });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
-import { type MagicLinkEvent, type MagicLinkInput, magicLinkMachine } from '../../machines/magic-link.machine.js';
+import { type MagicLinkEvent, magicLinkMachine } from '../../machines/magic-link.machine.js';
+import type { MagicLinkInput } from '../../machines/magic-link.context.js';
 import type { NamedSessionVerdict } from '../../machines/shared/events.js';
 import { stateValueToString } from '../../machines/shared/state-value.js';
 import { effectsOf as effects } from '../helpers/machine-effects.js';

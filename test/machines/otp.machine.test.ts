@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
-import { type OtpEvent, type OtpInput, otpMachine } from '../../machines/otp.machine.js';
+import { type OtpEvent, otpMachine } from '../../machines/otp.machine.js';
+import type { OtpInput } from '../../machines/otp.context.js';
 import { stateValueToString } from '../../machines/shared/state-value.js';
 import { effectsOf as effects } from '../helpers/machine-effects.js';
 

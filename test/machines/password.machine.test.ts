@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
-import { type PasswordEvent, type PasswordInput, passwordMachine, type PasswordPolicy, passwordSettlesAt } from '../../machines/password.machine.js';
+import { type PasswordEvent, passwordMachine, passwordSettlesAt } from '../../machines/password.machine.js';
+import type { PasswordInput, PasswordPolicy } from '../../machines/password.context.js';
 import { passwordAnswers } from '../../machines/password.answers.js';
 import { stateValueToString } from '../../machines/shared/state-value.js';
 import { effectsOf as effects } from '../helpers/machine-effects.js';

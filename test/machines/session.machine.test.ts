@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
-import { meetsMfaPolicy, type SessionContext, type SessionEvent, type SessionInput, sessionMachine } from '../../machines/session.machine.js';
+import { meetsMfaPolicy, type SessionEvent, sessionMachine } from '../../machines/session.machine.js';
+import type { SessionContext, SessionInput } from '../../machines/session.context.js';
 import { stateValueToString } from '../../machines/shared/state-value.js';
 import { effectsOf as effects } from '../helpers/machine-effects.js';
 

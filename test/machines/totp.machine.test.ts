@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { totpAnswers } from '../../machines/totp.answers.js';
-import { type TotpEvent, type TotpInput, totpMachine, type TotpPolicy, totpSettlesAt } from '../../machines/totp.machine.js';
+import { type TotpEvent, totpMachine, totpSettlesAt } from '../../machines/totp.machine.js';
+import type { TotpInput, TotpPolicy } from '../../machines/totp.context.js';
 import { stateValueToString } from '../../machines/shared/state-value.js';
 import { effectsOf as effects } from '../helpers/machine-effects.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TotpContext } from '../../machines/totp.machine.js';
+import type { TotpContext } from '../../machines/totp.context.js';
 import { fromJson } from '../helpers/stored-json.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { goodCode, login, loginSubjects, wrongCodes } from '../helpers/login-subjects.js';

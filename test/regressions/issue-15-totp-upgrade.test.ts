@@ -59,6 +59,8 @@ describe('issue 15: authenticators of version 1 become version 2', () => {
     // whose submissions name no resource, replays under it all the same.
     expect(upgraded).toMatchObject({ machineVersion: 4, stateValue: 'active.wrongCode', version: 5 });
     expect(fromJson<object>(upgraded?.context)).toEqual({ ...context, lastFailureAt: t2 });
+    // Registered before version 4, it has no user status: it fits the schema every loaded authenticator is checked against.
+    expect(totpDefinition.context.problems(upgraded?.context)).toEqual([]);
     expect(upgraded === null ? null : instanceView(totpDefinition, upgraded).replays).toBe(true);
   });
 });

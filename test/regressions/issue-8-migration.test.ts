@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { sessionDefinition } from '../../src/flows/session/effects.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSession } from '../../src/repositories/session-repository.js';
 import { fromJson } from '../helpers/stored-json.js';
@@ -171,6 +172,7 @@ describe('issue 8: sessions of the previous release become statechart instances'
     const live = await session('old-live');
     expect(live).toMatchObject({ state: 'active', stateValue: 'active.live', machineVersion: 3, version: 2 });
     expect(live.context).toEqual({ tenantId: 'old-tenant', userId: 'old-user', methods: ['email_otp'], authTime: t0, expiresAt: t1 + TTL, ttlMs: TTL, stepUpRequired: false });
+    expect(sessionDefinition.context.problems(live.context)).toEqual([]);
     expect(fromJson(live.input)).toEqual({ tenantId: 'old-tenant', userId: 'old-user', method: 'email_otp', at: t0, ttlMs: TTL });
     // The old top-level states become the machine's; an old silent authentication carried no MFA policy.
     expect(live.events).toEqual([

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendError } from '../../src/http/error-handler.js';
 import { findAppById, insertApp } from '../../src/repositories/app-repository.js';
 import { readFlow } from '../../src/repositories/flow-repository.js';
+import { findLiveCredential } from '../../src/repositories/credential-repository.js';
+import { passwordDefinition } from '../../src/flows/password/definition.js';
 import { Column, reader } from '../../src/repositories/row-reader.js';
 import { jsonValue } from '../../src/repositories/sql-values.js';
 import { CorruptRowError } from '../../src/corrupt-row.js';
@@ -45,6 +47,22 @@ describe('rows that do not fit their shape', () => {
     );
     expect(error).toBeInstanceOf(CorruptRowError);
     expect(error).toMatchObject({ table: 'app', shape: 'app.redirect_uris' });
+    expect(String(error)).not.toContain(SECRET);
+  });
+
+  it("a machine's stored context is checked against its machine's schema before the machine sees it", async () => {
+    const { db, provider } = database.storage;
+    await db.user.create({ data: { id: 'u1', tenantId: 't1', email: 'ada@example.com', status: 'Active', profile: {} } });
+    const context = { userId: 'u1', setAt: 0, temporary: false, generation: 1, attempts: SECRET, submitted: 0, lastAttemptAt: null, lockedUntil: null, policy: null };
+    await db.$executeRaw`INSERT INTO "credential" ("id", "tenant_id", "app_id", "user_id", "kind", "live_key", "secret", "params", "label", "machine_version", "input", "state_value", "context", "events", "version", "created_at", "updated_at")
+      VALUES ('c1', 't1', 'a1', 'u1', 'password', 'a1:u1:password', 'hash', ${jsonValue(provider, {})}, NULL, ${passwordDefinition.version}, ${jsonValue(provider, {})}, 'active.ready',
+        ${jsonValue(provider, context)}, ${jsonValue(provider, [])}, 1, ${new Date(0)}, ${new Date(0)})`;
+    const error = await findLiveCredential(db, provider, passwordDefinition, { appId: 'a1', userId: 'u1', kind: 'password' }).then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(CorruptRowError);
+    expect(error).toMatchObject({ table: 'credential', shape: `a password context (version ${passwordDefinition.version})`, problems: ['/attempts must be number'] });
     expect(String(error)).not.toContain(SECRET);
   });
 

@@ -1,4 +1,6 @@
-import { MAGIC_LINK_EFFECTS, type MagicLinkContext, type MagicLinkEffects, type MagicLinkEvent, type MagicLinkInput, magicLinkMachine } from '../../../machines/magic-link.machine.js';
+import { contextSchema } from '../../engine/stored-context.js';
+import { MAGIC_LINK_EFFECTS, type MagicLinkEffects, type MagicLinkEvent, magicLinkMachine } from '../../../machines/magic-link.machine.js';
+import { type MagicLinkContext, type MagicLinkInput, MagicLinkContextShape } from '../../../machines/magic-link.context.js';
 import { magicLinkAnswers, type MagicLinkState } from '../../../machines/magic-link.answers.js';
 import type { Config } from '../../config.js';
 import { type DeliveryDeps, type KeptMessage, type KeptMessageRequest, keptMessageHandlers } from '../../delivery/kept-messages.js';
@@ -61,6 +63,7 @@ export const magicLinkDefinition: MachineDefinition<MagicLinkTypes> = {
     'challenge.superseded': [],
   },
   answers: magicLinkAnswers,
+  context: contextSchema(MagicLinkContextShape),
 };
 
 export type MagicLinkFlows = RegisteredMachine<MagicLinkTypes>;
@@ -77,7 +80,7 @@ export function createMagicLinkFlows(deps: { config: Pick<Config, 'publicUrl'>; 
   }
   return {
     definition: magicLinkDefinition,
-    store: flowStore<MagicLinkTypes>('magic-link', deps.provider),
+    store: flowStore(magicLinkDefinition, 'magic-link', deps.provider),
     handlers: {
       issueChallenge: {
         phase: 'inline',

@@ -1,4 +1,5 @@
-import { MAGIC_LINK_METHOD, type MagicLinkInput } from '../../../machines/magic-link.machine.js';
+import { MAGIC_LINK_METHOD } from '../../../machines/magic-link.machine.js';
+import type { MagicLinkInput } from '../../../machines/magic-link.context.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
@@ -17,7 +18,7 @@ import type { ClaimsRequest } from '../../model/claims.js';
 import { normalizeIdentifier } from '../../users/identifiers.js';
 import { signTokens, type TokenResponse } from '../session/token-results.js';
 import { postLogin, type PostLoginDeps } from '../session/post-login.js';
-import type { MagicLinkFlows, MagicLinkTypes } from './effects.js';
+import { type MagicLinkFlows, type MagicLinkTypes, magicLinkDefinition } from './effects.js';
 
 // The magic-link use cases behind the HTTP routes: load the facts, count the request against its
 // limits, hand them to the magic-link machine, answer what its state says.
@@ -99,7 +100,7 @@ function startSend(deps: MagicLinkServiceDeps, app: AppRecord, request: SendMagi
   };
   return deps.runner.transaction(async (steps) => {
     // A new send replaces the pending link (keystate-server.md §5 item 6).
-    const previous = await findLatestFlow<MagicLinkTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'magic-link' });
+    const previous = await findLatestFlow(steps.tx, steps.provider, magicLinkDefinition, { appId: app.id, userId: user.id, kind: 'magic-link' });
     if (previous !== null) await steps.send(deps.magicLinks, previous, { type: 'challenge.superseded' }, { app });
     const create = { tenantId: app.tenantId, appId: app.id, userId: user.id, subject: null, expiresAt, replaces: previous?.row ?? null };
     return steps.start(deps.magicLinks, { id: newId(), appId: app.id, input, create, request: { app, send } });
@@ -120,7 +121,7 @@ async function sendLink(deps: MagicLinkServiceDeps, app: AppRecord, request: Sen
 
 async function authenticateLink(deps: MagicLinkServiceDeps, app: AppRecord, request: AuthenticateMagicLinkRequest): Promise<TokenResponse> {
   const login = await deps.runner.transaction(async (steps) => {
-    const found = await findFlowBySecret<MagicLinkTypes>(steps.tx, steps.provider, 'magic-link', deps.hasher.candidates(request.code));
+    const found = await findFlowBySecret(steps.tx, steps.provider, magicLinkDefinition, 'magic-link', deps.hasher.candidates(request.code));
     const flow = found !== null && found.row.appId === app.id ? found : null;
     // Counted per user when the code names one: a user's retries are bounded, and guessing
     // codes cannot hide behind fresh ones.
@@ -158,7 +159,7 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
     async redirectTarget(code) {
       // The emailed link only forwards the code to the app (link scanners must not burn it): the
       // flow is read, never advanced.
-      const flow = await findFlowBySecret<MagicLinkTypes>(deps.storage.db, null, 'magic-link', deps.hasher.candidates(code));
+      const flow = await findFlowBySecret(deps.storage.db, null, magicLinkDefinition, 'magic-link', deps.hasher.candidates(code));
       if (flow === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
       const target = new URL(flow.context.redirectUri);
       target.searchParams.set('code', code);

@@ -1,5 +1,7 @@
+import { contextSchema } from '../../engine/stored-context.js';
 import { randomInt } from 'node:crypto';
-import { OTP_EFFECTS, type OtpContext, type OtpEffects, type OtpEvent, type OtpInput, otpMachine } from '../../../machines/otp.machine.js';
+import { OTP_EFFECTS, type OtpEffects, type OtpEvent, otpMachine } from '../../../machines/otp.machine.js';
+import { type OtpContext, type OtpInput, OtpContextShape } from '../../../machines/otp.context.js';
 import { otpAnswers, type OtpState } from '../../../machines/otp.answers.js';
 import { type DeliveryDeps, type KeptMessage, type KeptMessageRequest, keptMessageHandlers } from '../../delivery/kept-messages.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
@@ -65,6 +67,7 @@ export const otpDefinition: MachineDefinition<OtpTypes> = {
     'challenge.superseded': [],
   },
   answers: otpAnswers,
+  context: contextSchema(OtpContextShape),
 };
 
 export type OtpFlows = RegisteredMachine<OtpTypes>;
@@ -97,7 +100,7 @@ export function createOtpFlows(deps: { hasher: SecretHasher; delivery: DeliveryD
 
   return {
     definition: otpDefinition,
-    store: flowStore<OtpTypes>('otp', deps.provider),
+    store: flowStore(otpDefinition, 'otp', deps.provider),
     handlers: {
       issueChallenge: {
         phase: 'inline',

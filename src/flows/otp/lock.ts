@@ -1,12 +1,7 @@
+import { contextSchema } from '../../engine/stored-context.js';
 import { passcodeLockAnswers, type PasscodeLockState } from '../../../machines/passcode-lock.answers.js';
-import {
-  PASSCODE_LOCK_EFFECTS,
-  type PasscodeLockContext,
-  type PasscodeLockEffects,
-  type PasscodeLockEvent,
-  type PasscodeLockInput,
-  passcodeLockMachine,
-} from '../../../machines/passcode-lock.machine.js';
+import { PASSCODE_LOCK_EFFECTS, type PasscodeLockEffects, type PasscodeLockEvent, passcodeLockMachine } from '../../../machines/passcode-lock.machine.js';
+import { type PasscodeLockContext, type PasscodeLockInput, PasscodeLockContextShape } from '../../../machines/passcode-lock.context.js';
 import type { MachineDefinition, RegisteredMachine, TxSteps } from '../../engine/definition.js';
 import { type CredentialTypes, credentialStore, findLiveCredential } from '../../repositories/credential-repository.js';
 import { newId } from '../../secrets/random.js';
@@ -34,23 +29,24 @@ const passcodeLockDefinition: MachineDefinition<PasscodeLockTypes> = {
   effects: PASSCODE_LOCK_EFFECTS,
   logged: { lock: ['until'] },
   answers: passcodeLockAnswers,
+  context: contextSchema(PasscodeLockContextShape),
 };
 
 export type PasscodeLocks = RegisteredMachine<PasscodeLockTypes>;
 
 export function createPasscodeLocks(deps: { provider: Provider }): PasscodeLocks {
-  return { definition: passcodeLockDefinition, store: credentialStore<PasscodeLockTypes>('passcode-lock', deps.provider), handlers: {} };
+  return { definition: passcodeLockDefinition, store: credentialStore(passcodeLockDefinition, 'passcode-lock', deps.provider), handlers: {} };
 }
 
 /** Locks the user out of passcodes for the app until `until`, in the step's transaction: the
  * user's lock instance takes `lock` (started first when the user has none). */
 export async function lockPasscodes(steps: TxSteps, locks: PasscodeLocks, scope: { tenantId: string; appId: string; userId: string }, until: number): Promise<void> {
   const key = { appId: scope.appId, userId: scope.userId, kind: 'passcode-lock' } as const;
-  let instance = await findLiveCredential<PasscodeLockTypes>(steps.tx, steps.provider, key);
+  let instance = await findLiveCredential(steps.tx, steps.provider, passcodeLockDefinition, key);
   if (instance === null) {
     const create = { tenantId: scope.tenantId, userId: scope.userId, secret: '', params: {}, label: null };
     await steps.start(locks, { id: newId(), appId: scope.appId, input: {}, create, request: { app: { id: scope.appId } } });
-    instance = await findLiveCredential<PasscodeLockTypes>(steps.tx, steps.provider, key);
+    instance = await findLiveCredential(steps.tx, steps.provider, passcodeLockDefinition, key);
   }
   if (instance === null) throw new Error('the passcode lock was not started');
   await steps.send(locks, instance, { type: 'lock', until }, { app: { id: scope.appId } });

@@ -1,4 +1,4 @@
-import type { OtpChannel, OtpInput } from '../../../machines/otp.machine.js';
+import type { OtpChannel, OtpInput } from '../../../machines/otp.context.js';
 import { AuthError } from '../../errors.js';
 import { normalizeEmail, normalizePhoneNumber } from '../../users/identifiers.js';
 

@@ -1,4 +1,5 @@
-import { OTP_METHOD, type OtpChannel, type OtpInput } from '../../../machines/otp.machine.js';
+import { OTP_METHOD } from '../../../machines/otp.machine.js';
+import type { OtpChannel, OtpInput } from '../../../machines/otp.context.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
@@ -17,7 +18,7 @@ import type { ClaimsRequest } from '../../model/claims.js';
 import { findLoginUser, type LoginUser } from '../../users/login-user.js';
 import { signTokens, type TokenResponse } from '../session/token-results.js';
 import { postLogin, type PostLoginDeps } from '../session/post-login.js';
-import type { OtpFlows, OtpTypes } from './effects.js';
+import { type OtpFlows, type OtpTypes, otpDefinition } from './effects.js';
 import { lockPasscodes, type PasscodeLocks } from './lock.js';
 import { otpPolicy } from './policy.js';
 import { deliveryTarget } from './target.js';
@@ -108,7 +109,7 @@ function startSend(deps: OtpServiceDeps, app: AppRecord, request: SendOtpRequest
   return deps.runner.transaction(async (steps) => {
     // A new send replaces the pending code (keystate-server.md §5 item 6); the machine decides
     // whether the wrong guesses spent on it carry over (sending new codes buys no new guesses).
-    const previous = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
+    const previous = await findLatestFlow(steps.tx, steps.provider, otpDefinition, { appId: app.id, userId: user.id, kind: 'otp' });
     const superseded = previous === null ? null : await steps.send(otp, previous, { type: 'challenge.superseded' }, { app });
     const replaced = superseded?.accepted && previous !== null ? { attempts: previous.context.attempts, expiresAt: previous.context.expiresAt } : null;
     const input = sendInput(deps, app, request, found, { now, verifies: target.verifies, replaced });
@@ -146,7 +147,7 @@ async function authenticateOtp(deps: OtpServiceDeps, app: AppRecord, request: Au
   if (found === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
   const { user } = found;
   const login = await deps.runner.transaction(async (steps) => {
-    const flow = await findLatestFlow<OtpTypes>(steps.tx, steps.provider, { appId: app.id, userId: user.id, kind: 'otp' });
+    const flow = await findLatestFlow(steps.tx, steps.provider, otpDefinition, { appId: app.id, userId: user.id, kind: 'otp' });
     if (flow === null) return null;
     const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: OTP_METHOD[flow.context.channel] });
     const session = named?.session ?? null;

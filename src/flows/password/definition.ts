@@ -1,5 +1,7 @@
+import { contextSchema } from '../../engine/stored-context.js';
 import { passwordAnswers, type PasswordState } from '../../../machines/password.answers.js';
-import { PASSWORD_EFFECTS, type PasswordContext, type PasswordEffects, type PasswordEvent, type PasswordInput, passwordMachine } from '../../../machines/password.machine.js';
+import { PASSWORD_EFFECTS, type PasswordEffects, type PasswordEvent, passwordMachine } from '../../../machines/password.machine.js';
+import { type PasswordContext, type PasswordInput, PasswordContextShape } from '../../../machines/password.context.js';
 import type { CredentialRequest } from '../../credentials/credential-types.js';
 import type { MachineDefinition } from '../../engine/definition.js';
 import type { CredentialTypes } from '../../repositories/credential-repository.js';
@@ -49,4 +51,5 @@ export const passwordDefinition: MachineDefinition<PasswordTypes> = {
     'password.replace': ['temporary'],
   },
   answers: passwordAnswers,
+  context: contextSchema(PasswordContextShape),
 };

@@ -18,7 +18,7 @@ export function createPasswordCredentials(deps: { passwords: PasswordHasher; pro
   const strategy = passwordStrategy(deps.passwords);
   return {
     definition: passwordDefinition,
-    store: credentialStore<PasswordTypes>('password', deps.provider),
+    store: credentialStore(passwordDefinition, 'password', deps.provider),
     strategy,
     handlers: {
       comparePassword: {

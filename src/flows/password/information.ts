@@ -1,6 +1,7 @@
-import { type PasswordContext, passwordStanding } from '../../../machines/password.machine.js';
+import { passwordStanding } from '../../../machines/password.machine.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { liveCredentialContext } from '../../repositories/credential-repository.js';
+import { passwordDefinition } from './definition.js';
 import type { UserRecord } from '../../repositories/user-repository.js';
 import type { Tx } from '../../storage/prisma.js';
 import type { PasswordInformationOf } from '../../users/user-password.js';
@@ -12,7 +13,7 @@ import { passwordLoginPolicy } from './policy.js';
 // login at that moment), and when it was set (epoch ms). Absent when the user has no password.
 
 export const passwordInformation: PasswordInformationOf = async (db, app, userId, now) => {
-  const password = await liveCredentialContext<PasswordContext>(db, { appId: app.id, userId, kind: 'password' });
+  const password = await liveCredentialContext(db, passwordDefinition, { appId: app.id, userId, kind: 'password' });
   if (password === null) return null;
   return { expired: passwordStanding(password, passwordLoginPolicy(app), now) === 'expired', temporary: password.temporary, updated_at: password.setAt };
 };

@@ -1,4 +1,4 @@
-import type { PasswordPolicy } from '../../../machines/password.machine.js';
+import type { PasswordPolicy } from '../../../machines/password.context.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 
 // An app's password settings (Mosaic login preferences §5.2, `password`), with §5.2's defaults, in

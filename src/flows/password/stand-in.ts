@@ -2,7 +2,7 @@ import { passwordSettlesAt } from '../../../machines/password.machine.js';
 import type { Shadowed } from '../../credentials/credential-types.js';
 import type { DecoyBudget } from '../../credentials/decoy-budget.js';
 import { unreachable } from '../../credentials/shadow-credentials.js';
-import type { RegisteredMachine } from '../../engine/definition.js';
+import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import { shadowStore } from '../../repositories/shadow-credential-repository.js';
 import type { Provider } from '../../storage/database-url.js';
 import { type PasswordTypes, passwordDefinition } from './definition.js';
@@ -12,10 +12,11 @@ import { type PasswordTypes, passwordDefinition } from './definition.js';
 // hash of a secret nobody knows, and never matches.
 
 export function createPasswordStandIn(deps: { decoys: DecoyBudget; provider: Provider }): RegisteredMachine<Shadowed<PasswordTypes>> {
+  // The very machine, answers, log policy and context schema of a password (a copy only for its type's sake).
+  const definition: MachineDefinition<Shadowed<PasswordTypes>> = { ...passwordDefinition };
   return {
-    // The very machine, answers and log policy of a password (a copy only for its type's sake).
-    definition: { ...passwordDefinition },
-    store: shadowStore<Shadowed<PasswordTypes>>(deps.provider, passwordSettlesAt),
+    definition,
+    store: shadowStore(definition, deps.provider, passwordSettlesAt),
     handlers: {
       comparePassword: {
         phase: 'afterCommit',

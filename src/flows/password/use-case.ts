@@ -15,7 +15,7 @@ import type { ClaimsRequest } from '../../model/claims.js';
 import { findLoginSubject } from '../../users/login-user.js';
 import type { Argon2Gate } from '../../credentials/argon2-gate.js';
 import type { Shadowed } from '../../credentials/credential-types.js';
-import type { PasswordTypes } from './definition.js';
+import { type PasswordTypes, passwordDefinition } from './definition.js';
 import { credentialLoginFacts, NOBODY } from '../../credentials/login-facts.js';
 import { sessionForFactor } from '../session/named-session.js';
 import type { PasswordCredentials } from './effects.js';
@@ -80,7 +80,7 @@ async function count(deps: PasswordLoginDeps, app: AppRecord, request: Authentic
   });
   return runner.transaction(async (steps): Promise<Counted> => {
     const standInInput = { userId: user?.id ?? NOBODY, setAt: deps.clock.now(), temporary: false };
-    const { slot } = await credentialLoginFacts<PasswordTypes>(steps, { app, user, countedAs, kind: 'password', standIns: deps.standIns, standInInput });
+    const { slot } = await credentialLoginFacts(steps, { app, user, countedAs, kind: 'password', machine: passwordDefinition, standIns: deps.standIns, standInInput });
     const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user?.id ?? NOBODY, method: PASSWORD_METHOD });
     const event = { type: 'password.submit', session: named?.verdict ?? null, policy: passwordLoginPolicy(app), resource: request.resource, allowedResources: app.resources } as const;
     const login = { app, proof: request.password, hashing: {} };

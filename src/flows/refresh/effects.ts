@@ -1,11 +1,6 @@
-import {
-  REFRESH_FAMILY_EFFECTS,
-  type RefreshFamilyContext,
-  type RefreshFamilyEffects,
-  type RefreshFamilyEvent,
-  type RefreshFamilyInput,
-  refreshFamilyMachine,
-} from '../../../machines/refresh-family.machine.js';
+import { contextSchema } from '../../engine/stored-context.js';
+import { REFRESH_FAMILY_EFFECTS, type RefreshFamilyEffects, type RefreshFamilyEvent, refreshFamilyMachine } from '../../../machines/refresh-family.machine.js';
+import { type RefreshFamilyContext, type RefreshFamilyInput, RefreshFamilyContextShape } from '../../../machines/refresh-family.context.js';
 import { refreshFamilyAnswers, type RefreshFamilyState } from '../../../machines/refresh-family.answers.js';
 import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import { type PreparedTokens, signTokens, type TokenResponse } from '../session/token-results.js';
@@ -44,6 +39,7 @@ export const refreshFamilyDefinition: MachineDefinition<RefreshFamilyTypes> = {
   effects: REFRESH_FAMILY_EFFECTS,
   logged: { 'token.presented': ['token', 'sessionEnded'] },
   answers: refreshFamilyAnswers,
+  context: contextSchema(RefreshFamilyContextShape),
 };
 
 export type RefreshFamilies = RegisteredMachine<RefreshFamilyTypes>;
@@ -52,7 +48,7 @@ export function createRefreshFamilies(deps: { hasher: SecretHasher; tokens: Toke
   const { hasher, tokens } = deps;
   return {
     definition: refreshFamilyDefinition,
-    store: refreshFamilyStore<RefreshFamilyTypes>(deps.provider),
+    store: refreshFamilyStore(refreshFamilyDefinition, deps.provider),
     handlers: {
       rotateToken: {
         phase: 'inline',

@@ -5,7 +5,7 @@ import type { TokenResponse } from '../session/token-results.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { findPresentedToken } from '../../repositories/refresh-family-repository.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import type { RefreshFamilies, RefreshFamilyTypes } from './effects.js';
+import { type RefreshFamilies, refreshFamilyDefinition } from './effects.js';
 
 // POST /cis/v1/auth/token/refresh (§2.6): find the family the presented token belongs to (with its
 // session's standing and the user), hand the presentation to the family's machine, answer what its
@@ -22,7 +22,7 @@ export function createRefreshService(deps: { runner: Runner; hasher: SecretHashe
     async refresh(app, presented) {
       const step = await runner.transaction(async (steps) => {
         // A token only works for the app it was issued to: another app presenting it finds nothing.
-        const found = await findPresentedToken<RefreshFamilyTypes>(steps.tx, steps.provider, app.id, hasher.candidates(presented));
+        const found = await findPresentedToken(steps.tx, steps.provider, refreshFamilyDefinition, app.id, hasher.candidates(presented));
         if (found === null) return null;
         return steps.send(families, found.family, { type: 'token.presented', token: found.token, sessionEnded: found.sessionEnded }, { app, user: found.user });
       });

@@ -1,4 +1,6 @@
-import { SESSION_EFFECTS, type SessionContext, type SessionEffects, type SessionEvent, type SessionInput, sessionMachine } from '../../../machines/session.machine.js';
+import { contextSchema } from '../../engine/stored-context.js';
+import { SESSION_EFFECTS, type SessionEffects, type SessionEvent, sessionMachine } from '../../../machines/session.machine.js';
+import { type SessionContext, type SessionInput, SessionContextShape } from '../../../machines/session.context.js';
 import { sessionAnswers, type SessionState } from '../../../machines/session.answers.js';
 import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
@@ -38,11 +40,12 @@ export const sessionDefinition: MachineDefinition<SessionMachineTypes> = {
     'session.revoke': [],
   },
   answers: sessionAnswers,
+  context: contextSchema(SessionContextShape),
 };
 
 export type Sessions = RegisteredMachine<SessionMachineTypes>;
 
 export function createSessions(deps: { provider: Provider }): Sessions {
   // The session names no effect (machines/session.machine.ts): its follow-ups are the post-login step.
-  return { definition: sessionDefinition, store: sessionStore<SessionMachineTypes>(deps.provider), handlers: {} };
+  return { definition: sessionDefinition, store: sessionStore(sessionDefinition, deps.provider), handlers: {} };
 }

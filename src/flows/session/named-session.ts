@@ -3,7 +3,7 @@ import type { Runner } from '../../engine/runner.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { findSession, rehashSessionId } from '../../repositories/session-repository.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
-import type { SessionMachineTypes, Sessions } from './effects.js';
+import { type SessionMachineTypes, type Sessions, sessionDefinition } from './effects.js';
 
 // An authentication that names a session_id (MFA step-up): the session machine judges, before the
 // flow is asked, whether the session can take a factor of this user by this method. A refusal is
@@ -18,7 +18,7 @@ interface NamedSession {
 }
 
 export async function loadSession(steps: TxSteps, hasher: SecretHasher, tenantId: string, sessionId: string): Promise<Instance<SessionMachineTypes> | null> {
-  const instance = await findSession<SessionMachineTypes>(steps.tx, steps.provider, tenantId, hasher.candidates(sessionId));
+  const instance = await findSession(steps.tx, steps.provider, sessionDefinition, tenantId, hasher.candidates(sessionId));
   // Found under an HMAC key that has since rotated out: store the current key's hash, so a session
   // kept alive longer than the old key's overlap keeps working.
   if (instance !== null) {

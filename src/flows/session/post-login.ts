@@ -9,7 +9,7 @@ import type { RefreshFamilies } from '../refresh/effects.js';
 import { mintRefreshFamily } from '../refresh/mint.js';
 import { newId, newSecret } from '../../secrets/random.js';
 import { SESSION_TTL_MS, type SessionMachineTypes, type Sessions } from './effects.js';
-import type { SessionContext } from '../../../machines/session.machine.js';
+import type { SessionContext } from '../../../machines/session.context.js';
 import { loadSession } from './named-session.js';
 import type { PreparedTokens } from './token-results.js';
 

@@ -4,7 +4,7 @@ import type { Runner } from '../../engine/runner.js';
 import { AuthError } from '../../errors.js';
 import { findSessionById } from '../../repositories/session-repository.js';
 import type { UserPrincipal } from '../../tokens/token-service.js';
-import type { SessionMachineTypes, Sessions } from './effects.js';
+import { type Sessions, sessionDefinition } from './effects.js';
 
 // A user access token names its session (`sid`). The endpoints that take one accept it only while
 // that session stands, as the session machine judges it: logged out, revoked, expired, of another
@@ -22,7 +22,7 @@ export interface TokenSession {
 }
 
 export async function tokenSession(steps: TxSteps, deps: { runner: Runner; sessions: Sessions }, principal: UserPrincipal): Promise<TokenSession> {
-  const instance = await findSessionById<SessionMachineTypes>(steps.tx, steps.provider, principal.tenantId, principal.sessionId);
+  const instance = await findSessionById(steps.tx, steps.provider, sessionDefinition, principal.tenantId, principal.sessionId);
   const stands = (recent: RecentFactor | null): boolean => {
     if (instance === null) return false;
     const asked = deps.runner.evaluate(deps.sessions, instance, { type: 'session.check', userId: principal.userId, recent });

@@ -11,7 +11,7 @@ import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest, UserGrant } from '../../model/claims.js';
 import { loadSession } from './named-session.js';
-import type { SessionMachineTypes, Sessions } from './effects.js';
+import { type SessionMachineTypes, type Sessions, sessionDefinition } from './effects.js';
 import type { Step, TxSteps } from '../../engine/definition.js';
 import type { RefreshFamilies } from '../refresh/effects.js';
 import { mintRefreshFamily } from '../refresh/mint.js';
@@ -83,7 +83,7 @@ async function silentTokens(
 function silentStep(deps: SessionRequestsDeps, app: AppRecord, request: SilentRequest) {
   const { hasher } = deps;
   return deps.runner.transaction(async (steps) => {
-    const found = await findSessionWithUser<SessionMachineTypes>(steps.tx, steps.provider, { tenantId: app.tenantId, appId: app.id }, hasher.candidates(request.sessionId));
+    const found = await findSessionWithUser(steps.tx, steps.provider, sessionDefinition, { tenantId: app.tenantId, appId: app.id }, hasher.candidates(request.sessionId));
     if (found === null) return null;
     const current = hasher.hash(request.sessionId);
     if (found.session.row.idHash !== current) await rehashSessionId(steps.tx, found.session.id, found.session.row.idHash, current);
@@ -113,7 +113,7 @@ async function silentAuthenticate(deps: SessionRequestsDeps, app: AppRecord, req
 
 async function listSessions(deps: SessionRequestsDeps, app: AppRecord, userId: string): Promise<SessionListItem[]> {
   await mustFindAppUser(deps, app, userId);
-  const open = await listOpenSessions<SessionMachineTypes>(deps.storage.db, { tenantId: app.tenantId, userId }, SESSION_LIST_MAX);
+  const open = await listOpenSessions(deps.storage.db, sessionDefinition, { tenantId: app.tenantId, userId }, SESSION_LIST_MAX);
   // Live is what the session machine says: a session past its expiry would refuse a token of
   // its user now (asked, not applied).
   const live = open.filter((session) => deps.runner.evaluate(deps.sessions, session, { type: 'session.check', userId, recent: null }).answer.kind === 'ok');
@@ -145,7 +145,7 @@ export function createSessionRequests(deps: SessionRequestsDeps): SessionRequest
     async revokeAll(app, userId) {
       await mustFindAppUser(deps, app, userId);
       await runner.transaction(async (steps) => {
-        const open = await listOpenSessions<SessionMachineTypes>(steps.tx, { tenantId: app.tenantId, userId }, Number.MAX_SAFE_INTEGER);
+        const open = await listOpenSessions(steps.tx, sessionDefinition, { tenantId: app.tenantId, userId }, Number.MAX_SAFE_INTEGER);
         await steps.sendToAll(sessions, open, { type: 'session.revoke' }, { app });
       });
     },

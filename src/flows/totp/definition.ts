@@ -1,5 +1,7 @@
+import { contextSchema } from '../../engine/stored-context.js';
 import { totpAnswers, type TotpState } from '../../../machines/totp.answers.js';
-import { TOTP_EFFECTS, type TotpContext, type TotpEffects, type TotpEvent, type TotpInput, totpMachine } from '../../../machines/totp.machine.js';
+import { TOTP_EFFECTS, type TotpEffects, type TotpEvent, totpMachine } from '../../../machines/totp.machine.js';
+import { type TotpContext, type TotpInput, TotpContextShape } from '../../../machines/totp.context.js';
 import type { CredentialRequest } from '../../credentials/credential-types.js';
 import type { MachineDefinition } from '../../engine/definition.js';
 import type { CredentialTypes } from '../../repositories/credential-repository.js';
@@ -36,4 +38,5 @@ export const totpDefinition: MachineDefinition<TotpTypes> = {
     'totp.revoke': [],
   },
   answers: totpAnswers,
+  context: contextSchema(TotpContextShape),
 };

@@ -22,7 +22,7 @@ export function createTotpCredentials(deps: { sealer: Sealer; hasher: SecretHash
   const strategy = totpStrategy(deps.sealer);
   return {
     definition: totpDefinition,
-    store: credentialStore<TotpTypes>('totp', deps.provider),
+    store: credentialStore(totpDefinition, 'totp', deps.provider),
     strategy,
     handlers: {
       compareTotp: {

@@ -1,4 +1,4 @@
-import type { TotpPolicy } from '../../../machines/totp.machine.js';
+import type { TotpPolicy } from '../../../machines/totp.context.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import type { TotpParams } from './codes.js';
 

@@ -1,7 +1,7 @@
 import { totpSettlesAt } from '../../../machines/totp.machine.js';
 import type { Shadowed } from '../../credentials/credential-types.js';
 import { unreachable } from '../../credentials/shadow-credentials.js';
-import type { RegisteredMachine } from '../../engine/definition.js';
+import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import { shadowStore } from '../../repositories/shadow-credential-repository.js';
 import type { Sealer } from '../../secrets/sealer.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
@@ -33,9 +33,11 @@ export function createTotpStandIn(deps: { hasher: SecretHasher; sealer: Sealer; 
     return sealed;
   };
 
+  // The very machine, answers, log policy and context schema of an authenticator (a copy only for its type's sake).
+  const definition: MachineDefinition<Shadowed<TotpTypes>> = { ...totpDefinition };
   return {
-    definition: { ...totpDefinition },
-    store: shadowStore<Shadowed<TotpTypes>>(deps.provider, totpSettlesAt),
+    definition,
+    store: shadowStore(definition, deps.provider, totpSettlesAt),
     handlers: {
       compareTotp: {
         phase: 'inline',

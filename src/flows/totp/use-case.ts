@@ -14,7 +14,7 @@ import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../model/claims.js';
 import { findLoginSubject } from '../../users/login-user.js';
 import type { Shadowed } from '../../credentials/credential-types.js';
-import type { TotpTypes } from './definition.js';
+import { type TotpTypes, totpDefinition } from './definition.js';
 import { credentialLoginFacts, NOBODY } from '../../credentials/login-facts.js';
 import { sessionForFactor } from '../session/named-session.js';
 import type { TotpCredentials } from './effects.js';
@@ -66,7 +66,7 @@ export function createTotpLogin(
       });
       const login = await runner.transaction(async (steps) => {
         const standInInput = { userId: user?.id ?? NOBODY, registeredAt: deps.clock.now(), userStatus: 'Active' } as const;
-        const { slot } = await credentialLoginFacts<TotpTypes>(steps, { app, user, countedAs, kind: 'totp', standIns: deps.standIns, standInInput });
+        const { slot } = await credentialLoginFacts(steps, { app, user, countedAs, kind: 'totp', machine: totpDefinition, standIns: deps.standIns, standInInput });
         const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user?.id ?? NOBODY, method: TOTP_METHOD });
         const event = {
           type: 'totp.submit',
