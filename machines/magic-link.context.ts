@@ -20,11 +20,10 @@ const MagicLinkInputShape = Type.Object({
 });
 export type MagicLinkInput = Frozen<Static<typeof MagicLinkInputShape>>;
 
-export const MagicLinkContextShape = Type.Object({
-  ...MagicLinkInputShape.properties,
-  ...DeliveryProgressShape.properties,
-  // A flow started before version 4 (carried over by a migration) was not handed the user's
-  // status: it is read only at the send, in a state never saved.
-  userStatus: Type.Optional(UserStatusShape),
-});
+/** The input a flow's row keeps (what its replay starts from). A flow started before version 4
+ * (carried over by a migration) was not handed the user's status: it is read only at the send, in
+ * a state never saved. */
+export const MagicLinkStoredInputShape = Type.Object({ ...MagicLinkInputShape.properties, userStatus: Type.Optional(UserStatusShape) });
+
+export const MagicLinkContextShape = Type.Object({ ...MagicLinkStoredInputShape.properties, ...DeliveryProgressShape.properties });
 export type MagicLinkContext = Frozen<Static<typeof MagicLinkContextShape>>;

@@ -37,17 +37,21 @@ const OtpInputShape = Type.Object({
 });
 export type OtpInput = Frozen<Static<typeof OtpInputShape>>;
 
-export const OtpContextShape = Type.Object({
+/** The input a flow's row keeps (what its replay starts from). A flow started before version 5
+ * (carried over by a migration) was handed the count of carried attempts itself, and neither the
+ * user's status nor the replaced code: both are read only at the send, in a state never saved. */
+export const OtpStoredInputShape = Type.Object({
   ...OtpInputShape.properties,
+  userStatus: Type.Optional(UserStatusShape),
+  replaced: Type.Optional(ReplacedShape),
+  carriedAttempts: Type.Optional(Type.Number()),
+});
+
+export const OtpContextShape = Type.Object({
+  ...OtpStoredInputShape.properties,
   ...DeliveryProgressShape.properties,
   /** Attempts counted so far, this code's and those carried from the replaced code. */
   attempts: Type.Number(),
   lockedUntil: MaybeMillis,
-  // A flow started before version 5 (carried over by a migration) was handed the count of carried
-  // attempts itself, and neither the user's status nor the replaced code: both are read only at
-  // the send, in a state never saved, so such a flow lacks them.
-  userStatus: Type.Optional(UserStatusShape),
-  replaced: Type.Optional(ReplacedShape),
-  carriedAttempts: Type.Optional(Type.Number()),
 });
 export type OtpContext = Frozen<Static<typeof OtpContextShape>>;

@@ -5,7 +5,7 @@ import { MaybeMillis, type Frozen } from './shared/shapes.js';
 // what it keeps, as schemas: the machine's types are derived from them, and a lock's stored context
 // is checked against them before the machine sees it (src/engine/stored-context.ts).
 
-const PasscodeLockInputShape = Type.Object({});
+export const PasscodeLockInputShape = Type.Object({});
 export type PasscodeLockInput = Frozen<Static<typeof PasscodeLockInputShape>>;
 
 export const PasscodeLockContextShape = Type.Object({

@@ -19,7 +19,7 @@ const PasswordPolicyShape = Type.Object({
 });
 export type PasswordPolicy = Frozen<Static<typeof PasswordPolicyShape>>;
 
-const PasswordInputShape = Type.Object({
+export const PasswordInputShape = Type.Object({
   userId: Type.String(),
   /** When the password was set. */
   setAt: Millis,

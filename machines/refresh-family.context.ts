@@ -5,7 +5,7 @@ import { Millis, type Frozen } from './shared/shapes.js';
 // are derived from them, and a family's stored context is checked against them before the machine
 // sees it (src/engine/stored-context.ts).
 
-const RefreshFamilyInputShape = Type.Object({ expiresAt: Millis });
+export const RefreshFamilyInputShape = Type.Object({ expiresAt: Millis });
 export type RefreshFamilyInput = Frozen<Static<typeof RefreshFamilyInputShape>>;
 
 export const RefreshFamilyContextShape = Type.Object({

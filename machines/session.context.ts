@@ -5,7 +5,7 @@ import { Millis, type Frozen } from './shared/shapes.js';
 // from them, and a session's stored context is checked against them before the machine sees it
 // (src/engine/stored-context.ts).
 
-const SessionInputShape = Type.Object({
+export const SessionInputShape = Type.Object({
   tenantId: Type.String(),
   userId: Type.String(),
   method: Type.String(),

@@ -21,11 +21,13 @@ const TotpInputShape = Type.Object({
 });
 export type TotpInput = Frozen<Static<typeof TotpInputShape>>;
 
+/** The input a credential's row keeps (what its replay starts from). Authenticators registered
+ * before version 4 have no status: they were registered, as they were judged then (`registering`
+ * is passed through at the start only). */
+export const TotpStoredInputShape = Type.Object({ ...TotpInputShape.properties, userStatus: Type.Optional(UserStatusShape) });
+
 export const TotpContextShape = Type.Object({
-  ...TotpInputShape.properties,
-  // Authenticators registered before version 4 have no status: they were registered, as they were
-  // judged then (`registering` is passed through at the start only).
-  userStatus: Type.Optional(UserStatusShape),
+  ...TotpStoredInputShape.properties,
   attempts: Type.Number(),
   lockedUntil: MaybeMillis,
   /** The time step of the last code accepted: it and every earlier step are spent. */

@@ -47,9 +47,10 @@ interface Stored {
   readonly events: readonly LoggedEvent[];
 }
 
-/** The log replayed step by step; null when the machine cannot apply it (another version). */
+/** The log replayed step by step; null when the machine cannot apply it (another version, or an
+ * input that does not fit the machine's: nothing unchecked is handed to a machine). */
 function replayed(definition: Chart, stored: Stored) {
-  if (stored.machineVersion !== definition.version) return null;
+  if (stored.machineVersion !== definition.version || !definition.input.fits(stored.input)) return null;
   try {
     return replayLogSteps(definition, stored.input, stored.events);
   } catch {

@@ -52,6 +52,9 @@ export interface MachineDefinition<T extends MachineTypes> {
   readonly answers: Answers<T['state'], T['context']>;
   /** The context its instances keep, checked before the machine sees a stored one (./stored-context.ts). */
   readonly context: SchemaCheck<T['context']>;
+  /** The input its rows keep (what a replay starts from), checked before a replay hands it to the
+   * machine: instances of earlier versions carried over by a migration may lack a field or two. */
+  readonly input: SchemaCheck<unknown>;
 }
 
 /** A chart as start-time checks, the visualizer and the admin views read it: any machine's
@@ -63,6 +66,7 @@ export interface Chart {
   readonly effects: readonly string[];
   readonly answers: Readonly<Record<string, Answer | ((context: never) => Answer)>>;
   readonly context: SchemaCheck<unknown>;
+  readonly input: SchemaCheck<unknown>;
 }
 
 /** A registration with its types erased, for the checks at start: what each effect's handler is. */

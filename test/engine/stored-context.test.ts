@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptRowError } from '../../src/corrupt-row.js';
 import { storedContext } from '../../src/engine/stored-context.js';
+import { instanceView } from '../../src/admin/instance-views.js';
 import { AuthError } from '../../src/errors.js';
 import { otpDefinition } from '../../src/flows/otp/effects.js';
 import { passwordDefinition } from '../../src/flows/password/definition.js';
@@ -71,5 +72,13 @@ describe('a stored context', () => {
       lockedUntil: null,
     };
     expect(storedContext(otpDefinition, 'flow', { id: 'f1', machineVersion: otpDefinition.version, context: carried })).toEqual(carried);
+  });
+
+  it('is replayed from an input only when the input fits the machine: a misfit one is shown, not run', () => {
+    const stored = { id: 'c1', version: 1, machineVersion: passwordDefinition.version, stateValue: 'active.ready', context: password, events: [] };
+    const fitting = instanceView(passwordDefinition, { ...stored, input: { userId: 'u1', setAt: 0, temporary: false } });
+    expect(fitting.replays).toBe(true);
+    const misfit = instanceView(passwordDefinition, { ...stored, input: { userId: 'u1', setAt: SECRET, temporary: false } });
+    expect(misfit).toMatchObject({ replays: false, steps: [] });
   });
 });

@@ -47,6 +47,7 @@ function recording(registered: MachineRegistration) {
   const store: InstanceStore<MachineTypes> = {
     async insert(_tx, created) {
       fits(created.context);
+      expect(registered.definition.input.problems(created.input), `${registered.definition.name} input`).toEqual([]);
       instances.set(created.id, {
         id: created.id,
         machineVersion: created.machineVersion,

@@ -1,6 +1,7 @@
+import { schemaCheck } from '../../corrupt-row.js';
 import { contextSchema } from '../../engine/stored-context.js';
 import { MAGIC_LINK_EFFECTS, type MagicLinkEffects, type MagicLinkEvent, magicLinkMachine } from '../../../machines/magic-link.machine.js';
-import { type MagicLinkContext, type MagicLinkInput, MagicLinkContextShape } from '../../../machines/magic-link.context.js';
+import { type MagicLinkContext, type MagicLinkInput, MagicLinkContextShape, MagicLinkStoredInputShape } from '../../../machines/magic-link.context.js';
 import { magicLinkAnswers, type MagicLinkState } from '../../../machines/magic-link.answers.js';
 import type { Config } from '../../config.js';
 import { type DeliveryDeps, type KeptMessage, type KeptMessageRequest, keptMessageHandlers } from '../../delivery/kept-messages.js';
@@ -64,6 +65,7 @@ export const magicLinkDefinition: MachineDefinition<MagicLinkTypes> = {
   },
   answers: magicLinkAnswers,
   context: contextSchema(MagicLinkContextShape),
+  input: schemaCheck(MagicLinkStoredInputShape),
 };
 
 export type MagicLinkFlows = RegisteredMachine<MagicLinkTypes>;

@@ -1,7 +1,8 @@
+import { schemaCheck } from '../../corrupt-row.js';
 import { contextSchema } from '../../engine/stored-context.js';
 import { randomInt } from 'node:crypto';
 import { OTP_EFFECTS, type OtpEffects, type OtpEvent, otpMachine } from '../../../machines/otp.machine.js';
-import { type OtpContext, type OtpInput, OtpContextShape } from '../../../machines/otp.context.js';
+import { type OtpContext, type OtpInput, OtpContextShape, OtpStoredInputShape } from '../../../machines/otp.context.js';
 import { otpAnswers, type OtpState } from '../../../machines/otp.answers.js';
 import { type DeliveryDeps, type KeptMessage, type KeptMessageRequest, keptMessageHandlers } from '../../delivery/kept-messages.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
@@ -68,6 +69,7 @@ export const otpDefinition: MachineDefinition<OtpTypes> = {
   },
   answers: otpAnswers,
   context: contextSchema(OtpContextShape),
+  input: schemaCheck(OtpStoredInputShape),
 };
 
 export type OtpFlows = RegisteredMachine<OtpTypes>;

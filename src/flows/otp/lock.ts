@@ -1,7 +1,8 @@
+import { schemaCheck } from '../../corrupt-row.js';
 import { contextSchema } from '../../engine/stored-context.js';
 import { passcodeLockAnswers, type PasscodeLockState } from '../../../machines/passcode-lock.answers.js';
 import { PASSCODE_LOCK_EFFECTS, type PasscodeLockEffects, type PasscodeLockEvent, passcodeLockMachine } from '../../../machines/passcode-lock.machine.js';
-import { type PasscodeLockContext, type PasscodeLockInput, PasscodeLockContextShape } from '../../../machines/passcode-lock.context.js';
+import { type PasscodeLockContext, type PasscodeLockInput, PasscodeLockContextShape, PasscodeLockInputShape } from '../../../machines/passcode-lock.context.js';
 import type { MachineDefinition, RegisteredMachine, TxSteps } from '../../engine/definition.js';
 import { type CredentialTypes, credentialStore, findLiveCredential } from '../../repositories/credential-repository.js';
 import { newId } from '../../secrets/random.js';
@@ -30,6 +31,7 @@ const passcodeLockDefinition: MachineDefinition<PasscodeLockTypes> = {
   logged: { lock: ['until'] },
   answers: passcodeLockAnswers,
   context: contextSchema(PasscodeLockContextShape),
+  input: schemaCheck(PasscodeLockInputShape),
 };
 
 export type PasscodeLocks = RegisteredMachine<PasscodeLockTypes>;

@@ -1,7 +1,8 @@
+import { schemaCheck } from '../../corrupt-row.js';
 import { contextSchema } from '../../engine/stored-context.js';
 import { passwordAnswers, type PasswordState } from '../../../machines/password.answers.js';
 import { PASSWORD_EFFECTS, type PasswordEffects, type PasswordEvent, passwordMachine } from '../../../machines/password.machine.js';
-import { type PasswordContext, type PasswordInput, PasswordContextShape } from '../../../machines/password.context.js';
+import { type PasswordContext, type PasswordInput, PasswordContextShape, PasswordInputShape } from '../../../machines/password.context.js';
 import type { CredentialRequest } from '../../credentials/credential-types.js';
 import type { MachineDefinition } from '../../engine/definition.js';
 import type { CredentialTypes } from '../../repositories/credential-repository.js';
@@ -52,4 +53,5 @@ export const passwordDefinition: MachineDefinition<PasswordTypes> = {
   },
   answers: passwordAnswers,
   context: contextSchema(PasswordContextShape),
+  input: schemaCheck(PasswordInputShape),
 };

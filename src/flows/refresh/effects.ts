@@ -1,6 +1,7 @@
+import { schemaCheck } from '../../corrupt-row.js';
 import { contextSchema } from '../../engine/stored-context.js';
 import { REFRESH_FAMILY_EFFECTS, type RefreshFamilyEffects, type RefreshFamilyEvent, refreshFamilyMachine } from '../../../machines/refresh-family.machine.js';
-import { type RefreshFamilyContext, type RefreshFamilyInput, RefreshFamilyContextShape } from '../../../machines/refresh-family.context.js';
+import { type RefreshFamilyContext, type RefreshFamilyInput, RefreshFamilyContextShape, RefreshFamilyInputShape } from '../../../machines/refresh-family.context.js';
 import { refreshFamilyAnswers, type RefreshFamilyState } from '../../../machines/refresh-family.answers.js';
 import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import { type PreparedTokens, signTokens, type TokenResponse } from '../session/token-results.js';
@@ -40,6 +41,7 @@ export const refreshFamilyDefinition: MachineDefinition<RefreshFamilyTypes> = {
   logged: { 'token.presented': ['token', 'sessionEnded'] },
   answers: refreshFamilyAnswers,
   context: contextSchema(RefreshFamilyContextShape),
+  input: schemaCheck(RefreshFamilyInputShape),
 };
 
 export type RefreshFamilies = RegisteredMachine<RefreshFamilyTypes>;

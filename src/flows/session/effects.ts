@@ -1,6 +1,7 @@
+import { schemaCheck } from '../../corrupt-row.js';
 import { contextSchema } from '../../engine/stored-context.js';
 import { SESSION_EFFECTS, type SessionEffects, type SessionEvent, sessionMachine } from '../../../machines/session.machine.js';
-import { type SessionContext, type SessionInput, SessionContextShape } from '../../../machines/session.context.js';
+import { type SessionContext, type SessionInput, SessionContextShape, SessionInputShape } from '../../../machines/session.context.js';
 import { sessionAnswers, type SessionState } from '../../../machines/session.answers.js';
 import type { MachineDefinition, RegisteredMachine } from '../../engine/definition.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
@@ -41,6 +42,7 @@ export const sessionDefinition: MachineDefinition<SessionMachineTypes> = {
   },
   answers: sessionAnswers,
   context: contextSchema(SessionContextShape),
+  input: schemaCheck(SessionInputShape),
 };
 
 export type Sessions = RegisteredMachine<SessionMachineTypes>;

@@ -1,7 +1,8 @@
+import { schemaCheck } from '../../corrupt-row.js';
 import { contextSchema } from '../../engine/stored-context.js';
 import { totpAnswers, type TotpState } from '../../../machines/totp.answers.js';
 import { TOTP_EFFECTS, type TotpEffects, type TotpEvent, totpMachine } from '../../../machines/totp.machine.js';
-import { type TotpContext, type TotpInput, TotpContextShape } from '../../../machines/totp.context.js';
+import { type TotpContext, type TotpInput, TotpContextShape, TotpStoredInputShape } from '../../../machines/totp.context.js';
 import type { CredentialRequest } from '../../credentials/credential-types.js';
 import type { MachineDefinition } from '../../engine/definition.js';
 import type { CredentialTypes } from '../../repositories/credential-repository.js';
@@ -39,4 +40,5 @@ export const totpDefinition: MachineDefinition<TotpTypes> = {
   },
   answers: totpAnswers,
   context: contextSchema(TotpContextShape),
+  input: schemaCheck(TotpStoredInputShape),
 };
