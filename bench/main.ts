@@ -35,10 +35,10 @@ function oneLine(row: ScenarioRow): string {
     if (measured instanceof Error) return `failed: ${measured.message.split('\n')[0]}`;
     const { load } = measured;
     const rate = (count: number) => Math.round(count / Math.max(load.durationSeconds, 1e-9));
-    const flags = rowProblems({ ...row, real: measured, floor: null, ideal: null }).length > 0 ? ' ⚠' : '';
+    const flags = rowProblems({ ...row, real: measured, floor: null, floorOne: null, ideal: null }).length > 0 ? ' ⚠' : '';
     return `${rate(load.requests)} req/s${row.login ? `, ${rate(load.sequences)} logins/s` : ''}, p99 ${load.latencyMs.p99.toFixed(1)} ms, other CPU ${Math.round(100 * otherCpuShare(measured))}%${flags}`;
   };
-  return `  keystate ${side(row.real)} | prisma floor ${side(row.floor)} | ideal ${side(row.ideal)}`;
+  return `  keystate ${side(row.real)} | prisma floor ${side(row.floor)} | one-statement floor ${side(row.floorOne)} | ideal ${side(row.ideal)}`;
 }
 
 async function main(options: Options): Promise<boolean> {
@@ -73,10 +73,11 @@ async function main(options: Options): Promise<boolean> {
         console.log(`[${engineLabel} ${alg}] ${scenario}, ${connections} connections, ${options.durationSeconds} s each`);
         const real = await attempt(() => measureReal(run, scenario, alg, connections));
         const floor = options.floor ? await attempt(() => measureIdeal(run, scenario, alg, connections, 'prisma')) : null;
+        const floorOne = options.floor ? await attempt(() => measureIdeal(run, scenario, alg, connections, 'prisma-one')) : null;
         const ideal = options.ideal ? await attempt(() => measureIdeal(run, scenario, alg, connections)) : null;
-        const row: ScenarioRow = { scenario, connections, login: isLoginScenario(scenario), real, floor, ideal };
+        const row: ScenarioRow = { scenario, connections, login: isLoginScenario(scenario), real, floor, floorOne, ideal };
         console.log(oneLine(row));
-        for (const failure of [real, floor, ideal]) {
+        for (const failure of [real, floor, floorOne, ideal]) {
           if (failure instanceof Error)
             console.log(
               failure.message

@@ -86,11 +86,13 @@ export async function measureReal(run: RunContext, scenario: ScenarioName, alg: 
   }
 }
 
-/** The ideal endpoint: its SQL on the plain driver, or (`prisma`) the same SQL through Prisma. */
-export type IdealDriver = 'raw' | 'prisma';
+/** The ideal endpoint: its SQL on the plain driver, or through Prisma as the server sends it
+ * (`prisma`, the floor), or with one Prisma statement per request (`prisma-one`). */
+export type IdealDriver = 'raw' | 'prisma' | 'prisma-one';
+const DRIVER_LABELS: Readonly<Record<IdealDriver, string>> = { raw: 'ideal', prisma: 'floor', 'prisma-one': 'floor1' };
 
 export async function measureIdeal(run: RunContext, scenario: ScenarioName, alg: Alg, connections: number, driver: IdealDriver = 'raw'): Promise<Measured> {
-  const label = `${alg}-${scenario}-${driver === 'raw' ? 'ideal' : 'floor'}`.toLowerCase();
+  const label = `${alg}-${scenario}-${DRIVER_LABELS[driver]}`.toLowerCase();
   const database = await run.engine.fresh(label);
   try {
     const port = await freePort();

@@ -12,8 +12,11 @@ export interface ScenarioRow {
   /** Multi-request scenarios count logins (completed sequences) besides requests. */
   readonly login: boolean;
   readonly real: Measured | Error;
-  /** The ideal's SQL through Prisma; null when the run was told --no-floor (or --smoke). */
+  /** The ideal's SQL through Prisma, sent as the server sends it; null when the run was told
+   * --no-floor (or --smoke). */
   readonly floor: Measured | Error | null;
+  /** The ideal with one Prisma statement per request (the rest on the plain driver); null alike. */
+  readonly floorOne: Measured | Error | null;
   /** Null when the run was told --no-ideal. */
   readonly ideal: Measured | Error | null;
 }
@@ -50,7 +53,7 @@ export function rowProblems(row: ScenarioRow): string[] {
     if (measured instanceof Error) return [`${name}: failed: ${firstLine(measured)}`];
     return problemsOf(measured.load).map((problem) => `${name}: ${problem}`);
   };
-  return [...side('keystate', row.real), ...side('prisma floor', row.floor), ...side('ideal', row.ideal)];
+  return [...side('keystate', row.real), ...side('prisma floor', row.floor), ...side('one-statement floor', row.floorOne), ...side('ideal', row.ideal)];
 }
 
 /** Shares of all cores while the load ran: the database server's (PostgreSQL), and what neither
@@ -104,6 +107,8 @@ export function renderTable(rows: readonly ScenarioRow[]): string {
     'floor non-2xx / errors',
     'floor RSS MB (load / HWM)',
     'other CPU',
+    'floor1 req/s',
+    'floor1 logins/s',
     'ideal req/s',
     'ideal logins/s',
     'ideal p50 / p99 ms',
@@ -111,13 +116,14 @@ export function renderTable(rows: readonly ScenarioRow[]): string {
     'ideal RSS MB (load / HWM)',
     'other CPU',
     'ratio to floor',
+    'ratio to floor1',
     'ratio to ideal',
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, index) => (index < 2 ? '---' : '---:')).join('|')}|`];
   for (const row of rows) {
     const flag = rowProblems(row).length > 0 ? ' ⚠' : '';
     lines.push(
-      `| ${row.scenario}${flag} | ${row.connections} | ${[...cells(row.real, row.login), ...cells(row.floor, row.login), ...cells(row.ideal, row.login), ratio(row, row.floor), ratio(row, row.ideal)].join(' | ')} |`,
+      `| ${row.scenario}${flag} | ${row.connections} | ${[...cells(row.real, row.login), ...cells(row.floor, row.login), ...cells(row.floorOne, row.login).slice(0, 2), ...cells(row.ideal, row.login), ratio(row, row.floor), ratio(row, row.floorOne), ratio(row, row.ideal)].join(' | ')} |`,
     );
   }
   return lines.join('\n');
@@ -131,6 +137,7 @@ export function renderNotes(rows: readonly ScenarioRow[]): string[] {
     for (const [name, measured] of [
       ['keystate', row.real],
       ['prisma floor', row.floor],
+      ['one-statement floor', row.floorOne],
       ['ideal', row.ideal],
     ] as const) {
       if (measured !== null && !(measured instanceof Error) && measured.load.stalePolls > 0) {
@@ -154,8 +161,9 @@ export function renderReport(meta: RunMeta, rows: readonly ScenarioRow[], sectio
     'req/s counts every response; logins/s counts completed login sequences; latencies are per request.',
     'RSS: the largest VmRSS sampled during the load, and VmHWM (peak since the process started) at its end.',
     'other CPU: share of all cores used by neither the server(s) nor the load process nor PostgreSQL (db, when the engine is PostgreSQL) during the load. Above ~10% the machine was not quiet and the row is unreliable.',
-    "floor: the ideal endpoint sending the same SQL through Prisma (the project's fixed data layer), on the server's own Prisma set-up; the gap from floor to ideal is Prisma's cost.",
-    'ratio to floor / to ideal: Keystate / floor and Keystate / ideal, on logins/s for login scenarios and req/s otherwise.',
+    "floor: the ideal endpoint sending the same SQL through Prisma (the project's fixed data layer), on the server's own Prisma set-up, in the shape the server sends each request (the same statements, in an interactive transaction or as reads then one batch); the gap from floor to ideal is Prisma's cost.",
+    'floor1: the ideal endpoint with one Prisma statement per request (its read; the rest on the plain driver): the gap from floor to floor1 is what sending fewer statements could still take.',
+    'ratio to floor / floor1 / ideal: Keystate / each, on logins/s for login scenarios and req/s otherwise.',
     ...(notes.length === 0 ? [] : ['', '## Flagged', '', ...notes]),
     ...(sections.length === 0 ? [] : ['', ...sections]),
     '',

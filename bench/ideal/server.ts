@@ -7,30 +7,36 @@ import { type Ctx, type Issued, rotateRefreshToken, silentAuthenticate } from '.
 import { schemaFor } from './schema.js';
 import { APP_NAME, createTenantAndApp, seedPrincipals } from './seed.js';
 import { prismaStore } from './prisma-store.js';
-import { openStore } from './store.js';
+import { openStore, type Shape } from './store.js';
 
 // The "ideal endpoint" each scenario is measured against: bare Fastify (no schemas, no plugins,
 // no hooks), the scenario's reads and writes as hand-written SQL (./logins.ts, ./challenges.ts)
 // and the same signatures with a key of the same algorithm. It answers the paths and shapes the
 // load process uses, and does not verify the client access token (the real server may cache that
 // verification; the ideal is the ceiling). `POST /bench/seed` makes a scenario's fixtures.
-// `--driver prisma` sends the same SQL through Prisma instead (./prisma-store.ts).
-//   node --import tsx bench/ideal/server.ts --port P --alg ES256 --database file:/tmp/x.db [--driver prisma]
+// `--driver prisma` sends the same SQL through Prisma instead, in the shape the server sends each
+// request (SERVER_SHAPE below); `--driver prisma-one` sends one statement per request through
+// Prisma and the rest on the plain driver (./prisma-store.ts).
+//   node --import tsx bench/ideal/server.ts --port P --alg ES256 --database file:/tmp/x.db [--driver prisma|prisma-one]
 
 const { values } = parseArgs({
   options: { port: { type: 'string' }, alg: { type: 'string', default: 'ES256' }, database: { type: 'string' }, redirect: { type: 'string' }, driver: { type: 'string', default: 'raw' } },
 });
 if (values.port === undefined || values.database === undefined || values.redirect === undefined)
-  throw new Error('usage: server.ts --port P --alg ES256|RS256 --database URL --redirect URI [--driver raw|prisma]');
+  throw new Error('usage: server.ts --port P --alg ES256|RS256 --database URL --redirect URI [--driver raw|prisma|prisma-one]');
 const publicUrl = `http://127.0.0.1:${values.port}`;
 // The tables are made by the plain driver (a multi-statement script), whichever runs the load.
 const schemaStore = openStore(values.database);
 await schemaStore.script(schemaFor(schemaStore.dialect));
 let store = schemaStore;
-if (values.driver === 'prisma') {
+if (values.driver === 'prisma' || values.driver === 'prisma-one') {
   await schemaStore.close();
-  store = await prismaStore(values.database);
+  store = await prismaStore(values.database, { oneStatement: values.driver === 'prisma-one' });
 }
+
+/** How the server sends each token-minting step (test/regressions/issue-8-statements.test.ts pins
+ * its statements and transaction kind): the floor sends the ideal's SQL the same way. */
+const SERVER_SHAPE: Readonly<Record<'silentAuthenticate' | 'refresh', Shape>> = { silentAuthenticate: 'transaction', refresh: 'transaction' };
 const signer = await createSigner(values.alg as Alg, publicUrl);
 const { hash, matches } = hasher(randomBytes(32));
 const seal = sealer(randomBytes(32));
@@ -86,9 +92,13 @@ app.post('/bench/seed', async (request) => {
 // Client access token: a bare route that signs one token (issue 10's reference).
 app.post('/oidc/token', async () => ({ access_token: await signClientToken(), token_type: 'Bearer', expires_in: 3600, scope: 'openid offline_access' }));
 
-app.post('/cis/v1/auth/session/authenticate', async (request, reply) => answer(reply, await store.run(silentAuthenticate(ctx, str((request.body as Body).session_id))), 'Session not found'));
+app.post('/cis/v1/auth/session/authenticate', async (request, reply) =>
+  answer(reply, await store.run(silentAuthenticate(ctx, str((request.body as Body).session_id)), SERVER_SHAPE.silentAuthenticate), 'Session not found'),
+);
 
-app.post('/cis/v1/auth/token/refresh', async (request, reply) => answer(reply, await store.run(rotateRefreshToken(ctx, str((request.body as Body).refresh_token))), 'Invalid refresh token'));
+app.post('/cis/v1/auth/token/refresh', async (request, reply) =>
+  answer(reply, await store.run(rotateRefreshToken(ctx, str((request.body as Body).refresh_token)), SERVER_SHAPE.refresh), 'Invalid refresh token'),
+);
 
 app.post('/cis/v1/auth/otp/send', async (request, reply) => {
   const body = request.body as Body;
@@ -125,14 +135,14 @@ app.post('/cis/v1/auth/link/email/send', async (request, reply) => {
 });
 
 app.get('/cis/v1/auth/link/email/redirect', async (request, reply) => {
-  const target = await store.run(linkTarget(ctx, str((request.query as Body).token)), false);
+  const target = await store.run(linkTarget(ctx, str((request.query as Body).token)), 'alone');
   return target === null ? refuse(reply, 'Invalid code') : reply.header('cache-control', 'no-store').redirect(target, 302);
 });
 
 app.post('/cis/v1/auth/link/email/authenticate', async (request, reply) => answer(reply, await store.run(redeemLink(ctx, str((request.body as Body).code))), 'Invalid code'));
 
 app.get('/dev/outbox', async (request) => {
-  const row = await store.run(newestMessage(str((request.query as Body).to)), false);
+  const row = await store.run(newestMessage(str((request.query as Body).to)), 'alone');
   if (row === undefined) return [];
   const aad = `delivery:${String(row.id)}`;
   return [

@@ -21,10 +21,16 @@ export type Work<T> = Generator<Stmt, T, Done>;
 
 export type Dialect = 'sqlite' | 'postgresql';
 
+/** How a request's statements are sent: `alone` (a single read), in one `transaction`, or
+ * `optimistic`: its reads alone, then its writes as one atomic batch (a lost race is caught by the
+ * writes' version checks). The plain driver runs `optimistic` as a transaction (on better-sqlite3 a
+ * transaction costs next to nothing); the Prisma floor sends it as the server does. */
+export type Shape = 'alone' | 'transaction' | 'optimistic';
+
 export interface Store {
   readonly dialect: Dialect;
-  /** Runs the work, in one transaction unless `transaction` is false (a single read). */
-  run<T>(work: Work<T>, transaction?: boolean): Promise<T>;
+  /** Runs the work in the given shape (default: one transaction). */
+  run<T>(work: Work<T>, shape?: Shape): Promise<T>;
   script(sql: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -62,7 +68,7 @@ function sqliteStore(file: string): Store {
   const inTransaction = db.transaction((work: Work<unknown>) => drive(work));
   return {
     dialect: 'sqlite',
-    run: async <T>(work: Work<T>, transaction = true): Promise<T> => (transaction ? (inTransaction(work) as T) : drive(work)),
+    run: async <T>(work: Work<T>, shape: Shape = 'transaction'): Promise<T> => (shape === 'alone' ? drive(work) : (inTransaction(work) as T)),
     async script(text) {
       db.exec(text);
     },
@@ -87,7 +93,8 @@ function postgresStore(url: string): Store {
   };
   return {
     dialect: 'postgresql',
-    async run(work, transaction = true) {
+    async run(work, shape = 'transaction') {
+      const transaction = shape !== 'alone';
       const client = await pool.connect();
       try {
         if (transaction) await client.query('BEGIN');

@@ -30,6 +30,8 @@ export type Tx = {
 
 export interface Db extends Tx {
   $transaction<R>(work: (tx: Tx) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R>;
+  /** A batch: the statements sent in one transaction, with no round trip to us between them. */
+  $transaction(batch: readonly Sqlite.Prisma.PrismaPromise<unknown>[]): Promise<unknown[]>;
   $disconnect(): Promise<void>;
 }
 
