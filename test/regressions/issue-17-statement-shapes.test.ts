@@ -36,6 +36,8 @@ const SHAPES: Record<string, Shape> = {
   'magic-link authenticate': ['interactive: SELECT flow FOR UPDATE, SELECT user+user_app+credential, UPDATE flow, INSERT session, UPDATE user, INSERT refresh_family'],
   'silent authentication': ['interactive: SELECT session+user+user_app FOR UPDATE, UPDATE session, INSERT session_event, INSERT refresh_family'],
   refresh: ['interactive: SELECT refresh_family+user+user_app+session+refresh_token FOR UPDATE, INSERT refresh_token, UPDATE refresh_family, INSERT refresh_family_event'],
+  // Refused, yet written: the reuse revokes the family.
+  'refresh (reuse: a rotated-out token)': ['interactive: SELECT refresh_family+user+user_app+session+refresh_token FOR UPDATE, UPDATE refresh_family, INSERT refresh_family_event'],
   logout: ['interactive: SELECT session FOR UPDATE, UPDATE session, INSERT session_event'],
 };
 
@@ -80,6 +82,7 @@ async function runSteps(): Promise<void> {
   const tokens = (await step('OTP authenticate (right code)', 200, () => client.call('POST', '/cis/v1/auth/otp/authenticate', { passcode: sent.body.code, ...asUser }))).body;
   await step('silent authentication', 200, () => client.call('POST', '/cis/v1/auth/session/authenticate', { session_id: tokens.session_id }));
   await step('refresh', 200, () => client.call('POST', '/cis/v1/auth/token/refresh', { refresh_token: tokens.refresh_token }));
+  await step('refresh (reuse: a rotated-out token)', 400, () => client.call('POST', '/cis/v1/auth/token/refresh', { refresh_token: tokens.refresh_token }));
   await step('logout', 204, () => client.call('POST', '/cis/v1/auth/session/logout', { session_id: tokens.session_id }));
   const emailed = await newUser();
   await step('OTP send (email)', 200, () => client.call('POST', '/cis/v1/auth/otp/send', { channel: 'email', identifier_type: 'user_id', identifier: emailed.id }));
