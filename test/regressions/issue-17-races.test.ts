@@ -88,6 +88,18 @@ describe('issue 17: one winner of 50 on both engines', () => {
     expect(await db.storage.db.session.count({ where: { userId: user.id } })).toBe(1);
   });
 
+  it('50 guesses at one passcode at once compare no more codes than allowed', async () => {
+    const user = await newUser();
+    const code = await passcode(user.id);
+    const guesses = Array.from({ length: AT_ONCE }, (_, i) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0'));
+    const answers = await Promise.all(
+      guesses.map((guess) => retriedWhileBusy(() => client.call('POST', '/cis/v1/auth/otp/authenticate', { passcode: guess, identifier_type: 'user_id', identifier: user.id }))),
+    );
+    // Each guess is counted before it is compared (the app's default: 3 failures): two are told
+    // they were wrong, the third failure locks the user out, and every later one finds the lock.
+    expect(tally(answers)).toEqual({ '400 Invalid credentials': 2, '403 Too many failed attempts; try again later': AT_ONCE - 2 });
+  });
+
   it('one magic-link code presented 50 times at once logs in once', async () => {
     const user = await newUser();
     const sent = await client.call('POST', '/cis/v1/auth/link/email/send', { identifier: user.email, identifier_type: 'email', redirect_uri: REDIRECT, channel: 'direct' });
