@@ -105,8 +105,17 @@ export interface PresentedToken<T extends RefreshFamilyTypes> {
 /**
  * The family a presented refresh token belongs to (by its HMAC, one candidate per key), whether it
  * is the current token or one rotated out, the family's session standing and the user with its
- * association to the app: one statement. The family and its session are locked on PostgreSQL, so a
- * refresh is ordered wholly before or after a logout of the same session.
+ * association to the app: one statement. The family row is locked on PostgreSQL (its session is
+ * not: its standing is read as the statement starts, so a logout committed meanwhile orders after
+ * this refresh, as if the refresh had come just before it).
+ *
+ * The family is picked by its id, found by a subquery that runs once, not by a test of its current
+ * hash: on PostgreSQL a request that waited for the lock re-checks its WHERE against the row as
+ * the winner left it, while its subqueries still see the snapshot from before the winner's
+ * rotation. A test of `current_hash` there dropped the row the winner had just rotated (the token
+ * is no longer current, and its refresh_token row is not yet visible), so a token presented twice
+ * at once answered "not found" and the family was never revoked. Matched by id, the waiter gets
+ * the row as it now stands, and its token shows as rotated out: reuse.
  */
 export async function findPresentedToken<T extends RefreshFamilyTypes>(
   tx: Tx,
@@ -125,8 +134,9 @@ export async function findPresentedToken<T extends RefreshFamilyTypes>(
     LEFT JOIN "user_app" ua ON ua."user_id" = f."user_id" AND ua."app_id" = f."app_id"
     LEFT JOIN "session" s ON s."id" = f."session_id"
     WHERE f."app_id" = ${appId}
-      AND (f."current_hash" IN (${candidates}) OR f."id" IN (SELECT t."family_id" FROM "refresh_token" t WHERE t."token_hash" IN (${candidates})))
-    LIMIT 1 ${lock}`,
+      AND f."id" = (SELECT c."id" FROM (SELECT p."id" FROM "refresh_family" p WHERE p."current_hash" IN (${candidates})
+        UNION ALL SELECT t."family_id" FROM "refresh_token" t WHERE t."token_hash" IN (${candidates})) c LIMIT 1)
+    ${lock}`,
   );
   const raw = rows[0];
   if (raw === undefined) return null;

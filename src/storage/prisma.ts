@@ -12,7 +12,7 @@ import type * as Sqlite from './generated/sqlite/client.js';
 import { refuseStatementsAfterTransactionEnd } from './closed-transactions.js';
 import { committedChanges } from './committed-changes.js';
 import { type Provider, providerOf, sqliteFilePath } from './migrate.js';
-import { observedAdapter, type StatementObserver } from './observed-adapter.js';
+import { observedStatements, type StatementObserver } from './observed-adapter.js';
 import { reusePreparedStatements } from './sqlite-statements.js';
 
 type SqliteTx = Sqlite.Prisma.TransactionClient;
@@ -28,10 +28,15 @@ export type Tx = {
   readonly [K in Exclude<keyof SqliteTx, '$transaction' | '$extends'>]: SqliteTx[K] extends { aggregate: unknown } ? SharedDelegate<SqliteTx[K]> : SqliteTx[K];
 };
 
+/** What a batch answers: each statement's result, in the order the batch gave them. */
+type BatchResults<P extends readonly unknown[]> = { -readonly [K in keyof P]: Awaited<P[K]> };
+
 export interface Db extends Tx {
+  /** An interactive transaction: `work` runs between BEGIN and COMMIT, reading and writing through `tx`. */
   $transaction<R>(work: (tx: Tx) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R>;
-  /** A batch: the statements sent in one transaction, with no round trip to us between them. */
-  $transaction(batch: readonly Sqlite.Prisma.PrismaPromise<unknown>[]): Promise<unknown[]>;
+  /** A batch: statements made beforehand (`db.$executeRaw`…, not awaited) run in one transaction, in
+   * order, with no code of ours between them; any one failing rolls all back. */
+  $transaction<P extends Sqlite.Prisma.PrismaPromise<unknown>[]>(batch: [...P]): Promise<BatchResults<P>>;
   $disconnect(): Promise<void>;
 }
 
@@ -53,7 +58,7 @@ const SQLITE_PRAGMAS = 'PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;';
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
 export interface StorageOptions {
-  /** Sees every SQL statement before it runs (tests count statements per request with it). */
+  /** Sees every SQL statement before it runs, and where it runs (tests pin each request's statements with it). */
   readonly observe?: StatementObserver;
 }
 
@@ -62,8 +67,8 @@ const PROBE_ROW = 'readiness-probe';
 
 export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
   const changes = committedChanges();
-  const observe = (factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory =>
-    refuseStatementsAfterTransactionEnd(changes.reportFrom(options.observe === undefined ? factory : observedAdapter(factory, options.observe)));
+  const observed = options.observe === undefined ? null : observedStatements(options.observe);
+  const observe = (factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory => refuseStatementsAfterTransactionEnd(changes.reportFrom(observed === null ? factory : observed.adapter(factory)));
   const provider = providerOf(databaseUrl);
   let db: Db;
   if (provider === 'sqlite') {
@@ -76,6 +81,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     const [{ PrismaClient }, { PrismaPg }] = await Promise.all([import('./generated/postgresql/client.js'), import('@prisma/adapter-pg')]);
     db = new PrismaClient({ adapter: observe(new PrismaPg({ connectionString: databaseUrl })) });
   }
+  observed?.client(db);
   const storage: Storage = {
     db,
     provider,

@@ -10,6 +10,7 @@ import { openRateLimiter } from '../../src/limits/open-limiter.js';
 import type { RateLimiter } from '../../src/limits/rate-limiter.js';
 import { routeFetchToInject } from './inject-fetch.js';
 import { assertEveryInstanceReplays } from './replay-check.js';
+import type { StatementObserver } from '../../src/storage/observed-adapter.js';
 import { openStorage, type Storage } from '../../src/storage/prisma.js';
 import { type ManualClock, manualClock } from './clock.js';
 import { testConfig } from './test-config.js';
@@ -77,8 +78,8 @@ export async function startTestServer(options: {
   twilio?: { url: string; accountSid: string; authToken: string; from: string } | null;
   clock?: ManualClock;
   env?: Record<string, string>;
-  /** Sees every SQL statement the server runs (statement counts per request). */
-  observe?: (sql: string) => void;
+  /** Sees every SQL statement the server runs, and where it runs (statements per request). */
+  observe?: StatementObserver;
   /** Argon2id as the server uses it, e.g. wrapped to count its work (the config's when unset). */
   passwordHasher?: PasswordHasher;
   /** Capture the server log (at LOG_LEVEL, with the production redaction) instead of silencing it. */

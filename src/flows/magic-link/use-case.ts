@@ -120,12 +120,19 @@ async function sendLink(deps: MagicLinkServiceDeps, app: AppRecord, request: Sen
 }
 
 async function authenticateLink(deps: MagicLinkServiceDeps, app: AppRecord, request: AuthenticateMagicLinkRequest): Promise<TokenResponse> {
+  // The runner runs the work again when it lost a race; that retry is the same request, not
+  // another guess, so each subject is counted once per request.
+  const counted = new Set<string>();
   const login = await deps.runner.transaction(async (steps) => {
     const found = await findFlowBySecret(steps.tx, steps.provider, magicLinkDefinition, 'magic-link', deps.hasher.candidates(request.code));
     const flow = found !== null && found.row.appId === app.id ? found : null;
     // Counted per user when the code names one: a user's retries are bounded, and guessing
     // codes cannot hide behind fresh ones.
-    await deps.limiter.hit('link-authenticate', deps.limits.authenticate, flow === null ? `${app.id}:code:${request.code}` : `user:${flow.row.userId}`);
+    const subject = flow === null ? `${app.id}:code:${request.code}` : `user:${flow.row.userId}`;
+    if (!counted.has(subject)) {
+      counted.add(subject);
+      await deps.limiter.hit('link-authenticate', deps.limits.authenticate, subject);
+    }
     if (flow === null) return null;
     const user = await findAppUser(steps.tx, { appId: app.id, tenantId: app.tenantId }, 'user_id', flow.row.userId);
     if (user === null) return null;
