@@ -28,8 +28,13 @@ export type Tx = {
   readonly [K in Exclude<keyof SqliteTx, '$transaction' | '$extends'>]: SqliteTx[K] extends { aggregate: unknown } ? SharedDelegate<SqliteTx[K]> : SqliteTx[K];
 };
 
+/** A statement built and not yet sent (Prisma's lazy promise: it runs when awaited or batched). */
+export type Statement = Sqlite.Prisma.PrismaPromise<unknown>;
+
 export interface Db extends Tx {
   $transaction<R>(work: (tx: Tx) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R>;
+  /** A batch: the statements in one transaction, sent together (no interactive round trips). */
+  $transaction(statements: Statement[]): Promise<unknown[]>;
   $disconnect(): Promise<void>;
 }
 
