@@ -107,8 +107,9 @@ export interface PresentedToken<T extends RefreshFamilyTypes> {
 /**
  * The family a presented refresh token belongs to (by its HMAC, one candidate per key), whether it
  * is the current token or one rotated out, the family's session standing and the user with its
- * association to the app: one statement. The family and its session are locked on PostgreSQL, so a
- * refresh is ordered wholly before or after a logout of the same session.
+ * association to the app: one statement. In the interactive transaction the family is locked on
+ * PostgreSQL (FOR UPDATE OF f); an optimistic step reads plainly, its batch checked by the family's
+ * version and log key instead (src/engine/queued-writes.ts).
  */
 export async function findPresentedToken<T extends RefreshFamilyTypes>(scope: ReadScope, machine: MachineDefinition<T>, appId: string, hashes: readonly string[]): Promise<PresentedToken<T> | null> {
   const candidates = join([...hashes]);
