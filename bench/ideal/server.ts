@@ -36,7 +36,7 @@ if (values.driver === 'prisma' || values.driver === 'prisma-one') {
 
 /** How the server sends each token-minting step (test/regressions/issue-8-statements.test.ts pins
  * its statements and transaction kind): the floor sends the ideal's SQL the same way. */
-const SERVER_SHAPE: Readonly<Record<'silentAuthenticate' | 'refresh', Shape>> = { silentAuthenticate: 'transaction', refresh: 'transaction' };
+const SERVER_SHAPE: Readonly<Record<'silentAuthenticate' | 'refresh', Shape>> = { silentAuthenticate: 'optimistic', refresh: 'optimistic' };
 const signer = await createSigner(values.alg as Alg, publicUrl);
 const { hash, matches } = hasher(randomBytes(32));
 const seal = sealer(randomBytes(32));

@@ -3,6 +3,7 @@ import { AuthError } from '../errors.js';
 import { StaleInstanceError } from '../repositories/retried-transaction.js';
 import type { EventInput, Instance, LoggedEvent, MachineTypes, StartArgs } from './definition.js';
 import type { ErasedMachine, Outputs } from './registered.js';
+import { insertInstance, updateInstance } from './queued-writes.js';
 import { finish, type StepScope, settle } from './settle.js';
 import { apply, restore, start, stateOf } from './transitions.js';
 
@@ -16,7 +17,7 @@ export async function begin(scope: StepScope, machine: ErasedMachine, args: Star
   const first = start(machine.machine, args.input);
   const init: LoggedEvent = { seq: 1, type: 'xstate.init', at, state: stateOf(first.snapshot), fields: {} };
   const settled = await settle(scope, machine, first, { id: args.id, row: null, version: 0, at, request: args.request }, outputs);
-  await machine.store.insert(scope.tx, {
+  const created = {
     id: args.id,
     machineVersion: machine.version,
     input: args.input,
@@ -26,7 +27,8 @@ export async function begin(scope: StepScope, machine: ErasedMachine, args: Star
     create: args.create,
     patch: settled.patch,
     appId: args.appId,
-  });
+  };
+  await insertInstance(scope, machine, created, settled.writes);
   await finish(scope, settled.later);
   return settled.snapshot;
 }
@@ -47,14 +49,8 @@ export async function advance(
   if (!first.accepted) return { accepted: false, snapshot: current };
   const logged: LoggedEvent = { seq: instance.version + 1, type: event.type, at, state: stateOf(first.snapshot), fields: machine.logged(event) };
   const settled = await settle(scope, machine, first, { id: instance.id, row: instance.row, version: instance.version, at, request }, outputs);
-  const written = await machine.store.update(scope.tx, instance, {
-    stateValue: stateOf(settled.snapshot),
-    context: settled.snapshot.context,
-    events: [logged, ...settled.events],
-    patch: settled.patch,
-    appId: request.app.id,
-  });
-  if (!written) throw new StaleInstanceError(instance.id);
+  const next = { stateValue: stateOf(settled.snapshot), context: settled.snapshot.context, events: [logged, ...settled.events], patch: settled.patch, appId: request.app.id };
+  await updateInstance(scope, machine, instance, next, settled.writes);
   await finish(scope, settled.later);
   return { accepted: true, snapshot: settled.snapshot };
 }
@@ -85,7 +81,8 @@ export async function moveAlike(
     (move) => stateOf(move.next.snapshot) === target && move.next.effects.length === 0 && JSON.stringify(move.next.snapshot.context) === JSON.stringify(move.instance.context),
   );
   if (target === null) return 0;
-  if (!uniform || machine.store.moveMany === undefined) return accepted.map((move) => move.instance);
+  // An optimistic step queues its writes: there each instance takes the event as its own step.
+  if (!uniform || machine.store.moveMany === undefined || scope.queue !== null) return accepted.map((move) => move.instance);
   const moved = await machine.store.moveMany(
     scope.tx,
     accepted.map((move) => move.instance),

@@ -1,7 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import type { Answer, Answers } from '../../machines/shared/answers.js';
 import type { Provider } from '../storage/migrate.js';
-import type { Tx } from '../storage/prisma.js';
+import type { Statement, Tx } from '../storage/prisma.js';
 import type { SchemaCheck } from '../corrupt-row.js';
 
 // The types the runner speaks. A machine is registered with its definition (the statechart, the
@@ -127,6 +127,19 @@ export interface InstanceStore<T extends MachineTypes> {
   /** One uniform move of many instances in set-based statements (an event that changes no context
    * and leads every one of them to the same state); false when one changed concurrently. */
   moveMany?(tx: Tx, instances: readonly Instance<T>[], move: { readonly stateValue: string; readonly event: Omit<LoggedEvent, 'seq'>; readonly appId: string }): Promise<boolean>;
+  /** The same writes as statements not yet sent, for the optimistic step (src/engine/queued-writes.ts):
+   * a store that gives them lets its machine's steps be sent in one batch after the work. */
+  readonly writes?: StoreWrites<T>;
+}
+
+/**
+ * A store's writes as values. `checked` is the version-checked UPDATE of the step; every statement
+ * in `rest` must FAIL when `checked` matched no row (the log's (owner, seq) key is already taken by
+ * the winner's entry, or the row is gone), so that a batch of them rolls back whole on a lost race.
+ */
+export interface StoreWrites<T extends MachineTypes> {
+  insert(db: Tx, created: Created<T> & { readonly appId: string }): readonly Statement[];
+  update(db: Tx, instance: Instance<T>, next: Written<T>): { readonly checked: Statement; readonly rest: readonly Statement[] };
 }
 
 /** The runner steps a use case takes in one transaction (never an effect handler: handlers get the
@@ -134,6 +147,12 @@ export interface InstanceStore<T extends MachineTypes> {
 export interface TxSteps {
   readonly tx: Tx;
   readonly provider: Provider;
+  /** Whether reads lock the rows they read (PostgreSQL FOR UPDATE): true in the interactive
+   * transaction, false on an optimistic step, whose plain reads are checked by its writes instead. */
+  readonly locks: boolean;
+  /** A write of the use case's own (not an instance's): sent at once in the interactive transaction,
+   * queued with the step's writes on an optimistic step. */
+  write(statement: Statement): Promise<void>;
   start<T extends MachineTypes>(machine: RegisteredMachine<T>, args: StartArgs<T>): Promise<Step<T>>;
   send<T extends MachineTypes>(machine: RegisteredMachine<T>, instance: Instance<T>, event: EventInput<T>, request: T['request']): Promise<Step<T>>;
   /** The same event to many instances: in set-based statements where the machine moves them all
@@ -180,6 +199,9 @@ type EffectResult<T extends MachineTypes, O = undefined> = void | {
   /** Handed to the use case in the step (`Step.outputs`) and to the effects after this one. */
   readonly output?: O;
   readonly patch?: Partial<T['patch']>;
+  /** Statements an inline effect asks to send with the instance's write (after its version-checked
+   * UPDATE, in the same transaction or batch), instead of sending them itself. */
+  readonly writes?: readonly Statement[];
   readonly unrecorded?: (error: unknown) => void;
 };
 

@@ -5,8 +5,9 @@ import type { Storage } from '../storage/prisma.js';
 import type { EventInput, Instance, MachineTypes, RegisteredMachine, Step, TxSteps } from './definition.js';
 import { type Attempt, type Latest, runAfterCommit } from './after-commit.js';
 import { answerAt } from './registered.js';
-import type { Deferred } from './settle.js';
-import { stepsIn } from './steps.js';
+import type { Deferred, Queued } from './settle.js';
+import { sendQueued } from './queued-writes.js';
+import { stepsIn, type TxScope } from './steps.js';
 import { apply, restore } from './transitions.js';
 
 // The one runner. A request opens a transaction and takes steps in it: start an instance, or apply
@@ -15,32 +16,52 @@ import { apply, restore } from './transitions.js';
 // statement with a version check, then performs the effects that write elsewhere, in the same
 // transaction. After the commit come the effects that talk to the outside world (SMTP, Twilio,
 // signing); the event each reports back is the next step. A lost version race re-runs the whole
-// transaction on fresh data (src/repositories/retried-transaction.ts).
+// transaction on fresh data (src/repositories/retried-transaction.ts). The hot paths take `step`
+// instead: the same work, first without an interactive transaction (./queued-writes.ts).
 
 export interface Runner {
   /** Runs `work` in one transaction (again on a lost version race), then the after-commit effects
    * and the steps their events lead to. A `Step` returned by `work` comes back as its latest state. */
   transaction<R>(work: (steps: TxSteps) => Promise<R>): Promise<R>;
+  /** The same, first tried optimistically (issue 17: the hot paths): the work reads without a
+   * transaction and its writes are sent after it as one statement or one batch; a lost race runs it
+   * again in the locked interactive transaction, so a burst on one instance queues rather than
+   * failing. Only for machines whose stores give their writes as values (InstanceStore.writes) and
+   * whose effects write nothing themselves (src/engine/queued-writes.ts). */
+  step<R>(work: (steps: TxSteps) => Promise<R>): Promise<R>;
   /** Where the event would lead, computed and not applied (nothing is written, no effect runs). */
   evaluate<T extends MachineTypes>(machine: RegisteredMachine<T>, instance: Instance<T>, event: EventInput<T>): Pick<Step<T>, 'accepted' | 'state' | 'answer'>;
 }
 
+/** Interactive attempts after a lost optimistic one (three attempts in all, as `transaction`). */
+const LOCKED_ATTEMPTS_AFTER_OPTIMISTIC = 2;
+
 export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
   const { storage, clock } = deps;
 
-  /** One transaction (again on a lost version race); returns what runs after its commit. */
-  const transactionOnce: Attempt = async (work, latest) => {
+  /** The interactive transaction, up to `attempts` times on a lost race; returns what runs after its commit. */
+  const locked = async <R>(work: (scope: TxScope) => Promise<R>, latest: Latest, attempts?: number) => {
     let afterCommit: Deferred[] = [];
     const result = await retriedTransaction(
       storage.db,
       (tx) => {
         // Each attempt collects its own: a lost attempt's effects never run.
         afterCommit = [];
-        return work({ tx, provider: storage.provider, clock, afterCommit, latest });
+        return work({ tx, provider: storage.provider, clock, afterCommit, latest, queue: null });
       },
       () => latest.clear(),
+      attempts,
     );
     return { result, afterCommit };
+  };
+  const transactionOnce: Attempt = (work, latest) => locked(work, latest);
+
+  /** The optimistic attempt: plain reads, then the queued writes at once; null when it lost a race. */
+  const optimistic = async <R>(work: (scope: TxScope) => Promise<R>, latest: Latest) => {
+    const afterCommit: Deferred[] = [];
+    const queue: Queued[] = [];
+    const result = await work({ tx: storage.db, provider: storage.provider, clock, afterCommit, latest, queue });
+    return (await sendQueued(storage.db, queue)) ? { result, afterCommit } : null;
   };
 
   return {
@@ -49,6 +70,19 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
       const { result, afterCommit } = await transactionOnce((scope) => work(stepsIn(scope)), latest);
       await runAfterCommit(afterCommit, latest, transactionOnce);
       return latestOf(result, latest);
+    },
+
+    async step(work) {
+      const latest: Latest = new Map();
+      const steps = (scope: TxScope) => work(stepsIn(scope));
+      let attempt = await optimistic(steps, latest);
+      if (attempt === null) {
+        // Lost: nothing was written, and its after-commit effects are dropped with its steps.
+        latest.clear();
+        attempt = await locked(steps, latest, LOCKED_ATTEMPTS_AFTER_OPTIMISTIC);
+      }
+      await runAfterCommit(attempt.afterCommit, latest, transactionOnce);
+      return latestOf(attempt.result, latest);
     },
 
     evaluate(machine, instance, input) {

@@ -1,6 +1,6 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import type { Provider } from '../storage/migrate.js';
-import type { Tx } from '../storage/prisma.js';
+import type { Statement, Tx } from '../storage/prisma.js';
 import type { EffectContext, EventInput, LoggedEvent, MachineTypes } from './definition.js';
 import type { ErasedMachine, Outputs } from './registered.js';
 import { apply, type NamedEffect, stateOf, type Transition } from './transitions.js';
@@ -21,11 +21,21 @@ export interface Deferred {
   readonly outputs: Outputs;
 }
 
+/** A statement an optimistic step queued; `checked` when it is a step's version-checked UPDATE. */
+export interface Queued {
+  readonly statement: Statement;
+  readonly checked: boolean;
+}
+
 /** The transaction a step runs in, and where it leaves what runs after the commit. */
 export interface StepScope {
   readonly tx: Tx;
   readonly provider: Provider;
   readonly afterCommit: Deferred[];
+  /** null: the interactive transaction, where each statement is sent as it comes. A list: an
+   * optimistic step (no transaction open; `tx` reads outside one), whose statements wait here to be
+   * sent after the work, together (./queued-writes.ts). */
+  readonly queue: Queued[] | null;
 }
 
 /** The instance a transition belongs to, as loaded (row null and version 0 while it is created). */
@@ -43,6 +53,8 @@ export interface Settled {
   readonly events: readonly LoggedEvent[];
   /** Row fields the inline effects set, written with the instance. */
   readonly patch: object;
+  /** Statements the inline effects asked to send with the instance's write. */
+  readonly writes: readonly Statement[];
   readonly later: readonly Deferred[];
 }
 
@@ -51,6 +63,7 @@ export interface Settled {
 export async function settle(scope: StepScope, machine: ErasedMachine, first: Transition, base: StepBase, outputs: Outputs): Promise<Settled> {
   const events: LoggedEvent[] = [];
   const later: Deferred[] = [];
+  const writes: Statement[] = [];
   let patch: object = {};
   let transition = first;
   for (let chained = 0; ; chained++) {
@@ -73,11 +86,12 @@ export async function settle(scope: StepScope, machine: ErasedMachine, first: Tr
       }
       const result = await handler.run(effect.params, context);
       if (result?.patch !== undefined) patch = { ...patch, ...result.patch };
+      if (result?.writes !== undefined) writes.push(...result.writes);
       if (result?.output !== undefined) outputs[effect.type] = result.output;
       if (result?.event !== undefined) reported.push(result.event);
     }
     const next = reported.shift();
-    if (next === undefined) return { snapshot: transition.snapshot, events, patch, later };
+    if (next === undefined) return { snapshot: transition.snapshot, events, patch, writes, later };
     if (chained >= MAX_CHAINED_EVENTS || reported.length > 0) throw new Error(`${machine.name}: inline effects reported too many events`);
     const event = { ...next, at: base.at };
     transition = apply(machine.machine, transition.snapshot, event);
@@ -94,6 +108,9 @@ export async function finish(scope: StepScope, later: readonly Deferred[]): Prom
       scope.afterCommit.push(deferred);
       continue;
     }
+    // Its writes would commit at once, outside the step's batch: such a machine takes the
+    // interactive transaction (runner.transaction), never an optimistic step.
+    if (scope.queue !== null) throw new Error(`${deferred.machine.name}: ${deferred.effect.type} needs the interactive transaction`);
     const result = await handler.run(deferred.effect.params, deferred.context);
     if (result?.output !== undefined) deferred.outputs[deferred.effect.type] = result.output;
   }

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { EventInput, Instance, MachineTypes, RegisteredMachine, StartArgs, Step, TxSteps } from './definition.js';
 import { advance, assertVersion, begin, moveAlike } from './advance.js';
+import { writeOwn } from './queued-writes.js';
 import { erase, type ErasedMachine, stepOf } from './registered.js';
 import type { StepScope } from './settle.js';
 
@@ -19,6 +20,8 @@ export function stepsIn(scope: TxScope): TxSteps {
   return {
     tx: scope.tx,
     provider: scope.provider,
+    locks: scope.queue === null,
+    write: (statement) => writeOwn(scope, statement),
     start: (machine, args) => startStep(scope, machine, args),
     send: (machine, instance, input, request) => sendStep(scope, machine, instance, input, request),
     sendToAll: (machine, instances, input, request) => sendToAllSteps(scope, machine, instances, input, request),

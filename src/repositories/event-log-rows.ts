@@ -1,7 +1,7 @@
 import type { LoggedEvent } from '../engine/definition.js';
 import type { Provider } from '../storage/database-url.js';
 import { join, rawSql, sql } from '../storage/sql.js';
-import type { Tx } from '../storage/prisma.js';
+import type { Statement, Tx } from '../storage/prisma.js';
 import { Column, reader } from './row-reader.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
@@ -23,18 +23,18 @@ const credentialFields = {
   shadow_credential_event: reader('shadow_credential_event', 'shadow_credential_event.fields', Column.object),
 };
 
-/** Appends a session's events (one statement). */
-export async function appendSessionLog(tx: Tx, provider: Provider, sessionId: string, appId: string, events: readonly LoggedEvent[]): Promise<void> {
-  if (events.length === 0) return;
+/** The statement appending a session's events (none when there are none), to send or to batch. */
+export function appendSessionLog(tx: Tx, provider: Provider, sessionId: string, appId: string, events: readonly LoggedEvent[]): Statement[] {
+  if (events.length === 0) return [];
   const rows = events.map((event) => sql`(${sessionId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`);
-  await tx.$executeRaw`INSERT INTO "session_event" ("session_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${join(rows)}`;
+  return [tx.$executeRaw`INSERT INTO "session_event" ("session_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${join(rows)}`];
 }
 
-/** Appends a family's events (one statement). */
-export async function appendFamilyLog(tx: Tx, provider: Provider, familyId: string, events: readonly LoggedEvent[]): Promise<void> {
-  if (events.length === 0) return;
+/** The statement appending a family's events (none when there are none), to send or to batch. */
+export function appendFamilyLog(tx: Tx, provider: Provider, familyId: string, events: readonly LoggedEvent[]): Statement[] {
+  if (events.length === 0) return [];
   const rows = events.map((event) => sql`(${familyId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${jsonValue(provider, event.fields)})`);
-  await tx.$executeRaw`INSERT INTO "refresh_family_event" ("family_id", "seq", "type", "at", "state", "fields") VALUES ${join(rows)}`;
+  return [tx.$executeRaw`INSERT INTO "refresh_family_event" ("family_id", "seq", "type", "at", "state", "fields") VALUES ${join(rows)}`];
 }
 
 /** The tables keeping the logs of credentials: real ones, and stand-ins (shadow-credential-repository.ts). */

@@ -15,6 +15,13 @@ export function isUniqueViolation(error: unknown): boolean {
   return shape !== null && (shape.code === 'P2002' || (shape.code === 'P2010' && adapterKindOf(shape) === 'UniqueConstraintViolation'));
 }
 
+/** A foreign-key violation from a raw statement (P2010 carrying the driver adapter's
+ * `ForeignKeyConstraintViolation`): e.g. an event appended to an instance deleted meanwhile. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const shape = shapeOf(error);
+  return shape !== null && (shape.code === 'P2003' || (shape.code === 'P2010' && adapterKindOf(shape) === 'ForeignKeyConstraintViolation'));
+}
+
 /** Prisma's "Unable to start a transaction in the given time" (P2028): every connection stayed busy
  * for the whole wait, and the transaction never began. */
 export function isTransactionStartTimeout(error: unknown): boolean {

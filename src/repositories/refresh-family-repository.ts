@@ -1,9 +1,11 @@
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes, StoreWrites } from '../engine/definition.js';
 import { checkedInstance, type UncheckedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/migrate.js';
 import { empty, join, sql } from '../storage/sql.js';
-import type { Tx } from '../storage/prisma.js';
+import type { Statement, Tx } from '../storage/prisma.js';
+import { forUpdateOf, type ReadScope } from './read-scope.js';
+import { sendAll, sendChecked } from './sent-writes.js';
 import type { UserGrant } from '../model/claims.js';
 import { appendFamilyLog, readFamilyLog } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
@@ -105,8 +107,9 @@ export interface PresentedToken<T extends RefreshFamilyTypes> {
 /**
  * The family a presented refresh token belongs to (by its HMAC, one candidate per key), whether it
  * is the current token or one rotated out, the family's session standing and the user with its
- * association to the app: one statement. The family row is locked on PostgreSQL (its session is
- * not: its standing is read as the statement starts, so a logout committed meanwhile orders after
+ * association to the app: one statement. In the interactive transaction the family row is locked on
+ * PostgreSQL (FOR UPDATE OF f); an optimistic step reads plainly, its batch checked by the family's
+ * version and log key instead (src/engine/queued-writes.ts). Its session is not locked: its standing is read as the statement starts, so a logout committed meanwhile orders after
  * this refresh, as if the refresh had come just before it).
  *
  * The family is picked by its id, found by a subquery that runs once, not by a test of its current
@@ -117,17 +120,10 @@ export interface PresentedToken<T extends RefreshFamilyTypes> {
  * at once answered "not found" and the family was never revoked. Matched by id, the waiter gets
  * the row as it now stands, and its token shows as rotated out: reuse.
  */
-export async function findPresentedToken<T extends RefreshFamilyTypes>(
-  tx: Tx,
-  provider: Provider,
-  machine: MachineDefinition<T>,
-  appId: string,
-  hashes: readonly string[],
-): Promise<PresentedToken<T> | null> {
+export async function findPresentedToken<T extends RefreshFamilyTypes>(scope: ReadScope, machine: MachineDefinition<T>, appId: string, hashes: readonly string[]): Promise<PresentedToken<T> | null> {
   const candidates = join([...hashes]);
-  const lock = provider === 'postgresql' ? sql`FOR UPDATE OF f` : empty;
   const rows = presentedRows.all(
-    await tx.$queryRaw`SELECT ${FAMILY_COLUMNS}, ${USER_COLUMNS},
+    await scope.tx.$queryRaw`SELECT ${FAMILY_COLUMNS}, ${USER_COLUMNS},
       CASE WHEN f."current_hash" IN (${candidates}) THEN 0 ELSE 1 END AS "rotatedOut", s."state" AS "sessionState"
     FROM "refresh_family" f
     JOIN "user" u ON u."id" = f."user_id"
@@ -136,7 +132,7 @@ export async function findPresentedToken<T extends RefreshFamilyTypes>(
     WHERE f."app_id" = ${appId}
       AND f."id" = (SELECT c."id" FROM (SELECT p."id" FROM "refresh_family" p WHERE p."current_hash" IN (${candidates})
         UNION ALL SELECT t."family_id" FROM "refresh_token" t WHERE t."token_hash" IN (${candidates})) c LIMIT 1)
-    ${lock}`,
+    ${forUpdateOf(scope, 'f')}`,
   );
   const raw = rows[0];
   if (raw === undefined) return null;
@@ -148,9 +144,10 @@ export async function findPresentedToken<T extends RefreshFamilyTypes>(
   };
 }
 
-/** Keeps the hash of a token the family just rotated out (presented again, it is reuse). */
-export async function keepRotatedOutToken(tx: Tx, provider: Provider, token: { tokenHash: string; familyId: string; generation: number; at: number }): Promise<void> {
-  await tx.$executeRaw`INSERT INTO "refresh_token" ("token_hash", "family_id", "generation", "created_at")
+/** Keeps the hash of a token the family just rotated out (presented again, it is reuse): the
+ * statement, sent with the family's step. */
+export function keepRotatedOutToken(tx: Tx, provider: Provider, token: { tokenHash: string; familyId: string; generation: number; at: number }): Statement {
+  return tx.$executeRaw`INSERT INTO "refresh_token" ("token_hash", "family_id", "generation", "created_at")
     VALUES (${token.tokenHash}, ${token.familyId}, ${token.generation}, ${timeValue(provider, new Date(token.at))})`;
 }
 
@@ -168,23 +165,35 @@ export async function readFamily(db: Tx, id: string): Promise<(Instance<RefreshF
   return { ...toInstance(raw), input: raw.input, events: [...raw.events, ...(await readFamilyLog(db, id))] };
 }
 
-export function refreshFamilyStore<T extends RefreshFamilyTypes>(machine: MachineDefinition<T>, provider: Provider): InstanceStore<T> {
+/** A family's writes as statements (sent by the store below, or queued by an optimistic step). */
+function familyWrites<T extends RefreshFamilyTypes>(provider: Provider): StoreWrites<T> {
   return {
-    async insert(tx, created) {
+    insert(db, created) {
       const at = timeValue(provider, new Date(created.events[0]?.at ?? 0));
       const create: RefreshFamilyCreate = created.create;
-      await tx.$executeRaw`INSERT INTO "refresh_family" ("id", "tenant_id", "app_id", "user_id", "session_id", "current_hash", "grant", "expires_at", "created_at", "updated_at", ${CREATED_COLUMNS})
+      return [
+        db.$executeRaw`INSERT INTO "refresh_family" ("id", "tenant_id", "app_id", "user_id", "session_id", "current_hash", "grant", "expires_at", "created_at", "updated_at", ${CREATED_COLUMNS})
         VALUES (${created.id}, ${create.tenantId}, ${create.appId}, ${create.userId}, ${create.sessionId}, ${create.currentHash}, ${jsonValue(provider, create.grant)},
-          ${timeValue(provider, new Date(create.expiresAt))}, ${at}, ${at}, ${createdValues(provider, created)})`;
+          ${timeValue(provider, new Date(create.expiresAt))}, ${at}, ${at}, ${createdValues(provider, created)})`,
+      ];
     },
-    async update(tx, instance, next) {
+    update(db, instance, next) {
       const ended = instance.stateValue === 'active' && next.stateValue !== 'active' ? sql`, "ended_at" = ${timeValue(provider, new Date(next.events[0]?.at ?? 0))}` : empty;
       const rotated = next.patch.currentHash === undefined ? empty : sql`, "current_hash" = ${next.patch.currentHash}`;
-      const count = await tx.$executeRaw`UPDATE "refresh_family" SET ${stepAssignments(provider, instance, next)}${ended}${rotated} ${atVersion(instance)}`;
-      if (count !== 1) return false;
-      await appendFamilyLog(tx, provider, instance.id, next.events);
-      return true;
+      const checked = db.$executeRaw`UPDATE "refresh_family" SET ${stepAssignments(provider, instance, next)}${ended}${rotated} ${atVersion(instance)}`;
+      // The log's entry takes (family, version + 1): after a lost race the winner holds that key,
+      // so the append fails and takes the batch down with it (StoreWrites' contract).
+      return { checked, rest: appendFamilyLog(db, provider, instance.id, next.events) };
     },
+  };
+}
+
+export function refreshFamilyStore<T extends RefreshFamilyTypes>(machine: MachineDefinition<T>, provider: Provider): InstanceStore<T> {
+  const writes = familyWrites<T>(provider);
+  return {
+    insert: (tx, created) => sendAll(writes.insert(tx, created)),
+    update: (tx, instance, next) => sendChecked(writes.update(tx, instance, next)),
     reload: (tx, provider, id) => reloadFamily(tx, provider, machine, id),
+    writes,
   };
 }

@@ -16,8 +16,9 @@ export class StaleInstanceError extends Error {
   }
 }
 
-/** Runs `work` in one transaction, again (after `beforeRetry`) when it lost a race. */
-export async function retriedTransaction<R>(db: Pick<Db, '$transaction'>, work: (tx: Tx) => Promise<R>, beforeRetry: () => void = () => {}): Promise<R> {
+/** Runs `work` in one transaction, again (after `beforeRetry`) when it lost a race, up to
+ * `attempts` times in all (fewer when an optimistic attempt came first: src/engine/runner.ts). */
+export async function retriedTransaction<R>(db: Pick<Db, '$transaction'>, work: (tx: Tx) => Promise<R>, beforeRetry: () => void = () => {}, attempts = MAX_CONFLICT_RETRIES): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.$transaction(work);
@@ -28,7 +29,7 @@ export async function retriedTransaction<R>(db: Pick<Db, '$transaction'>, work: 
       // in opposite orders): the whole transaction runs again on fresh data.
       if (!(error instanceof StaleInstanceError || isWriteConflict(error))) throw error;
       beforeRetry();
-      if (attempt >= MAX_CONFLICT_RETRIES) throw new AuthError('FLOW_CONFLICT', { details: { instanceId: error instanceof StaleInstanceError ? error.instanceId : null } });
+      if (attempt >= attempts) throw new AuthError('FLOW_CONFLICT', { details: { instanceId: error instanceof StaleInstanceError ? error.instanceId : null } });
     }
   }
 }

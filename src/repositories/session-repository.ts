@@ -1,9 +1,11 @@
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes, StoreWrites } from '../engine/definition.js';
 import { checkedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/migrate.js';
 import { empty, join, sql } from '../storage/sql.js';
-import type { Tx } from '../storage/prisma.js';
+import type { Statement, Tx } from '../storage/prisma.js';
+import { forUpdateOf, type ReadScope } from './read-scope.js';
+import { sendAll, sendChecked } from './sent-writes.js';
 import { appendSessionLog, readSessionLog, type SessionLogEntry } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
 import { jsonValue, timeValue } from './sql-values.js';
@@ -56,8 +58,6 @@ const creationEntries = reader('session', 'session.events', Type.Array(Type.Obje
 const SESSION_COLUMNS = sql`s."id", s."id_hash" AS "idHash", s."tenant_id" AS "tenantId", s."user_id" AS "userId", s."created_by_app_id" AS "createdByAppId",
   s."machine_version" AS "machineVersion", s."state_value" AS "stateValue", s."context", s."version", s."created_at" AS "createdAt"`;
 
-const lockSession = (provider: Provider) => (provider === 'postgresql' ? sql`FOR UPDATE OF s` : empty);
-
 /** A session row as read, its context checked by the session machine. */
 const toInstance = <T extends SessionTypes>(machine: MachineDefinition<T>, raw: RawSession): Instance<T> =>
   checkedInstance(machine, 'session', {
@@ -71,43 +71,42 @@ const toInstance = <T extends SessionTypes>(machine: MachineDefinition<T>, raw: 
 
 const topState = (stateValue: string) => stateValue.split('.')[0] ?? stateValue;
 
-/** The session of this tenant stored under any of these hashes (one per HMAC key), locked. */
-export async function findSession<T extends SessionTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, tenantId: string, hashes: readonly string[]): Promise<Instance<T> | null> {
+/** The session of this tenant stored under any of these hashes (one per HMAC key), locked where the scope locks. */
+export async function findSession<T extends SessionTypes>(scope: ReadScope, machine: MachineDefinition<T>, tenantId: string, hashes: readonly string[]): Promise<Instance<T> | null> {
   const rows = sessionRows.all(
-    await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s
-    WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${tenantId} LIMIT 1 ${lockSession(provider)}`,
+    await scope.tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s
+    WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${tenantId} LIMIT 1 ${forUpdateOf(scope, 's')}`,
   );
   return rows[0] === undefined ? null : toInstance(machine, rows[0]);
 }
 
-/** The session of this tenant with this internal id (the `sid` a user access token names), locked. */
-export async function findSessionById<T extends SessionTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, tenantId: string, id: string): Promise<Instance<T> | null> {
-  const rows = sessionRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} AND s."tenant_id" = ${tenantId} ${lockSession(provider)}`);
+/** The session of this tenant with this internal id (the `sid` a user access token names), locked where the scope locks. */
+export async function findSessionById<T extends SessionTypes>(scope: ReadScope, machine: MachineDefinition<T>, tenantId: string, id: string): Promise<Instance<T> | null> {
+  const rows = sessionRows.all(await scope.tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} AND s."tenant_id" = ${tenantId} ${forUpdateOf(scope, 's')}`);
   return rows[0] === undefined ? null : toInstance(machine, rows[0]);
 }
 
 /** The session, its user and the user's association with the app, in one statement (silent
  * authentication needs all three). */
 export async function findSessionWithUser<T extends SessionTypes>(
-  tx: Tx,
-  provider: Provider,
+  read: ReadScope,
   machine: MachineDefinition<T>,
   scope: { tenantId: string; appId: string },
   hashes: readonly string[],
 ): Promise<{ session: Instance<T>; user: UserRecord; associated: boolean } | null> {
   const rows = sessionUserRows.all(
-    await tx.$queryRaw`SELECT ${SESSION_COLUMNS}, ${USER_COLUMNS},
+    await read.tx.$queryRaw`SELECT ${SESSION_COLUMNS}, ${USER_COLUMNS},
       CASE WHEN ua."user_id" IS NULL THEN 0 ELSE 1 END AS "associated"
     FROM "session" s JOIN "user" u ON u."id" = s."user_id"
     LEFT JOIN "user_app" ua ON ua."user_id" = s."user_id" AND ua."app_id" = ${scope.appId}
-    WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${scope.tenantId} LIMIT 1 ${lockSession(provider)}`,
+    WHERE s."id_hash" IN (${join([...hashes])}) AND s."tenant_id" = ${scope.tenantId} LIMIT 1 ${forUpdateOf(read, 's')}`,
   );
   const raw = rows[0];
   return raw === undefined ? null : { session: toInstance(machine, raw), user: userFromRaw(raw), associated: Number(raw.associated) === 1 };
 }
 
 async function reloadSession<T extends SessionTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, id: string): Promise<Instance<T> | null> {
-  const rows = sessionRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} ${lockSession(provider)}`);
+  const rows = sessionRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} ${forUpdateOf({ tx, provider, locks: true }, 's')}`);
   return rows[0] === undefined ? null : toInstance(machine, rows[0]);
 }
 
@@ -117,28 +116,40 @@ const entries = (appId: string, events: readonly LoggedEvent[]): SessionLogEntry
 const json = jsonValue;
 const time = timeValue;
 
-export function sessionStore<T extends SessionTypes>(machine: MachineDefinition<T>, provider: Provider): InstanceStore<T> {
+/** A session's writes as statements (sent by the store below, or queued by an optimistic step). */
+function sessionWrites<T extends SessionTypes>(provider: Provider): StoreWrites<T> {
   return {
-    async insert(tx, created) {
+    insert(db, created) {
       const at = time(provider, new Date(created.events[0]?.at ?? 0));
       const create: SessionCreate = created.create;
       // Session log entries also name the app that caused them (a session is shared by apps).
-      await tx.$executeRaw`INSERT INTO "session" ("id", "id_hash", "tenant_id", "user_id", "created_by_app_id", "state", "expires_at", "created_at", "updated_at", ${CREATED_COLUMNS})
+      return [
+        db.$executeRaw`INSERT INTO "session" ("id", "id_hash", "tenant_id", "user_id", "created_by_app_id", "state", "expires_at", "created_at", "updated_at", ${CREATED_COLUMNS})
         VALUES (${created.id}, ${create.idHash}, ${create.tenantId}, ${create.userId}, ${created.appId}, ${topState(created.stateValue)},
-          ${time(provider, new Date(created.context.expiresAt))}, ${at}, ${at}, ${createdValues(provider, created, entries(created.appId, created.events))})`;
+          ${time(provider, new Date(created.context.expiresAt))}, ${at}, ${at}, ${createdValues(provider, created, entries(created.appId, created.events))})`,
+      ];
     },
-    async update(tx, instance, next) {
+    update(db, instance, next) {
       const state = topState(next.stateValue);
       const at = new Date(next.events[0]?.at ?? 0);
       const ended = state === 'terminated' && topState(instance.stateValue) !== 'terminated' ? sql`, "ended_at" = ${time(provider, at)}` : empty;
-      const count = await tx.$executeRaw`UPDATE "session" SET ${stepAssignments(provider, instance, next)}, "state" = ${state},
+      const checked = db.$executeRaw`UPDATE "session" SET ${stepAssignments(provider, instance, next)}, "state" = ${state},
         "expires_at" = ${time(provider, new Date(next.context.expiresAt))}${ended} ${atVersion(instance)}`;
-      if (count !== 1) return false;
-      await appendSessionLog(tx, provider, instance.id, next.appId, next.events);
-      return true;
+      // The log's entry takes (session, version + 1): after a lost race the winner holds that key,
+      // so the append fails and takes the batch down with it (StoreWrites' contract).
+      return { checked, rest: appendSessionLog(db, provider, instance.id, next.appId, next.events) };
     },
+  };
+}
+
+export function sessionStore<T extends SessionTypes>(machine: MachineDefinition<T>, provider: Provider): InstanceStore<T> {
+  const writes = sessionWrites<T>(provider);
+  return {
+    insert: (tx, created) => sendAll(writes.insert(tx, created)),
+    update: (tx, instance, next) => sendChecked(writes.update(tx, instance, next)),
     reload: (tx, provider, id) => reloadSession(tx, provider, machine, id),
     moveMany: (tx, instances, move) => moveSessions(tx, provider, instances, move),
+    writes,
   };
 }
 
@@ -195,7 +206,7 @@ export async function readSession(db: Tx, id: string): Promise<(Instance<Session
   };
 }
 
-/** The same session id hashed under the current HMAC key (unless another request already did). */
-export async function rehashSessionId(db: Tx, id: string, previousHash: string, idHash: string): Promise<void> {
-  await db.session.updateMany({ where: { id, idHash: previousHash }, data: { idHash } });
+/** The same session id hashed under the current HMAC key (unless another request already did), as a statement to send. */
+export function rehashSessionId(db: Tx, id: string, previousHash: string, idHash: string): Statement {
+  return db.$executeRaw`UPDATE "session" SET "id_hash" = ${idHash} WHERE "id" = ${id} AND "id_hash" = ${previousHash}`;
 }

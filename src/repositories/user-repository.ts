@@ -1,6 +1,6 @@
 import { empty, sql, type Sql } from '../storage/sql.js';
 import type { Provider } from '../storage/database-url.js';
-import type { Tx } from '../storage/prisma.js';
+import type { Statement, Tx } from '../storage/prisma.js';
 import { Type } from 'typebox';
 import { RawUserColumns, USER_COLUMNS, type UserRecord, userFromRaw } from './user-rows.js';
 import { Column, reader } from './row-reader.js';
@@ -139,9 +139,11 @@ export async function recordLogin(db: Tx, provider: Provider, user: UserRecord, 
   await db.$executeRaw`UPDATE "user" SET "last_auth_at" = ${now}, "updated_at" = ${now}${activated}${verifiedNow} WHERE "id" = ${user.id}`;
 }
 
-/** Associates the user with another app of the same tenant if needed (SSO, §6 item 16). */
-export async function ensureAssociated(db: Tx, userId: string, appId: string, at: number): Promise<void> {
-  await db.userApp.upsert({ where: { userId_appId: { userId, appId } }, create: { userId, appId, createdAt: new Date(at) }, update: {} });
+/** Associates the user with another app of the same tenant if needed (SSO, §6 item 16): one
+ * statement to send (or to batch with the step that needs it); an existing association stays. */
+export function ensureAssociated(db: Tx, provider: Provider, userId: string, appId: string, at: number): Statement {
+  return db.$executeRaw`INSERT INTO "user_app" ("user_id", "app_id", "created_at") VALUES (${userId}, ${appId}, ${timeValue(provider, new Date(at))})
+    ON CONFLICT ("user_id", "app_id") DO NOTHING`;
 }
 
 /** Gives the user this username in the app; false when another user of the app holds it (the

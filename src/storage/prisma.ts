@@ -30,6 +30,8 @@ export type Tx = {
 
 /** What a batch answers: each statement's result, in the order the batch gave them. */
 type BatchResults<P extends readonly unknown[]> = { -readonly [K in keyof P]: Awaited<P[K]> };
+/** A statement built and not yet sent (Prisma's lazy promise: it runs when awaited or batched). */
+export type Statement = Sqlite.Prisma.PrismaPromise<unknown>;
 
 export interface Db extends Tx {
   /** An interactive transaction: `work` runs between BEGIN and COMMIT, reading and writing through `tx`. */

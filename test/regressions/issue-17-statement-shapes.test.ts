@@ -34,11 +34,13 @@ const SHAPES: Record<string, Shape> = {
     'interactive: SELECT flow FOR UPDATE, UPDATE flow, DELETE delivery_job',
   ],
   'magic-link authenticate': ['interactive: SELECT flow FOR UPDATE, SELECT user+user_app+credential, UPDATE flow, INSERT session, UPDATE user, INSERT refresh_family'],
-  'silent authentication': ['interactive: SELECT session+user+user_app FOR UPDATE, UPDATE session, INSERT session_event, INSERT refresh_family'],
-  refresh: ['interactive: SELECT refresh_family+user+user_app+session+refresh_token FOR UPDATE, INSERT refresh_token, UPDATE refresh_family, INSERT refresh_family_event'],
+  // Optimistic steps (runner.step): a plain read, then the writes as one batch, checked by the
+  // instance's version and log key (the locked transaction only after a lost race).
+  'silent authentication': ['alone: SELECT session+user+user_app', 'batch: UPDATE session, INSERT session_event, INSERT refresh_family'],
+  refresh: ['alone: SELECT refresh_family+user+user_app+session+refresh_token', 'batch: UPDATE refresh_family, INSERT refresh_family_event, INSERT refresh_token'],
   // Refused, yet written: the reuse revokes the family.
-  'refresh (reuse: a rotated-out token)': ['interactive: SELECT refresh_family+user+user_app+session+refresh_token FOR UPDATE, UPDATE refresh_family, INSERT refresh_family_event'],
-  logout: ['interactive: SELECT session FOR UPDATE, UPDATE session, INSERT session_event'],
+  'refresh (reuse: a rotated-out token)': ['alone: SELECT refresh_family+user+user_app+session+refresh_token', 'batch: UPDATE refresh_family, INSERT refresh_family_event'],
+  logout: ['alone: SELECT session', 'batch: UPDATE session, INSERT session_event'],
 };
 
 const REDIRECT = 'https://app.example/verify';

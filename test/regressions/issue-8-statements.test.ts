@@ -116,6 +116,9 @@ describe('issue 8: statements per request', () => {
     budget('TOTP revoke own', revoke, 5);
   });
 
+  // Issue 17: the same counts, now without an interactive transaction: one plain SELECT, then the
+  // writes in one batch (silent authentication 3, refresh 3, logout 2); a lost race alone runs the
+  // locked interactive transaction of before.
   it('silent authentication ≤ 4, refresh ≤ 4, logout ≤ 3', async () => {
     const user = await newUser();
     const tokens = await otpLogin(user.id);

@@ -54,15 +54,17 @@ export function createRefreshFamilies(deps: { hasher: SecretHasher; tokens: Toke
     handlers: {
       rotateToken: {
         phase: 'inline',
-        async run(_params, { tx, provider, instanceId, row, context, at, request }) {
+        run(_params, { tx, provider, instanceId, row, context, at, request }) {
           if (row === null) throw new Error('rotateToken needs the family');
           // The token just presented is rotated out: kept (hashed) so that presenting it again is
           // recognised as reuse. A refresh keeps the original claims (§2.6) and the family's session.
-          await keepRotatedOutToken(tx, provider, { tokenHash: row.currentHash, familyId: instanceId, generation: context.generation - 1, at });
+          // Sent with the family's write (its hash is a key: a second rotation of the same token
+          // cannot commit either), not here, so that an optimistic step sends it in its batch.
+          const kept = keepRotatedOutToken(tx, provider, { tokenHash: row.currentHash, familyId: instanceId, generation: context.generation - 1, at });
           const refreshToken = newSecret();
           const prepared = tokens.prepareUserTokens(request.app, request.user, row.grant, row.sessionId);
           // A refresh answers no session_id (§2.6).
-          return { patch: { currentHash: hasher.hash(refreshToken) }, output: { prepared, refreshToken, sessionId: '' } };
+          return { patch: { currentHash: hasher.hash(refreshToken) }, output: { prepared, refreshToken, sessionId: '' }, writes: [kept] };
         },
       },
       issueTokens: {

@@ -20,9 +20,10 @@ export function createRefreshService(deps: { runner: Runner; hasher: SecretHashe
   const { runner, hasher, families } = deps;
   return {
     async refresh(app, presented) {
-      const step = await runner.transaction(async (steps) => {
+      // Optimistic (issue 17): a race lost to another presentation of the family runs again, locked.
+      const step = await runner.step(async (steps) => {
         // A token only works for the app it was issued to: another app presenting it finds nothing.
-        const found = await findPresentedToken(steps.tx, steps.provider, refreshFamilyDefinition, app.id, hasher.candidates(presented));
+        const found = await findPresentedToken(steps, refreshFamilyDefinition, app.id, hasher.candidates(presented));
         if (found === null) return null;
         return steps.send(families, found.family, { type: 'token.presented', token: found.token, sessionEnded: found.sessionEnded }, { app, user: found.user });
       });

@@ -18,12 +18,12 @@ interface NamedSession {
 }
 
 export async function loadSession(steps: TxSteps, hasher: SecretHasher, tenantId: string, sessionId: string): Promise<Instance<SessionMachineTypes> | null> {
-  const instance = await findSession(steps.tx, steps.provider, sessionDefinition, tenantId, hasher.candidates(sessionId));
+  const instance = await findSession(steps, sessionDefinition, tenantId, hasher.candidates(sessionId));
   // Found under an HMAC key that has since rotated out: store the current key's hash, so a session
   // kept alive longer than the old key's overlap keeps working.
   if (instance !== null) {
     const current = hasher.hash(sessionId);
-    if (instance.row.idHash !== current) await rehashSessionId(steps.tx, instance.id, instance.row.idHash, current);
+    if (instance.row.idHash !== current) await steps.write(rehashSessionId(steps.tx, instance.id, instance.row.idHash, current));
   }
   return instance;
 }

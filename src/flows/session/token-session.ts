@@ -22,7 +22,7 @@ export interface TokenSession {
 }
 
 export async function tokenSession(steps: TxSteps, deps: { runner: Runner; sessions: Sessions }, principal: UserPrincipal): Promise<TokenSession> {
-  const instance = await findSessionById(steps.tx, steps.provider, sessionDefinition, principal.tenantId, principal.sessionId);
+  const instance = await findSessionById(steps, sessionDefinition, principal.tenantId, principal.sessionId);
   const stands = (recent: RecentFactor | null): boolean => {
     if (instance === null) return false;
     const asked = deps.runner.evaluate(deps.sessions, instance, { type: 'session.check', userId: principal.userId, recent });

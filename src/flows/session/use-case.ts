@@ -72,7 +72,7 @@ async function silentTokens(
   const { app, user, request } = silent;
   // The time stamped on the step: `slideExpiry` set the expiry to it plus the session's TTL.
   const at = step.context.expiresAt - step.context.ttlMs;
-  if (!silent.associated) await ensureAssociated(steps.tx, user.id, app.id, at);
+  if (!silent.associated) await steps.write(ensureAssociated(steps.tx, steps.provider, user.id, app.id, at));
   const grant: UserGrant = { methods: step.context.methods, authTime: step.context.authTime, resource: request.resource, claims: request.claims, approvalData: null };
   const refreshToken = await mintRefreshFamily(steps, deps.families, { hasher: deps.hasher, app, user, sessionId: step.id, grant, at });
   return { prepared: deps.tokens.prepareUserTokens(app, user, grant, step.id), refreshToken, sessionId: request.sessionId };
@@ -82,11 +82,12 @@ async function silentTokens(
  * when it stood; null when no session of the tenant has that id. */
 function silentStep(deps: SessionRequestsDeps, app: AppRecord, request: SilentRequest) {
   const { hasher } = deps;
-  return deps.runner.transaction(async (steps) => {
-    const found = await findSessionWithUser(steps.tx, steps.provider, sessionDefinition, { tenantId: app.tenantId, appId: app.id }, hasher.candidates(request.sessionId));
+  // Optimistic (issue 17): a race lost to another step of the session runs again, locked.
+  return deps.runner.step(async (steps) => {
+    const found = await findSessionWithUser(steps, sessionDefinition, { tenantId: app.tenantId, appId: app.id }, hasher.candidates(request.sessionId));
     if (found === null) return null;
     const current = hasher.hash(request.sessionId);
-    if (found.session.row.idHash !== current) await rehashSessionId(steps.tx, found.session.id, found.session.row.idHash, current);
+    if (found.session.row.idHash !== current) await steps.write(rehashSessionId(steps.tx, found.session.id, found.session.row.idHash, current));
     const silentEvent = {
       type: 'session.silentAuthenticate',
       mfa: app.loginPreferences.mfa ?? null,
@@ -132,7 +133,7 @@ export function createSessionRequests(deps: SessionRequestsDeps): SessionRequest
     silentAuthenticate: (app, request) => silentAuthenticate(deps, app, request),
 
     async logout(app, sessionId) {
-      const step = await runner.transaction(async (steps) => {
+      const step = await runner.step(async (steps) => {
         const session = await loadSession(steps, hasher, app.tenantId, sessionId);
         return session === null ? null : steps.send(sessions, session, { type: 'session.logout' }, { app });
       });
