@@ -98,7 +98,7 @@ export function createInstanceViews(deps: { db: Tx; definitions: readonly Chart[
     async flow(id) {
       const flow = await readFlow(db, id);
       const definition = flow === null ? undefined : byName.get(flow.row.kind);
-      return flow === null || definition === undefined ? null : instanceView(definition, { ...flow, events: flow.row.events });
+      return flow === null || definition === undefined ? null : instanceView(definition, flow);
     },
     async session(id) {
       const found = await readSession(db, id);

@@ -25,7 +25,6 @@ interface FlowRow {
   readonly secretHash: string | null;
   readonly expiresAt: number;
   readonly createdAt: number;
-  readonly events: readonly LoggedEvent[];
 }
 
 interface FlowCreate {
@@ -57,16 +56,17 @@ const RawFlow = Type.Object({
   kind: Type.Union([Type.Literal('magic-link'), Type.Literal('otp')]),
   subject: Column.nullable(Type.String()),
   secretHash: Column.nullable(Type.String()),
-  input: Column.json,
-  events: LoggedEvents,
   expiresAt: Column.date,
   createdAt: Column.date,
 });
 type RawFlow = Static<typeof RawFlow>;
 const flowRows = reader('flow', 'a flow row', RawFlow);
+/** With its input and log: what the admin view and replay read (a step needs neither: its events
+ * are appended where the log is, ./instance-columns.ts). */
+const loggedFlowRows = reader('flow', 'a flow row with its log', Type.Object({ ...RawFlow.properties, input: Column.json, events: LoggedEvents }));
 
 const COLUMNS = sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "machine_version" AS "machineVersion",
-  "subject", "secret_hash" AS "secretHash", "input", "state_value" AS "stateValue", "context", "events", "version", "expires_at" AS "expiresAt", "created_at" AS "createdAt"`;
+  "subject", "secret_hash" AS "secretHash", "state_value" AS "stateValue", "context", "version", "expires_at" AS "expiresAt", "created_at" AS "createdAt"`;
 
 /** PostgreSQL takes the row lock with the read: a second request on the same flow waits for the
  * first to commit (SQLite serialises every transaction anyway). `null`: a plain read. */
@@ -88,7 +88,6 @@ const toFlowInstance = (raw: RawFlow): UncheckedInstance<FlowTypes> & { readonly
     secretHash: raw.secretHash,
     expiresAt: raw.expiresAt.getTime(),
     createdAt: raw.createdAt.getTime(),
-    events: raw.events,
   },
 });
 
@@ -124,10 +123,10 @@ export async function findFlowById(tx: Tx, provider: Provider, id: string): Prom
 }
 
 /** A flow with its input and log, as the admin view and replay read it. */
-export async function readFlow(db: Tx, id: string): Promise<(Instance<FlowTypes> & { input: unknown; createdAt: number }) | null> {
-  const rows = flowRows.all(await db.$queryRaw`SELECT ${COLUMNS} FROM "flow" WHERE "id" = ${id}`);
+export async function readFlow(db: Tx, id: string): Promise<(Instance<FlowTypes> & { input: unknown; events: LoggedEvent[]; createdAt: number }) | null> {
+  const rows = loggedFlowRows.all(await db.$queryRaw`SELECT ${COLUMNS}, "input", "events" FROM "flow" WHERE "id" = ${id}`);
   const raw = rows[0];
-  return raw === undefined ? null : { ...toFlowInstance(raw), input: raw.input, createdAt: raw.createdAt.getTime() };
+  return raw === undefined ? null : { ...toFlowInstance(raw), input: raw.input, events: raw.events, createdAt: raw.createdAt.getTime() };
 }
 
 export function flowStore<T extends FlowTypes>(machine: MachineDefinition<T>, kind: FlowKind, provider: Provider): InstanceStore<T> {
@@ -141,7 +140,7 @@ export function flowStore<T extends FlowTypes>(machine: MachineDefinition<T>, ki
     },
     async update(tx, instance, next) {
       const secretHash = next.patch.secretHash === undefined ? empty : sql`, "secret_hash" = ${next.patch.secretHash}`;
-      const count = await tx.$executeRaw`UPDATE "flow" SET ${writtenAssignments(provider, instance, instance.row.events, next)}${secretHash} ${atVersion(instance)}`;
+      const count = await tx.$executeRaw`UPDATE "flow" SET ${writtenAssignments(provider, instance, next)}${secretHash} ${atVersion(instance)}`;
       return count === 1;
     },
     reload: async (tx, provider, id) => {

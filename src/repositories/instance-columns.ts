@@ -1,6 +1,6 @@
 import type { Created, Instance, LoggedEvent, MachineTypes, Written } from '../engine/definition.js';
 import type { Provider } from '../storage/database-url.js';
-import { rawSql, sql, type Sql } from '../storage/sql.js';
+import { join, rawSql, sql, type Sql } from '../storage/sql.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
 // The columns every statechart instance row shares (flows, sessions, refresh-token families), as
@@ -24,9 +24,21 @@ export function stepAssignments<T extends MachineTypes>(provider: Provider, inst
 }
 
 /** The SET list of a step of an instance that keeps its whole log in its row (flows: a few events
- * each): `log` is the log as loaded, to which the step's events are added. */
-export function writtenAssignments<T extends MachineTypes>(provider: Provider, instance: Instance<T>, log: readonly LoggedEvent[], next: Written<T>): Sql {
-  return sql`${stepAssignments(provider, instance, next)}, "events" = ${jsonValue(provider, [...log, ...next.events])}`;
+ * each): the step's events are appended where the log is (issue 17), not the loaded log written
+ * again: SQLite's `json_insert(…, '$[#]', …)` appends one element per pair, PostgreSQL's `||`
+ * concatenates arrays. The version check keeps the log's order: only the step that moved the
+ * version appends. */
+export function writtenAssignments<T extends MachineTypes>(provider: Provider, instance: Instance<T>, next: Written<T>): Sql {
+  return sql`${stepAssignments(provider, instance, next)}, "events" = ${appended(provider, next.events)}`;
+}
+
+function appended(provider: Provider, events: readonly LoggedEvent[]): Sql {
+  if (provider === 'postgresql') return sql`"events" || ${jsonValue(provider, events)}`;
+  if (events.length === 0) return sql`"events"`;
+  return sql`json_insert("events", ${join(
+    events.map((event) => sql`'$[#]', json(${JSON.stringify(event)})`),
+    ', ',
+  )})`;
 }
 
 /** The version check every step's UPDATE ends with: a lost race matches no row. */

@@ -45,7 +45,7 @@ export async function assertEveryInstanceReplays(db: Db): Promise<ReplayCount> {
   };
   for (const { id, kind } of await db.flow.findMany({ select: { id: true, kind: true } })) {
     const flow = await readFlow(db, id);
-    if (check(kind, id, flow === null ? null : { ...flow, events: flow.row.events })) count.flows++;
+    if (check(kind, id, flow === null ? null : flow)) count.flows++;
   }
   for (const { id } of await db.session.findMany({ select: { id: true } })) {
     if (check('session', id, await readSession(db, id))) count.sessions++;
