@@ -1,6 +1,5 @@
-import { AuthError } from '../errors.js';
 import { isForeignKeyViolation, isTransactionStartTimeout, isUniqueViolation, isWriteConflict } from '../repositories/prisma-errors.js';
-import { StaleInstanceError } from '../repositories/retried-transaction.js';
+import { databaseBusy, StaleInstanceError } from '../repositories/retried-transaction.js';
 import type { Db, Statement } from '../storage/prisma.js';
 import type { Created, Instance, InstanceStore, MachineTypes, Written } from './definition.js';
 import type { Queued, StepScope } from './settle.js';
@@ -75,7 +74,7 @@ export async function sendQueued(db: Db, queue: readonly Queued[]): Promise<bool
     return true;
   } catch (error) {
     // Nothing was written: the caller is told to retry (503), as in the interactive transaction.
-    if (isTransactionStartTimeout(error)) throw new AuthError('DATABASE_BUSY', { details: { retryAfterSeconds: 1 } });
+    if (isTransactionStartTimeout(error)) throw databaseBusy();
     if (lostRace(error)) return false;
     throw error;
   }

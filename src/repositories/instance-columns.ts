@@ -36,7 +36,7 @@ function appended(provider: Provider, events: readonly LoggedEvent[]): Sql {
   if (provider === 'postgresql') return sql`"events" || ${jsonValue(provider, events)}`;
   if (events.length === 0) return sql`"events"`;
   return sql`json_insert("events", ${join(
-    events.map((event) => sql`'$[#]', json(${JSON.stringify(event)})`),
+    events.map((event) => sql`'$[#]', json(${jsonValue(provider, event)})`),
     ', ',
   )})`;
 }

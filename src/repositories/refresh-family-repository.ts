@@ -5,7 +5,7 @@ import type { Provider } from '../storage/migrate.js';
 import { empty, join, sql } from '../storage/sql.js';
 import type { Statement, Tx } from '../storage/prisma.js';
 import { forUpdateOf, type ReadScope } from './read-scope.js';
-import { sendAll, sendChecked } from './sent-writes.js';
+import { storeOfWrites } from './sent-writes.js';
 import type { UserGrant } from '../model/claims.js';
 import { appendFamilyLog, readFamilyLog } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
@@ -189,11 +189,5 @@ function familyWrites<T extends RefreshFamilyTypes>(provider: Provider): StoreWr
 }
 
 export function refreshFamilyStore<T extends RefreshFamilyTypes>(machine: MachineDefinition<T>, provider: Provider): InstanceStore<T> {
-  const writes = familyWrites<T>(provider);
-  return {
-    insert: (tx, created) => sendAll(writes.insert(tx, created)),
-    update: (tx, instance, next) => sendChecked(writes.update(tx, instance, next)),
-    reload: (tx, provider, id) => reloadFamily(tx, provider, machine, id),
-    writes,
-  };
+  return storeOfWrites(familyWrites<T>(provider), { reload: (tx, provider, id) => reloadFamily(tx, provider, machine, id) });
 }

@@ -16,6 +16,9 @@ export class StaleInstanceError extends Error {
   }
 }
 
+/** A database too busy to start a transaction: nothing was written, the caller is told to retry. */
+export const databaseBusy = (): AuthError => new AuthError('DATABASE_BUSY', { details: { retryAfterSeconds: 1 } });
+
 /** Runs `work` in one transaction, again (after `beforeRetry`) when it lost a race, up to
  * `attempts` times in all (fewer when an optimistic attempt came first: src/engine/runner.ts). */
 export async function retriedTransaction<R>(db: Pick<Db, '$transaction'>, work: (tx: Tx) => Promise<R>, beforeRetry: () => void = () => {}, attempts = MAX_CONFLICT_RETRIES): Promise<R> {
@@ -24,7 +27,7 @@ export async function retriedTransaction<R>(db: Pick<Db, '$transaction'>, work: 
       return await db.$transaction(work);
     } catch (error) {
       // Nothing was written: the caller is told to retry (503), not that we failed (500).
-      if (isTransactionStartTimeout(error)) throw new AuthError('DATABASE_BUSY', { details: { retryAfterSeconds: 1 } });
+      if (isTransactionStartTimeout(error)) throw databaseBusy();
       // A lost version race, or PostgreSQL breaking a deadlock (two requests locking the same rows
       // in opposite orders): the whole transaction runs again on fresh data.
       if (!(error instanceof StaleInstanceError || isWriteConflict(error))) throw error;

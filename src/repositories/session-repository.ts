@@ -5,7 +5,7 @@ import type { Provider } from '../storage/migrate.js';
 import { empty, join, sql } from '../storage/sql.js';
 import type { Statement, Tx } from '../storage/prisma.js';
 import { forUpdateOf, type ReadScope } from './read-scope.js';
-import { sendAll, sendChecked } from './sent-writes.js';
+import { storeOfWrites } from './sent-writes.js';
 import { appendSessionLog, readSessionLog, type SessionLogEntry } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
 import { jsonValue, timeValue } from './sql-values.js';
@@ -143,14 +143,10 @@ function sessionWrites<T extends SessionTypes>(provider: Provider): StoreWrites<
 }
 
 export function sessionStore<T extends SessionTypes>(machine: MachineDefinition<T>, provider: Provider): InstanceStore<T> {
-  const writes = sessionWrites<T>(provider);
-  return {
-    insert: (tx, created) => sendAll(writes.insert(tx, created)),
-    update: (tx, instance, next) => sendChecked(writes.update(tx, instance, next)),
+  return storeOfWrites(sessionWrites<T>(provider), {
     reload: (tx, provider, id) => reloadSession(tx, provider, machine, id),
     moveMany: (tx, instances, move) => moveSessions(tx, provider, instances, move),
-    writes,
-  };
+  });
 }
 
 /** The user's sessions in this tenant that are not terminated, newest first, at most `limit`. */
