@@ -181,6 +181,7 @@ describe('architecture', () => {
       'secrets',
       'storage',
       join('engine', 'definition.ts'),
+      join('engine', 'instance-store.ts'),
       join('engine', 'transitions.ts'),
       join('engine', 'event-log.ts'),
       join('engine', 'stored-context.ts'),

@@ -42,7 +42,7 @@ export interface LoginNames<T extends CredentialTypes> {
 export async function credentialLoginFacts<T extends CredentialTypes>(steps: TxSteps, args: LoginNames<T>): Promise<LoginFacts<T>> {
   const { app, user, kind } = args;
   const userId = user?.id ?? NOBODY;
-  const credential = await findLiveCredential(steps.tx, steps.provider, args.machine, { appId: app.id, userId, kind });
+  const credential = await findLiveCredential(steps, args.machine, { appId: app.id, userId, kind });
   const scope = { tenantId: app.tenantId, appId: app.id, subject: args.countedAs };
   const stored = await findShadow(steps.tx, steps.provider, args.standIns.definition, standInKey(args.standIns, kind, scope));
   if (credential !== null && user !== null) return { slot: { kind: 'credential', instance: credential, user } };

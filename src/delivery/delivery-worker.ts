@@ -46,11 +46,14 @@ export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; c
   /** One event to the flow of a message, in a transaction of its own. */
   async function tell(flowId: string, event: WorkerEvent, kept: KeptMessage | null): Promise<void> {
     await runner.transaction(async (steps) => {
-      const flow = await findFlowById(steps.tx, storage.provider, flowId);
+      const flow = await findFlowById(steps, flowId);
       // A purged flow took its message with it (the key cascades).
       if (flow === null) return;
       const app = await findAppById(steps.tx, flow.row.appId);
-      if (app === null) return deleteDeliveryJob(steps.tx, flowId);
+      if (app === null) {
+        await deleteDeliveryJob(steps.tx, flowId);
+        return;
+      }
       const request = kept === null ? { app } : { app, kept };
       // The row says which machine the flow is an instance of.
       await deps.flows[flow.row.kind](steps, flow, event, request);

@@ -11,7 +11,7 @@ import { maskAddress } from './mask.js';
 import type { SmsMessage, SmsSender } from './sms-message.js';
 
 // The messages flows send (machines/shared/delivery.ts): rendered and kept beside the flow, sealed
-// (they carry the code), in the send's transaction; attempted once after the commit (the send waits
+// (they carry the code), written with the send's step; attempted once after the commit (the send waits
 // for that attempt at most DELIVERY_FIRST_ATTEMPT_MS), and again by the delivery worker
 // (./delivery-worker.ts) when the flow's machine schedules it.
 
@@ -98,20 +98,22 @@ export interface KeptMessageRequest {
 
 /** The effects of a flow's kept message; `render` makes the message from what the send holds. */
 export function keptMessageHandlers<T extends DeliveringTypes>(deps: DeliveryDeps, render: (effect: EffectContext<T>) => KeptMessage) {
+  // The job's statements go with the flow's write (inline effects' `writes`): in its transaction,
+  // or in its batch on an optimistic step.
   const holdDelivery: EffectHandler<T, undefined, KeptMessage> = {
-    phase: 'transaction',
-    async run(_params, effect) {
+    phase: 'inline',
+    run(_params, effect) {
       const message = render(effect);
-      await insertDeliveryJob(effect.tx, deps.provider, {
+      const job = {
         flowId: effect.instanceId,
         channel: message.channel,
         message: sealMessage(deps.sealer, effect.instanceId, message),
         attempts: 0,
         at: effect.at,
         leaseUntil: effect.at + DELIVERY_LEASE_MS,
-      });
-      // For this step's first attempt, after the commit (deliverChallenge).
-      return { output: message };
+      };
+      // The message itself for this step's first attempt, after the commit (deliverChallenge).
+      return { output: message, writes: [insertDeliveryJob(effect.tx, deps.provider, job)] };
     },
   };
   const deliverChallenge: EffectHandler<T, unknown> = {
@@ -137,16 +139,12 @@ export function keptMessageHandlers<T extends DeliveringTypes>(deps: DeliveryDep
     },
   };
   const scheduleDelivery: EffectHandler<T, { readonly afterMs: number; readonly attempts: number }> = {
-    phase: 'transaction',
-    async run({ afterMs, attempts }, effect) {
-      await rescheduleDeliveryJob(effect.tx, deps.provider, effect.instanceId, { attempts, dueAt: effect.at + afterMs });
-    },
+    phase: 'inline',
+    run: ({ afterMs, attempts }, effect) => ({ writes: [rescheduleDeliveryJob(effect.tx, deps.provider, effect.instanceId, { attempts, dueAt: effect.at + afterMs })] }),
   };
   const releaseDelivery: EffectHandler<T, undefined> = {
-    phase: 'transaction',
-    async run(_params, effect) {
-      await deleteDeliveryJob(effect.tx, effect.instanceId);
-    },
+    phase: 'inline',
+    run: (_params, effect) => ({ writes: [deleteDeliveryJob(effect.tx, effect.instanceId)] }),
   };
   return { holdDelivery, deliverChallenge, scheduleDelivery, releaseDelivery };
 }

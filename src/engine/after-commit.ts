@@ -28,7 +28,7 @@ async function record(followUp: FollowUp, latest: Latest, transactionOnce: Attem
   const committed = latest.get(followUp.id);
   try {
     const next = await transactionOnce(async (scope) => {
-      const instance = await followUp.machine.store.reload(scope.tx, scope.provider, followUp.id);
+      const instance = await followUp.machine.store.reload({ tx: scope.tx, provider: scope.provider, locks: scope.queue === null }, followUp.id);
       if (instance === null) throw new AuthError('FLOW_NOT_FOUND', { details: { instanceId: followUp.id } });
       await followUpStep(scope, followUp.machine, instance, followUp.event, followUp.request);
     }, latest);

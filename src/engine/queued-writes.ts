@@ -1,7 +1,8 @@
-import { isForeignKeyViolation, isTransactionStartTimeout, isUniqueViolation, isWriteConflict } from '../repositories/prisma-errors.js';
+import { isForeignKeyViolation, isStaleGuard, isTransactionStartTimeout, isUniqueViolation, isWriteConflict } from '../repositories/prisma-errors.js';
 import { databaseBusy, StaleInstanceError } from '../repositories/retried-transaction.js';
 import type { Db, Statement } from '../storage/prisma.js';
-import type { Created, Instance, InstanceStore, MachineTypes, Written } from './definition.js';
+import type { Instance, MachineTypes } from './definition.js';
+import type { Created, InstanceStore, Written } from './instance-store.js';
 import type { Queued, StepScope } from './settle.js';
 
 // Where a step's statements go. In the interactive transaction each is sent as it comes, the
@@ -43,8 +44,8 @@ export async function updateInstance<T extends MachineTypes>(
   writes: readonly Statement[],
 ): Promise<void> {
   if (scope.queue !== null) {
-    const { checked, rest } = storeWrites(machine.name, machine.store).update(scope.tx, instance, next);
-    scope.queue.push({ statement: checked, checked: true }, ...[...rest, ...writes].map((statement) => ({ statement, checked: false })));
+    const { checked, rest, guarded } = storeWrites(machine.name, machine.store).update(scope.tx, instance, next);
+    scope.queue.push({ statement: checked, checked: true, guarded }, ...[...rest, ...writes].map((statement) => ({ statement, checked: false })));
     return;
   }
   if (!(await machine.store.update(scope.tx, instance, next))) throw new StaleInstanceError(instance.id);
@@ -58,7 +59,12 @@ export async function writeOwn(scope: StepScope, statement: Statement): Promise<
 }
 
 /** A failure of the batch that means another request moved the instance first (nothing written). */
-const lostRace = (error: unknown): boolean => isUniqueViolation(error) || isForeignKeyViolation(error) || isWriteConflict(error);
+const lostRace = (error: unknown): boolean => isUniqueViolation(error) || isForeignKeyViolation(error) || isWriteConflict(error) || isStaleGuard(error);
+
+/** The statements of a batch: a checked UPDATE in its guarded form where its store gives one (nothing
+ * else of its store would fail on a lost race); `counted` when its count must be 1. */
+const batched = (queue: readonly Queued[]) =>
+  queue.flatMap((queued) => queued.guarded?.().map((statement) => ({ statement, counted: false })) ?? [{ statement: queued.statement, counted: queued.checked }]);
 
 /** Sends what an optimistic step queued; false when it lost a race (then nothing was written). */
 export async function sendQueued(db: Db, queue: readonly Queued[]): Promise<boolean> {
@@ -66,11 +72,16 @@ export async function sendQueued(db: Db, queue: readonly Queued[]): Promise<bool
   try {
     if (only === undefined) return true;
     // One statement needs no transaction: the UPDATE's version check is the whole guard.
-    if (queue.length === 1) return !only.checked || (await only.statement) === 1;
-    const results = await db.$transaction(queue.map((queued) => queued.statement));
+    if (queue.length === 1) {
+      // Awaited whatever it is: a statement is sent only when awaited (Prisma's are lazy).
+      const count = await only.statement;
+      return !only.checked || count === 1;
+    }
+    const sent = batched(queue);
+    const results = await db.$transaction(sent.map((one) => one.statement));
     // The statements after a stale UPDATE fail by contract (StoreWrites), so this cannot be reached
     // without a store breaking it; then the batch has committed, and the request must not answer.
-    if (queue.some((queued, index) => queued.checked && results[index] !== 1)) throw new Error('a stale step committed: its store let the batch through');
+    if (sent.some((one, index) => one.counted && results[index] !== 1)) throw new Error('a stale step committed: its store let the batch through');
     return true;
   } catch (error) {
     // Nothing was written: the caller is told to retry (503), as in the interactive transaction.

@@ -1,6 +1,7 @@
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { Answer } from '../../machines/shared/answers.js';
-import type { EffectHandler, InstanceStore, MachineDefinition, MachineTypes, RegisteredMachine, Step } from './definition.js';
+import type { EffectHandler, MachineDefinition, MachineTypes, RegisteredMachine, Step } from './definition.js';
+import type { InstanceStore } from './instance-store.js';
 import { loggedFields } from './event-log.js';
 import { type NamedEffect, stateOf } from './transitions.js';
 

@@ -64,26 +64,28 @@ export function createRunner(deps: { storage: Storage; clock: Clock }): Runner {
     return (await sendQueued(storage.db, queue)) ? { result, afterCommit } : null;
   };
 
-  return {
-    async transaction(work) {
-      const latest: Latest = new Map();
-      const { result, afterCommit } = await transactionOnce((scope) => work(stepsIn(scope)), latest);
-      await runAfterCommit(afterCommit, latest, transactionOnce);
-      return latestOf(result, latest);
-    },
+  /** The optimistic attempt, then the locked ones after a lost race. */
+  const stepOnce: Attempt = async (work, latest) => {
+    const attempt = await optimistic(work, latest);
+    if (attempt !== null) return attempt;
+    // Lost: nothing was written, and its after-commit effects are dropped with its steps (as a
+    // retried interactive transaction drops them).
+    latest.clear();
+    return locked(work, latest, LOCKED_ATTEMPTS_AFTER_OPTIMISTIC);
+  };
 
-    async step(work) {
-      const latest: Latest = new Map();
-      const steps = (scope: TxScope) => work(stepsIn(scope));
-      let attempt = await optimistic(steps, latest);
-      if (attempt === null) {
-        // Lost: nothing was written, and its after-commit effects are dropped with its steps.
-        latest.clear();
-        attempt = await locked(steps, latest, LOCKED_ATTEMPTS_AFTER_OPTIMISTIC);
-      }
-      await runAfterCommit(attempt.afterCommit, latest, transactionOnce);
-      return latestOf(attempt.result, latest);
-    },
+  /** A request's work as `attempt` runs it, then the steps its after-commit effects report, alike
+   * (a step's follow-ups are optimistic first too). */
+  const run = async <R>(attempt: Attempt, work: (steps: TxSteps) => Promise<R>): Promise<R> => {
+    const latest: Latest = new Map();
+    const first = await attempt((scope) => work(stepsIn(scope)), latest);
+    await runAfterCommit(first.afterCommit, latest, attempt);
+    return latestOf(first.result, latest);
+  };
+
+  return {
+    transaction: (work) => run(transactionOnce, work),
+    step: (work) => run(stepOnce, work),
 
     evaluate(machine, instance, input) {
       const current = restore(machine.definition.machine, instance.stateValue, instance.context);

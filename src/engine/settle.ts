@@ -21,10 +21,12 @@ export interface Deferred {
   readonly outputs: Outputs;
 }
 
-/** A statement an optimistic step queued; `checked` when it is a step's version-checked UPDATE. */
+/** A statement an optimistic step queued; `checked` when it is a step's version-checked UPDATE,
+ * `guarded` when that UPDATE has a form that fails on a lost race, for a batch (StepWrites). */
 export interface Queued {
   readonly statement: Statement;
   readonly checked: boolean;
+  readonly guarded?: () => readonly Statement[];
 }
 
 /** The transaction a step runs in, and where it leaves what runs after the commit. */

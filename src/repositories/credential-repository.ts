@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { Instance, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { InstanceStore, StoreWrites } from '../engine/instance-store.js';
 import { checkedInstance, storedContext, type UncheckedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/database-url.js';
 import { empty, sql } from '../storage/sql.js';
@@ -7,6 +8,8 @@ import type { Tx } from '../storage/prisma.js';
 import { appendCredentialLog, readCredentialLog } from './event-log-rows.js';
 import { atVersion, CREATED_COLUMNS, createdValues, stepAssignments } from './instance-columns.js';
 import { Column, CredentialKindShape, InstanceColumns, LoggedEvents, reader } from './row-reader.js';
+import { forUpdate, type ReadScope } from './read-scope.js';
+import { storeOfWrites } from './sent-writes.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
 // Credential rows (prisma/schema.prisma, Credential): instances of the password and TOTP machines,
@@ -63,7 +66,6 @@ const loggedRows = reader('credential', 'a credential row with its log', Type.Ob
 const COLUMNS = sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "secret", "params", "label", "miss",
   "machine_version" AS "machineVersion", "state_value" AS "stateValue", "context", "version"`;
 
-const lock = (provider: Provider) => (provider === 'postgresql' ? sql`FOR UPDATE` : empty);
 const liveKey = (appId: string, userId: string, kind: CredentialKind) => `${appId}:${userId}:${kind}`;
 /** A revoked credential no longer holds its user's and app's slot for its kind. */
 const isRevoked = (stateValue: string) => stateValue === 'revoked' || stateValue.startsWith('revoked.');
@@ -79,19 +81,17 @@ const toInstance = (raw: RawCredential): UncheckedInstance<CredentialTypes> & { 
 });
 
 /** The user's credential of this kind for the app, if one is live (locked on PostgreSQL). */
-/** The user's credential of this kind for the app, if one is live (locked on PostgreSQL). */
 export async function findLiveCredential<T extends CredentialTypes>(
-  tx: Tx,
-  provider: Provider,
+  read: ReadScope,
   machine: MachineDefinition<T>,
   scope: { appId: string; userId: string; kind: CredentialKind },
 ): Promise<Instance<T> | null> {
-  const rows = credentialRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)} ${lock(provider)}`);
+  const rows = credentialRows.all(await read.tx.$queryRaw`SELECT ${COLUMNS} FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)} ${forUpdate(read)}`);
   return rows[0] === undefined ? null : checkedInstance(machine, 'credential', toInstance(rows[0]));
 }
 
-async function findCredentialById<T extends CredentialTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, id: string): Promise<Instance<T> | null> {
-  const rows = credentialRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "credential" WHERE "id" = ${id} ${lock(provider)}`);
+async function findCredentialById<T extends CredentialTypes>(read: ReadScope, machine: MachineDefinition<T>, id: string): Promise<Instance<T> | null> {
+  const rows = credentialRows.all(await read.tx.$queryRaw`SELECT ${COLUMNS} FROM "credential" WHERE "id" = ${id} ${forUpdate(read)}`);
   return rows[0] === undefined ? null : checkedInstance(machine, 'credential', toInstance(rows[0]));
 }
 
@@ -115,26 +115,32 @@ export async function readCredential(db: Tx, id: string): Promise<(Instance<Cred
   return { ...toInstance(raw), kind: raw.kind, input: raw.input, events: [...raw.events, ...(await readCredentialLog(db, id))] };
 }
 
-export function credentialStore<T extends CredentialTypes>(machine: MachineDefinition<T>, kind: CredentialKind, provider: Provider): InstanceStore<T> {
+/** A credential's writes as statements (sent by the store below, or queued by an optimistic step). */
+function credentialWrites<T extends CredentialTypes>(kind: CredentialKind, provider: Provider): StoreWrites<T> {
   return {
-    async insert(tx, created) {
+    insert(db, created) {
       const create: CredentialCreate = created.create;
       const at = timeValue(provider, new Date(created.events[0]?.at ?? 0));
       const live = isRevoked(created.stateValue) ? null : liveKey(created.appId, create.userId, kind);
-      await tx.$executeRaw`INSERT INTO "credential" ("id", "tenant_id", "app_id", "user_id", "kind", "live_key", "secret", "params", "label", "created_at", "updated_at", ${CREATED_COLUMNS})
+      return [
+        db.$executeRaw`INSERT INTO "credential" ("id", "tenant_id", "app_id", "user_id", "kind", "live_key", "secret", "params", "label", "created_at", "updated_at", ${CREATED_COLUMNS})
         VALUES (${created.id}, ${create.tenantId}, ${created.appId}, ${create.userId}, ${kind}, ${live}, ${created.patch.secret ?? create.secret},
-          ${jsonValue(provider, create.params)}, ${create.label}, ${at}, ${at}, ${createdValues(provider, created)})`;
+          ${jsonValue(provider, create.params)}, ${create.label}, ${at}, ${at}, ${createdValues(provider, created)})`,
+      ];
     },
-    async update(tx, instance, next) {
+    update(db, instance, next) {
       const at = timeValue(provider, new Date(next.events[0]?.at ?? 0));
       const secret = next.patch.secret === undefined ? empty : sql`, "secret" = ${next.patch.secret}`;
       const miss = next.patch.miss === undefined ? empty : sql`, "miss" = ${next.patch.miss}`;
       const ended = isRevoked(next.stateValue) && !isRevoked(instance.stateValue) ? sql`, "live_key" = NULL, "ended_at" = ${at}` : empty;
-      const count = await tx.$executeRaw`UPDATE "credential" SET ${stepAssignments(provider, instance, next)}${secret}${miss}${ended} ${atVersion(instance)}`;
-      if (count !== 1) return false;
-      await appendCredentialLog(tx, provider, instance.id, next.appId, next.events);
-      return true;
+      const checked = db.$executeRaw`UPDATE "credential" SET ${stepAssignments(provider, instance, next)}${secret}${miss}${ended} ${atVersion(instance)}`;
+      // The log's entry takes (credential, version + 1): after a lost race the winner holds that
+      // key, so the append fails and takes the batch down with it (StoreWrites' contract).
+      return { checked, rest: appendCredentialLog(db, provider, instance.id, next.appId, next.events) };
     },
-    reload: (tx, provider, id) => findCredentialById(tx, provider, machine, id),
   };
+}
+
+export function credentialStore<T extends CredentialTypes>(machine: MachineDefinition<T>, kind: CredentialKind, provider: Provider): InstanceStore<T> {
+  return storeOfWrites(credentialWrites<T>(kind, provider), { reload: (read, id) => findCredentialById(read, machine, id) });
 }

@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
 import type { Provider } from '../storage/database-url.js';
-import type { Tx } from '../storage/prisma.js';
+import type { Statement, Tx } from '../storage/prisma.js';
 import { reader } from './row-reader.js';
 import { timeValue } from './sql-values.js';
 
 // Messages flows still have to deliver (prisma/schema.prisma, DeliveryJob): one per flow, written
-// in the flow's send transaction, rescheduled or deleted by the flow's machine, claimed for an
+// with the flow's send step (its writes are statements, sent with the step's or queued with them), rescheduled or deleted by the flow's machine, claimed for an
 // attempt with a lease, so that two instances never attempt the same message at once and a
 // process that stopped mid-attempt gives the message back when its lease ends.
 
@@ -24,20 +24,20 @@ const dueRows = reader(
   Type.Object({ flowId: Type.String(), channel: Type.String(), message: Type.String(), attempts: Type.Union([Type.Number(), Type.BigInt()]) }),
 );
 
-export async function insertDeliveryJob(tx: Tx, provider: Provider, job: DeliveryJob & { at: number; leaseUntil: number }): Promise<void> {
+export function insertDeliveryJob(tx: Tx, provider: Provider, job: DeliveryJob & { at: number; leaseUntil: number }): Statement {
   const at = timeValue(provider, new Date(job.at));
-  await tx.$executeRaw`INSERT INTO "delivery_job" ("flow_id", "channel", "message", "attempts", "due_at", "lease_until", "created_at")
+  return tx.$executeRaw`INSERT INTO "delivery_job" ("flow_id", "channel", "message", "attempts", "due_at", "lease_until", "created_at")
     VALUES (${job.flowId}, ${job.channel}, ${job.message}, ${job.attempts}, ${at}, ${timeValue(provider, new Date(job.leaseUntil))}, ${at})`;
 }
 
 /** The next attempt, `dueAt`; the lease is given back. */
-export async function rescheduleDeliveryJob(tx: Tx, provider: Provider, flowId: string, next: { attempts: number; dueAt: number }): Promise<void> {
-  await tx.$executeRaw`UPDATE "delivery_job" SET "attempts" = ${next.attempts}, "due_at" = ${timeValue(provider, new Date(next.dueAt))}, "lease_until" = NULL
+export function rescheduleDeliveryJob(tx: Tx, provider: Provider, flowId: string, next: { attempts: number; dueAt: number }): Statement {
+  return tx.$executeRaw`UPDATE "delivery_job" SET "attempts" = ${next.attempts}, "due_at" = ${timeValue(provider, new Date(next.dueAt))}, "lease_until" = NULL
     WHERE "flow_id" = ${flowId}`;
 }
 
-export async function deleteDeliveryJob(tx: Tx, flowId: string): Promise<void> {
-  await tx.$executeRaw`DELETE FROM "delivery_job" WHERE "flow_id" = ${flowId}`;
+export function deleteDeliveryJob(tx: Tx, flowId: string): Statement {
+  return tx.$executeRaw`DELETE FROM "delivery_job" WHERE "flow_id" = ${flowId}`;
 }
 
 /** Takes up to `limit` jobs that are due and held by nobody, each until `leaseUntil`. A job another

@@ -40,18 +40,12 @@ export function appendFamilyLog(tx: Tx, provider: Provider, familyId: string, ev
 /** The tables keeping the logs of credentials: real ones, and stand-ins (shadow-credential-repository.ts). */
 export type CredentialLogTable = 'credential_event' | 'shadow_credential_event';
 
-/** Appends a credential's events (one statement); each names the app whose request caused it. */
-export async function appendCredentialLog(
-  tx: Tx,
-  provider: Provider,
-  credentialId: string,
-  appId: string,
-  events: readonly LoggedEvent[],
-  table: CredentialLogTable = 'credential_event',
-): Promise<void> {
-  if (events.length === 0) return;
+/** The statement appending a credential's events (none when there are none), to send or to batch;
+ * each names the app whose request caused it. */
+export function appendCredentialLog(tx: Tx, provider: Provider, credentialId: string, appId: string, events: readonly LoggedEvent[], table: CredentialLogTable = 'credential_event'): Statement[] {
+  if (events.length === 0) return [];
   const rows = events.map((event) => sql`(${credentialId}, ${event.seq}, ${event.type}, ${timeValue(provider, new Date(event.at))}, ${event.state}, ${appId}, ${jsonValue(provider, event.fields)})`);
-  await tx.$executeRaw`INSERT INTO ${rawSql(`"${table}"`)} ("credential_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${join(rows)}`;
+  return [tx.$executeRaw`INSERT INTO ${rawSql(`"${table}"`)} ("credential_id", "seq", "type", "at", "state", "app_id", "fields") VALUES ${join(rows)}`];
 }
 
 /** A session's log after its creation entry, in order. */

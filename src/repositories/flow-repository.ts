@@ -1,11 +1,15 @@
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { Instance, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { InstanceStore, StoreWrites } from '../engine/instance-store.js';
 import { checkedInstance, type UncheckedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/migrate.js';
 import { empty, join, sql } from '../storage/sql.js';
 import type { Tx } from '../storage/prisma.js';
 import { atVersion, CREATED_COLUMNS, createdValues, writtenAssignments } from './instance-columns.js';
 import { Column, InstanceColumns, LoggedEvents, reader } from './row-reader.js';
+import { forUpdate, type ReadScope } from './read-scope.js';
+import { storeOfWrites } from './sent-writes.js';
+import { checkedUpdate } from './stale-guard.js';
 import { timeValue } from './sql-values.js';
 
 // Flow rows: one statechart instance each (magic link, passcode), with its input, its state value
@@ -68,10 +72,6 @@ const loggedFlowRows = reader('flow', 'a flow row with its log', Type.Object({ .
 const COLUMNS = sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "machine_version" AS "machineVersion",
   "subject", "secret_hash" AS "secretHash", "state_value" AS "stateValue", "context", "version", "expires_at" AS "expiresAt", "created_at" AS "createdAt"`;
 
-/** PostgreSQL takes the row lock with the read: a second request on the same flow waits for the
- * first to commit (SQLite serialises every transaction anyway). `null`: a plain read. */
-const lock = (provider: Provider | null) => (provider === 'postgresql' ? sql`FOR UPDATE` : empty);
-
 /** A flow row as read, its context not yet checked by a machine. */
 const toFlowInstance = (raw: RawFlow): UncheckedInstance<FlowTypes> & { readonly context: Readonly<Record<string, unknown>> } => ({
   id: raw.id,
@@ -92,33 +92,28 @@ const toFlowInstance = (raw: RawFlow): UncheckedInstance<FlowTypes> & { readonly
 });
 
 /** The newest flow of this kind the app started for the user (the one an authenticate call means). */
-export async function findLatestFlow<T extends FlowTypes>(
-  tx: Tx,
-  provider: Provider,
-  machine: MachineDefinition<T>,
-  scope: { appId: string; userId: string; kind: FlowKind },
-): Promise<Instance<T> | null> {
+export async function findLatestFlow<T extends FlowTypes>(read: ReadScope, machine: MachineDefinition<T>, scope: { appId: string; userId: string; kind: FlowKind }): Promise<Instance<T> | null> {
   const rows = flowRows.all(
-    await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
+    await read.tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
     WHERE "app_id" = ${scope.appId} AND "user_id" = ${scope.userId} AND "kind" = ${scope.kind}
-    ORDER BY "created_at" DESC, "id" DESC LIMIT 1 ${lock(provider)}`,
+    ORDER BY "created_at" DESC, "id" DESC LIMIT 1 ${forUpdate(read)}`,
   );
   return rows[0] === undefined ? null : checkedInstance(machine, 'flow', toFlowInstance(rows[0]));
 }
 
 /** The flow that issued a code, found by the code's HMAC (one candidate per HMAC key). */
-export async function findFlowBySecret<T extends FlowTypes>(tx: Tx, provider: Provider | null, machine: MachineDefinition<T>, kind: FlowKind, hashes: readonly string[]): Promise<Instance<T> | null> {
+export async function findFlowBySecret<T extends FlowTypes>(read: ReadScope, machine: MachineDefinition<T>, kind: FlowKind, hashes: readonly string[]): Promise<Instance<T> | null> {
   const rows = flowRows.all(
-    await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
-    WHERE "secret_hash" IN (${join([...hashes])}) AND "kind" = ${kind} LIMIT 1 ${lock(provider)}`,
+    await read.tx.$queryRaw`SELECT ${COLUMNS} FROM "flow"
+    WHERE "secret_hash" IN (${join([...hashes])}) AND "kind" = ${kind} LIMIT 1 ${forUpdate(read)}`,
   );
   return rows[0] === undefined ? null : checkedInstance(machine, 'flow', toFlowInstance(rows[0]));
 }
 
 /** A flow by id, its context not yet checked: the row's kind says which machine reads it (the
  * delivery worker serves every kind, and checks it with the kind's machine: stored-context.ts). */
-export async function findFlowById(tx: Tx, provider: Provider, id: string): Promise<UncheckedInstance<FlowTypes> | null> {
-  const rows = flowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "flow" WHERE "id" = ${id} ${lock(provider)}`);
+export async function findFlowById(read: ReadScope, id: string): Promise<UncheckedInstance<FlowTypes> | null> {
+  const rows = flowRows.all(await read.tx.$queryRaw`SELECT ${COLUMNS} FROM "flow" WHERE "id" = ${id} ${forUpdate(read)}`);
   return rows[0] === undefined ? null : toFlowInstance(rows[0]);
 }
 
@@ -129,23 +124,31 @@ export async function readFlow(db: Tx, id: string): Promise<(Instance<FlowTypes>
   return raw === undefined ? null : { ...toFlowInstance(raw), input: raw.input, events: raw.events, createdAt: raw.createdAt.getTime() };
 }
 
-export function flowStore<T extends FlowTypes>(machine: MachineDefinition<T>, kind: FlowKind, provider: Provider): InstanceStore<T> {
+/** A flow's writes as statements (sent by the store below, or queued by an optimistic step). */
+function flowWrites<T extends FlowTypes>(kind: FlowKind, provider: Provider): StoreWrites<T> {
   return {
-    async insert(tx, created) {
+    insert(db, created) {
       const create: FlowCreate = created.create;
       const now = timeValue(provider, new Date(Math.max(created.events[0]?.at ?? 0, (create.replaces?.createdAt ?? -1) + 1)));
-      await tx.$executeRaw`INSERT INTO "flow" ("id", "kind", "tenant_id", "app_id", "user_id", "subject", "secret_hash", "expires_at", "created_at", "updated_at", ${CREATED_COLUMNS})
+      return [
+        db.$executeRaw`INSERT INTO "flow" ("id", "kind", "tenant_id", "app_id", "user_id", "subject", "secret_hash", "expires_at", "created_at", "updated_at", ${CREATED_COLUMNS})
         VALUES (${created.id}, ${kind}, ${create.tenantId}, ${create.appId}, ${create.userId}, ${create.subject}, ${created.patch.secretHash ?? null},
-          ${timeValue(provider, new Date(create.expiresAt))}, ${now}, ${now}, ${createdValues(provider, created)})`;
+          ${timeValue(provider, new Date(create.expiresAt))}, ${now}, ${now}, ${createdValues(provider, created)})`,
+      ];
     },
-    async update(tx, instance, next) {
+    update(db, instance, next) {
       const secretHash = next.patch.secretHash === undefined ? empty : sql`, "secret_hash" = ${next.patch.secretHash}`;
-      const count = await tx.$executeRaw`UPDATE "flow" SET ${writtenAssignments(provider, instance, next)}${secretHash} ${atVersion(instance)}`;
-      return count === 1;
-    },
-    reload: async (tx, provider, id) => {
-      const flow = await findFlowById(tx, provider, id);
-      return flow === null ? null : checkedInstance(machine, 'flow', flow);
+      // The whole step is this UPDATE (the log is appended in the row): guarded in a shared batch.
+      return checkedUpdate(db, provider, sql`UPDATE "flow" SET ${writtenAssignments(provider, instance, next)}${secretHash} ${atVersion(instance)}`);
     },
   };
+}
+
+export function flowStore<T extends FlowTypes>(machine: MachineDefinition<T>, kind: FlowKind, provider: Provider): InstanceStore<T> {
+  return storeOfWrites(flowWrites<T>(kind, provider), {
+    reload: async (read, id) => {
+      const flow = await findFlowById(read, id);
+      return flow === null ? null : checkedInstance(machine, 'flow', flow);
+    },
+  });
 }

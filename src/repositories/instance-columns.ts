@@ -1,4 +1,5 @@
-import type { Created, Instance, LoggedEvent, MachineTypes, Written } from '../engine/definition.js';
+import type { Instance, LoggedEvent, MachineTypes } from '../engine/definition.js';
+import type { Created, Written } from '../engine/instance-store.js';
 import type { Provider } from '../storage/database-url.js';
 import { join, rawSql, sql, type Sql } from '../storage/sql.js';
 import { jsonValue, timeValue } from './sql-values.js';

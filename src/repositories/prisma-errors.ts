@@ -1,6 +1,6 @@
 // Prisma's errors that repositories, services and the runner translate into our own.
 
-type PrismaErrorShape = { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+type PrismaErrorShape = { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown; message?: unknown } } } };
 
 const shapeOf = (error: unknown): PrismaErrorShape | null => (typeof error === 'object' && error !== null ? error : null);
 
@@ -35,4 +35,15 @@ export function isTransactionStartTimeout(error: unknown): boolean {
 export function isWriteConflict(error: unknown): boolean {
   const shape = shapeOf(error);
   return shape !== null && (shape.code === 'P2034' || adapterKindOf(shape) === 'TransactionWriteConflict');
+}
+
+/** The marker a guarded step's statement fails with when its version-checked UPDATE matched no row
+ * (./stale-guard.ts): the engine's own error text, raised by the database, rolling its batch back. */
+export const STALE_MARKER = 'stale instance';
+
+/** A guarded UPDATE lost its race (./stale-guard.ts): its batch rolled back, nothing was written. */
+export function isStaleGuard(error: unknown): boolean {
+  const shape = shapeOf(error);
+  const message = shape?.meta?.driverAdapterError?.cause?.message;
+  return shape !== null && shape.code === 'P2010' && typeof message === 'string' && message.includes(STALE_MARKER);
 }

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes, StoreWrites } from '../engine/definition.js';
+import type { Instance, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { InstanceStore, StoreWrites } from '../engine/instance-store.js';
 import { checkedInstance, type UncheckedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/migrate.js';
 import { empty, join, sql } from '../storage/sql.js';
@@ -151,9 +152,8 @@ export function keepRotatedOutToken(tx: Tx, provider: Provider, token: { tokenHa
     VALUES (${token.tokenHash}, ${token.familyId}, ${token.generation}, ${timeValue(provider, new Date(token.at))})`;
 }
 
-async function reloadFamily<T extends RefreshFamilyTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, id: string): Promise<Instance<T> | null> {
-  const lock = provider === 'postgresql' ? sql`FOR UPDATE` : empty;
-  const rows = familyRows.all(await tx.$queryRaw`SELECT ${FAMILY_COLUMNS} FROM "refresh_family" f WHERE f."id" = ${id} ${lock}`);
+async function reloadFamily<T extends RefreshFamilyTypes>(read: ReadScope, machine: MachineDefinition<T>, id: string): Promise<Instance<T> | null> {
+  const rows = familyRows.all(await read.tx.$queryRaw`SELECT ${FAMILY_COLUMNS} FROM "refresh_family" f WHERE f."id" = ${id} ${forUpdateOf(read, 'f')}`);
   return rows[0] === undefined ? null : checkedInstance(machine, 'refresh_family', toInstance(rows[0]));
 }
 
@@ -189,5 +189,5 @@ function familyWrites<T extends RefreshFamilyTypes>(provider: Provider): StoreWr
 }
 
 export function refreshFamilyStore<T extends RefreshFamilyTypes>(machine: MachineDefinition<T>, provider: Provider): InstanceStore<T> {
-  return storeOfWrites(familyWrites<T>(provider), { reload: (tx, provider, id) => reloadFamily(tx, provider, machine, id) });
+  return storeOfWrites(familyWrites<T>(provider), { reload: (read, id) => reloadFamily(read, machine, id) });
 }

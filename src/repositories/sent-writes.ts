@@ -1,4 +1,5 @@
-import type { InstanceStore, MachineTypes, StoreWrites } from '../engine/definition.js';
+import type { MachineTypes } from '../engine/definition.js';
+import type { InstanceStore, StoreWrites } from '../engine/instance-store.js';
 import type { Statement } from '../storage/prisma.js';
 
 // A store's writes as values (StoreWrites) sent one by one inside the interactive transaction: what

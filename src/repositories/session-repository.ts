@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes, StoreWrites } from '../engine/definition.js';
+import type { Instance, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { InstanceStore, StoreWrites } from '../engine/instance-store.js';
 import { checkedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/migrate.js';
 import { empty, join, sql } from '../storage/sql.js';
@@ -105,8 +106,8 @@ export async function findSessionWithUser<T extends SessionTypes>(
   return raw === undefined ? null : { session: toInstance(machine, raw), user: userFromRaw(raw), associated: Number(raw.associated) === 1 };
 }
 
-async function reloadSession<T extends SessionTypes>(tx: Tx, provider: Provider, machine: MachineDefinition<T>, id: string): Promise<Instance<T> | null> {
-  const rows = sessionRows.all(await tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} ${forUpdateOf({ tx, provider, locks: true }, 's')}`);
+async function reloadSession<T extends SessionTypes>(read: ReadScope, machine: MachineDefinition<T>, id: string): Promise<Instance<T> | null> {
+  const rows = sessionRows.all(await read.tx.$queryRaw`SELECT ${SESSION_COLUMNS} FROM "session" s WHERE s."id" = ${id} ${forUpdateOf(read, 's')}`);
   return rows[0] === undefined ? null : toInstance(machine, rows[0]);
 }
 
@@ -144,7 +145,7 @@ function sessionWrites<T extends SessionTypes>(provider: Provider): StoreWrites<
 
 export function sessionStore<T extends SessionTypes>(machine: MachineDefinition<T>, provider: Provider): InstanceStore<T> {
   return storeOfWrites(sessionWrites<T>(provider), {
-    reload: (tx, provider, id) => reloadSession(tx, provider, machine, id),
+    reload: (read, id) => reloadSession(read, machine, id),
     moveMany: (tx, instances, move) => moveSessions(tx, provider, instances, move),
   });
 }

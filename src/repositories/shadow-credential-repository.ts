@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Static, Type } from 'typebox';
-import type { Instance, InstanceStore, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { Instance, LoggedEvent, MachineDefinition, MachineTypes } from '../engine/definition.js';
+import type { InstanceStore } from '../engine/instance-store.js';
 import { checkedInstance, type UncheckedInstance } from '../engine/stored-context.js';
 import type { Provider } from '../storage/database-url.js';
 import { empty, sql } from '../storage/sql.js';
@@ -9,6 +10,7 @@ import type { CredentialKind } from './credential-repository.js';
 import { appendCredentialLog, readCredentialLog } from './event-log-rows.js';
 import { atVersion, stepAssignments } from './instance-columns.js';
 import { Column, CredentialKindShape, InstanceColumns, LoggedEvents, reader } from './row-reader.js';
+import { forUpdate } from './read-scope.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
 // Stand-in rows (prisma/schema.prisma, ShadowCredential): instances of the password and TOTP
@@ -118,11 +120,11 @@ export function shadowStore<T extends ShadowMachineTypes>(machine: MachineDefini
           ON CONFLICT ("key") DO NOTHING`;
       }
       if (count !== 1) return false;
-      await appendCredentialLog(tx, provider, instance.id, next.appId, next.events, 'shadow_credential_event');
+      for (const statement of appendCredentialLog(tx, provider, instance.id, next.appId, next.events, 'shadow_credential_event')) await statement;
       return true;
     },
-    async reload(tx, reloadProvider, id) {
-      const rows = shadowRows.all(await tx.$queryRaw`SELECT ${COLUMNS} FROM "shadow_credential" WHERE "id" = ${id} ${lock(reloadProvider)}`);
+    async reload(read, id) {
+      const rows = shadowRows.all(await read.tx.$queryRaw`SELECT ${COLUMNS} FROM "shadow_credential" WHERE "id" = ${id} ${forUpdate(read)}`);
       return rows[0] === undefined ? null : checkedInstance(machine, 'shadow_credential', toInstance(rows[0]));
     },
   };

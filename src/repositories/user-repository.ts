@@ -130,13 +130,13 @@ export async function associateUser(db: Tx, userId: string, appId: string, link:
 }
 
 /** After a successful login: Pending → Active, last-auth time, and the address the code went to verified. */
-export async function recordLogin(db: Tx, provider: Provider, user: UserRecord, at: number, verified: 'email' | 'phone' | null): Promise<void> {
+export function recordLogin(db: Tx, provider: Provider, user: UserRecord, at: number, verified: 'email' | 'phone' | null): Statement {
   // SQL rather than the model's `update`: on every login, and the model reads the row back.
   const now = timeValue(provider, new Date(at));
   const activated = user.status === 'Pending' ? sql`, "status" = ${'Active'}, "status_changed_at" = ${now}` : empty;
   const verifiedNow =
     verified === 'email' && user.emailVerifiedAt === null ? sql`, "email_verified_at" = ${now}` : verified === 'phone' && user.phoneVerifiedAt === null ? sql`, "phone_verified_at" = ${now}` : empty;
-  await db.$executeRaw`UPDATE "user" SET "last_auth_at" = ${now}, "updated_at" = ${now}${activated}${verifiedNow} WHERE "id" = ${user.id}`;
+  return db.$executeRaw`UPDATE "user" SET "last_auth_at" = ${now}, "updated_at" = ${now}${activated}${verifiedNow} WHERE "id" = ${user.id}`;
 }
 
 /** Associates the user with another app of the same tenant if needed (SSO, §6 item 16): one

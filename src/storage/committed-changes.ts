@@ -9,10 +9,11 @@ import { wrappedAdapterFactory } from './wrapped-adapter.js';
 
 type Queryable = Pick<SqlDriverAdapter, 'queryRaw' | 'executeRaw'>;
 
-/** INSERT, UPDATE, DELETE (Prisma's statements start with the keyword; WITH … is never sent). */
+/** INSERT, UPDATE, DELETE, and WITH: a step's guarded UPDATE on PostgreSQL is a writable CTE
+ * (src/repositories/stale-guard.ts), the only WITH sent (statements start with their keyword). */
 function isWrite(sql: string): boolean {
   const first = sql.charCodeAt(0) | 0x20;
-  return first === 0x69 /* i */ || first === 0x75 /* u */ || first === 0x64 /* d */;
+  return first === 0x69 /* i */ || first === 0x75 /* u */ || first === 0x64 /* d */ || first === 0x77 /* w */;
 }
 
 export interface CommittedChanges {

@@ -63,7 +63,7 @@ describe('credential store', () => {
     await runner.transaction((steps) => steps.start(machine, { id: 'totp-1', appId: 'app-1', input: { userId, registeredAt: T0, userStatus: 'Active' }, create, request: { app } }));
     clock.advance(MINUTE);
     const step = await runner.transaction(async (steps) => {
-      const live = await findLiveCredential(steps.tx, steps.provider, totpDefinition, { appId: 'app-1', userId, kind: 'totp' });
+      const live = await findLiveCredential(steps, totpDefinition, { appId: 'app-1', userId, kind: 'totp' });
       if (live === null) throw new Error('no live credential');
       expect(live.row).toMatchObject({ kind: 'totp', secret: 'sealed-seed', label: 'ada@example.com', params: { digits: 6 } });
       return steps.send(
@@ -87,7 +87,7 @@ describe('credential store', () => {
       runner.transaction((steps) => steps.start(machine, { id: 'totp-2', appId: 'app-1', input: { userId, registeredAt: T0, userStatus: 'Active' }, create, request: { app } })),
     ).rejects.toThrow();
     await runner.transaction(async (steps) => {
-      const live = await findLiveCredential(steps.tx, steps.provider, totpDefinition, { appId: 'app-1', userId, kind: 'totp' });
+      const live = await findLiveCredential(steps, totpDefinition, { appId: 'app-1', userId, kind: 'totp' });
       if (live === null) throw new Error('no live credential');
       return steps.send(machine, live, { type: 'totp.revoke' }, { app });
     });
@@ -105,7 +105,7 @@ describe('credential store', () => {
     const create = { tenantId: 'tenant-1', userId, secret: '$argon2id$old', params: {}, label: null };
     await runner.transaction((steps) => steps.start(machine, { id: 'pwd-1', appId: 'app-1', input: { userId, setAt: T0, temporary: true }, create, request: { app, hashing: {} } }));
     const load = async (tx: Tx) => {
-      const live = await findLiveCredential(tx, db.storage.provider, passwordDefinition, { appId: 'app-1', userId, kind: 'password' });
+      const live = await findLiveCredential({ tx, provider: db.storage.provider, locks: true }, passwordDefinition, { appId: 'app-1', userId, kind: 'password' });
       if (live === null) throw new Error('no live password');
       return live;
     };

@@ -89,7 +89,7 @@ async function started(runner: ReturnType<typeof createRunner>, registered: Regi
   return { id, step };
 }
 const load = async (id: string, tx: Tx = db.storage.db): Promise<Instance<MagicLinkTypes>> => {
-  const flow = await findFlowById(tx, db.storage.provider, id);
+  const flow = await findFlowById({ tx, provider: db.storage.provider, locks: true }, id);
   if (flow === null) throw new Error(`no flow ${id}`);
   return checkedInstance(magicLinkDefinition, 'flow', flow);
 };

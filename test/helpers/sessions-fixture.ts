@@ -52,7 +52,7 @@ export async function login(app: TestClient = shop, sessionId?: string): Promise
   const created = await app.call('POST', '/cis/v1/users', { email });
   const sent = await app.call('POST', '/cis/v1/auth/otp/send', { channel: 'direct', identifier_type: 'email', identifier: email });
   const tokens = await app.call('POST', '/cis/v1/auth/otp/authenticate', { passcode: sent.body.code, identifier_type: 'email', identifier: email, ...(sessionId ? { session_id: sessionId } : {}) });
-  expect(tokens.status).toBe(200);
+  expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
   return { userId: created.body.result.user_id, email, tokens: tokens.body };
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
-import type { Instance, InstanceStore, MachineRegistration, MachineTypes, RegisteredMachine } from '../../src/engine/definition.js';
+import type { Instance, MachineRegistration, MachineTypes, RegisteredMachine } from '../../src/engine/definition.js';
+import type { InstanceStore } from '../../src/engine/instance-store.js';
 import { createMachines } from '../../src/engine/machines.js';
 import { createRunner } from '../../src/engine/runner.js';
 import { apply, restore, start, stateOf } from '../../src/engine/transitions.js';
@@ -64,7 +65,7 @@ function recording(registered: MachineRegistration) {
       instances.set(instance.id, { ...current, version: current.version + next.events.length, stateValue: next.stateValue, context: next.context });
       return true;
     },
-    reload: async (_tx, _provider, id) => instances.get(id) ?? null,
+    reload: async (_read, id) => instances.get(id) ?? null,
   };
   const handlers = Object.fromEntries(Object.entries(registered.handlers).map(([type, handler]) => [type, { phase: handler.phase, run: (params: unknown) => void performed.push({ type, params }) }]));
   // The registration as the runner takes it back (its definition is the full one: machines.all erased only its type).

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STALE_MARKER } from '../../src/repositories/prisma-errors.js';
 import { StaleInstanceError } from '../../src/repositories/retried-transaction.js';
-import type { Tx } from '../../src/storage/prisma.js';
+import type { Statement, Tx } from '../../src/storage/prisma.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
 
 // Issue 17: a magic-link authenticate that lost a race runs its work again, and that retry is not
 // another guess: the request is counted against the authenticate limit once. Here the limit is one
-// request, and the first attempt's transaction is made to lose (as a version race would, after its
-// work ran): the retry must log in, not answer 429.
+// request, and the first attempt's writes are made to lose (as a version race would, after its work
+// ran: the optimistic step's batch fails as a stale guard does): the retry must log in, not answer 429.
 
 const REDIRECT = 'https://app.example/verify';
 
@@ -21,16 +22,24 @@ beforeAll(async () => {
   db = await freshDatabase();
   server = await startTestServer({ databaseUrl: db.url, env: { RATE_LIMIT_AUTHENTICATE_MAX: '1' } });
   client = await server.createApp({ name: 'Retried', redirectUris: [REDIRECT] });
-  // The runner reaches the database through this object: its transactions go through the wrapper.
-  const storage: { $transaction: (work: (tx: Tx) => Promise<unknown>) => Promise<unknown> } = server.storage.db;
-  const transaction = storage.$transaction.bind(storage);
-  storage.$transaction = (work) =>
-    transaction(async (tx) => {
+  // The runner reaches the database through this object: its transactions and batches go through the wrapper.
+  const storage: { $transaction: unknown } = server.storage.db;
+  const original = server.storage.db.$transaction.bind(server.storage.db);
+  const transaction = (work: (tx: Tx) => Promise<unknown>) => original(work);
+  storage.$transaction = (work: ((tx: Tx) => Promise<unknown>) | Statement[]) => {
+    if (Array.isArray(work)) {
+      if (!loseNext) return original(work);
+      loseNext = false;
+      // What the database answers when a guarded UPDATE matched no row (src/repositories/stale-guard.ts).
+      return Promise.reject(Object.assign(new Error('lost on purpose'), { code: 'P2010', meta: { driverAdapterError: { cause: { message: STALE_MARKER } } } }));
+    }
+    return transaction(async (tx) => {
       const result = await work(tx);
       if (!loseNext) return result;
       loseNext = false;
       throw new StaleInstanceError('lost on purpose');
     });
+  };
 });
 
 afterAll(async () => {

@@ -15,27 +15,27 @@ import { startTestServer, type TestClient, type TestServer } from '../helpers/te
 
 type Shape = readonly string[] | { readonly sqlite: readonly string[]; readonly postgresql: readonly string[] };
 
+/** Lines of a step ending in a batch led by a flow's guarded UPDATE (src/repositories/stale-guard.ts):
+ * on SQLite the UPDATE and the SELECT that checks its changes(), on PostgreSQL a writable CTE. */
+const guardedFlowBatch = (lines: readonly string[], rest: string): Shape => ({
+  sqlite: [...lines, `batch: UPDATE flow, SELECT, ${rest}`],
+  postgresql: [...lines, `batch: WITH(UPDATE flow), ${rest}`],
+});
+
 const SHAPES: Record<string, Shape> = {
   // The app and its client are cached: a token is signed without the database.
   'client token': [],
-  'OTP send (direct)': ['alone: SELECT user+user_app+credential', 'interactive: SELECT flow FOR UPDATE, INSERT flow'],
-  'OTP send (direct, replacing a pending code)': ['alone: SELECT user+user_app+credential', 'interactive: SELECT flow FOR UPDATE, UPDATE flow, DELETE delivery_job, INSERT flow'],
-  'OTP authenticate (wrong code)': ['alone: SELECT user+user_app+credential', 'interactive: SELECT flow FOR UPDATE, UPDATE flow'],
-  'OTP authenticate (right code)': ['alone: SELECT user+user_app+credential', 'interactive: SELECT flow FOR UPDATE, UPDATE flow, INSERT session, UPDATE user, INSERT refresh_family'],
-  // The second transaction records the first delivery attempt (the send waits for it).
-  'OTP send (email)': [
-    'alone: SELECT user+user_app+credential',
-    'interactive: SELECT flow FOR UPDATE, INSERT flow, INSERT delivery_job',
-    'interactive: SELECT flow FOR UPDATE, UPDATE flow, DELETE delivery_job',
-  ],
-  'magic-link send (email)': [
-    'alone: SELECT user+user_app+credential',
-    'interactive: SELECT flow FOR UPDATE, INSERT flow, INSERT delivery_job',
-    'interactive: SELECT flow FOR UPDATE, UPDATE flow, DELETE delivery_job',
-  ],
-  'magic-link authenticate': ['interactive: SELECT flow FOR UPDATE, SELECT user+user_app+credential, UPDATE flow, INSERT session, UPDATE user, INSERT refresh_family'],
-  // Optimistic steps (runner.step): a plain read, then the writes as one batch, checked by the
-  // instance's version and log key (the locked transaction only after a lost race).
+  // Every step is optimistic (runner.step): plain reads, then its writes as one statement or one
+  // batch, checked by the instance's version (and its log key, or the flow's guard); the locked
+  // transaction runs only after a lost race.
+  'OTP send (direct)': ['alone: SELECT user+user_app+credential', 'alone: SELECT flow', 'alone: INSERT flow'],
+  'OTP send (direct, replacing a pending code)': guardedFlowBatch(['alone: SELECT user+user_app+credential', 'alone: SELECT flow'], 'DELETE delivery_job, INSERT flow'),
+  'OTP authenticate (wrong code)': ['alone: SELECT user+user_app+credential', 'alone: SELECT flow', 'alone: UPDATE flow'],
+  'OTP authenticate (right code)': guardedFlowBatch(['alone: SELECT user+user_app+credential', 'alone: SELECT flow'], 'INSERT session, UPDATE user, INSERT refresh_family'),
+  // The last two lines record the first delivery attempt (the send waits for it).
+  'OTP send (email)': guardedFlowBatch(['alone: SELECT user+user_app+credential', 'alone: SELECT flow', 'batch: INSERT flow, INSERT delivery_job', 'alone: SELECT flow'], 'DELETE delivery_job'),
+  'magic-link send (email)': guardedFlowBatch(['alone: SELECT user+user_app+credential', 'alone: SELECT flow', 'batch: INSERT flow, INSERT delivery_job', 'alone: SELECT flow'], 'DELETE delivery_job'),
+  'magic-link authenticate': guardedFlowBatch(['alone: SELECT flow', 'alone: SELECT user+user_app+credential'], 'INSERT session, UPDATE user, INSERT refresh_family'),
   'silent authentication': ['alone: SELECT session+user+user_app', 'batch: UPDATE session, INSERT session_event, INSERT refresh_family'],
   refresh: ['alone: SELECT refresh_family+user+user_app+session+refresh_token', 'batch: UPDATE refresh_family, INSERT refresh_family_event, INSERT refresh_token'],
   // Refused, yet written: the reuse revokes the family.

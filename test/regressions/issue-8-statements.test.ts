@@ -75,13 +75,15 @@ describe('issue 8: statements per request', () => {
     budget('OTP authenticate', authenticate, 8);
   });
 
-  it('magic-link send ≤ 7 and authenticate ≤ 8', async () => {
+  it('magic-link send ≤ 8 and authenticate ≤ 8', async () => {
     const user = await newUser();
     const send = await counted(() => client.call('POST', '/cis/v1/auth/link/email/send', { identifier: user.email, identifier_type: 'email', redirect_uri: REDIRECT }));
     expect(send.result.status).toBe(200);
     // The emailed link is kept beside the flow until delivered (one INSERT, one DELETE), so that a
-    // send that answered is delivered or recorded as failed even if the process stops.
-    budget('magic-link send', send, 7);
+    // send that answered is delivered or recorded as failed even if the process stops. Recording
+    // the delivery is an optimistic step (issue 17) whose UPDATE is guarded in its batch: on SQLite
+    // one table-less SELECT more (src/repositories/stale-guard.ts), no transaction round trip less.
+    budget('magic-link send', send, 8);
     const mail = await smtp.nextMail();
     const link = /(http:\/\/127\.0\.0\.1:\d+\/cis\/v1\/auth\/link\/email\/redirect\?token=[A-Za-z0-9_%-]+)/.exec(mail.text)?.[1] ?? '';
     const followed = await fetch(link, { redirect: 'manual' });

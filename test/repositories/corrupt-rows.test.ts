@@ -57,7 +57,7 @@ describe('rows that do not fit their shape', () => {
     await db.$executeRaw`INSERT INTO "credential" ("id", "tenant_id", "app_id", "user_id", "kind", "live_key", "secret", "params", "label", "machine_version", "input", "state_value", "context", "events", "version", "created_at", "updated_at")
       VALUES ('c1', 't1', 'a1', 'u1', 'password', 'a1:u1:password', 'hash', ${jsonValue(provider, {})}, NULL, ${passwordDefinition.version}, ${jsonValue(provider, {})}, 'active.ready',
         ${jsonValue(provider, context)}, ${jsonValue(provider, [])}, 1, ${new Date(0)}, ${new Date(0)})`;
-    const error = await findLiveCredential(db, provider, passwordDefinition, { appId: 'a1', userId: 'u1', kind: 'password' }).then(
+    const error = await findLiveCredential({ tx: db, provider, locks: false }, passwordDefinition, { appId: 'a1', userId: 'u1', kind: 'password' }).then(
       () => null,
       (thrown: unknown) => thrown,
     );

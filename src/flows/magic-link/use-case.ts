@@ -98,9 +98,9 @@ function startSend(deps: MagicLinkServiceDeps, app: AppRecord, request: SendMagi
     fromName: app.loginPreferences.email?.message?.from ?? app.name,
     primaryColor: app.loginPreferences.email?.message?.primaryColor ?? null,
   };
-  return deps.runner.transaction(async (steps) => {
+  return deps.runner.step(async (steps) => {
     // A new send replaces the pending link (keystate-server.md §5 item 6).
-    const previous = await findLatestFlow(steps.tx, steps.provider, magicLinkDefinition, { appId: app.id, userId: user.id, kind: 'magic-link' });
+    const previous = await findLatestFlow(steps, magicLinkDefinition, { appId: app.id, userId: user.id, kind: 'magic-link' });
     if (previous !== null) await steps.send(deps.magicLinks, previous, { type: 'challenge.superseded' }, { app });
     const create = { tenantId: app.tenantId, appId: app.id, userId: user.id, subject: null, expiresAt, replaces: previous?.row ?? null };
     return steps.start(deps.magicLinks, { id: newId(), appId: app.id, input, create, request: { app, send } });
@@ -123,8 +123,8 @@ async function authenticateLink(deps: MagicLinkServiceDeps, app: AppRecord, requ
   // The runner runs the work again when it lost a race; that retry is the same request, not
   // another guess, so each subject is counted once per request.
   const counted = new Set<string>();
-  const login = await deps.runner.transaction(async (steps) => {
-    const found = await findFlowBySecret(steps.tx, steps.provider, magicLinkDefinition, 'magic-link', deps.hasher.candidates(request.code));
+  const login = await deps.runner.step(async (steps) => {
+    const found = await findFlowBySecret(steps, magicLinkDefinition, 'magic-link', deps.hasher.candidates(request.code));
     const flow = found !== null && found.row.appId === app.id ? found : null;
     // Counted per user when the code names one: a user's retries are bounded, and guessing
     // codes cannot hide behind fresh ones.
@@ -166,7 +166,7 @@ export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkSer
     async redirectTarget(code) {
       // The emailed link only forwards the code to the app (link scanners must not burn it): the
       // flow is read, never advanced.
-      const flow = await findFlowBySecret(deps.storage.db, null, magicLinkDefinition, 'magic-link', deps.hasher.candidates(code));
+      const flow = await findFlowBySecret({ tx: deps.storage.db, provider: deps.storage.provider, locks: false }, magicLinkDefinition, 'magic-link', deps.hasher.candidates(code));
       if (flow === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
       const target = new URL(flow.context.redirectUri);
       target.searchParams.set('code', code);

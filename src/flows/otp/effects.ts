@@ -115,15 +115,17 @@ export function createOtpFlows(deps: { hasher: SecretHasher; delivery: DeliveryD
       comparePasscode: {
         phase: 'inline',
         run(_params, { instanceId, row, request }) {
-          // The attempt was counted by the transition into `verifying`, in this same write, under
-          // the flow's row lock: no burst of guesses compares more codes than allowed.
+          // The attempt was counted by the transition into `verifying`, and that count is in the
+          // same version-checked write as this comparison's verdict: a verdict is only ever answered
+          // once the write that counted it committed (a step that lost its race answers nothing and
+          // runs again on the fresh count), so no burst of guesses learns more than allowed.
           const matches = row?.secretHash != null && request.passcode !== undefined && hasher.matches(passcodeHashInput(instanceId, request.passcode), row.secretHash);
           return { event: { type: matches ? 'code.accepted' : 'code.rejected' } };
         },
       },
       lockIdentifier: {
-        phase: 'transaction',
-        // The use case sends `lock` to the user's passcode lock (./lock.ts) in this transaction.
+        phase: 'inline',
+        // The use case sends `lock` to the user's passcode lock (./lock.ts), written with this step.
         run: ({ until }) => ({ output: { until } }),
       },
       recordAuthentication: recordAuthenticationHandler<OtpTypes>(),

@@ -106,10 +106,10 @@ function startSend(deps: OtpServiceDeps, app: AppRecord, request: SendOtpRequest
   const { otp } = deps;
   const { user } = found;
   const now = deps.clock.now();
-  return deps.runner.transaction(async (steps) => {
+  return deps.runner.step(async (steps) => {
     // A new send replaces the pending code (keystate-server.md §5 item 6); the machine decides
     // whether the wrong guesses spent on it carry over (sending new codes buys no new guesses).
-    const previous = await findLatestFlow(steps.tx, steps.provider, otpDefinition, { appId: app.id, userId: user.id, kind: 'otp' });
+    const previous = await findLatestFlow(steps, otpDefinition, { appId: app.id, userId: user.id, kind: 'otp' });
     const superseded = previous === null ? null : await steps.send(otp, previous, { type: 'challenge.superseded' }, { app });
     const replaced = superseded?.accepted && previous !== null ? { attempts: previous.context.attempts, expiresAt: previous.context.expiresAt } : null;
     const input = sendInput(deps, app, request, found, { now, verifies: target.verifies, replaced });
@@ -146,8 +146,8 @@ async function authenticateOtp(deps: OtpServiceDeps, app: AppRecord, request: Au
   // An unknown user and a user without a code answer alike: nothing to enumerate.
   if (found === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
   const { user } = found;
-  const login = await deps.runner.transaction(async (steps) => {
-    const flow = await findLatestFlow(steps.tx, steps.provider, otpDefinition, { appId: app.id, userId: user.id, kind: 'otp' });
+  const login = await deps.runner.step(async (steps) => {
+    const flow = await findLatestFlow(steps, otpDefinition, { appId: app.id, userId: user.id, kind: 'otp' });
     if (flow === null) return null;
     const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: OTP_METHOD[flow.context.channel] });
     const session = named?.session ?? null;

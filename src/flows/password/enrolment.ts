@@ -70,7 +70,7 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
       const prepared = await service.prepare(app, request, { username: request.username ?? user.username, email: user.email });
       const write = () =>
         runner.transaction(async (steps) => {
-          if ((await findLiveCredential(steps.tx, steps.provider, passwordDefinition, { appId: app.id, userId, kind: 'password' })) !== null) throw new AuthError('PASSWORD_EXISTS');
+          if ((await findLiveCredential(steps, passwordDefinition, { appId: app.id, userId, kind: 'password' })) !== null) throw new AuthError('PASSWORD_EXISTS');
           if (request.username !== null && !(await setAppUsername(steps.tx, userId, app.id, request.username))) {
             throw userConflict('This username is already taken in this application');
           }
@@ -85,7 +85,7 @@ export function createPasswordService(deps: { storage: Storage; clock: Clock; ru
       const prepared = await service.prepare(app, { ...request, enforceComplexity: true }, { username: user.username, email: user.email });
       const write = () =>
         runner.transaction(async (steps) => {
-          const live = await findLiveCredential(steps.tx, steps.provider, passwordDefinition, { appId: app.id, userId, kind: 'password' });
+          const live = await findLiveCredential(steps, passwordDefinition, { appId: app.id, userId, kind: 'password' });
           if (live === null) return service.enroll(steps, app, userId, prepared);
           await steps.send(passwords, live, { type: 'password.replace', temporary: prepared.temporary }, { app, hashing: { hash: prepared.hash } });
         });

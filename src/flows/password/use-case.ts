@@ -103,12 +103,12 @@ async function settle(deps: PasswordLoginDeps, app: AppRecord, counted: Counted)
   return runner.transaction(async (steps) => {
     const gone = () => new AuthError('FLOW_NOT_FOUND', { details: { instanceId: counted.step.id } });
     if (counted.kind === 'standIn') {
-      const instance = (await deps.standIns.store.reload(steps.tx, steps.provider, counted.step.id)) ?? raise(gone());
+      const instance = (await deps.standIns.store.reload(steps, counted.step.id)) ?? raise(gone());
       // A stand-in answers for nobody: never disabled (and its comparison never matches).
       const event = compared.event.type === 'password.matched' ? { ...compared.event, userStatus: 'Active' as const } : compared.event;
       return { answer: (await steps.send(deps.standIns, instance, event, { app, hashing })).answer, ready: null };
     }
-    const instance = (await passwords.store.reload(steps.tx, steps.provider, counted.step.id)) ?? raise(gone());
+    const instance = (await passwords.store.reload(steps, counted.step.id)) ?? raise(gone());
     const { authentication } = counted;
     // The user's status is a fact of the verdict: the machine judges it (a disabled user's right password logs nobody in).
     const event = compared.event.type === 'password.matched' ? { ...compared.event, userStatus: authentication.user.status } : compared.event;

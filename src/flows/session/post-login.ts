@@ -55,7 +55,7 @@ export function recordAuthenticationHandler<T extends MachineTypes & { readonly 
   LoginVerdict
 > {
   return {
-    phase: 'transaction',
+    phase: 'inline',
     run: (params, { context, at }) => ({ output: { method: params.method, verifies: params.verifies, at, approvalData: context.approvalData ?? null } }),
   };
 }
@@ -122,7 +122,7 @@ export async function postLogin(steps: TxSteps, deps: PostLoginDeps, login: Logi
   const { user } = authentication;
   const { at } = verdict;
   const session = await sessionOf(steps, deps, login);
-  await recordLogin(steps.tx, steps.provider, user, at, verdict.verifies);
+  await steps.write(recordLogin(steps.tx, steps.provider, user, at, verdict.verifies));
   const grant: UserGrant = { methods: session.methods, authTime: session.authTime, resource: authentication.resource, claims: authentication.claims, approvalData: verdict.approvalData };
   const verified: UserRecord = {
     ...user,

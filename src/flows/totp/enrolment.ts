@@ -68,7 +68,7 @@ async function principalsUser(deps: TotpServiceDeps, principal: UserPrincipal) {
  * thief's own). `refuseLive` throws first when the caller did not ask to replace it. */
 async function revokeProven(deps: TotpServiceDeps, steps: TxSteps, app: AppRecord, userId: string, principal: UserPrincipal, refuseLive = (): void => {}): Promise<void> {
   // The credential's row first, then the session's: the order logins lock them in (PostgreSQL).
-  const live = await findLiveCredential(steps.tx, steps.provider, totpDefinition, { appId: app.id, userId, kind: 'totp' });
+  const live = await findLiveCredential(steps, totpDefinition, { appId: app.id, userId, kind: 'totp' });
   const session = await tokenSession(steps, deps, principal);
   if (live === null) return;
   refuseLive();
@@ -81,7 +81,7 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
 
   /** Hands `event` to the user's live authenticator for the app, if there is one. */
   async function sendToLive(steps: TxSteps, app: AppRecord, userId: string, event: { readonly type: 'totp.revoke' } | { readonly type: 'totp.unlock' }): Promise<void> {
-    const live = await findLiveCredential(steps.tx, steps.provider, totpDefinition, { appId: app.id, userId, kind: 'totp' });
+    const live = await findLiveCredential(steps, totpDefinition, { appId: app.id, userId, kind: 'totp' });
     if (live !== null) await steps.send(totp, live, event, { app });
   }
 

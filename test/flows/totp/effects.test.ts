@@ -50,7 +50,7 @@ describe('TOTP credentials', () => {
     await runner.transaction((steps) => steps.start(machine, { id: 'totp-1', appId: 'app-1', input: { userId: 'user-1', registeredAt: T0, userStatus: 'Active' }, create, request: { app } }));
     const submit = (proof: string) =>
       runner.transaction(async (steps) => {
-        const live = await findLiveCredential(steps.tx, steps.provider, totpDefinition, { appId: 'app-1', userId: 'user-1', kind: 'totp' });
+        const live = await findLiveCredential(steps, totpDefinition, { appId: 'app-1', userId: 'user-1', kind: 'totp' });
         if (live === null) throw new Error('no live credential');
         return steps.send(machine, live, { type: 'totp.submit', session: null, policy: POLICY, resource: null, allowedResources: [], userStatus: 'Active' }, { app, proof });
       });
