@@ -4,12 +4,13 @@ import { StaleInstanceError } from '../repositories/retried-transaction.js';
 import type { EventInput, Instance, LoggedEvent, MachineTypes, StartArgs } from './definition.js';
 import type { ErasedMachine, Outputs } from './registered.js';
 import { insertInstance, updateInstance } from './queued-writes.js';
-import { finish, type StepScope, settle } from './settle.js';
+import { type StepScope, settle } from './settle.js';
 import { apply, restore, start, stateOf } from './transitions.js';
 
 // The steps themselves, on any machine alike: compute the transition (pure), settle its inline
 // effects, write the instance and its log in ONE statement (with a version check on an update),
-// then perform the effects that write elsewhere in the same transaction. `at` is the time the
+// with the statements those effects handed back for other tables, and leave the after-commit
+// effects to wait for the commit. `at` is the time the
 // runner stamped on the step; the effects' outputs land in the `outputs` the caller hands in.
 
 /** Creates an instance; returns where it rests. */
@@ -29,7 +30,7 @@ export async function begin(scope: StepScope, machine: ErasedMachine, args: Star
     appId: args.appId,
   };
   await insertInstance(scope, machine, created, settled.writes);
-  await finish(scope, settled.later);
+  scope.afterCommit.push(...settled.later);
   return settled.snapshot;
 }
 
@@ -51,7 +52,7 @@ export async function advance(
   const settled = await settle(scope, machine, first, { id: instance.id, row: instance.row, version: instance.version, at, request }, outputs);
   const next = { stateValue: stateOf(settled.snapshot), context: settled.snapshot.context, events: [logged, ...settled.events], patch: settled.patch, appId: request.app.id };
   await updateInstance(scope, machine, instance, next, settled.writes);
-  await finish(scope, settled.later);
+  scope.afterCommit.push(...settled.later);
   return { accepted: true, snapshot: settled.snapshot };
 }
 

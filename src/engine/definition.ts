@@ -121,15 +121,16 @@ type EffectResult<T extends MachineTypes, O = undefined> = void | {
 };
 
 /**
- * - `inline`: before the instance is written, in its transaction; may answer with an event (applied
- *   at once, and written with the instance in the same statement) or with row fields of the
- *   instance (the HMAC of an issued code); what it writes elsewhere commits or rolls back with it;
- * - `transaction`: after the instance is written, in the same transaction (other tables, other
- *   instances); throwing rolls the whole request back, so a failed request leaves nothing behind;
+ * - `inline`: before the instance is written; may answer with an event (applied at once, and
+ *   written with the instance in the same statement), with row fields of the instance (the HMAC of
+ *   an issued code), or with statements for other tables (`writes`), sent with the instance's write
+ *   in its transaction or batch: throwing writes nothing, so a failed request leaves nothing behind;
  * - `afterCommit`: talks to the outside world once the step is durable; its event comes back as
  *   the next step.
+ * (Issue 17 retired a third phase that wrote after the instance in an open transaction: an
+ * optimistic step has none open, so what an effect writes is a statement handed back.)
  */
-type EffectPhase = 'inline' | 'transaction' | 'afterCommit';
+type EffectPhase = 'inline' | 'afterCommit';
 
 export interface EffectHandler<T extends MachineTypes, P, O = undefined> {
   readonly phase: EffectPhase;

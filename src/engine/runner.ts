@@ -10,14 +10,15 @@ import { sendQueued } from './queued-writes.js';
 import { stepsIn, type TxScope } from './steps.js';
 import { apply, restore } from './transitions.js';
 
-// The one runner. A request opens a transaction and takes steps in it: start an instance, or apply
-// an event to a loaded one. A step computes the transition (pure), performs the inline effects the
-// machine named (whose outcomes are applied at once), writes the instance and its log in ONE
-// statement with a version check, then performs the effects that write elsewhere, in the same
-// transaction. After the commit come the effects that talk to the outside world (SMTP, Twilio,
-// signing); the event each reports back is the next step. A lost version race re-runs the whole
-// transaction on fresh data (src/repositories/retried-transaction.ts). The hot paths take `step`
-// instead: the same work, first without an interactive transaction (./queued-writes.ts).
+// The one runner. A request's work takes steps: start an instance, or apply an event to a loaded
+// one. A step computes the transition (pure), performs the inline effects the machine named (whose
+// outcomes are applied at once), and writes the instance and its log in ONE statement with a
+// version check, with the statements those effects handed back for other tables. After the commit
+// come the effects that talk to the outside world (SMTP, Twilio, signing); the event each reports
+// back is the next step. `step` (every hot path, issue 17) runs the work with plain reads and sends
+// its writes after it as one statement or one batch (./queued-writes.ts); `transaction` runs it in
+// an interactive transaction, and so does `step` after a lost race. A lost version race there
+// re-runs the whole work on fresh data (src/repositories/retried-transaction.ts).
 
 export interface Runner {
   /** Runs `work` in one transaction (again on a lost version race), then the after-commit effects

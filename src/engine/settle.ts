@@ -6,13 +6,13 @@ import type { ErasedMachine, Outputs } from './registered.js';
 import { apply, type NamedEffect, stateOf, type Transition } from './transitions.js';
 
 // Within one step: the inline effects of a transition are performed and what they report applied
-// at once, until the machine settles; the effects that run later are collected. After the write,
-// the transaction's effects run and the after-commit ones wait for the commit.
+// at once, until the machine settles; the after-commit effects are collected, to wait for the
+// commit of the write.
 
 /** Bound on effect → event → effect chains (inline ones within a step, after-commit ones across). */
 export const MAX_CHAINED_EVENTS = 8;
 
-/** An effect that runs after the instance is written: in its transaction, or after the commit. */
+/** An after-commit effect of a step, waiting for the commit of its write. */
 export interface Deferred {
   readonly machine: ErasedMachine;
   readonly effect: NamedEffect;
@@ -99,21 +99,5 @@ export async function settle(scope: StepScope, machine: ErasedMachine, first: Tr
     transition = apply(machine.machine, transition.snapshot, event);
     if (!transition.accepted) throw new Error(`${machine.name}: refused ${event.type}, reported by its own effect`);
     events.push({ seq: base.version + events.length + 2, type: event.type, at: base.at, state: stateOf(transition.snapshot), fields: machine.logged(event) });
-  }
-}
-
-/** After the write: performs the transaction's effects, leaves the after-commit ones for later. */
-export async function finish(scope: StepScope, later: readonly Deferred[]): Promise<void> {
-  for (const deferred of later) {
-    const handler = deferred.machine.handler(deferred.effect);
-    if (handler.phase === 'afterCommit') {
-      scope.afterCommit.push(deferred);
-      continue;
-    }
-    // Its writes would commit at once, outside the step's batch: such a machine takes the
-    // interactive transaction (runner.transaction), never an optimistic step.
-    if (scope.queue !== null) throw new Error(`${deferred.machine.name}: ${deferred.effect.type} needs the interactive transaction`);
-    const result = await handler.run(deferred.effect.params, deferred.context);
-    if (result?.output !== undefined) deferred.outputs[deferred.effect.type] = result.output;
   }
 }

@@ -25,7 +25,7 @@ const totp = (verdict: () => { type: 'totp.matched'; step: number } | { type: 't
   handlers: {
     compareTotp: { phase: 'inline', run: () => ({ event: verdict() }) },
     forgetSecret: { phase: 'inline', run: () => ({ patch: { secret: '' } }) },
-    recordAuthentication: { phase: 'transaction', run: () => {} },
+    recordAuthentication: { phase: 'inline', run: () => {} },
   },
 });
 const password: () => RegisteredMachine<PasswordTypes> = () => ({
@@ -35,7 +35,7 @@ const password: () => RegisteredMachine<PasswordTypes> = () => ({
     comparePassword: { phase: 'afterCommit', run: ({ generation, attempt }) => ({ event: { type: 'password.mismatched', generation, attempt } }) },
     storeRehash: { phase: 'inline', run: () => {} },
     storeSecret: { phase: 'inline', run: (_params, { request }) => (request.hashing.hash === undefined ? undefined : { patch: { secret: request.hashing.hash } }) },
-    recordAuthentication: { phase: 'transaction', run: () => {} },
+    recordAuthentication: { phase: 'inline', run: () => {} },
   },
 });
 

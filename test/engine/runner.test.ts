@@ -11,7 +11,7 @@ import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 
 // The runner against a real database (both engines), with a real machine (magic link) and
 // recording effect handlers: one write per step (the row and its log), inline effects applied
-// before it, transaction effects after it and rolled back with it, after-commit effects whose
+// before it (and a failing one writing nothing), after-commit effects whose
 // events come back as the next step, and concurrent events on one instance serialised.
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
@@ -48,16 +48,16 @@ function machine(options: { failRecording?: boolean; deliver?: 'delivered' | 'un
         },
       },
       // The kept message is the subject of test/delivery tests: here it is not kept.
-      holdDelivery: { phase: 'transaction', run: () => {} },
-      scheduleDelivery: { phase: 'transaction', run: () => {} },
+      holdDelivery: { phase: 'inline', run: () => {} },
+      scheduleDelivery: { phase: 'inline', run: () => {} },
       releaseDelivery: {
-        phase: 'transaction',
+        phase: 'inline',
         run: () => {
           if (options.failRelease !== undefined) throw options.failRelease;
         },
       },
       recordAuthentication: {
-        phase: 'transaction',
+        phase: 'inline',
         run: () => {
           performed.push('recordAuthentication');
           if (options.failRecording) throw new AuthError('SESSION_NOT_FOUND');
@@ -142,7 +142,7 @@ describe('runner', () => {
     expect(await load(id)).toEqual(before);
   });
 
-  it('a transaction effect that fails rolls the instance and its log back', async () => {
+  it('an effect that fails rolls the instance and its log back', async () => {
     const { registered, performed } = machine({ failRecording: true });
     const runner = createRunner({ storage: db.storage, clock: manualClock(T0) });
     const { id } = await started(runner, registered);

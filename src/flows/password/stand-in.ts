@@ -29,7 +29,7 @@ export function createPasswordStandIn(deps: { decoys: DecoyBudget; provider: Pro
       },
       storeRehash: unreachable('inline', 'storeRehash'),
       storeSecret: unreachable('inline', 'storeSecret'),
-      recordAuthentication: unreachable('transaction', 'recordAuthentication'),
+      recordAuthentication: unreachable('inline', 'recordAuthentication'),
     },
   };
 }

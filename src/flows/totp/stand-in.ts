@@ -51,7 +51,7 @@ export function createTotpStandIn(deps: { hasher: SecretHasher; sealer: Sealer; 
         },
       },
       forgetSecret: unreachable('inline', 'forgetSecret'),
-      recordAuthentication: unreachable('transaction', 'recordAuthentication'),
+      recordAuthentication: unreachable('inline', 'recordAuthentication'),
     },
   };
 }

@@ -42,7 +42,7 @@ describe('TOTP credentials', () => {
     const real = createTotpCredentials({ sealer, hasher, provider: db.storage.provider });
     const machine: RegisteredMachine<TotpTypes> = {
       ...real,
-      handlers: { ...real.handlers, recordAuthentication: { phase: 'transaction', run: () => {} } },
+      handlers: { ...real.handlers, recordAuthentication: { phase: 'inline', run: () => {} } },
     };
     const runner = createRunner({ storage: db.storage, clock });
     const seed = newTotpSeed('sha1');
