@@ -1,4 +1,4 @@
-import { type AnyMachineSnapshot, type AnyStateMachine, initialTransition, type StateValue, transition } from 'xstate';
+import { type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, createActor, type StateValue } from 'xstate';
 import { stateValueToString } from '../../machines/shared/state-value.js';
 import type { LoggedEvent } from './definition.js';
 
@@ -30,9 +30,41 @@ function parseStateValue(value: string): StateValue {
   return rest.length === 0 ? (head ?? value) : { [head ?? '']: parseStateValue(rest.join('.')) };
 }
 
+/** What XState's pure `transition` and `initialTransition` do, without their cost per call: each
+ * builds a new inert actor (and two actor systems) for the machine, and that actor computes the
+ * machine's initial snapshot eagerly, without input, which throws in every context factory that
+ * reads its input (caught by XState, a stack trace each time: 10–20 % of a step, issue 17's
+ * profiles). The scope here is built once per machine, the same way (an actor of the machine, its
+ * system, the rest inert), and lent to one synchronous call at a time: it collects that call's
+ * actions. Machines here spawn no actors and schedule nothing, so the scope holds no state. */
+const scopes = new WeakMap<AnyStateMachine, AnyActorScope>();
+const ignore = () => {};
+
+function scopeOf(machine: AnyStateMachine): AnyActorScope {
+  const known = scopes.get(machine);
+  if (known !== undefined) return known;
+  const self = createActor(machine);
+  const scope: AnyActorScope = { self, id: '', sessionId: '', logger: ignore, defer: ignore, system: self.system, stopChild: ignore, emit: ignore, actionExecutor: ignore };
+  scopes.set(machine, scope);
+  return scope;
+}
+
+/** Runs `compute` with the machine's scope; returns what it computed and the actions it resolved. */
+function collecting(machine: AnyStateMachine, compute: (scope: AnyActorScope) => AnyMachineSnapshot): Transition {
+  const scope = scopeOf(machine);
+  const actions: { type: string; params?: unknown }[] = [];
+  scope.actionExecutor = (action) => {
+    actions.push(action);
+  };
+  try {
+    return { accepted: true, snapshot: compute(scope), effects: effectsOf(actions) };
+  } finally {
+    scope.actionExecutor = ignore;
+  }
+}
+
 export function start(machine: AnyStateMachine, input: unknown): Transition {
-  const [snapshot, actions] = initialTransition(machine, input);
-  return { accepted: true, snapshot, effects: effectsOf(actions) };
+  return collecting(machine, (scope) => machine.getInitialSnapshot(scope, input));
 }
 
 export function restore(machine: AnyStateMachine, stateValue: string, context: unknown): AnyMachineSnapshot {
@@ -41,8 +73,7 @@ export function restore(machine: AnyStateMachine, stateValue: string, context: u
 
 export function apply(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: { type: string; at: number }): Transition {
   if (!snapshot.can(event)) return { accepted: false, snapshot, effects: [] };
-  const [next, actions] = transition(machine, snapshot, event);
-  return { accepted: true, snapshot: next, effects: effectsOf(actions) };
+  return collecting(machine, (scope) => machine.transition(snapshot, event, scope));
 }
 
 /** Rebuilds an instance from its input and its log alone (effects are not performed: their

@@ -32,13 +32,25 @@ export async function emptyDatabaseUrl(): Promise<string> {
   return database.url;
 }
 
-export async function freePort(): Promise<number> {
+/** Ports handed to child processes come from below Linux's ephemeral range (32768–60999): a port
+ * the kernel chose for `listen(0)` is one it may give the next outgoing connection (to PostgreSQL,
+ * Redis, a test server) before the child binds it, which failed a start with EADDRINUSE. */
+const CHILD_PORTS = { from: 20_000, count: 12_000 };
+
+/** Whether the port can be bound on 127.0.0.1 now. */
+function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = CHILD_PORTS.from + Math.floor(Math.random() * CHILD_PORTS.count);
+    if (await bindable(port)) return port;
+  }
 }
 
 export interface Started {
