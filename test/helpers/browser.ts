@@ -24,7 +24,8 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(options: { width?: number; height?: number } = {}): Promise<TestBrowser> {
+/** `args` are flags beyond FLAGS (e.g. a host resolver rule for the WebAuthn tests' rp ids). */
+export async function launchBrowser(options: { width?: number; height?: number; args?: readonly string[] } = {}): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   const profile = mkdtempSync(join(tmpdir(), 'keystate-chromium-'));
   let context: BrowserContext;
@@ -32,7 +33,7 @@ export async function launchBrowser(options: { width?: number; height?: number }
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: FLAGS,
+      args: [...FLAGS, ...(options.args ?? [])],
       viewport: { width: options.width ?? 1440, height: options.height ?? 900 },
       acceptDownloads: true,
     });
