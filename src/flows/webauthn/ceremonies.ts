@@ -1,17 +1,13 @@
-import {
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  type CredentialDeviceType,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  type Uint8Array_,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransportFuture,
+  CredentialDeviceType,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  Uint8Array_,
 } from '@simplewebauthn/server';
-import { decodeAttestationObject, isoBase64URL, isoUint8Array, type ParsedAuthenticatorData, parseAuthenticatorData, toHash } from '@simplewebauthn/server/helpers';
+import type { ParsedAuthenticatorData } from '@simplewebauthn/server/helpers';
 import { readClientData } from './encoded-result.js';
 
 // The WebAuthn ceremonies of one app's relying party, over @simplewebauthn/server (never our own
@@ -21,6 +17,12 @@ import { readClientData } from './encoded-result.js';
 // the caller answers differently (origin, rp id, challenge, user verification) are made here with
 // the library's own parsers, so a rejection names its reason instead of being guessed from an
 // exception's text; what the library refuses after them is a bad signature or a malformed result.
+
+/** The library, loaded at the first ceremony: with the X.509 and ASN.1 parsers it brings for
+ * attestation certificates it costs a process about 27 MB and 0.3-0.7 s to import (measured on
+ * Node 20), which a server whose apps use no passkeys never pays (as Argon2 and qrcode). */
+let loaded: Promise<[typeof import('@simplewebauthn/server'), typeof import('@simplewebauthn/server/helpers')]> | null = null;
+const library = () => (loaded ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]));
 
 /** One app's relying party (design note §2: app columns and login preferences). */
 export interface RelyingParty {
@@ -66,10 +68,10 @@ export type AuthenticationVerdict =
   | { readonly verified: false; readonly reason: 'counter'; readonly counter: number; readonly userVerified: boolean }
   | { readonly verified: false; readonly reason: Exclude<RejectionReason, 'counter'> };
 
-const ALL_TRANSPORTS = (transports: readonly AuthenticatorTransportFuture[] | undefined) => (transports === undefined ? {} : { transports: [...transports] });
+const transportsField = (transports: readonly AuthenticatorTransportFuture[] | undefined) => (transports === undefined ? {} : { transports: [...transports] });
 
 /** Creation options (WebAuthn L3 JSON) for `navigator.credentials.create`. */
-export function registrationOptions(
+export async function registrationOptions(
   rp: RelyingParty,
   request: {
     readonly userName: string;
@@ -82,6 +84,7 @@ export function registrationOptions(
     readonly excludeCredentials?: readonly { readonly id: string; readonly transports?: readonly AuthenticatorTransportFuture[] }[];
   },
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const [{ generateRegistrationOptions }] = await library();
   return generateRegistrationOptions({
     rpName: rp.rpName,
     rpID: rp.rpId,
@@ -92,7 +95,7 @@ export function registrationOptions(
     challenge: Uint8Array.from(request.challenge),
     timeout: request.timeoutMs,
     attestationType: 'none',
-    excludeCredentials: (request.excludeCredentials ?? []).map((credential) => ({ id: credential.id, ...ALL_TRANSPORTS(credential.transports) })),
+    excludeCredentials: (request.excludeCredentials ?? []).map((credential) => ({ id: credential.id, ...transportsField(credential.transports) })),
     // A discoverable credential where the authenticator can keep one: usernameless login needs it.
     authenticatorSelection: { residentKey: 'preferred', userVerification: rp.userVerification },
   });
@@ -100,7 +103,7 @@ export function registrationOptions(
 
 /** Request options (WebAuthn L3 JSON) for `navigator.credentials.get`; no allowed credentials
  * means any discoverable passkey of the rp (usernameless login). */
-export function authenticationOptions(
+export async function authenticationOptions(
   rp: RelyingParty,
   request: {
     readonly challenge: Uint8Array;
@@ -108,12 +111,13 @@ export function authenticationOptions(
     readonly allowCredentials?: readonly { readonly id: string; readonly transports?: readonly AuthenticatorTransportFuture[] }[];
   },
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const [{ generateAuthenticationOptions }] = await library();
   return generateAuthenticationOptions({
     rpID: rp.rpId,
     challenge: Uint8Array.from(request.challenge),
     timeout: request.timeoutMs,
     userVerification: rp.userVerification,
-    allowCredentials: (request.allowCredentials ?? []).map((credential) => ({ id: credential.id, ...ALL_TRANSPORTS(credential.transports) })),
+    allowCredentials: (request.allowCredentials ?? []).map((credential) => ({ id: credential.id, ...transportsField(credential.transports) })),
   });
 }
 
@@ -121,6 +125,7 @@ type PreCheck = { readonly ok: true; readonly authData: ParsedAuthenticatorData 
 
 /** The checks made before the library's, in the order a browser's mistakes are most telling. */
 async function preCheck(rp: RelyingParty, type: 'webauthn.create' | 'webauthn.get', clientDataJSON: string, authData: () => Uint8Array_, expectedChallenge: ChallengeMatch): Promise<PreCheck> {
+  const [, { isoUint8Array, parseAuthenticatorData, toHash }] = await library();
   const clientData = readClientData(clientDataJSON);
   if (clientData === undefined || clientData.type !== type) return { ok: false, reason: 'format' };
   if (!rp.origins.includes(clientData.origin)) return { ok: false, reason: 'origin' };
@@ -146,6 +151,7 @@ const expected = (rp: RelyingParty, expectedChallenge: ChallengeMatch) => ({
 
 /** Verifies a registration (attestation `none` or self-attested). */
 export async function verifyRegistration(rp: RelyingParty, response: RegistrationResponseJSON, expectedChallenge: ChallengeMatch): Promise<RegistrationVerdict> {
+  const [{ verifyRegistrationResponse }, { decodeAttestationObject, isoBase64URL }] = await library();
   const authData = () => decodeAttestationObject(isoBase64URL.toBuffer(response.response.attestationObject)).get('authData');
   const checked = await preCheck(rp, 'webauthn.create', response.response.clientDataJSON, authData, expectedChallenge);
   if (!checked.ok) return { verified: false, reason: checked.reason };
@@ -185,6 +191,7 @@ const isCounterRegressed = (counter: number, stored: number) => (counter > 0 || 
  * assertion with a low counter must not suspend someone's passkey. */
 export async function verifyAuthentication(rp: RelyingParty, response: AuthenticationResponseJSON, passkey: StoredPasskey, expectedChallenge: ChallengeMatch): Promise<AuthenticationVerdict> {
   if (response.id !== passkey.credentialId || response.rawId !== passkey.credentialId) return { verified: false, reason: 'format' };
+  const [{ verifyAuthenticationResponse }, { isoBase64URL }] = await library();
   const authData = () => isoBase64URL.toBuffer(response.response.authenticatorData);
   const checked = await preCheck(rp, 'webauthn.get', response.response.clientDataJSON, authData, expectedChallenge);
   if (!checked.ok) return { verified: false, reason: checked.reason };
@@ -193,7 +200,7 @@ export async function verifyAuthentication(rp: RelyingParty, response: Authentic
       response,
       ...expected(rp, expectedChallenge),
       expectedType: 'webauthn.get',
-      credential: { id: passkey.credentialId, publicKey: isoBase64URL.toBuffer(passkey.publicKey), counter, ...ALL_TRANSPORTS(passkey.transports) },
+      credential: { id: passkey.credentialId, publicKey: isoBase64URL.toBuffer(passkey.publicKey), counter, ...transportsField(passkey.transports) },
     });
   const { counter, flags } = checked.authData;
   try {

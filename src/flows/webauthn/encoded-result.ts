@@ -1,5 +1,4 @@
 import type { AuthenticationResponseJSON, AuthenticatorTransportFuture, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { type Static, Type } from 'typebox';
 import { schemaCheck } from '../../corrupt-row.js';
 import { AuthError } from '../../errors.js';
@@ -139,7 +138,8 @@ export type ClientData = Static<typeof ClientDataShape>;
 export function readClientData(clientDataJSON: string): ClientData | undefined {
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(isoBase64URL.toBuffer(clientDataJSON)));
+    // Buffer, not the library's decoder: this module runs before the library is loaded (ceremonies.ts).
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(clientDataJSON, 'base64url')));
   } catch {
     return undefined;
   }
