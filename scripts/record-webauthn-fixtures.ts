@@ -6,9 +6,12 @@
 //
 // Re-record (needs Debian's chromium, as the browser tests do):
 //   npx tsx scripts/record-webauthn-fixtures.ts
+//   npx biome check --write test/fixtures/webauthn   (the repo's JSON layout)
 // then review and commit test/fixtures/webauthn/*.json. Keys and signatures change on every run,
 // the challenges do not. The page is http://localhost:<free port> (a secure context; an IP address
-// is not a valid rp id) and http://shop.localhost:<port> for the credential of another rp id.
+// is not a valid rp id) and http://shop.localhost:<port> for the credential of another rp id:
+// Chromium resolves `*.localhost` to loopback itself and treats it as a secure context (Chromium
+// 156, 2026-12: no --host-resolver-rules needed).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,8 +23,6 @@ import { launchBrowser } from '../test/helpers/browser.js';
 import { type VirtualAuthenticator, virtualAuthenticator } from '../test/helpers/webauthn.js';
 
 const OUT = join(import.meta.dirname, '..', 'test', 'fixtures', 'webauthn');
-/** `shop.localhost`, the other rp id, resolved to loopback: recorded with this rule (Chromium 156 accepts `*.localhost` rp ids on http as secure contexts). */
-const FLAGS = ['--host-resolver-rules=MAP *.localhost 127.0.0.1'];
 
 /** A fixed challenge per ceremony: a test finds which challenge a response answers. */
 const challenge = (name: string) => isoUint8Array.fromUTF8String(`keystate webauthn fixture: ${name}`);
@@ -103,7 +104,7 @@ async function recordLocalhost(page: Page, authenticator: VirtualAuthenticator):
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const { server, port } = await servePage();
-  const browser = await launchBrowser({ args: FLAGS });
+  const browser = await launchBrowser();
   try {
     const authenticator = await virtualAuthenticator(browser.page, { transport: 'internal', residentKey: true, userVerification: true });
     await browser.page.goto(`http://localhost:${port}/`);

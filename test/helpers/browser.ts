@@ -24,8 +24,7 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** `args` are flags beyond FLAGS (e.g. a host resolver rule for the WebAuthn tests' rp ids). */
-export async function launchBrowser(options: { width?: number; height?: number; args?: readonly string[] } = {}): Promise<TestBrowser> {
+export async function launchBrowser(options: { width?: number; height?: number } = {}): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   const profile = mkdtempSync(join(tmpdir(), 'keystate-chromium-'));
   let context: BrowserContext;
@@ -33,7 +32,7 @@ export async function launchBrowser(options: { width?: number; height?: number; 
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: [...FLAGS, ...(options.args ?? [])],
+      args: FLAGS,
       viewport: { width: options.width ?? 1440, height: options.height ?? 900 },
       acceptDownloads: true,
     });
