@@ -73,6 +73,9 @@ export const ERRORS = {
     status: 403,
     message: 'Replacing or revoking the registered authenticator needs a recent login with it in this session; log in with its code first, or have the app revoke it',
   },
+  // Passkeys (§2.14, issue 18): a webauthn_encoded_result that is not base64 of a credential's JSON
+  // (details.reason says which rule it broke; the value itself is never echoed).
+  WEBAUTHN_INVALID_RESULT: { status: 400, message: 'webauthn_encoded_result is not a valid WebAuthn result' },
   FLOW_NOT_FOUND: { status: 404, message: 'Flow not found' },
   MACHINE_NOT_FOUND: { status: 404, message: 'Machine not found' },
   FLOW_CONFLICT: { status: 409, message: 'The flow was changed by a concurrent request; retry' },

@@ -54,6 +54,7 @@ describe('error codes', () => {
       PASSWORD_EXISTS: [409, 409],
       TOTP_EXISTS: [409, 409],
       TOTP_OVERRIDE_UNPROVEN: [403, 403],
+      WEBAUTHN_INVALID_RESULT: [400, 400],
       FLOW_NOT_FOUND: [404, 404],
       MACHINE_NOT_FOUND: [404, 404],
       FLOW_CONFLICT: [409, 409],
