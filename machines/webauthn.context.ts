@@ -7,7 +7,6 @@ import { Millis, type Frozen } from './shared/shapes.js';
 // encoded result or a public key: the verdict keeps the credential's key (a hash of its id).
 
 const CeremonyShape = Type.Union([Type.Literal('registration'), Type.Literal('authentication')]);
-export type Ceremony = Static<typeof CeremonyShape>;
 
 /** The app's preference (WebAuthn L3 `UserVerificationRequirement`). */
 const UserVerificationShape = Type.Union([Type.Literal('required'), Type.Literal('preferred'), Type.Literal('discouraged')]);

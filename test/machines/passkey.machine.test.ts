@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { passkeyAnswers } from '../../machines/passkey.answers.js';
 import { PasskeyContextShape, type PasskeyInput, PasskeyInputShape } from '../../machines/passkey.context.js';
-import { isCounterRegressed, type PasskeyEvent, passkeyMachine } from '../../machines/passkey.machine.js';
+import { isCounterRegressed, PASSKEY_EFFECTS, type PasskeyEvent, passkeyMachine } from '../../machines/passkey.machine.js';
 import { stateValueToString } from '../../machines/shared/state-value.js';
 import { schemaCheck } from '../../src/corrupt-row.js';
 import { leafStates } from '../../src/engine/effect-check.js';
@@ -145,20 +145,24 @@ describe('passkey machine', () => {
     expect(Object.keys(passkeyAnswers).sort()).toEqual(leafStates(passkeyMachine).sort());
   });
 
-  it('the samples walk every state and every transition; every context reached fits the schema a row is checked against', () => {
+  it('the samples walk every state and every transition; every context reached fits the schema a row is checked against, and every declared effect is named', () => {
     const walked = walkChart(passkeyMachine, SAMPLES.inputs, SAMPLES.events);
     expect(walked.states.missing).toEqual([]);
     expect(walked.transitions.missing).toEqual([]);
     const context = contextSchema(PasskeyContextShape);
     const inputs = schemaCheck(PasskeyInputShape);
+    const named = new Set<string>();
     for (const walk of walked.walks) {
       expect(inputs.problems(walk.input)).toEqual([]);
-      let snapshot = startChart(passkeyMachine, walk.input).snapshot;
-      expect(context.problems(snapshot.context)).toEqual([]);
+      let applied = startChart(passkeyMachine, walk.input);
+      expect(context.problems(applied.snapshot.context)).toEqual([]);
       for (const { event } of walk.steps) {
-        snapshot = apply(passkeyMachine, snapshot, event).snapshot;
-        expect(context.problems(snapshot.context)).toEqual([]);
+        applied = apply(passkeyMachine, applied.snapshot, event);
+        expect(context.problems(applied.snapshot.context)).toEqual([]);
+        for (const effect of applied.effects) named.add(effect.type);
       }
     }
+    // The effects the chart names are exactly those it declares (what the start-time check will hold its handlers to).
+    expect([...named].sort()).toEqual([...PASSKEY_EFFECTS].sort());
   });
 });
