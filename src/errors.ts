@@ -73,9 +73,20 @@ export const ERRORS = {
     status: 403,
     message: 'Replacing or revoking the registered authenticator needs a recent login with it in this session; log in with its code first, or have the app revoke it',
   },
-  // Passkeys (§2.14, issue 18): a webauthn_encoded_result that is not base64 of a credential's JSON
-  // (details.reason says which rule it broke; the value itself is never echoed).
+  // Passkeys (WebAuthn, §2.14): Mosaic documents no error codes for these paths, so the status as a
+  // number, as on most endpoints. Each is the answer of a named state of machines/webauthn.machine.ts
+  // or machines/passkey.machine.ts.
+  WEBAUTHN_EXPIRED: { status: 400, message: 'The WebAuthn session has expired; start a new one' },
+  WEBAUTHN_SESSION_USED: { status: 400, message: 'The WebAuthn session was already used; start a new one' },
+  WEBAUTHN_ORIGIN_NOT_ALLOWED: { status: 400, message: 'The origin of the WebAuthn result is not one of the origins configured for this app' },
+  WEBAUTHN_RP_MISMATCH: { status: 400, message: 'The WebAuthn result was made for another relying party' },
+  // details.reason says which rule a malformed result broke (src/flows/webauthn/encoded-result.ts);
+  // the value itself is never echoed.
   WEBAUTHN_INVALID_RESULT: { status: 400, message: 'webauthn_encoded_result is not a valid WebAuthn result' },
+  WEBAUTHN_CREDENTIAL_NOT_FOUND: { status: 400, message: 'Passkey not found' },
+  WEBAUTHN_CREDENTIAL_EXISTS: { status: 409, message: 'This passkey is already registered' },
+  WEBAUTHN_USERNAME_TAKEN: { status: 409, message: 'This WebAuthn username belongs to another user' },
+  WEBAUTHN_CLONE_SUSPECTED: { status: 403, message: 'The passkey was refused: its signature counter went backwards (possible clone); revoke it and register a new one' },
   FLOW_NOT_FOUND: { status: 404, message: 'Flow not found' },
   MACHINE_NOT_FOUND: { status: 404, message: 'Machine not found' },
   FLOW_CONFLICT: { status: 409, message: 'The flow was changed by a concurrent request; retry' },

@@ -24,7 +24,16 @@ export type Refusal =
   | 'REQUEST_ID_MISMATCH'
   | 'RESOURCE_NOT_ALLOWED'
   | 'SESSION_NOT_FOUND'
-  | 'USER_NOT_ACTIVE';
+  | 'USER_NOT_ACTIVE'
+  | 'WEBAUTHN_CLONE_SUSPECTED'
+  | 'WEBAUTHN_CREDENTIAL_EXISTS'
+  | 'WEBAUTHN_CREDENTIAL_NOT_FOUND'
+  | 'WEBAUTHN_EXPIRED'
+  | 'WEBAUTHN_INVALID_RESULT'
+  | 'WEBAUTHN_ORIGIN_NOT_ALLOWED'
+  | 'WEBAUTHN_RP_MISMATCH'
+  | 'WEBAUTHN_SESSION_USED'
+  | 'WEBAUTHN_USERNAME_TAKEN';
 
 export type Answer = { readonly kind: 'ok' } | { readonly kind: 'refused'; readonly error: Refusal; readonly details?: Readonly<Record<string, unknown>> };
 

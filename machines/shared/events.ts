@@ -16,4 +16,4 @@ export type DeliveryEvent = ({ readonly type: 'challenge.delivered' } & Timed) |
 export type NamedSessionVerdict = 'usable' | 'refused' | null;
 
 /** Method names recorded in a session (amr values, keystate-server.md §5 item 9). */
-export type AuthMethod = 'eml' | 'eotp' | 'sms' | 'totp' | 'otp' | 'pwd';
+export type AuthMethod = 'eml' | 'eotp' | 'sms' | 'totp' | 'otp' | 'pwd' | 'webauthn';

@@ -87,7 +87,7 @@ const Password = Type.Object(
 );
 
 /** The amr method values a session can hold (keystate-server.md §5 item 9); `mfa` itself is not a method. */
-const AMR_METHODS = ['eml', 'eotp', 'sms', 'totp', 'otp', 'pwd'] as const satisfies readonly AuthMethod[];
+const AMR_METHODS = ['eml', 'eotp', 'sms', 'totp', 'otp', 'pwd', 'webauthn'] as const satisfies readonly AuthMethod[];
 // Fails to compile when the machines learn a method this list does not name yet.
 type MissingMethods = Exclude<AuthMethod, (typeof AMR_METHODS)[number]>;
 const everyMethodListed: [MissingMethods] extends [never] ? true : MissingMethods = true;

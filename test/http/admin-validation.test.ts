@@ -70,7 +70,7 @@ const FULL_PREFERENCES = {
     codeLength: 6,
     notifyOnPasswordUpdate: true,
   },
-  mfa: { required: true, methods: ['eml', 'eotp', 'sms', 'totp', 'otp', 'pwd'] },
+  mfa: { required: true, methods: ['eml', 'eotp', 'sms', 'totp', 'otp', 'pwd', 'webauthn'] },
 };
 
 const P = 'body.login_preferences';
@@ -120,7 +120,7 @@ const BAD_PREFERENCES: Array<[unknown, string]> = [
   [{ mfa: { required: true, methods: 'eml' } }, `${P}.mfa.methods`],
   [{ mfa: { required: true, methods: ['eml', 'eml'] } }, `${P}.mfa.methods`],
   [{ mfa: { required: true, methods: ['mfa'] } }, `${P}.mfa.methods.0`],
-  [{ mfa: { required: true, methods: ['webauthn'] } }, `${P}.mfa.methods.0`],
+  [{ mfa: { required: true, methods: ['passkey'] } }, `${P}.mfa.methods.0`],
   // Unknown methods and fields.
   [{ webauthn: {} }, 'unknown field "webauthn"'],
   [{ sms: { codeLenght: 6 } }, 'unknown field "codeLenght"'],
