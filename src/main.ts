@@ -125,7 +125,7 @@ async function serve(): Promise<void> {
   const { config, generatedAdminToken } = serveConfig();
   const opened = await open(config);
   const { storage, boot } = opened;
-  const devApp = config.nodeEnv === 'production' ? null : await createDevAppIfEmpty(storage, boot);
+  const devApp = config.nodeEnv === 'production' ? null : await createDevAppIfEmpty(storage, boot, config.publicUrl);
   const senders = await createSenders(config, createOutbox({ db: storage.db, clock: systemClock, sealer: boot.sealer }));
   const limiter = await openRateLimiter(config, systemClock);
 

@@ -6,6 +6,7 @@ import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Storage, Tx } from '../storage/prisma.js';
 import type { TokenService } from '../tokens/token-service.js';
 import type { AppCache } from './app-cache.js';
+import type { RelyingParty } from '../model/relying-party.js';
 import { clientSecretHashOf } from './client-secret.js';
 import { type ClientCredentials, createClientCredentials } from './client-credentials.js';
 
@@ -20,6 +21,7 @@ type AppView = {
   readonly redirect_uris: readonly string[];
   readonly resources: readonly string[];
   readonly login_preferences: LoginPreferences;
+  readonly webauthn: { readonly rp_id: string; readonly origins: readonly string[] } | null;
 };
 
 interface NewApp {
@@ -28,6 +30,7 @@ interface NewApp {
   readonly tenantId: string | null;
   readonly resources: readonly string[];
   readonly loginPreferences: LoginPreferences;
+  readonly webauthn: RelyingParty | null;
 }
 
 export interface AppService extends ClientCredentials {
@@ -48,6 +51,7 @@ const view = (app: AppRecord): AppView => ({
   redirect_uris: app.redirectUris,
   resources: app.resources,
   login_preferences: app.loginPreferences,
+  webauthn: app.webauthn === null ? null : { rp_id: app.webauthn.rpId, origins: app.webauthn.origins },
 });
 
 type Db = Storage['db'];
@@ -84,6 +88,7 @@ async function createApp(db: Db, hasher: SecretHasher, defaultTenantId: string, 
     redirectUris: input.redirectUris,
     resources: input.resources,
     loginPreferences: input.loginPreferences,
+    webauthn: input.webauthn,
   });
   return { ...view(app), client_secret: clientSecret };
 }

@@ -1,4 +1,6 @@
+import { DbNull } from '@prisma/client/runtime/client';
 import { Type } from 'typebox';
+import { type RelyingParty, RelyingPartyShape } from '../model/relying-party.js';
 import { type LoginPreferences, LoginPreferencesSchema } from '../model/login-preferences.js';
 import type { Tx } from '../storage/prisma.js';
 import { toJson } from './json.js';
@@ -17,6 +19,8 @@ export interface AppRecord {
   readonly redirectUris: readonly string[];
   readonly resources: readonly string[];
   readonly loginPreferences: LoginPreferences;
+  /** The app's WebAuthn relying party (src/model/relying-party.ts); null: the app offers no passkeys. */
+  readonly webauthn: RelyingParty | null;
 }
 
 // The shape is the admin API's validated schema (src/model/login-preferences.ts).
@@ -33,11 +37,13 @@ type AppRow = {
   redirectUris: unknown;
   resources: unknown;
   loginPreferences: unknown;
+  webauthn: unknown;
 };
 
 const redirectUris = reader('app', 'app.redirect_uris', Type.Array(Type.String()));
 const resources = reader('app', 'app.resources', Type.Array(Type.String()));
 const loginPreferences = reader('app', 'app.login_preferences', LoginPreferencesSchema);
+const relyingParty = reader('app', 'app.webauthn', RelyingPartyShape);
 
 const toRecord = (row: AppRow): AppRecord => ({
   id: row.id,
@@ -50,6 +56,7 @@ const toRecord = (row: AppRow): AppRecord => ({
   redirectUris: redirectUris.one(row.redirectUris),
   resources: resources.one(row.resources),
   loginPreferences: loginPreferences.one(row.loginPreferences),
+  webauthn: row.webauthn === null ? null : relyingParty.one(row.webauthn),
 });
 
 export async function findAppById(db: Tx, id: string): Promise<AppRecord | null> {
@@ -69,17 +76,19 @@ export async function insertApp(db: Tx, app: Omit<AppRecord, 'secretVersion'>): 
       redirectUris: toJson(app.redirectUris),
       resources: toJson(app.resources),
       loginPreferences: toJson(app.loginPreferences),
+      webauthn: app.webauthn === null ? DbNull : toJson(app.webauthn),
     },
   });
   return toRecord(row);
 }
 
-export async function updateApp(db: Tx, id: string, changes: Partial<Pick<AppRecord, 'name' | 'redirectUris' | 'resources' | 'loginPreferences'>>): Promise<AppRecord | null> {
+export async function updateApp(db: Tx, id: string, changes: Partial<Pick<AppRecord, 'name' | 'redirectUris' | 'resources' | 'loginPreferences' | 'webauthn'>>): Promise<AppRecord | null> {
   const data = {
     ...(changes.name === undefined ? {} : { name: changes.name }),
     ...(changes.redirectUris === undefined ? {} : { redirectUris: toJson(changes.redirectUris) }),
     ...(changes.resources === undefined ? {} : { resources: toJson(changes.resources) }),
     ...(changes.loginPreferences === undefined ? {} : { loginPreferences: toJson(changes.loginPreferences) }),
+    ...(changes.webauthn === undefined ? {} : { webauthn: changes.webauthn === null ? DbNull : toJson(changes.webauthn) }),
   };
   const { count } = await db.app.updateMany({ where: { id }, data });
   return count === 0 ? null : findAppById(db, id);

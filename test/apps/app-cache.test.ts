@@ -16,6 +16,7 @@ const app = (id: string, name = id): AppRecord => ({
   redirectUris: [],
   resources: [],
   loginPreferences: {},
+  webauthn: null,
 });
 
 function deferred<T>() {

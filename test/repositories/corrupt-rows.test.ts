@@ -34,6 +34,7 @@ describe('rows that do not fit their shape', () => {
       redirectUris: ['https://app.example/cb'],
       resources: [],
       loginPreferences: {},
+      webauthn: null,
     });
   });
   afterAll(() => database.drop());

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { AppService } from '../../apps/app-service.js';
 import { LoginPreferencesSchema } from '../../model/login-preferences.js';
 import { redirectUriProblem } from '../../apps/redirect-uri.js';
+import { type RelyingParty, relyingPartyProblems } from '../../model/relying-party.js';
 import { AuthError } from '../../errors.js';
 import { AnyObject, closed, MessageBody } from '../schemas/common.js';
 import type { AdminGuard } from './admin-guard.js';
@@ -16,6 +17,17 @@ const RedirectUris = Type.Array(Type.String({ minLength: 1, maxLength: 2048, des
   maxItems: 100,
 });
 const Resources = Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 100 });
+// The shape only; what may be declared is checked by `checkRelyingParty` below. null: no passkeys.
+const Webauthn = Type.Union([
+  Type.Object(
+    {
+      rp_id: Type.String({ minLength: 1, maxLength: 253, description: 'the registrable domain passkeys are bound to (lower case, no IP)' }),
+      origins: Type.Array(Type.String({ minLength: 1, maxLength: 2048, description: 'scheme://host[:port] of a page on the RP id' }), { minItems: 1, maxItems: 20 }),
+    },
+    closed,
+  ),
+  Type.Null(),
+]);
 const AppBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -23,6 +35,7 @@ const AppBody = Type.Object(
     tenant_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     resources: Type.Optional(Resources),
     login_preferences: Type.Optional(LoginPreferencesSchema),
+    webauthn: Type.Optional(Webauthn),
   },
   closed,
 );
@@ -32,6 +45,7 @@ const AppPatch = Type.Object(
     redirect_uris: Type.Optional(RedirectUris),
     resources: Type.Optional(Resources),
     login_preferences: Type.Optional(LoginPreferencesSchema),
+    webauthn: Type.Optional(Webauthn),
   },
   closed,
 );
@@ -44,6 +58,15 @@ function checkRedirectUris(uris: readonly string[] | undefined): void {
     return problem === null ? [] : [`body.redirect_uris.${index} ${problem}`];
   });
   if (problems.length > 0) throw new AuthError('VALIDATION_FAILED', { message: problems });
+}
+
+/** The relying party the body declares (undefined: unchanged), refused with each problem named. */
+function checkRelyingParty(body: { rp_id: string; origins: string[] } | null | undefined): RelyingParty | null | undefined {
+  if (body === undefined || body === null) return body;
+  const party = { rpId: body.rp_id, origins: body.origins };
+  const problems = relyingPartyProblems(party, 'body.webauthn');
+  if (problems.length > 0) throw new AuthError('VALIDATION_FAILED', { message: problems });
+  return party;
 }
 
 export const adminRoutes: FastifyPluginAsyncTypebox<{ apps: AppService; guard: AdminGuard }> = async (app, { apps, guard }) => {
@@ -80,12 +103,14 @@ const applicationRoutes: FastifyPluginAsyncTypebox<{ apps: AppService }> = async
     async (request, reply) => {
       const body = request.body;
       checkRedirectUris(body.redirect_uris);
+      const webauthn = checkRelyingParty(body.webauthn) ?? null;
       const created = await apps.createApp({
         name: body.name,
         redirectUris: body.redirect_uris,
         tenantId: body.tenant_id ?? null,
         resources: body.resources ?? [],
         loginPreferences: body.login_preferences ?? {},
+        webauthn,
       });
       return reply.code(201).send(created);
     },
@@ -103,11 +128,13 @@ const applicationRoutes: FastifyPluginAsyncTypebox<{ apps: AppService }> = async
     async (request) => {
       const body = request.body;
       checkRedirectUris(body.redirect_uris);
+      const webauthn = checkRelyingParty(body.webauthn);
       return apps.updateApp(request.params.app_id, {
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.redirect_uris === undefined ? {} : { redirectUris: body.redirect_uris }),
         ...(body.resources === undefined ? {} : { resources: body.resources }),
         ...(body.login_preferences === undefined ? {} : { loginPreferences: body.login_preferences }),
+        ...(webauthn === undefined ? {} : { webauthn }),
       });
     },
   );
