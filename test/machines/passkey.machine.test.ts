@@ -4,11 +4,8 @@ import { passkeyAnswers } from '../../machines/passkey.answers.js';
 import { PasskeyContextShape, type PasskeyInput, PasskeyInputShape } from '../../machines/passkey.context.js';
 import { isCounterRegressed, PASSKEY_EFFECTS, type PasskeyEvent, passkeyMachine } from '../../machines/passkey.machine.js';
 import { stateValueToString } from '../../machines/shared/state-value.js';
-import { schemaCheck } from '../../src/corrupt-row.js';
 import { leafStates } from '../../src/engine/effect-check.js';
-import { contextSchema } from '../../src/engine/stored-context.js';
-import { apply, start as startChart } from '../../src/engine/transitions.js';
-import { walkChart } from '../helpers/chart-walk.js';
+import { expectSamplesWalkTheChart } from '../helpers/sample-walk.js';
 import { effectsOf as effects } from '../helpers/machine-effects.js';
 
 // The passkey statechart (issue 18 §3), transition by transition, with explicit event times: the
@@ -146,23 +143,6 @@ describe('passkey machine', () => {
   });
 
   it('the samples walk every state and every transition; every context reached fits the schema a row is checked against, and every declared effect is named', () => {
-    const walked = walkChart(passkeyMachine, SAMPLES.inputs, SAMPLES.events);
-    expect(walked.states.missing).toEqual([]);
-    expect(walked.transitions.missing).toEqual([]);
-    const context = contextSchema(PasskeyContextShape);
-    const inputs = schemaCheck(PasskeyInputShape);
-    const named = new Set<string>();
-    for (const walk of walked.walks) {
-      expect(inputs.problems(walk.input)).toEqual([]);
-      let applied = startChart(passkeyMachine, walk.input);
-      expect(context.problems(applied.snapshot.context)).toEqual([]);
-      for (const { event } of walk.steps) {
-        applied = apply(passkeyMachine, applied.snapshot, event);
-        expect(context.problems(applied.snapshot.context)).toEqual([]);
-        for (const effect of applied.effects) named.add(effect.type);
-      }
-    }
-    // The effects the chart names are exactly those it declares (what the start-time check will hold its handlers to).
-    expect([...named].sort()).toEqual([...PASSKEY_EFFECTS].sort());
+    expectSamplesWalkTheChart(passkeyMachine, SAMPLES, { context: PasskeyContextShape, input: PasskeyInputShape, effects: PASSKEY_EFFECTS });
   });
 });

@@ -4,11 +4,8 @@ import { stateValueToString } from '../../machines/shared/state-value.js';
 import { webauthnAnswers, type WebauthnState } from '../../machines/webauthn.answers.js';
 import { WebauthnContextShape, type WebauthnInput, WebauthnInputShape } from '../../machines/webauthn.context.js';
 import { WEBAUTHN_EFFECTS, type WebauthnEvent, webauthnMachine } from '../../machines/webauthn.machine.js';
-import { schemaCheck } from '../../src/corrupt-row.js';
 import { leafStates } from '../../src/engine/effect-check.js';
-import { contextSchema } from '../../src/engine/stored-context.js';
-import { apply, start as startChart } from '../../src/engine/transitions.js';
-import { walkChart } from '../helpers/chart-walk.js';
+import { expectSamplesWalkTheChart } from '../helpers/sample-walk.js';
 import { effectsOf as effects } from '../helpers/machine-effects.js';
 
 // The WebAuthn ceremony statechart (issue 18 §3), transition by transition, with explicit event
@@ -181,23 +178,6 @@ describe('webauthn machine', () => {
   });
 
   it('the samples walk every state and every transition; every context reached fits the schema a row is checked against, and every declared effect is named', () => {
-    const walked = walkChart(webauthnMachine, SAMPLES.inputs, SAMPLES.events);
-    expect(walked.states.missing).toEqual([]);
-    expect(walked.transitions.missing).toEqual([]);
-    const context = contextSchema(WebauthnContextShape);
-    const inputs = schemaCheck(WebauthnInputShape);
-    const named = new Set<string>();
-    for (const walk of walked.walks) {
-      expect(inputs.problems(walk.input)).toEqual([]);
-      let applied = startChart(webauthnMachine, walk.input);
-      expect(context.problems(applied.snapshot.context)).toEqual([]);
-      for (const { event } of walk.steps) {
-        applied = apply(webauthnMachine, applied.snapshot, event);
-        expect(context.problems(applied.snapshot.context)).toEqual([]);
-        for (const effect of applied.effects) named.add(effect.type);
-      }
-    }
-    // The effects the chart names are exactly those it declares (what the start-time check will hold its handlers to).
-    expect([...named].sort()).toEqual([...WEBAUTHN_EFFECTS].sort());
+    expectSamplesWalkTheChart(webauthnMachine, SAMPLES, { context: WebauthnContextShape, input: WebauthnInputShape, effects: WEBAUTHN_EFFECTS });
   });
 });
