@@ -8,6 +8,8 @@ import type {
   Uint8Array_,
 } from '@simplewebauthn/server';
 import type { ParsedAuthenticatorData } from '@simplewebauthn/server/helpers';
+import { isCounterRegressed } from '../../../machines/passkey.machine.js';
+import type { RelyingParty as DeclaredRelyingParty } from '../../model/relying-party.js';
 import { readClientData } from './encoded-result.js';
 
 // The WebAuthn ceremonies of one app's relying party, over @simplewebauthn/server (never our own
@@ -24,14 +26,12 @@ import { readClientData } from './encoded-result.js';
 let loaded: Promise<[typeof import('@simplewebauthn/server'), typeof import('@simplewebauthn/server/helpers')]> | null = null;
 const library = () => (loaded ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]));
 
-/** One app's relying party (design note §2: app columns and login preferences). */
-export interface RelyingParty {
-  /** A registrable domain the origins belong to, e.g. `example.com` (never an IP address). */
-  readonly rpId: string;
+/** One app's relying party as a ceremony needs it: the RP id and origins the app declared
+ * (`app.webauthn`, src/model/relying-party.ts), with the name the browser shows and the app's
+ * user-verification preference. */
+export interface RelyingParty extends Readonly<DeclaredRelyingParty> {
   /** Shown by the browser when it asks the user (the app's name by default). */
   readonly rpName: string;
-  /** Every origin a ceremony may come from, e.g. `https://login.example.com`. */
-  readonly origins: readonly string[];
   readonly userVerification: 'required' | 'preferred' | 'discouraged';
 }
 
@@ -181,10 +181,6 @@ export async function verifyRegistration(rp: RelyingParty, response: Registratio
   };
 }
 
-/** A counter that does not move past the stored one: the library's own rule (0 and 0 is fine:
- * most platform passkeys never count). */
-const isCounterRegressed = (counter: number, stored: number) => (counter > 0 || stored > 0) && counter <= stored;
-
 /** Verifies an assertion by the stored passkey. The stored counter goes to the library as it is;
  * when the library refuses a counter that regressed, the assertion is verified once more with the
  * counter check neutral (0), so that only a genuine signature is named 'counter': a forged
@@ -209,7 +205,8 @@ export async function verifyAuthentication(rp: RelyingParty, response: Authentic
     const info = result.authenticationInfo;
     return { verified: true, counter: info.newCounter, userVerified: info.userVerified, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp };
   } catch {
-    if (!isCounterRegressed(counter, passkey.counter)) return { verified: false, reason: 'format' };
+    // The passkey machine's rule (the library's too): only a counter it would call regressed is one.
+    if (!isCounterRegressed(passkey.counter, counter)) return { verified: false, reason: 'format' };
   }
   const reason = await verify(0).then(
     (result) => (result.verified ? 'counter' : 'signature'),
