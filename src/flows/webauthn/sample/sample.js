@@ -23,8 +23,8 @@ $('support').textContent = isSupported() ? 'This browser supports passkeys here.
 
 // ---- showing answers
 
-/** Tokens are long and secret-ish: the result area shows their start only. */
-const shorten = (key, value) => (typeof value === 'string' && /token$/.test(key) && value.length > 24 ? `${value.slice(0, 16)}…` : value);
+/** Tokens and session ids are bearer secrets: the result area shows their start only. */
+const shorten = (key, value) => (typeof value === 'string' && (key === 'session_id' || /token$/.test(key)) && value.length > 24 ? `${value.slice(0, 16)}…` : value);
 
 function log(line, failed = false) {
   const item = document.createElement('li');
@@ -50,10 +50,11 @@ function claimsOf(idToken) {
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (char) => char.charCodeAt(0))));
 }
 
-/** A token response: the user's tokens and session become the page's, its claims are shown. */
-function signedIn(body) {
+/** A token response: its user token becomes the page's and its claims are shown. Only the
+ * email-code login sets the session a step-up names, so that the passkey adds a second factor. */
+function signedIn(body, { ownSession = false } = {}) {
   state.userToken = body.access_token;
-  state.sessionId = body.session_id ?? state.sessionId;
+  if (ownSession) state.sessionId = body.session_id;
   const claims = claimsOf(body.id_token);
   $('sub').textContent = claims.sub ?? '–';
   $('amr').textContent = JSON.stringify(claims.amr ?? []);
@@ -107,7 +108,7 @@ async function sendCode() {
 async function signIn() {
   const token = await clientToken();
   const json = { passcode: $('code').value.trim(), identifier_type: 'email', identifier: $('email').value.trim() };
-  signedIn(await call('POST', '/cis/v1/auth/otp/authenticate', { json, token }));
+  signedIn(await call('POST', '/cis/v1/auth/otp/authenticate', { json, token }), { ownSession: true });
   if ($('username').value === '') $('username').value = json.identifier;
 }
 
