@@ -43,6 +43,7 @@ import { databaseProbe, healthRoutes, outboxRoutes, readinessRoutes } from './ht
 import { sessionRoutes } from './flows/session/routes.js';
 import { passwordRoutes } from './flows/password/routes.js';
 import { totpLoginRoutes, totpRoutes } from './flows/totp/routes.js';
+import { passkeySampleRoutes, webauthnClientRoutes } from './flows/webauthn/browser-routes.js';
 import { userRoutes } from './http/routes/users.js';
 import { createSessionRequests } from './flows/session/use-case.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
@@ -147,9 +148,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const totp = createTotpService({ storage, clock, runner, totp: machines.totp, sessions: machines.sessions, loadApp, overrideWithinMs: config.totpOverrideWindowMs });
   await app.register(totpRoutes, { totp, verifyUser: (token) => tokens.verifyUserAccessToken(token) });
   await app.register(clientRoutes, { deps, services, totp });
+  // The passkey helper module apps import (public: a file, no data).
+  await app.register(webauthnClientRoutes);
   if (config.nodeEnv !== 'production') {
     const outbox = createOutbox({ db: storage.db, clock, sealer: boot.sealer });
     await app.register(outboxRoutes, { listOutbox: (filter) => outbox.list(filter) });
+    // A page that plays an app's backend in the browser: never in production.
+    await app.register(passkeySampleRoutes);
   }
   // The TypeBox provider only types the routes: callers see a plain instance (the same object).
   return app.withTypeProvider<FastifyTypeProviderDefault>();

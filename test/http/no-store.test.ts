@@ -112,10 +112,22 @@ describe('Cache-Control: no-store', () => {
       '/dev/outbox?to=a',
       'http://h:1/cis/v1/users',
       'HTTPS://h/admin/v1',
+      '/cis/v1/webauthn/client.js/',
+      '/cis/v1/webauthn/other.js',
     ]) {
       expect(mustNotBeStored(url), url).toBe(true);
     }
-    for (const url of ['/cis/oidc/jwks', '/cis/oidc/.well-known/openid-configuration', '/health', '/docs/json', '/oidc/tokens', '/x?/cis/v1/', 'http://h/cis/oidc/jwks']) {
+    for (const url of [
+      '/cis/oidc/jwks',
+      '/cis/oidc/.well-known/openid-configuration',
+      '/health',
+      '/docs/json',
+      '/oidc/tokens',
+      '/x?/cis/v1/',
+      'http://h/cis/oidc/jwks',
+      '/cis/v1/webauthn/client.js',
+      '/cis/v1/webauthn/client.js?v=1',
+    ]) {
       expect(mustNotBeStored(url), url).toBe(false);
     }
   });
