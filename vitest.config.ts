@@ -15,6 +15,7 @@ const withoutDatabase = [
   'test/delivery/{email-sender,kept-outcomes,magic-link-email,otp-templates,sms-sender}.test.ts',
   'test/engine/effect-check.test.ts',
   'test/flows/totp/codes.test.ts',
+  'test/flows/webauthn/{ceremonies,encoded-result,soft-authenticator}.test.ts',
   'test/http/{client-gone,error-codes,readiness}.test.ts',
   'test/maintenance/periodic-job.test.ts',
   'test/repositories/json.test.ts',

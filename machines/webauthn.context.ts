@@ -19,6 +19,10 @@ export const WebauthnInputShape = Type.Object({
   ceremony: CeremonyShape,
   /** The username the ceremony was started for; null: a usernameless (discoverable) login. */
   webauthnUsername: Type.Union([Type.String(), Type.Null()]),
+  /** Registration: the name the browser shows for the passkey, and the user handle it was created
+   * under (base64url; no secret: the browser holds it) that the passkey keeps. Null on a login. */
+  displayName: Type.Union([Type.String(), Type.Null()]),
+  userHandle: Type.Union([Type.String(), Type.Null()]),
   requestedAt: Millis,
   /** requestedAt + the request's `timeout`: a result submitted from then on is refused. */
   expiresAt: Millis,

@@ -44,10 +44,13 @@ import { sessionRoutes } from './flows/session/routes.js';
 import { passwordRoutes } from './flows/password/routes.js';
 import { totpLoginRoutes, totpRoutes } from './flows/totp/routes.js';
 import { passkeySampleRoutes, webauthnClientRoutes } from './flows/webauthn/browser-routes.js';
+import { createPasskeyService } from './flows/webauthn/enrolment.js';
+import { passkeyClientRoutes, passkeyStartRoutes, passkeyUserRoutes } from './flows/webauthn/routes.js';
+import { createPasskeyLogin } from './flows/webauthn/use-case.js';
 import { userRoutes } from './http/routes/users.js';
 import { createSessionRequests } from './flows/session/use-case.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
-import { findAppById } from './repositories/app-repository.js';
+import { findAppByClientId, findAppById } from './repositories/app-repository.js';
 import { createDatabaseOutage, type DatabaseOutage } from './storage/database-outage.js';
 import { createServer, type Server } from './http/server.js';
 import type { Storage } from './storage/prisma.js';
@@ -121,7 +124,11 @@ function createServices(deps: AppDeps, log: FastifyBaseLogger) {
   const otp = createOtpService({ ...postLoginDeps, storage, clock, runner, otp: machines.otp, passcodeLocks: machines.passcodeLocks, limiter, limits, retryDelaysMs: config.deliveryRetryDelaysMs });
   const refresh = createRefreshService({ runner, hasher, families });
   const sessionRequests = createSessionRequests({ storage, runner, hasher, sessions, families, tokens, limiter, limits });
-  return { tokens, runner, delivery, argon2Gate, machines, postLoginDeps, apps, magicLinks, passwords, users, otp, refresh, sessionRequests };
+  const loadApp = (appId: string) => boot.apps.cache.get(appId, (id) => findAppById(storage.db, id));
+  const passkeyDeps = { storage, clock, runner, ceremonies: machines.webauthn, passkeys: machines.passkeys };
+  const passkeyLogin = createPasskeyLogin({ ...postLoginDeps, ...passkeyDeps, limiter, limits });
+  const passkeys = createPasskeyService({ ...passkeyDeps, hasher, sessions, loadApp, users });
+  return { tokens, runner, delivery, argon2Gate, machines, postLoginDeps, apps, magicLinks, passwords, users, otp, refresh, sessionRequests, loadApp, passkeyLogin, passkeys };
 }
 
 type Services = ReturnType<typeof createServices>;
@@ -143,10 +150,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(oidcRoutes, { apps, tokens, config, limiter });
   await app.register(linkRedirectRoutes, { magicLinks });
   await registerAdminFaces(app, { apps, keys: boot.keys, machines, db: storage.db, config, guard: adminGuard({ adminToken: config.adminToken, limiter, limit: limits.adminAuth }) });
-  // Registering an authenticator app takes the user's own access token instead.
-  const loadApp = (appId: string) => boot.apps.cache.get(appId, (id) => findAppById(storage.db, id));
+  // Registering an authenticator app or a passkey takes the user's own access token instead.
+  const { loadApp } = services;
+  const verifyUser = (token: string) => tokens.verifyUserAccessToken(token);
   const totp = createTotpService({ storage, clock, runner, totp: machines.totp, sessions: machines.sessions, loadApp, overrideWithinMs: config.totpOverrideWindowMs });
-  await app.register(totpRoutes, { totp, verifyUser: (token) => tokens.verifyUserAccessToken(token) });
+  await app.register(totpRoutes, { totp, verifyUser });
+  await app.register(passkeyUserRoutes, { passkeys: services.passkeys, verifyUser });
+  // A passkey ceremony starts with the app's client_id only (a browser may call it).
+  await app.register(passkeyStartRoutes, { login: services.passkeyLogin, appByClientId: (clientId) => findAppByClientId(storage.db, clientId), limiter, limits });
   await app.register(clientRoutes, { deps, services, totp });
   // The passkey helper module apps import (public: a file, no data).
   await app.register(webauthnClientRoutes);
@@ -175,6 +186,7 @@ async function clientRoutes(scope: FastifyInstance, options: { deps: AppDeps; se
   await scope.register(otpRoutes, { otp: services.otp });
   await scope.register(sessionRoutes, { sessions: services.sessionRequests });
   await scope.register(refreshRoutes, { refresh: services.refresh });
+  await scope.register(passkeyClientRoutes, { login: services.passkeyLogin, passkeys: services.passkeys });
   // Refused logins answer no sooner than LOGIN_REFUSAL_FLOOR_MS: their timing tells nobody apart.
   const floor = refusalFloor(config.loginRefusalFloorMs);
   await scope.register(totpLoginRoutes, {

@@ -76,6 +76,12 @@ export const ERRORS = {
   // Passkeys (WebAuthn, §2.14): Mosaic documents no error codes for these paths, so the status as a
   // number, as on most endpoints. Each is the answer of a named state of machines/webauthn.machine.ts
   // or machines/passkey.machine.ts.
+  // No relying party declared for the app (admin API `webauthn`): passkeys are off for it.
+  WEBAUTHN_NOT_CONFIGURED: { status: 400, message: 'Passkeys are not configured for this app (no WebAuthn relying party)' },
+  // The result answers no ceremony this app started (its challenge is unknown, or another app's).
+  WEBAUTHN_SESSION_NOT_FOUND: { status: 400, message: 'WebAuthn session not found; start a new one' },
+  // approval_data (transaction signing) is not carried into passkey ceremonies yet: refused, never ignored.
+  WEBAUTHN_APPROVAL_UNSUPPORTED: { status: 400, message: 'approval_data is not supported with passkeys' },
   WEBAUTHN_EXPIRED: { status: 400, message: 'The WebAuthn session has expired; start a new one' },
   WEBAUTHN_SESSION_USED: { status: 400, message: 'The WebAuthn session was already used; start a new one' },
   WEBAUTHN_ORIGIN_NOT_ALLOWED: { status: 400, message: 'The origin of the WebAuthn result is not one of the origins configured for this app' },

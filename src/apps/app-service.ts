@@ -6,7 +6,7 @@ import type { SecretHasher } from '../secrets/secret-hasher.js';
 import type { Storage, Tx } from '../storage/prisma.js';
 import type { TokenService } from '../tokens/token-service.js';
 import type { AppCache } from './app-cache.js';
-import type { RelyingParty } from '../model/relying-party.js';
+import type { RelyingParty, UserVerification } from '../model/relying-party.js';
 import { clientSecretHashOf } from './client-secret.js';
 import { type ClientCredentials, createClientCredentials } from './client-credentials.js';
 
@@ -21,7 +21,7 @@ type AppView = {
   readonly redirect_uris: readonly string[];
   readonly resources: readonly string[];
   readonly login_preferences: LoginPreferences;
-  readonly webauthn: { readonly rp_id: string; readonly origins: readonly string[] } | null;
+  readonly webauthn: { readonly rp_id: string; readonly origins: readonly string[]; readonly user_verification: UserVerification } | null;
 };
 
 interface NewApp {
@@ -51,7 +51,7 @@ const view = (app: AppRecord): AppView => ({
   redirect_uris: app.redirectUris,
   resources: app.resources,
   login_preferences: app.loginPreferences,
-  webauthn: app.webauthn === null ? null : { rp_id: app.webauthn.rpId, origins: app.webauthn.origins },
+  webauthn: app.webauthn === null ? null : { rp_id: app.webauthn.rpId, origins: app.webauthn.origins, user_verification: app.webauthn.userVerification ?? 'preferred' },
 });
 
 type Db = Storage['db'];

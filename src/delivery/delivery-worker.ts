@@ -40,7 +40,7 @@ type WorkerEvent = DeliveryOutcome | { readonly type: 'delivery.due' };
 export type DeliveringFlow = (steps: TxSteps, flow: UncheckedInstance<FlowTypes>, event: WorkerEvent, request: { readonly app: AppRecord; readonly kept?: KeptMessage }) => Promise<unknown>;
 
 /** `flows`: the flows the worker serves, by the kind their rows name. */
-export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; clock: Clock; flows: Readonly<Record<FlowKind, DeliveringFlow>>; delivery: DeliveryDeps }): DeliveryWorker {
+export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; clock: Clock; flows: Readonly<Partial<Record<FlowKind, DeliveringFlow>>>; delivery: DeliveryDeps }): DeliveryWorker {
   const { storage, runner, clock, delivery } = deps;
 
   /** One event to the flow of a message, in a transaction of its own. */
@@ -54,9 +54,15 @@ export function createDeliveryWorker(deps: { storage: Storage; runner: Runner; c
         await deleteDeliveryJob(steps.tx, flowId);
         return;
       }
+      // The row says which machine the flow is an instance of; a kind that sends nothing (a WebAuthn
+      // ceremony) never has a message, so a job of one is dropped as an app's gone one is.
+      const deliver = deps.flows[flow.row.kind];
+      if (deliver === undefined) {
+        await deleteDeliveryJob(steps.tx, flowId);
+        return;
+      }
       const request = kept === null ? { app } : { app, kept };
-      // The row says which machine the flow is an instance of.
-      await deps.flows[flow.row.kind](steps, flow, event, request);
+      await deliver(steps, flow, event, request);
     });
   }
 

@@ -10,6 +10,7 @@ import type { TotpTypes } from '../flows/totp/definition.js';
 import { createTotpStandIn } from '../flows/totp/stand-in.js';
 import { createMagicLinkFlows, type MagicLinkFlows } from '../flows/magic-link/effects.js';
 import { createOtpFlows, type OtpFlows } from '../flows/otp/effects.js';
+import { createPasskeys, createWebauthnCeremonies, type Passkeys, type WebauthnCeremonies } from '../flows/webauthn/effects.js';
 import { createPasscodeLocks, type PasscodeLocks } from '../flows/otp/lock.js';
 import type { DeliveringFlow } from '../delivery/delivery-worker.js';
 import type { FlowKind } from '../repositories/flow-repository.js';
@@ -36,12 +37,15 @@ export interface Machines {
   readonly magicLink: MagicLinkFlows;
   readonly totp: TotpCredentials;
   readonly passwords: PasswordCredentials;
+  /** WebAuthn ceremonies (one per `webauthn_session_id`) and the passkeys they register and use. */
+  readonly webauthn: WebauthnCeremonies;
+  readonly passkeys: Passkeys;
   /** The same credential machines, answering logins that name no credential (stand-ins:
    * src/credentials/shadow-credentials.ts). */
   readonly standIns: { readonly password: RegisteredMachine<Shadowed<PasswordTypes>>; readonly totp: RegisteredMachine<Shadowed<TotpTypes>> };
   /** The flows whose machines keep messages, by kind (a flow row's `kind`): the delivery worker
    * hands each its messages that are due and the outcomes it holds (src/delivery/delivery-worker.ts). */
-  readonly delivering: Readonly<Record<FlowKind, DeliveringFlow>>;
+  readonly delivering: Readonly<Partial<Record<FlowKind, DeliveringFlow>>>;
   /** Every registration, its types erased (each is a MachineRegistration as it is: nothing asserted). */
   readonly all: readonly MachineRegistration[];
 }
@@ -66,8 +70,10 @@ export function createMachines(deps: {
   const magicLink = createMagicLinkFlows({ config, hasher, delivery, provider });
   const totp = createTotpCredentials({ sealer: delivery.sealer, hasher, provider });
   const passwords = createPasswordCredentials({ passwords: deps.passwordHasher, provider });
+  const webauthn = createWebauthnCeremonies({ hasher, provider });
+  const passkeys = createPasskeys({ provider });
   const standIns = { password: createPasswordStandIn({ decoys: deps.decoys, provider }), totp: createTotpStandIn({ hasher, sealer: delivery.sealer, provider }) };
-  const all: readonly MachineRegistration[] = [families, sessions, otp, passcodeLocks, magicLink, totp, passwords];
+  const all: readonly MachineRegistration[] = [families, sessions, otp, passcodeLocks, magicLink, totp, passwords, webauthn, passkeys];
   // Stand-ins run machines of `all` under other registrations: checked alike, drawn once.
   assertRegistrations([...all, standIns.password, standIns.totp]);
   return {
@@ -78,6 +84,8 @@ export function createMachines(deps: {
     magicLink,
     totp,
     passwords,
+    webauthn,
+    passkeys,
     standIns,
     delivering: {
       otp: (steps, flow, event, request) => steps.send(otp, checkedInstance(otp.definition, 'flow', flow), event, request),

@@ -9,8 +9,13 @@ import { Type, type Static } from 'typebox';
 //   `https:`, or `http:` on a loopback name (`localhost`, `*.localhost`: a secure context in browsers);
 // - every origin's host is the RP id or one of its subdomains (the browser refuses any other pair).
 
-/** As the app row keeps it (`app.webauthn`) and the admin API shows it (`rp_id`, `origins`). */
-export const RelyingPartyShape = Type.Object({ rpId: Type.String(), origins: Type.Array(Type.String()) });
+/** Whether the authenticator must verify the user (WebAuthn L3 `UserVerificationRequirement`). */
+const UserVerificationShape = Type.Union([Type.Literal('required'), Type.Literal('preferred'), Type.Literal('discouraged')]);
+export type UserVerification = Static<typeof UserVerificationShape>;
+
+/** As the app row keeps it (`app.webauthn`) and the admin API shows it (`rp_id`, `origins`,
+ * `user_verification`: 'preferred' when unset). */
+export const RelyingPartyShape = Type.Object({ rpId: Type.String(), origins: Type.Array(Type.String()), userVerification: Type.Optional(UserVerificationShape) });
 export type RelyingParty = Static<typeof RelyingPartyShape>;
 
 const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;

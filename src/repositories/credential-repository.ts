@@ -12,14 +12,15 @@ import { forUpdate, type ReadScope } from './read-scope.js';
 import { storeOfWrites } from './sent-writes.js';
 import { jsonValue, timeValue } from './sql-values.js';
 
-// Credential rows (prisma/schema.prisma, Credential): instances of the password and TOTP machines,
-// and users' passcode locks (src/flows/otp/lock.ts: no secret, never revoked, purged once lapsed),
-// one live credential of a kind per user and app (the unique `live_key`, cleared once revoked).
+// Credential rows (prisma/schema.prisma, Credential): instances of the password, TOTP and passkey
+// machines, and users' passcode locks (src/flows/otp/lock.ts: no secret, never revoked, purged once
+// lapsed), one live credential of a kind per user and app (the unique `live_key`, cleared once
+// revoked), or, for a kind a user holds several of (passkeys), one per slot the kind names.
 // The row keeps the secret (an Argon2id hash, or a sealed seed) beside the instance: effects read
 // it from the loaded row and replace it through the step's patch. Later events are appended to
 // credential_event in the step's transaction.
 
-export type CredentialKind = 'password' | 'totp' | 'passcode-lock';
+export type CredentialKind = 'password' | 'totp' | 'passcode-lock' | 'passkey';
 
 interface CredentialRow {
   readonly tenantId: string;
@@ -39,6 +40,11 @@ interface CredentialCreate {
   readonly secret: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly label: string | null;
+  /** A kind a user holds several of: the credential's own slot among the app's (a passkey: a hash
+   * of its credential id), instead of the user's one slot for the kind. */
+  readonly slot?: string;
+  /** passkey: the WebAuthn user handle its username is found by (./passkey-rows.ts). */
+  readonly lookupKey?: string;
 }
 
 export interface CredentialTypes extends MachineTypes {
@@ -59,19 +65,21 @@ const RawCredential = Type.Object({
   miss: Column.nullable(Type.String()),
 });
 type RawCredential = Static<typeof RawCredential>;
-const credentialRows = reader('credential', 'a credential row', RawCredential);
+export const credentialRows = reader('credential', 'a credential row', RawCredential);
 const contextRows = reader('credential', 'credential.context', Type.Object({ id: Type.String(), machineVersion: Type.Number(), context: Column.object }));
 const loggedRows = reader('credential', 'a credential row with its log', Type.Object({ ...RawCredential.properties, input: Column.json, events: LoggedEvents }));
 
-const COLUMNS = sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "secret", "params", "label", "miss",
+export const CREDENTIAL_COLUMNS = sql`"id", "tenant_id" AS "tenantId", "app_id" AS "appId", "user_id" AS "userId", "kind", "secret", "params", "label", "miss",
   "machine_version" AS "machineVersion", "state_value" AS "stateValue", "context", "version"`;
 
 const liveKey = (appId: string, userId: string, kind: CredentialKind) => `${appId}:${userId}:${kind}`;
+/** The live key of a credential a user holds several of: its slot among the app's of its kind. */
+export const slotKey = (appId: string, kind: CredentialKind, slot: string) => `${appId}:${kind}:${slot}`;
 /** A revoked credential no longer holds its user's and app's slot for its kind. */
 const isRevoked = (stateValue: string) => stateValue === 'revoked' || stateValue.startsWith('revoked.');
 
 /** A credential row as read, its context not yet checked by a machine. */
-const toInstance = (raw: RawCredential): UncheckedInstance<CredentialTypes> & { readonly context: Readonly<Record<string, unknown>> } => ({
+export const toCredentialInstance = (raw: RawCredential): UncheckedInstance<CredentialTypes> & { readonly context: Readonly<Record<string, unknown>> } => ({
   id: raw.id,
   machineVersion: raw.machineVersion,
   version: raw.version,
@@ -86,13 +94,13 @@ export async function findLiveCredential<T extends CredentialTypes>(
   machine: MachineDefinition<T>,
   scope: { appId: string; userId: string; kind: CredentialKind },
 ): Promise<Instance<T> | null> {
-  const rows = credentialRows.all(await read.tx.$queryRaw`SELECT ${COLUMNS} FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)} ${forUpdate(read)}`);
-  return rows[0] === undefined ? null : checkedInstance(machine, 'credential', toInstance(rows[0]));
+  const rows = credentialRows.all(await read.tx.$queryRaw`SELECT ${CREDENTIAL_COLUMNS} FROM "credential" WHERE "live_key" = ${liveKey(scope.appId, scope.userId, scope.kind)} ${forUpdate(read)}`);
+  return rows[0] === undefined ? null : checkedInstance(machine, 'credential', toCredentialInstance(rows[0]));
 }
 
 async function findCredentialById<T extends CredentialTypes>(read: ReadScope, machine: MachineDefinition<T>, id: string): Promise<Instance<T> | null> {
-  const rows = credentialRows.all(await read.tx.$queryRaw`SELECT ${COLUMNS} FROM "credential" WHERE "id" = ${id} ${forUpdate(read)}`);
-  return rows[0] === undefined ? null : checkedInstance(machine, 'credential', toInstance(rows[0]));
+  const rows = credentialRows.all(await read.tx.$queryRaw`SELECT ${CREDENTIAL_COLUMNS} FROM "credential" WHERE "id" = ${id} ${forUpdate(read)}`);
+  return rows[0] === undefined ? null : checkedInstance(machine, 'credential', toCredentialInstance(rows[0]));
 }
 
 /** The context of the user's live credential of this kind for the app, for reading (no lock). */
@@ -109,10 +117,10 @@ export async function liveCredentialContext<T extends CredentialTypes>(
 
 /** A credential with its input and whole log (creation entry first): what replays and views read. */
 export async function readCredential(db: Tx, id: string): Promise<(Instance<CredentialTypes> & { kind: CredentialKind; input: unknown; events: LoggedEvent[] }) | null> {
-  const rows = loggedRows.all(await db.$queryRaw`SELECT ${COLUMNS}, "input", "events" FROM "credential" WHERE "id" = ${id}`);
+  const rows = loggedRows.all(await db.$queryRaw`SELECT ${CREDENTIAL_COLUMNS}, "input", "events" FROM "credential" WHERE "id" = ${id}`);
   const raw = rows[0];
   if (raw === undefined) return null;
-  return { ...toInstance(raw), kind: raw.kind, input: raw.input, events: [...raw.events, ...(await readCredentialLog(db, id))] };
+  return { ...toCredentialInstance(raw), kind: raw.kind, input: raw.input, events: [...raw.events, ...(await readCredentialLog(db, id))] };
 }
 
 /** A credential's writes as statements (sent by the store below, or queued by an optimistic step). */
@@ -121,10 +129,11 @@ function credentialWrites<T extends CredentialTypes>(kind: CredentialKind, provi
     insert(db, created) {
       const create: CredentialCreate = created.create;
       const at = timeValue(provider, new Date(created.events[0]?.at ?? 0));
-      const live = isRevoked(created.stateValue) ? null : liveKey(created.appId, create.userId, kind);
+      const slot = create.slot === undefined ? liveKey(created.appId, create.userId, kind) : slotKey(created.appId, kind, create.slot);
+      const live = isRevoked(created.stateValue) ? null : slot;
       return [
-        db.$executeRaw`INSERT INTO "credential" ("id", "tenant_id", "app_id", "user_id", "kind", "live_key", "secret", "params", "label", "created_at", "updated_at", ${CREATED_COLUMNS})
-        VALUES (${created.id}, ${create.tenantId}, ${created.appId}, ${create.userId}, ${kind}, ${live}, ${created.patch.secret ?? create.secret},
+        db.$executeRaw`INSERT INTO "credential" ("id", "tenant_id", "app_id", "user_id", "kind", "live_key", "lookup_key", "secret", "params", "label", "created_at", "updated_at", ${CREATED_COLUMNS})
+        VALUES (${created.id}, ${create.tenantId}, ${created.appId}, ${create.userId}, ${kind}, ${live}, ${create.lookupKey ?? null}, ${created.patch.secret ?? create.secret},
           ${jsonValue(provider, create.params)}, ${create.label}, ${at}, ${at}, ${createdValues(provider, created)})`,
       ];
     },

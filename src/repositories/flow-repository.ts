@@ -12,12 +12,12 @@ import { storeOfWrites } from './sent-writes.js';
 import { checkedUpdate } from './stale-guard.js';
 import { timeValue } from './sql-values.js';
 
-// Flow rows: one statechart instance each (magic link, passcode), with its input, its state value
+// Flow rows: one statechart instance each (magic link, passcode, WebAuthn ceremony), with its input, its state value
 // and context, its log, and the lookup columns a request finds it by (the user and identifier it
 // was sent to, the HMAC of the code it issued). Written by the runner only, one statement a step,
 // in SQL (./instance-columns.ts).
 
-export type FlowKind = 'magic-link' | 'otp';
+export type FlowKind = 'magic-link' | 'otp' | 'webauthn';
 
 /** The row's own fields, as the runner hands them to effects. */
 interface FlowRow {
@@ -40,6 +40,9 @@ interface FlowCreate {
   /** The flow this one replaces, if any: the new one is always later, even within one millisecond,
    * so "the newest flow" never ties. */
   readonly replaces: { readonly createdAt: number } | null;
+  /** The HMAC of the secret the flow issued at its start (a WebAuthn challenge), when its machine
+   * issues none itself. */
+  readonly secretHash?: string;
 }
 
 interface FlowPatch {
@@ -57,7 +60,7 @@ const RawFlow = Type.Object({
   tenantId: Type.String(),
   appId: Type.String(),
   userId: Type.String(),
-  kind: Type.Union([Type.Literal('magic-link'), Type.Literal('otp')]),
+  kind: Type.Union([Type.Literal('magic-link'), Type.Literal('otp'), Type.Literal('webauthn')]),
   subject: Column.nullable(Type.String()),
   secretHash: Column.nullable(Type.String()),
   expiresAt: Column.date,
@@ -132,7 +135,7 @@ function flowWrites<T extends FlowTypes>(kind: FlowKind, provider: Provider): St
       const now = timeValue(provider, new Date(Math.max(created.events[0]?.at ?? 0, (create.replaces?.createdAt ?? -1) + 1)));
       return [
         db.$executeRaw`INSERT INTO "flow" ("id", "kind", "tenant_id", "app_id", "user_id", "subject", "secret_hash", "expires_at", "created_at", "updated_at", ${CREATED_COLUMNS})
-        VALUES (${created.id}, ${kind}, ${create.tenantId}, ${create.appId}, ${create.userId}, ${create.subject}, ${created.patch.secretHash ?? null},
+        VALUES (${created.id}, ${kind}, ${create.tenantId}, ${create.appId}, ${create.userId}, ${create.subject}, ${created.patch.secretHash ?? create.secretHash ?? null},
           ${timeValue(provider, new Date(create.expiresAt))}, ${now}, ${now}, ${createdValues(provider, created)})`,
       ];
     },

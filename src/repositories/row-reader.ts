@@ -67,4 +67,4 @@ export function reader<S extends TSchema>(table: string, shape: string, schema: 
 export const InstanceColumns = { id: Type.String(), machineVersion: Type.Number(), stateValue: Type.String(), context: Column.object, version: Type.Number() };
 
 /** A credential's kind (credential and shadow_credential rows). */
-export const CredentialKindShape = Type.Union([Type.Literal('password'), Type.Literal('totp'), Type.Literal('passcode-lock')]);
+export const CredentialKindShape = Type.Union([Type.Literal('password'), Type.Literal('totp'), Type.Literal('passcode-lock'), Type.Literal('passkey')]);

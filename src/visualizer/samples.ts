@@ -1,3 +1,5 @@
+import { PASSKEY_SAMPLES, WEBAUTHN_SAMPLES } from './passkey-samples.js';
+
 // Sample inputs and events for every machine: enough that, between them, every state and every
 // transition of each chart can be reached (test/machines/generated.test.ts walks them and requires
 // 100 %). The simulator offers them as the choices of each state. Times are fixed instants, so a
@@ -236,4 +238,6 @@ export const MACHINE_SAMPLES: ReadonlyMap<string, MachineSamples> = new Map<stri
       ],
     },
   ],
+  ['webauthn', WEBAUTHN_SAMPLES],
+  ['passkey', PASSKEY_SAMPLES],
 ]);

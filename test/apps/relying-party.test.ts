@@ -66,11 +66,13 @@ describe('the admin API: webauthn on an application', () => {
   it('round-trips on create, changes on patch, and null removes it', async () => {
     const created = await call('POST', '/admin/v1/applications', { name: 'Bank', redirect_uris: ['https://bank.example/verify'], webauthn: BANK });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body.webauthn).toEqual(BANK);
+    // User verification is 'preferred' unless the app asks for more (or less).
+    expect(created.body.webauthn).toEqual({ ...BANK, user_verification: 'preferred' });
     expect((await findAppById(db.storage.db, created.body.app_id))?.webauthn).toEqual({ rpId: 'bank.example', origins: ['https://bank.example'] });
-    const moved = { rp_id: 'bank.example', origins: ['https://bank.example', 'https://m.bank.example'] };
+    const moved = { rp_id: 'bank.example', origins: ['https://bank.example', 'https://m.bank.example'], user_verification: 'required' };
     expect((await call('PATCH', `/admin/v1/applications/${created.body.app_id}`, { webauthn: moved })).body.webauthn).toEqual(moved);
     expect((await call('PATCH', `/admin/v1/applications/${created.body.app_id}`, { name: 'Bank 2' })).body.webauthn).toEqual(moved);
+    expect((await findAppById(db.storage.db, created.body.app_id))?.webauthn?.userVerification).toBe('required');
     expect((await call('PATCH', `/admin/v1/applications/${created.body.app_id}`, { webauthn: null })).body.webauthn).toBeNull();
     expect((await findAppById(db.storage.db, created.body.app_id))?.webauthn).toBeNull();
   });

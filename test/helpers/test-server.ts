@@ -35,7 +35,16 @@ export interface TestServer {
   /** Its rate-limit counters (memory, or Redis with REDIS_URL). */
   readonly limiter: RateLimiter;
   /** Creates an app through the admin API and returns its credentials. */
-  createApp(options?: { name?: string; redirectUris?: string[]; resources?: string[]; tenantId?: string; loginPreferences?: object; tokenPolicy?: 'cached' | 'perCall' }): Promise<TestClient>;
+  createApp(options?: {
+    name?: string;
+    redirectUris?: string[];
+    resources?: string[];
+    tenantId?: string;
+    loginPreferences?: object;
+    /** The app's WebAuthn relying party, as the admin API takes it ({ rp_id, origins, user_verification? }). */
+    webauthn?: object;
+    tokenPolicy?: 'cached' | 'perCall';
+  }): Promise<TestClient>;
   createTenant(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -177,6 +186,7 @@ export async function startTestServer(options: {
           ...(appOptions.resources ? { resources: appOptions.resources } : {}),
           ...(appOptions.tenantId ? { tenant_id: appOptions.tenantId } : {}),
           ...(appOptions.loginPreferences ? { login_preferences: appOptions.loginPreferences } : {}),
+          ...(appOptions.webauthn ? { webauthn: appOptions.webauthn } : {}),
         }),
       });
       if (response.status !== 201) throw new Error(`createApp: ${response.status} ${await response.text()}`);

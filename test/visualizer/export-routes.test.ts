@@ -32,7 +32,7 @@ describe('visualizer exports', () => {
     const response = await get('/visualizer/machines');
     expect(response.status).toBe(200);
     const machines = (await response.json()) as { name: string; version: number; states: number; transitions: number }[];
-    expect(machines.map((machine) => machine.name).sort()).toEqual(['magic-link', 'otp', 'passcode-lock', 'password', 'refresh-family', 'session', 'totp']);
+    expect(machines.map((machine) => machine.name).sort()).toEqual(['magic-link', 'otp', 'passcode-lock', 'passkey', 'password', 'refresh-family', 'session', 'totp', 'webauthn']);
     for (const machine of machines) expect(machine.states).toBeGreaterThan(1);
   });
 

@@ -36,7 +36,7 @@ function reachable(graph: MachineGraph): Set<string> {
 
 describe('machine graphs', () => {
   it('covers every registered machine', () => {
-    expect(graphs.map((graph) => graph.name).sort()).toEqual(['magic-link', 'otp', 'passcode-lock', 'password', 'refresh-family', 'session', 'totp']);
+    expect(graphs.map((graph) => graph.name).sort()).toEqual(['magic-link', 'otp', 'passcode-lock', 'passkey', 'password', 'refresh-family', 'session', 'totp', 'webauthn']);
   });
 
   for (const graph of graphs) {

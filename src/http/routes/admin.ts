@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { AppService } from '../../apps/app-service.js';
 import { LoginPreferencesSchema } from '../../model/login-preferences.js';
 import { redirectUriProblem } from '../../apps/redirect-uri.js';
-import { type RelyingParty, relyingPartyProblems } from '../../model/relying-party.js';
+import { type RelyingParty, relyingPartyProblems, type UserVerification } from '../../model/relying-party.js';
 import { AuthError } from '../../errors.js';
 import { AnyObject, closed, MessageBody } from '../schemas/common.js';
 import type { AdminGuard } from './admin-guard.js';
@@ -23,6 +23,11 @@ const Webauthn = Type.Union([
     {
       rp_id: Type.String({ minLength: 1, maxLength: 253, description: 'the registrable domain passkeys are bound to (lower case, no IP)' }),
       origins: Type.Array(Type.String({ minLength: 1, maxLength: 2048, description: 'scheme://host[:port] of a page on the RP id' }), { minItems: 1, maxItems: 20 }),
+      user_verification: Type.Optional(
+        Type.Union([Type.Literal('required'), Type.Literal('preferred'), Type.Literal('discouraged')], {
+          description: "whether the authenticator must verify the user (PIN, biometrics): 'required' refuses a passkey that did not; default 'preferred'",
+        }),
+      ),
     },
     closed,
   ),
@@ -61,9 +66,9 @@ function checkRedirectUris(uris: readonly string[] | undefined): void {
 }
 
 /** The relying party the body declares (undefined: unchanged), refused with each problem named. */
-function checkRelyingParty(body: { rp_id: string; origins: string[] } | null | undefined): RelyingParty | null | undefined {
+function checkRelyingParty(body: { rp_id: string; origins: string[]; user_verification?: UserVerification } | null | undefined): RelyingParty | null | undefined {
   if (body === undefined || body === null) return body;
-  const party = { rpId: body.rp_id, origins: body.origins };
+  const party = { rpId: body.rp_id, origins: body.origins, ...(body.user_verification === undefined ? {} : { userVerification: body.user_verification }) };
   const problems = relyingPartyProblems(party, 'body.webauthn');
   if (problems.length > 0) throw new AuthError('VALIDATION_FAILED', { message: problems });
   return party;
