@@ -148,6 +148,12 @@ describe('passkeys over the API', () => {
     expect(row.stateValue).toBe('suspended.refusing');
     const events = await db.storage.db.credentialEvent.findMany({ where: { credentialId: row.id }, orderBy: { seq: 'asc' } });
     expect(events.map((event) => event.state)).toEqual(['active.authenticated', 'suspended.cloneSuspected', 'suspended.refusing']);
+    // The operator's view: the passkey's chart, state and log (both counters), replayed to its state; no key.
+    const view = await fetch(`${server.url}/admin/v1/credentials/${row.id}`, { headers: { authorization: `Bearer ${server.config.adminToken}` } });
+    const shown = (await view.json()) as any;
+    expect(shown).toMatchObject({ machine: 'passkey', state: 'suspended.refusing', replays: true, context: { counter: 2 } });
+    expect(shown.events.find((event: { type: string; state: string }) => event.state === 'suspended.cloneSuspected')).toMatchObject({ type: 'passkey.assert', fields: { counter: 2 } });
+    expect(JSON.stringify(shown)).not.toContain(row.secret);
     // Revoked by the user: forgotten, and its logins are as a stranger's.
     const credentialId = listed.body.credentials[0].credential_id;
     expect((await call(`/cis/v1/users/me/webauthn/credentials/${credentialId}/revoke`, undefined, user.token)).status).toBe(204);
