@@ -42,7 +42,7 @@ export async function advance(
   input: EventInput<MachineTypes>,
   step: { readonly at: number; readonly request: MachineTypes['request'] },
   outputs: Outputs,
-): Promise<{ accepted: boolean; snapshot: AnyMachineSnapshot }> {
+): Promise<{ accepted: boolean; snapshot: AnyMachineSnapshot; after?: Instance<MachineTypes> }> {
   const { at, request } = step;
   const event = { ...input, at };
   const current = restore(machine.machine, instance.stateValue, instance.context);
@@ -53,7 +53,11 @@ export async function advance(
   const next = { stateValue: stateOf(settled.snapshot), context: settled.snapshot.context, events: [logged, ...settled.events], patch: settled.patch, appId: request.app.id };
   await updateInstance(scope, machine, instance, next, settled.writes);
   scope.afterCommit.push(...settled.later);
-  return { accepted: true, snapshot: settled.snapshot };
+  // The instance as this step leaves it, for a later step of the same request; not when the step
+  // patched row fields (only the store knows how those read back).
+  if (Object.keys(settled.patch).length > 0) return { accepted: true, snapshot: settled.snapshot };
+  const after = { ...instance, version: instance.version + next.events.length, stateValue: next.stateValue, context: next.context };
+  return { accepted: true, snapshot: settled.snapshot, after };
 }
 
 /** An instance of another version of the machine is refused (410). */

@@ -158,4 +158,8 @@ export interface Step<T extends MachineTypes> {
   readonly answer: Answer;
   /** What the effects of this step returned (after-commit ones included, once they have run). */
   readonly outputs: EffectOutputs<T>;
+  /** The instance as this step left it (a sent event that patched no row field), for a later step
+   * of the same request to send to: its writes may still be queued (an optimistic step), so a
+   * read would not see them. */
+  readonly after?: Instance<T>;
 }

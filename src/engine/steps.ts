@@ -43,7 +43,8 @@ async function sendStep<T extends MachineTypes>(scope: TxScope, machine: Registe
   const moved = await advance(scope, erased, instance, input, { at: scope.clock.now(), request }, outputs);
   const step = stepOf(machine.definition, instance.id, moved.accepted, moved.snapshot, outputs);
   if (moved.accepted) scope.latest.set(instance.id, step);
-  return step;
+  // Only this typed call knows the instance is the machine's own: the step hands it on typed.
+  return moved.after === undefined ? step : { ...step, after: { ...instance, version: moved.after.version, stateValue: moved.after.stateValue, context: step.context } };
 }
 
 async function sendToAllSteps<T extends MachineTypes>(scope: TxScope, machine: RegisteredMachine<T>, instances: readonly Instance<T>[], input: EventInput<T>, request: T['request']): Promise<number> {
