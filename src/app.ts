@@ -157,7 +157,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(totpRoutes, { totp, verifyUser });
   await app.register(passkeyUserRoutes, { passkeys: services.passkeys, verifyUser });
   // A passkey ceremony starts with the app's client_id only (a browser may call it).
-  await app.register(passkeyStartRoutes, { login: services.passkeyLogin, appByClientId: (clientId) => findAppByClientId(storage.db, clientId), limiter, limits });
+  await app.register(passkeyStartRoutes, {
+    login: services.passkeyLogin,
+    appByClientId: (clientId) => boot.apps.cache.getByClientId(clientId, (id) => findAppByClientId(storage.db, id)),
+    limiter,
+    limits,
+  });
   await app.register(clientRoutes, { deps, services, totp });
   // The passkey helper module apps import (public: a file, no data).
   await app.register(webauthnClientRoutes);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testEngine, type TestDatabase } from '../helpers/db.js';
 import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher.js';
+import { answer } from '../helpers/oidc-fixture.js';
+import { createSoftAuthenticator, encodeResult } from '../helpers/soft-authenticator.js';
 import { statementRecorder } from '../helpers/statement-shapes.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
 
@@ -41,9 +43,28 @@ const SHAPES: Record<string, Shape> = {
   // Refused, yet written: the reuse revokes the family.
   'refresh (reuse: a rotated-out token)': ['alone: SELECT refresh_family+user+user_app+session+refresh_token', 'batch: UPDATE refresh_family, INSERT refresh_family_event'],
   logout: ['alone: SELECT session', 'batch: UPDATE session, INSERT session_event'],
+  // Issue 18. A start reads the username's passkeys (the options list them) and inserts its ceremony.
+  'passkey login start (username)': ['alone: SELECT credential', 'alone: INSERT flow'],
+  // The ceremony's verdict (guarded), the passkey's, the ceremony's conclusion (guarded) and the
+  // session's, in one batch.
+  'passkey login': {
+    sqlite: [
+      'alone: SELECT flow',
+      'alone: SELECT credential',
+      'alone: SELECT user+user_app+credential',
+      'batch: UPDATE flow, SELECT, UPDATE credential, INSERT credential_event, UPDATE flow, SELECT, INSERT session, UPDATE user, INSERT refresh_family',
+    ],
+    postgresql: [
+      'alone: SELECT flow',
+      'alone: SELECT credential',
+      'alone: SELECT user+user_app+credential',
+      'batch: WITH(UPDATE flow), UPDATE credential, INSERT credential_event, WITH(UPDATE flow), INSERT session, UPDATE user, INSERT refresh_family',
+    ],
+  },
 };
 
 const REDIRECT = 'https://app.example/verify';
+const PASSKEY_ORIGIN = 'https://shaped.localhost';
 
 let db: TestDatabase;
 let smtp: SmtpCatcher;
@@ -95,13 +116,35 @@ async function runSteps(): Promise<void> {
   const link = /(http:\/\/127\.0\.0\.1:\d+\/cis\/v1\/auth\/link\/email\/redirect\?token=[A-Za-z0-9_%-]+)/.exec(mail.text)?.[1] ?? '';
   const code = new URL(link).searchParams.get('token');
   await step('magic-link authenticate', 200, () => client.call('POST', '/cis/v1/auth/link/email/authenticate', { code }));
+  await passkeySteps();
+}
+
+/** Issue 18: a passkey login (registered beforehand, unmeasured), through the software authenticator. */
+async function passkeySteps(): Promise<void> {
+  const holder = await newUser();
+  const sent = await client.call('POST', '/cis/v1/auth/otp/send', { channel: 'direct', identifier_type: 'user_id', identifier: holder.id });
+  const tokens = (await client.call('POST', '/cis/v1/auth/otp/authenticate', { passcode: sent.body.code, identifier_type: 'user_id', identifier: holder.id })).body;
+  const authenticator = createSoftAuthenticator();
+  const start = (path: string, body: object) =>
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_id: client.clientId, ...body }) }).then(answer);
+  const registration = await start('/cis/v1/auth/webauthn/register/start', { username: 'shaped' });
+  const encoded = encodeResult(authenticator.register(registration.body.credential_creation_options, PASSKEY_ORIGIN));
+  const registered = await fetch(`${server.url}/cis/v1/auth/webauthn/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.access_token}` },
+    body: JSON.stringify({ webauthn_encoded_result: encoded }),
+  });
+  expect(registered.status).toBe(200);
+  const login = await step('passkey login start (username)', 200, () => start('/cis/v1/auth/webauthn/authenticate/start', { username: 'shaped' }));
+  const assertion = encodeResult(authenticator.authenticate(login.body.credential_request_options, PASSKEY_ORIGIN));
+  await step('passkey login', 200, () => client.call('POST', '/cis/v1/auth/webauthn/authenticate', { webauthn_encoded_result: assertion }));
 }
 
 beforeAll(async () => {
   db = await freshDatabase();
   smtp = await startSmtpCatcher();
   server = await startTestServer({ databaseUrl: db.url, smtpUrl: smtp.url, observe: recorder.observe });
-  client = await server.createApp({ name: 'Shaped', redirectUris: [REDIRECT] });
+  client = await server.createApp({ name: 'Shaped', redirectUris: [REDIRECT], webauthn: { rp_id: 'shaped.localhost', origins: [PASSKEY_ORIGIN] } });
   await client.token();
   await runSteps();
 });
