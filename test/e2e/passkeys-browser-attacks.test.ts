@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
+import { launchBrowser, originOf, type TestBrowser } from '../helpers/browser.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { ACCOUNT } from '../helpers/otp-fixture.js';
 import { helperAuthenticate, lastCall, openSamplePage, type SamplePage } from '../helpers/passkeys-page.js';
@@ -158,5 +158,10 @@ describe('passkeys under attack, through the sample page in Chromium', () => {
     expect(login.status, JSON.stringify(login.body)).toBe(200);
     expect(login.body.session_id).toBe(sms.body.session_id);
     expect(claimsOf(login.body.id_token)).toMatchObject({ sub: created.body.result.user_id, amr: ['sms', 'webauthn', 'mfa'] });
+  });
+
+  it("each app's page requested nothing off its own origin", () => {
+    const origins = new Set(['localhost', 'bank.localhost', 'shop.localhost'].map((host) => `http://${host}:${port}`));
+    expect(browser.requests.map(originOf).filter((requested) => !origins.has(requested))).toEqual([]);
   });
 });

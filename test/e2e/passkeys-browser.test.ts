@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
+import { launchBrowser, originOf, type TestBrowser } from '../helpers/browser.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { lastCall, openSamplePage, type SamplePage } from '../helpers/passkeys-page.js';
 import { startTestServer, type TestClient, type TestServer } from '../helpers/test-server.js';
+import type { VirtualAuthenticatorOptions } from '../helpers/webauthn.js';
 
 // Passkeys in a real browser (issue 18 point 5): headless Chromium with a CDP virtual
 // authenticator drives the sample page (GET /dev/passkeys) against a real listening server, for
@@ -13,7 +14,8 @@ import { startTestServer, type TestClient, type TestServer } from '../helpers/te
 // or without resident keys, verifying the user or not. Each kind signs in with an email code,
 // registers a passkey, logs in with its username and without one, and lists it; an app that
 // requires user verification refuses an authenticator that did not verify its user.
-// One browser, one server; a fresh tab (own authenticator, own sessionStorage) per case.
+// One browser, one server; a fresh tab (own authenticator, own sessionStorage) per case. With
+// KEYSTATE_SCREENSHOTS=1 the first case also writes the README's picture of the page.
 
 let db: TestDatabase;
 let server: TestServer;
@@ -34,13 +36,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-let sample: SamplePage | undefined;
+let current: SamplePage | undefined;
 
-/** The case's tab, closed after it whatever happened. */
-async function open(client: TestClient, options: Parameters<typeof openSamplePage>[3]): Promise<SamplePage> {
-  await sample?.close();
-  sample = await openSamplePage(browser.context, origin, client, options);
-  return sample;
+/** The case's tab; the previous case's closes first, however that case ended. */
+async function open(client: TestClient, options: VirtualAuthenticatorOptions): Promise<SamplePage> {
+  await current?.close();
+  current = await openSamplePage(browser.context, origin, client, options);
+  return current;
 }
 
 const userIdOf = async (client: TestClient, email: string): Promise<string> => (await client.call('GET', `/cis/v1/users/email/${encodeURIComponent(email)}`)).body.result.user_id;
@@ -125,8 +127,9 @@ describe('passkeys through the sample page in Chromium', () => {
         if (transport === 'usb' && residentKey && !userVerification) {
           it(`${name}: Chromium refuses to create the passkey, and the page shows its error`, async () => {
             // Measured on Chromium 156: a security key that keeps resident keys but cannot verify
-            // its user gets no passkey ('residentKey: preferred'), where a platform one does. The
-            // browser refuses before the page calls /register; nothing is stored anywhere.
+            // its user gets no passkey for the server's residentKey 'preferred' (nor 'required'),
+            // where a platform one does; asked with 'discouraged', the same key registers a
+            // non-resident credential. The browser refuses before the page calls /register.
             const app = await server.createApp({ name: `Passkeys ${email}`, webauthn: { rp_id: 'localhost', origins: [origin] } });
             const page = await open(app, kind);
             await page.signInWithEmail(email);
@@ -164,5 +167,10 @@ describe('passkeys through the sample page in Chromium', () => {
     await askWithoutUserVerification(strong.page);
     expect(await strong.step('login')).toBe(`POST /cis/v1/auth/webauthn/authenticate → 400 ${INVALID_RESULT}`);
     expect(await strong.text('amr')).toBe('["eotp"]');
+  });
+
+  it('the pages requested nothing off their own origin', () => {
+    expect(browser.requests.length).toBeGreaterThan(0);
+    expect(browser.requests.map(originOf).filter((requested) => requested !== origin)).toEqual([]);
   });
 });
