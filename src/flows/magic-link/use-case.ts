@@ -5,7 +5,7 @@ import type { Config } from '../../config.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { acceptOrThrow } from '../../engine/answer.js';
 import type { Runner } from '../../engine/runner.js';
-import type { Step } from '../../engine/definition.js';
+import type { Instance, Step, TxSteps } from '../../engine/definition.js';
 import { AuthError } from '../../errors.js';
 import { type RateLimiter, userSubject } from '../../limits/rate-limiter.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
@@ -17,7 +17,7 @@ import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../model/claims.js';
 import { normalizeIdentifier } from '../../users/identifiers.js';
 import { signTokens, type TokenResponse } from '../session/token-results.js';
-import { postLogin, type PostLoginDeps } from '../session/post-login.js';
+import { type FactorStep, type PostLoginDeps, postLoginSink, type VerdictSink } from '../session/post-login.js';
 import { type MagicLinkFlows, type MagicLinkTypes, magicLinkDefinition } from './effects.js';
 
 // The magic-link use cases behind the HTTP routes: load the facts, count the request against its
@@ -44,9 +44,19 @@ interface AuthenticateMagicLinkRequest {
   readonly claims: ClaimsRequest | null;
 }
 
+/** A link's code, found with its flow and the app's user it was sent to. */
+interface LinkRedemption {
+  readonly app: AppRecord;
+  readonly flow: Instance<MagicLinkTypes>;
+  readonly user: UserRecord;
+  readonly request: AuthenticateMagicLinkRequest;
+}
+
 export interface MagicLinkService {
   send(caller: AppRecord, request: SendMagicLinkRequest): Promise<{ message: string; link?: string; request_id?: string }>;
   authenticate(caller: AppRecord, request: AuthenticateMagicLinkRequest): Promise<TokenResponse>;
+  /** The factor's step in the caller's transaction, its outcome handed to the caller's sink. */
+  redeem<R>(steps: TxSteps, login: LinkRedemption, sink: VerdictSink<R>): Promise<FactorStep<R>>;
   /** Where the emailed link sends the browser; changes nothing. */
   redirectTarget(code: string): Promise<string>;
 }
@@ -119,10 +129,32 @@ async function sendLink(deps: MagicLinkServiceDeps, app: AppRecord, request: Sen
   return { message: 'Email sent successfully', ...requestId };
 }
 
+/** The magic-link factor's step, in its caller's transaction: the link's flow judges the code
+ * for the user it was sent to, and the outcome goes to `sink` (the verdict goes to the session
+ * flow in this same transaction: a session step that fails leaves the link redeemable). */
+async function redeemLink<R>(steps: TxSteps, deps: MagicLinkServiceDeps, login: LinkRedemption, sink: VerdictSink<R>): Promise<FactorStep<R>> {
+  const { app, flow, user, request } = login;
+  const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: MAGIC_LINK_METHOD });
+  const authentication = { user, session: named?.session ?? null, resource: request.resource, claims: request.claims };
+  const event = {
+    type: 'code.submit',
+    requestId: request.requestId,
+    session: named?.verdict ?? null,
+    userStatus: user.status,
+    resource: request.resource,
+    allowedResources: app.resources,
+  } as const;
+  const step = await steps.send(deps.magicLinks, flow, event, { app, authentication });
+  const verdict = step.outputs.recordAuthentication ?? null;
+  const outcome = { factor: 'magic-link', state: step.state, app, id: step.id, answer: step.answer, verdict, authentication } as const;
+  return { answer: step.answer, result: await sink(steps, outcome) };
+}
+
 async function authenticateLink(deps: MagicLinkServiceDeps, app: AppRecord, request: AuthenticateMagicLinkRequest): Promise<TokenResponse> {
   // The runner runs the work again when it lost a race; that retry is the same request, not
   // another guess, so each subject is counted once per request.
   const counted = new Set<string>();
+  const sink = postLoginSink(deps);
   const login = await deps.runner.step(async (steps) => {
     const found = await findFlowBySecret(steps, magicLinkDefinition, 'magic-link', deps.hasher.candidates(request.code));
     const flow = found !== null && found.row.appId === app.id ? found : null;
@@ -135,34 +167,19 @@ async function authenticateLink(deps: MagicLinkServiceDeps, app: AppRecord, requ
     }
     if (flow === null) return null;
     const user = await findAppUser(steps.tx, { appId: app.id, tenantId: app.tenantId }, 'user_id', flow.row.userId);
-    if (user === null) return null;
-    const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.user.id, method: MAGIC_LINK_METHOD });
-    const session = named?.session ?? null;
-    const authentication = { user: user.user, session, resource: request.resource, claims: request.claims };
-    const event = {
-      type: 'code.submit',
-      requestId: request.requestId,
-      session: named?.verdict ?? null,
-      userStatus: user.user.status,
-      resource: request.resource,
-      allowedResources: app.resources,
-    } as const;
-    const step = await steps.send(deps.magicLinks, flow, event, { app, authentication });
-    // The verdict goes to the session flow in this same transaction: a session step that fails
-    // leaves the link redeemable.
-    const verdict = step.outputs.recordAuthentication;
-    return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
+    return user === null ? null : redeemLink(steps, deps, { app, flow, user: user.user, request }, sink);
   });
   if (login === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
   acceptOrThrow(login.answer, LINK_ERRORS);
-  if (login.ready === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
-  return signTokens(deps.tokens, login.ready);
+  if (login.result === null) throw new AuthError('MAGIC_LINK_CODE_INVALID');
+  return signTokens(deps.tokens, login.result);
 }
 
 export function createMagicLinkService(deps: MagicLinkServiceDeps): MagicLinkService {
   return {
     send: (app, request) => sendLink(deps, app, request),
     authenticate: (app, request) => authenticateLink(deps, app, request),
+    redeem: (steps, login, sink) => redeemLink(steps, deps, login, sink),
     async redirectTarget(code) {
       // The emailed link only forwards the code to the app (link scanners must not burn it): the
       // flow is read, never advanced.

@@ -5,7 +5,7 @@ import type { Config } from '../../config.js';
 import type { EmailContent } from '../../delivery/templates/magic-link-email.js';
 import { acceptOrThrow } from '../../engine/answer.js';
 import type { Runner } from '../../engine/runner.js';
-import type { Step } from '../../engine/definition.js';
+import type { Instance, Step, TxSteps } from '../../engine/definition.js';
 import { AuthError } from '../../errors.js';
 import type { RateLimiter } from '../../limits/rate-limiter.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
@@ -17,7 +17,7 @@ import type { Storage } from '../../storage/prisma.js';
 import type { ClaimsRequest } from '../../model/claims.js';
 import { findLoginUser, type LoginUser } from '../../users/login-user.js';
 import { signTokens, type TokenResponse } from '../session/token-results.js';
-import { postLogin, type PostLoginDeps } from '../session/post-login.js';
+import { type FactorStep, type PostLoginDeps, postLoginSink, type VerdictSink } from '../session/post-login.js';
 import { type OtpFlows, type OtpTypes, otpDefinition } from './effects.js';
 import { lockPasscodes, type PasscodeLocks } from './lock.js';
 import { otpPolicy } from './policy.js';
@@ -58,9 +58,19 @@ interface SendOtpResponse {
   readonly request_id?: string;
 }
 
+/** A passcode submitted to the flow it names, for the user found (and counted) by its identifier. */
+interface PasscodeRedemption {
+  readonly app: AppRecord;
+  readonly found: LoginUser;
+  readonly flow: Instance<OtpTypes>;
+  readonly request: AuthenticateOtpRequest;
+}
+
 export interface OtpService {
   send(caller: AppRecord, request: SendOtpRequest): Promise<SendOtpResponse>;
   authenticate(caller: AppRecord, request: AuthenticateOtpRequest): Promise<TokenResponse>;
+  /** The factor's step in the caller's transaction, its outcome handed to the caller's sink. */
+  redeem<R>(steps: TxSteps, login: PasscodeRedemption, sink: VerdictSink<R>): Promise<FactorStep<R>>;
 }
 
 export interface OtpServiceDeps extends PostLoginDeps {
@@ -141,45 +151,53 @@ async function sendOtp(deps: OtpServiceDeps, app: AppRecord, request: SendOtpReq
   };
 }
 
+/** The passcode factor's step, in its caller's transaction: the code judged by the flow it was
+ * sent in (the newest one for a Mosaic call), a lock taken with the lock it leads to, and the
+ * outcome handed to `sink` (the flow's verdict goes to the session flow in this same transaction:
+ * a session step that fails rolls the redeemed code back with it). */
+async function redeemPasscode<R>(steps: TxSteps, deps: OtpServiceDeps, login: PasscodeRedemption, sink: VerdictSink<R>): Promise<FactorStep<R>> {
+  const { app, found, flow, request } = login;
+  const { user } = found;
+  const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: OTP_METHOD[flow.context.channel] });
+  const event = {
+    type: 'code.submit',
+    subject: found.subject,
+    requestId: request.requestId,
+    lockedOutUntil: found.lockedUntil,
+    session: named?.verdict ?? null,
+    userStatus: user.status,
+    resource: request.resource,
+    allowedResources: app.resources,
+  } as const;
+  const authentication = { user, session: named?.session ?? null, resource: request.resource, claims: request.claims };
+  const step = await steps.send(deps.otp, flow, event, { app, authentication, passcode: request.passcode });
+  // The last allowed wrong code locks the user out of passcodes, in this same transaction.
+  const lock = step.outputs.lockIdentifier;
+  if (lock !== undefined) await lockPasscodes(steps, deps.passcodeLocks, { tenantId: app.tenantId, appId: app.id, userId: user.id }, lock.until);
+  const verdict = step.outputs.recordAuthentication ?? null;
+  const outcome = { factor: 'otp', state: step.state, app, id: step.id, answer: step.answer, verdict, authentication } as const;
+  return { answer: step.answer, result: await sink(steps, outcome) };
+}
+
 async function authenticateOtp(deps: OtpServiceDeps, app: AppRecord, request: AuthenticateOtpRequest): Promise<TokenResponse> {
   const found = await findUser(deps, app, request, 'otp-authenticate', deps.limits.authenticate);
   // An unknown user and a user without a code answer alike: nothing to enumerate.
   if (found === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
-  const { user } = found;
+  const sink = postLoginSink(deps);
   const login = await deps.runner.step(async (steps) => {
-    const flow = await findLatestFlow(steps, otpDefinition, { appId: app.id, userId: user.id, kind: 'otp' });
-    if (flow === null) return null;
-    const named = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: OTP_METHOD[flow.context.channel] });
-    const session = named?.session ?? null;
-    const event = {
-      type: 'code.submit',
-      subject: found.subject,
-      requestId: request.requestId,
-      lockedOutUntil: found.lockedUntil,
-      session: named?.verdict ?? null,
-      userStatus: user.status,
-      resource: request.resource,
-      allowedResources: app.resources,
-    } as const;
-    const authentication = { user, session, resource: request.resource, claims: request.claims };
-    const step = await steps.send(deps.otp, flow, event, { app, authentication, passcode: request.passcode });
-    // The flow's verdict goes to the session flow in this same transaction: a session step that
-    // fails rolls the redeemed code back with it.
-    // The last allowed wrong code locks the user out of passcodes, in this same transaction.
-    const lock = step.outputs.lockIdentifier;
-    if (lock !== undefined) await lockPasscodes(steps, deps.passcodeLocks, { tenantId: app.tenantId, appId: app.id, userId: user.id }, lock.until);
-    const verdict = step.outputs.recordAuthentication;
-    return { answer: step.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
+    const flow = await findLatestFlow(steps, otpDefinition, { appId: app.id, userId: found.user.id, kind: 'otp' });
+    return flow === null ? null : redeemPasscode(steps, deps, { app, found, flow, request }, sink);
   });
   if (login === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
   acceptOrThrow(login.answer);
-  if (login.ready === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
-  return signTokens(deps.tokens, login.ready);
+  if (login.result === null) throw new AuthError('OTP_INVALID_CREDENTIALS');
+  return signTokens(deps.tokens, login.result);
 }
 
 export function createOtpService(deps: OtpServiceDeps): OtpService {
   return {
     send: (app, request) => sendOtp(deps, app, request),
     authenticate: (app, request) => authenticateOtp(deps, app, request),
+    redeem: (steps, login, sink) => redeemPasscode(steps, deps, login, sink),
   };
 }

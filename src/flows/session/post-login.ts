@@ -1,6 +1,12 @@
 import type { EffectHandler, Instance, MachineTypes, TxSteps } from '../../engine/definition.js';
 import { AuthError } from '../../errors.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
+import type { Answer } from '../../../machines/shared/answers.js';
+import type { MagicLinkState } from '../../../machines/magic-link.answers.js';
+import type { OtpState } from '../../../machines/otp.answers.js';
+import type { PasswordState } from '../../../machines/password.answers.js';
+import type { TotpState } from '../../../machines/totp.answers.js';
+import type { WebauthnState } from '../../../machines/webauthn.answers.js';
 import { recordLogin, type UserRecord } from '../../repositories/user-repository.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import type { ClaimsRequest, UserGrant } from '../../model/claims.js';
@@ -14,12 +20,15 @@ import { loadSession } from './named-session.js';
 import type { PreparedTokens } from './token-results.js';
 
 // The one post-login step, whatever the factor. A factor's machine ends in its verdict (its
-// `recordAuthentication` effect names the method and what the login proved); its use case hands
-// that verdict here, in the factor step's own transaction: the session machine opens a session or
-// takes the factor on the session the caller named (the session verdict, applied once, by that
-// machine), the login is recorded on the user, the refresh-token family is minted and every claim
-// is resolved. Anything that fails here rolls the factor's step back with it: no code burned, no
-// session opened. Tokens are signed after the commit (token-results.ts signTokens).
+// `recordAuthentication` effect names the method and what the login proved); its step hands that
+// verdict, or its refusal, to the verdict sink its caller gives (`VerdictSink`), in the factor
+// step's own transaction. The Mosaic endpoints give `postLoginSink`: the session machine opens a
+// session or takes the factor on the session the caller named (the session verdict, applied once,
+// by that machine), the login is recorded on the user, the refresh-token family is minted and every
+// claim is resolved. Anything that fails here rolls the factor's step back with it: no code burned,
+// no session opened. Tokens are signed after the commit (token-results.ts signTokens). A caller
+// that orchestrates several factors (a journey, issue 19) gives its own sink and takes the verdict
+// as an event of its own machine in that same transaction.
 
 /** What an authenticate request brings besides the proof (§1.5). */
 export interface AuthenticationRequest {
@@ -48,7 +57,7 @@ export interface LoginVerdict extends RecordAuthenticationParams {
 }
 
 /** The `recordAuthentication` effect of every factor: performs nothing, returns the verdict for
- * the use case to hand to `postLogin` (an effect never calls the runner). */
+ * the factor's step to hand to its verdict sink (an effect never calls the runner). */
 export function recordAuthenticationHandler<T extends MachineTypes & { readonly context: { readonly approvalData?: UserGrant['approvalData'] } }>(): EffectHandler<
   T,
   RecordAuthenticationParams,
@@ -67,11 +76,52 @@ export interface PostLoginDeps {
   readonly families: RefreshFamilies;
 }
 
-export interface Login {
+interface Login {
   readonly app: AppRecord;
   readonly authentication: AuthenticationRequest;
   readonly verdict: LoginVerdict;
 }
+
+/** Where a factor's step left the instance that took the proof: which factor, in which resting
+ * state (its `machines/<factor>.answers.ts` names them all; a stand-in rests in its credential's). */
+type FactorRest =
+  | { readonly factor: 'otp'; readonly state: OtpState }
+  | { readonly factor: 'magic-link'; readonly state: MagicLinkState }
+  | { readonly factor: 'password'; readonly state: PasswordState }
+  | { readonly factor: 'totp'; readonly state: TotpState }
+  | { readonly factor: 'webauthn'; readonly state: WebauthnState };
+
+/** What a factor's step hands its verdict sink: the verdict, or the refusal its answer names. */
+type FactorOutcome = FactorRest & {
+  readonly app: AppRecord;
+  /** The instance that took the proof (a passcode or link flow, a credential or its stand-in, a
+   * WebAuthn ceremony): a caller that started the factor tells its own instance from another's. */
+  readonly id: string;
+  /** What the factor answers by itself (its resting state's answer). */
+  readonly answer: Answer;
+  /** Null unless the factor's machine reached its verdict. */
+  readonly verdict: LoginVerdict | null;
+  /** Null when the step judged no user's proof (a stand-in, a ceremony that verified nothing). */
+  readonly authentication: AuthenticationRequest | null;
+};
+
+/** Where a factor's step hands its outcome, in the transaction that reached it: whatever it does
+ * commits or rolls back with the factor's step. A factor whose step spans two transactions (a
+ * password: the attempt counted, then compared) tells it each, the first resting where the
+ * comparison is pending; the caller gets the last one's result. */
+export type VerdictSink<R> = (steps: TxSteps, outcome: FactorOutcome) => Promise<R>;
+
+/** A factor's step as its caller gets it back: the factor's own answer and what its sink returned. */
+export interface FactorStep<R> {
+  readonly answer: Answer;
+  readonly result: R;
+}
+
+/** The Mosaic endpoints' sink: a verdict logs the user in (`postLogin`), a refusal does nothing. */
+export const postLoginSink =
+  (deps: PostLoginDeps): VerdictSink<PreparedTokens | null> =>
+  async (steps, { app, authentication, verdict }) =>
+    verdict === null || authentication === null ? null : postLogin(steps, deps, { app, authentication, verdict });
 
 interface LoginSession {
   readonly publicId: string;
@@ -117,7 +167,7 @@ async function sessionOf(steps: TxSteps, deps: PostLoginDeps, login: Login): Pro
 }
 
 /** Opens or extends the session, records the login, mints the refresh family, prepares the tokens. */
-export async function postLogin(steps: TxSteps, deps: PostLoginDeps, login: Login): Promise<PreparedTokens> {
+async function postLogin(steps: TxSteps, deps: PostLoginDeps, login: Login): Promise<PreparedTokens> {
   const { app, authentication, verdict } = login;
   const { user } = authentication;
   const { at } = verdict;

@@ -2,6 +2,7 @@ import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequest
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { acceptOrThrow } from '../../engine/answer.js';
+import type { TxSteps } from '../../engine/definition.js';
 import type { Runner } from '../../engine/runner.js';
 import { AuthError } from '../../errors.js';
 import type { RateLimiter } from '../../limits/rate-limiter.js';
@@ -11,9 +12,9 @@ import { findPasskey, passkeysOfHandles } from '../../repositories/passkey-rows.
 import { findUserForApp } from '../../repositories/user-repository.js';
 import type { Storage } from '../../storage/prisma.js';
 import { sessionForFactor } from '../session/named-session.js';
-import { postLogin, type PostLoginDeps } from '../session/post-login.js';
+import { type FactorStep, type PostLoginDeps, postLoginSink, type VerdictSink } from '../session/post-login.js';
 import { signTokens, type TokenResponse } from '../session/token-results.js';
-import { authenticationOptions, registrationOptions } from './ceremonies.js';
+import { authenticationOptions, type RelyingParty, registrationOptions } from './ceremonies.js';
 import { findCeremony, relyingPartyOf, startCeremony } from './ceremony-lookup.js';
 import type { PasskeyState } from '../../../machines/passkey.answers.js';
 import { passkeyDefinition } from './definition.js';
@@ -50,6 +51,8 @@ export interface PasskeyLogin {
     request: { readonly username: string | null; readonly timeoutSeconds: number },
   ): Promise<{ webauthn_session_id: string; credential_request_options: PublicKeyCredentialRequestOptionsJSON }>;
   authenticate(app: AppRecord, request: AuthenticatePasskey): Promise<TokenResponse>;
+  /** The factor's step in the caller's transaction, its outcome handed to the caller's sink. */
+  prove<R>(steps: TxSteps, login: PasskeyProof, sink: VerdictSink<R>): Promise<FactorStep<R>>;
 }
 
 export interface PasskeyLoginDeps extends PostLoginDeps {
@@ -117,6 +120,7 @@ export function createPasskeyLogin(deps: PasskeyLoginDeps): PasskeyLogin {
     },
 
     authenticate: (app, request) => authenticate(deps, app, request),
+    prove: (steps, login, sink) => provePasskey(steps, deps, login, sink),
   };
 }
 
@@ -130,53 +134,73 @@ function passkeyOutcome(state: PasskeyState) {
   return 'revoked';
 }
 
-/** A login with a passkey: the ceremony verifies the result, the passkey judges the verified
- * assertion, the ceremony is told its outcome, and an accepted login goes to the session flow. */
-async function authenticate(deps: PasskeyLoginDeps, app: AppRecord, request: AuthenticatePasskey): Promise<TokenResponse> {
-  const { runner, hasher, ceremonies, passkeys } = deps;
-  const rp = relyingPartyOf(app);
-  const { credential, webauthnSessionId } = decodeAuthenticationResult(request.encodedResult);
+/** A passkey login's request as its step takes it: the app's relying party and the result decoded. */
+interface PasskeyProof {
+  readonly app: AppRecord;
+  readonly rp: RelyingParty;
+  readonly request: AuthenticatePasskey;
+  readonly decoded: ReturnType<typeof decodeAuthenticationResult>;
+}
+
+/** The passkey factor's step, in its caller's transaction: the ceremony verifies the result, the
+ * passkey judges the verified assertion, the ceremony is told its outcome, and the ceremony's
+ * outcome goes to `sink` (a login the passkey accepts goes to the session flow in this same step). */
+async function provePasskey<R>(steps: TxSteps, deps: PasskeyLoginDeps, login: PasskeyProof, sink: VerdictSink<R>): Promise<FactorStep<R>> {
+  const { app, rp, request } = login;
+  const { hasher, ceremonies, passkeys } = deps;
+  const { credential, webauthnSessionId } = login.decoded;
   const credentialKey = credentialKeyOf(credential.id);
-  await deps.limiter.hit('webauthn-authenticate', deps.limits.authenticate, `${app.id}:${credentialKey}`);
+  const flow = await findCeremony(steps, hasher, app, { challenge: challengeOf(credential.response.clientDataJSON), ceremony: 'authentication', sessionId: webauthnSessionId });
+  // The passkey's row, then the session's: the order every login locks them in (PostgreSQL).
+  const passkey = await findPasskey(steps, passkeyDefinition, app.id, credentialKey);
+  const user = passkey === null ? null : await findUserForApp(steps.tx, app.id, app.tenantId, 'user_id', passkey.row.userId);
+  const params = passkey === null ? null : storedPasskeyParams(passkey.row);
+  // A login that named a username is answered only by that username's passkeys.
+  const named = flow.context.webauthnUsername;
+  const owned = passkey !== null && user !== null && (named === null || params?.webauthnUsername === named);
+  const userHandle = credential.response.userHandle;
+  const result = {
+    ceremony: 'authentication',
+    encoded: request.encodedResult,
+    passkey: owned ? { stored: { id: passkey.id, ...passkey.row }, counter: passkey.context.counter, credentialKey } : null,
+    userHandleMatches: userHandle === undefined || userHandle === params?.userHandle,
+  } as const;
+  const verified = await steps.send(ceremonies, flow, { type: 'webauthn.submit' }, { app, rp, result });
+  if (verified.state !== 'verified.awaitingPasskey' || !owned) {
+    const refusal = { factor: 'webauthn', state: verified.state, app, id: verified.id, answer: verified.answer, verdict: null, authentication: null } as const;
+    return { answer: verified.answer, result: await sink(steps, refusal) };
+  }
+  const session = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: WEBAUTHN_METHOD });
+  const event = {
+    type: 'passkey.assert',
+    counter: verified.context.verdict?.counter ?? 0,
+    session: session?.verdict ?? null,
+    userStatus: user.status,
+    resource: request.resource,
+    allowedResources: app.resources,
+  } as const;
+  const authentication = { user, session: session?.session ?? null, resource: request.resource, claims: request.claims };
+  const judged = await steps.send(passkeys, passkey, event, { app, authentication });
+  // The ceremony as its verdict left it (its write may still be queued), told the passkey's outcome.
+  const awaiting = verified.after;
+  if (awaiting === undefined) throw new Error('a verified ceremony is left as it was read, with no row field patched');
+  const concluded = await steps.send(ceremonies, awaiting, { type: 'webauthn.concluded', outcome: passkeyOutcome(judged.state) }, { app });
+  const verdict = judged.outputs.recordAuthentication ?? null;
+  const outcome = { factor: 'webauthn', state: concluded.state, app, id: concluded.id, answer: concluded.answer, verdict, authentication } as const;
+  return { answer: concluded.answer, result: await sink(steps, outcome) };
+}
+
+/** A login with a passkey (`provePasskey`), counted per credential; an accepted one is answered
+ * with tokens. */
+async function authenticate(deps: PasskeyLoginDeps, app: AppRecord, request: AuthenticatePasskey): Promise<TokenResponse> {
+  const rp = relyingPartyOf(app);
+  const decoded = decodeAuthenticationResult(request.encodedResult);
+  await deps.limiter.hit('webauthn-authenticate', deps.limits.authenticate, `${app.id}:${credentialKeyOf(decoded.credential.id)}`);
+  const sink = postLoginSink(deps);
   // Optimistic (issue 17): plain reads, the writes sent as one batch after the verdicts; a lost race
   // runs it again, locked.
-  const login = await runner.step(async (steps) => {
-    const flow = await findCeremony(steps, hasher, app, { challenge: challengeOf(credential.response.clientDataJSON), ceremony: 'authentication', sessionId: webauthnSessionId });
-    // The passkey's row, then the session's: the order every login locks them in (PostgreSQL).
-    const passkey = await findPasskey(steps, passkeyDefinition, app.id, credentialKey);
-    const user = passkey === null ? null : await findUserForApp(steps.tx, app.id, app.tenantId, 'user_id', passkey.row.userId);
-    const params = passkey === null ? null : storedPasskeyParams(passkey.row);
-    // A login that named a username is answered only by that username's passkeys.
-    const named = flow.context.webauthnUsername;
-    const owned = passkey !== null && user !== null && (named === null || params?.webauthnUsername === named);
-    const userHandle = credential.response.userHandle;
-    const result = {
-      ceremony: 'authentication',
-      encoded: request.encodedResult,
-      passkey: owned ? { stored: { id: passkey.id, ...passkey.row }, counter: passkey.context.counter, credentialKey } : null,
-      userHandleMatches: userHandle === undefined || userHandle === params?.userHandle,
-    } as const;
-    const verified = await steps.send(ceremonies, flow, { type: 'webauthn.submit' }, { app, rp, result });
-    if (verified.state !== 'verified.awaitingPasskey' || !owned) return { answer: verified.answer, ready: null };
-    const session = request.sessionId === null ? null : await sessionForFactor(steps, deps, { app, sessionId: request.sessionId, userId: user.id, method: WEBAUTHN_METHOD });
-    const event = {
-      type: 'passkey.assert',
-      counter: verified.context.verdict?.counter ?? 0,
-      session: session?.verdict ?? null,
-      userStatus: user.status,
-      resource: request.resource,
-      allowedResources: app.resources,
-    } as const;
-    const authentication = { user, session: session?.session ?? null, resource: request.resource, claims: request.claims };
-    const judged = await steps.send(passkeys, passkey, event, { app, authentication });
-    // The ceremony as its verdict left it (its write may still be queued), told the passkey's outcome.
-    const awaiting = verified.after;
-    if (awaiting === undefined) throw new Error('a verified ceremony is left as it was read, with no row field patched');
-    const concluded = await steps.send(ceremonies, awaiting, { type: 'webauthn.concluded', outcome: passkeyOutcome(judged.state) }, { app });
-    const verdict = judged.outputs.recordAuthentication;
-    return { answer: concluded.answer, ready: verdict === undefined ? null : await postLogin(steps, deps, { app, authentication, verdict }) };
-  });
+  const login = await deps.runner.step((steps) => provePasskey(steps, deps, { app, rp, request, decoded }, sink));
   acceptOrThrow(login.answer);
-  if (login.ready === null) throw new AuthError('WEBAUTHN_CREDENTIAL_NOT_FOUND');
-  return signTokens(deps.tokens, login.ready);
+  if (login.result === null) throw new AuthError('WEBAUTHN_CREDENTIAL_NOT_FOUND');
+  return signTokens(deps.tokens, login.result);
 }
