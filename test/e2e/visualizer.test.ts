@@ -95,6 +95,7 @@ describe('the visualizer page', () => {
 
     const machines = await admin<{ name: string }[]>('/visualizer/machines');
     expect(machines.length).toBeGreaterThanOrEqual(4);
+    const fits: Fit[] = [];
     for (const { name } of machines) {
       const graph = await admin<Graph>(`/visualizer/machines/${name}.json`);
       await page.click(`[data-machine="${name}"]`);
@@ -104,8 +105,15 @@ describe('the visualizer page', () => {
       expect(await page.locator('#chart [data-edge]').count(), name).toBe(graph.edges.length);
       expect(await page.locator('#chart [data-initial]').count(), name).toBeGreaterThan(0);
       expect(await overlappingLabels(page), name).toEqual([]);
+      const fit = await fitOf(page, name);
+      fits.push(fit);
+      // Every chart opens whole (issue 19 point 4): nothing cut off at the pane's edge.
+      expect(fit.outside, name).toEqual([]);
       await shoot(`charts-${name}`);
     }
+    // The scale each chart opens at (chart units per pixel; 1 = labels at their own size), per run,
+    // so a chart that grows shows up here.
+    console.table(fits.map(({ name, units, content, pane }) => ({ name, units, content, pane })));
   });
 
   it('downloads the selected machine as JSON and as Mermaid', async () => {
@@ -194,6 +202,49 @@ describe('the visualizer page', () => {
     expect(await page.locator('#token-dialog').isVisible()).toBe(false);
   });
 });
+
+interface Fit {
+  name: string;
+  units: number;
+  content: string;
+  pane: string;
+  /** The sides on which the drawn content runs past the viewBox. */
+  outside: string[];
+}
+
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+interface Measured {
+  units: number;
+  box: Rect;
+  view: Rect;
+  pane: { width: number; height: number };
+}
+
+/** How the chart opened: its scale and whether the drawn content's box lies inside the viewBox. */
+async function fitOf(target: Page, name: string): Promise<Fit> {
+  // A string: the test's TypeScript has no DOM types. getBBox() is the drawn content's box in chart units.
+  const measured = await target.evaluate<Measured>(`(() => {
+    const svg = document.getElementById('chart');
+    const box = svg.getBBox();
+    const view = svg.viewBox.baseVal;
+    const pane = svg.getBoundingClientRect();
+    return { units: Number(svg.dataset.units), box: { x: box.x, y: box.y, width: box.width, height: box.height }, view: { x: view.x, y: view.y, width: view.width, height: view.height }, pane: { width: pane.width, height: pane.height } };
+  })()`);
+  const { box, view } = measured;
+  const outside = [
+    box.x < view.x - 0.5 ? 'left' : '',
+    box.y < view.y - 0.5 ? 'top' : '',
+    box.x + box.width > view.x + view.width + 0.5 ? 'right' : '',
+    box.y + box.height > view.y + view.height + 0.5 ? 'bottom' : '',
+  ].filter(Boolean);
+  const size = (of: { width: number; height: number }) => `${Math.round(of.width)}×${Math.round(of.height)}`;
+  return { name, units: measured.units, content: size(box), pane: size(measured.pane), outside };
+}
 
 interface Box {
   name: string;

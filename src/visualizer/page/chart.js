@@ -51,11 +51,7 @@ export function createChart() {
     shown = key;
     svg.dataset.current = '';
     byId('chart-title').textContent = `${graph.name} · version ${graph.version}`;
-    // The machine's own initial dot: where a reader starts.
-    viewport.show(
-      laid,
-      laid.initials.find((dot) => dot.id === '(initial)'),
-    );
+    viewport.show(laid);
   }
 
   return {
