@@ -2,7 +2,7 @@
 // version, then reused) and highlights where an instance is and the way it came.
 
 import { byId } from './dom.js';
-import { layout } from './layout.js';
+import { layouts } from './layout.js';
 import { draw, highlight } from './render.js';
 import { attachViewport } from './viewport.js';
 
@@ -33,7 +33,7 @@ function containers(drawn, id) {
 export function createChart() {
   const svg = byId('chart');
   const viewport = attachViewport(svg);
-  const layouts = new Map();
+  const laidOut = new Map();
   let shown = null;
   let drawn = null;
   let pending = Promise.resolve();
@@ -45,8 +45,9 @@ export function createChart() {
   async function showNow(graph) {
     const key = `${graph.name}@${graph.version}`;
     if (shown === key) return;
-    if (!layouts.has(key)) layouts.set(key, layout(graph));
-    const laid = await layouts.get(key);
+    if (!laidOut.has(key)) laidOut.set(key, layouts(graph));
+    // Of the two directions, the one that fits this pane at the larger size.
+    const laid = viewport.best(await laidOut.get(key));
     drawn = draw(svg, graph, laid);
     shown = key;
     svg.dataset.current = '';

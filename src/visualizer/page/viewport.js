@@ -32,10 +32,16 @@ export function attachViewport(svg) {
     apply();
   }
 
+  /** The scale that shows all of a chart of this size, never magnified past 1:1. */
+  function fitUnits(of) {
+    const { width, height } = size();
+    return Math.max((of.width + 2 * MARGIN) / width, (of.height + 2 * MARGIN) / height, 1);
+  }
+
   /** Shows the whole chart, centred, never magnified past 1:1. */
   function fit() {
     const { width, height } = size();
-    const units = Math.max((content.width + 2 * MARGIN) / width, (content.height + 2 * MARGIN) / height, 1);
+    const units = fitUnits(content);
     view = { x: (content.width - width * units) / 2, y: (content.height - height * units) / 2, units };
     apply();
   }
@@ -105,6 +111,8 @@ export function attachViewport(svg) {
       // biome-ignore lint/suspicious/noFocusedTests: our fit() fits the chart into view; no test runner's focused `fit`
       fit();
     },
+    /** Of several layouts of one chart, the one this pane shows at the largest size (the first on a tie). */
+    best: (candidates) => candidates.reduce((best, candidate) => (fitUnits(candidate) < fitUnits(best) ? candidate : best)),
     fit,
     reveal,
     zoomIn: () => zoomTo(view.units / 1.25),
