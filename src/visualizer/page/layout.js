@@ -26,10 +26,19 @@ function answerText(answer) {
   return '↳ depends on context';
 }
 
+/** A collapsed state's summary of what it hides (detail.js): its states, and the errors they answer. */
+function hiddenLines({ count, errors }) {
+  const lines = [{ text: `⊕ ${count} states`, font: FONT.note, role: 'note' }];
+  // One error and a count: a box as wide as all its codes would undo the room collapsing saves (the title lists them).
+  if (errors.length > 0) lines.push({ text: `↳ ${errors[0]}${errors.length > 1 ? ` +${errors.length - 1}` : ''}`, font: FONT.small, role: 'answer' });
+  return lines;
+}
+
 /** The text lines a state shows: its name, what it does on entry, and what a request ending there answers. */
 function stateLines(node) {
   const lines = [{ text: node.key, font: FONT.name, role: 'name' }];
   if (node.transient) lines.push({ text: 'transient', font: FONT.note, role: 'note' });
+  if (node.kind === 'collapsed') return [...lines, ...hiddenLines(node.hidden)];
   if (node.entry.length > 0) lines.push({ text: `entry / ${node.entry.join(', ')}`, font: FONT.small, role: 'entry' });
   const answer = answerText(node.answer);
   if (answer !== null) lines.push({ text: answer, font: FONT.small, role: 'answer' });

@@ -22,13 +22,14 @@ function tooltip(node) {
   const parts = [node.id, `kind: ${node.kind}${node.transient ? ' (transient)' : ''}`];
   if (node.initial !== null) parts.push(`starts in: ${node.initial}`);
   if (node.entry.length > 0) parts.push(`entry: ${node.entry.join(', ')}`);
+  if (node.hidden !== undefined) parts.push(`collapsed: ${node.hidden.count} states (click to expand)`, ...node.hidden.errors.map((error) => `inside answers: ${error}`));
   if (node.answer !== null) parts.push(`answers: ${node.answer.kind === 'refused' ? node.answer.error : node.answer.kind}`);
   return parts.join('\n');
 }
 
 function stateGroup(box) {
   const { node, lines } = box;
-  const classes = ['state', node.kind, node.transient ? 'transient' : '', node.answer?.kind === 'refused' ? 'refusal' : ''].filter(Boolean).join(' ');
+  const classes = ['state', node.kind, node.transient ? 'transient' : '', node.answer?.kind === 'refused' || node.hidden?.errors.length > 0 ? 'refusal' : ''].filter(Boolean).join(' ');
   const group = s(
     'g',
     { class: classes, 'data-state': node.id, transform: `translate(${box.x},${box.y})` },

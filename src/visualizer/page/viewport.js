@@ -112,6 +112,7 @@ export function attachViewport(svg) {
       fit();
     },
     /** Of several layouts of one chart, the one this pane shows at the largest size (the first on a tie). */
+    unitsFor: fitUnits,
     best: (candidates) => candidates.reduce((best, candidate) => (fitUnits(candidate) < fitUnits(best) ? candidate : best)),
     fit,
     reveal,
