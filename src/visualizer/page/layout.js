@@ -58,12 +58,12 @@ const ROOT_OPTIONS = {
   'elk.edgeRouting': 'ORTHOGONAL',
   'elk.edgeLabels.placement': 'CENTER',
   'elk.spacing.nodeNode': '20',
-  'elk.spacing.edgeEdge': '10',
-  'elk.spacing.edgeNode': '14',
+  'elk.spacing.edgeEdge': '6',
+  'elk.spacing.edgeNode': '10',
   'elk.spacing.edgeLabel': '3',
   'elk.layered.spacing.nodeNodeBetweenLayers': '20',
-  'elk.layered.spacing.edgeNodeBetweenLayers': '14',
-  'elk.layered.spacing.edgeEdgeBetweenLayers': '8',
+  'elk.layered.spacing.edgeNodeBetweenLayers': '10',
+  'elk.layered.spacing.edgeEdgeBetweenLayers': '5',
   'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
 };
 
