@@ -136,7 +136,7 @@ describe('the visualizer page', () => {
     console.table(fits.map(({ name, units, collapsed, content, pane }) => ({ name, units, collapsed, content, pane })));
     // Readable: at most 1.1 chart units a pixel (11-unit labels at 10 px or more). Three charts are
     // not yet, even with every compound state collapsed: their transitions between the boxes take
-    // the room (measured at 1440×900: otp 1.70, magic-link 1.34, webauthn 1.54); they open whole.
+    // the room (measured at 1440×900: otp 1.70, magic-link 1.29, webauthn 1.54); they open whole.
     const unreadable = fits.filter((fit) => fit.units > 1.1).map(({ name }) => name);
     expect(unreadable.sort()).toEqual([...NOT_YET_READABLE].sort());
   });

@@ -34,21 +34,20 @@ function wire(id, source, target, members, lines) {
   };
 }
 
+/** A branch's guards, one a line; past two, the first and how many more (a collapsed box can draw
+ * six alternatives into one wire, and a six-line label costs the chart its readability). */
+function guardLines(group) {
+  const lines = unique(group.map((edge) => (edge.guard === null ? '[else]' : `[${edge.guard}]`)));
+  return lines.length <= 2 ? lines : [lines[0], `… +${lines.length - 1} more`];
+}
+
 /** The junction of one event's alternatives from one state: the trunk carries the event, each
  * branch the guards that lead to its target (the unguarded fallback reads "[else]"). */
 function choice(source, event, members, parentOf) {
   const id = `(choice)${source}|${event}`;
   const junction = { id, parent: parentOf(source), source, event };
   const trunk = wire(`${id}(in)`, source, id, members, [event]);
-  const branches = groupBy(members, (edge) => edge.target).map((group) =>
-    wire(
-      group[0].id,
-      id,
-      group[0].target,
-      group,
-      group.map((edge) => (edge.guard === null ? '[else]' : `[${edge.guard}]`)),
-    ),
-  );
+  const branches = groupBy(members, (edge) => edge.target).map((group) => wire(group[0].id, id, group[0].target, group, guardLines(group)));
   return { junction, wires: [trunk, ...branches] };
 }
 
