@@ -119,6 +119,12 @@ describe('the visualizer page', () => {
       ).toEqual([]);
       await shoot(`charts-${name}`);
 
+      // A click on a collapsed box expands that box alone.
+      if (boxes.length > 1) {
+        await page.click(`#chart [data-state="${boxes[0]}"]`);
+        await page.locator(`#chart[data-collapsed="${boxes.length - 1}"]`).waitFor({ state: 'attached' });
+        expect(await page.locator(`#chart [data-state^="${boxes[0]}."]`).count(), name).toBeGreaterThan(0);
+      }
       // Expanded, every state and every transition is drawn, and still no label overlaps another.
       await page.click('#expand-all');
       await page.locator('#chart[data-collapsed="0"]').waitFor({ state: 'attached' });
