@@ -22,6 +22,8 @@ interface Instance {
   steps: { state: string }[];
 }
 
+/** Charts that open whole but not yet readable (issue 19 point 4 is open for these three). */
+const NOT_YET_READABLE = ['otp', 'magic-link', 'webauthn'];
 const SHOTS = join(process.cwd(), 'test-results', 'visualizer', testEngine());
 /** Loading a resource that answers 401 (before the token is given) is a console error in Chromium. */
 const EXPECTED_CONSOLE = /Failed to load resource: the server responded with a status of 401/;
@@ -95,17 +97,54 @@ describe('the visualizer page', () => {
 
     const machines = await admin<{ name: string }[]>('/visualizer/machines');
     expect(machines.length).toBeGreaterThanOrEqual(4);
+    const fits: Fit[] = [];
     for (const { name } of machines) {
       const graph = await admin<Graph>(`/visualizer/machines/${name}.json`);
       await page.click(`[data-machine="${name}"]`);
       await page.locator(`#chart[data-machine="${name}"]`).waitFor({ state: 'attached' });
-      const drawn = await page.locator('#chart [data-state]').evaluateAll((groups) => groups.map((group) => group.getAttribute('data-state')));
-      expect(drawn.sort(), name).toEqual(graph.nodes.map((node) => node.id).sort());
-      expect(await page.locator('#chart [data-edge]').count(), name).toBe(graph.edges.length);
+      // It opens whole (nothing cut off at the pane's edge) and readable (labels ≥ 10 px), with
+      // some compound states collapsed if it must (issue 19 point 4): every state is drawn or inside
+      // a collapsed box.
+      const fit = await fitOf(page, name);
+      fits.push(fit);
+      expect(fit.outside, name).toEqual([]);
+      expect(await overlappingLabels(page), name).toEqual([]);
+      const opened = await drawnStates(page);
+      const boxes = await page.locator('#chart [data-state].collapsed').evaluateAll((groups) => groups.map((group) => group.getAttribute('data-state') ?? ''));
+      expect(boxes.length, name).toBe(fit.collapsed);
+      const hidden = graph.nodes.map((node) => node.id).filter((id) => !opened.includes(id));
+      expect(
+        hidden.filter((id) => !boxes.some((box) => id.startsWith(`${box}.`))),
+        name,
+      ).toEqual([]);
+      await shoot(`charts-${name}`);
+
+      // A click on a collapsed box expands that box alone.
+      if (boxes.length > 1) {
+        await page.click(`#chart [data-state="${boxes[0]}"]`);
+        await page.locator(`#chart[data-collapsed="${boxes.length - 1}"]`).waitFor({ state: 'attached' });
+        expect(await page.locator(`#chart [data-state^="${boxes[0]}."]`).count(), name).toBeGreaterThan(0);
+      }
+      // Expanded, every state and every transition is drawn, and still no label overlaps another.
+      await page.click('#expand-all');
+      await page.locator('#chart[data-collapsed="0"]').waitFor({ state: 'attached' });
+      expect((await drawnStates(page)).sort(), name).toEqual(graph.nodes.map((node) => node.id).sort());
+      // A drawn wire may stand for several transitions (parallel ones, or one event's guarded
+      // alternatives at a choice junction): every transition is drawn, and nothing else is.
+      const members = await page.locator('#chart [data-edges]').evaluateAll((wires) => wires.flatMap((wire) => (wire.getAttribute('data-edges') ?? '').split(' ')));
+      expect([...new Set(members)].sort(), name).toEqual(graph.edges.map((edge) => edge.id).sort());
       expect(await page.locator('#chart [data-initial]').count(), name).toBeGreaterThan(0);
       expect(await overlappingLabels(page), name).toEqual([]);
-      await shoot(`charts-${name}`);
+      expect((await fitOf(page, name)).outside, name).toEqual([]);
     }
+    // The scale each chart opens at (chart units per pixel; 1 = labels at their own size), per run,
+    // so a chart that grows shows up here.
+    console.table(fits.map(({ name, units, collapsed, content, pane }) => ({ name, units, collapsed, content, pane })));
+    // Readable: at most 1.1 chart units a pixel (11-unit labels at 10 px or more). Three charts are
+    // not yet, even with every compound state collapsed: their transitions between the boxes take
+    // the room (measured at 1440×900: otp 1.70, magic-link 1.29, webauthn 1.54); they open whole.
+    const unreadable = fits.filter((fit) => fit.units > 1.1).map(({ name }) => name);
+    expect(unreadable.sort()).toEqual([...NOT_YET_READABLE].sort());
   });
 
   it('downloads the selected machine as JSON and as Mermaid', async () => {
@@ -156,6 +195,8 @@ describe('the visualizer page', () => {
     const tokens = await app.call('POST', '/cis/v1/auth/otp/authenticate', { passcode: sent.body.code, identifier_type: 'email', identifier: 'viz@example.com' });
     expect(tokens.status).toBe(200);
     await currentIs('authenticated.redeemed');
+    // The transitions taken light up the wires that draw them, merged or through a choice junction.
+    expect(await page.locator('#chart .edge.taken').count()).toBeGreaterThan(0);
     expect(await page.evaluate(() => (globalThis as { keystateNoReload?: boolean }).keystateNoReload)).toBe(true);
     const instance = await admin<Instance>(`/visualizer/instances/flow/${flowId}`);
     expect(await page.locator('#instance-version').textContent()).toBe(String(instance.version));
@@ -194,6 +235,54 @@ describe('the visualizer page', () => {
     expect(await page.locator('#token-dialog').isVisible()).toBe(false);
   });
 });
+
+interface Fit {
+  name: string;
+  units: number;
+  /** How many compound states it opened collapsed. */
+  collapsed: number;
+  content: string;
+  pane: string;
+  /** The sides on which the drawn content runs past the viewBox. */
+  outside: string[];
+}
+
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+interface Measured {
+  units: number;
+  collapsed: number;
+  box: Rect;
+  view: Rect;
+  pane: { width: number; height: number };
+}
+
+/** How the chart opened: its scale and whether the drawn content's box lies inside the viewBox. */
+async function fitOf(target: Page, name: string): Promise<Fit> {
+  // A string: the test's TypeScript has no DOM types. getBBox() is the drawn content's box in chart units.
+  const measured = await target.evaluate<Measured>(`(() => {
+    const svg = document.getElementById('chart');
+    const box = svg.getBBox();
+    const view = svg.viewBox.baseVal;
+    const pane = svg.getBoundingClientRect();
+    return { units: Number(svg.dataset.units), collapsed: Number(svg.dataset.collapsed), box: { x: box.x, y: box.y, width: box.width, height: box.height }, view: { x: view.x, y: view.y, width: view.width, height: view.height }, pane: { width: pane.width, height: pane.height } };
+  })()`);
+  const { box, view } = measured;
+  const outside = [
+    box.x < view.x - 0.5 ? 'left' : '',
+    box.y < view.y - 0.5 ? 'top' : '',
+    box.x + box.width > view.x + view.width + 0.5 ? 'right' : '',
+    box.y + box.height > view.y + view.height + 0.5 ? 'bottom' : '',
+  ].filter(Boolean);
+  const size = (of: { width: number; height: number }) => `${Math.round(of.width)}×${Math.round(of.height)}`;
+  return { name, units: measured.units, collapsed: measured.collapsed, content: size(box), pane: size(measured.pane), outside };
+}
+
+const drawnStates = (target: Page): Promise<string[]> => target.locator('#chart [data-state]').evaluateAll((groups) => groups.map((group) => group.getAttribute('data-state') ?? ''));
 
 interface Box {
   name: string;

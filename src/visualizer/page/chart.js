@@ -1,8 +1,9 @@
-// The one chart on the page, shared by the views: shows a machine (laid out once per machine and
-// version, then reused) and highlights where an instance is and the way it came.
+// The one chart on the page, shared by the views: shows a machine (laid out once per machine,
+// version and level of detail, then reused) and highlights where an instance is and the way it came.
 
 import { byId } from './dom.js';
-import { layout } from './layout.js';
+import { fitReadable, ownerOf, reduce } from './detail.js';
+import { layouts } from './layout.js';
 import { draw, highlight } from './render.js';
 import { attachViewport } from './viewport.js';
 
@@ -33,45 +34,94 @@ function containers(drawn, id) {
 export function createChart() {
   const svg = byId('chart');
   const viewport = attachViewport(svg);
-  const layouts = new Map();
-  let shown = null;
+  const laidOut = new Map();
+  /** Per machine, the states drawn collapsed: chosen at its first opening, then as the user expands. */
+  const details = new Map();
+  let shown = null; // { graph, key, collapsed }
   let drawn = null;
+  let marks = {};
   let pending = Promise.resolve();
+  const queue = (work) => {
+    pending = pending.catch(() => {}).then(work);
+    return pending;
+  };
+
+  function lay(graph, key, collapsed) {
+    const id = `${key}|${[...collapsed].sort().join(' ')}`;
+    if (!laidOut.has(id)) laidOut.set(id, layouts(reduce(graph, collapsed)));
+    // Of the two directions, the one that fits this pane at the larger size.
+    return laidOut.get(id).then((both) => viewport.best(both));
+  }
+
+  async function drawWith(graph, key, collapsed) {
+    const laid = await lay(graph, key, collapsed);
+    drawn = draw(svg, reduce(graph, collapsed), laid);
+    shown = { graph, key, collapsed };
+    details.set(key, collapsed);
+    svg.dataset.current = '';
+    svg.dataset.collapsed = String(collapsed.size);
+    byId('chart-title').textContent = `${graph.name} · version ${graph.version}`;
+    viewport.show(laid);
+  }
+
+  async function showNow(graph) {
+    const key = `${graph.name}@${graph.version}`;
+    if (shown?.key === key) return;
+    if (!details.has(key)) details.set(key, await fitReadable((collapsed) => lay(graph, key, collapsed), viewport.unitsFor));
+    marks = {};
+    await drawWith(graph, key, details.get(key));
+  }
+
+  /** Draws the shown machine again with fewer states collapsed, keeping its marks. */
+  function expand(ids) {
+    return queue(async () => {
+      if (shown === null || ids.length === 0) return;
+      await drawWith(shown.graph, shown.key, new Set([...shown.collapsed].filter((id) => !ids.includes(id))));
+      mark();
+    });
+  }
+
+  function mark() {
+    const { graph, collapsed } = shown;
+    const current = marks.current ?? '';
+    // A state inside a collapsed box marks the box.
+    const visited = (marks.visited ?? []).map((id) => ownerOf(graph, collapsed, id) ?? id);
+    highlight(drawn, { ...marks, visited });
+    // Follow the instance when it moves, but leave the view alone while it stays put.
+    if (current !== '' && current !== svg.dataset.current) viewport.reveal(containers(drawn, current));
+    svg.dataset.current = current;
+  }
 
   byId('zoom-in').addEventListener('click', () => viewport.zoomIn());
   byId('zoom-out').addEventListener('click', () => viewport.zoomOut());
   byId('zoom-fit').addEventListener('click', () => viewport.fit());
-
-  async function showNow(graph) {
-    const key = `${graph.name}@${graph.version}`;
-    if (shown === key) return;
-    if (!layouts.has(key)) layouts.set(key, layout(graph));
-    const laid = await layouts.get(key);
-    drawn = draw(svg, graph, laid);
-    shown = key;
-    svg.dataset.current = '';
-    byId('chart-title').textContent = `${graph.name} · version ${graph.version}`;
-    // The machine's own initial dot: where a reader starts.
-    viewport.show(
-      laid,
-      laid.initials.find((dot) => dot.id === '(initial)'),
-    );
-  }
+  byId('expand-all').addEventListener('click', () => expand([...(shown?.collapsed ?? [])]));
+  // A click on a collapsed box expands it. Dragging captures the pointer (the click then lands on
+  // the SVG itself), so the box is the one pressed, and a press that moved was a pan.
+  let pressed = null;
+  svg.addEventListener('pointerdown', (event) => {
+    const box = event.target.closest?.('.state.collapsed');
+    pressed = box ? { id: box.dataset.state, x: event.clientX, y: event.clientY } : null;
+  });
+  svg.addEventListener('click', (event) => {
+    if (pressed !== null && Math.hypot(event.clientX - pressed.x, event.clientY - pressed.y) < 4) expand([pressed.id]);
+    pressed = null;
+  });
 
   return {
     /** Draws a machine (a no-op when it is already drawn); calls run one after another, so the
      * last view to ask is the one drawn. */
     show(graph) {
-      pending = pending.catch(() => {}).then(() => showNow(graph));
-      return pending;
+      return queue(() => showNow(graph));
     },
-    highlight(marks) {
+    /** Marks where an instance is; a current state inside a collapsed box is expanded to be seen. */
+    highlight(next) {
       if (drawn === null) return;
-      highlight(drawn, marks);
-      const current = marks?.current ?? '';
-      // Follow the instance when it moves, but leave the view alone while it stays put.
-      if (current !== '' && current !== svg.dataset.current) viewport.reveal(containers(drawn, current));
-      svg.dataset.current = current;
+      marks = next ?? {};
+      const current = marks.current ?? '';
+      const hidden = current === '' ? [] : [...shown.collapsed].filter((id) => current.startsWith(`${id}.`));
+      if (hidden.length > 0) expand(hidden);
+      else mark();
     },
   };
 }

@@ -1,5 +1,6 @@
-// Draws a laid-out machine as SVG. Each state is a <g data-state="id">, each transition a
-// <g data-edge="id">: the views (and the tests) find them by those attributes, and highlight()
+// Draws a laid-out machine as SVG. Each state is a <g data-state="id">, each wire a <g data-edge="id"
+// data-edges="the transitions it draws"> (a wire may draw several: compact.js), each choice junction
+// a <g data-junction="id">: the views (and the tests) find them by those attributes, and highlight()
 // only toggles classes, so following a live instance never re-lays the chart out.
 
 import { s } from './dom.js';
@@ -21,13 +22,14 @@ function tooltip(node) {
   const parts = [node.id, `kind: ${node.kind}${node.transient ? ' (transient)' : ''}`];
   if (node.initial !== null) parts.push(`starts in: ${node.initial}`);
   if (node.entry.length > 0) parts.push(`entry: ${node.entry.join(', ')}`);
+  if (node.hidden !== undefined) parts.push(`collapsed: ${node.hidden.count} states (click to expand)`, ...node.hidden.errors.map((error) => `inside answers: ${error}`));
   if (node.answer !== null) parts.push(`answers: ${node.answer.kind === 'refused' ? node.answer.error : node.answer.kind}`);
   return parts.join('\n');
 }
 
 function stateGroup(box) {
   const { node, lines } = box;
-  const classes = ['state', node.kind, node.transient ? 'transient' : '', node.answer?.kind === 'refused' ? 'refusal' : ''].filter(Boolean).join(' ');
+  const classes = ['state', node.kind, node.transient ? 'transient' : '', node.answer?.kind === 'refused' || node.hidden?.errors.length > 0 ? 'refusal' : ''].filter(Boolean).join(' ');
   const group = s(
     'g',
     { class: classes, 'data-state': node.id, transform: `translate(${box.x},${box.y})` },
@@ -44,17 +46,18 @@ function stateGroup(box) {
 }
 
 function edgeGroup(laid) {
-  const edge = laid.edge;
+  const wire = laid.wire;
   const group = s(
     'g',
     {
-      class: `edge${edge.event === 'always' ? ' eventless' : ''}${edge.guard === null ? '' : ' guarded'}`,
-      'data-edge': edge.id,
-      'data-event': edge.event,
-      'data-source': edge.source,
-      'data-target': edge.target,
+      class: `edge${wire.eventless ? ' eventless' : ''}${wire.guarded ? ' guarded' : ''}`,
+      'data-edge': wire.id,
+      'data-edges': wire.members.join(' '),
+      'data-source': wire.source,
+      'data-target': wire.target,
     },
-    s('title', {}, `${edge.source} → ${edge.target}\n${laid.label?.lines.join(' ') ?? edge.event}`),
+    // The full transitions (guards and actions too): the label keeps only what finds the way.
+    s('title', {}, `${wire.source} → ${wire.target}\n${wire.notes.join('\n')}`),
     s('path', { class: 'wire', d: path(laid.points), 'marker-end': `url(#${ARROW_ID})` }),
   );
   if (laid.label !== null) {
@@ -69,6 +72,19 @@ function edgeGroup(laid) {
     );
   }
   return group;
+}
+
+/** A choice junction: the small diamond where one event's guarded alternatives part. */
+function junctionGroup(box) {
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  const r = box.width / 2;
+  return s(
+    'g',
+    { class: 'junction', 'data-junction': box.id },
+    s('title', {}, 'choice: the first alternative whose guard holds'),
+    s('path', { d: `M${cx},${cy - r} L${cx + r},${cy} L${cx},${cy + r} L${cx - r},${cy} z` }),
+  );
 }
 
 function initialGroup(dot, edges) {
@@ -94,15 +110,17 @@ export function draw(svg, graph, laid) {
   }
   const edgeLayer = s('g', { class: 'edges' });
   for (const laidEdge of laid.edges) {
-    if (laidEdge.edge === null) continue;
+    if (laidEdge.wire === null) continue;
     const group = edgeGroup(laidEdge);
-    edges.set(laidEdge.id, group);
+    // A transition lights up every wire that draws part of it (a junction's trunk and its branch).
+    for (const member of laidEdge.wire.members) edges.set(member, [...(edges.get(member) ?? []), group]);
     edgeLayer.append(group);
   }
   const initialLayer = s(
     'g',
     { class: 'initials' },
     laid.initials.map((dot) => initialGroup(dot, laid.edges)),
+    laid.junctions.map(junctionGroup),
   );
   svg.replaceChildren(defs(), stateLayer, initialLayer, edgeLayer);
   svg.dataset.machine = graph.name;
@@ -112,9 +130,9 @@ export function draw(svg, graph, laid) {
 /** Marks the current state (and the containers it is in), the states visited and the edges taken. */
 export function highlight(drawn, { current = null, visited = [], taken = [] } = {}) {
   for (const group of drawn.states.values()) group.classList.remove('current', 'visited', 'inside');
-  for (const group of drawn.edges.values()) group.classList.remove('taken');
+  for (const groups of drawn.edges.values()) for (const group of groups) group.classList.remove('taken');
   for (const id of visited) drawn.states.get(id)?.classList.add('visited');
-  for (const id of taken) drawn.edges.get(id)?.classList.add('taken');
+  for (const id of taken) for (const group of drawn.edges.get(id) ?? []) group.classList.add('taken');
   if (current === null) return;
   drawn.states.get(current)?.classList.add('current');
   for (let parent = drawn.parents.get(current); parent; parent = drawn.parents.get(parent)) drawn.states.get(parent)?.classList.add('inside');
