@@ -2,7 +2,7 @@ import { Value } from 'typebox/value';
 import { conditionProblems } from './condition-rules.js';
 import { type Factor, JourneyDocument } from './document.js';
 import { graphProblems } from './graph-rules.js';
-import { type Problem, PROBLEM_CODES } from './problem.js';
+import { type Problem, PROBLEM_CODES, problem } from './problem.js';
 import { enablementProblems, referenceProblems, resourceProblems } from './reference-rules.js';
 import { schemaProblems } from './schema-problems.js';
 
@@ -22,7 +22,9 @@ export interface AppFacts {
 export function validate(doc: unknown, enabled: readonly Factor[], app: AppFacts = {}): Problem[] {
   // A document of the wrong shape is only reported as such: no other rule can read it.
   const schema = schemaProblems(doc);
-  if (schema.length > 0 || !Value.Check(JourneyDocument, doc)) return schema;
+  if (schema.length > 0) return schema;
+  // schemaProblems checks in layers; should the layers ever let through what the whole schema refuses, say so rather than pass it.
+  if (!Value.Check(JourneyDocument, doc)) return [problem('SCHEMA', 'the document does not fit the journey schema', null)];
   const references = referenceProblems(doc);
   const uses = [...enablementProblems(doc, enabled), ...resourceProblems(doc, app.resources), ...conditionProblems(doc)];
   // A wrong name would show up again as an unreachable step or a path that never ends: fix names first.

@@ -105,6 +105,11 @@ describe('journey validation', () => {
     ]);
   });
 
+  it('DANGLING_TARGET: a target named like a property every object has is no step', () => {
+    expect(found(validate(doc({ password: factor('password', 'toString') }), ALL))).toEqual([['DANGLING_TARGET', 'password']]);
+    expect(validate(doc({ password: factor('password', 'constructor'), constructor: factor('totp') }), ALL)).toEqual([]);
+  });
+
   it('DUPLICATE_OPTION: a choice offers each step once', () => {
     const twice = doc({
       identify: { kind: 'identify', identifierTypes: ['email'], next: 'pick' },
