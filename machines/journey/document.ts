@@ -34,12 +34,15 @@ void everyMethodListed;
 /** One line of text people read: no control characters. */
 const oneLine = '^[^\\u0000-\\u001f\\u007f]+$';
 
+/** A step id: camelCase, so it reads as a state name of the compiled chart. */
+export const STEP_ID_PATTERN = '^[a-z][a-zA-Z0-9]{0,31}$';
+
 const StepId = Type.String({
-  pattern: '^[a-z][a-zA-Z0-9]{0,31}$',
+  pattern: STEP_ID_PATTERN,
   description: 'A step id: a lowercase letter then up to 31 letters or digits (camelCase). "complete" and "deny" are reserved.',
 });
 const Target = Type.String({
-  pattern: '^[a-z][a-zA-Z0-9]{0,31}$',
+  pattern: STEP_ID_PATTERN,
   description: 'Where an outcome leads: a step id, or "complete" (the journey ends with tokens) or "deny" (it ends refused).',
 });
 const FactorShape = Type.Enum([...FACTORS], { description: 'A factor: password, sms (a code by text message), email_otp (a code by email), magic_link, totp (an authenticator app) or passkey.' });

@@ -1,6 +1,6 @@
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { JourneyDocument, STEP_SHAPES } from './document.js';
+import { JourneyDocument, STEP_ID_PATTERN, STEP_SHAPES } from './document.js';
 import { type Problem, problem } from './problem.js';
 
 // The SCHEMA rule: where a document departs from the schema of document.ts, one problem per place.
@@ -16,13 +16,14 @@ const Envelope = {
 };
 
 const KINDS = Object.keys(STEP_SHAPES).join(', ');
+const STEP_ID = new RegExp(STEP_ID_PATTERN);
 
 export function schemaProblems(doc: unknown): Problem[] {
   const found = errorsOf(Envelope, doc, []);
   const steps = isRecord(doc) && isRecord(doc.steps) ? doc.steps : {};
   for (const [id, step] of Object.entries(steps)) {
     const where = ['steps', id];
-    if (!/^[a-z][a-zA-Z0-9]{0,31}$/.test(id)) found.push(at([...where], 'step ids start with a lowercase letter, then up to 31 letters or digits'));
+    if (!STEP_ID.test(id)) found.push(at([...where], 'step ids start with a lowercase letter, then up to 31 letters or digits'));
     const kind = isRecord(step) ? step.kind : undefined;
     const shape = Object.entries(STEP_SHAPES).find(([name]) => name === kind)?.[1];
     if (shape === undefined) found.push(at([...where, 'kind'], `must be one of ${KINDS}`));
