@@ -1,6 +1,7 @@
 import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
-import { FACTOR_METHODS, FACTORS, JourneyDocument } from '../../../machines/journey/document.js';
+import { atomKey, evaluate } from '../../../machines/journey/conditions.js';
+import { type Fact, FACTOR_METHODS, FACTORS, JourneyDocument } from '../../../machines/journey/document.js';
 import { fixture } from './fixtures.js';
 
 // The journey document's schema (design note i19 §1.1): what it accepts and refuses, and the
@@ -46,6 +47,19 @@ describe('journey document schema', () => {
         steps: { ...doc.steps, password: { kind: 'factor', factor: 'password', passed: 'second', locked: 'deny', failed: 'deny', maxVisits: 5, label: 'Your password' } },
       }),
     ).toBe(true);
+  });
+
+  it('§1.3: after the password, a user with TOTP is offered only TOTP, one with a phone only SMS, one with neither nothing', () => {
+    const second = valid().steps.second;
+    if (second?.kind !== 'choice') throw new Error('the fixture lost its choice');
+    const offered = (facts: readonly Fact[]) => {
+      const known = new Map(facts.map((fact) => [atomKey(fact), true]));
+      return second.options.filter((option) => option.when === undefined || evaluate(option.when, known)).map((option) => option.step);
+    };
+    expect(offered([{ holds: 'totp' }, { has: 'phone' }])).toEqual(['totp']);
+    expect(offered([{ holds: 'totp' }])).toEqual(['totp']);
+    expect(offered([{ has: 'phone' }, { has: 'email' }])).toEqual(['sms']);
+    expect(offered([{ has: 'email' }])).toEqual([]);
   });
 
   it.each([
