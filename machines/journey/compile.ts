@@ -60,7 +60,8 @@ function factorState(id: string, step: Extract<Step, { kind: 'factor' }>): State
   const refusal = step.failed === undefined ? { target: '.refused' } : to(step.failed);
   return {
     initial: sends ? 'sending' : 'awaiting',
-    states: checked(id, [...(sends ? ['sending', 'foreignProof'] : []), 'awaiting', 'refused', ...(passkey ? ['otherUser'] : []), 'outOfTurn']),
+    // A step whose refusal moves on (`failed`) never rests refused.
+    states: checked(id, [...(sends ? ['sending', 'foreignProof'] : []), 'awaiting', ...(step.failed === undefined ? ['refused'] : []), ...(passkey ? ['otherUser'] : []), 'outOfTurn']),
     on: {
       // Expiry and the step's own name were judged by the leaf.
       'step.check': { target: '.outOfTurn' },

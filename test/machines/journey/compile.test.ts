@@ -137,6 +137,36 @@ describe('compiling journeys', () => {
     expect(stateOf(send(denied, { type: 'step.check', step: 'password', at: T0 + 2 * MINUTE }))).toBe('denied.reused');
   });
 
+  it('maxVisits bounds a loop: the entry past the bound denies (tooManyVisits), and the bounded chart is walked whole', () => {
+    const retry = {
+      format: 'keystate.journey/1',
+      key: 'retry',
+      title: 'Password, or a link after a wrong one',
+      ttlSeconds: 900,
+      start: 'identify',
+      steps: {
+        identify: { kind: 'identify', identifierTypes: ['email'], next: 'password' },
+        password: { kind: 'factor', factor: 'password', passed: 'complete', failed: 'link', locked: 'deny', maxVisits: 2 },
+        link: { kind: 'factor', factor: 'magic_link', passed: 'complete', failed: 'password', locked: 'deny' },
+      },
+    };
+    const chart = compileJourney(retry);
+    const looping = journeyMachine(chart);
+    const wrong = (step: string, at: number): JourneyEvent => ({ type: 'factor.refused', step, refusal: 'PASSWORD_INVALID_CREDENTIALS', at });
+    let snapshot = initialTransition(looping, WITH_TOTP)[0];
+    expect(snapshot.context.visits).toEqual({ password: 1 });
+    snapshot = transition(looping, snapshot, wrong('password', T0 + MINUTE))[0];
+    expect(stateOf(snapshot)).toBe('steps.link.sending');
+    snapshot = transition(looping, snapshot, wrong('link', T0 + 2 * MINUTE))[0];
+    expect(stateOf(snapshot)).toBe('steps.password.awaiting');
+    expect(snapshot.context.visits).toEqual({ password: 2 });
+    snapshot = transition(looping, transition(looping, snapshot, wrong('password', T0 + 3 * MINUTE))[0], wrong('link', T0 + 4 * MINUTE))[0];
+    expect(stateOf(snapshot)).toBe('denied.tooManyVisits');
+    const walked = walkChart(looping, chart.samples.inputs, chart.samples.events);
+    expect(walked.states.missing).toEqual([]);
+    expect(walked.transitions.missing).toEqual([]);
+  });
+
   it.each(CHARTS.map(([key, chart]) => [key, chart]))('%s: every resting leaf has an answer, and every answer is a leaf', (_key, chart) => {
     expect(Object.keys(chart.answers).sort()).toEqual(leafStates(journeyMachine(chart)).sort());
   });
