@@ -97,6 +97,14 @@ export const ERRORS = {
   MACHINE_NOT_FOUND: { status: 404, message: 'Machine not found' },
   FLOW_CONFLICT: { status: 409, message: 'The flow was changed by a concurrent request; retry' },
   FLOW_VERSION_RETIRED: { status: 410, message: 'This flow was started by a retired version of its machine' },
+  // Journeys (issue 19 §2.2): each the answer of a named state of a compiled journey (machines/journey/compile.ts).
+  JOURNEY_STEP_OUT_OF_TURN: { status: 409, message: 'This is not the step the journey is at' },
+  JOURNEY_OPTION_NOT_OFFERED: { status: 400, message: 'This factor is not offered at this step of the journey' },
+  JOURNEY_PROOF_FOREIGN: { status: 400, message: 'This proof was issued for another journey' },
+  JOURNEY_USER_MISMATCH: { status: 400, message: 'This proof belongs to another user' },
+  JOURNEY_COMPLETED: { status: 409, message: 'The journey is already completed' },
+  JOURNEY_EXPIRED: { status: 410, message: 'The journey has expired; start a new one' },
+  JOURNEY_DENIED: { status: 403, message: 'The journey ended without logging in' },
   DELIVERY_UNAVAILABLE: { status: 503, message: 'The message could not be delivered; try again later' },
   // Too many requests waited for the database at once (e.g. a burst on one user's row): turned away
   // before anything was written.

@@ -1,4 +1,4 @@
-import type { AnyMachineSnapshot, AnyStateMachine, AnyTransitionDefinition } from 'xstate';
+import { type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type AnyTransitionDefinition, createActor } from 'xstate';
 import { toDirectedGraph } from 'xstate/graph';
 import { stateValueToString } from '../../machines/shared/state-value.js';
 import { leafStates } from '../../src/engine/effect-check.js';
@@ -52,9 +52,11 @@ export function chartTransitions(machine: AnyStateMachine): AnyTransitionDefinit
  * whose target holds the state reached (guards are tried in order, targets differ). */
 function eventlessTaken(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): AnyTransitionDefinition[] {
   const reached = stateValueToString(snapshot.value);
-  const holds = (transition: AnyTransitionDefinition) => {
-    const path = transition.target?.[0]?.path.join('.') ?? '';
-    return reached === path || reached.startsWith(`${path}.`);
+  // A transition into a state that moves on at once holds when one of that state's own does.
+  const holds = (transition: AnyTransitionDefinition): boolean => {
+    const target = transition.target?.[0];
+    const path = target?.path.join('.') ?? '';
+    return reached === path || reached.startsWith(`${path}.`) || (target?.always ?? []).some(holds);
   };
   return chartTransitions(machine)
     .filter((transition) => transition.eventType === '')
@@ -64,6 +66,38 @@ function eventlessTaken(machine: AnyStateMachine, snapshot: AnyMachineSnapshot):
       const first = (source.always ?? []).find(holds);
       return first === undefined ? [] : [first];
     });
+}
+
+/** Whether a transition enters a state (or an initial descendant) that moves on at once. */
+const entersEventless = (transition: AnyTransitionDefinition): boolean => (transition.target ?? []).some(hasEventless);
+const hasEventless = (node: AnyTransitionDefinition['source']): boolean => (node.always?.length ?? 0) > 0 || Object.values(node.states).some(hasEventless);
+
+const scopes = new WeakMap<AnyStateMachine, AnyActorScope>();
+const ignore = () => {};
+/** An inert scope for the machine's pure microsteps (src/engine/transitions.ts builds the same). */
+function scopeOf(machine: AnyStateMachine): AnyActorScope {
+  const self = createActor(machine);
+  const scope = scopes.get(machine) ?? { self, id: '', sessionId: '', logger: ignore, defer: ignore, system: self.system, stopChild: ignore, emit: ignore, actionExecutor: ignore };
+  scopes.set(machine, scope);
+  return scope;
+}
+
+/** The eventless transitions an event's step passed through on its way (a journey's choice routes
+ * as it is entered): between each two microsteps, of each active `always` list, the first whose
+ * target holds the state the next microstep reached. */
+function eventlessOnTheWay(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: Event): AnyTransitionDefinition[] {
+  const steps = machine.microstep(snapshot, event, scopeOf(machine));
+  return steps.slice(0, -1).flatMap((before, index) => {
+    const reached = stateValueToString(steps[index + 1]?.value ?? '');
+    const holds = (transition: AnyTransitionDefinition) => {
+      const path = transition.target?.[0]?.path.join('.') ?? '';
+      return reached === path || reached.startsWith(`${path}.`);
+    };
+    return before._nodes.flatMap((node: AnyMachineSnapshot['_nodes'][number]) => {
+      const first = (node.always ?? []).find(holds);
+      return first === undefined ? [] : [first];
+    });
+  });
 }
 
 export function walkChart(machine: AnyStateMachine, inputs: readonly unknown[], events: readonly Event[], limits = { depth: 10, nodes: 20_000 }): ChartCoverage {
@@ -93,7 +127,8 @@ export function walkChart(machine: AnyStateMachine, inputs: readonly unknown[], 
         if (!applied.accepted) continue;
         const to = stateValueToString(applied.snapshot.value);
         const extended: Walk = { input: walk.input, steps: [...walk.steps, { event, from, to }] };
-        for (const transition of transitions) if (!taken.has(transition)) taken.set(transition, extended);
+        const onTheWay = transitions.some(entersEventless) ? eventlessOnTheWay(machine, snapshot, event) : [];
+        for (const transition of [...transitions, ...onTheWay]) if (!taken.has(transition)) taken.set(transition, extended);
         reachedStates.add(to);
         next.push({ snapshot: applied.snapshot, walk: extended });
       }
