@@ -6,12 +6,12 @@ import { acceptOrThrow } from '../../engine/answer.js';
 import { AuthError } from '../../errors.js';
 import type { AppRecord } from '../../repositories/app-repository.js';
 import { findLiveCredential } from '../../repositories/credential-repository.js';
-import { findUserForApp } from '../../repositories/user-repository.js';
 import { newId } from '../../secrets/random.js';
 import type { Sessions } from '../session/effects.js';
 import { tokenSession } from '../session/token-session.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { UserPrincipal } from '../../tokens/token-service.js';
+import { appUserId, tokenUser } from '../../users/callers.js';
 import { totpDefinition } from './definition.js';
 import { totpRegistration } from './policy.js';
 import { claimingLiveSlot } from '../../credentials/live-slot.js';
@@ -53,14 +53,7 @@ export interface TotpServiceDeps {
   readonly overrideWithinMs: number;
 }
 
-/** The caller of a user access token, as it stands now. */
-async function principalsUser(deps: TotpServiceDeps, principal: UserPrincipal) {
-  const app = await deps.loadApp(principal.appId);
-  const user = app === null || app.tenantId !== principal.tenantId ? null : await findUserForApp(deps.storage.db, app.id, app.tenantId, 'user_id', principal.userId);
-  // A token of a user no longer associated with its app (or of an app gone) is no longer good.
-  if (app === null || user === null) throw new AuthError('TOKEN_INVALID', { details: { reason: 'subject' } });
-  return { app, user };
-}
+const principalsUser = (deps: TotpServiceDeps, principal: UserPrincipal) => tokenUser(deps.storage.db, deps.loadApp, principal);
 
 /** In the transaction that acts for a user token: its session must stand, and a live
  * authenticator is revoked only for a session that proved it lately (revoking is half of
@@ -85,10 +78,7 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
     if (live !== null) await steps.send(totp, live, event, { app });
   }
 
-  async function usersOf(app: AppRecord, userId: string): Promise<string> {
-    if ((await findUserForApp(storage.db, app.id, app.tenantId, 'user_id', userId)) === null) throw new AuthError('USER_NOT_FOUND');
-    return userId;
-  }
+  const usersOf = (app: AppRecord, userId: string) => appUserId(storage.db, app, userId);
 
   return {
     async revokeOwn(principal) {

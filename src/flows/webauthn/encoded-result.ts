@@ -96,7 +96,8 @@ function decodeJson(encoded: string): unknown {
 }
 
 const TRANSPORTS: readonly AuthenticatorTransportFuture[] = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'];
-const isTransport = (value: string): value is AuthenticatorTransportFuture => TRANSPORTS.some((transport) => transport === value);
+/** A transport WebAuthn names (others are dropped: browsers add new ones over time). */
+export const isTransport = (value: string): value is AuthenticatorTransportFuture => TRANSPORTS.some((transport) => transport === value);
 
 /** The fields every credential shares, rebuilt so that unknown fields never reach the library. */
 function common(value: Static<typeof RegistrationShape> | Static<typeof AuthenticationShape>) {

@@ -11,6 +11,7 @@ import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import { newId } from '../../secrets/random.js';
 import type { Storage } from '../../storage/prisma.js';
 import type { UserPrincipal } from '../../tokens/token-service.js';
+import { appUserId, tokenUser } from '../../users/callers.js';
 import type { Sessions } from '../session/effects.js';
 import { tokenSession } from '../session/token-session.js';
 import { findCeremony, relyingPartyOf } from './ceremony-lookup.js';
@@ -65,18 +66,9 @@ export interface PasskeyServiceDeps {
 /** A user created for a passkey carries nothing but their external id and email. */
 const NO_PROFILE = { phoneNumber: null, username: null, externalAccountId: null, customData: null, customAppData: null, profile: {}, password: null } as const;
 
-/** The caller of a user access token, as it stands now. */
-async function principalsUser(deps: PasskeyServiceDeps, principal: UserPrincipal) {
-  const app = await deps.loadApp(principal.appId);
-  const user = app === null || app.tenantId !== principal.tenantId ? null : await findUserForApp(deps.storage.db, app.id, app.tenantId, 'user_id', principal.userId);
-  if (app === null || user === null) throw new AuthError('TOKEN_INVALID', { details: { reason: 'subject' } });
-  return { app, user };
-}
+const principalsUser = (deps: PasskeyServiceDeps, principal: UserPrincipal) => tokenUser(deps.storage.db, deps.loadApp, principal);
 
-async function usersOf(deps: PasskeyServiceDeps, app: AppRecord, userId: string): Promise<string> {
-  if ((await findUserForApp(deps.storage.db, app.id, app.tenantId, 'user_id', userId)) === null) throw new AuthError('USER_NOT_FOUND');
-  return userId;
-}
+const usersOf = (deps: PasskeyServiceDeps, app: AppRecord, userId: string) => appUserId(deps.storage.db, app, userId);
 
 async function register(deps: PasskeyServiceDeps, app: AppRecord, user: UserRecord, encodedResult: string, standing: ((steps: TxSteps) => Promise<unknown>) | null): Promise<RegisteredAnswer> {
   const rp = relyingPartyOf(app);

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { AuthenticatorTransportFuture } from '@simplewebauthn/server';
 import { Type } from 'typebox';
 import type { AuthMethod } from '../../../machines/shared/events.js';
 import type { CredentialStrategy, StoredCredential } from '../../credentials/strategy.js';
 import { reader } from '../../repositories/row-reader.js';
 import type { SecretHasher } from '../../secrets/secret-hasher.js';
 import { type AuthenticationVerdict, type ChallengeMatch, type RegisteredPasskey, type RelyingParty, verifyAuthentication } from './ceremonies.js';
-import { decodeAuthenticationResult } from './encoded-result.js';
+import { decodeAuthenticationResult, isTransport } from './encoded-result.js';
 
 // Passkeys as a kind of credential, beside passwords and authenticator apps: what a verified
 // registration leaves in the row (the COSE public key as the row's "secret": no secret, but what
@@ -33,9 +32,6 @@ interface AssertionCheck {
 }
 
 export type PasskeyStrategy = CredentialStrategy<PasskeyEnrollment, null, AssertionCheck, AuthenticationVerdict>;
-
-const TRANSPORTS: readonly AuthenticatorTransportFuture[] = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'];
-const isTransport = (value: string): value is AuthenticatorTransportFuture => TRANSPORTS.some((transport) => transport === value);
 
 // Checked at each read: the column is every credential kind's, typed as a plain record.
 const passkeyParams = reader(
